@@ -1,0 +1,98 @@
+"""Stage 3: analyses over the normalized function, returned as tables.
+
+`activity` answers which variables carry derivatives: a variable is *varied* when it
+depends on a differentiated input through differentiable operations, *useful* when the
+output depends on it the same way, and *active* when both. Only active variables get
+tangents or adjoints. The analysis is flow-insensitive per name (a name is active if
+any of its definitions is), which is conservative and so never drops a derivative.
+
+Example, differentiating `f(x, n)` with respect to x::
+
+    k = n * 2            # inactive: n is not differentiated
+    y = x * k            # active
+    s = y.shape          # inactive: shapes carry no derivative
+    return y
+"""
+
+from dataclasses import dataclass, field
+
+import gast
+
+from . import build as b
+
+
+@dataclass
+class Activity:
+    varied: set = field(default_factory=set)
+    useful: set = field(default_factory=set)
+
+    @property
+    def active(self):
+        return self.varied & self.useful
+
+    def is_active(self, node):
+        return isinstance(node, gast.Name) and node.id in self.active
+
+    def dump(self):
+        return "\n".join(f"{n}: {'active' if n in self.active else 'varied' if n in self.varied else 'useful'}"
+                         for n in sorted(self.varied | self.useful))
+
+
+def flows(site):
+    """The operand atoms a derivative can flow through at this site."""
+    if site.kind == "atom":
+        return list(site.args)
+    if site.kind == "rule":
+        if site.rule.kind == "nondiff":
+            return []
+        bound = site.rule.bind(site.args, site.keywords)
+        return [bound[p] for p in site.rule.wrt if isinstance(bound.get(p), gast.AST)]
+    if site.kind in ("container", "function", "unknown"):
+        return site.operands()
+    return []
+
+
+def assignments(stmts):
+    """Every (target name, value node, statement) in stmts, nested blocks included."""
+    for stmt in stmts:
+        if isinstance(stmt, gast.Assign):
+            target = stmt.targets[0]
+            if isinstance(target, gast.Name):
+                yield target.id, stmt.value, stmt
+            elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+                yield target.value.id, stmt.value, stmt
+        elif isinstance(stmt, (gast.If, gast.While, gast.For)):
+            yield from assignments(stmt.body + stmt.orelse)
+
+
+def returned(stmts):
+    for stmt in stmts:
+        if isinstance(stmt, gast.Return) and isinstance(stmt.value, gast.Name):
+            yield stmt.value.id
+        elif isinstance(stmt, (gast.If, gast.While, gast.For)):
+            yield from returned(stmt.body + stmt.orelse)
+
+
+def activity(fn_node, resolver, wrt):
+    """The Activity table of a normalized function differentiated with respect to `wrt` names."""
+    edges = []  # (target, source) pairs along which a derivative may flow
+    for target, value, stmt in assignments(fn_node.body):
+        site = resolver.site(value)
+        for atom in flows(site):
+            if b.is_name(atom):
+                edges.append((target, atom.id))
+    result = Activity(set(wrt), set(returned(fn_node.body)))
+    _close(result.varied, [(t, s) for t, s in edges])
+    _close(result.useful, [(s, t) for t, s in edges])
+    return result
+
+
+def _close(reached, edges):
+    """Grow `reached` along (to, from) edges until nothing changes."""
+    changed = True
+    while changed:
+        changed = False
+        for to, frm in edges:
+            if frm in reached and to not in reached:
+                reached.add(to)
+                changed = True

@@ -1,0 +1,133 @@
+"""Constructors for the gast nodes the compiler emits, with every field filled.
+
+Keeping node construction in one place means every generated node has the same shape
+whatever gast version is installed, and the passes read as code rather than as
+constructor noise.
+"""
+
+import gast
+
+LOAD, STORE = gast.Load(), gast.Store()
+
+
+def name(ident, store=False):
+    return gast.Name(id=ident, ctx=gast.Store() if store else gast.Load(), annotation=None, type_comment=None)
+
+
+def const(value):
+    return gast.Constant(value=value, kind=None)
+
+
+def dotted(path):
+    """`np.linalg.norm` from the string "np.linalg.norm"."""
+    head, *rest = path.split(".")
+    node = name(head)
+    for attr in rest:
+        node = gast.Attribute(value=node, attr=attr, ctx=gast.Load())
+    return node
+
+
+def call(func, args=(), keywords=()):
+    if isinstance(func, str):
+        func = dotted(func)
+    kws = [gast.keyword(arg=k, value=v) for k, v in (keywords.items() if isinstance(keywords, dict) else keywords)]
+    return gast.Call(func=func, args=list(args), keywords=kws)
+
+
+def assign(target, value):
+    if isinstance(target, str):
+        target = name(target, store=True)
+    return gast.Assign(targets=[target], value=value, type_comment=None)
+
+
+def expr_stmt(value):
+    return gast.Expr(value=value)
+
+
+def binop(left, op, right):
+    return gast.BinOp(left=left, op=op, right=right)
+
+
+def add(left, right):
+    return binop(left, gast.Add(), right)
+
+
+def tup(elts, store=False):
+    return gast.Tuple(elts=list(elts), ctx=gast.Store() if store else gast.Load())
+
+
+def lst(elts):
+    return gast.List(elts=list(elts), ctx=gast.Load())
+
+
+def subscript(value, index, store=False):
+    return gast.Subscript(value=value, slice=index, ctx=gast.Store() if store else gast.Load())
+
+
+def attribute(value, attr):
+    return gast.Attribute(value=value, attr=attr, ctx=gast.Load())
+
+
+def if_(test, body, orelse=()):
+    return gast.If(test=test, body=list(body) or [gast.Pass()], orelse=list(orelse))
+
+
+def for_(target, iterable, body):
+    if isinstance(target, str):
+        target = name(target, store=True)
+    return gast.For(target=target, iter=iterable, body=list(body) or [gast.Pass()], orelse=[], type_comment=None)
+
+
+def while_(test, body):
+    return gast.While(test=test, body=list(body) or [gast.Pass()], orelse=[])
+
+
+def ret(value):
+    return gast.Return(value=value)
+
+
+def arguments(names, defaults=()):
+    return gast.arguments(
+        args=[gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None) for n in names],
+        posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=list(defaults),
+    )
+
+
+def function(fname, params, body, defaults=()):
+    return gast.FunctionDef(
+        name=fname, args=arguments(params, defaults), body=list(body) or [gast.Pass()],
+        decorator_list=[], returns=None, type_comment=None, type_params=[],
+    )
+
+
+def module(body):
+    return gast.Module(body=list(body), type_ignores=[])
+
+
+def is_name(node, ident=None):
+    return isinstance(node, gast.Name) and (ident is None or node.id == ident)
+
+
+def is_atom(node):
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def dotted_path(node):
+    """"np.linalg.norm" for the attribute chain, or None when it is not a plain dotted name."""
+    parts = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def names_in(node, ctx=None):
+    """Identifiers of every Name under node (optionally only loads or only stores)."""
+    found = []
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Name) and (ctx is None or isinstance(sub.ctx, ctx)):
+            found.append(sub.id)
+    return found

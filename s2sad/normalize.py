@@ -1,0 +1,491 @@
+"""Stage 2: A-normal form.
+
+After this pass every statement applies at most one primitive to atoms (names or
+constants), in one of these shapes::
+
+    stmt  := name = simple | name[index] = atom | expr(call) | return atom
+           | if atom: stmt* else: stmt* | while atom: stmt* | for name in range(atom*): stmt*
+           | break | continue | pass | assert atom | raise ...
+    simple := atom | atom op atom | op atom | atom cmp atom | f(atom*, k=atom*)
+           | atom.attr | atom[index] | (atom*) | [atom*] | {atom: atom*}
+    index := atom | atom:atom:atom | (index*)
+
+Tuple unpacking, chained comparisons, `and`/`or`, `a if c else b`, augmented
+assignment and loops over sequences, `enumerate` and `zip` are desugared here.
+`is_normal` checks the grammar.
+
+Example::
+
+    z = x1 * x2 + np.sin(x1)      ->    x1_times_x2 = x1 * x2
+                                        sin_x1 = np.sin(x1)
+                                        z = x1_times_x2 + sin_x1
+"""
+
+import copy
+from dataclasses import dataclass, field
+
+import gast
+
+from . import build as b
+from . import runtime
+from .naming import Namer, identifiers
+from .syntax import refuse
+
+_OP_WORD = {gast.Add: "plus", gast.Sub: "minus", gast.Mult: "times", gast.Div: "over", gast.Pow: "pow",
+            gast.MatMult: "at", gast.Mod: "mod", gast.FloorDiv: "floordiv"}
+_CMP_WORD = {gast.Lt: "lt", gast.Gt: "gt", gast.LtE: "le", gast.GtE: "ge", gast.Eq: "eq", gast.NotEq: "ne"}
+
+
+@dataclass
+class Normalized:
+    """A function in A-normal form and the side tables later stages read."""
+
+    node: gast.FunctionDef
+    origins: dict = field(default_factory=dict)   # statement -> user's line number
+    temps: set = field(default_factory=set)       # expression temporaries: one def, used in its own statement
+    names: set = field(default_factory=set)       # every identifier in use
+    helpers: dict = field(default_factory=dict)   # name in the code -> runtime object it stands for
+
+
+def normalize(parsed):
+    """Normalize a Parsed function; the user's tree is left untouched."""
+    node = copy.deepcopy(parsed.node)
+    namer = Namer(identifiers(node) | set(parsed.closure))
+    norm = _Normalizer(namer, parsed)
+    node.body = norm.block(node.body)
+    result = Normalized(node, norm.origins, norm.temps, set(namer.taken), norm.helpers)
+    return result
+
+
+def _word(node):
+    """A short word for an atom, for naming temporaries after what they hold."""
+    if isinstance(node, gast.Name):
+        return node.id.strip("_")
+    if isinstance(node, gast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return str(node.value) if node.value >= 0 else None
+    return None
+
+
+class _Normalizer:
+    def __init__(self, namer, parsed):
+        self.namer = namer
+        self.parsed = parsed
+        self.origins = {}
+        self.temps = set()
+        self.helpers = {}
+        self.out = None       # the statement list being built
+        self.line = None      # the user's line being normalized
+
+    # -- blocks and statements -------------------------------------------------
+    def block(self, stmts):
+        saved = self.out
+        self.out = []
+        for stmt in stmts:
+            self.line = getattr(stmt, "lineno", self.line)
+            method = getattr(self, "stmt_" + type(stmt).__name__, None)
+            if method is None:
+                refuse(self.parsed, stmt)
+            method(stmt)
+        result, self.out = self.out, saved
+        return result
+
+    def emit(self, stmt):
+        self.origins[stmt] = self.line
+        self.out.append(stmt)
+        return stmt
+
+    def stmt_Assign(self, node):
+        if len(node.targets) == 1:
+            self.assign_to(node.targets[0], node.value)
+            return
+        value = self.atom(node.value)
+        for target in node.targets:
+            self.assign_to(target, value)
+
+    def stmt_AnnAssign(self, node):
+        if node.value is not None:
+            self.assign_to(node.target, node.value)
+
+    def stmt_AugAssign(self, node):
+        target = node.target
+        if isinstance(target, gast.Name):
+            self.assign_to(target, gast.BinOp(left=b.name(target.id), op=node.op, right=node.value))
+        elif isinstance(target, gast.Subscript):
+            obj = self.atom(target.value)
+            index = self.index(target.slice)
+            old = self.atom(b.subscript(obj, index))
+            self.assign_to(b.subscript(obj, copy.deepcopy(index), store=True), gast.BinOp(left=old, op=node.op, right=node.value))
+        else:
+            refuse(self.parsed, node, "augmented assignment to an attribute")
+
+    def assign_to(self, target, value):
+        if isinstance(target, gast.Name):
+            self.emit(b.assign(b.name(target.id, store=True), self.simple(value, target.id)))
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            whole = self.atom(value)
+            for i, elt in enumerate(target.elts):
+                if isinstance(elt, gast.Starred):
+                    refuse(self.parsed, elt, "starred unpacking")
+                self.assign_to(elt, b.subscript(whole, b.const(i)))
+        elif isinstance(target, gast.Subscript):
+            obj = self.atom(target.value)
+            index = self.index(target.slice)
+            self.emit(b.assign(b.subscript(obj, index, store=True), self.atom(value)))
+        else:
+            refuse(self.parsed, target, "assignment to an attribute")
+
+    def stmt_Expr(self, node):
+        if isinstance(node.value, gast.Constant):
+            return  # a docstring or a bare constant does nothing
+        if isinstance(node.value, gast.Call):
+            self.emit(b.expr_stmt(self.simple(node.value)))
+        else:
+            self.atom(node.value)
+
+    def stmt_Return(self, node):
+        value = b.const(None) if node.value is None else self.atom(node.value, self.parsed.node.name)
+        self.emit(b.ret(value))
+
+    def stmt_Pass(self, node):
+        pass
+
+    def stmt_Break(self, node):
+        self.emit(gast.Break())
+
+    def stmt_Continue(self, node):
+        self.emit(gast.Continue())
+
+    def stmt_Assert(self, node):
+        self.emit(gast.Assert(test=self.atom(node.test), msg=node.msg))
+
+    def stmt_Raise(self, node):
+        self.emit(node)
+
+    def stmt_If(self, node):
+        test = self.atom(node.test)
+        self.emit(b.if_(test, self.block(node.body), self.block(node.orelse)))
+
+    def stmt_While(self, node):
+        if node.orelse:
+            refuse(self.parsed, node, "while ... else")
+        saved = self.out
+        self.out = []
+        test = self.atom(node.test, "cond")
+        test_stmts, self.out = self.out, saved
+        for stmt in test_stmts:
+            self.out.append(stmt)
+        body = self.block(node.body)
+        again = [copy.deepcopy(s) for s in test_stmts]
+        for old, new in zip(test_stmts, again):
+            self.origins[new] = self.origins[old]
+        if isinstance(test, gast.Name):
+            for stmt in test_stmts:
+                self.temps.discard(stmt.targets[0].id)
+        self.emit(b.while_(copy.deepcopy(test), body + again))
+
+    def stmt_For(self, node):
+        if node.orelse:
+            refuse(self.parsed, node, "for ... else")
+        it = node.iter
+        func = b.dotted_path(it.func) if isinstance(it, gast.Call) else None
+        if func == "range" and not it.keywords and isinstance(node.target, gast.Name):
+            args = [self.atom(a) for a in it.args]
+            body = self.block(node.body)
+            self.emit(b.for_(node.target.id, b.call("range", args), body))
+        elif func == "enumerate" and len(it.args) == 1 and isinstance(node.target, (gast.Tuple, gast.List)) and len(node.target.elts) == 2:
+            self.loop_over([it.args[0]], [node.target.elts[1]], node, counter=node.target.elts[0])
+        elif func == "zip" and it.args and not it.keywords and isinstance(node.target, (gast.Tuple, gast.List)) and len(node.target.elts) == len(it.args):
+            self.loop_over(it.args, node.target.elts, node)
+        else:
+            self.loop_over([it], [node.target], node)
+
+    def loop_over(self, iterables, targets, node, counter=None):
+        """`for x in xs:` becomes `for i in range(len(xs)): x = xs[i]`, so every loop counts."""
+        seqs = []
+        for it in iterables:
+            seq = self.namer.fresh(_word(it) + "_seq" if _word(it) else "seq")
+            self.emit(b.assign(seq, b.call(self.helper("sequence"), [self.atom(it)])))
+            seqs.append(seq)
+        lengths = []
+        for seq in seqs:
+            n = self.namer.fresh(f"len_{seq}")
+            self.emit(b.assign(n, b.call("len", [b.name(seq)])))
+            lengths.append(n)
+        if len(lengths) > 1:
+            stop = self.namer.fresh("trips")
+            self.emit(b.assign(stop, b.call("min", [b.name(n) for n in lengths])))
+        else:
+            stop = lengths[0]
+        index = counter.id if isinstance(counter, gast.Name) else self.namer.fresh("i")
+        if counter is not None and not isinstance(counter, gast.Name):
+            refuse(self.parsed, counter, "a non-name enumerate counter")
+        saved = self.out
+        self.out = []
+        for seq, target in zip(seqs, targets):
+            self.assign_to(target, b.subscript(b.name(seq), b.name(index)))
+        head, self.out = self.out, saved
+        body = head + self.block(node.body)
+        self.emit(b.for_(index, b.call("range", [b.name(stop)]), body))
+
+    # -- expressions -----------------------------------------------------------
+    def atom(self, node, hint=None):
+        """An atom holding node's value, emitting the statements that compute it."""
+        if isinstance(node, (gast.Name, gast.Constant)):
+            return node
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and isinstance(node.operand, gast.Constant) \
+                and isinstance(node.operand.value, (int, float)) and not isinstance(node.operand.value, bool):
+            return b.const(-node.operand.value)
+        if isinstance(node, (gast.BoolOp, gast.IfExp)) or (isinstance(node, gast.Compare) and len(node.ops) > 1):
+            return getattr(self, "branching_" + type(node).__name__)(node)
+        value = self.simple(node)
+        temp = self.namer.fresh(hint or self.describe(value))
+        self.emit(b.assign(temp, value))
+        self.temps.add(temp)
+        return b.name(temp)
+
+    def simple(self, node, target=None):
+        """An expression applying one primitive to atoms."""
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            refuse(self.parsed, node)
+        return method(node)
+
+    def expr_Name(self, node):
+        return b.name(node.id)
+
+    def expr_Constant(self, node):
+        return node
+
+    def expr_BinOp(self, node):
+        return b.binop(self.atom(node.left), node.op, self.atom(node.right))
+
+    def expr_UnaryOp(self, node):
+        operand = self.atom(node.operand)
+        if isinstance(node.op, gast.USub) and isinstance(operand, gast.Constant):
+            return self.atom(node)
+        if isinstance(node.op, gast.UAdd):
+            return operand
+        return gast.UnaryOp(op=node.op, operand=operand)
+
+    def expr_Compare(self, node):
+        if len(node.ops) > 1:
+            return self.atom(node)
+        return gast.Compare(left=self.atom(node.left), ops=node.ops, comparators=[self.atom(node.comparators[0])])
+
+    def expr_BoolOp(self, node):
+        return self.atom(node)
+
+    def expr_IfExp(self, node):
+        return self.atom(node)
+
+    def expr_Call(self, node):
+        func = node.func
+        if b.dotted_path(func) is None:
+            if isinstance(func, gast.Attribute):
+                func = b.attribute(self.atom(func.value), func.attr)
+            else:
+                func = self.atom(func)
+        args = []
+        for arg in node.args:
+            if isinstance(arg, gast.Starred):
+                refuse(self.parsed, arg, "a *args call")
+            args.append(self.atom(arg))
+        keywords = []
+        for kw in node.keywords:
+            if kw.arg is None:
+                refuse(self.parsed, node, "a **kwargs call")
+            keywords.append((kw.arg, self.atom(kw.value)))
+        return b.call(func, args, keywords)
+
+    def expr_Attribute(self, node):
+        if b.dotted_path(node) is not None and b.dotted_path(node).split(".")[0] not in self.local_names():
+            return node
+        return b.attribute(self.atom(node.value), node.attr)
+
+    def expr_Subscript(self, node):
+        return b.subscript(self.atom(node.value), self.index(node.slice))
+
+    def expr_Tuple(self, node):
+        return b.tup([self.element(e) for e in node.elts])
+
+    def expr_List(self, node):
+        return b.lst([self.element(e) for e in node.elts])
+
+    def expr_Dict(self, node):
+        if any(k is None for k in node.keys):
+            refuse(self.parsed, node, "dict unpacking with **")
+        return gast.Dict(keys=[self.atom(k) for k in node.keys], values=[self.atom(v) for v in node.values])
+
+    def expr_JoinedStr(self, node):
+        return node  # an f-string is never differentiated; leave it as written
+
+    def element(self, node):
+        if isinstance(node, gast.Starred):
+            refuse(self.parsed, node, "starred element")
+        return self.atom(node)
+
+    def index(self, node):
+        if isinstance(node, gast.Slice):
+            parts = [None if p is None else self.atom(p) for p in (node.lower, node.upper, node.step)]
+            return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(node, gast.Tuple):
+            return b.tup([self.index(e) for e in node.elts])
+        return self.atom(node)
+
+    # -- expressions that branch -------------------------------------------------
+    def branching_IfExp(self, node):
+        test = self.atom(node.test)
+        result = self.namer.fresh("choice")
+        self.emit(b.if_(test, self.assign_block(result, node.body), self.assign_block(result, node.orelse)))
+        return b.name(result)
+
+    def branching_BoolOp(self, node):
+        result = self.namer.fresh("and_" if isinstance(node.op, gast.And) else "or_")
+        self.emit(b.assign(result, self.simple_or_atom(node.values[0])))
+        self.chain(result, node.values[1:], isinstance(node.op, gast.And))
+        return b.name(result)
+
+    def chain(self, result, rest, is_and):
+        if not rest:
+            return
+        saved = self.out
+        self.out = []
+        self.emit(b.assign(result, self.simple_or_atom(rest[0])))
+        self.chain(result, rest[1:], is_and)
+        inner, self.out = self.out, saved
+        test = b.name(result) if is_and else gast.UnaryOp(op=gast.Not(), operand=b.name(result))
+        if not is_and:
+            flag = self.namer.fresh("not_" + result)
+            self.emit(b.assign(flag, test))
+            test = b.name(flag)
+        self.emit(b.if_(test, inner))
+
+    def branching_Compare(self, node):
+        result = self.namer.fresh("cmp")
+        left = self.atom(node.left)
+        pairs = list(zip(node.ops, node.comparators))
+        self.compare_chain(result, left, pairs)
+        return b.name(result)
+
+    def compare_chain(self, result, left, pairs):
+        op, right_expr = pairs[0]
+        right = self.atom(right_expr)
+        self.emit(b.assign(result, gast.Compare(left=left, ops=[op], comparators=[right])))
+        if len(pairs) > 1:
+            saved = self.out
+            self.out = []
+            self.compare_chain(result, right, pairs[1:])
+            inner, self.out = self.out, saved
+            self.emit(b.if_(b.name(result), inner))
+
+    def assign_block(self, result, expr):
+        saved = self.out
+        self.out = []
+        self.emit(b.assign(result, self.simple_or_atom(expr)))
+        out, self.out = self.out, saved
+        return out
+
+    def simple_or_atom(self, node):
+        if isinstance(node, (gast.BoolOp, gast.IfExp)) or (isinstance(node, gast.Compare) and len(node.ops) > 1):
+            return self.atom(node)
+        return self.simple(node)
+
+    # -- naming ----------------------------------------------------------------
+    def helper(self, attr):
+        """The name generated code uses for runtime.<attr>."""
+        for ident, obj in self.helpers.items():
+            if obj is getattr(runtime, attr):
+                return ident
+        ident = self.namer.fresh(attr)
+        self.helpers[ident] = getattr(runtime, attr)
+        return ident
+
+    def local_names(self):
+        if not hasattr(self, "_locals"):
+            self._locals = {a.id for a in self.parsed.node.args.args + self.parsed.node.args.kwonlyargs}
+            for sub in gast.walk(self.parsed.node):
+                if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
+                    self._locals.add(sub.id)
+        return self._locals
+
+    def describe(self, value):
+        """`sin_x` for np.sin(x), `x_times_y` for x * y; empty when no short name fits."""
+        words = None
+        if isinstance(value, gast.BinOp) and type(value.op) in _OP_WORD:
+            words = [_word(value.left), _OP_WORD[type(value.op)], _word(value.right)]
+        elif isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub):
+            words = ["neg", _word(value.operand)]
+        elif isinstance(value, gast.Call) and len(value.args) <= 2 and not value.keywords:
+            path = b.dotted_path(value.func)
+            fname = path.split(".")[-1] if path else (value.func.attr if isinstance(value.func, gast.Attribute) else None)
+            obj = [_word(value.func.value)] if path is None and isinstance(value.func, gast.Attribute) else []
+            words = obj + [fname] + [_word(a) for a in value.args]
+        elif isinstance(value, gast.Attribute):
+            words = [_word(value.value), value.attr]
+        elif isinstance(value, gast.Subscript) and _word(value.value):
+            words = [_word(value.value), _word(value.slice)]
+        elif isinstance(value, gast.Compare) and type(value.ops[0]) in _CMP_WORD:
+            words = [_word(value.left), _CMP_WORD[type(value.ops[0])], _word(value.comparators[0])]
+        if not words or any(w is None for w in words) or words[0][:1].isdigit():
+            return ""
+        text = "_".join(words)
+        return text if len(text) <= 20 else ""
+
+
+def is_normal(node):
+    """True when every statement of the function has the A-normal shape above."""
+    return all(_normal_stmt(s) for s in node.body)
+
+
+def _is_index(node):
+    if isinstance(node, gast.Slice):
+        return all(p is None or b.is_atom(p) for p in (node.lower, node.upper, node.step))
+    if isinstance(node, gast.Tuple):
+        return all(_is_index(e) for e in node.elts)
+    return b.is_atom(node)
+
+
+def _is_simple(node):
+    if b.is_atom(node) or isinstance(node, gast.JoinedStr):
+        return True
+    if isinstance(node, gast.BinOp):
+        return b.is_atom(node.left) and b.is_atom(node.right)
+    if isinstance(node, gast.UnaryOp):
+        return b.is_atom(node.operand)
+    if isinstance(node, gast.Compare):
+        return len(node.ops) == 1 and b.is_atom(node.left) and b.is_atom(node.comparators[0])
+    if isinstance(node, gast.Call):
+        func_ok = b.dotted_path(node.func) is not None or (isinstance(node.func, gast.Attribute) and b.is_atom(node.func.value))
+        return func_ok and all(b.is_atom(a) for a in node.args) and all(b.is_atom(k.value) for k in node.keywords)
+    if isinstance(node, gast.Attribute):
+        return b.is_atom(node.value) or b.dotted_path(node) is not None
+    if isinstance(node, gast.Subscript):
+        return b.is_atom(node.value) and _is_index(node.slice)
+    if isinstance(node, (gast.Tuple, gast.List)):
+        return all(b.is_atom(e) for e in node.elts)
+    if isinstance(node, gast.Dict):
+        return all(b.is_atom(k) for k in node.keys) and all(b.is_atom(v) for v in node.values)
+    return False
+
+
+def _normal_stmt(stmt):
+    if isinstance(stmt, gast.Assign):
+        target = stmt.targets[0]
+        if isinstance(target, gast.Subscript):
+            return b.is_atom(target.value) and _is_index(target.slice) and b.is_atom(stmt.value)
+        return len(stmt.targets) == 1 and isinstance(target, gast.Name) and _is_simple(stmt.value)
+    if isinstance(stmt, gast.Expr):
+        return isinstance(stmt.value, gast.Call) and _is_simple(stmt.value)
+    if isinstance(stmt, gast.Return):
+        return b.is_atom(stmt.value)
+    if isinstance(stmt, gast.If):
+        return b.is_atom(stmt.test) and all(map(_normal_stmt, stmt.body + stmt.orelse))
+    if isinstance(stmt, gast.While):
+        return b.is_atom(stmt.test) and not stmt.orelse and all(map(_normal_stmt, stmt.body))
+    if isinstance(stmt, gast.For):
+        it = stmt.iter
+        return (isinstance(stmt.target, gast.Name) and isinstance(it, gast.Call) and b.dotted_path(it.func) == "range"
+                and all(b.is_atom(a) for a in it.args) and not stmt.orelse and all(map(_normal_stmt, stmt.body)))
+    if isinstance(stmt, gast.Assert):
+        return b.is_atom(stmt.test)
+    return isinstance(stmt, (gast.Break, gast.Continue, gast.Pass, gast.Raise))

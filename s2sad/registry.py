@@ -1,0 +1,128 @@
+"""The derivative rules table: one entry per primitive, both modes side by side.
+
+A rule is runnable Python. Its templates are plain functions whose single `return`
+expression is inlined into generated code with the call's own arguments substituted,
+so a rule can be called directly in a test and read at a glance. Every entry names
+the parameters it differentiates (one partial each), so an inactive argument emits no
+code, and the forward and reverse rules of a primitive are registered together.
+
+Named shapes cover most primitives:
+
+* `elementwise`: give the partial derivatives; JVP is `x_dot * dfdx`, VJP is
+  `unbroadcast(g * dfdx, x)`.
+* `linear`: the JVP is the primitive applied to the tangent; give the VJP.
+* `vjp` + `jvp`: anything else, one template for each mode.
+* `nondiff`: no derivative; the result is never active.
+"""
+
+import inspect
+from dataclasses import dataclass, field
+
+RULES = {}
+
+
+@dataclass
+class Rule:
+    """How to differentiate one primitive."""
+
+    primitive: object
+    kind: str                      # "elementwise" | "linear" | "general" | "nondiff"
+    params: tuple = ()             # the primitive's parameter names, as the templates spell them
+    defaults: dict = field(default_factory=dict)
+    wrt: tuple = ()                # the parameters derivatives flow through
+    jvp: object = None             # template function (or the partials for "elementwise")
+    vjp: object = None
+    domain: str = "real"           # where test inputs are drawn: see docs/rules.md
+    shapes: tuple = ()             # example input shapes for the generated rule tests
+    name: str = ""
+
+    def bind(self, args, keywords):
+        """Map the call's positional and keyword argument nodes to parameter names."""
+        bound = dict(zip(self.params, args))
+        bound.update(keywords)
+        for param in self.params:
+            bound.setdefault(param, self.defaults.get(param, _MISSING))
+        return bound
+
+
+_MISSING = object()
+
+
+def _signature(fn, skip):
+    """Parameter names after the first `skip` ones (the cotangent or tangents), `ans` left out."""
+    sig = inspect.signature(fn)
+    params = [p for p in list(sig.parameters.values())[skip:] if p.name != "ans"]
+    defaults = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+    return tuple(p.name for p in params), defaults
+
+
+def _label(prim):
+    module = getattr(prim, "__module__", None) or ""
+    qual = getattr(prim, "__qualname__", None) or getattr(prim, "__name__", repr(prim))
+    return f"{module}.{qual}" if module and module != "builtins" else qual
+
+
+def _register(prims, make):
+    for prim in prims:
+        RULES[prim] = make(prim)
+
+
+def elementwise(*prims, domain="real", shapes=()):
+    """Register `partials(x, y, ..., ans=...)` returning one partial derivative per argument."""
+    def register(partials):
+        params, defaults = _signature(partials, skip=0)
+        _register(prims, lambda p: Rule(p, "elementwise", params, defaults, params, partials, partials,
+                                        domain, shapes, _label(p)))
+        return partials
+    return register
+
+
+def linear(*prims, wrt=None, domain="real", shapes=()):
+    """Register `vjp(g, x, ...)` for primitives linear in `wrt` (default: the first parameter).
+
+    The first parameter of every VJP template is the cotangent, whatever its name.
+    """
+    def register(vjp_template):
+        params, defaults = _signature(vjp_template, skip=1)
+        diff = tuple(wrt) if isinstance(wrt, (tuple, list)) else ((wrt,) if wrt else params[:1])
+        _register(prims, lambda p: Rule(p, "linear", params, defaults, diff, None, vjp_template,
+                                        domain, shapes, _label(p)))
+        return vjp_template
+    return register
+
+
+def vjp(*prims, wrt=None, domain="real", shapes=()):
+    """Register `vjp(g, ans, x, y, ...)` returning one cotangent per parameter in wrt."""
+    def register(template):
+        params, defaults = _signature(template, skip=1)
+        diff = tuple(wrt) if wrt else tuple(p for p in params if p not in defaults)
+        for prim in prims:
+            old = RULES.get(prim)
+            RULES[prim] = Rule(prim, "general", params, defaults, diff, old.jvp if old else None, template,
+                               domain, shapes, _label(prim))
+        return template
+    return register
+
+
+def jvp(*prims):
+    """Register `jvp(x_dot, y_dot, ..., ans, x, y, ...)` returning one tangent term per wrt parameter.
+
+    Use after `vjp` for the same primitives, which declares the parameters.
+    """
+    def register(template):
+        for prim in prims:
+            RULES[prim].jvp = template
+        return template
+    return register
+
+
+def nondiff(*prims):
+    """Primitives whose results carry no derivative (integers, booleans, indices, shapes)."""
+    _register(prims, lambda p: Rule(p, "nondiff", name=_label(p)))
+
+
+def lookup(prim):
+    try:
+        return RULES.get(prim)
+    except TypeError:  # an unhashable callable has no rule
+        return None

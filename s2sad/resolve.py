@@ -1,0 +1,136 @@
+"""What each normalized expression applies: a primitive with a rule, a user function, or structure.
+
+Names are resolved the way the running function resolves them: locals first, then the
+function's closure cells, its module globals, and builtins.
+"""
+
+import builtins
+import operator
+from dataclasses import dataclass, field
+
+import gast
+import numpy as np
+
+from . import build as b
+from .registry import lookup
+
+BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
+          gast.Pow: operator.pow, gast.MatMult: operator.matmul, gast.Mod: operator.mod,
+          gast.FloorDiv: operator.floordiv, gast.BitAnd: operator.and_, gast.BitOr: operator.or_,
+          gast.BitXor: operator.xor, gast.LShift: operator.lshift, gast.RShift: operator.rshift}
+UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_, gast.Invert: operator.invert}
+COMPARES = {gast.Lt: operator.lt, gast.Gt: operator.gt, gast.LtE: operator.le, gast.GtE: operator.ge,
+            gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Is: operator.is_, gast.IsNot: operator.is_not,
+            gast.In: operator.contains, gast.NotIn: operator.contains}
+_UNSET = object()
+
+
+@dataclass
+class Site:
+    """One normalized expression: what it applies and to which atoms."""
+
+    kind: str                 # "atom" | "rule" | "function" | "container" | "unknown" | "inert"
+    prim: object = None
+    rule: object = None
+    args: list = field(default_factory=list)
+    keywords: dict = field(default_factory=dict)
+    label: str = ""
+
+    def operands(self):
+        return list(self.args) + list(self.keywords.values())
+
+
+class Resolver:
+    """Resolves the expressions of one normalized function."""
+
+    def __init__(self, parsed, local_names):
+        self.parsed = parsed
+        self.locals = set(local_names)
+
+    def lookup_name(self, ident):
+        if ident in self.locals:
+            return _UNSET
+        if ident in self.parsed.closure:
+            try:
+                return self.parsed.closure[ident].cell_contents
+            except ValueError:
+                return _UNSET
+        if ident in self.parsed.globals:
+            return self.parsed.globals[ident]
+        return getattr(builtins, ident, _UNSET)
+
+    def lookup_path(self, path):
+        head, *rest = path.split(".")
+        obj = self.lookup_name(head)
+        for attr in rest:
+            if obj is _UNSET:
+                return _UNSET
+            obj = getattr(obj, attr, _UNSET)
+        return obj
+
+    def site(self, node):
+        method = getattr(self, "site_" + type(node).__name__, None)
+        return method(node) if method else Site("unknown", label=type(node).__name__)
+
+    def site_Name(self, node):
+        return Site("atom", args=[node])
+
+    def site_Constant(self, node):
+        return Site("inert")
+
+    def site_JoinedStr(self, node):
+        return Site("inert")
+
+    def site_BinOp(self, node):
+        return self.primitive(BINOPS[type(node.op)], [node.left, node.right])
+
+    def site_UnaryOp(self, node):
+        return self.primitive(UNARYOPS[type(node.op)], [node.operand])
+
+    def site_Compare(self, node):
+        return self.primitive(COMPARES[type(node.ops[0])], [node.left, node.comparators[0]])
+
+    def site_Subscript(self, node):
+        return self.primitive(operator.getitem, [node.value, node.slice])
+
+    def site_Tuple(self, node):
+        return Site("container", tuple, args=list(node.elts))
+
+    def site_List(self, node):
+        return Site("container", list, args=list(node.elts))
+
+    def site_Dict(self, node):
+        return Site("container", dict, args=list(node.values), keywords={})
+
+    def site_Attribute(self, node):
+        path = b.dotted_path(node)
+        if path is not None and path.split(".")[0] not in self.locals:
+            return Site("inert", label=path)  # a module constant such as np.pi
+        descriptor = getattr(np.ndarray, node.attr, None)
+        if descriptor is None:
+            return Site("unknown", label=f".{node.attr}")
+        return self.primitive(descriptor, [node.value], label=f".{node.attr}")
+
+    def site_Call(self, node):
+        func = node.func
+        args = list(node.args)
+        keywords = {kw.arg: kw.value for kw in node.keywords}
+        path = b.dotted_path(func)
+        if path is not None and path.split(".")[0] not in self.locals:
+            obj = self.lookup_path(path)
+            if obj is _UNSET:
+                return Site("unknown", label=path)
+            return self.primitive(obj, args, keywords, label=path)
+        if isinstance(func, gast.Attribute):  # a method of a local value
+            method = getattr(np.ndarray, func.attr, None)
+            if method is None:
+                return Site("unknown", label=f".{func.attr}()")
+            return self.primitive(method, [func.value] + args, keywords, label=f".{func.attr}()")
+        return Site("unknown", label=path or "call")
+
+    def primitive(self, obj, args, keywords=None, label=""):
+        rule = lookup(obj)
+        label = label or getattr(obj, "__name__", repr(obj))
+        if rule is not None:
+            return Site("rule", obj, rule, args, keywords or {}, label)
+        return Site("function", obj, None, args, keywords or {}, label)

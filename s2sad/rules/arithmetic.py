@@ -1,0 +1,69 @@
+"""Python's operators. The transforms map `a + b` to `operator.add(a, b)` and so on."""
+
+import operator
+
+import numpy as np
+
+from ..registry import elementwise, jvp, linear, nondiff, vjp
+from ..runtime import matmul_adjoint_a, matmul_adjoint_b, scatter
+
+
+@elementwise(operator.add)
+def add(a, b):
+    return 1.0, 1.0
+
+
+@elementwise(operator.sub)
+def sub(a, b):
+    return 1.0, -1.0
+
+
+@elementwise(operator.mul)
+def mul(a, b):
+    return b, a
+
+
+@elementwise(operator.truediv)
+def truediv(a, b, ans):
+    return 1.0 / b, -ans / b
+
+
+@elementwise(operator.pow, domain="positive")
+def pow_(a, b, ans):
+    return b * a ** (b - 1), ans * np.log(a)
+
+
+@elementwise(operator.mod, domain="positive")
+def mod(a, b):
+    """a % b = a - floor(a / b) * b: slope 1 in a, -floor(a / b) in b (away from the jumps)."""
+    return 1.0, -np.floor_divide(a, b)
+
+
+@linear(operator.neg)
+def neg(g, a):
+    return -g
+
+
+@linear(operator.pos)
+def pos(g, a):
+    return g
+
+
+@vjp(operator.matmul)
+def matmul(g, ans, a, b):
+    return matmul_adjoint_a(g, a, b), matmul_adjoint_b(g, a, b)
+
+
+@jvp(operator.matmul)
+def matmul_jvp(a_dot, b_dot, ans, a, b):
+    return a_dot @ b, a @ b_dot
+
+
+@linear(operator.getitem, shapes=((5,),))
+def getitem(g, a, index):
+    return scatter(g, a, index)
+
+
+nondiff(operator.floordiv, operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
+        operator.not_, operator.and_, operator.or_, operator.contains, operator.is_, operator.is_not,
+        operator.invert)
