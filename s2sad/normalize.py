@@ -28,6 +28,7 @@ import gast
 
 from . import build as b
 from . import runtime
+from .exits import structure_exits
 from .naming import Namer, identifiers
 from .syntax import refuse
 
@@ -51,6 +52,7 @@ def normalize(parsed):
     """Normalize a Parsed function; the user's tree is left untouched."""
     node = copy.deepcopy(parsed.node)
     namer = Namer(identifiers(node) | set(parsed.closure))
+    structure_exits(node, namer)
     norm = _Normalizer(namer, parsed)
     node.body = norm.block(node.body)
     result = Normalized(node, norm.origins, norm.temps, set(namer.taken), norm.helpers)
@@ -78,7 +80,7 @@ class _Normalizer:
 
     # -- blocks and statements -------------------------------------------------
     def block(self, stmts):
-        saved = self.out
+        saved, line = self.out, self.line
         self.out = []
         for stmt in stmts:
             self.line = getattr(stmt, "lineno", self.line)
@@ -86,7 +88,7 @@ class _Normalizer:
             if method is None:
                 refuse(self.parsed, stmt)
             method(stmt)
-        result, self.out = self.out, saved
+        result, self.out, self.line = self.out, saved, line
         return result
 
     def emit(self, stmt):

@@ -58,6 +58,8 @@ class Reverse:
         self.slots = {}             # statement -> name of the variable holding its pre-value
         self.bookkeeping = set()    # statements that are never recorded (loop counters)
         self.uses_tape = False
+        self.needs_init = set()     # counters recorded before their first assignment
+        self.branches = {}          # if statement -> the variable keeping its branch
         self.params = [a.id for a in normalized.node.args.args]
         self.first_defs, self.late_defined = _first_definitions(normalized.node, self.params)
 
@@ -94,6 +96,7 @@ class Reverse:
         if self.with_value:
             result = b.tup([copy.deepcopy(out), result])
         prologue = [b.assign(n, b.const(None)) for n in sorted(self.late_defined & self.recorded_names())]
+        prologue += [b.assign(n, b.const(0)) for n in sorted(self.needs_init)]
         if self.uses_tape:
             prologue.append(b.assign("_tape", b.lst([])))
         node = b.function(f"{fn.name}_vjp", self.params + [seed], prologue + primal + adjoint + [b.ret(result)])
@@ -149,18 +152,40 @@ class Reverse:
                 return self.record(stmt, old, ctx) + [stmt]
             return [stmt]
         if isinstance(stmt, gast.If):
-            return [b.if_(stmt.test, self.primal_block(stmt.body, ctx), self.primal_block(stmt.orelse, ctx))]
+            body, orelse = self.primal_block(stmt.body, ctx), self.primal_block(stmt.orelse, ctx)
+            branch = self.branch_name(stmt)
+            if branch is None:
+                return [b.if_(stmt.test, body, orelse)]
+            return [b.assign(branch, copy.deepcopy(stmt.test)), b.if_(b.name(branch), body, orelse)]
         if isinstance(stmt, gast.For):
-            return [b.for_(stmt.target, stmt.iter, self.primal_block(stmt.body, ctx.inner()))]
-        if isinstance(stmt, gast.While):
-            trips = self.trips_name(stmt)
-            keep = self.record(stmt, b.name(trips), ctx) if ctx.loops else []
-            count = b.assign(trips, b.add(b.name(trips), b.const(1)))
             body = self.primal_block(stmt.body, ctx.inner())
-            return keep + [b.assign(trips, b.const(0)), b.while_(stmt.test, [count] + body)]
+            if not _breaks(stmt):
+                return [b.for_(stmt.target, stmt.iter, body)]
+            return self.counted(stmt, ctx, lambda count: b.for_(stmt.target, stmt.iter, [count] + body))
+        if isinstance(stmt, gast.While):
+            body = self.primal_block(stmt.body, ctx.inner())
+            return self.counted(stmt, ctx, lambda count: b.while_(stmt.test, [count] + body))
         if isinstance(stmt, gast.Return):
             raise self.where(stmt).error("return inside a loop or branch is not supported yet", construct="return")
         return [stmt]
+
+    def branch_name(self, stmt):
+        """A variable that keeps which branch ran, when the branch itself changes the test's variable."""
+        if not (isinstance(stmt.test, gast.Name) and stmt.test.id in b.names_in(stmt, gast.Store)):
+            return None
+        if stmt not in self.branches:
+            self.branches[stmt] = self.namer.fresh(f"_branch{len(self.branches) + 1}")
+        return self.branches[stmt]
+
+    def counted(self, stmt, ctx, make_loop):
+        """The loop built by make_loop(counter statement), counting its trips in `_tripsN`."""
+        trips = self.trips_name(stmt)
+        keep = []
+        if ctx.loops:
+            keep = self.record(stmt, b.name(trips), ctx)
+            self.needs_init.add(trips)
+        count = b.assign(trips, b.add(b.name(trips), b.const(1)))
+        return keep + [b.assign(trips, b.const(0)), make_loop(count)]
 
     def trips_name(self, stmt):
         if not hasattr(self, "_trips"):
@@ -187,14 +212,19 @@ class Reverse:
             return self.adjoint_assign(stmt, ctx, group)
         if isinstance(stmt, gast.If):
             return self.adjoint_if(stmt, ctx)
-        if isinstance(stmt, gast.For):
-            return self.adjoint_loop(stmt, ctx, b.call("reversed", [copy.deepcopy(stmt.iter)]), stmt.target)
-        if isinstance(stmt, gast.While):
-            trips = self.trips_name(stmt)
-            replay = self.adjoint_loop(stmt, ctx, b.call("range", [b.name(trips)]), b.name("_", store=True))
-            if ctx.loops:
-                replay.append(self.restore(stmt, b.name(trips, store=True), ctx))
-            return replay
+        if isinstance(stmt, (gast.For, gast.While)):
+            counted = isinstance(stmt, gast.While) or _breaks(stmt)
+            if isinstance(stmt, gast.While):
+                replay, target = b.call("range", [b.name(self.trips_name(stmt))]), b.name("_", store=True)
+            else:
+                iterable = copy.deepcopy(stmt.iter)
+                if counted:
+                    iterable = b.subscript(iterable, gast.Slice(lower=None, upper=b.name(self.trips_name(stmt)), step=None))
+                replay, target = b.call("reversed", [iterable]), stmt.target
+            items = self.adjoint_loop(stmt, ctx, replay, target)
+            if counted and ctx.loops:
+                items.append(self.restore(stmt, b.name(self.trips_name(stmt), store=True), ctx))
+            return items
         return []
 
     def adjoint_assign(self, stmt, ctx, group):
@@ -274,7 +304,8 @@ class Reverse:
         self.defined = both
         if not body and not orelse:
             return []
-        return [b.if_(copy.deepcopy(stmt.test), body, orelse)]
+        branch = self.branch_name(stmt)
+        return [b.if_(b.name(branch) if branch else copy.deepcopy(stmt.test), body, orelse)]
 
     def adjoint_loop(self, stmt, ctx, replay, target):
         carried = live_in(stmt.body) & self.activity.active
@@ -316,6 +347,12 @@ def _groups(stmts, origins):
         else:
             groups.append([stmt])
     return groups
+
+
+def _breaks(loop):
+    """Whether the loop's body ends in its exit test (`if _stopN: break`)."""
+    last = loop.body[-1] if loop.body else None
+    return isinstance(last, gast.If) and any(isinstance(s, gast.Break) for s in last.body)
 
 
 def _temp_target(stmt, temps):
