@@ -66,7 +66,7 @@ def transform(func, mode, wrt, with_value=False, optimized=True):
     if mode not in MODES:
         raise S2SADError(f"mode must be 'forward' or 'reverse', not {mode!r}", construct="mode")
     parsed, normalized = front(func)
-    resolver = Resolver(parsed, _locals(normalized))
+    resolver = Resolver(parsed, _locals(normalized), normalized.helpers)
     if mode == "forward":
         node, helpers = forward(normalized, parsed, resolver, wrt, Namer(normalized.names))
     else:

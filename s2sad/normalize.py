@@ -165,6 +165,8 @@ class _Normalizer:
 
     def stmt_If(self, node):
         test = self.atom(node.test)
+        if isinstance(test, gast.Name):
+            self.temps.discard(test.id)  # the branches may change what it was computed from
         self.emit(b.if_(test, self.block(node.body), self.block(node.orelse)))
 
     def stmt_While(self, node):

@@ -43,13 +43,16 @@ class Site:
 class Resolver:
     """Resolves the expressions of one normalized function."""
 
-    def __init__(self, parsed, local_names):
+    def __init__(self, parsed, local_names, helpers=None):
         self.parsed = parsed
         self.locals = set(local_names)
+        self.helpers = dict(helpers or {})
 
     def lookup_name(self, ident):
         if ident in self.locals:
             return _UNSET
+        if ident in self.helpers:
+            return self.helpers[ident]
         if ident in self.parsed.closure:
             try:
                 return self.parsed.closure[ident].cell_contents
@@ -119,7 +122,7 @@ class Resolver:
         if path is not None and path.split(".")[0] not in self.locals:
             obj = self.lookup_path(path)
             if obj is _UNSET:
-                return Site("unknown", label=path)
+                return Site("unknown", args=args, keywords=keywords, label=path)
             return self.primitive(obj, args, keywords, label=path)
         if isinstance(func, gast.Attribute):  # a method of a local value
             method = getattr(np.ndarray, func.attr, None)

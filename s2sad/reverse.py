@@ -89,6 +89,11 @@ class Reverse:
         if self.is_active(out):
             self.defined.add(out.id)
         primal = self.primal_block(body, _Ctx())
+        if self.with_value and isinstance(out, gast.Name):
+            # the adjoint sweep restores overwritten variables, so keep the value now
+            kept = self.namer.fresh(f"{out.id}_value")
+            primal.append(b.assign(kept, b.name(out.id)))
+            out = b.name(kept)
         adjoint = self.adjoint_block(body, _Ctx())
         self.adjoint_sweep = adjoint
         grads = [b.name(self.bar(w)) if w in self.defined else b.const(0.0) for w in self.wrt]
@@ -156,7 +161,8 @@ class Reverse:
             branch = self.branch_name(stmt)
             if branch is None:
                 return [b.if_(stmt.test, body, orelse)]
-            return [b.assign(branch, copy.deepcopy(stmt.test)), b.if_(b.name(branch), body, orelse)]
+            keep = [b.expr_stmt(b.call(b.attribute(self.tape(), "append"), [b.name(branch)]))] if ctx.loops else []
+            return [b.assign(branch, copy.deepcopy(stmt.test)), b.if_(b.name(branch), body, orelse)] + keep
         if isinstance(stmt, gast.For):
             body = self.primal_block(stmt.body, ctx.inner())
             if not _breaks(stmt):
@@ -302,10 +308,12 @@ class Reverse:
         body += self.zeros(both - after_body)
         orelse += self.zeros(both - after_else)
         self.defined = both
-        if not body and not orelse:
-            return []
         branch = self.branch_name(stmt)
-        return [b.if_(b.name(branch) if branch else copy.deepcopy(stmt.test), body, orelse)]
+        replay = [b.assign(branch, b.call(b.attribute(self.tape(), "pop")))] if branch and ctx.loops else []
+        if not body and not orelse:
+            return replay
+        test = b.name(branch) if branch else copy.deepcopy(stmt.test)
+        return replay + [b.if_(test, body, orelse)]
 
     def adjoint_loop(self, stmt, ctx, replay, target):
         carried = live_in(stmt.body) & self.activity.active
@@ -397,10 +405,26 @@ def _with_recompute(items, temps, restores):
     return items
 
 
+def _must_assign(stmts):
+    """Names every path through stmts assigns (loops may run zero times)."""
+    names = set()
+    for stmt in stmts:
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            names.add(stmt.targets[0].id)
+        elif isinstance(stmt, gast.If):
+            names |= _must_assign(stmt.body) & _must_assign(stmt.orelse)
+    return names
+
+
 def live_in(stmts):
-    """Names a block may read before it assigns them (conservative: nested blocks assign nothing)."""
+    """Names a block may read before it assigns them."""
     live = set()
     for stmt in reversed(stmts):
+        if isinstance(stmt, gast.If):
+            live -= _must_assign(stmt.body) & _must_assign(stmt.orelse)
+            live |= {stmt.test.id} if isinstance(stmt.test, gast.Name) else set()
+            live |= live_in(stmt.body) | live_in(stmt.orelse)
+            continue
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             live.discard(stmt.targets[0].id)
         live |= set(b.names_in(stmt, gast.Load))

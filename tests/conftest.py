@@ -23,10 +23,23 @@ def inputs_for(func, seed=_RNG_SEED):
     return values
 
 
+def differentiable(func, args):
+    """Indices of the float arguments a test differentiates: defaulted ones are settings (tol=1e-12)."""
+    import inspect
+
+    from s2sad.api import _is_float
+
+    params = list(inspect.signature(func).parameters.values())
+    return tuple(i for i, (p, a) in enumerate(zip(params, args))
+                 if p.default is inspect.Parameter.empty and _is_float(a))
+
+
 def value_for(name, rng):
     base = name.rstrip("0123456789")
     if base in ("x", "y", "z", "w", "u", "v", "s", "t"):
         return float(rng.uniform(0.3, 0.9))
+    if base in ("sigma", "rho", "beta"):
+        return {"sigma": 10.0, "rho": 28.0, "beta": 8.0 / 3.0}[base]
     if base in ("p", "q", "pos"):
         return float(rng.uniform(0.5, 2.0))
     if base in ("a", "b", "c", "vec"):

@@ -12,9 +12,10 @@ from s2sad.normalize import is_normal
 from s2sad.testing import check_derivatives
 
 import corpus_basic
-from conftest import inputs_for
+import corpus_control
+from conftest import differentiable, inputs_for
 
-MODULES = [corpus_basic]
+MODULES = [corpus_basic, corpus_control]
 FUNCTIONS = [f for m in MODULES for _, f in inspect.getmembers(m, inspect.isfunction) if f.__module__ == m.__name__]
 
 
@@ -31,14 +32,15 @@ def test_normal_form_computes_the_same(func):
 
 @pytest.mark.parametrize("func", FUNCTIONS, ids=lambda f: f.__name__)
 def test_derivatives_match_finite_differences(func):
-    check_derivatives(func, inputs_for(func))
+    args = inputs_for(func)
+    check_derivatives(func, args, wrt=differentiable(func, args))
 
 
 @pytest.mark.parametrize("func", [f for f in FUNCTIONS if np.ndim(f(*inputs_for(f))) == 0 and not isinstance(f(*inputs_for(f)), tuple)],
                          ids=lambda f: f.__name__)
 def test_grad_matches_vjp(func):
     args = inputs_for(func)
-    floats = tuple(i for i, a in enumerate(args) if s2sad.api._is_float(a))
+    floats = differentiable(func, args)
     grads = s2sad.grad(func, wrt=floats)(*args)
     _, pullback = s2sad.vjp(func, *args)
     cotangents = pullback(1.0)
