@@ -18,6 +18,8 @@ Named shapes cover most primitives:
 import inspect
 from dataclasses import dataclass, field
 
+import gast
+
 RULES = {}
 
 
@@ -35,10 +37,14 @@ class Rule:
     domain: str = "real"           # where test inputs are drawn: see docs/rules.md
     shapes: tuple = ()             # example input shapes for the generated rule tests
     name: str = ""
+    varargs: str = ""              # a `*name` parameter of the templates: gets the remaining arguments as a tuple
 
     def bind(self, args, keywords):
         """Map the call's positional and keyword argument nodes to parameter names."""
-        bound = dict(zip(self.params, args))
+        fixed = list(self.params[: self.params.index(self.varargs)]) if self.varargs else list(self.params)
+        bound = dict(zip(fixed, args))
+        if self.varargs:
+            bound[self.varargs] = gast.Tuple(elts=list(args[len(fixed):]), ctx=gast.Load())
         bound.update(keywords)
         for param in self.params:
             bound.setdefault(param, self.defaults.get(param, _MISSING))
@@ -54,6 +60,11 @@ def _signature(fn, skip):
     params = [p for p in list(sig.parameters.values())[skip:] if p.name != "ans"]
     defaults = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
     return tuple(p.name for p in params), defaults
+
+
+def _varargs(fn):
+    """The name of fn's `*args` parameter, or ""."""
+    return next((p.name for p in inspect.signature(fn).parameters.values() if p.kind == p.VAR_POSITIONAL), "")
 
 
 def _label(prim):
@@ -72,7 +83,7 @@ def elementwise(*prims, domain="real", shapes=()):
     def register(partials):
         params, defaults = _signature(partials, skip=0)
         _register(prims, lambda p: Rule(p, "elementwise", params, defaults, params, partials, partials,
-                                        domain, shapes, _label(p)))
+                                        domain, shapes, _label(p), _varargs(partials)))
         return partials
     return register
 
@@ -86,7 +97,7 @@ def linear(*prims, wrt=None, domain="real", shapes=()):
         params, defaults = _signature(vjp_template, skip=1)
         diff = tuple(wrt) if isinstance(wrt, (tuple, list)) else ((wrt,) if wrt else params[:1])
         _register(prims, lambda p: Rule(p, "linear", params, defaults, diff, None, vjp_template,
-                                        domain, shapes, _label(p)))
+                                        domain, shapes, _label(p), _varargs(vjp_template)))
         return vjp_template
     return register
 
@@ -99,7 +110,7 @@ def vjp(*prims, wrt=None, domain="real", shapes=()):
         for prim in prims:
             old = RULES.get(prim)
             RULES[prim] = Rule(prim, "general", params, defaults, diff, old.jvp if old else None, template,
-                               domain, shapes, _label(prim))
+                               domain, shapes, _label(prim), _varargs(template))
         return template
     return register
 

@@ -4,7 +4,8 @@ import builtins
 
 import numpy as np
 
-from ..registry import elementwise, linear, nondiff
+from ..registry import elementwise, jvp, linear, nondiff, vjp
+from ..runtime import broadcast_like, sum_list_adjoint, unbroadcast
 
 
 @elementwise(builtins.abs)
@@ -13,14 +14,36 @@ def abs_(x):
     return np.sign(x)
 
 
-@linear(builtins.float, domain="scalar")
+@linear(builtins.float, shapes=((),))
 def float_(g, x):
     return g
 
 
 @elementwise(builtins.pow, domain="positive")
 def pow_(a, b, ans):
-    return b * a ** (b - 1), ans * np.log(a)
+    return b * a ** (b - 1), ans * np.log(a, dtype=np.result_type(ans))
+
+
+@elementwise(builtins.max, shapes=((), ()))
+def max_(a, b):
+    """The two-argument form; ties share equally."""
+    return np.heaviside(a - b, 0.5), np.heaviside(b - a, 0.5)
+
+
+@elementwise(builtins.min, shapes=((), ()))
+def min_(a, b):
+    return np.heaviside(b - a, 0.5), np.heaviside(a - b, 0.5)
+
+
+@vjp(builtins.sum, wrt=("iterable", "start"))
+def sum_(g, ans, iterable, start=0):
+    """Each item's cotangent is g, reduced to the item's shape."""
+    return sum_list_adjoint(g, iterable), unbroadcast(g, start)
+
+
+@jvp(builtins.sum)
+def sum_jvp(iterable_dot, start_dot, ans, iterable, start=0):
+    return broadcast_like(sum(iterable_dot), ans), broadcast_like(start_dot, ans)
 
 
 nondiff(builtins.int, builtins.bool, builtins.len, builtins.range, builtins.round, builtins.isinstance,

@@ -1,139 +1,196 @@
-"""The `math` module: scalar twins of NumPy's ufuncs, with scalar derivatives."""
+"""The `math` module: scalar twins of NumPy's ufuncs, with scalar derivatives.
+
+Their test inputs are Python floats (`shapes` of `()`, one per argument).
+"""
 
 import math
 
-from ..registry import elementwise, nondiff
+from ..registry import elementwise, jvp, linear, nondiff, vjp
+from ..runtime import sum_list_adjoint
+
+S1, S2 = ((),), ((), ())  # one or two Python floats
 
 
-@elementwise(math.sin)
+@elementwise(math.sin, shapes=S1)
 def sin(x):
     return math.cos(x)
 
 
-@elementwise(math.cos)
+@elementwise(math.cos, shapes=S1)
 def cos(x):
     return -math.sin(x)
 
 
-@elementwise(math.tan)
+@elementwise(math.tan, shapes=S1)
 def tan(x, ans):
     return 1.0 + ans * ans
 
 
-@elementwise(math.exp)
+@elementwise(math.exp, shapes=S1)
 def exp(x, ans):
     return ans
 
 
-@elementwise(math.expm1)
+@elementwise(math.expm1, shapes=S1)
 def expm1(x, ans):
     return ans + 1.0
 
 
-@elementwise(math.log, domain="positive")
-def log(x):
-    return 1.0 / x
+@elementwise(math.log, domain="positive", shapes=S1)
+def log(x, base=math.e):
+    """math.log(x) or math.log(x, base) (tests call the one-argument form; rule_inputs.py the other)."""
+    return 1.0 / (x * math.log(base)), -math.log(x) / (base * math.log(base) ** 2)
 
 
-@elementwise(math.log1p, domain="positive")
+@elementwise(math.log1p, domain="positive", shapes=S1)
 def log1p(x):
     return 1.0 / (1.0 + x)
 
 
-@elementwise(math.log2, domain="positive")
+@elementwise(math.log2, domain="positive", shapes=S1)
 def log2(x):
     return 1.0 / (x * math.log(2.0))
 
 
-@elementwise(math.log10, domain="positive")
+@elementwise(math.log10, domain="positive", shapes=S1)
 def log10(x):
     return 1.0 / (x * math.log(10.0))
 
 
-@elementwise(math.sqrt, domain="positive")
+@elementwise(math.sqrt, domain="positive", shapes=S1)
 def sqrt(x, ans):
     return 0.5 / ans
 
 
-@elementwise(math.tanh)
+@elementwise(math.tanh, shapes=S1)
 def tanh(x, ans):
     return 1.0 - ans * ans
 
 
-@elementwise(math.sinh)
+@elementwise(math.sinh, shapes=S1)
 def sinh(x):
     return math.cosh(x)
 
 
-@elementwise(math.cosh)
+@elementwise(math.cosh, shapes=S1)
 def cosh(x):
     return math.sinh(x)
 
 
-@elementwise(math.asin, domain="unit")
+@elementwise(math.asin, domain="unit", shapes=S1)
 def asin(x):
     return 1.0 / math.sqrt(1.0 - x * x)
 
 
-@elementwise(math.acos, domain="unit")
+@elementwise(math.acos, domain="unit", shapes=S1)
 def acos(x):
     return -1.0 / math.sqrt(1.0 - x * x)
 
 
-@elementwise(math.atan)
+@elementwise(math.atan, shapes=S1)
 def atan(x):
     return 1.0 / (1.0 + x * x)
 
 
-@elementwise(math.asinh)
+@elementwise(math.asinh, shapes=S1)
 def asinh(x):
     return 1.0 / math.sqrt(x * x + 1.0)
 
 
-@elementwise(math.acosh, domain="above_one")
+@elementwise(math.acosh, domain="above_one", shapes=S1)
 def acosh(x):
     return 1.0 / math.sqrt(x * x - 1.0)
 
 
-@elementwise(math.atanh, domain="unit")
+@elementwise(math.atanh, domain="unit", shapes=S1)
 def atanh(x):
     return 1.0 / (1.0 - x * x)
 
 
-@elementwise(math.pow, domain="positive")
+@elementwise(math.pow, domain="positive", shapes=S2)
 def pow_(x, y, ans):
     return y * math.pow(x, y - 1.0), ans * math.log(x)
 
 
-@elementwise(math.atan2)
+@elementwise(math.atan2, shapes=S2)
 def atan2(y, x):
     return x / (x * x + y * y), -y / (x * x + y * y)
 
 
-@elementwise(math.hypot)
+@elementwise(math.hypot, shapes=S2)
 def hypot(x, y, ans):
-    return x / ans, y / ans
+    """The two-argument form; slope 0 at the origin."""
+    return x / (ans + (ans == 0)), y / (ans + (ans == 0))
 
 
-@elementwise(math.fabs)
+@elementwise(math.fabs, shapes=S1)
 def fabs(x):
     """Slope 0 at 0, as np.sign (the convention for every kink: docs/rules.md)."""
     return float((x > 0) - (x < 0))
 
 
-@elementwise(math.erf)
+@elementwise(math.copysign, shapes=S2)
+def copysign(x, y):
+    """|x| with the sign of y: piecewise constant in y."""
+    return float((x > 0) - (x < 0)) * math.copysign(1.0, y), 0.0
+
+
+@elementwise(math.erf, shapes=S1)
 def erf(x):
     return 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
 
 
-@elementwise(math.erfc)
+@elementwise(math.erfc, shapes=S1)
 def erfc(x):
     return -2.0 / math.sqrt(math.pi) * math.exp(-x * x)
 
 
-@elementwise(math.fmod, domain="positive")
+@elementwise(math.fmod, domain="positive", shapes=S2)
 def fmod(x, y):
     return 1.0, -float(int(x / y))
+
+
+@elementwise(math.remainder, domain="positive", shapes=S2)
+def remainder(x, y):
+    """x - n * y with n the integer nearest x / y."""
+    return 1.0, -float(round(x / y))
+
+
+@linear(math.degrees, shapes=S1)
+def degrees(g, x):
+    return math.degrees(g)
+
+
+@linear(math.radians, shapes=S1)
+def radians(g, x):
+    return math.radians(g)
+
+
+@vjp(math.ldexp, wrt=("x",))
+def ldexp(g, ans, x, i):
+    """x * 2**i for an integer i."""
+    return math.ldexp(g, i)
+
+
+@jvp(math.ldexp)
+def ldexp_jvp(x_dot, ans, x, i):
+    return math.ldexp(x_dot, i)
+
+
+@linear(math.fsum)
+def fsum(g, seq):
+    return sum_list_adjoint(g, seq)
+
+
+if hasattr(math, "exp2"):  # Python 3.11
+
+    @elementwise(math.exp2, shapes=S1)
+    def exp2(x, ans):
+        return ans * math.log(2.0)
+
+    @elementwise(math.cbrt, domain="nonzero", shapes=S1)
+    def cbrt(x, ans):
+        return 1.0 / (3.0 * ans * ans)
 
 
 nondiff(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,

@@ -1,12 +1,19 @@
-"""NumPy's core: elementwise functions, reductions, products and reshaping."""
+"""NumPy's elementwise functions (ufuncs and their kin). Reductions, products and shapes have files of their own.
+
+Kinks follow one convention (docs/rules.md): the derivative there is the average of the
+one-sided derivatives, so |x|' = 0 at 0 and tied arguments of maximum/minimum share equally.
+"""
+
+import math
 
 import numpy as np
 
 from ..registry import elementwise, jvp, linear, nondiff, vjp
-from ..runtime import (dot_adjoint_a, dot_adjoint_b, matmul_adjoint_a, matmul_adjoint_b, mean_adjoint,
-                       sum_adjoint)
+from ..runtime import clip_partial, unbroadcast
 
-# -- elementwise ---------------------------------------------------------------
+LN2, LN10 = math.log(2.0), math.log(10.0)
+
+# -- arithmetic ----------------------------------------------------------------
 
 
 @elementwise(np.add)
@@ -31,12 +38,139 @@ def divide(a, b, ans):
 
 @elementwise(np.power, domain="positive")
 def power(a, b, ans):
-    return b * np.power(a, b - 1), ans * np.log(a)
+    return b * np.power(a, b - 1), ans * np.log(a, dtype=np.result_type(ans))
 
 
-@linear(np.negative)
+@elementwise(np.float_power, domain="positive")
+def float_power(a, b, ans):
+    return b * np.float_power(a, b - 1), ans * np.log(a, dtype=np.result_type(ans))
+
+
+@elementwise(np.mod, np.remainder, domain="positive")
+def mod(a, b):
+    """a - floor(a / b) * b: slope 1 in a and -floor(a / b) in b between the jumps."""
+    return 1.0, -np.floor_divide(a, b)
+
+
+@elementwise(np.fmod, domain="positive")
+def fmod(a, b):
+    """a - trunc(a / b) * b, the sign of a."""
+    return 1.0, -np.trunc(np.divide(a, b))
+
+
+@linear(np.negative, shapes=((2, 3),))
 def negative(g, x):
     return -g
+
+
+@linear(np.positive, shapes=((2, 3),))
+def positive(g, x):
+    return g
+
+
+@linear(np.conjugate, np.conj, np.real, shapes=((2, 3),))
+def conjugate(g, x):
+    """Real inputs only: the identity."""
+    return g
+
+
+@elementwise(np.square)
+def square(x):
+    return 2.0 * x
+
+
+@elementwise(np.sqrt, domain="positive")
+def sqrt(x, ans):
+    return 0.5 / ans
+
+
+@elementwise(np.cbrt, domain="nonzero")
+def cbrt(x, ans):
+    return 1.0 / (3.0 * ans * ans)
+
+
+@elementwise(np.reciprocal, domain="nonzero")
+def reciprocal(x, ans):
+    return -ans * ans
+
+
+@elementwise(np.abs, np.absolute, np.fabs)
+def absolute(x):
+    """Slope 0 at 0 (np.sign): the average of the one-sided slopes -1 and 1."""
+    return np.sign(x)
+
+
+@vjp(np.copysign, wrt=("x1",), shapes=((2, 3), (3,)))
+def copysign(g, ans, x1, x2):
+    """|x1| with the sign of x2; piecewise constant in x2."""
+    return unbroadcast(g * np.sign(x1) * np.copysign(1.0, x2), x1)
+
+
+@jvp(np.copysign)
+def copysign_jvp(x1_dot, ans, x1, x2):
+    return x1_dot * np.sign(x1) * np.copysign(1.0, x2)
+
+
+@vjp(np.ldexp, wrt=("x1",))
+def ldexp(g, ans, x1, x2):
+    """x1 * 2**x2 for integer x2: linear in x1."""
+    return unbroadcast(np.ldexp(g, x2), x1)
+
+
+@jvp(np.ldexp)
+def ldexp_jvp(x1_dot, ans, x1, x2):
+    return np.ldexp(x1_dot, x2)
+
+
+# -- exponentials and logarithms -------------------------------------------------
+
+
+@elementwise(np.exp)
+def exp(x, ans):
+    return ans
+
+
+@elementwise(np.exp2)
+def exp2(x, ans):
+    return ans * LN2
+
+
+@elementwise(np.expm1)
+def expm1(x, ans):
+    return ans + 1.0
+
+
+@elementwise(np.log, domain="positive")
+def log(x):
+    return 1.0 / x
+
+
+@elementwise(np.log2, domain="positive")
+def log2(x):
+    return 1.0 / (x * LN2)
+
+
+@elementwise(np.log10, domain="positive")
+def log10(x):
+    return 1.0 / (x * LN10)
+
+
+@elementwise(np.log1p, domain="positive")
+def log1p(x):
+    return 1.0 / (1.0 + x)
+
+
+@elementwise(np.logaddexp)
+def logaddexp(a, b, ans):
+    return np.exp(a - ans), np.exp(b - ans)
+
+
+@elementwise(np.logaddexp2)
+def logaddexp2(a, b, ans):
+    return np.exp2(a - ans), np.exp2(b - ans)
+
+
+# -- trigonometric and hyperbolic --------------------------------------------------
 
 
 @elementwise(np.sin)
@@ -54,35 +188,19 @@ def tan(x, ans):
     return 1.0 + ans * ans
 
 
-@elementwise(np.exp)
-def exp(x, ans):
-    return ans
+@elementwise(np.arcsin, domain="unit")
+def arcsin(x):
+    return 1.0 / np.sqrt(1.0 - x * x)
 
 
-@elementwise(np.log, domain="positive")
-def log(x):
-    return 1.0 / x
+@elementwise(np.arccos, domain="unit")
+def arccos(x):
+    return -1.0 / np.sqrt(1.0 - x * x)
 
 
-@elementwise(np.sqrt, domain="positive")
-def sqrt(x, ans):
-    return 0.5 / ans
-
-
-@elementwise(np.tanh)
-def tanh(x, ans):
-    return 1.0 - ans * ans
-
-
-@elementwise(np.square)
-def square(x):
-    return 2.0 * x
-
-
-@elementwise(np.abs, np.absolute)
-def absolute(x):
-    """Slope 0 at 0 (np.sign), the convention for every kink: docs/rules.md."""
-    return np.sign(x)
+@elementwise(np.arctan)
+def arctan(x):
+    return 1.0 / (1.0 + x * x)
 
 
 @elementwise(np.arctan2)
@@ -90,79 +208,114 @@ def arctan2(y, x):
     return x / (x * x + y * y), -y / (x * x + y * y)
 
 
-# -- reductions ----------------------------------------------------------------
+@elementwise(np.hypot)
+def hypot(x, y, ans):
+    """Slope 0 at the origin (ans == 0), as for every norm."""
+    return x / (ans + (ans == 0)), y / (ans + (ans == 0))
 
 
-@linear(np.sum, np.ndarray.sum)
-def sum_(g, a, axis=None, keepdims=False):
-    return sum_adjoint(g, a, axis, keepdims)
+@elementwise(np.sinh)
+def sinh(x):
+    return np.cosh(x)
 
 
-@linear(np.mean, np.ndarray.mean)
-def mean(g, a, axis=None, keepdims=False):
-    return mean_adjoint(g, a, axis, keepdims)
+@elementwise(np.cosh)
+def cosh(x):
+    return np.sinh(x)
 
 
-# -- products ------------------------------------------------------------------
+@elementwise(np.tanh)
+def tanh(x, ans):
+    return 1.0 - ans * ans
 
 
-@vjp(np.matmul)
-def matmul(g, ans, a, b):
-    return matmul_adjoint_a(g, a, b), matmul_adjoint_b(g, a, b)
+@elementwise(np.arcsinh)
+def arcsinh(x):
+    return 1.0 / np.sqrt(x * x + 1.0)
 
 
-@jvp(np.matmul)
-def matmul_jvp(a_dot, b_dot, ans, a, b):
-    return np.matmul(a_dot, b), np.matmul(a, b_dot)
+@elementwise(np.arccosh, domain="above_one")
+def arccosh(x):
+    return 1.0 / np.sqrt(x * x - 1.0)
 
 
-@vjp(np.dot, np.ndarray.dot)
-def dot(g, ans, a, b):
-    return dot_adjoint_a(g, a, b), dot_adjoint_b(g, a, b)
+@elementwise(np.arctanh, domain="unit")
+def arctanh(x):
+    return 1.0 / (1.0 - x * x)
 
 
-@jvp(np.dot, np.ndarray.dot)
-def dot_jvp(a_dot, b_dot, ans, a, b):
-    return np.dot(a_dot, b), np.dot(a, b_dot)
+@linear(np.deg2rad, np.radians, shapes=((2, 3),))
+def deg2rad(g, x):
+    return np.deg2rad(g)
 
 
-# -- shapes --------------------------------------------------------------------
+@linear(np.rad2deg, np.degrees, shapes=((2, 3),))
+def rad2deg(g, x):
+    return np.rad2deg(g)
 
 
-@linear(np.reshape)
-def reshape(g, a, shape):
-    return np.reshape(g, np.shape(a))
+@elementwise(np.sinc)
+def sinc(x, ans):
+    """(cos(pi x) - sinc(x)) / x, and 0 at 0."""
+    return (np.cos(math.pi * x) - ans) / (x + (x == 0))
 
 
-@linear(np.ndarray.reshape)
-def ndarray_reshape(g, a, *shape):
-    return np.reshape(g, np.shape(a))
+# -- maxima, minima, clipping and selection ----------------------------------------
 
 
-@linear(np.transpose, np.ndarray.transpose)
-def transpose(g, a, axes=None):
-    return np.transpose(g, None if axes is None else np.argsort(axes))
+@elementwise(np.maximum)
+def maximum(a, b):
+    """Ties share equally: heaviside(0, 0.5) = 0.5 to each."""
+    return np.heaviside(a - b, 0.5), np.heaviside(b - a, 0.5)
 
 
-@linear(np.ndarray.T)
-def T(g, a):
-    return np.transpose(g)
+@elementwise(np.minimum)
+def minimum(a, b):
+    return np.heaviside(b - a, 0.5), np.heaviside(a - b, 0.5)
 
 
-@linear(np.copy, np.ndarray.copy)
-def copy(g, a):
-    return g
+@elementwise(np.fmax)
+def fmax(a, b):
+    """As maximum, except that a NaN argument is ignored: the other one gets slope 1."""
+    return np.fmax(np.heaviside(a - b, 0.5), np.isnan(b)), np.fmax(np.heaviside(b - a, 0.5), np.isnan(a))
 
 
-@linear(np.array, np.asarray)
-def array(g, object, dtype=None):
-    """Also builds arrays from lists of active scalars: the list's adjoint is indexed like the array."""
-    return g
+@elementwise(np.fmin)
+def fmin(a, b):
+    return np.fmax(np.heaviside(b - a, 0.5), np.isnan(b)), np.fmax(np.heaviside(a - b, 0.5), np.isnan(a))
+
+
+@elementwise(np.clip, shapes=((2, 3), (2, 3), (2, 3)))
+def clip(a, a_min=None, a_max=None, min=None, max=None):
+    """clip = minimum(maximum(a, a_min), a_max), each tie shared equally (NumPy 2.1 also names the bounds min, max)."""
+    return (clip_partial(a, a_min, a_max, "a", min, max), clip_partial(a, a_min, a_max, "a_min", min, max),
+            clip_partial(a, a_min, a_max, "a_max", min, max), clip_partial(a, a_min, a_max, "a_min", min, max),
+            clip_partial(a, a_min, a_max, "a_max", min, max))
+
+
+@elementwise(np.ndarray.clip)
+def ndarray_clip(a, min=None, max=None):
+    return clip_partial(a, min, max, "a"), clip_partial(a, min, max, "a_min"), clip_partial(a, min, max, "a_max")
+
+
+@vjp(np.where, wrt=("x", "y"))
+def where(g, ans, condition, x, y):
+    return unbroadcast(np.where(condition, g, np.zeros_like(ans)), x), \
+        unbroadcast(np.where(condition, np.zeros_like(ans), g), y)
+
+
+@jvp(np.where)
+def where_jvp(x_dot, y_dot, ans, condition, x, y):
+    return np.where(condition, x_dot, np.zeros_like(ans)), np.where(condition, np.zeros_like(ans), y_dot)
 
 
 nondiff(np.shape, np.ndarray.shape, np.size, np.ndim, np.ndarray.ndim, np.ndarray.size, np.ndarray.dtype,
-        np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like, np.arange, np.linspace,
-        np.argmax, np.argmin, np.argsort, np.floor, np.ceil, np.round, np.rint, np.sign, np.isnan, np.isinf,
-        np.isfinite, np.less, np.greater, np.less_equal, np.greater_equal, np.equal, np.not_equal,
-        np.logical_and, np.logical_or, np.logical_not, np.all, np.any, np.eye, np.identity, np.ndarray.argmax,
-        np.ndarray.argmin, np.nonzero, np.count_nonzero, np.floor_divide)
+        np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like, np.arange,
+        np.argmax, np.argmin, np.argsort, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
+        np.sign, np.heaviside, np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose, np.array_equal,
+        np.less, np.greater, np.less_equal, np.greater_equal, np.equal, np.not_equal,
+        np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.all, np.any, np.eye, np.identity, np.tri,
+        np.ndarray.argmax, np.ndarray.argmin, np.ndarray.argsort, np.ndarray.all, np.ndarray.any, np.ndarray.round,
+        np.nonzero, np.flatnonzero, np.argwhere, np.count_nonzero, np.floor_divide, np.searchsorted, np.digitize,
+        np.signbit, np.indices, np.diag_indices, np.tril_indices, np.triu_indices, np.unravel_index,
+        np.ravel_multi_index, np.result_type, np.broadcast_shapes, np.ndarray.nonzero, np.ndarray.tolist)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import runtime
-from ..registry import jvp, linear, vjp
+from ..registry import jvp, linear, nondiff, vjp
 from ..runtime import broadcast_like, matmul_adjoint_a, matmul_adjoint_b, unbroadcast
 
 
@@ -55,3 +55,243 @@ def matmul_adjoint_b_vjp(ct, ans, g, a, b):
 @jvp(runtime.matmul_adjoint_b)
 def matmul_adjoint_b_jvp(g_dot, a_dot, ans, g, a, b):
     return matmul_adjoint_b(g_dot, a, b), matmul_adjoint_b(g, a_dot, b)
+
+
+# -- the derivative library's helpers (s2sad/runtime.py, second half) ---------------------
+
+nondiff(runtime.tie_weights, runtime.clip_partial, runtime.linspace_ramp, runtime.inverse_axes)
+
+
+@vjp(runtime.dot_adjoint_a, wrt=("g", "b"))
+def dot_adjoint_a_vjp(ct, ans, g, a, b):
+    return np.dot(ct, b), runtime.dot_adjoint_b(g, ct, b)
+
+
+@jvp(runtime.dot_adjoint_a)
+def dot_adjoint_a_jvp(g_dot, b_dot, ans, g, a, b):
+    return runtime.dot_adjoint_a(g_dot, a, b), runtime.dot_adjoint_a(g, a, b_dot)
+
+
+@vjp(runtime.dot_adjoint_b, wrt=("g", "a"))
+def dot_adjoint_b_vjp(ct, ans, g, a, b):
+    return np.dot(a, ct), runtime.dot_adjoint_a(g, a, ct)
+
+
+@jvp(runtime.dot_adjoint_b)
+def dot_adjoint_b_jvp(g_dot, a_dot, ans, g, a, b):
+    return runtime.dot_adjoint_b(g_dot, a, b), runtime.dot_adjoint_b(g, a_dot, b)
+
+
+@vjp(runtime.inner_adjoint_a, wrt=("g", "b"))
+def inner_adjoint_a_vjp(ct, ans, g, a, b):
+    return np.inner(ct, b), runtime.inner_adjoint_b(g, ct, b)
+
+
+@jvp(runtime.inner_adjoint_a)
+def inner_adjoint_a_jvp(g_dot, b_dot, ans, g, a, b):
+    return runtime.inner_adjoint_a(g_dot, a, b), runtime.inner_adjoint_a(g, a, b_dot)
+
+
+@vjp(runtime.inner_adjoint_b, wrt=("g", "a"))
+def inner_adjoint_b_vjp(ct, ans, g, a, b):
+    return np.inner(a, ct), runtime.inner_adjoint_a(g, a, ct)
+
+
+@jvp(runtime.inner_adjoint_b)
+def inner_adjoint_b_jvp(g_dot, a_dot, ans, g, a, b):
+    return runtime.inner_adjoint_b(g_dot, a, b), runtime.inner_adjoint_b(g, a_dot, b)
+
+
+@vjp(runtime.kron_adjoint_a, wrt=("g", "b"))
+def kron_adjoint_a_vjp(ct, ans, g, a, b):
+    return np.kron(ct, b), runtime.kron_adjoint_b(g, ct, b)
+
+
+@jvp(runtime.kron_adjoint_a)
+def kron_adjoint_a_jvp(g_dot, b_dot, ans, g, a, b):
+    return runtime.kron_adjoint_a(g_dot, a, b), runtime.kron_adjoint_a(g, a, b_dot)
+
+
+@vjp(runtime.kron_adjoint_b, wrt=("g", "a"))
+def kron_adjoint_b_vjp(ct, ans, g, a, b):
+    return np.kron(a, ct), runtime.kron_adjoint_a(g, a, ct)
+
+
+@jvp(runtime.kron_adjoint_b)
+def kron_adjoint_b_jvp(g_dot, a_dot, ans, g, a, b):
+    return runtime.kron_adjoint_b(g_dot, a, b), runtime.kron_adjoint_b(g, a_dot, b)
+
+
+@vjp(runtime.tensordot_adjoint_a, wrt=("g", "b"))
+def tensordot_adjoint_a_vjp(ct, ans, g, a, b, axes=2):
+    return np.tensordot(ct, b, axes), runtime.tensordot_adjoint_b(g, ct, b, axes)
+
+
+@jvp(runtime.tensordot_adjoint_a)
+def tensordot_adjoint_a_jvp(g_dot, b_dot, ans, g, a, b, axes=2):
+    return runtime.tensordot_adjoint_a(g_dot, a, b, axes), runtime.tensordot_adjoint_a(g, a, b_dot, axes)
+
+
+@vjp(runtime.tensordot_adjoint_b, wrt=("g", "a"))
+def tensordot_adjoint_b_vjp(ct, ans, g, a, b, axes=2):
+    return np.tensordot(a, ct, axes), runtime.tensordot_adjoint_a(g, a, ct, axes)
+
+
+@jvp(runtime.tensordot_adjoint_b)
+def tensordot_adjoint_b_jvp(g_dot, a_dot, ans, g, a, b, axes=2):
+    return runtime.tensordot_adjoint_b(g_dot, a, b, axes), runtime.tensordot_adjoint_b(g, a_dot, b, axes)
+
+
+@vjp(runtime.einsum_with, wrt=("operands", "x"))
+def einsum_with_vjp(ct, ans, subscripts, operands, i, x):
+    return runtime.einsum_with_ops(ct, subscripts, operands, i, x), runtime.einsum_adjoint(ct, subscripts, operands, i)
+
+
+@jvp(runtime.einsum_with)
+def einsum_with_jvp(operands_dot, x_dot, ans, subscripts, operands, i, x):
+    return runtime.einsum_with_dops(subscripts, operands, i, x, operands_dot), \
+        runtime.einsum_with(subscripts, operands, i, x_dot)
+
+
+@vjp(runtime.einsum_adjoint, wrt=("g", "operands"))
+def einsum_adjoint_vjp(ct, ans, g, subscripts, operands, i):
+    return runtime.einsum_with(subscripts, operands, i, ct), runtime.einsum_adjoint_ops(ct, g, subscripts, operands, i)
+
+
+@jvp(runtime.einsum_adjoint)
+def einsum_adjoint_jvp(g_dot, operands_dot, ans, g, subscripts, operands, i):
+    return runtime.einsum_adjoint(g_dot, subscripts, operands, i), \
+        runtime.einsum_adjoint_dops(g, subscripts, operands, i, operands_dot)
+
+
+@linear(runtime.split_like)
+def split_like(ct, x, like, axis=0):
+    return runtime.unsplit(ct, x, axis)
+
+
+@linear(runtime.unsplit)
+def unsplit(ct, parts, like, axis=0):
+    return runtime.split_like(ct, parts, axis)
+
+
+@linear(runtime.sum_list_adjoint)
+def sum_list_adjoint(ct, g, items):
+    return broadcast_like(sum(ct), g)
+
+
+@vjp(runtime.prod_others, wrt=("a",))
+def prod_others(ct, ans, a, axis=None):
+    """The Jacobian of prod_others is symmetric."""
+    return runtime.prod_others_dot(ct, a, axis)
+
+
+@jvp(runtime.prod_others)
+def prod_others_jvp(a_dot, ans, a, axis=None):
+    return runtime.prod_others_dot(a_dot, a, axis)
+
+
+@vjp(runtime.norm_slope, wrt=("x",))
+def norm_slope(ct, ans, x, ord=None, axis=None):
+    """The norm's Hessian is symmetric."""
+    return runtime.norm_slope_dot(ct, x, ord, axis)
+
+
+@jvp(runtime.norm_slope)
+def norm_slope_jvp(x_dot, ans, x, ord=None, axis=None):
+    return runtime.norm_slope_dot(x_dot, x, ord, axis)
+
+
+@linear(runtime.cumsum_adjoint)
+def cumsum_adjoint(ct, g, a, axis=None):
+    return np.cumsum(ct, axis=axis)
+
+
+@linear(runtime.diff_adjoint)
+def diff_adjoint(ct, g, a, n=1, axis=-1):
+    return np.diff(ct, n, axis)
+
+
+@linear(runtime.tile_adjoint)
+def tile_adjoint(ct, g, a, reps):
+    return np.tile(ct, reps)
+
+
+@linear(runtime.repeat_adjoint)
+def repeat_adjoint(ct, g, a, repeats, axis=None):
+    return np.repeat(ct, repeats, axis)
+
+
+@linear(runtime.diag_adjoint)
+def diag_adjoint(ct, g, v, k=0):
+    return np.diag(ct, k)
+
+
+@linear(runtime.diagonal_adjoint)
+def diagonal_adjoint(ct, g, a, offset=0, axis1=0, axis2=1):
+    return np.diagonal(ct, offset, axis1, axis2)
+
+
+@linear(runtime.trace_adjoint)
+def trace_adjoint(ct, g, a, offset=0, axis1=0, axis2=1):
+    return np.trace(ct, offset, axis1, axis2)
+
+
+@linear(runtime.pad_tangent)
+def pad_tangent(ct, t, pad_width, mode="constant"):
+    return runtime.pad_adjoint(ct, t, pad_width, mode)
+
+
+@linear(runtime.pad_adjoint)
+def pad_adjoint(ct, g, array, pad_width, mode="constant"):
+    return runtime.pad_tangent(ct, pad_width, mode)
+
+
+@linear(runtime.take_adjoint)
+def take_adjoint(ct, g, a, indices, axis=None):
+    return np.take(ct, indices, axis)
+
+
+@linear(runtime.take_along_axis_adjoint)
+def take_along_axis_adjoint(ct, g, arr, indices, axis):
+    return np.take_along_axis(ct, indices, axis)
+
+
+@linear(runtime.sort_tangent)
+def sort_tangent(ct, t, a, axis=-1):
+    return runtime.sort_adjoint(ct, a, axis)
+
+
+@linear(runtime.sort_adjoint)
+def sort_adjoint(ct, g, a, axis=-1):
+    return runtime.sort_tangent(ct, a, axis)
+
+
+@linear(runtime.item_adjoint)
+def item_adjoint(ct, g, a, index=()):
+    return runtime.item_of(ct, index)
+
+
+@linear(runtime.item_of)
+def item_of(ct, x, index=()):
+    return runtime.item_adjoint(ct, x, index)
+
+
+@linear(runtime.phi)
+def phi(ct, x):
+    """A mask (the lower triangle, the diagonal halved): its own transpose."""
+    return runtime.phi(ct)
+
+
+@linear(runtime.sym_lower)
+def sym_lower(ct, x):
+    return runtime.sym_lower_adjoint(ct)
+
+
+@linear(runtime.sym_lower_adjoint)
+def sym_lower_adjoint(ct, g):
+    return runtime.sym_lower(ct)
+
+
+@linear(runtime.lower_factor)
+def lower_factor(ct, x, transpose=False):
+    return runtime.lower_factor(ct, transpose)

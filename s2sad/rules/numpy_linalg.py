@@ -1,0 +1,208 @@
+"""Products and linear algebra. Bilinear products differentiate each factor with the other held fixed.
+
+Matrix functions work on stacks of matrices (the last two axes), as NumPy's do.
+"""
+
+import numpy as np
+
+from ..registry import jvp, linear, vjp
+from ..runtime import (
+    dot_adjoint_a,
+    dot_adjoint_b,
+    einsum_adjoint,
+    einsum_with,
+    inner_adjoint_a,
+    inner_adjoint_b,
+    kron_adjoint_a,
+    kron_adjoint_b,
+    lower_factor,
+    matmul_adjoint_a,
+    matmul_adjoint_b,
+    phi,
+    sym_lower,
+    sym_lower_adjoint,
+    tensordot_adjoint_a,
+    tensordot_adjoint_b,
+    trace_adjoint,
+    unbroadcast,
+)
+
+# -- products ------------------------------------------------------------------
+
+
+@vjp(np.matmul, shapes=((2, 3, 4), (4, 2)))
+def matmul(g, ans, a, b):
+    return matmul_adjoint_a(g, a, b), matmul_adjoint_b(g, a, b)
+
+
+@jvp(np.matmul)
+def matmul_jvp(a_dot, b_dot, ans, a, b):
+    return np.matmul(a_dot, b), np.matmul(a, b_dot)
+
+
+@vjp(np.dot, np.ndarray.dot, shapes=((2, 3), (3, 4)))
+def dot(g, ans, a, b):
+    return dot_adjoint_a(g, a, b), dot_adjoint_b(g, a, b)
+
+
+@jvp(np.dot, np.ndarray.dot)
+def dot_jvp(a_dot, b_dot, ans, a, b):
+    return np.dot(a_dot, b), np.dot(a, b_dot)
+
+
+@vjp(np.vdot, shapes=((2, 3), (6,)))
+def vdot(g, ans, a, b):
+    """The flattened dot product."""
+    return g * np.reshape(b, np.shape(a)), g * np.reshape(a, np.shape(b))
+
+
+@jvp(np.vdot)
+def vdot_jvp(a_dot, b_dot, ans, a, b):
+    return np.vdot(a_dot, b), np.vdot(a, b_dot)
+
+
+@vjp(np.inner, shapes=((2, 3), (4, 3)))
+def inner(g, ans, a, b):
+    return inner_adjoint_a(g, a, b), inner_adjoint_b(g, a, b)
+
+
+@jvp(np.inner)
+def inner_jvp(a_dot, b_dot, ans, a, b):
+    return np.inner(a_dot, b), np.inner(a, b_dot)
+
+
+@vjp(np.outer, shapes=((2, 3), (4,)))
+def outer(g, ans, a, b):
+    return np.reshape(np.dot(g, np.ravel(b)), np.shape(a)), np.reshape(np.dot(np.ravel(a), g), np.shape(b))
+
+
+@jvp(np.outer)
+def outer_jvp(a_dot, b_dot, ans, a, b):
+    return np.outer(a_dot, b), np.outer(a, b_dot)
+
+
+@vjp(np.tensordot, wrt=("a", "b"), shapes=((2, 3, 4), (3, 4, 5)))
+def tensordot(g, ans, a, b, axes=2):
+    return tensordot_adjoint_a(g, a, b, axes), tensordot_adjoint_b(g, a, b, axes)
+
+
+@jvp(np.tensordot)
+def tensordot_jvp(a_dot, b_dot, ans, a, b, axes=2):
+    return np.tensordot(a_dot, b, axes), np.tensordot(a, b_dot, axes)
+
+
+@vjp(np.kron, shapes=((2, 3), (3, 2)))
+def kron(g, ans, a, b):
+    return kron_adjoint_a(g, a, b), kron_adjoint_b(g, a, b)
+
+
+@jvp(np.kron)
+def kron_jvp(a_dot, b_dot, ans, a, b):
+    return np.kron(a_dot, b), np.kron(a, b_dot)
+
+
+@vjp(np.cross, wrt=("a", "b"), shapes=((4, 3), (3,)))
+def cross(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """3-vectors: a x b, with the cotangents b x g and g x a laid along each operand's own axis."""
+    return unbroadcast(np.cross(b, g, axisb, axisc, axisa, axis), a), \
+        unbroadcast(np.cross(g, a, axisc, axisa, axisb, axis), b)
+
+
+@jvp(np.cross)
+def cross_jvp(a_dot, b_dot, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return np.cross(a_dot, b, axisa, axisb, axisc, axis), np.cross(a, b_dot, axisa, axisb, axisc, axis)
+
+
+@vjp(np.einsum, wrt=("a", "b", "c", "d"))
+def einsum(g, ans, subscripts, a, b=None, c=None, d=None):
+    """Subscripts with or without `->`, `...` included; up to four operands."""
+    return einsum_adjoint(g, subscripts, (a, b, c, d), 0), einsum_adjoint(g, subscripts, (a, b, c, d), 1), \
+        einsum_adjoint(g, subscripts, (a, b, c, d), 2), einsum_adjoint(g, subscripts, (a, b, c, d), 3)
+
+
+@jvp(np.einsum)
+def einsum_jvp(a_dot, b_dot, c_dot, d_dot, ans, subscripts, a, b=None, c=None, d=None):
+    return einsum_with(subscripts, (a, b, c, d), 0, a_dot), einsum_with(subscripts, (a, b, c, d), 1, b_dot), \
+        einsum_with(subscripts, (a, b, c, d), 2, c_dot), einsum_with(subscripts, (a, b, c, d), 3, d_dot)
+
+
+@linear(np.trace, np.ndarray.trace, shapes=((3, 4),))
+def trace(g, a, offset=0, axis1=0, axis2=1):
+    return trace_adjoint(g, a, offset, axis1, axis2)
+
+
+# -- matrix functions ------------------------------------------------------------
+
+
+@vjp(np.linalg.solve)
+def solve(g, ans, a, b):
+    """x = solve(a, b): b's cotangent solves with a transposed; a's is minus that times x transposed."""
+    return -matmul_adjoint_a(np.linalg.solve(np.swapaxes(a, -1, -2), g), a, ans), \
+        np.linalg.solve(np.swapaxes(a, -1, -2), g)
+
+
+@jvp(np.linalg.solve)
+def solve_jvp(a_dot, b_dot, ans, a, b):
+    return -np.linalg.solve(a, np.matmul(a_dot, ans)), np.linalg.solve(a, b_dot)
+
+
+@vjp(np.linalg.inv, domain="matrix", shapes=((3, 3),))
+def inv(g, ans, a):
+    return -np.matmul(np.swapaxes(ans, -1, -2), np.matmul(g, np.swapaxes(ans, -1, -2)))
+
+
+@jvp(np.linalg.inv)
+def inv_jvp(a_dot, ans, a):
+    return -np.matmul(ans, np.matmul(a_dot, ans))
+
+
+@vjp(np.linalg.det, domain="matrix", shapes=((3, 3),))
+def det(g, ans, a):
+    """Through the inverse: not defined at singular matrices."""
+    return np.expand_dims(g * ans, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+@jvp(np.linalg.det)
+def det_jvp(a_dot, ans, a):
+    return ans * np.trace(np.linalg.solve(a, a_dot), axis1=-2, axis2=-1)
+
+
+@vjp(np.linalg.slogdet, domain="matrix", shapes=((3, 3),))
+def slogdet(g, ans, a):
+    """(sign, log|det|): the sign is piecewise constant, so only g[1] flows back."""
+    return np.expand_dims(g[1], (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+@jvp(np.linalg.slogdet)
+def slogdet_jvp(a_dot, ans, a):
+    return np.zeros_like(ans[0]), np.trace(np.linalg.solve(a, a_dot), axis1=-2, axis2=-1)
+
+
+@vjp(np.linalg.cholesky, wrt=("a",), domain="spd", shapes=((3, 3),))
+def cholesky(g, ans, a, upper=False):
+    """L = cholesky(a) reads one triangle of a only (sym_lower), so a's cotangent is triangular too.
+
+    sym_lower_adjoint(L^-T phi(L^T g) L^-1) for L = lower_factor(ans, upper); upper=True transposes."""
+    return lower_factor(sym_lower_adjoint(np.linalg.solve(
+        np.swapaxes(lower_factor(ans, upper), -1, -2), np.swapaxes(np.linalg.solve(
+            np.swapaxes(lower_factor(ans, upper), -1, -2),
+            np.swapaxes(phi(np.matmul(np.swapaxes(lower_factor(ans, upper), -1, -2), lower_factor(g, upper))), -1, -2)),
+            -1, -2))), upper)
+
+
+@jvp(np.linalg.cholesky)
+def cholesky_jvp(a_dot, ans, a, upper=False):
+    """L phi(L^-1 S L^-T) with S = sym_lower(a_dot); upper=True transposes a_dot and the result."""
+    return lower_factor(np.matmul(lower_factor(ans, upper), phi(np.linalg.solve(lower_factor(ans, upper), np.swapaxes(
+        np.linalg.solve(lower_factor(ans, upper), sym_lower(lower_factor(a_dot, upper))), -1, -2)))), upper)
+
+
+if hasattr(np, "matrix_transpose"):  # NumPy 2
+
+    @linear(np.matrix_transpose, np.linalg.matrix_transpose, shapes=((2, 3, 4),))
+    def matrix_transpose(g, x):
+        return np.swapaxes(g, -1, -2)
+
+    @linear(np.ndarray.mT)
+    def mT(g, a):
+        return np.swapaxes(g, -1, -2)

@@ -1,0 +1,245 @@
+"""Reshaping, assembling and selecting: all linear, so each rule is the transposed rearrangement.
+
+A sequence argument (the list given to concatenate or stack) gets one cotangent: an array or
+sequence whose item i is the cotangent of the sequence's item i (`runtime.pieces`).
+"""
+
+import numpy as np
+
+from ..registry import jvp, linear, vjp
+from ..runtime import (
+    diag_adjoint,
+    diagonal_adjoint,
+    inverse_axes,
+    item_adjoint,
+    pad_adjoint,
+    pad_tangent,
+    repeat_adjoint,
+    sort_adjoint,
+    sort_tangent,
+    split_like,
+    take_adjoint,
+    take_along_axis_adjoint,
+    tile_adjoint,
+    unbroadcast,
+    unsplit,
+)
+
+# -- same elements, new shape ----------------------------------------------------
+
+
+@linear(np.reshape)
+def reshape(g, a, shape=None):
+    return np.reshape(g, np.shape(a))
+
+
+@linear(np.ndarray.reshape)
+def ndarray_reshape(g, a, *shape):
+    return np.reshape(g, np.shape(a))
+
+
+@linear(np.ravel, np.ndarray.ravel, np.ndarray.flatten, np.squeeze, np.ndarray.squeeze, np.atleast_1d, np.atleast_2d,
+        np.atleast_3d, shapes=((2, 1, 3),))
+def ravel(g, a):
+    return np.reshape(g, np.shape(a))
+
+
+@linear(np.expand_dims)
+def expand_dims(g, a, axis):
+    return np.reshape(g, np.shape(a))
+
+
+@linear(np.transpose)
+def transpose(g, a, axes=None):
+    return np.transpose(g, None if axes is None else np.argsort(axes))
+
+
+@linear(np.ndarray.transpose)
+def ndarray_transpose(g, a, *axes):
+    """x.transpose(), x.transpose(axes) or x.transpose(i, j, k)."""
+    return np.transpose(g, inverse_axes(axes))
+
+
+@linear(np.ndarray.T)
+def T(g, a):
+    return np.transpose(g)
+
+
+@linear(np.swapaxes, np.ndarray.swapaxes)
+def swapaxes(g, a, axis1, axis2):
+    return np.swapaxes(g, axis1, axis2)
+
+
+@linear(np.moveaxis)
+def moveaxis(g, a, source, destination):
+    return np.moveaxis(g, destination, source)
+
+
+@linear(np.broadcast_to)
+def broadcast_to(g, array, shape):
+    return unbroadcast(g, array)
+
+
+@linear(np.copy, np.ndarray.copy, shapes=((2, 3),))
+def copy(g, a):
+    return g
+
+
+@linear(np.array, np.asarray, np.asarray_chkfinite, np.ascontiguousarray, shapes=((2, 3),))
+def array(g, object, dtype=None):
+    """Also builds arrays from lists of active scalars: the list's adjoint is indexed like the array."""
+    return g
+
+
+@linear(np.ndarray.astype)
+def astype(g, a, dtype=None):
+    """The cotangent goes back to a's own dtype."""
+    return np.asarray(g, dtype=a.dtype)
+
+
+# -- assembling and cutting ------------------------------------------------------
+
+
+@linear(np.concatenate)
+def concatenate(g, arrays, axis=0):
+    return split_like(g, arrays, axis)
+
+
+@linear(np.stack)
+def stack(g, arrays, axis=0):
+    return np.moveaxis(g, axis, 0)
+
+
+@linear(np.hstack)
+def hstack(g, tup):
+    return split_like(g, tup, 0 if np.ndim(g) == 1 else 1)
+
+
+@linear(np.vstack)
+def vstack(g, tup):
+    return split_like(g, tup, 0)
+
+
+@linear(np.column_stack)
+def column_stack(g, tup):
+    return split_like(g, tup, 1)
+
+
+@linear(np.dstack)
+def dstack(g, tup):
+    return split_like(g, tup, 2)
+
+
+@linear(np.split, np.array_split)
+def split(g, ary, indices_or_sections, axis=0):
+    """Returns a list; its cotangent is a list, or an array stacking equal pieces."""
+    return unsplit(g, ary, axis)
+
+
+@linear(np.tile)
+def tile(g, A, reps):
+    return tile_adjoint(g, A, reps)
+
+
+@linear(np.repeat, np.ndarray.repeat)
+def repeat(g, a, repeats, axis=None):
+    return repeat_adjoint(g, a, repeats, axis)
+
+
+@vjp(np.pad, wrt=("array",))
+def pad(g, ans, array, pad_width, mode="constant"):
+    """Modes constant (any constant_values: they carry no derivative), edge, reflect, symmetric and wrap."""
+    return pad_adjoint(g, array, pad_width, mode)
+
+
+@jvp(np.pad)
+def pad_jvp(array_dot, ans, array, pad_width, mode="constant"):
+    return pad_tangent(array_dot, pad_width, mode)
+
+
+# -- rearranging -----------------------------------------------------------------
+
+
+@linear(np.flip, shapes=((2, 3),))
+def flip(g, m, axis=None):
+    return np.flip(g, axis)
+
+
+@linear(np.fliplr, shapes=((2, 3),))
+def fliplr(g, m):
+    return np.fliplr(g)
+
+
+@linear(np.flipud, shapes=((2, 3),))
+def flipud(g, m):
+    return np.flipud(g)
+
+
+@linear(np.roll)
+def roll(g, a, shift, axis=None):
+    return np.roll(g, np.negative(shift), axis)
+
+
+@linear(np.rot90, shapes=((2, 3),))
+def rot90(g, m, k=1, axes=None):
+    return np.rot90(g, -k, axes or (0, 1))
+
+
+@linear(np.diag)
+def diag(g, v, k=0):
+    return diag_adjoint(g, v, k)
+
+
+@linear(np.diagonal, np.ndarray.diagonal, shapes=((3, 4),))
+def diagonal(g, a, offset=0, axis1=0, axis2=1):
+    return diagonal_adjoint(g, a, offset, axis1, axis2)
+
+
+@linear(np.triu, shapes=((2, 3, 4),))
+def triu(g, m, k=0):
+    return np.triu(g, k)
+
+
+@linear(np.tril, shapes=((2, 3, 4),))
+def tril(g, m, k=0):
+    return np.tril(g, k)
+
+
+# -- selecting -------------------------------------------------------------------
+
+
+@linear(np.take, np.ndarray.take)
+def take(g, a, indices, axis=None):
+    return take_adjoint(g, a, indices, axis)
+
+
+@linear(np.take_along_axis)
+def take_along_axis(g, arr, indices, axis):
+    return take_along_axis_adjoint(g, arr, indices, axis)
+
+
+@vjp(np.sort, wrt=("a",), shapes=((3, 4),))
+def sort(g, ans, a, axis=-1):
+    """The values: g goes back through the sorting permutation; tied values share equally."""
+    return sort_adjoint(g, a, axis)
+
+
+@jvp(np.sort)
+def sort_jvp(a_dot, ans, a, axis=-1):
+    return sort_tangent(a_dot, a, axis)
+
+
+@linear(np.full, wrt="fill_value")
+def full(g, shape, fill_value, dtype=None):
+    return unbroadcast(g, fill_value)
+
+
+@linear(np.full_like, wrt="fill_value")
+def full_like(g, a, fill_value, dtype=None):
+    return unbroadcast(g, fill_value)
+
+
+@linear(np.ndarray.item)
+def item(g, a, *index):
+    """x.item(), x.item(flat_index) or x.item(i, j): a Python scalar."""
+    return item_adjoint(g, a, index)
