@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import gast
 
 from . import build as b
+from . import stacks
 
 
 @dataclass
@@ -47,7 +48,7 @@ def flows(site):
             return []
         bound = site.rule.bind(site.args, site.keywords)
         return [bound[p] for p in site.rule.wrt if isinstance(bound.get(p), gast.AST)]
-    if site.kind in ("container", "function", "unknown"):
+    if site.kind in ("container", "function", "method", "unknown"):
         return site.operands()
     return []
 
@@ -81,6 +82,7 @@ def activity(fn_node, resolver, wrt):
         for atom in flows(site):
             if b.is_name(atom):
                 edges.append((target, atom.id))
+    edges += stacks.edges(fn_node, resolver)  # a pushed value flows into its stack, and out with the pop
     result = Activity(set(wrt), set(returned(fn_node.body)))
     _close(result.varied, [(t, s) for t, s in edges])
     _close(result.useful, [(s, t) for t, s in edges])

@@ -28,12 +28,17 @@ import gast
 
 from . import build as b
 from . import runtime
+from .errors import LIMITATIONS, S2SADError
 from .exits import structure_exits
 from .naming import Namer, identifiers
+from .resolve import Resolver
 from .syntax import refuse
+from .writes import aliased_names, check_writes
 
 _OP_WORD = {gast.Add: "plus", gast.Sub: "minus", gast.Mult: "times", gast.Div: "over", gast.Pow: "pow",
             gast.MatMult: "at", gast.Mod: "mod", gast.FloorDiv: "floordiv"}
+_MUTATORS = {"extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem", "sort", "reverse",
+             "fill", "put", "itemset", "resize", "setflags", "partition", "byteswap"}
 _CMP_WORD = {gast.Lt: "lt", gast.Gt: "gt", gast.LtE: "le", gast.GtE: "ge", gast.Eq: "eq", gast.NotEq: "ne"}
 
 
@@ -56,6 +61,8 @@ def normalize(parsed):
     norm = _Normalizer(namer, parsed)
     node.body = norm.block(node.body)
     result = Normalized(node, norm.origins, norm.temps, set(namer.taken), norm.helpers)
+    local = {a.id for a in node.args.args + node.args.kwonlyargs} | set(b.names_in(node, gast.Store))
+    check_writes(parsed, result, Resolver(parsed, local, result.helpers))
     return result
 
 
@@ -111,6 +118,8 @@ class _Normalizer:
     def stmt_AugAssign(self, node):
         target = node.target
         if isinstance(target, gast.Name):
+            if target.id in self.aliased():
+                self.guard_in_place(node, target.id)
             self.assign_to(target, gast.BinOp(left=b.name(target.id), op=node.op, right=node.value))
         elif isinstance(target, gast.Subscript):
             obj = self.atom(target.value)
@@ -119,6 +128,23 @@ class _Normalizer:
             self.assign_to(b.subscript(obj, copy.deepcopy(index), store=True), gast.BinOp(left=old, op=node.op, right=node.value))
         else:
             refuse(self.parsed, node, "augmented assignment to an attribute")
+
+    def aliased(self):
+        if not hasattr(self, "_aliased"):
+            self._aliased = aliased_names(self.parsed.node)
+        return self._aliased
+
+    def guard_in_place(self, node, ident):
+        """`y += v` is rebound as `y = y + v`: the same unless y is an array another name also holds."""
+        flag = self.namer.fresh(f"{ident}_is_array")
+        error = self.namer.fresh("S2SADError")
+        self.helpers[error] = S2SADError
+        message = (f"augmented assignment to {ident}, an array another name may also hold: in place, it would change "
+                   f"that name too (write {ident} = {ident} + ..., or copy {ident} first)")
+        exc = b.call(error, [b.const(message), b.const(self.parsed.filename), b.const(self.line),
+                             b.const("augmented assignment to a shared array"), b.const(LIMITATIONS)])
+        self.emit(b.assign(flag, b.call(self.helper("is_array"), [b.name(ident)])))
+        self.emit(b.if_(b.name(flag), [gast.Raise(exc=exc, cause=None)]))
 
     def assign_to(self, target, value):
         if isinstance(target, gast.Name):
@@ -139,10 +165,26 @@ class _Normalizer:
     def stmt_Expr(self, node):
         if isinstance(node.value, gast.Constant):
             return  # a docstring or a bare constant does nothing
-        if isinstance(node.value, gast.Call):
+        if self.appends(node.value):
+            xs = self.atom(node.value.func.value)
+            item = self.atom(node.value.args[0])
+            self.emit(b.assign(xs.id, b.call(self.helper("append"), [xs, item])))
+        elif isinstance(node.value, gast.Call):
             self.emit(b.expr_stmt(self.simple(node.value)))
         else:
             self.atom(node.value)
+
+    def appends(self, call):
+        """Whether call is `xs.append(item)` on a local list: it becomes `xs = append(xs, item)`,
+        an assignment the transforms pair with `xs_dot.append(item_dot)` and, in reverse, a pop."""
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and call.func.attr == "append"):
+            return False
+        owner = call.func.value
+        if not isinstance(owner, gast.Name) or owner.id not in self.local_names():
+            refuse(self.parsed, call, "appending to a list the function did not make or receive")
+        if len(call.args) != 1 or call.keywords or isinstance(call.args[0], gast.Starred):
+            refuse(self.parsed, call, "append with other than one argument")
+        return True
 
     def stmt_Return(self, node):
         value = b.const(None) if node.value is None else self.atom(node.value, self.parsed.node.name)
@@ -191,9 +233,20 @@ class _Normalizer:
         if node.orelse:
             refuse(self.parsed, node, "for ... else")
         it = node.iter
+        if _mapping_view(it):
+            return self.loop_over_mapping(node)
         func = b.dotted_path(it.func) if isinstance(it, gast.Call) else None
-        if func == "range" and not it.keywords and isinstance(node.target, gast.Name):
+        if func == "reversed" and len(it.args) == 1 and not it.keywords and "reversed" not in self.parsed.globals:
+            self.loop_over([it.args[0]], [node.target], node, backwards=True)
+        elif func == "range" and not it.keywords and isinstance(node.target, gast.Name):
             args = [self.atom(a) for a in it.args]
+            changed = b.names_in(node, gast.Store)
+            for k, arg in enumerate(args):  # the reverse sweep replays the range, so keep its bounds
+                if isinstance(arg, gast.Name) and arg.id in changed:  # the body changes it: keep a copy
+                    args[k] = b.name(self.namer.fresh(f"{arg.id}_bound"))
+                    self.emit(b.assign(args[k].id, arg))
+                elif isinstance(arg, gast.Name):
+                    self.temps.discard(arg.id)
             body = self.block(node.body)
             self.emit(b.for_(node.target.id, b.call("range", args), body))
         elif func == "enumerate" and len(it.args) == 1 and isinstance(node.target, (gast.Tuple, gast.List)) and len(node.target.elts) == 2:
@@ -203,7 +256,25 @@ class _Normalizer:
         else:
             self.loop_over([it], [node.target], node)
 
-    def loop_over(self, iterables, targets, node, counter=None):
+    def loop_over_mapping(self, node):
+        """`for k, v in d.items()` becomes `for k in d: v = d[k]`, so each value is read by key."""
+        view = node.iter.func.attr
+        mapping = self.atom(node.iter.func.value)
+        if view == "keys":
+            return self.stmt_For(_loop(node.target, mapping, node.body))
+        key = b.name(self.namer.fresh("key"))
+        self.local_names().add(key.id)
+        value = b.subscript(copy.deepcopy(mapping), copy.deepcopy(key))
+        if view == "values":
+            head = [gast.Assign(targets=[node.target], value=value, type_comment=None)]
+        elif isinstance(node.target, (gast.Tuple, gast.List)) and len(node.target.elts) == 2:
+            head = [gast.Assign(targets=[node.target.elts[0]], value=copy.deepcopy(key), type_comment=None),
+                    gast.Assign(targets=[node.target.elts[1]], value=value, type_comment=None)]
+        else:
+            refuse(self.parsed, node, "a loop over .items() not unpacked into key, value")
+        return self.stmt_For(_loop(b.name(key.id, store=True), mapping, head + node.body))
+
+    def loop_over(self, iterables, targets, node, counter=None, backwards=False):
         """`for x in xs:` becomes `for i in range(len(xs)): x = xs[i]`, so every loop counts."""
         seqs = []
         for it in iterables:
@@ -223,10 +294,17 @@ class _Normalizer:
         index = counter.id if isinstance(counter, gast.Name) else self.namer.fresh("i")
         if counter is not None and not isinstance(counter, gast.Name):
             refuse(self.parsed, counter, "a non-name enumerate counter")
+        position = b.name(index)
+        if backwards:  # for v in reversed(xs): the items from the last, xs[n - 1 - i]
+            last = self.namer.fresh(f"last_{seqs[0]}")
+            self.emit(b.assign(last, b.binop(b.name(stop), gast.Sub(), b.const(1))))
+            position = b.name(self.namer.fresh(f"{index}_back"))
         saved = self.out
         self.out = []
+        if backwards:
+            self.emit(b.assign(position.id, b.binop(b.name(last), gast.Sub(), b.name(index))))
         for seq, target in zip(seqs, targets):
-            self.assign_to(target, b.subscript(b.name(seq), b.name(index)))
+            self.assign_to(target, b.subscript(b.name(seq), copy.deepcopy(position)))
         head, self.out = self.out, saved
         body = head + self.block(node.body)
         self.emit(b.for_(index, b.call("range", [b.name(stop)]), body))
@@ -283,6 +361,10 @@ class _Normalizer:
         return self.atom(node)
 
     def expr_Call(self, node):
+        if b.dotted_path(node.func) == "dict" and not node.args and "dict" not in self.local_names() \
+                and "dict" not in self.parsed.globals and all(kw.arg for kw in node.keywords):
+            keys = [b.const(kw.arg) for kw in node.keywords]
+            return self.expr_Dict(gast.Dict(keys=keys, values=[kw.value for kw in node.keywords]))
         func = node.func
         if b.dotted_path(func) is None:
             if isinstance(func, gast.Attribute):
@@ -294,10 +376,15 @@ class _Normalizer:
             if isinstance(arg, gast.Starred):
                 refuse(self.parsed, arg, "a *args call")
             args.append(self.atom(arg))
+        owner = b.dotted_path(node.func.value) if isinstance(node.func, gast.Attribute) else None
+        if owner is not None and node.func.attr in _MUTATORS and owner.split(".")[0] in self.local_names():
+            refuse(self.parsed, node, f"the in-place method .{node.func.attr}()")
         keywords = []
         for kw in node.keywords:
             if kw.arg is None:
                 refuse(self.parsed, node, "a **kwargs call")
+            if kw.arg == "out":
+                refuse(self.parsed, node, "a call writing its result into out=")
             keywords.append((kw.arg, self.atom(kw.value)))
         return b.call(func, args, keywords)
 
@@ -319,6 +406,44 @@ class _Normalizer:
         if any(k is None for k in node.keys):
             refuse(self.parsed, node, "dict unpacking with **")
         return gast.Dict(keys=[self.atom(k) for k in node.keys], values=[self.atom(v) for v in node.values])
+
+    def expr_ListComp(self, node):
+        """`[f(v) for v in xs if c]` becomes a loop appending to a fresh list; its names stay its own."""
+        result = self.namer.fresh("items")
+        self.emit(b.assign(result, b.lst([])))
+        return self.comprehension(node, result,
+                                  lambda elt: b.expr_stmt(b.call(b.attribute(b.name(result), "append"), elt)))
+
+    def expr_DictComp(self, node):
+        """`{k: f(v) for ...}` becomes a loop writing into a fresh dict."""
+        result = self.namer.fresh("entries")
+        self.emit(b.assign(result, gast.Dict(keys=[], values=[])))
+        return self.comprehension(node, result,
+                                  lambda kv: b.assign(b.subscript(b.name(result), kv[0], store=True), kv[1]))
+
+    def comprehension(self, node, result, make):
+        renames = {}
+        loops = []
+        for gen in node.generators:
+            if gen.is_async:
+                refuse(self.parsed, node, "async comprehension")
+            iterable = _Rename(renames).visit(copy.deepcopy(gen.iter))
+            for target in gast.walk(gen.target):
+                if isinstance(target, gast.Name):
+                    renames[target.id] = self.namer.fresh(target.id)
+                elif not isinstance(target, (gast.Tuple, gast.List, gast.Store, gast.Load)):
+                    refuse(self.parsed, node, "a comprehension target other than names")
+            tests = [_Rename(renames).visit(copy.deepcopy(t)) for t in gen.ifs]
+            loops.append((_Rename(renames).visit(copy.deepcopy(gen.target)), iterable, tests))
+        self.local_names().update([result, *renames.values()])
+        parts = [node.elt] if isinstance(node, gast.ListComp) else [node.key, node.value]
+        body = [make([_Rename(renames).visit(copy.deepcopy(p)) for p in parts])]
+        for target, iterable, tests in reversed(loops):
+            for test in reversed(tests):
+                body = [b.if_(test, body)]
+            body = [_loop(target, iterable, body)]
+        self.stmt_For(body[0])
+        return b.name(result)
 
     def expr_JoinedStr(self, node):
         return node  # an f-string is never differentiated; leave it as written
@@ -434,6 +559,28 @@ class _Normalizer:
             return ""
         text = "_".join(words)
         return text if len(text) <= 20 else ""
+
+
+def _loop(target, iterable, body):
+    return gast.For(target=target, iter=iterable, body=body, orelse=[], type_comment=None)
+
+
+def _mapping_view(node):
+    """Whether node is `d.items()`, `d.values()` or `d.keys()`."""
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+        and node.func.attr in ("items", "values", "keys") and not node.args and not node.keywords
+
+
+class _Rename(gast.NodeTransformer):
+    """Rename a comprehension's own variables, so the loop it becomes leaves the function's alone."""
+
+    def __init__(self, renames):
+        self.renames = renames
+
+    def visit_Name(self, node):
+        if node.id in self.renames:
+            return gast.Name(id=self.renames[node.id], ctx=node.ctx, annotation=None, type_comment=None)
+        return node
 
 
 def is_normal(node):

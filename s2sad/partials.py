@@ -7,9 +7,11 @@ gast expressions back: one term per active operand, so inactive operands cost no
 import copy
 
 import gast
+import numpy as np
 
 from . import build as b
 from . import runtime, templates
+from .shapes import matmul_shape as shapes_matmul
 
 _LITERALS = (type(None), bool, int, float, str)
 
@@ -74,12 +76,23 @@ def _bindings(site, where):
                 out[param] = index_expr(node)
             else:
                 out[param] = node
-        elif isinstance(node, _LITERALS):
-            out[param] = b.const(node)
+        elif _is_literal(node):
+            out[param] = _literal(node)
         else:
             raise where.error(f"the call to {site.label} does not match the signature of its derivative rule",
                               construct=site.label)
     return out, raw
+
+
+def _is_literal(value):
+    """A template default the generated code can spell: None, a bool, number or string, or a tuple of them."""
+    if isinstance(value, tuple):
+        return all(_is_literal(item) for item in value)
+    return isinstance(value, _LITERALS)
+
+
+def _literal(value):
+    return b.tup([_literal(item) for item in value]) if isinstance(value, tuple) else b.const(value)
 
 
 def _inline(fn, expr, bindings, raw, helpers):
@@ -120,34 +133,76 @@ def _replace(node, replacements):
 
 
 def tangent_terms(site, value, ans, tangent_of, helpers, where):
-    """One tangent term per active operand of `value` (the statement's right-hand side)."""
+    """One tangent term per active operand of `value` (the statement's right-hand side).
+
+    Each term has the result's shape once the terms are added up: an operand smaller than
+    the result (`x + C` with scalar x) has its term broadcast to `ans`.
+    """
     rule = site.rule
     if rule.kind == "nondiff":
         return []
     bound, raw = _bindings(site, where)
     active = [p for p in rule.wrt if tangent_of(bound.get(p)) is not None]
+    if not active:
+        return []
     if rule.kind == "linear":
-        params = dict(zip(rule.params, site.args))
-        params.update(site.keywords)
-        swaps = {id(params[p]): tangent_of(params[p]) for p in active}
-        return [_replace(value, swaps)] if active else []
+        return [_linear_tangent(site, value, tangent_of, helpers)]
     if rule.kind == "elementwise":
-        _, exprs = templates.parts(rule.jvp, len(rule.wrt))
-        env = {**bound, "ans": ans}
-        return [_scale(tangent_of(bound[p]), _inline(rule.jvp, exprs[rule.wrt.index(p)], env, raw, helpers))
-                for p in active]
+        return _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers)
+    if rule.jvp is None and rule.kind == "custom":
+        raise where.error(f"{site.label} has a custom_vjp rule but forward mode needs a forward rule",
+                          construct=site.label,
+                          hint=f"give it one with {site.label}.defjvp(jvp), see docs/custom_rules.md")
     if rule.jvp is None:
         raise where.error(f"{site.label} has a reverse rule but no forward rule", construct=site.label)
-    _, exprs = templates.parts(rule.jvp, len(rule.wrt))
-    tangent_params = list(_template_params(rule.jvp))[: len(rule.wrt)]
     env = {**bound, "ans": ans}
+    tangent_params = list(_template_params(rule.jvp))[: len(rule.wrt)]
     for param, tparam in zip(rule.wrt, tangent_params):
-        env[tparam] = tangent_of(bound.get(param)) or b.const(0.0)
+        env[tparam] = tangent_of(bound.get(param)) or b.const(None if rule.kind == "custom" else 0.0)
+    if rule.kind == "custom":  # the user's rule takes every tangent at once and returns the whole term
+        return [_inline(rule.jvp, templates.parts(rule.jvp, 1)[1][0], env, raw, helpers)]
+    _, exprs = templates.parts(rule.jvp, len(rule.wrt))
     return [_inline(rule.jvp, exprs[rule.wrt.index(p)], env, raw, helpers) for p in active]
 
 
-def cotangent_terms(site, ans, g, is_active, helpers, where):
-    """(operand atom, cotangent expression) for each active operand, given the result's cotangent g."""
+def _linear_tangent(site, value, tangent_of, helpers):
+    """The primitive applied to the tangents: active operands become their tangents, inactive ones zeros."""
+    rule = site.rule
+    params = dict(zip(rule.params, site.args))
+    params.update(site.keywords)
+    swaps = {}
+    for p in rule.wrt:
+        node = params.get(p)
+        if node is None:
+            continue
+        tangent = tangent_of(node)
+        swaps[id(node)] = tangent if tangent is not None else helpers.call("zeros_like", copy.deepcopy(node))
+    return _replace(value, swaps)
+
+
+def _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers):
+    """x_dot * dfdx for each active x; broadcast to `ans` when nothing else in the sum has its shape."""
+    _, exprs = templates.parts(rule.jvp, len(rule.wrt))
+    env = {**bound, "ans": ans}
+    terms, covered = [], set()
+    for p in active:
+        expr = exprs[rule.wrt.index(p)]
+        terms.append(_scale(tangent_of(bound[p]), _inline(rule.jvp, expr, env, raw, helpers)))
+        covered |= {p} | {q for q in rule.params if templates.mentions(expr, q)}
+        if templates.mentions(expr, "ans"):
+            covered |= set(rule.params)
+    shaped = [q for q in rule.params if isinstance(bound.get(q), gast.AST) and not isinstance(bound[q], gast.Constant)]
+    if not set(shaped) <= covered:  # some operand that sets the result's shape appears in no term
+        terms[0] = helpers.call("broadcast_like", terms[0], copy.deepcopy(ans))
+    return terms
+
+
+def cotangent_terms(site, ans, g, is_active, helpers, where, shapes=None, target=None):
+    """(operand atom, cotangent expression) for each active operand, given the result's cotangent g.
+
+    With `shapes` (the kinds of the arguments are known, see shapes.py) and the name of
+    the statement's `target`, wrappers that are provably the identity are left out.
+    """
     rule = site.rule
     if rule.kind == "nondiff":
         return []
@@ -160,17 +215,113 @@ def cotangent_terms(site, ans, g, is_active, helpers, where):
     env = {**bound, "ans": ans}
     if rule.kind != "elementwise":
         env[_template_params(fn)[0]] = g
+    known = _Known(shapes, target, (g, ans), helpers)
     terms = []
     for p in active:
         expr = exprs[rule.wrt.index(p)]
         if rule.kind == "elementwise":
-            term = _scale(copy.deepcopy(g), _inline(fn, expr, env, raw, helpers))
-            if len(rule.wrt) > 1:
-                term = helpers.call("unbroadcast", term, copy.deepcopy(bound[p]))
+            term = _scale(templates.clone(g), _inline(fn, expr, env, raw, helpers))
+            if len(rule.wrt) > 1 and not known.same(b.name(target) if target else None, bound[p]):
+                term = helpers.call("unbroadcast", term, templates.clone(bound[p]))
         else:
-            term = _inline(fn, expr, env, raw, helpers)
+            term = known.specialize(_inline(fn, expr, env, raw, helpers))
         terms.append((bound[p], term))
     return terms
+
+
+class _Known:
+    """What the shapes table proves about one statement's terms; knows nothing without a table."""
+
+    def __init__(self, shapes, target, like_target, helpers):
+        self.shapes = shapes if target is not None and shapes is not None and shapes.kind(target) else None
+        kind = self.shapes.kind(target) if self.shapes else None
+        # the cotangent g and `ans` are shaped like the target (ans may be a copy's name)
+        self.extra = {n.id: kind for n in like_target if isinstance(n, gast.Name)}
+        self.helpers = helpers
+
+    def shape(self, node):
+        return None if self.shapes is None else self.shapes.shape(node, self.extra, self.objects())
+
+    def same(self, left, right):
+        return left is not None and self.shape(left) is not None and self.shape(left) == self.shape(right)
+
+    def objects(self):
+        return self.helpers.by_name
+
+    def specialize(self, term):
+        """term with runtime helpers whose branch the shapes decide replaced by that branch."""
+        if self.shapes is None:
+            return term
+        return _Specialize(self).visit(term)
+
+
+_SPECIALIZED = (runtime.unbroadcast, runtime.matmul_adjoint_a, runtime.matmul_adjoint_b)
+
+
+class _Specialize(gast.NodeTransformer):
+    """`unbroadcast(t, x)` -> `t` when shapes match; a matmul adjoint of known ranks -> its NumPy call.
+
+    Each replacement is the computation the helper performs for those ranks (`a.T @ g`
+    is the same BLAS call as the helper's `swapaxes(a) @ g[:, None]`), so values are
+    unchanged to the bit; `np.outer(g, b)` computes each g[i] * b[j] once, as the helper's
+    matmul with an inner dimension of 1 does, except perhaps for the sign of a zero.
+    """
+
+    def __init__(self, known):
+        self.known = known
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        helper = self.helper(node)
+        if helper is None or node.keywords:
+            return node
+        shapes = [self.known.shape(a) for a in node.args]
+        if helper is runtime.unbroadcast and len(shapes) == 2 and shapes[0] is not None and shapes[0] == shapes[1]:
+            return node.args[0]
+        if helper is not runtime.unbroadcast and len(shapes) == 3 and None not in shapes:
+            return self.matmul(helper is runtime.matmul_adjoint_a, node.args, shapes) or node
+        return node
+
+    def helper(self, node):
+        if not isinstance(node.func, gast.Name):
+            return None
+        obj = self.known.helpers.by_name.get(node.func.id)
+        return next((h for h in _SPECIALIZED if obj is h), None)
+
+    def matmul(self, wrt_a, args, shapes):
+        g, a, x = args
+        sg, sa, sb = shapes
+        if len(sa) != 2 or len(sb) not in (1, 2) or sg != shapes_matmul(sa, sb):
+            return None
+        if wrt_a and len(sb) == 1:  # (m, k) @ (k,): the outer product of g and b
+            return b.call(b.attribute(b.name(self.known.helpers(np, "np")), "outer"), [g, x])
+        if wrt_a:  # (m, k) @ (k, n)
+            return b.binop(g, gast.MatMult(), _transposed(x))
+        return b.binop(_transposed(a), gast.MatMult(), g)
+
+
+def _transposed(node):
+    return gast.Attribute(value=node, attr="T", ctx=gast.Load())
+
+
+def merge_twins(terms, fresh):
+    """`t * 2.0` for an operand's first two terms when they are the same expression (`x * x`).
+
+    Only where the operand's adjoint has no value yet (`fresh(name)`): then its first
+    two terms are added to each other, and t + t is exactly t * 2.0, one operation less.
+    """
+    seen = {}
+    for i, (atom, _) in enumerate(terms):
+        seen.setdefault(atom.id, []).append(i)
+    drop = set()
+    merged = list(terms)
+    for ident, places in seen.items():
+        if len(places) >= 2 and fresh(ident):
+            first, second = places[0], places[1]
+            if gast.dump(terms[first][1]) == gast.dump(terms[second][1]):
+                merged[first] = (terms[first][0], b.binop(terms[first][1], gast.Mult(), b.const(2.0)))
+                drop.add(second)
+    return [t for i, t in enumerate(merged) if i not in drop]
 
 
 def _template_params(fn):
@@ -181,10 +332,20 @@ def require_rule(site, where):
     """Refuse an active call s2sad has no derivative for."""
     if site.kind == "rule":
         return
-    if site.kind == "function":
+    if site.kind == "function":  # reached for callables without Python source (C functions, builtins)
+        name = getattr(site.prim, "__name__", None) or "f"
         raise where.error(
-            f"no derivative rule for {site.label} and s2sad does not yet differentiate calls to Python functions",
-            construct=site.label, hint="give it a rule with s2sad.custom_vjp",
+            f"{_full_name(site)} has no derivative rule and no Python source s2sad could differentiate",
+            construct=site.label, hint=f"give it rules: {name} = s2sad.custom_vjp({_full_name(site)}); "
+            f"{name}.defvjp(fwd, bwd) (and .defjvp for forward mode), see docs/custom_rules.md",
         )
     raise where.error(f"cannot differentiate {site.label or 'this expression'}", construct=site.label)
 
+
+def _full_name(site):
+    """`math.gamma` rather than `gamma` when the call spelled it short (`from math import gamma`)."""
+    module = getattr(site.prim, "__module__", None)
+    name = getattr(site.prim, "__qualname__", None)
+    if module and name and module != "builtins" and "." not in site.label:
+        return f"{module}.{name}"
+    return site.label

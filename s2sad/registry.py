@@ -133,7 +133,12 @@ def nondiff(*prims):
 
 
 def lookup(prim):
+    """prim's rule: from the table, or the one a user's custom_vjp / custom_jvp object carries."""
     try:
-        return RULES.get(prim)
-    except TypeError:  # an unhashable callable has no rule
-        return None
+        rule = RULES.get(prim)
+    except TypeError:  # an unhashable callable has no table entry
+        rule = None
+    if rule is None:
+        own = getattr(prim, "__dict__", None)
+        rule = own.get("__s2sad_rule__") if isinstance(own, dict) else None
+    return rule

@@ -16,6 +16,9 @@ def sequence(xs):
 
 def unbroadcast(g, x):
     """Sum g down to the shape of x, undoing NumPy broadcasting."""
+    if isinstance(g, dict) and isinstance(x, (list, tuple)):  # xs + ys on lists: which items are whose?
+        raise TypeError("s2sad: joining lists with + or * has no reverse-mode derivative; "
+                        "build the list with append or a list comprehension")
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g
@@ -32,21 +35,130 @@ def unbroadcast(g, x):
 def broadcast_like(g, x):
     """g broadcast to the shape of x: the transpose of unbroadcast."""
     shape = np.shape(x)
-    return g if np.shape(g) == shape else np.broadcast_to(g, shape)
+    if np.shape(g) == shape:
+        return g
+    if isinstance(g, (int, float)) and np.issubdtype(np.result_type(x), np.inexact):
+        g = np.asarray(g, dtype=np.result_type(x))  # a Python number takes x's precision, as in NumPy arithmetic
+    return np.broadcast_to(g, shape)
 
 
 def zeros_like(x):
-    """A zero with x's shape: 0.0 for a scalar."""
+    """A zero with x's shape: 0.0 for a scalar, the same structure for a list, tuple or dict."""
     if isinstance(x, np.ndarray):
         return np.zeros_like(x, dtype=np.result_type(x.dtype, np.float32))
+    if isinstance(x, (list, tuple)):
+        return rebuild(x, [zeros_like(item) for item in x])
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
     return 0.0
+
+
+def rebuild(x, items):
+    """A list or tuple like x (a named tuple too) holding items."""
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return type(x)(*items)
+    return type(x)(items)
+
+
+class Parts(dict):
+    """The cotangent of a list, tuple or dict: one entry per item that has one, the rest zero.
+
+    Reading `xs[0]` gives xs the cotangent `Parts({0: g})`, not a list of zeros, so a
+    loop over a long list or a dict of large arrays costs what it reads. Adding merges
+    entries; NumPy defers to it (`__array_ufunc__ = None`), so `array + Parts` merges too.
+    """
+
+    __array_ufunc__ = None
+
+    def __add__(self, other):
+        out = Parts(self)
+        for k, v in _entries(other):
+            out[k] = out[k] + v if k in out else v
+        return out
+
+    __radd__ = __add__
+
+
+def _entries(g):
+    """(key, cotangent) pairs of a container's cotangent, written in any of its forms."""
+    if isinstance(g, dict):
+        return g.items()
+    if isinstance(g, (list, tuple)) or (isinstance(g, np.ndarray) and g.ndim):
+        return enumerate(g)
+    if np.ndim(g) == 0 and not np.any(g):
+        return ()
+    raise TypeError(f"cannot add {type(g).__name__} to the cotangent of a container")
+
+
+def cotangent_like(g, xs):
+    """g, the cotangent of list(xs), in the form of xs's own: an array when xs is an array."""
+    if isinstance(xs, np.ndarray) and isinstance(g, dict):
+        out = zeros_like(xs)
+        for k, v in g.items():
+            out[k] += v
+        return out
+    return g
+
+
+def cotangent_like_adjoint(ct, g):
+    """The transpose of cotangent_like: ct read back at g's entries."""
+    return Parts((k, ct[k]) for k in g) if isinstance(g, dict) else ct
+
+
+def part(g, key):
+    """Item `key` of g, a container's cotangent or tangent (zero when it has none)."""
+    if isinstance(g, dict):
+        return g.get(key, 0.0)
+    if isinstance(g, (list, tuple)) or (isinstance(g, np.ndarray) and g.ndim):
+        return g[key]
+    return 0.0
+
+
+def _position(x, index):
+    return index % len(x) if isinstance(x, (list, tuple)) and isinstance(index, (int, np.integer)) else index
 
 
 def scatter(g, x, index):
     """Zeros shaped like x with g added at x[index]: the adjoint of reading x[index]."""
+    if isinstance(x, (list, tuple, dict)):
+        if isinstance(index, slice):
+            return Parts((k, part(g, j)) for j, k in enumerate(range(len(x))[index]))
+        return Parts({_position(x, index): g})
     out = np.zeros(np.shape(x), dtype=np.result_type(g, getattr(x, "dtype", float), np.float32))
     np.add.at(out, index, g)
     return out
+
+
+def scatter_add(acc, g, x, index):
+    """acc + scatter(g, x, index), adding in place into acc (the transform proved nothing else holds it)."""
+    if isinstance(acc, np.ndarray) and isinstance(x, np.ndarray) and acc.shape == np.shape(x) \
+            and np.can_cast(np.result_type(g), acc.dtype, "same_kind"):
+        if _basic(index):
+            acc[index] += g
+        else:
+            np.add.at(acc, index, g)
+        return acc
+    if isinstance(acc, Parts) and isinstance(x, (list, tuple, dict)) and not isinstance(index, slice):
+        key = _position(x, index)
+        acc[key] = acc[key] + g if key in acc else g
+        return acc
+    return acc + scatter(g, x, index)
+
+
+def _basic(index):
+    """Whether index selects each element at most once (ints and slices), so `+=` adds correctly."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+def _repeats(index):
+    """Whether an integer-array index names a position twice."""
+    for part in index if isinstance(index, tuple) else (index,):
+        if not isinstance(part, (slice, type(None), type(Ellipsis))):
+            arr = np.asarray(part)
+            if arr.dtype.kind in "iu" and arr.size != np.unique(arr).size:
+                return True
+    return False
 
 
 def sum_to_scalar(g):
@@ -90,7 +202,8 @@ def matmul_adjoint_b(g, a, b):
 def dot_adjoint_a(g, a, b):
     """The cotangent of a in np.dot(a, b): matmul's rule except for N-d by N-d."""
     if np.ndim(b) > 2:
-        return np.tensordot(g, b, axes=(list(range(np.ndim(a) - 1, np.ndim(g))), [i for i in range(np.ndim(b)) if i != np.ndim(b) - 2]))
+        b_axes = [i for i in range(np.ndim(b)) if i != np.ndim(b) - 2]
+        return np.tensordot(g, b, axes=(list(range(np.ndim(a) - 1, np.ndim(g))), b_axes))
     return matmul_adjoint_a(g, a, b)
 
 
@@ -119,14 +232,40 @@ def mean_adjoint(g, x, axis=None, keepdims=False):
 
 def with_item(x_dot, index, value_dot, x):
     """A copy of the tangent x_dot with value_dot written at index: the tangent of `x[index] = value`."""
+    if isinstance(x, (list, dict)):
+        out = zeros_like(x) if np.ndim(x_dot) == 0 and not isinstance(x_dot, (list, dict)) else type(x_dot)(x_dot)
+        if isinstance(out, list) and len(out) < len(x):  # the write appended nothing; lengths agree
+            out.extend(zeros_like(item) for item in x[len(out):])
+        out[index] = value_dot
+        return out
     out = np.array(x_dot if np.shape(x_dot) == np.shape(x) else np.broadcast_to(x_dot, np.shape(x)),
                    dtype=np.result_type(x_dot, value_dot, np.float32))
     out[index] = value_dot
     return out
 
 
+def owned(t, x):
+    """A copy of the tangent t shaped like x: the tangent of an array the function writes into,
+    which the writes then change in place."""
+    if isinstance(x, np.ndarray):
+        dtype = np.result_type(t, x.dtype if np.issubdtype(x.dtype, np.inexact) else np.float64)
+        return np.array(np.broadcast_to(t, x.shape), dtype=dtype)
+    if isinstance(x, (list, dict)):
+        return type(x)(t) if isinstance(t, type(x)) else zeros_like(x)
+    return t
+
+
+def owned_adjoint(ct, t):
+    """The transpose of owned: ct summed back to t's shape."""
+    return unbroadcast(ct, t) if isinstance(ct, np.ndarray) else ct
+
+
 def without_item(x_bar, index):
     """A copy of the adjoint x_bar with zeros at index: the element was overwritten."""
+    if isinstance(x_bar, (dict, list, tuple)):
+        out = Parts(_entries(x_bar))
+        out.pop(index if not isinstance(x_bar, (list, tuple)) else index % len(x_bar), None)
+        return out
     if np.ndim(x_bar) == 0:
         return x_bar
     out = np.array(x_bar)
@@ -137,6 +276,78 @@ def without_item(x_bar, index):
 def snapshot(value):
     """A copy of value that later writes into the array it came from cannot change."""
     return value.copy() if isinstance(value, np.ndarray) else value
+
+
+MISSING = None  # what old_item keeps for a dict key a write creates
+
+
+def own_copy(value):
+    """A writable copy of an adjoint that later updates change in place."""
+    if isinstance(value, np.ndarray):
+        return np.array(value)
+    if isinstance(value, dict):
+        return Parts(value)
+    return value
+
+
+def clear_item(x_bar, index):
+    """without_item, in place (the transform proved nothing else holds x_bar)."""
+    if isinstance(x_bar, np.ndarray) and x_bar.ndim:
+        x_bar[index] = 0.0
+        return x_bar
+    return without_item(x_bar, index)
+
+
+def old_item(x, index):
+    """x[index] before a write overwrites it, as a copy (MISSING for a key the write adds)."""
+    if isinstance(x, dict) and index not in x:
+        return MISSING
+    return snapshot(x[index])
+
+
+def item_bar(x_bar, index, value):
+    """The cotangent of `value` in `x[index] = value`: x_bar at index, summed to value's shape."""
+    if isinstance(x_bar, (dict, list, tuple)):
+        return part(x_bar, _position(x_bar, index))
+    if np.ndim(x_bar) == 0:
+        return zeros_like(value)
+    if not _basic(index) and _repeats(index):
+        raise ValueError("s2sad: a write x[index] = value with an index that repeats a position keeps only the "
+                         "last value there; reverse mode cannot tell which, so write each position once")
+    out = unbroadcast(x_bar[index], value)
+    return out.copy() if isinstance(out, np.ndarray) and np.may_share_memory(out, x_bar) else out
+
+
+def push(stack, value):
+    """Keep value on the reverse sweep's stack (`_tape`)."""
+    stack.append(value)
+
+
+def pop(stack):
+    """The value last kept on the stack. Transforms differentiate push and pop themselves (stacks.py)."""
+    return stack.pop()
+
+
+def is_array(x):
+    """Whether x is a NumPy array (an augmented assignment to it would write in place)."""
+    return isinstance(x, np.ndarray)
+
+
+def shares_memory(view, array):
+    """Whether view is an array that may share memory with array (a write into one shows in the other)."""
+    return isinstance(view, np.ndarray) and isinstance(array, np.ndarray) and np.may_share_memory(view, array)
+
+
+def append(xs, item):
+    """xs.append(item), returning xs: appending as an expression the transforms can pair."""
+    xs.append(item)
+    return xs
+
+
+def unappend(xs, xs_bar):
+    """Undo the last append and hand back the cotangent of the item it added."""
+    xs.pop()
+    return part(xs_bar, len(xs))
 
 
 # -- helpers of the derivative library (s2sad/rules) -----------------------------------
@@ -174,12 +385,15 @@ def pieces(items):
     return out
 
 
-def split_like(x, like, axis=0):
+def split_like(x, like, axis=0, sections=None):
     """x cut along axis into pieces the sizes of the items of `like` (concatenate's adjoint).
 
     Each piece is reshaped to its item's shape, so 0-d and 1-d items of hstack/vstack work;
-    axis=None means x is the flat concatenation of the raveled items."""
+    axis=None means x is the flat concatenation of the raveled items. Given `sections`, x is
+    cut as np.array_split cuts it instead (the transpose of `unsplit` with sections)."""
     x = np.asarray(x)
+    if sections is not None:
+        return pieces(np.array_split(x, sections, axis))
     if axis is None:
         x, axis = np.ravel(x), 0
     axis = axis % x.ndim
@@ -189,9 +403,17 @@ def split_like(x, like, axis=0):
     return pieces([_cast_like(np.reshape(p, np.shape(item)), item) for p, item in zip(parts, like)])
 
 
-def unsplit(parts, like, axis=0):
-    """The pieces of a split glued back along axis into like's shape (split's adjoint)."""
+def unsplit(parts, like, axis=0, sections=None):
+    """The pieces of a split glued back along axis into like's shape (split's adjoint).
+
+    parts may be a `Parts` holding only the pieces that were read; `sections` (split's
+    indices_or_sections) then gives the shapes of the zero pieces in between."""
     shape = np.shape(like)
+    if isinstance(parts, dict):
+        if sections is None:
+            raise TypeError("unsplit needs the split's sections to fill in the pieces that were never read")
+        cut = np.array_split(np.asarray(like), sections, 0 if axis is None else axis)
+        parts = [np.broadcast_to(part(parts, i), piece.shape) for i, piece in enumerate(cut)]
     if axis is None or len(shape) == 0:
         flat = np.concatenate([np.ravel(p) for p in parts])
         return _cast_like(np.reshape(flat, shape), like)
@@ -664,7 +886,10 @@ def einsum_adjoint_dops(g, subscripts, operands, i, dots):
 
 def phi(x):
     """The lower triangle of x with its diagonal halved (used by Cholesky's derivative)."""
-    return np.tril(x) - 0.5 * np.tril(np.triu(x))
+    out = np.asarray(np.tril(x), dtype=np.result_type(x, 0.5))  # a fresh array: np.tril copies
+    diagonal = np.arange(out.shape[-1])
+    out[..., diagonal, diagonal] *= 0.5
+    return out
 
 
 def sym_lower(x):
@@ -704,3 +929,97 @@ def inverse_axes(axes):
 def lower_factor(x, transpose=False):
     """x, or x with its last two axes swapped when `transpose` (Cholesky's upper=True factor)."""
     return np.swapaxes(x, -1, -2) if transpose else x
+
+
+# Solving and inverting with the matrix's structure, as MATLAB's backslash does: a triangular
+# matrix needs no factorization and a symmetric positive definite one only Cholesky's (a third
+# of LU's work). The rules' own solves meet both (a Cholesky factor, a covariance), and NumPy
+# alone has neither a triangular solve nor an SPD inverse. Same values as np.linalg.solve and
+# np.linalg.inv up to rounding, so these two share those functions' rules.
+
+STRUCTURED_MIN = 32  # smaller matrices go straight to NumPy: the checks would cost more than they save
+_BLOCK = 64          # tri_solve's blocks: below this, NumPy's solve on the triangle
+
+
+def solve(a, b):
+    """np.linalg.solve(a, b), through the triangle or a Cholesky factor when a has that structure."""
+    structure = _structure(a, b)
+    if structure == "lower" or structure == "upper":
+        return tri_solve(a, b, structure == "lower")
+    if structure == "symmetric":
+        L = _cholesky(a)
+        if L is not None:
+            return tri_solve(L.T, tri_solve(L, b, True), False)
+    return np.linalg.solve(a, b)
+
+
+def inv(a):
+    """np.linalg.inv(a), through the triangle or a Cholesky factor when a has that structure."""
+    structure = _structure(a)
+    if structure == "lower":
+        return tri_inv(a)
+    if structure == "upper":
+        return tri_inv(a.T).T
+    if structure == "symmetric":
+        L = _cholesky(a)
+        if L is not None:
+            L_inv = tri_inv(L)
+            return L_inv.T @ L_inv  # NumPy spots the transposed pair: half a product, exactly symmetric
+    return np.linalg.inv(a)
+
+
+def tri_solve(a, b, lower=True):
+    """solve(tril(a), b) (triu when not lower) by halves: two smaller solves and one matrix product,
+    so almost all the work runs at matrix-product speed. b: (n,) or (n, k).
+
+    Blocks of at most _BLOCK rows are solved through their inverse: backward stable for the
+    block, with an error bound of cond(block) times rounding, as substitution's."""
+    a, b = np.asarray(a), np.asarray(b)
+    if b.ndim == 1:
+        return tri_solve(a, b[:, None], lower)[:, 0]
+    n = a.shape[-1]
+    if n <= _BLOCK:  # NumPy's solve is slow for many right-hand sides; a small block's inverse is not
+        block = np.tril(a) if lower else np.triu(a)
+        return np.linalg.solve(block, b) if b.shape[1] < 8 else np.linalg.inv(block) @ b
+    h = n // 2
+    if lower:
+        top = tri_solve(a[:h, :h], b[:h], True)
+        return np.concatenate([top, tri_solve(a[h:, h:], b[h:] - a[h:, :h] @ top, True)])
+    bottom = tri_solve(a[h:, h:], b[h:], False)
+    return np.concatenate([tri_solve(a[:h, :h], b[:h] - a[:h, h:] @ bottom, False), bottom])
+
+
+def tri_inv(a):
+    """inv(tril(a)) by halves: [[A, 0], [C, D]]^-1 = [[A^-1, 0], [-D^-1 C A^-1, D^-1]]."""
+    n = a.shape[-1]
+    if n <= _BLOCK:
+        return np.linalg.inv(np.tril(a))
+    h = n // 2
+    out = np.zeros_like(a)
+    out[:h, :h] = top = tri_inv(a[:h, :h])
+    out[h:, h:] = bottom = tri_inv(a[h:, h:])
+    out[h:, :h] = -bottom @ (a[h:, :h] @ top)
+    return out
+
+
+def _structure(a, b=None):
+    """"lower", "upper", "symmetric" or "" for a large real 2-D a (and a b of at most 2 dimensions).
+
+    Exact tests on the values: a corner decides most matrices in O(1) before the O(n^2) check."""
+    if not (isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[0] == a.shape[1] >= STRUCTURED_MIN
+            and a.dtype.kind == "f" and (b is None or np.ndim(b) <= 2)):
+        return ""
+    if a[0, -1] == 0 and not np.triu(a, 1).any():
+        return "lower"
+    if a[-1, 0] == 0 and not np.tril(a, -1).any():
+        return "upper"
+    if a[0, -1] == a[-1, 0] and np.array_equal(a, a.T) and (np.diagonal(a) > 0).all():
+        return "symmetric"
+    return ""
+
+
+def _cholesky(a):
+    try:
+        return np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:  # symmetric but not positive definite: LU after all
+        return None

@@ -9,22 +9,25 @@ import numpy as np
 from . import api
 
 
-def _flat(x):
-    return np.asarray(x, dtype=float).ravel()
+def _axpy(x, eps, d):
+    """x + eps * d over a value and a direction of the same structure."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(_axpy(a, eps, b) for a, b in zip(x, d))
+    if isinstance(x, dict):
+        return {k: _axpy(x[k], eps, d[k]) for k in x}
+    if isinstance(x, np.ndarray):
+        return x + eps * np.reshape(d, x.shape).astype(x.dtype)
+    return type(x)(x + eps * float(np.ravel(d)[0]))
 
 
 def _perturb(args, index, direction, eps):
     args = list(args)
-    x = args[index]
-    if isinstance(x, np.ndarray):
-        args[index] = x + eps * direction.reshape(x.shape).astype(x.dtype)
-    else:
-        args[index] = type(x)(x + eps * float(direction[0]))
+    args[index] = _axpy(args[index], eps, direction)
     return args
 
 
 def numerical_jvp(f, args, index, direction, eps=1e-6):
-    """Central finite difference of f along direction in argument `index`."""
+    """Central finite difference of f along direction (shaped like argument `index`)."""
     hi = f(*_perturb(args, index, direction, eps))
     lo = f(*_perturb(args, index, direction, -eps))
     return _tree_map2(lambda a, b: (np.asarray(a, dtype=float) - np.asarray(b, dtype=float)) / (2 * eps), hi, lo)
@@ -38,12 +41,22 @@ def _tree_map2(fn, a, b):
     return fn(a, b)
 
 
+def leaves(x):
+    """The arrays and scalars inside x, dict entries in key order."""
+    return _leaves(x)
+
+
 def _leaves(x):
     if isinstance(x, (tuple, list)):
         return [leaf for item in x for leaf in _leaves(item)]
     if isinstance(x, dict):
         return [leaf for k in sorted(x) for leaf in _leaves(x[k])]
     return [x]
+
+
+def flat(x):
+    """Every number in x (an array, a scalar, or a tuple, list or dict of them) in one float vector."""
+    return np.concatenate([np.ravel(np.asarray(leaf, dtype=float)) for leaf in _leaves(x)] or [np.zeros(0)])
 
 
 def _vdot(a, b):
@@ -56,6 +69,10 @@ def _random_like(x, rng):
     if isinstance(x, dict):
         return {k: _random_like(v, rng) for k, v in x.items()}
     return rng.standard_normal(np.shape(x)) if np.ndim(x) else float(rng.standard_normal())
+
+
+def _zeros_like(x):
+    return _tree_map2(lambda a, b: np.zeros_like(a) if np.ndim(a) else 0.0, x, x)
 
 
 def check_derivatives(f, args, wrt=None, rtol=1e-5, atol=1e-6, eps=1e-6, seed=0):
@@ -73,12 +90,10 @@ def check_derivatives(f, args, wrt=None, rtol=1e-5, atol=1e-6, eps=1e-6, seed=0)
     _, pullback = api.vjp(f, *args)
     cotangents = pullback(u)
     for i in indices:
-        v = rng.standard_normal(np.shape(args[i]) or (1,))
-        direction = v.reshape(np.shape(args[i])) if np.ndim(args[i]) else float(v[0])
-        tangents = [direction if k == i else (np.zeros_like(a) if np.ndim(a) else 0.0) if api._is_float(a) else None
-                    for k, a in enumerate(args)]
+        direction = _random_like(args[i], rng)
+        tangents = [direction if k == i else _zeros_like(a) if api._is_float(a) else None for k, a in enumerate(args)]
         _, forward = api.jvp(f, args, tangents)
-        numeric = numerical_jvp(f, args, i, v, eps)
+        numeric = numerical_jvp(f, args, i, direction, eps)
         for got, want in zip(_leaves(forward), _leaves(numeric)):
             np.testing.assert_allclose(np.asarray(got, dtype=float), want, rtol=rtol * 100, atol=atol * 100,
                                        err_msg=f"forward mode vs finite differences, argument {i}")

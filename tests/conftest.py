@@ -2,7 +2,8 @@
 
 A corpus function's parameters say what they hold: `x`, `y`, `z`, `w` are floats,
 `a`, `b` vectors of length 3, `M`, `N` 3-by-3 matrices, `n` a small integer, `p` a
-positive float. The tests draw inputs from these conventions.
+positive float; containers and particles are in `_structured`, the NumPy corpus's
+matrices and sequences in `_NUMPY_CORPUS`. The tests draw inputs from these conventions.
 """
 
 import numpy as np
@@ -50,4 +51,45 @@ def value_for(name, rng):
         return rng.uniform(-1.0, 1.0, size=(4, 3))
     if base in ("n", "k", "m"):
         return 3
-    raise ValueError(f"no input convention for a parameter named {name!r}")
+    if base in _NUMPY_CORPUS:
+        return _NUMPY_CORPUS[base](rng)
+    return _structured(base, rng)
+
+
+def _spd(rng, n):
+    B = rng.uniform(-1.0, 1.0, (n, n))
+    return B @ B.T + n * np.eye(n)
+
+
+_NUMPY_CORPUS = {  # tests/corpus_numpy.py
+    "theta": lambda rng: rng.uniform(-0.5, 0.5, 3),          # small regression coefficients
+    "S": lambda rng: _spd(rng, 3),                           # a covariance: symmetric positive definite
+    "T": lambda rng: rng.uniform(-1.0, 1.0, (2, 3, 3)),      # a batch of two 3-by-3 matrices
+    "Q": lambda rng: rng.uniform(-1.0, 1.0, (4, 3)),         # queries, keys and values: 4 steps of width 3
+    "K": lambda rng: rng.uniform(-1.0, 1.0, (4, 3)),
+    "V": lambda rng: rng.uniform(-1.0, 1.0, (4, 3)),
+    "logits": lambda rng: rng.uniform(-2.0, 2.0, (4, 3)),
+}
+
+
+def _structured(base, rng):
+    """Containers and arrays with a shape of their own (the structure corpus)."""
+    if base == "params":  # a two-layer MLP's parameters, for inputs X of 3 features
+        return {"W1": rng.normal(0.0, 0.5, (3, 4)), "b1": rng.normal(0.0, 0.1, 4),
+                "W2": rng.normal(0.0, 0.5, (4, 2)), "b2": rng.normal(0.0, 0.1, 2)}
+    if base == "pair":
+        return (rng.uniform(-1.0, 1.0, 3), rng.uniform(-1.0, 1.0, 3))
+    if base == "xs":
+        return [float(v) for v in rng.uniform(0.3, 0.9, 4)]
+    if base == "vs":
+        return [rng.uniform(-1.0, 1.0, 3) for _ in range(3)]
+    if base == "d":
+        return {"a": float(rng.uniform(0.3, 0.9)), "b": float(rng.uniform(0.3, 0.9))}
+    if base == "R":  # particles on a grid, jittered, never closer than about 1
+        grid = np.array([(i, j, 0.0) for i in range(3) for j in range(2)])
+        return 1.2 * grid + rng.uniform(-0.05, 0.05, grid.shape)
+    if base == "coef":
+        return rng.uniform(-1.0, 1.0, 5)
+    if base == "idx":
+        return np.array([2, 0, 2])
+    raise ValueError(f"no input convention for a parameter named {base!r}")

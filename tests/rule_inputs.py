@@ -154,6 +154,16 @@ def sum_broadcast_start(x, y):
     return sum([x, x * 2.0], y)
 
 
+@case(list, (3,))
+def list_of_array(x):
+    return np.stack(list(x * x))
+
+
+@case(tuple, (), ())
+def tuple_of_floats(x, y):
+    return tuple([x * y, y])[0]
+
+
 @case(sum, (3, 4))
 def sum_rows(x):
     return sum(x)
@@ -792,6 +802,20 @@ def array_split(x):
     return np.array_split(x, 3)
 
 
+@case(np.split, (2, 6))
+def split_unequal_unpacked(x):
+    """Pieces of different shapes, each read on its own (their cotangents cannot be stacked)."""
+    a, b, c = np.split(x, [1, 4], axis=1)
+    return a * np.sum(b, axis=1, keepdims=True) + np.sum(c * c)
+
+
+@case(np.array_split, (7,))
+def array_split_partly_read(x):
+    """The middle piece is never read: its cotangent is zeros of its own shape."""
+    parts = np.array_split(x, 3)
+    return parts[0][:2] * parts[2]
+
+
 @case(np.tile, (2, 3))
 def tile(x):
     return np.tile(x, 2)
@@ -970,6 +994,46 @@ def rt_broadcast_like(g, x):
 @case(runtime.scatter, (3,), (5,), wrt=(0,))
 def rt_scatter(g, x):
     return runtime.scatter(g, x, [1, 3, 1])
+
+
+@case(runtime.part, (2, 3), wrt=(0,))
+def rt_part(g):
+    return runtime.part(g, 1)
+
+
+@case(runtime.item_bar, (4, 3), (3,), wrt=(0,))
+def rt_item_bar(x_bar, value):
+    return runtime.item_bar(x_bar, 2, value)
+
+
+@case(runtime.cotangent_like, (3,), (3,), wrt=(0,))
+def rt_cotangent_like(g, xs):
+    return runtime.cotangent_like(g, xs)
+
+
+@case(runtime.scatter_add, (4, 3), (3,), (4, 3), wrt=(0, 1))
+def rt_scatter_add(acc, g, x):
+    return runtime.scatter_add(acc * 1.0, g, x, 2)
+
+
+@case(runtime.owned, (3,), (2, 3), wrt=(0,))
+def rt_owned(t, x):
+    return runtime.owned(t, x)
+
+
+@case(runtime.clear_item, (4, 3), wrt=(0,))
+def rt_clear_item(x_bar):
+    return runtime.clear_item(x_bar * 1.0, (1, slice(0, 2)))
+
+
+@case(runtime.own_copy, (4, 3))
+def rt_own_copy(x):
+    return runtime.own_copy(x)
+
+
+@case(runtime.old_item, (4, 3), wrt=(0,))
+def rt_old_item(x):
+    return runtime.old_item(x, slice(1, 3))
 
 
 @case(runtime.sum_adjoint, (2, 4), (2, 3, 4), wrt=(0,))
@@ -1217,3 +1281,68 @@ def rt_sym_lower(x):
 @case(runtime.sym_lower_adjoint, (3, 3))
 def rt_sym_lower_adjoint(x):
     return runtime.sym_lower_adjoint(x)
+
+
+# runtime.solve and runtime.inv on matrices large enough for their structured paths
+# (runtime.STRUCTURED_MIN): triangular, symmetric positive definite, symmetric indefinite, general.
+_N = 40
+assert _N >= runtime.STRUCTURED_MIN
+
+
+@case(runtime.solve, arg((_N, _N), "matrix"), (_N,))
+def rt_solve_general(a, b):
+    return runtime.solve(a, b)
+
+
+@case(runtime.solve, (_N, _N), (_N, 3))
+def rt_solve_lower(x, b):
+    return runtime.solve(np.tril(x) + 40.0 * np.eye(_N), b)
+
+
+@case(runtime.solve, (_N, _N), (_N,))
+def rt_solve_upper(x, b):
+    return runtime.solve(np.triu(x) + 40.0 * np.eye(_N), b)
+
+
+@case(runtime.solve, (_N, _N), (_N, 2))
+def rt_solve_spd(x, b):
+    return runtime.solve(x + x.T + 110.0 * np.eye(_N), b)
+
+
+@case(runtime.solve, (_N, _N), (_N,))
+def rt_solve_symmetric_indefinite(x, b):
+    """Positive diagonal, not positive definite: Cholesky fails and LU takes over."""
+    return runtime.solve(x + x.T + 3.0 * np.eye(_N), b)
+
+
+@case(runtime.inv, (_N, _N))
+def rt_inv_lower(x):
+    return runtime.inv(np.tril(x) + 40.0 * np.eye(_N))
+
+
+@case(runtime.inv, (_N, _N))
+def rt_inv_upper(x):
+    return runtime.inv(np.triu(x) + 40.0 * np.eye(_N))
+
+
+@case(runtime.inv, (_N, _N))
+def rt_inv_spd(x):
+    return runtime.inv(x + x.T + 110.0 * np.eye(_N))
+
+
+# -- helpers the transforms emit (read back in for higher derivatives) ------------------------
+
+
+@case(runtime.with_item, (2, 3), (3,), (2, 3))
+def rt_with_item(x_dot, value_dot, x):
+    return runtime.with_item(x_dot, 1, value_dot, x)
+
+
+@case(runtime.with_item, (2, 3), (), (2, 3))
+def rt_with_item_scalar(x_dot, value_dot, x):
+    return runtime.with_item(x_dot, (0, slice(1, 3)), value_dot, x)
+
+
+@case(runtime.without_item, (2, 3))
+def rt_without_item(x_bar):
+    return runtime.without_item(x_bar, (1, slice(0, 2)))

@@ -4,6 +4,7 @@ import builtins
 
 import numpy as np
 
+from .. import runtime
 from ..registry import elementwise, jvp, linear, nondiff, vjp
 from ..runtime import broadcast_like, sum_list_adjoint, unbroadcast
 
@@ -44,6 +45,12 @@ def sum_(g, ans, iterable, start=0):
 @jvp(builtins.sum)
 def sum_jvp(iterable_dot, start_dot, ans, iterable, start=0):
     return broadcast_like(sum(iterable_dot), ans), broadcast_like(start_dot, ans)
+
+
+@linear(builtins.list, builtins.tuple)
+def list_(g, iterable):
+    """A copy of the items: the cotangent passes through, shaped as the iterable's own."""
+    return runtime.cotangent_like(g, iterable)
 
 
 nondiff(builtins.int, builtins.bool, builtins.len, builtins.range, builtins.round, builtins.isinstance,

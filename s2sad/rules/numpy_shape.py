@@ -132,8 +132,8 @@ def dstack(g, tup):
 
 @linear(np.split, np.array_split)
 def split(g, ary, indices_or_sections, axis=0):
-    """Returns a list; its cotangent is a list, or an array stacking equal pieces."""
-    return unsplit(g, ary, axis)
+    """Returns a list; its cotangent holds one piece per item read (`Parts`), or every piece."""
+    return unsplit(g, ary, axis, indices_or_sections)
 
 
 @linear(np.tile)

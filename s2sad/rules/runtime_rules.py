@@ -24,7 +24,8 @@ def broadcast_like_(ct, g, x):
 
 @linear(runtime.scatter)
 def scatter(ct, g, x, index):
-    return ct[index]
+    """The cotangent may be a bare 0.0 (an adjoint not yet reached): give it x's shape first."""
+    return broadcast_like(ct, x)[index]
 
 
 @linear(runtime.sum_adjoint)
@@ -39,7 +40,7 @@ def mean_adjoint(ct, g, x, axis=None, keepdims=False):
 
 @vjp(runtime.matmul_adjoint_a, wrt=("g", "b"))
 def matmul_adjoint_a_vjp(ct, ans, g, a, b):
-    return np.matmul(ct, b), matmul_adjoint_b(g, ct, b)
+    return np.matmul(broadcast_like(ct, a), b), matmul_adjoint_b(g, broadcast_like(ct, a), b)
 
 
 @jvp(runtime.matmul_adjoint_a)
@@ -49,7 +50,7 @@ def matmul_adjoint_a_jvp(g_dot, b_dot, ans, g, a, b):
 
 @vjp(runtime.matmul_adjoint_b, wrt=("g", "a"))
 def matmul_adjoint_b_vjp(ct, ans, g, a, b):
-    return np.matmul(a, ct), matmul_adjoint_a(g, a, ct)
+    return np.matmul(a, broadcast_like(ct, b)), matmul_adjoint_a(g, a, broadcast_like(ct, b))
 
 
 @jvp(runtime.matmul_adjoint_b)
@@ -64,7 +65,7 @@ nondiff(runtime.tie_weights, runtime.clip_partial, runtime.linspace_ramp, runtim
 
 @vjp(runtime.dot_adjoint_a, wrt=("g", "b"))
 def dot_adjoint_a_vjp(ct, ans, g, a, b):
-    return np.dot(ct, b), runtime.dot_adjoint_b(g, ct, b)
+    return np.dot(broadcast_like(ct, a), b), runtime.dot_adjoint_b(g, broadcast_like(ct, a), b)
 
 
 @jvp(runtime.dot_adjoint_a)
@@ -74,7 +75,7 @@ def dot_adjoint_a_jvp(g_dot, b_dot, ans, g, a, b):
 
 @vjp(runtime.dot_adjoint_b, wrt=("g", "a"))
 def dot_adjoint_b_vjp(ct, ans, g, a, b):
-    return np.dot(a, ct), runtime.dot_adjoint_a(g, a, ct)
+    return np.dot(a, broadcast_like(ct, b)), runtime.dot_adjoint_a(g, a, broadcast_like(ct, b))
 
 
 @jvp(runtime.dot_adjoint_b)
@@ -84,7 +85,7 @@ def dot_adjoint_b_jvp(g_dot, a_dot, ans, g, a, b):
 
 @vjp(runtime.inner_adjoint_a, wrt=("g", "b"))
 def inner_adjoint_a_vjp(ct, ans, g, a, b):
-    return np.inner(ct, b), runtime.inner_adjoint_b(g, ct, b)
+    return np.inner(broadcast_like(ct, a), b), runtime.inner_adjoint_b(g, broadcast_like(ct, a), b)
 
 
 @jvp(runtime.inner_adjoint_a)
@@ -94,7 +95,7 @@ def inner_adjoint_a_jvp(g_dot, b_dot, ans, g, a, b):
 
 @vjp(runtime.inner_adjoint_b, wrt=("g", "a"))
 def inner_adjoint_b_vjp(ct, ans, g, a, b):
-    return np.inner(a, ct), runtime.inner_adjoint_a(g, a, ct)
+    return np.inner(a, broadcast_like(ct, b)), runtime.inner_adjoint_a(g, a, broadcast_like(ct, b))
 
 
 @jvp(runtime.inner_adjoint_b)
@@ -104,7 +105,7 @@ def inner_adjoint_b_jvp(g_dot, a_dot, ans, g, a, b):
 
 @vjp(runtime.kron_adjoint_a, wrt=("g", "b"))
 def kron_adjoint_a_vjp(ct, ans, g, a, b):
-    return np.kron(ct, b), runtime.kron_adjoint_b(g, ct, b)
+    return np.kron(broadcast_like(ct, a), b), runtime.kron_adjoint_b(g, broadcast_like(ct, a), b)
 
 
 @jvp(runtime.kron_adjoint_a)
@@ -114,7 +115,7 @@ def kron_adjoint_a_jvp(g_dot, b_dot, ans, g, a, b):
 
 @vjp(runtime.kron_adjoint_b, wrt=("g", "a"))
 def kron_adjoint_b_vjp(ct, ans, g, a, b):
-    return np.kron(a, ct), runtime.kron_adjoint_a(g, a, ct)
+    return np.kron(a, broadcast_like(ct, b)), runtime.kron_adjoint_a(g, a, broadcast_like(ct, b))
 
 
 @jvp(runtime.kron_adjoint_b)
@@ -124,7 +125,7 @@ def kron_adjoint_b_jvp(g_dot, a_dot, ans, g, a, b):
 
 @vjp(runtime.tensordot_adjoint_a, wrt=("g", "b"))
 def tensordot_adjoint_a_vjp(ct, ans, g, a, b, axes=2):
-    return np.tensordot(ct, b, axes), runtime.tensordot_adjoint_b(g, ct, b, axes)
+    return np.tensordot(broadcast_like(ct, a), b, axes), runtime.tensordot_adjoint_b(g, broadcast_like(ct, a), b, axes)
 
 
 @jvp(runtime.tensordot_adjoint_a)
@@ -134,7 +135,7 @@ def tensordot_adjoint_a_jvp(g_dot, b_dot, ans, g, a, b, axes=2):
 
 @vjp(runtime.tensordot_adjoint_b, wrt=("g", "a"))
 def tensordot_adjoint_b_vjp(ct, ans, g, a, b, axes=2):
-    return np.tensordot(a, ct, axes), runtime.tensordot_adjoint_a(g, a, ct, axes)
+    return np.tensordot(a, broadcast_like(ct, b), axes), runtime.tensordot_adjoint_a(g, a, broadcast_like(ct, b), axes)
 
 
 @jvp(runtime.tensordot_adjoint_b)
@@ -165,13 +166,13 @@ def einsum_adjoint_jvp(g_dot, operands_dot, ans, g, subscripts, operands, i):
 
 
 @linear(runtime.split_like)
-def split_like(ct, x, like, axis=0):
-    return runtime.unsplit(ct, x, axis)
+def split_like(ct, x, like, axis=0, sections=None):
+    return runtime.unsplit(ct, x, axis, sections)
 
 
 @linear(runtime.unsplit)
-def unsplit(ct, parts, like, axis=0):
-    return runtime.split_like(ct, parts, axis)
+def unsplit(ct, parts, like, axis=0, sections=None):
+    return runtime.split_like(ct, parts, axis, sections)
 
 
 @linear(runtime.sum_list_adjoint)
@@ -295,3 +296,89 @@ def sym_lower_adjoint(ct, g):
 @linear(runtime.lower_factor)
 def lower_factor(ct, x, transpose=False):
     return runtime.lower_factor(ct, transpose)
+
+
+# -- the helpers the transforms themselves emit (forward and reverse code read back in) ----
+
+nondiff(runtime.zeros_like)
+# push and pop carry derivatives, but through the stack, not their arguments: the transforms pair them
+# (s2sad/stacks.py), so as calls they are marked as having none of their own
+nondiff(runtime.push, runtime.pop)
+
+
+@linear(runtime.snapshot, shapes=((2, 3),))
+def snapshot(ct, value):
+    return ct
+
+
+@linear(runtime.sum_to_scalar, shapes=((2, 3),))
+def sum_to_scalar(ct, g):
+    return broadcast_like(ct, g)
+
+
+@linear(runtime.without_item)
+def without_item(ct, x_bar, index):
+    """A mask: its own transpose."""
+    return runtime.without_item(ct, index)
+
+
+@vjp(runtime.with_item, wrt=("x_dot", "value_dot"))
+def with_item_vjp(ct, ans, x_dot, index, value_dot, x):
+    return unbroadcast(runtime.without_item(ct, index), x_dot), unbroadcast(ct[index], value_dot)
+
+
+@jvp(runtime.with_item)
+def with_item_jvp(x_dot_dot, value_dot_dot, ans, x_dot, index, value_dot, x):
+    return runtime.with_item(x_dot_dot, index, 0.0, x), runtime.with_item(0.0, index, value_dot_dot, x)
+
+
+# -- containers and writes (s2sad/runtime.py: part, item_bar, old_item) ----------------------
+
+
+nondiff(runtime.shares_memory, runtime.is_array)
+
+
+@linear(runtime.part)
+def part(ct, g, key):
+    return runtime.with_item(0.0, key, ct, g)
+
+
+@vjp(runtime.scatter_add, wrt=("acc", "g"))
+def scatter_add_vjp(ct, ans, acc, g, x, index):
+    return ct, unbroadcast(ct[index], g)
+
+
+@jvp(runtime.scatter_add)
+def scatter_add_jvp(acc_dot, g_dot, ans, acc, g, x, index):
+    return acc_dot, runtime.scatter(g_dot, x, index)
+
+
+@linear(runtime.clear_item)
+def clear_item(ct, x_bar, index):
+    """A mask: its own transpose."""
+    return runtime.without_item(ct, index)
+
+
+@linear(runtime.own_copy)
+def own_copy(ct, value):
+    return ct
+
+
+@linear(runtime.owned)
+def owned(ct, t, x):
+    return runtime.owned_adjoint(ct, t)
+
+
+@linear(runtime.cotangent_like)
+def cotangent_like(ct, g, xs):
+    return runtime.cotangent_like_adjoint(ct, g)
+
+
+@linear(runtime.item_bar)
+def item_bar(ct, x_bar, index, value):
+    return runtime.with_item(0.0, index, ct, x_bar)
+
+
+@linear(runtime.old_item)
+def old_item(ct, x, index):
+    return runtime.scatter(ct, x, index)
