@@ -3,14 +3,17 @@
 Every stage's output can be printed with `s2sad.source(f, stage=...)`.
 """
 
+import inspect
 from dataclasses import dataclass
 
 import gast
 
-from . import cache, emit, rules  # noqa: F401  (importing rules fills the table)
+from . import cache, emit, rules, shapes  # noqa: F401  (importing rules fills the table)
 from .build import names_in
+from .calls import Callees
 from .errors import S2SADError
 from .forward import forward
+from .lift import lift
 from .naming import Namer
 from .normalize import normalize
 from .optimize import optimize
@@ -31,13 +34,15 @@ class Compiled:
     wrt: tuple
     mode: str
     helpers: dict
+    backward: object = None       # mode "split": f_bwd(record, out_bar)
+    dependencies: tuple = ()      # (lookup, path, code) of each user function it calls
 
 
 def front(func):
     """Parse, check and normalize: what every derivative starts from."""
     parsed = parse(func)
     check(parsed)
-    return parsed, normalize(parsed)
+    return parsed, normalize(lift(parsed))
 
 
 def wrt_names(func, wrt):
@@ -61,36 +66,103 @@ def wrt_names(func, wrt):
     return tuple(names)
 
 
-def transform(func, mode, wrt, with_value=False, optimized=True):
-    """The generated derivative's gast FunctionDef, its helpers and the parsed function."""
-    if mode not in MODES:
+def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, kinds=None, callee=False):
+    """The generated derivative's gast FunctionDef(s), helpers, parsed function and dependencies.
+
+    Mode "split" is reverse mode cut in two for a caller (see calls.py): a pair of
+    FunctionDefs, `f_fwd` and `f_bwd`. `receiver` is (parameter, class) for a method
+    whose `self` is known, so `self.other_method(...)` resolves. `kinds` (see shapes.py),
+    one per parameter and the seed's last, specializes reverse mode to such arguments.
+    """
+    if mode not in MODES + ("split",):
         raise S2SADError(f"mode must be 'forward' or 'reverse', not {mode!r}", construct="mode")
     parsed, normalized = front(func)
-    resolver = Resolver(parsed, _locals(normalized), normalized.helpers)
-    if mode == "forward":
-        node, helpers = forward(normalized, parsed, resolver, wrt, Namer(normalized.names))
-    else:
-        node, helpers = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), with_value)
+    resolver = Resolver(parsed, _locals(normalized), normalized.helpers, dict([receiver]) if receiver else None)
+    callees = Callees(_derive_callee, _IN_PROGRESS, resolver)
+    _IN_PROGRESS.append(func.__code__)
+    try:
+        if mode == "forward":
+            node, helpers = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees)
+        else:
+            node, helpers = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), with_value,
+                                    callees, split=mode == "split", shapes=shapes.infer(normalized, resolver, kinds) if kinds else None)
+    finally:
+        _IN_PROGRESS.pop()
     if optimized:
-        node = optimize(node)
-    return node, helpers, parsed
+        node = tuple(optimize(n, helpers) for n in node) if isinstance(node, tuple) else optimize(node, helpers)
+    if callee:
+        _name_for_callee(node, func, wrt)
+    return node, helpers, parsed, callees.dependencies
 
 
-def derivative(func, mode, wrt, with_value=False, optimized=True):
-    """The compiled derivative of func, from the cache when it is there."""
+def _name_for_callee(node, func, wrt):
+    """`dense_by_W_b_fwd` for the derivative of dense with respect to W and b only: one name per variant,
+    so a module holding several variants (`s2sad dump -o`) has no clashes."""
+    params = list(inspect.signature(func).parameters)
+    if list(wrt) == params:
+        return
+    base = f"{func.__name__}_by_{'_'.join(wrt)}" if wrt else f"{func.__name__}_by_nothing"
+    for fn in node if isinstance(node, tuple) else (node,):
+        fn.name = base + fn.name[len(func.__name__):]
+
+
+_IN_PROGRESS = []  # code objects of the functions being transformed: a call back into one is recursion
+
+
+def _derive_callee(func, mode, wrt, receiver):
+    return derivative(func, "split" if mode == "reverse" else mode, wrt, receiver=receiver, callee=True)
+
+
+def derivative(func, mode, wrt, with_value=False, optimized=True, receiver=None, kinds=None, callee=False):
+    """The compiled derivative of func, from the cache when it is there and still current."""
     func = unwrap(func)
-    k = cache.key(func, mode, wrt, with_value, optimized)
+    callee = callee and list(wrt) != list(inspect.signature(func).parameters)  # named apart only then
+    k = cache.key(func, mode, wrt, with_value, optimized, receiver, kinds, callee)
     hit = cache.get(k)
-    if hit is not None:
+    if hit is not None and _current(hit.dependencies):
         return hit
-    node, helpers, parsed = transform(func, mode, wrt, with_value, optimized)
+    node, helpers, parsed, dependencies = transform(func, mode, wrt, with_value, optimized, receiver, kinds, callee)
     defaults = tuple(func.__defaults__ or ())
+    if mode == "split":
+        (fwd, fwd_source), (bwd, bwd_source) = (emit.load(n, helpers, parsed, d) for n, d in zip(node, (defaults, ())))
+        return cache.put(k, Compiled(fwd, fwd_source + "\n\n" + bwd_source, wrt, mode, helpers, bwd, dependencies))
     if mode == "reverse":
         defaults += (1.0,)
     elif defaults:
         defaults += (0.0,) * len(wrt)
     fn, source = emit.load(node, helpers, parsed, defaults)
-    return cache.put(k, Compiled(fn, source, wrt, mode, helpers))
+    return cache.put(k, Compiled(fn, source, wrt, mode, helpers, None, dependencies))
+
+
+def _current(dependencies):
+    """Whether every helper a derivative called is still the function it was (no notebook edit since)."""
+    for lookup, path, code in dependencies:
+        obj = unwrap(lookup(path))
+        if getattr(obj, "__code__", None) is not code:
+            return False
+    return True
+
+
+def callee_sources(compiled):
+    """The sources of the generated derivatives of the user functions these derivatives call, each once.
+
+    They are the generated functions held in the derivatives' closure cells, `f_fwd` before `f_bwd`."""
+    seen, sources, todo = set(), [], [c.function for c in compiled]
+    while todo:
+        fn = todo.pop(0)
+        found = []
+        for cell in fn.__closure__ or ():
+            try:
+                obj = cell.cell_contents
+            except ValueError:
+                continue
+            if hasattr(obj, "__s2sad_source__") and id(obj) not in seen:
+                seen.add(id(obj))
+                found.append(obj)
+        found.sort(key=lambda f: (f.__name__.rsplit("_", 1)[0], f.__name__.endswith("_bwd")))
+        sources += [f.__s2sad_source__ for f in found]
+        todo += found
+    return sources
 
 
 def anf_source(func):

@@ -14,15 +14,19 @@ import copy
 import gast
 
 from . import build as b
+from . import emit, runtime
+from . import stacks
 from .analyze import activity
 from .errors import Location
-from .partials import Helpers, index_expr, require_rule, tangent_terms
+from .calls import parameters, tangent_names
+from .partials import Helpers, require_rule, tangent_terms
 
 
 class Forward:
     """Builds the JVP of one normalized function."""
 
-    def __init__(self, normalized, parsed, resolver, wrt, namer):
+    def __init__(self, normalized, parsed, resolver, wrt, namer, callees=None):
+        self.callees = callees
         self.norm = normalized
         self.parsed = parsed
         self.resolver = resolver
@@ -50,18 +54,28 @@ class Forward:
         fn = self.norm.node
         params = [a.id for a in fn.args.args]
         dots = [self.dot(w) for w in self.wrt]
-        node = b.function(f"{fn.name}_jvp", params + dots, self.block(fn.body))
+        # a parameter outside wrt that becomes active (y = x * y in a loop) starts with a zero tangent
+        starts = [b.assign(self.dot(p), self.helpers.call("zeros_like", b.name(p)))
+                  for p in params if p in self.activity.active and p not in self.wrt]
+        node = b.function(f"{fn.name}_jvp", params + dots, starts + self.block(fn.body))
         if fn.args.defaults:
             node.args.defaults = copy.deepcopy(fn.args.defaults) + [b.const(0.0) for _ in dots]
         return node
 
     def block(self, stmts):
-        out = []
+        out, last = [], None
         for stmt in stmts:
+            line = self.norm.origins.get(stmt)
+            if line is not None and line != last:
+                out.append(emit.origin(self.parsed, line))  # `# d/dx of: <user's line>`, once per line
+            last = line
             out.extend(self.statement(stmt))
         return out
 
     def statement(self, stmt):
+        pushed_or_popped = stacks.forward(self, stmt)
+        if pushed_or_popped is not None:
+            return pushed_or_popped
         if isinstance(stmt, gast.Assign):
             return self.assign(stmt)
         if isinstance(stmt, gast.Return):
@@ -88,6 +102,12 @@ class Forward:
             return [stmt]
         site = self.resolver.site(stmt.value)
         where = self.where(stmt)
+        if site.prim is runtime.append:  # xs = append(xs, v): the tangent list grows beside the list
+            xs, item = site.args
+            grown = self.helpers.call("append", self.tangent_or_zero(xs), self.tangent_or_zero(item))
+            return [stmt, b.assign(self.dot(target.id), grown)]
+        if site.kind in ("function", "method") and any(self.tangent_of(a) is not None for a in site.operands()):
+            return self.call(stmt, site, where)
         operands = {a.id for a in site.operands() if isinstance(a, gast.Name)}
         if target.id in operands:  # x = f(x): keep the old x until the tangent is computed
             ans = self.namer.fresh(f"{target.id}_new")
@@ -98,6 +118,7 @@ class Forward:
         tangent = self.tangent_expr(site, stmt.value, b.name(ans), where)
         if tangent is None:
             tangent = self.helpers.call("zeros_like", b.name(ans))
+        tangent = self.owned(target.id, tangent, b.name(ans))
         return primal + [b.assign(self.dot(target.id), tangent)] + finish
 
     def tangent_expr(self, site, value, ans, where):
@@ -107,6 +128,8 @@ class Forward:
             if not any(self.tangent_of(a) is not None for a in site.args):
                 return None
             elts = [self.tangent_or_zero(a) for a in site.args]
+            if site.prim is dict:
+                return gast.Dict(keys=copy.deepcopy(value.keys), values=elts)
             return b.tup(elts) if site.prim is tuple else b.lst(elts)
         if site.kind == "inert":
             return None
@@ -121,18 +144,54 @@ class Forward:
             total = b.add(total, term)
         return total
 
+    def call(self, stmt, site, where):
+        """y = g(a, b) for a user function g: `y, y_dot = g_jvp(a, b, a_dot)`."""
+        target = stmt.targets[0].id
+        if site.kind == "method":  # obj.method(a, b): the object's class is known only when the call runs
+            dispatch = b.name(self.helpers(self.callees.dispatch.method_jvp, "method_jvp"))
+            args = [copy.deepcopy(a) for a in site.args[1:]]
+            dots = [self.tangent_of(a) or b.const(None) for a in site.args[1:]]
+            value = b.call(dispatch, [copy.deepcopy(site.args[0]), b.const(site.prim), b.tup(args), b.tup(dots)])
+            return [b.assign(b.tup([b.name(target, store=True), b.name(self.dot(target), store=True)], store=True), value)]
+        func = self.callees.target(site) if self.callees else None
+        if func is None:
+            require_rule(site, where)
+        bound = self.callees.bind(func, site, where)
+        wrt = [p for p, atom in bound.items() if self.tangent_of(atom) is not None]
+        compiled = self.callees.derivative(func, "forward", wrt, where, site)
+        keywords = {p: copy.deepcopy(atom) for p, atom in bound.items()}
+        for p, dot in zip(wrt, tangent_names(compiled, parameters(func))):
+            keywords[dot] = self.tangent_of(bound[p])
+        callee = b.name(self.helpers(compiled.function, compiled.function.__name__))
+        value = b.call(callee, [], keywords)
+        target = stmt.targets[0].id
+        return [b.assign(b.tup([b.name(target, store=True), b.name(self.dot(target), store=True)], store=True), value)]
+
     def store(self, stmt):
-        """x[i] = v: the tangent of x gets v's tangent at i (on a copy, so no other tangent changes)."""
+        """x[i] = v: the tangent of x gets v's tangent at i, in place: x_dot is x's own (see `owned`),
+        so it shares memory exactly where x does, and a write costs what it writes."""
         target = stmt.targets[0]
         obj = target.value
         if obj.id not in self.activity.active:
             return [stmt]
         value_dot = self.tangent_or_zero(stmt.value)
-        update = self.helpers.call("with_item", b.name(self.dot(obj.id)), index_expr(target.slice), value_dot, copy.deepcopy(obj))
-        return [stmt, b.assign(self.dot(obj.id), update)]
+        slot = b.subscript(b.name(self.dot(obj.id)), copy.deepcopy(target.slice), store=True)
+        return [stmt, b.assign(slot, value_dot)]
+
+    def owned(self, ident, tangent, ans):
+        """The tangent of a name written into later, as a value no other tangent holds (x_dot = y_dot would not do)."""
+        if not hasattr(self, "_written"):
+            self._written = {s.targets[0].value.id for s in gast.walk(self.norm.node)
+                             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)}
+        zeros = isinstance(tangent, gast.Call) and b.is_name(tangent.func, self.helpers.runtime("zeros_like"))
+        if ident not in self._written or zeros:
+            return tangent
+        return self.helpers.call("owned", tangent, copy.deepcopy(ans))
 
 
-def forward(normalized, parsed, resolver, wrt, namer):
+def forward(normalized, parsed, resolver, wrt, namer, callees=None):
     """The gast FunctionDef of the JVP, and the helper objects its names stand for."""
-    builder = Forward(normalized, parsed, resolver, wrt, namer)
-    return builder.function(), builder.helpers.by_name
+    builder = Forward(normalized, parsed, resolver, wrt, namer, callees)
+    node = builder.function()
+    node.s2sad_derivatives = set(builder.dots.values())  # what the optimizer may treat as tangents
+    return node, builder.helpers.by_name

@@ -39,6 +39,8 @@ def unwrap(func):
             func = func.__func__
         elif hasattr(func, "__s2sad_wrapped__"):
             func = func.__s2sad_wrapped__
+        elif hasattr(func, "__s2sad_generated__"):  # grad(f) and friends: the generated code they run
+            func = func.__s2sad_generated__()
         elif hasattr(func, "__wrapped__") and not inspect.isfunction(func):
             func = func.__wrapped__
     return func

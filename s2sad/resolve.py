@@ -5,6 +5,7 @@ function's closure cells, its module globals, and builtins.
 """
 
 import builtins
+import inspect
 import operator
 from dataclasses import dataclass, field
 
@@ -29,7 +30,7 @@ _UNSET = object()
 class Site:
     """One normalized expression: what it applies and to which atoms."""
 
-    kind: str                 # "atom" | "rule" | "function" | "container" | "unknown" | "inert"
+    kind: str                 # "atom" | "rule" | "function" | "method" | "container" | "unknown" | "inert"
     prim: object = None
     rule: object = None
     args: list = field(default_factory=list)
@@ -43,12 +44,15 @@ class Site:
 class Resolver:
     """Resolves the expressions of one normalized function."""
 
-    def __init__(self, parsed, local_names, helpers=None):
+    def __init__(self, parsed, local_names, helpers=None, types=None):
+        self.types = dict(types or {})   # local name -> its class, known for a method's self
         self.parsed = parsed
         self.locals = set(local_names)
         self.helpers = dict(helpers or {})
 
     def lookup_name(self, ident):
+        if ident in self.types:
+            return self.types[ident]  # `self.predict` names the class's function
         if ident in self.locals:
             return _UNSET
         if ident in self.helpers:
@@ -70,6 +74,13 @@ class Resolver:
                 return _UNSET
             obj = getattr(obj, attr, _UNSET)
         return obj
+
+    def type_of(self, ident):
+        """The class of the object a name holds, when it is known before the function runs."""
+        if ident in self.types:
+            return self.types[ident]
+        obj = self.lookup_name(ident)
+        return None if obj is _UNSET else type(obj)
 
     def site(self, node):
         method = getattr(self, "site_" + type(node).__name__, None)
@@ -111,7 +122,7 @@ class Resolver:
             return Site("inert", label=path)  # a module constant such as np.pi
         descriptor = getattr(np.ndarray, node.attr, None)
         if descriptor is None:
-            return Site("unknown", label=f".{node.attr}")
+            return Site("unknown", args=[node.value], label=f".{node.attr}")
         return self.primitive(descriptor, [node.value], label=f".{node.attr}")
 
     def site_Call(self, node):
@@ -123,13 +134,20 @@ class Resolver:
             obj = self.lookup_path(path)
             if obj is _UNSET:
                 return Site("unknown", args=args, keywords=keywords, label=path)
+            if _user_method(obj) and lookup(obj) is None and isinstance(func, gast.Attribute):  # model.predict(x)
+                return self.primitive(obj.__func__, [func.value] + args, keywords, label=path)
             return self.primitive(obj, args, keywords, label=path)
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and func.value.id in self.types:
+            method = getattr(self.types[func.value.id], func.attr, None)
+            if inspect.isfunction(method):  # self.other_method(...)
+                return self.primitive(method, [func.value] + args, keywords, label=f"{func.value.id}.{func.attr}")
         if isinstance(func, gast.Attribute):  # a method of a local value
             method = getattr(np.ndarray, func.attr, None)
-            if method is None:
-                return Site("unknown", label=f".{func.attr}()")
+            if method is None:  # a method of an object made inside the function: dispatched when it runs
+                kind = "method" if isinstance(func.value, gast.Name) and not keywords else "unknown"
+                return Site(kind, func.attr, None, [func.value] + args, keywords, label=f".{func.attr}()")
             return self.primitive(method, [func.value] + args, keywords, label=f".{func.attr}()")
-        return Site("unknown", label=path or "call")
+        return Site("unknown", args=[func] + args, keywords=keywords, label=path or "call")
 
     def primitive(self, obj, args, keywords=None, label=""):
         rule = lookup(obj)
@@ -137,3 +155,8 @@ class Resolver:
         if rule is not None:
             return Site("rule", obj, rule, args, keywords or {}, label)
         return Site("function", obj, None, args, keywords or {}, label)
+
+
+def _user_method(obj):
+    """A method bound to an object the user made (not a NumPy array's method)."""
+    return inspect.ismethod(obj) and inspect.isfunction(obj.__func__)

@@ -24,9 +24,11 @@ import copy
 import gast
 
 from . import build as b
-from .analyze import activity
+from . import emit, runtime
+from . import stacks
+from .analyze import activity, assignments
 from .errors import Location
-from .partials import Helpers, cotangent_terms, index_expr, require_rule
+from .partials import Helpers, cotangent_terms, index_expr, merge_twins, require_rule
 
 
 class _Ctx:
@@ -42,7 +44,14 @@ class _Ctx:
 class Reverse:
     """Builds the VJP of one normalized function; `saved` limits which names are recorded."""
 
-    def __init__(self, normalized, parsed, resolver, wrt, namer, saved=None, with_value=False):
+    def __init__(self, normalized, parsed, resolver, wrt, namer, saved=None, with_value=False, callees=None, split=False,
+                 shapes=None):
+        self.callees = callees
+        self.shapes = shapes        # shapes.Shapes when the argument kinds are known: drops identity wrappers
+        self.split = split
+        self.temps = recomputable(normalized, resolver)
+        self.part_names = []        # cotangents returned by a callee's backward half
+        self.calls = {}             # call statement -> (compiled split derivative, bound arguments, wrt, record name)
         self.norm = normalized
         self.parsed = parsed
         self.resolver = resolver
@@ -50,6 +59,7 @@ class Reverse:
         self.namer = namer
         self.helpers = Helpers(namer, normalized.helpers, resolver.lookup_name)
         self.activity = activity(normalized.node, resolver, wrt)
+        self.active_names = self.activity.active  # a property that intersects two sets: read it once
         self.saved = saved
         self.with_value = with_value
         self.bars = {}
@@ -61,6 +71,7 @@ class Reverse:
         self.needs_init = set()     # counters recorded before their first assignment
         self.branches = {}          # if statement -> the variable keeping its branch
         self.params = [a.id for a in normalized.node.args.args]
+        self.tape_name = namer.fresh("_tape")  # `_tape_1` when differentiating code that has a `_tape`
         self.first_defs, self.late_defined = _first_definitions(normalized.node, self.params)
 
     # -- names ------------------------------------------------------------------
@@ -70,7 +81,7 @@ class Reverse:
         return self.bars[ident]
 
     def is_active(self, node):
-        return isinstance(node, gast.Name) and node.id in self.activity.active
+        return isinstance(node, gast.Name) and node.id in self.active_names
 
     def where(self, stmt):
         line = self.norm.origins.get(stmt, self.norm.node.lineno)
@@ -78,7 +89,15 @@ class Reverse:
 
     def tape(self):
         self.uses_tape = True
-        return b.name("_tape")
+        return b.name(self.tape_name)
+
+    def push(self, value):
+        """`push(_tape, value)`: runtime helpers rather than list methods, so that generated code
+        read back in (a Hessian) has a stack the transforms recognize (stacks.py)."""
+        return b.expr_stmt(self.helpers.call("push", self.tape(), value))
+
+    def pop(self):
+        return self.helpers.call("pop", self.tape())
 
     # -- the function -----------------------------------------------------------
     def function(self):
@@ -94,7 +113,8 @@ class Reverse:
             kept = self.namer.fresh(f"{out.id}_value")
             primal.append(b.assign(kept, b.name(out.id)))
             out = b.name(kept)
-        adjoint = self.adjoint_block(body, _Ctx())
+        stack_bars = stacks.prologue(self)  # a stack's adjoint is a stack (generated code read back in)
+        adjoint = stack_bars + self.adjoint_block(body, _Ctx())
         self.adjoint_sweep = adjoint
         grads = [b.name(self.bar(w)) if w in self.defined else b.const(0.0) for w in self.wrt]
         result = grads[0] if len(grads) == 1 else b.tup(grads)
@@ -103,10 +123,28 @@ class Reverse:
         prologue = [b.assign(n, b.const(None)) for n in sorted(self.late_defined & self.recorded_names())]
         prologue += [b.assign(n, b.const(0)) for n in sorted(self.needs_init)]
         if self.uses_tape:
-            prologue.append(b.assign("_tape", b.lst([])))
+            prologue.append(b.assign(self.tape_name, b.lst([])))
+        if self.split:
+            return self.halves(fn, out, seed, prologue + primal, adjoint, grads)
         node = b.function(f"{fn.name}_vjp", self.params + [seed], prologue + primal + adjoint + [b.ret(result)])
         node.args.defaults = copy.deepcopy(fn.args.defaults) + [b.const(1.0)]
         return node
+
+    def halves(self, fn, out, seed, primal, adjoint, grads):
+        """`f_fwd(params) -> (out, record)` and `f_bwd(record, out_bar) -> grads`: reverse mode for a caller.
+
+        The record holds exactly the values the adjoint sweep reads from the primal sweep.
+        """
+        made = set(self.params) | set(b.names_in(b.module(primal), gast.Store))
+        kept = sorted(made & set(b.names_in(b.module(adjoint), gast.Load)) - {seed})
+        record = self.namer.fresh("_record")
+        fwd = b.function(f"{fn.name}_fwd", list(self.params),
+                         primal + [b.ret(b.tup([copy.deepcopy(out), b.tup([b.name(n) for n in kept])]))])
+        fwd.args.defaults = copy.deepcopy(fn.args.defaults)
+        unpack = [b.assign(b.tup([b.name(n, store=True) for n in kept], store=True), b.name(record))] if kept else []
+        result = grads[0] if len(grads) == 1 else b.tup(grads)
+        bwd = b.function(f"{fn.name}_bwd", [record, seed], unpack + adjoint + [b.ret(result)])
+        return fwd, bwd
 
     def recorded_names(self):
         return set(self.saved or ())
@@ -115,13 +153,13 @@ class Reverse:
     def primal_block(self, stmts, ctx):
         primal = []
         for stmt in stmts:
-            primal.extend(self.primal(stmt, ctx))
+            primal.extend(_marked(self.parsed, self.norm.origins.get(stmt), self.primal(stmt, ctx), None, primal))
         return primal
 
     def adjoint_block(self, stmts, ctx):
         adjoint = []
         for group in reversed(_groups(stmts, self.norm.origins)):
-            adjoint.extend(self.adjoint_group(group, ctx))
+            adjoint.extend(_marked(self.parsed, self.norm.origins.get(group[0]), self.adjoint_group(group, ctx)))
         return adjoint
 
     # -- the primal sweep -------------------------------------------------------
@@ -133,14 +171,14 @@ class Reverse:
     def record(self, stmt, value, ctx):
         """Keep value (what stmt is about to overwrite) for the adjoint sweep."""
         if ctx.loops:
-            return [b.expr_stmt(b.call(b.attribute(self.tape(), "append"), [value]))]
+            return [self.push(value)]
         slot = self.namer.fresh(f"_{_word(value)}_old")
         self.slots[stmt] = slot
         return [b.assign(slot, value)]
 
     def restore(self, stmt, target, ctx):
         if ctx.loops:
-            value = b.call(b.attribute(self.tape(), "pop"))
+            value = self.pop()
         else:
             value = b.name(self.slots[stmt])
         node = b.assign(target, value)
@@ -150,10 +188,16 @@ class Reverse:
     def primal(self, stmt, ctx):
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0]
+            if self.appending(stmt):
+                return [stmt]  # the adjoint sweep pops the item again, which restores the list
+            call = self.user_call(stmt)
+            if call is not None:
+                before = self.record(stmt, b.name(target.id), ctx) if self.should_record(stmt, target.id) else []
+                return before + self.call_forward(stmt, call, ctx)
             if isinstance(target, gast.Name) and self.should_record(stmt, target.id):
                 return self.record(stmt, b.name(target.id), ctx) + [stmt]
             if isinstance(target, gast.Subscript) and self.should_record(stmt, target.value.id):
-                old = self.helpers.call("snapshot", b.subscript(copy.deepcopy(target.value), copy.deepcopy(target.slice)))
+                old = self.helpers.call("old_item", copy.deepcopy(target.value), index_expr(target.slice))
                 return self.record(stmt, old, ctx) + [stmt]
             return [stmt]
         if isinstance(stmt, gast.If):
@@ -161,7 +205,7 @@ class Reverse:
             branch = self.branch_name(stmt)
             if branch is None:
                 return [b.if_(stmt.test, body, orelse)]
-            keep = [b.expr_stmt(b.call(b.attribute(self.tape(), "append"), [b.name(branch)]))] if ctx.loops else []
+            keep = [self.push(b.name(branch))] if ctx.loops else []
             return [b.assign(branch, copy.deepcopy(stmt.test)), b.if_(b.name(branch), body, orelse)] + keep
         if isinstance(stmt, gast.For):
             body = self.primal_block(stmt.body, ctx.inner())
@@ -174,6 +218,70 @@ class Reverse:
         if isinstance(stmt, gast.Return):
             raise self.where(stmt).error("return inside a loop or branch is not supported yet", construct="return")
         return [stmt]
+
+    def user_call(self, stmt):
+        """For `y = g(...)` with g a user function and derivatives flowing through: how to call its split."""
+        if stmt in self.calls:
+            return self.calls[stmt]
+        call = None
+        target = stmt.targets[0]
+        if isinstance(target, gast.Name) and target.id in self.activity.active:
+            site = self.resolver.site(stmt.value)
+            if site.kind in ("function", "method") and any(self.is_active(a) for a in site.operands()):
+                call = self.split_call(site, self.where(stmt))
+        self.calls[stmt] = call
+        return call
+
+    def split_call(self, site, where):
+        """(forward call expression, backward callee, active argument atoms, record name, bare single result)."""
+        if site.kind == "method":  # the object's class is known only when the call runs
+            active = [self.is_active(a) for a in site.args[1:]]
+            value = b.call(b.name(self.helpers(self.callees.dispatch.method_fwd, "method_fwd")),
+                           [copy.deepcopy(site.args[0]), b.const(site.prim),
+                            b.tup([copy.deepcopy(a) for a in site.args[1:]]), b.tup([b.const(x) for x in active])])
+            backward = b.name(self.helpers(self.callees.dispatch.method_bwd, "method_bwd"))
+            atoms = [a for a, x in zip(site.args[1:], active) if x]
+            return value, backward, atoms, self.namer.fresh(f"{site.prim}_record"), False
+        func = self.callees.target(site) if self.callees else None
+        if func is None:
+            require_rule(site, where)
+        bound = self.callees.bind(func, site, where)
+        wrt = [p for p, atom in bound.items() if self.is_active(atom)]
+        compiled = self.callees.derivative(func, "reverse", wrt, where, site)
+        value = b.call(b.name(self.helpers(compiled.function, compiled.function.__name__)), [],
+                       {p: copy.deepcopy(atom) for p, atom in bound.items()})
+        backward = b.name(self.helpers(compiled.backward, compiled.backward.__name__))
+        return value, backward, [bound[p] for p in wrt], self.namer.fresh(f"{func.__name__}_record"), True
+
+    def call_forward(self, stmt, call, ctx):
+        """`y, g_record = g_fwd(...)`, the record kept on the tape inside loops."""
+        value, _, _, record, _ = call
+        items = [b.assign(b.tup([b.name(stmt.targets[0].id, store=True), b.name(record, store=True)], store=True),
+                          copy.deepcopy(value))]
+        if ctx.loops:
+            items.append(self.push(b.name(record)))
+        return items
+
+    def call_backward(self, stmt, call, ctx):
+        """`a_bar_part, ... = g_bwd(g_record, y_bar)`, then each part added to its argument's adjoint."""
+        _, backward, atoms, record, bare = call
+        ident = stmt.targets[0].id
+        items = []
+        if ctx.loops:
+            items.append(b.assign(record, self.pop()))
+        if ident not in self.defined:
+            return items
+        g = b.name(self.bar(ident))
+        self.defined.discard(ident)
+        value = b.call(copy.deepcopy(backward), [b.name(record), g])
+        if len(atoms) == 1 and bare:
+            return items + [self.accumulate(atoms[0].id, value)]
+        parts = [self.namer.fresh(f"{a.id}_bar_part") for a in atoms]
+        self.part_names.extend(parts)
+        items.append(b.assign(b.tup([b.name(n, store=True) for n in parts], store=True), value))
+        for atom, part in zip(atoms, parts):
+            items.append(self.accumulate(atom.id, b.name(part)))
+        return items
 
     def branch_name(self, stmt):
         """A variable that keeps which branch ran, when the branch itself changes the test's variable."""
@@ -203,7 +311,7 @@ class Reverse:
     # -- the adjoint sweep ------------------------------------------------------
     def adjoint_group(self, group, ctx):
         items = []
-        temps = [s for s in group if _temp_target(s, self.norm.temps)]
+        temps = [s for s in group if _temp_target(s, self.temps)]
         for stmt in reversed(group):
             items.extend(self.adjoint(stmt, ctx, group))
         if ctx.loops and temps:
@@ -211,6 +319,9 @@ class Reverse:
         return items
 
     def adjoint(self, stmt, ctx, group):
+        pushed_or_popped = stacks.adjoint(self, stmt, ctx)
+        if pushed_or_popped is not None:
+            return pushed_or_popped
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0]
             if isinstance(target, gast.Subscript):
@@ -233,20 +344,39 @@ class Reverse:
             return items
         return []
 
+    def appending(self, stmt):
+        """Whether stmt is `xs = append(xs, item)` (normalized from `xs.append(item)`)."""
+        return isinstance(stmt.targets[0], gast.Name) and self.resolver.site(stmt.value).prim is runtime.append
+
+    def adjoint_append(self, stmt):
+        """Pop the item off xs again, handing its cotangent to the item."""
+        xs, item = stmt.value.args
+        if xs.id in self.activity.active and xs.id in self.defined and self.is_active(item):
+            return [self.accumulate(item.id, self.helpers.call("unappend", copy.deepcopy(xs), b.name(self.bar(xs.id))))]
+        return [b.expr_stmt(self.helpers.call("unappend", copy.deepcopy(xs), b.const(0.0)))]
+
     def adjoint_assign(self, stmt, ctx, group):
         ident = stmt.targets[0].id
+        if self.appending(stmt):
+            return self.adjoint_append(stmt)
+        call = self.user_call(stmt)
+        if call is not None:
+            items = self.call_backward(stmt, call, ctx)
+            if self.should_record(stmt, ident):
+                items.append(self.restore(stmt, b.name(ident, store=True), ctx))
+            return items
         recorded = self.should_record(stmt, ident)
-        early = recorded and ident in _group_inputs(group, stmt, self.norm.temps)
+        early = recorded and ident in _group_inputs(group, stmt, self.temps)
         items = []
         ans = b.name(ident)
         if early:
             site = self.resolver.site(stmt.value)
-            if ident in self.activity.active and _uses_ans(site):
+            if ident in self.active_names and _uses_ans(site):
                 held = self.namer.fresh(f"{ident}_new")
                 items.append(b.assign(held, b.name(ident)))
                 ans = b.name(held)
             items.append(self.restore(stmt, b.name(ident, store=True), ctx))
-        if ident in self.activity.active and ident in self.defined:
+        if ident in self.active_names and ident in self.defined:
             items.extend(self.contributions(stmt, ident, ans))
         if recorded and not early:
             items.append(self.restore(stmt, b.name(ident, store=True), ctx))
@@ -260,13 +390,16 @@ class Reverse:
         if site.kind == "atom":
             terms = [(site.args[0], g)] if self.is_active(site.args[0]) else []
         elif site.kind == "container":
-            terms = [(a, b.subscript(copy.deepcopy(g), b.const(i))) for i, a in enumerate(site.args) if self.is_active(a)]
+            keys = stmt.value.keys if site.prim is dict else [b.const(i) for i in range(len(site.args))]
+            terms = [(a, self.helpers.call("part", copy.deepcopy(g), copy.deepcopy(k))) for k, a in zip(keys, site.args)
+                     if self.is_active(a)]
         elif site.kind == "inert":
             terms = []
         else:
             if any(self.is_active(a) for a in site.operands()):
                 require_rule(site, where)
-            terms = cotangent_terms(site, ans, g, self.is_active, self.helpers, where)
+            terms = cotangent_terms(site, ans, g, self.is_active, self.helpers, where, self.shapes, ident)
+        terms = merge_twins(terms, lambda n: n == ident or n not in self.defined)
         own = [t for a, t in terms if a.id == ident]
         items = [self.accumulate(a.id, t) for a, t in terms if a.id != ident]
         self.defined.discard(ident)
@@ -279,7 +412,9 @@ class Reverse:
 
     def accumulate(self, ident, term):
         bar = self.bar(ident)
-        if ident in self.defined:
+        if ident in self.defined and isinstance(term, gast.UnaryOp) and isinstance(term.op, gast.USub):
+            term = b.binop(b.name(bar), gast.Sub(), term.operand)  # x - t is x + (-t), one operation fewer
+        elif ident in self.defined:
             term = b.add(b.name(bar), term)
         self.defined.add(ident)
         return b.assign(bar, term)
@@ -288,14 +423,16 @@ class Reverse:
         target = stmt.targets[0]
         obj = target.value.id
         items = []
+        if self.should_record(stmt, obj):  # first: the line's temporaries read obj as it was before the write
+            slot = b.subscript(b.name(obj), copy.deepcopy(target.slice), store=True)
+            items.append(self.restore(stmt, slot, ctx))
         if obj in self.activity.active and obj in self.defined:
             bar = b.name(self.bar(obj))
             if self.is_active(stmt.value):
-                items.append(self.accumulate(stmt.value.id, b.subscript(copy.deepcopy(bar), copy.deepcopy(target.slice))))
+                index = index_expr(target.slice)
+                read = self.helpers.call("item_bar", copy.deepcopy(bar), index, copy.deepcopy(stmt.value))
+                items.append(self.accumulate(stmt.value.id, read))
             items.append(b.assign(self.bar(obj), self.helpers.call("without_item", bar, index_expr(target.slice))))
-        if self.should_record(stmt, obj):
-            slot = b.subscript(b.name(obj), copy.deepcopy(target.slice), store=True)
-            items.append(self.restore(stmt, slot, ctx))
         return items
 
     def adjoint_if(self, stmt, ctx):
@@ -309,7 +446,7 @@ class Reverse:
         orelse += self.zeros(both - after_else)
         self.defined = both
         branch = self.branch_name(stmt)
-        replay = [b.assign(branch, b.call(b.attribute(self.tape(), "pop")))] if branch and ctx.loops else []
+        replay = [b.assign(branch, self.pop())] if branch and ctx.loops else []
         if not body and not orelse:
             return replay
         test = b.name(branch) if branch else copy.deepcopy(stmt.test)
@@ -335,6 +472,17 @@ class Reverse:
 
 
 # -- helpers over statement lists ------------------------------------------------
+
+
+def _marked(parsed, line, items, label="d/dx of", before=()):
+    """items under a comment naming the user's line (invisible with label None: a line map entry only)."""
+    if not items or line is None:
+        return items
+    marker = emit.origin(parsed, line, label)
+    last = next((s for s in reversed(before) if emit.is_marker(s)), None)
+    if last is not None and last.value.value == marker.value.value:  # the same line goes on
+        return items
+    return [marker] + items
 
 
 def _split_return(body, parsed):
@@ -425,6 +573,12 @@ def live_in(stmts):
             live |= {stmt.test.id} if isinstance(stmt.test, gast.Name) else set()
             live |= live_in(stmt.body) | live_in(stmt.orelse)
             continue
+        if isinstance(stmt, (gast.For, gast.While)):  # may run zero times: assigns nothing for sure
+            inner = live_in(stmt.body)
+            if isinstance(stmt, gast.For):
+                inner -= set(b.names_in(stmt.target, gast.Store))
+            live |= inner | set(b.names_in(stmt.iter if isinstance(stmt, gast.For) else stmt.test, gast.Load))
+            continue
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             live.discard(stmt.targets[0].id)
         live |= set(b.names_in(stmt, gast.Load))
@@ -479,20 +633,103 @@ def candidates(fn, params):
     return {n for n, c in counts.items() if c > 1} | in_loop
 
 
-def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False):
+def recomputable(normalized, resolver):
+    """The temporaries the adjoint sweep may recompute rather than record: not results of user functions,
+    which would run again."""
+    calls = {target for target, value, _ in assignments(normalized.node.body)
+             if isinstance(value, gast.Call) and resolver.site(value).kind in ("function", "method")}
+    return set(normalized.temps) - calls
+
+
+def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, callees=None, split=False, shapes=None):
     """The gast FunctionDef of the VJP and the helper objects its names stand for.
 
     Built twice: once recording every candidate, to learn which values the adjoint
     sweep reads, and once recording only those.
     """
     params = [a.id for a in normalized.node.args.args]
-    cands = candidates(normalized.node, params) - normalized.temps
-    probe = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=cands, with_value=with_value)
+    cands = candidates(normalized.node, params) - recomputable(normalized, resolver)
+    probe = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=cands, with_value=with_value,
+                    callees=callees, split=split, shapes=shapes)
     probe.function()
     reads = _adjoint_reads(probe.adjoint_sweep, probe)
-    builder = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=cands & reads, with_value=with_value)
+    builder = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=cands & reads, with_value=with_value,
+                      callees=callees, split=split, shapes=shapes)
     node = builder.function()
+    kinds = (runtime.scatter, runtime.without_item, runtime.item_bar)
+    names = {v: k for k, v in builder.helpers.by_name.items() if v in kinds}
+    if runtime.scatter in names or runtime.without_item in names:
+        for fn in node if isinstance(node, tuple) else (node,):
+            _in_place_adjoints(fn, names, builder.helpers)
+    made = set(builder.bars.values()) | set(builder.part_names)  # what the optimizer may treat as adjoints
+    for fn in node if isinstance(node, tuple) else (node,):
+        fn.s2sad_derivatives = made
     return node, builder.helpers.by_name
+
+
+def _in_place_adjoints(fn, names, helpers):
+    """Adjoints that only their own variable holds are updated in place: `a_bar = a_bar + scatter(g, a, i)`
+    becomes `a_bar = scatter_add(a_bar, g, a, i)` and `a_bar = without_item(a_bar, i)` becomes
+    `a_bar = clear_item(a_bar, i)`, so reading or writing a[i] in a loop costs what it touches.
+
+    An adjoint qualifies when every assignment to it makes a new value or updates itself (0.0, a
+    scatter, an arithmetic result, one of the two updates) and it is read only by arithmetic, by
+    those updates, by `item_bar` (which copies) and by the final return."""
+    scatter, without = names.get(runtime.scatter), names.get(runtime.without_item)
+    updates = [u for u in (scatter, without) if u]
+    defs, bad, copies = {}, {a.id for a in fn.args.args}, set()
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+            ident = node.targets[0].id
+            defs.setdefault(ident, []).append(node)
+            if not _owned_value(node.value, ident, scatter, updates):
+                copies.add(node)  # made its own by a copy, if ident qualifies
+        elif isinstance(node, (gast.Assign, gast.For)):  # unpacked or looped over: may be held elsewhere
+            targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+            bad.update(n for t in targets for n in b.names_in(t, gast.Store))
+    allowed = set()
+    readers = set(names.values())
+    for node in gast.walk(fn):
+        if isinstance(node, gast.BinOp):
+            allowed |= {id(node.left), id(node.right)}
+        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in readers and node.args:
+            allowed.add(id(node.args[0]))
+        elif isinstance(node, gast.Return):
+            allowed |= {id(n) for n in gast.walk(node.value) if isinstance(n, gast.Name)}
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and id(node) not in allowed:
+            bad.add(node.id)
+    for ident in set(defs) - bad:
+        if not any(_is_update(s.value, ident, scatter, updates) for s in defs[ident]):
+            continue
+        for stmt in defs[ident]:
+            value = stmt.value
+            if stmt in copies:
+                stmt.value = helpers.call("own_copy", value)
+            elif scatter and isinstance(value, gast.BinOp) and _is_call(value.right, scatter):
+                stmt.value = helpers.call("scatter_add", value.left, *value.right.args)
+            elif without and _is_call(value, without):
+                stmt.value = helpers.call("clear_item", *value.args)
+
+
+def _is_update(value, ident, scatter, updates):
+    """ident + scatter(...) or without_item(ident, ...): what the in-place versions speed up."""
+    if isinstance(value, gast.BinOp):
+        return bool(scatter) and b.is_name(value.left, ident) and _is_call(value.right, scatter)
+    return any(_is_call(value, u) and value.args and b.is_name(value.args[0], ident) for u in updates if u != scatter)
+
+
+def _is_call(node, ident):
+    return isinstance(node, gast.Call) and b.is_name(node.func, ident)
+
+
+def _owned_value(value, ident, scatter, updates):
+    """Whether `ident = value` leaves ident holding a value nothing else holds."""
+    if isinstance(value, gast.Constant):
+        return value.value == 0.0
+    if isinstance(value, (gast.BinOp, gast.UnaryOp)) or (scatter and _is_call(value, scatter)):
+        return True
+    return any(_is_call(value, u) and value.args and b.is_name(value.args[0], ident) for u in updates)
 
 
 def _adjoint_reads(sweep, builder):

@@ -1,0 +1,140 @@
+"""Subroutines: the derivatives of the user functions a differentiated function calls.
+
+A call to a user's Python function is differentiated by generating that function's
+own derivative and calling it, as a person would write `layer_jvp` next to `layer`:
+
+* forward mode calls `g_jvp(params..., dots...)` and gets `(out, out_dot)`;
+* reverse mode splits `g` in two. The primal sweep calls `g_fwd(params...)`, which
+  returns `(out, record)`, the values g's own adjoint sweep will read; the caller keeps
+  `record` like any other recorded value (on its tape inside loops). The adjoint sweep
+  calls `g_bwd(record, out_bar)` for the cotangents of g's active arguments. So the
+  callee's recorded values live on the caller's record, and nothing is recomputed.
+
+The transforms ask a `Callees` object for these; the driver supplies how a derivative
+is made (`derive`), so this module never reaches back into the pipeline. A helper
+called from several places is generated once (the driver's cache).
+"""
+
+import inspect
+
+import gast
+
+from .parse import unwrap
+
+
+class Callees:
+    """Derivatives of called user functions, made on demand and remembered as dependencies."""
+
+    def __init__(self, derive, in_progress, resolver):
+        self.derive = derive               # (func, mode, wrt names, receiver) -> Compiled
+        self.in_progress = in_progress     # code objects being transformed right now
+        self.resolver = resolver           # the caller's names
+        self.dependencies = []             # (lookup, dotted name, code): checked before a cached derivative is reused
+        self.dispatch = Dispatch(derive)
+
+    def target(self, site):
+        """The plain Python function a "function" site calls, or None when it has no source."""
+        func = unwrap(site.prim)
+        if getattr(func, "__s2sad_opaque__", False):
+            return None
+        return func if inspect.isfunction(func) else None
+
+    def bind(self, func, site, where):
+        """{parameter name: argument atom} for the call, the way Python would bind it."""
+        if any(isinstance(a, gast.Starred) for a in site.args) or None in site.keywords:
+            raise where.error(f"*args or **kwargs in a call to {site.label} (write the arguments out)",
+                              construct="star-args")
+        try:
+            bound = inspect.signature(func).bind_partial(*site.args, **site.keywords)
+        except TypeError as exc:
+            raise where.error(f"the call to {site.label} does not match its signature: {exc}", construct=site.label)
+        for name, param in inspect.signature(func).parameters.items():
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                raise where.error(f"{site.label} takes *args or **kwargs, which s2sad does not differentiate",
+                                  construct=site.label)
+            if name not in bound.arguments and param.default is inspect.Parameter.empty:
+                raise where.error(f"the call to {site.label} misses the argument {name!r}", construct=site.label)
+        return dict(bound.arguments)
+
+    def derivative(self, func, mode, wrt, where, site):
+        if func.__code__ in self.in_progress:
+            raise where.error(f"{func.__qualname__} calls itself (recursion is not differentiated); "
+                              "write it as a loop", construct="recursion")
+        compiled = self.derive(func, mode, tuple(wrt), self.receiver(func, site))
+        self.dependencies.append((self.resolver.lookup_path, site.label, func.__code__))
+        self.dependencies.extend(getattr(compiled, "dependencies", ()))
+        return compiled
+
+
+    def receiver(self, func, site):
+        """(self parameter, its class) when func is a method called on an object of a known class."""
+        qualname = func.__qualname__.split(".")
+        if len(qualname) < 2 or qualname[-2] == "<locals>" or not site.args:
+            return None
+        first = site.args[0]
+        cls = self.resolver.type_of(first.id) if isinstance(first, gast.Name) else None
+        if cls is None or getattr(cls, func.__name__, None) is not func:
+            return None
+        return parameters(func)[0], cls
+
+
+def _opaque(method):
+    """Mark a run-time helper s2sad must not try to differentiate through its source."""
+    method.__s2sad_opaque__ = True
+    return method
+
+
+class Dispatch:
+    """Calls of methods of objects the function makes itself (`box = Box(w); box.scaled(x)`).
+
+    The object's class is known only when the call runs, so the generated code asks here,
+    at run time, for the derivative of `type(obj).method` (made once per class, then cached).
+    """
+
+    def __init__(self, derive):
+        self.derive = derive
+
+    def method(self, obj, name):
+        func = getattr(type(obj), name, None)
+        if not inspect.isfunction(func):
+            from .errors import S2SADError
+            raise S2SADError(f"cannot differentiate the method {type(obj).__name__}.{name}: it has no Python source",
+                             construct=f".{name}()", hint="give it a rule with s2sad.custom_vjp")
+        return func, (parameters(func)[0], type(obj))
+
+    @_opaque
+    def method_jvp(self, obj, name, args, tangents):
+        """(out, out_dot) of obj.name(*args) along tangents (None where an argument carries none)."""
+        func, receiver = self.method(obj, name)
+        params = parameters(func)[1:]
+        wrt = tuple(p for p, t in zip(params, tangents) if t is not None)
+        compiled = self.derive(func, "forward", wrt, receiver)
+        dots = dict(zip(tangent_names(compiled, parameters(func)), [t for t in tangents if t is not None]))
+        return compiled.function(obj, *args, **dots)
+
+    @_opaque
+    def method_fwd(self, obj, name, args, active):
+        """(out, record) of obj.name(*args), for method_bwd."""
+        func, receiver = self.method(obj, name)
+        wrt = tuple(p for p, a in zip(parameters(func)[1:], active) if a)
+        compiled = self.derive(func, "reverse", wrt, receiver)
+        out, record = compiled.function(obj, *args)
+        return out, (compiled.backward, record, len(wrt))
+
+    @_opaque
+    def method_bwd(self, kept, out_bar):
+        """The cotangents of the active arguments, always as a tuple."""
+        backward, record, count = kept
+        grads = backward(record, out_bar)
+        return (grads,) if count == 1 else grads
+
+
+def tangent_names(compiled, params):
+    """The names of a generated JVP's tangent parameters (they follow the primal ones)."""
+    code = compiled.function.__code__
+    names = code.co_varnames[: code.co_argcount]
+    return names[len(params):]
+
+
+def parameters(func):
+    return list(inspect.signature(func).parameters)

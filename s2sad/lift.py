@@ -1,0 +1,160 @@
+"""Stage 1b: nested functions and lambdas become helpers of their own (lambda lifting).
+
+A `def` or `name = lambda ...` inside the differentiated function is taken out and
+compiled on its own, with the outer variables it reads turned into extra parameters;
+every call `h(a)` becomes `h(a, w)`. Because a closure reads an outer variable when it
+is called, passing that variable's value at the call reads the same value, so the
+lifted program computes what the original does. The lifted function is then an
+ordinary user function: both modes differentiate it and call its derivative.
+
+What cannot be lifted that way is refused: a nested function used as a value (passed,
+returned, stored) rather than called, one that calls itself, one with decorators, or
+one that assigns the outer variables (`nonlocal`, refused already by syntax.py).
+
+Example::
+
+    def f(x, w):                         def h(z, w):          # lifted
+        def h(z):                            return z * w
+            return z * w
+        return h(x) + h(2.0)       ->    def f(x, w):
+                                             return h(x, w) + h(2.0, w)
+"""
+
+import copy
+import linecache
+import types
+
+import gast
+
+from . import build as b
+from .emit import to_source
+from .syntax import refuse
+
+
+def lift(parsed):
+    """Take parsed's nested functions out; they become closure cells the later stages resolve."""
+    fn = parsed.node
+    nested = _nested(parsed, fn)
+    if not nested:
+        return parsed
+    outer = _outer_names(parsed, fn)
+    for name, node in nested.items():
+        free = sorted(_free_names(node) & outer)
+        others = set(free) & set(nested)
+        if others:
+            refuse(parsed, node, f"a nested function {name!r} that calls another nested function ({sorted(others)[0]})")
+        _check_only_called(parsed, fn, name, node)
+        parsed.closure[name] = types.CellType(_compile(parsed, name, node, free))
+        _add_arguments(fn, name, free)
+    fn.body = _without(fn.body, set(nested.values()))
+    return parsed
+
+
+def _nested(parsed, fn):
+    """{name: FunctionDef} for every def and `name = lambda` statement directly in fn's blocks."""
+    found = {}
+    for stmt in _statements(fn.body):
+        node = None
+        if isinstance(stmt, gast.FunctionDef):
+            if stmt.decorator_list:
+                refuse(parsed, stmt, "a decorated nested def")
+            node = stmt
+        elif isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Lambda) \
+                and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
+            lam = stmt.value
+            node = b.function(stmt.targets[0].id, [], [b.ret(lam.body)])
+            node.args = lam.args
+            gast.copy_location(node, stmt)
+            node.lineno = stmt.lineno
+            node.s2sad_statement = stmt
+        if node is not None:
+            if node.name in found:
+                refuse(parsed, stmt, f"a nested function {node.name!r} defined twice")
+            found[node.name] = node
+    return found
+
+
+def _statements(stmts):
+    for stmt in stmts:
+        yield stmt
+        for field in ("body", "orelse"):
+            if not isinstance(stmt, (gast.FunctionDef, gast.Lambda)):
+                yield from _statements(getattr(stmt, field, []) or [])
+
+
+def _outer_names(parsed, fn):
+    """Names the nested functions may read from the function around them: its locals and its closure."""
+    names = {a.id for a in fn.args.args} | set(parsed.closure)
+    for stmt in _statements(fn.body):
+        if not isinstance(stmt, gast.FunctionDef):
+            names |= set(b.names_in(stmt, gast.Store))
+    return names
+
+
+def _free_names(node):
+    params = {a.id for a in node.args.args} | {a.id for a in node.args.kwonlyargs}
+    body = node.body if isinstance(node.body, list) else [node.body]
+    stored = set()
+    loaded = set()
+    for stmt in body:
+        stored |= set(b.names_in(stmt, gast.Store))
+        loaded |= set(b.names_in(stmt, gast.Load))
+    return loaded - params - stored
+
+
+def _check_only_called(parsed, fn, name, node):
+    """A lifted function must be called, never used as a value, and must not call itself."""
+    if name in _free_names(node):
+        refuse(parsed, node, f"a nested function {name!r} that calls itself")
+    calls = set()
+    for sub in gast.walk(fn):
+        if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Name) and sub.func.id == name:
+            calls.add(id(sub.func))
+    for sub in gast.walk(fn):
+        if isinstance(sub, gast.Name) and sub.id == name and id(sub) not in calls:
+            if isinstance(sub.ctx, gast.Store) and _is_definition(sub, node):
+                continue
+            refuse(parsed, sub if hasattr(sub, "lineno") else node,
+                   f"the nested function {name!r} used as a value (only calls to it are supported)")
+
+
+def _is_definition(name_node, node):
+    statement = getattr(node, "s2sad_statement", None)
+    return statement is not None and statement.targets[0] is name_node
+
+
+def _compile(parsed, name, node, free):
+    """The nested function as a real function of its own, its source visible to inspect and tracebacks."""
+    lifted = copy.deepcopy(node)
+    lifted.args.args = list(lifted.args.args) + [
+        gast.Name(id=v, ctx=gast.Param(), annotation=None, type_comment=None) for v in free]
+    lifted.decorator_list = []
+    text = to_source(lifted)
+    filename = f"{parsed.filename} (nested {name} in {parsed.node.name})"
+    padded = "\n" * (node.lineno - 1) + text
+    linecache.cache[filename] = (len(padded), None, padded.splitlines(True), filename)
+    namespace = {}
+    exec(compile(padded, filename, "exec"), parsed.globals, namespace)  # noqa: S102 (our own generated source)
+    return namespace[name]
+
+
+def _add_arguments(fn, name, free):
+    if not free:
+        return
+    for sub in gast.walk(fn):
+        if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Name) and sub.func.id == name:
+            sub.args = list(sub.args) + [b.name(v) for v in free]
+
+
+def _without(stmts, nested):
+    kept = []
+    for stmt in stmts:
+        if stmt in nested or getattr(stmt, "value", None) is not None and any(
+                getattr(n, "s2sad_statement", None) is stmt for n in nested):
+            continue
+        for field in ("body", "orelse"):
+            block = getattr(stmt, field, None)
+            if isinstance(block, list) and block:
+                setattr(stmt, field, _without(block, nested) or [gast.Pass()])
+        kept.append(stmt)
+    return kept
