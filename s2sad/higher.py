@@ -1,0 +1,366 @@
+"""Higher-order derivatives and whole Jacobians: s2sad differentiates its own output.
+
+Generated derivatives are Python functions whose source sits in `linecache`, so they can
+be parsed and differentiated like the user's own. `grad(f)` hands back a wrapper whose
+`__s2sad_generated__` gives the generated VJP it runs, and `parse.unwrap` follows it:
+`grad(grad(f))`, `jvp(grad(f), ...)` and `source(grad(f), mode="forward")` work on the
+generated code. `jvp_function(f)` does the same for forward mode, so every nesting of
+modes is reachable.
+
+Built on that:
+
+* `hvp(f, primals, vectors)`: forward over reverse, one JVP of f's generated VJP, H never formed.
+* `hessian(f)`: the same JVP with every unit vector at once, as one batched pass (batching.py).
+* `jacobian(f, mode=...)`: "forward" is one batched JVP with the identity as tangents (columns);
+  "reverse" is one batched JVP of the generated VJP with respect to its cotangent (the adjoint
+  sweep is linear in it, so this pushes every row's cotangent through one sweep); "auto"
+  picks forward when the inputs are no larger than the output.
+
+When batched mode cannot handle a function (it calls a user function), the same numbers
+come from one pass per column or row.
+"""
+
+import functools
+import inspect
+
+import numpy as np
+
+from . import api, batching, driver
+from .errors import S2SADError
+from .parse import unwrap
+
+MODES = ("auto", "forward", "reverse")
+
+
+# -- checks ------------------------------------------------------------------------------
+
+
+def _where(func):
+    code = func.__code__
+    return code.co_filename, code.co_firstlineno
+
+
+def _prepare(func, names, args, kwargs):
+    """Every parameter's value, after checking that the wrt ones are floats."""
+    values = api._bind(func, args, kwargs)
+    api._check_float(func, names, values)
+    return values
+
+
+def _scalar(func, out, what):
+    if isinstance(out, (tuple, list, dict)) or np.ndim(out) != 0:
+        shape = type(out).__name__ if isinstance(out, (tuple, list, dict)) else np.shape(out)
+        raise S2SADError(f"{what} needs {func.__name__} to return a scalar, but it returned {shape}; "
+                         "use s2sad.jacobian for a vector-valued function", *_where(func), what)
+
+
+def _check_vector(func, name, x, v, what):
+    """A tangent must have its input's structure and shape."""
+    if isinstance(x, dict):
+        if not isinstance(v, dict) or set(v) != set(x):
+            raise S2SADError(f"{what}: the vector for {name!r} must be a dict with the keys {sorted(x)}",
+                             *_where(func), what)
+        for k in x:
+            _check_vector(func, f"{name}[{k!r}]", x[k], v[k], what)
+        return
+    if isinstance(x, (tuple, list)):
+        if not isinstance(v, (tuple, list)) or len(v) != len(x):
+            raise S2SADError(f"{what}: the vector for {name!r} must be a sequence of {len(x)} items",
+                             *_where(func), what)
+        for k, (a, c) in enumerate(zip(x, v)):
+            _check_vector(func, f"{name}[{k}]", a, c, what)
+        return
+    if np.shape(v) != np.shape(x):
+        raise S2SADError(f"{what}: the vector for {name!r} has shape {np.shape(v)}, "
+                         f"but {name!r} has shape {np.shape(x)}", *_where(func), what)
+
+
+def _plain_array(func, name, x, what):
+    if isinstance(x, (tuple, list, dict)):
+        raise S2SADError(f"{what} with respect to the container {name!r} is not supported: pass its arrays "
+                         "as separate parameters", *_where(func), what)
+
+
+# -- hvp and hessian -----------------------------------------------------------------------
+
+
+def _gradient_function(func, names):
+    """f's generated VJP returning (f(...), gradients): its output tells a non-scalar f apart."""
+    return driver.derivative(func, "reverse", names, with_value=True).function
+
+
+def _run_checked(func, what, run, values):
+    """run(), turning a failure caused by a non-scalar f into a clear error."""
+    try:
+        return run()
+    except S2SADError:
+        raise
+    except Exception:
+        _scalar(func, func(*values.values()), what)
+        raise
+
+
+def hvp(f, primals, vectors, wrt=0):
+    """H @ v for scalar f at primals, H the Hessian with respect to wrt: forward over reverse, H never formed.
+
+    vectors has one entry per wrt parameter (a bare array is accepted for a single one);
+    the result is shaped like the wrt input (a tuple for a tuple wrt).
+    """
+    func = unwrap(f)
+    names = driver.wrt_names(func, wrt)
+    values = _prepare(func, names, tuple(primals), {})
+    single = not isinstance(wrt, (tuple, list))
+    if single and not (isinstance(vectors, (tuple, list)) and len(vectors) == 1):
+        vectors = (vectors,)  # the one vector itself, not one per wrt parameter
+    vectors = tuple(vectors)
+    if len(vectors) != len(names):
+        raise S2SADError(f"hvp got {len(vectors)} vectors for {len(names)} wrt parameters {names}",
+                         *_where(func), "hvp")
+    for name, v in zip(names, vectors):
+        _check_vector(func, name, values[name], v, "hvp")
+    dots = [api._like(v, values[n]) for n, v in zip(names, vectors)]
+    tangent = driver.derivative(_gradient_function(func, names), "forward", names).function
+    (out, _), (_, hv) = _run_checked(func, "hvp", lambda: tangent(*values.values(), 1.0, *dots), values)
+    _scalar(func, out, "hvp")
+    hv = (hv,) if len(names) == 1 else hv
+    shaped = tuple(api._like(h, values[n]) for h, n in zip(hv, names))
+    return shaped[0] if single else shaped
+
+
+def hessian(f, wrt=0):
+    """A function giving the Hessian of scalar f: H.shape == input.shape + input.shape.
+
+    Forward over reverse with every unit vector in one batched pass. For a tuple wrt the
+    result is a tuple of tuples of blocks, H[i][j] = d/d wrt[j] of the gradient for wrt[i].
+    """
+    func = unwrap(f)
+    names = driver.wrt_names(func, wrt)
+    single = not isinstance(wrt, (tuple, list))
+
+    @functools.wraps(func)
+    def hessian_f(*args, **kwargs):
+        values = _prepare(func, names, args, kwargs)
+        for n in names:
+            _plain_array(func, n, values[n], "hessian")
+        inputs = [values[n] for n in names]
+        grad_fn = _gradient_function(func, names)
+        seeds = _unit_batches(inputs)
+
+        def run():
+            return _batched_jvp(grad_fn, names, values, seeds, (1.0,))
+        (out, _), (_, dgrads) = _run_checked(func, "hessian", run, values)
+        _scalar(func, out, "hessian")
+        dgrads = (dgrads,) if len(names) == 1 else dgrads
+        blocks = tuple(_blocks(dg, x, inputs) for dg, x in zip(dgrads, inputs))
+        return blocks[0][0] if single else blocks
+
+    return hessian_f
+
+
+# -- jacobian -------------------------------------------------------------------------------
+
+
+def jacobian(f, wrt=0, mode="auto"):
+    """A function giving the Jacobian of f: J.shape == out.shape + input.shape (JAX's layout).
+
+    mode "forward" builds it column by column, "reverse" row by row, both as one batched
+    pass; "auto" chooses forward when the wrt inputs have no more elements than the output.
+    A tuple wrt gives a tuple of Jacobians; a tuple output gives a tuple, one per item.
+    """
+    if mode not in MODES:
+        raise S2SADError(f"jacobian mode must be one of {MODES}, not {mode!r}", construct="jacobian")
+    func = unwrap(f)
+    names = driver.wrt_names(func, wrt)
+    single = not isinstance(wrt, (tuple, list))
+
+    @functools.wraps(func)
+    def jacobian_f(*args, **kwargs):
+        values = _prepare(func, names, args, kwargs)
+        for n in names:
+            _plain_array(func, n, values[n], "jacobian")
+        inputs = [values[n] for n in names]
+        chosen = mode
+        if mode == "auto":
+            n_in = sum(np.size(x) for x in inputs)
+            chosen = "forward" if n_in <= _size(func(*values.values())) else "reverse"
+        if chosen == "forward":
+            out, douts = _batched_jvp(func, names, values, _unit_batches(inputs), ())
+            per_out = _per_output(out, douts, lambda o, d: [_block(d, o, x, inputs, k) for k, x in enumerate(inputs)])
+        else:
+            per_out = _reverse_jacobian(func, names, values, inputs)
+        return _shape_result(per_out, single)
+
+    return jacobian_f
+
+
+def _size(out):
+    if isinstance(out, (tuple, list)):
+        return sum(_size(o) for o in out)
+    return int(np.size(out))
+
+
+def _per_output(out, douts, make):
+    """make(out_item, its batched tangent) for each item of a tuple output, or for the output."""
+    if isinstance(out, (tuple, list)):
+        douts = douts if isinstance(douts, (tuple, list)) else (douts,) * len(out)
+        return tuple(make(o, d) for o, d in zip(out, douts))
+    return make(out, douts)
+
+
+def _shape_result(per_out, single):
+    """Jacobians as the API gives them: bare for one wrt, a tuple per output item for a tuple output."""
+    if isinstance(per_out, tuple):
+        return tuple(js[0] if single else tuple(js) for js in per_out)
+    return per_out[0] if single else tuple(per_out)
+
+
+def _reverse_jacobian(func, names, values, inputs):
+    """Rows: the generated VJP, batched over its cotangent (the adjoint sweep is linear in it)."""
+    vjp_fn = driver.derivative(func, "reverse", names).function
+    seed = list(inspect.signature(vjp_fn).parameters)[-1]
+    out = func(*values.values())
+    if isinstance(out, (tuple, list)):
+        raise S2SADError(f"jacobian mode 'reverse' of {func.__name__}, which returns a {type(out).__name__}: "
+                         "use mode 'forward'", *_where(func), "jacobian")
+    m = int(np.size(out))
+    dtype = np.result_type(getattr(out, "dtype", np.float64), np.float64)
+    cotangents = np.eye(m, dtype=dtype).reshape((m,) + np.shape(out))
+    params = dict(values)
+    params[seed] = np.zeros(np.shape(out), dtype=dtype) if np.ndim(out) else 0.0
+    try:
+        compiled = batching.derivative(vjp_fn, (seed,))
+        _, rows = compiled.function(*params.values(), cotangents)
+    except batching.NotBatchable:
+        rows = _rows_one_by_one(vjp_fn, params, seed, cotangents)
+    rows = (rows,) if len(names) == 1 else rows
+    return [_row_block(r, out, x) for r, x in zip(rows, inputs)]
+
+
+def _rows_one_by_one(vjp_fn, params, seed, cotangents):
+    """What the batched VJP gives, one VJP pass per row."""
+    results = []
+    for u in cotangents:
+        params[seed] = u if np.ndim(u) else float(u)
+        results.append(vjp_fn(*params.values()))
+    if isinstance(results[0], tuple):
+        return tuple(np.stack([np.broadcast_to(r[i], np.shape(results[0][i])) for r in results])
+                     for i in range(len(results[0])))
+    return np.stack([np.asarray(r) for r in results])
+
+
+def _row_block(rows, out, x):
+    """Rows d out_i / d x, stacked as (out.size,) + x.shape, laid out as out.shape + x.shape."""
+    rows = np.broadcast_to(rows, (int(np.size(out)),) + np.shape(x))
+    return _finish(np.reshape(rows, np.shape(out) + np.shape(x)))
+
+
+# -- batched tangents ------------------------------------------------------------------------
+
+
+def _unit_batches(inputs):
+    """One tangent batch per input, together the identity: column k seeds element k of the inputs laid end to end."""
+    total = sum(int(np.size(x)) for x in inputs)
+    batches, start = [], 0
+    for x in inputs:
+        n = int(np.size(x))
+        dtype = np.result_type(getattr(x, "dtype", np.float64), np.float64)
+        seed = np.zeros((total, n), dtype=dtype)
+        seed[start:start + n] = np.eye(n, dtype=dtype)
+        batches.append(seed.reshape((total,) + np.shape(x)))
+        start += n
+    return batches
+
+
+def _batched_jvp(fn, names, values, batches, extra):
+    """(out, batched out tangent) of fn at values along the tangent batches; one pass, or one per column."""
+    try:
+        compiled = batching.derivative(fn, names)
+    except batching.NotBatchable:
+        return _columns_one_by_one(fn, names, values, batches, extra)
+    return compiled.function(*values.values(), *extra, *batches)
+
+
+def _columns_one_by_one(fn, names, values, batches, extra):
+    """What the batched JVP gives, from one plain JVP pass per column."""
+    plain = driver.derivative(fn, "forward", names).function
+    outs = [plain(*values.values(), *extra, *[api._like(t[k], values[n]) for t, n in zip(batches, names)])
+            for k in range(len(batches[0]))]
+    return outs[0][0], _stack_tangents([o[1] for o in outs], outs[0][0])
+
+
+def _stack_tangents(columns, like):
+    if isinstance(like, (tuple, list)):
+        return tuple(_stack_tangents([c[i] for c in columns], item) for i, item in enumerate(like))
+    return np.stack([np.broadcast_to(c, np.shape(like)) for c in columns])
+
+
+def _block(douts, out, x, inputs, k):
+    """The Jacobian block of out with respect to inputs[k], from tangents seeded by _unit_batches."""
+    start = sum(int(np.size(inputs[j])) for j in range(k))
+    n = int(np.size(x))
+    total = sum(int(np.size(v)) for v in inputs)
+    douts = np.broadcast_to(douts, (total,) + np.shape(out))[start:start + n]
+    cols = np.reshape(douts, (n, int(np.size(out))))
+    return _finish(np.reshape(cols.T, np.shape(out) + np.shape(x)))
+
+
+def _blocks(dgrad, x, inputs):
+    """Hessian blocks d grad / d inputs[k] for every k: grad is shaped like x, so each is x.shape + inputs[k].shape."""
+    return tuple(_block(dgrad, x, xk, inputs, k) for k, xk in enumerate(inputs))
+
+
+def _finish(J):
+    """A 0-d result (float in, float out) is a float, as a gradient would be; else a fresh array."""
+    return float(J) if np.ndim(J) == 0 else np.ascontiguousarray(J)
+
+
+# -- function-valued forward mode and batched tangents -----------------------------------------
+
+
+def jvp_function(f, wrt=0):
+    """g(*args, *tangents) -> (f(*args), its JVP): forward mode as a function, so it can be differentiated.
+
+    `s2sad.grad(jvp_function(f))` is not meaningful (two outputs), but `s2sad.jvp(jvp_function(f), ...)`
+    is forward over forward and `s2sad.vjp(jvp_function(f), ...)` reverse over forward.
+    """
+    func = unwrap(f)
+    names = driver.wrt_names(func, wrt)
+
+    @functools.wraps(func)
+    def jvp_f(*args):
+        return driver.derivative(func, "forward", names).function(*args)
+
+    jvp_f.__s2sad_generated__ = lambda: driver.derivative(func, "forward", names).function
+    return jvp_f
+
+
+def batched_jvp(f, primals, tangents):
+    """(f(*primals), out tangents) for B tangents at once: each tangent has shape (B,) + its primal's shape.
+
+    Every primal that is a float gets a tangent batch (None for zeros); the result's tangent
+    has shape (B,) + out.shape. Non-float primals take None.
+    """
+    func = unwrap(f)
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise S2SADError(f"batched_jvp got {len(primals)} primals but {len(tangents)} tangent batches", construct="jvp")
+    values = api._bind(func, primals, {})
+    names, batches, size = [], [], None
+    for name, x, t in zip(list(values), primals, tangents):
+        if t is None:
+            continue
+        if not api._is_float(x) or isinstance(x, (tuple, list, dict)):
+            raise S2SADError(f"batched_jvp: {name!r} is not a float array, so its tangent batch must be None",
+                             *_where(func), "jvp")
+        if np.ndim(t) != np.ndim(x) + 1 or np.shape(t)[1:] != np.shape(x):
+            raise S2SADError(f"batched_jvp: the tangent batch for {name!r} has shape {np.shape(t)}, but {name!r} has "
+                             f"shape {np.shape(x)}: expected (B,) + {np.shape(x)}", *_where(func), "jvp")
+        if size is not None and np.shape(t)[0] != size:
+            raise S2SADError(f"batched_jvp: the tangent batches disagree in size ({size} and {np.shape(t)[0]})",
+                             *_where(func), "jvp")
+        size = np.shape(t)[0]
+        names.append(name)
+        batches.append(np.asarray(t, dtype=np.result_type(t, np.float64)))
+    if not names:
+        raise S2SADError("batched_jvp needs a tangent batch for at least one float input", *_where(func), "jvp")
+    return _batched_jvp(func, tuple(names), values, batches, ())
