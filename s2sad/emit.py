@@ -6,39 +6,107 @@ helpers it needs (NumPy, the runtime) are closure cells, and the user's own clos
 cells are shared, so nothing is ever written into the user's module. The source is
 registered in `linecache` under a name of its own, so `inspect.getsource`,
 tracebacks and pdb show it.
+
+Comments: the transforms put marker statements in the tree (`comment`, `origin`);
+`to_source` turns each into a `# ...` line, or into nothing for an invisible origin,
+and keeps, for every line it writes, the user's line that line came from. `load` uses
+that map so an exception raised inside generated code names the user's line: the
+compiled function (not the source shown) runs its body inside a `try` whose handler
+adds a frame `File "model.py", line 12, in f` to the traceback, right below the
+generated line, and, on Python 3.11+, a note. The handler sits on lines of its own
+past the end of the shown source, so line numbers, pdb and `inspect` are unchanged.
 """
 
 import ast
 import hashlib
 import linecache
+import os
+import sys
 import types
 
 import gast
 
 from . import build as b
 
-_MARK = "__s2sad_comment__"
+_COMMENT = "__s2sad_comment__"
+_ORIGIN = "__s2sad_origin__"
+_RELOCATE = "__s2sad_relocate__"
+
+
+# -- markers -------------------------------------------------------------------------
 
 
 def comment(text):
     """A statement that becomes the comment `# text` in the emitted source."""
-    return b.expr_stmt(b.const(f"{_MARK}{text}"))
+    return b.expr_stmt(b.const(f"{_COMMENT}{text}"))
+
+
+def origin(parsed, line, label="d/dx of"):
+    """A marker: the code below comes from the user's `line`; shown as `# label: <line>   (file:N)`.
+
+    With label None the marker is invisible: it only maps the lines below to `line`.
+    """
+    text = ""
+    if label is not None:
+        where = f"{os.path.basename(parsed.filename)}:{line}"
+        text = f"{label}: {parsed.line_text(line)}   ({where})"
+    return b.expr_stmt(b.const(f"{_ORIGIN}{int(line)}:{text}"))
+
+
+def is_marker(stmt):
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant) \
+        and isinstance(stmt.value.value, str) and stmt.value.value.startswith((_COMMENT, _ORIGIN))
+
+
+def _marker_text(line):
+    """(comment text or None, user line or None) for a printed marker line, or None for code."""
+    stripped = line.strip()
+    if not stripped.lstrip("'\"").startswith("__s2sad_"):  # '...', "..." or, first in a body, """..."""
+        return None
+    try:
+        value = ast.literal_eval(stripped)
+    except (ValueError, SyntaxError):
+        return None
+    if value.startswith(_COMMENT):
+        return value[len(_COMMENT):], None
+    if value.startswith(_ORIGIN):
+        number, _, text = value[len(_ORIGIN):].partition(":")
+        return (text or None), int(number)
+    return None
+
+
+# -- source --------------------------------------------------------------------------
+
+
+def render(node):
+    """(source, lines) for a gast node: markers turned into comments, and for each source line
+    (1-based) the user's line it came from, or None before the first origin marker."""
+    tree = gast.gast_to_ast(node if isinstance(node, gast.Module) else b.module([node]))
+    ast.fix_missing_locations(tree)
+    out, lines, current, said = [], {}, None, None
+    for line in ast.unparse(tree).splitlines():
+        marker = _marker_text(line)
+        if marker is None:
+            out.append(line)
+            lines[len(out)] = current
+            continue
+        text, user_line = marker
+        if user_line is not None:
+            current = user_line
+        if text is not None and text != said:  # a branch inside a block from the same line: said already
+            said = text
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(f"{indent}# {text}")
+            lines[len(out)] = current
+    return "\n".join(out) + "\n", lines
 
 
 def to_source(node):
     """Python source for a gast node, comment markers turned into comments."""
-    tree = gast.gast_to_ast(node if isinstance(node, gast.Module) else b.module([node]))
-    ast.fix_missing_locations(tree)
-    lines = []
-    for line in ast.unparse(tree).splitlines():
-        stripped = line.strip()
-        if stripped.startswith((f"'{_MARK}", f'"{_MARK}')):
-            indent = line[: len(line) - len(line.lstrip())]
-            text = ast.literal_eval(stripped)[len(_MARK):]
-            lines.append(f"{indent}# {text}")
-        else:
-            lines.append(line)
-    return "\n".join(lines) + "\n"
+    return render(node)[0]
+
+
+# -- loading -------------------------------------------------------------------------
 
 
 def load(fn_node, helpers, parsed, defaults=()):
@@ -46,23 +114,93 @@ def load(fn_node, helpers, parsed, defaults=()):
 
     Returns (function, source).
     """
-    source = to_source(fn_node)
-    free = sorted(set(helpers) | set(parsed.closure))
+    source, lines = render(fn_node)
+    free = sorted(set(helpers) | set(parsed.closure) | {_RELOCATE})
     factory = "def __s2sad_factory__({}):\n{}    return {}\n".format(
         ", ".join(free), "".join("    " + line + "\n" for line in source.splitlines()), fn_node.name)
     digest = hashlib.sha1(source.encode()).hexdigest()[:10]
     filename = f"<s2sad {parsed.node.name}:{fn_node.name} {digest}>"
-    shown = "# generated by s2sad from {}:{}\n{}# end\n".format(parsed.filename, parsed.node.lineno, source)
+    shown = f"# generated by s2sad from {parsed.filename}:{parsed.node.lineno}\n{source}# end\n"
     linecache.cache[filename] = (len(shown), None, shown.splitlines(True), filename)
-    module_code = compile(factory, filename, "exec")
+    tree = ast.parse(factory, filename)
+    for node in ast.walk(tree.body[0].body[0]):  # columns as shown, without the factory's indent
+        if getattr(node, "col_offset", None) is not None and getattr(node, "end_col_offset", None) is not None:
+            node.col_offset, node.end_col_offset = max(node.col_offset - 4, 0), max(node.end_col_offset - 4, 0)
+    _guard(tree.body[0].body[0], _RELOCATE, len(shown.splitlines()) + 1)
+    module_code = compile(tree, filename, "exec")
     outer = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in outer.co_consts if isinstance(c, types.CodeType) and c.co_name == fn_node.name)
+    user_lines = {k + 1: v for k, v in lines.items() if v is not None}  # the factory's line 1 is the header
+    relocate = _Relocator(inner, user_lines, parsed)
     cells = []
     for ident in inner.co_freevars:
         if ident in parsed.closure:
             cells.append(parsed.closure[ident])
+        elif ident == _RELOCATE:
+            cells.append(types.CellType(relocate))
         else:
             cells.append(types.CellType(helpers[ident]))
     func = types.FunctionType(inner, parsed.globals, fn_node.name, tuple(defaults) or None, tuple(cells) or None)
     func.__s2sad_source__ = source
     return func, source
+
+
+def _guard(fn, relocate, line):
+    """Wrap fn's body in `try: ... except Exception as e: relocate(e); raise`, the handler on `line`."""
+    handler_body = [ast.Expr(ast.Call(ast.Name(relocate, ast.Load()), [ast.Name("__s2sad_error__", ast.Load())], [])),
+                    ast.Raise(None, None)]
+    handler = ast.ExceptHandler(ast.Name("Exception", ast.Load()), "__s2sad_error__", handler_body)
+    first = fn.body[0]
+    guarded = ast.Try(body=fn.body, handlers=[handler], orelse=[], finalbody=[])
+    ast.copy_location(guarded, first)
+    for node in ast.walk(handler):
+        node.lineno, node.end_lineno, node.col_offset, node.end_col_offset = line, line, 0, 0
+    guarded.end_lineno, guarded.end_col_offset = line, 0
+    fn.body = [guarded]
+
+
+class _Relocator:
+    """Adds the user's file and line below a generated frame in an exception's traceback."""
+
+    def __init__(self, code, user_lines, parsed):
+        self.code = code
+        self.user_lines = user_lines
+        self.filename = parsed.filename
+        self.name = parsed.node.name
+        self.default_line = parsed.node.lineno
+
+    def __call__(self, exc):
+        try:
+            self._relocate(exc)
+        except Exception:  # never let the bookkeeping hide the user's error
+            pass
+
+    def _relocate(self, exc):
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code is not self.code:
+            tb = tb.tb_next
+        if tb is None or (tb.tb_next is not None and tb.tb_next.tb_frame.f_globals.get("__s2sad_user_frame__")):
+            return  # no frame of ours, or already done (the exception passed through here before)
+        line = self.user_lines.get(tb.tb_lineno, self.default_line)
+        frame = _user_frame(self.filename, line, self.name)
+        tb.tb_next = types.TracebackType(tb.tb_next, frame, -1, line)
+        if hasattr(exc, "add_note"):  # Python 3.11+; the C traceback printer of 3.11/3.12 omits `<...>` files' lines
+            generated = linecache.getline(self.code.co_filename, tb.tb_lineno).strip()
+            text = linecache.getline(self.filename, line).strip()
+            exc.add_note(f"s2sad: generated line {tb.tb_lineno}, `{generated}`, differentiates "
+                         f"{self.filename}:{line} ({self.name}): {text}")
+
+
+_FRAMES = {}
+
+
+def _user_frame(filename, line, name):
+    """A finished frame whose code claims to be the user's function at `line`: a traceback entry for it."""
+    key = (filename, line, name)
+    if key not in _FRAMES:
+        code = compile("\n" * (line - 1) + "__s2sad_frame__ = _getframe(0)", filename, "exec")
+        code = code.replace(co_name=name, **({"co_qualname": name} if hasattr(code, "co_qualname") else {}))
+        namespace = {"_getframe": sys._getframe, "__s2sad_user_frame__": True, "__name__": "__s2sad__"}
+        exec(code, namespace)
+        _FRAMES[key] = namespace.pop("__s2sad_frame__")
+    return _FRAMES[key]

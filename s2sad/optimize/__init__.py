@@ -1,0 +1,80 @@
+"""Stage 5: cleaning the generated code, one pass per module, repeated until nothing changes.
+
+* `zeros`: a zero-initialized adjoint or tangent is carried into the reads that follow;
+* `copies`: `t1 = t0` copies are read through and vanish;
+* `fold`: constant folding and algebraic simplification (`g * 1.0`, `0.0 + g`, `-(-g)`);
+* `dce`: dead-code elimination, dead restores included;
+* `sums`: `x_bar = a; x_bar = x_bar + b` becomes `x_bar = a + b`.
+
+A zero-initialization that is immediately overwritten goes through `dce`, one that is
+added to through `zeros` and `fold`. What counts as pure is in `effects`; comment
+markers (the `# d/dx of: ...` lines) are kept over the code they label (`markers`).
+
+After `optimize`, the function computes the same values and has the same effects
+(every `_tape` push and pop, every call not known to be pure, in the same order),
+holds no statement whose result is never read, and no comment marker labels nothing.
+One deliberate difference: a zero adjoint is a symbolic zero, so `0.0 * g` is 0.0 even
+where g is infinite, as in JAX.
+The output depends only on the input tree, so it is byte-for-byte reproducible.
+`s2sad.source(f, optimize=False)` shows the code before these passes.
+"""
+
+import gast
+
+from .copies import propagate_copies
+from .dce import eliminate
+from .effects import GENERATED, Facts
+from .fold import fold
+from .markers import drop_orphans
+from .sums import merge_sums
+from .zeros import propagate_zeros
+
+PASSES = (propagate_zeros, propagate_copies, fold, eliminate)
+_MAX_RUNS = 40
+
+
+def optimize(fn_node, helpers=None, passes=PASSES):
+    """An optimized copy of the gast FunctionDef fn_node (the input is left untouched).
+
+    `helpers` (name -> object, as the transforms return them) lets purity be judged by
+    object rather than by name (see `effects.Facts`).
+
+    The passes run in turn until none of them changes anything (a pass that changed
+    nothing is not run again until another one has), then neighbouring accumulations
+    are merged and comment markers left over nothing dropped.
+    """
+    token = GENERATED.set(getattr(fn_node, "s2sad_derivatives", None))
+    try:
+        return _optimize(fn_node, helpers, passes)
+    finally:
+        GENERATED.reset(token)
+
+
+def _optimize(fn_node, helpers, passes):
+    fn = unshared(fn_node)
+    facts = Facts(fn, helpers)  # no pass adds a nested scope or a call, so these hold throughout
+    settled, runs = set(), 0
+    while len(settled) < len(passes) and runs < _MAX_RUNS:
+        for run in passes:
+            if run in settled:
+                continue
+            runs += 1
+            if run(fn, facts):
+                settled = set()
+            settled.add(run)
+    merge_sums(fn, facts)
+    drop_orphans(fn)
+    return fn
+
+
+def unshared(node):
+    """A deep copy in which no node object appears twice (the transforms reuse subtrees)."""
+    if isinstance(node, list):
+        return [unshared(n) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    fresh = type(node)(**{f: unshared(getattr(node, f, None)) for f in node._fields})
+    for attr in node._attributes:
+        if hasattr(node, attr):
+            setattr(fresh, attr, getattr(node, attr))
+    return fresh

@@ -1,0 +1,124 @@
+"""Copy propagation: after `t1 = t0`, later reads of t1 read t0, so the copy can go.
+
+After this pass (and dead-code elimination) no name assigned once in the function is
+a plain copy of another name. Only names bound exactly once are replaced (the chains
+normalization leaves, `_branch1 = and_`), never a variable the code rebinds, such as a
+restore `x = _x_old`, which keeps the adjoint sweep reading the user's own names.
+A read is replaced only while neither name has been rebound since the copy: in a loop
+the whole body counts as "since", because the next trip runs after the rebinding. The
+source must be a local: a global can be rebound by any call.
+
+Example::
+
+    t1 = x                    ->    y = np.sin(x)
+    y = np.sin(t1)
+"""
+
+import copy
+
+import gast
+
+from .effects import Facts, simple_target, walk, writes
+
+
+def propagate_copies(fn, facts=None):
+    """Replace reads of single-assignment copies by their source (in place); True on a change."""
+    keep = (facts or Facts(fn)).keep
+    args = fn.args
+    params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg] if a is not None}
+    counts = {}
+    for node in walk(fn):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            counts[node.id] = counts.get(node.id, 0) + 1
+    once = {n for n, c in counts.items() if c == 1} - params - keep
+    local = (set(counts) | params) - keep  # a global may be rebound by any call, so it is never a source
+
+    def pick(stmt):
+        target = simple_target(stmt)
+        if target in once and isinstance(stmt.value, gast.Name) and stmt.value.id != target \
+                and stmt.value.id in local:
+            return target, stmt.value
+        return None
+    return substitute_forward(fn, pick)
+
+
+def substitute_forward(fn, pick):
+    """Forward-substitute the atoms `pick(stmt)` offers, `(name, atom)`, into later reads.
+
+    The machinery shared by copy propagation and zero propagation; True when a read changed.
+    """
+    changed = [False]
+    fn.body = _block(fn.body, {}, pick, changed)
+    return changed[0]
+
+
+def _kill(env, stmt):
+    """Forget the copies a rebinding inside stmt invalidates."""
+    if not env:
+        return
+    target = simple_target(stmt)
+    names = {target} if target is not None else writes(stmt)
+    for ident in list(env):
+        if ident in names or (isinstance(env[ident], gast.Name) and env[ident].id in names):
+            del env[ident]
+
+
+def _replace(node, env, changed):
+    """node with every read of a name in env replaced (nested scopes untouched)."""
+    if not env or isinstance(node, (gast.Constant, gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp,
+                                    gast.GeneratorExp)):
+        return node
+    if isinstance(node, gast.Name):
+        if isinstance(node.ctx, gast.Load) and node.id in env:
+            changed[0] = True
+            return copy.deepcopy(env[node.id])
+        return node
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if type(value) is list:
+            for i, item in enumerate(value):
+                if isinstance(item, gast.AST):
+                    value[i] = _replace(item, env, changed)
+        elif isinstance(value, gast.AST):
+            new = _replace(value, env, changed)
+            if new is not value:
+                setattr(node, field, new)
+    return node
+
+
+def _block(stmts, env, pick, changed):
+    out = []
+    for stmt in stmts:
+        out.append(_statement(stmt, env, pick, changed))
+    return out
+
+
+def _statement(stmt, env, pick, changed):
+    if isinstance(stmt, gast.If):
+        stmt.test = _replace(stmt.test, env, changed)
+        stmt.body = _block(stmt.body, dict(env), pick, changed)
+        stmt.orelse = _block(stmt.orelse, dict(env), pick, changed)
+        _kill(env, stmt)
+        return stmt
+    if isinstance(stmt, (gast.For, gast.While)):
+        if isinstance(stmt, gast.For):
+            stmt.iter = _replace(stmt.iter, env, changed)
+        _kill(env, stmt)  # the body runs again after any rebinding inside it
+        if isinstance(stmt, gast.While):
+            stmt.test = _replace(stmt.test, env, changed)
+        stmt.body = _block(stmt.body, dict(env), pick, changed)
+        stmt.orelse = _block(stmt.orelse, dict(env), pick, changed)
+        return stmt
+    if isinstance(stmt, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
+        env.clear()
+        return stmt
+    if isinstance(stmt, gast.Assign):
+        stmt.value = _replace(stmt.value, env, changed)
+        stmt.targets = [t if isinstance(t, gast.Name) else _replace(t, env, changed) for t in stmt.targets]
+    else:
+        stmt = _replace(stmt, env, changed)
+    _kill(env, stmt)
+    offered = pick(stmt)
+    if offered is not None:
+        env[offered[0]] = offered[1]
+    return stmt

@@ -1,0 +1,190 @@
+"""What the passes need to know about generated code: which names a node reads and
+writes, which expressions are free of side effects, and which names are adjoints or
+tangents.
+
+Purity is decided by name, as generated code spells it: operators, constants,
+attribute and item reads, calls of NumPy, `math` and builtin functions that have a
+derivative rule (pure mathematical functions), the runtime helpers, and a short list
+of pure array methods. Everything else, `_tape.pop()`, `print`, a user's function, is
+a side effect and is never removed or reordered.
+"""
+
+import contextvars
+import functools
+import re
+
+import gast
+
+from .. import registry, runtime
+
+_PURE_METHODS = frozenset(
+    "all any argmax argmin astype clip conj conjugate copy cumprod cumsum diagonal dot flatten item max mean "
+    "min nonzero prod ravel repeat reshape round squeeze std sum swapaxes take tolist trace transpose var".split())
+_PURE_EXTRA = frozenset(
+    "abs all any bool complex divmod enumerate float int isinstance len list max min range reversed round "
+    "slice sorted sum tuple zip np.shape np.ndim np.size np.zeros np.ones np.zeros_like np.ones_like "
+    "np.asarray np.array np.result_type np.broadcast_to np.arange np.full np.full_like np.empty_like "
+    "np.transpose np.reshape np.float64 np.float32 np.int64 math.pi".split())
+# runtime helpers that compute a value from their arguments and touch nothing else; a helper
+# not listed here (push, pop, append, ...) is a side effect
+_PURE_RUNTIME = frozenset(
+    "sequence unbroadcast broadcast_like zeros_like scatter sum_to_scalar matmul_adjoint_a matmul_adjoint_b "
+    "dot_adjoint_a dot_adjoint_b sum_adjoint mean_adjoint with_item without_item snapshot pieces split_like unsplit "
+    "sum_list_adjoint tie_weights prod_others prod_others_dot cumsum_adjoint diff_adjoint norm_slope norm_slope_dot "
+    "tile_adjoint repeat_adjoint diag_adjoint diagonal_adjoint trace_adjoint pad_tangent pad_adjoint take_adjoint "
+    "take_along_axis_adjoint sort_tangent sort_adjoint clip_partial linspace_ramp tensordot_adjoint_a "
+    "tensordot_adjoint_b inner_adjoint_a inner_adjoint_b kron_adjoint_a kron_adjoint_b einsum_with einsum_adjoint "
+    "einsum_with_ops einsum_with_dops einsum_adjoint_ops einsum_adjoint_dops phi sym_lower sym_lower_adjoint "
+    "item_adjoint item_of inverse_axes lower_factor".split())
+_EFFECTS = frozenset("print input open exec eval setattr delattr next iter append unappend push pop".split())
+_DERIVED = re.compile(r"_(bar|dot)(_\d+)?$")
+_SCOPES = (gast.Lambda, gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef,
+           gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)
+
+
+def pure_calls():
+    """Dotted names of the callables known to be pure, from the rules table and the runtime.
+
+    Read once, on first use. Only NumPy, `math` and builtin primitives count: a user's
+    function with a custom rule may have effects.
+    """
+    from .. import rules  # noqa: F401  (fills the table)
+    names = set(_PURE_EXTRA)
+    for prim, rule in list(registry.RULES.items()):
+        module, name = getattr(prim, "__module__", None) or "", getattr(prim, "__name__", None)
+        if not name or rule is None:
+            continue
+        if module == "builtins":
+            names.add(name)
+        elif module == "math":
+            names.add(f"math.{name}")
+        elif module.startswith("numpy"):
+            rest = module[len("numpy"):].lstrip(".")
+            path = ".".join(p for p in rest.split(".") if p and not p.startswith("_"))
+            if path.startswith("random"):  # draws change the generator's state
+                continue
+            for head in ("np", "numpy"):
+                names.add(".".join(filter(None, (head, path, name))))
+    names |= _PURE_RUNTIME
+    return frozenset(names - _EFFECTS)
+
+
+@functools.cache
+def _pure_names():
+    return pure_calls()
+
+
+def dotted(node):
+    """"np.linalg.norm" for an attribute chain on a name, else None."""
+    parts = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+class Facts:
+    """What the passes may ask about one function: the names to leave alone, and purity.
+
+    With `helpers` (generated name -> object, as the transforms return them), a runtime
+    helper's name counts as pure only where it stands for that helper: a user's own
+    function that happens to be called `scatter` is then a side effect like any other,
+    and the runtime's `scatter` under a fresh name (`scatter_1`) is pure. Without them,
+    names are trusted as the transforms spell them.
+    """
+
+    def __init__(self, fn, helpers=None):
+        self.keep = pinned(fn)
+        self.shadowed, self.extra = frozenset(), frozenset()
+        if helpers is not None:
+            pure_objects = {getattr(runtime, n) for n in _PURE_RUNTIME}
+            self.shadowed = frozenset(n for n in _PURE_RUNTIME if helpers.get(n) is not getattr(runtime, n))
+            self.extra = frozenset(n for n, obj in helpers.items() if _is_one_of(obj, pure_objects))
+
+    def is_pure(self, node):
+        return is_pure(node, self.shadowed, self.extra)
+
+
+def _is_one_of(obj, objects):
+    return any(obj is o for o in objects)
+
+
+def is_pure(node, shadowed=frozenset(), extra=frozenset()):
+    """Whether evaluating the expression node can have no effect beyond its value.
+
+    `shadowed`: names not to trust as the pure function they usually are; `extra`: names
+    known to be pure besides the usual ones (see `Facts`).
+    """
+    if node is None or isinstance(node, (gast.Name, gast.Constant, gast.Slice, gast.Load, gast.expr_context)):
+        return True
+    if isinstance(node, gast.Call):
+        path = dotted(node.func)
+        known = (path in _pure_names() and path not in shadowed) or path in extra or (
+            isinstance(node.func, gast.Attribute) and node.func.attr in _PURE_METHODS and path is not None)
+        return known and all(is_pure(a, shadowed, extra) for a in node.args) \
+            and all(is_pure(k.value, shadowed, extra) for k in node.keywords)
+    if isinstance(node, (gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare, gast.IfExp, gast.Attribute,
+                         gast.Subscript, gast.Tuple, gast.List, gast.Dict, gast.Set, gast.Starred)):
+        return all(is_pure(child, shadowed, extra) for child in gast.iter_child_nodes(node)
+                   if not isinstance(child, (gast.operator, gast.unaryop, gast.cmpop, gast.boolop)))
+    return False
+
+
+def walk(node):
+    """Every node under node (node included), in no particular order; quicker than gast.walk."""
+    stack = [node]
+    ast_type = gast.AST
+    while stack:
+        current = stack.pop()
+        yield current
+        for field in current._fields:
+            value = getattr(current, field, None)
+            if type(value) is list:
+                stack.extend(v for v in value if isinstance(v, ast_type))
+            elif isinstance(value, ast_type):
+                stack.append(value)
+
+
+def reads(node):
+    """Names node loads (a subscript store `x[i] = v` reads x)."""
+    return {n.id for n in walk(node) if isinstance(n, gast.Name) and not isinstance(n.ctx, (gast.Store, gast.Param))}
+
+
+def writes(node):
+    """Names node binds (assignment and loop targets, anywhere inside)."""
+    return {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def pinned(fn):
+    """Names the passes must leave alone: those a nested scope or a global statement sees."""
+    names = set()
+    for node in walk(fn):
+        if isinstance(node, _SCOPES) and node is not fn:
+            names |= {n.id for n in walk(node) if isinstance(n, gast.Name)}
+        elif isinstance(node, (gast.Global, gast.Nonlocal)):
+            names |= set(node.names)
+    return names
+
+
+GENERATED = contextvars.ContextVar("s2sad_generated_derivatives", default=None)
+
+
+def is_derived(ident):
+    """Whether a name is an adjoint or a tangent (`x_bar`, `x_dot`, `x_bar_1`), whose value is a float or array.
+
+    When the transform said which names it made (`GENERATED`, set by `optimize`), only those
+    count: a user's own variable called `n_bar` is left alone."""
+    names = GENERATED.get()
+    if names is not None:
+        return ident in names
+    return bool(_DERIVED.search(ident))
+
+
+def simple_target(stmt):
+    """The name an `Assign` binds when it binds exactly one plain name, else None."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
+        return stmt.targets[0].id
+    return None

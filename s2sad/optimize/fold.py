@@ -1,0 +1,144 @@
+"""Constant folding and algebraic simplification.
+
+After this pass no operator has two numeric constants as operands (`2 - 1` is `1`), no
+statement assigns a name to itself, and in adjoint and tangent statements (`x_bar =
+...`, `x_dot = ...`) no identity survives: `e * 1.0`, `1.0 * e`, `e / 1.0`, `e + 0.0`,
+`0.0 + e`, `e - 0.0`, `e ** 1` and `-(-e)` are `e`; `0.0 - e` is `-e`; a product with a
+zero, and a helper linear in its first argument given a zero (`unbroadcast(0.0, x)`),
+are `0.0`. These hold exactly for floats and float arrays; a zero's shape does not
+matter where adjoints and tangents are concerned (a scalar zero stands for zeros of
+any shape). The user's own statements are only constant-folded, since there `x * 1.0`
+may be a deliberate conversion to float.
+
+Example::
+
+    t1_bar = g * 1.0                  ->    t1_bar = g
+    x_bar = unbroadcast(0.0 * w, x)         x_bar = 0.0
+"""
+
+import math
+import operator
+
+import gast
+
+from .effects import dotted, is_derived, simple_target
+from .zeros import is_zero
+
+_FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
+         gast.Pow: operator.pow}
+# helpers linear in their first argument: a zero in gives a zero out
+_LINEAR_IN_FIRST = frozenset(
+    "unbroadcast broadcast_like sum_adjoint mean_adjoint sum_to_scalar scatter without_item matmul_adjoint_a "
+    "matmul_adjoint_b dot_adjoint_a dot_adjoint_b np.transpose np.reshape".split())
+
+
+def fold(fn, facts=None):
+    """Fold and simplify every statement of fn (in place); True on a change."""
+    changed = [False]
+    fn.body = _block(fn.body, changed) or [gast.Pass()]
+    return changed[0]
+
+
+def _block(stmts, changed):
+    out = []
+    for stmt in stmts:
+        target = simple_target(stmt)
+        simplify = target is not None and is_derived(target)
+        for field, value in gast.iter_fields(stmt):
+            if isinstance(value, list) and value and isinstance(value[0], gast.stmt):
+                setattr(stmt, field, _block(value, changed) or ([gast.Pass()] if field == "body" else []))
+            elif isinstance(value, gast.expr):
+                setattr(stmt, field, expression(value, simplify, changed))
+        if target is not None and isinstance(stmt.value, gast.Name) and stmt.value.id == target:
+            changed[0] = True
+            continue
+        out.append(stmt)
+    return out
+
+
+def number(value):
+    """A constant node; negative numbers as `-(c)`, so `(-1.0) ** 2` never prints as `-1.0 ** 2`."""
+    if value < 0 or (value == 0 and math.copysign(1.0, value) < 0):
+        return gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-value, kind=None))
+    return gast.Constant(value=value, kind=None)
+
+
+def _num(node):
+    """The number a constant node holds (bools are not numbers here), else None."""
+    if isinstance(node, gast.Constant) and type(node.value) in (int, float):
+        return node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and _num(node.operand) is not None:
+        return -_num(node.operand)
+    return None
+
+
+def expression(node, simplify, changed):
+    """node folded bottom-up; identities removed too when `simplify`."""
+    if isinstance(node, (gast.Name, gast.Constant)):
+        return node
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if type(value) is list:
+            for i, item in enumerate(value):
+                if isinstance(item, gast.expr):
+                    value[i] = expression(item, simplify, changed)
+                elif isinstance(item, gast.keyword):
+                    item.value = expression(item.value, simplify, changed)
+        elif isinstance(value, gast.expr):
+            new = expression(value, simplify, changed)
+            if new is not value:
+                setattr(node, field, new)
+    new = _constant(node)
+    if new is None and simplify:
+        new = _identity(node)
+    if new is None:
+        return node
+    changed[0] = True
+    return new
+
+
+def _constant(node):
+    if isinstance(node, gast.BinOp) and type(node.op) in _FOLD:
+        a, b = _num(node.left), _num(node.right)
+        if a is None or b is None or (isinstance(node.op, gast.Pow) and abs(b) > 64):
+            return None
+        try:
+            value = _FOLD[type(node.op)](a, b)
+        except (ArithmeticError, ValueError):
+            return None
+        if type(value) in (int, float) and math.isfinite(value):
+            return number(value)
+    return None
+
+
+def _identity(node):
+    if isinstance(node, gast.BinOp):
+        a, b, op = _num(node.left), _num(node.right), type(node.op)
+        if op is gast.Mult and (a == 0 or b == 0):
+            return gast.Constant(value=0.0, kind=None)
+        if (op is gast.Mult and b == 1) or (op is gast.Div and b == 1) or (op in (gast.Add, gast.Sub) and b == 0) \
+                or (op is gast.Pow and b == 1):
+            return node.left
+        if (op is gast.Mult and a == 1) or (op is gast.Add and a == 0):
+            return node.right
+        if op is gast.Sub and a == 0:
+            return _negate(node.right)
+        return None
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = node.operand
+        if isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub):
+            return inner.operand
+        if is_zero(inner):
+            return gast.Constant(value=0.0, kind=None)
+        return None
+    if isinstance(node, gast.Call) and node.args and is_zero(node.args[0]) and dotted(node.func) in _LINEAR_IN_FIRST:
+        return gast.Constant(value=0.0, kind=None)
+    return None
+
+
+def _negate(node):
+    if is_zero(node):
+        return gast.Constant(value=0.0, kind=None)
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        return node.operand
+    return gast.UnaryOp(op=gast.USub(), operand=node)
