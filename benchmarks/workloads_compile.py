@@ -100,7 +100,9 @@ def transform_time(settings):
 def call_overhead(settings):
     """Cached s2sad.grad(f)(x), and a prebuilt g(x), minus the generated function called directly."""
     x = 0.3
-    direct = s2sad.driver.derivative(small, "reverse", ("x",), with_value=True).function
+    # the generated function grad runs for a float argument: specialized to the argument's kind
+    kinds = s2sad.shapes.kinds_of((x,)) + (s2sad.shapes.GRAD_SEED,)
+    direct = s2sad.driver.derivative(small, "reverse", ("x",), with_value=True, kinds=kinds).function
     g = s2sad.grad(small)
     g(x)
 

@@ -5,7 +5,7 @@ import inspect
 
 import numpy as np
 
-from . import driver
+from . import cache, driver, runtime, shapes
 from .errors import S2SADError
 from .parse import unwrap
 
@@ -20,6 +20,9 @@ def _is_float(x):
         return True
     if isinstance(x, np.ndarray):
         return np.issubdtype(x.dtype, np.inexact)
+    if isinstance(x, (tuple, list, dict)):  # a container of floats (params = {"W": ..., "b": ...})
+        items = list(x.values()) if isinstance(x, dict) else x
+        return bool(items) and all(_is_float(item) for item in items)
     return False
 
 
@@ -27,6 +30,10 @@ def _like(g, x):
     """g given the type, shape and dtype of x (a gradient looks like its input)."""
     if g is None:
         g = 0.0
+    if isinstance(x, (tuple, list, dict)):  # the gradient keeps the container's structure
+        if isinstance(x, dict):
+            return {k: _like(runtime.part(g, k), v) for k, v in x.items()}
+        return runtime.rebuild(x, [_like(runtime.part(g, i), v) for i, v in enumerate(x)])
     if isinstance(x, float) and not isinstance(x, np.floating):
         return float(np.real(g)) if np.ndim(g) == 0 else float(np.sum(g))
     if isinstance(x, np.ndarray):
@@ -76,36 +83,137 @@ def _scalar_out(func, out):
 
 def value_and_grad(f, wrt=0):
     """A function returning (f(...), gradient of f with respect to wrt)."""
-    func = unwrap(f)
-    names = driver.wrt_names(func, wrt)
-
-    @functools.wraps(func)
-    def value_and_grad_f(*args, **kwargs):
-        values = _bind(func, args, kwargs)
-        _check_float(func, names, values)
-        compiled = driver.derivative(func, "reverse", names, with_value=True)
-        try:
-            out, grads = compiled.function(*values.values(), 1.0)
-        except Exception:
-            _scalar_out(func, func(*values.values()))  # a non-scalar output explains the failure
-            raise
-        _scalar_out(func, out)
-        grads = (grads,) if len(names) == 1 else grads
-        shaped = tuple(_like(g, values[n]) for g, n in zip(grads, names))
-        return out, (shaped[0] if _single(wrt) else shaped)
-
-    return value_and_grad_f
+    return _wrapper(f, wrt, True)
 
 
 def grad(f, wrt=0):
     """The gradient of scalar-valued f with respect to wrt."""
-    both = value_and_grad(f, wrt)
+    return _wrapper(f, wrt, False)
 
-    @functools.wraps(unwrap(f))
-    def grad_f(*args, **kwargs):
-        return both(*args, **kwargs)[1]
 
-    return grad_f
+_WRAPPERS = {}
+
+
+def _wrapper(f, wrt, with_value):
+    """grad(f, wrt) or value_and_grad(f, wrt), made once per (f, wrt): making one costs more than calling it."""
+    key = (f, wrt, with_value) if _plain_wrt(wrt) else None
+    try:
+        made = _WRAPPERS.get(key) if key else None
+    except TypeError:  # an unhashable callable
+        key = made = None
+    if made is None:
+        made = _make_wrapper(f, wrt, with_value)
+        if key is not None:
+            if len(_WRAPPERS) > 1024:
+                _WRAPPERS.clear()
+            _WRAPPERS[key] = made
+    return made
+
+
+def _plain_wrt(wrt):
+    """Whether wrt can key a table (bool and int compare equal, so only exact ints and names)."""
+    if type(wrt) is int or type(wrt) is str:
+        return True
+    return type(wrt) is tuple and all(type(w) is int or type(w) is str for w in wrt)
+
+
+def _make_wrapper(f, wrt, with_value):
+    """The wrapper function itself: one frame between the caller and the generated code."""
+    func = unwrap(f)
+    names = driver.wrt_names(func, wrt)
+    by_type, lookup = _specializer(func, names)
+    code = func.__code__
+    count = code.co_argcount
+    positional = not code.co_kwonlyargcount and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
+    where = tuple(list(inspect.signature(func).parameters).index(n) for n in names)
+    first = where[0] if _single(wrt) else None
+
+    def wrapper(*args, **kwargs):
+        values = args if not kwargs and len(args) == count and positional else \
+            tuple(_bind(func, args, kwargs).values())
+        types = tuple(map(type, values))
+        hit = by_type.get(types)
+        if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__:
+            fn, floats = hit[2], hit[3]  # floats: every wrt argument is a Python float
+        else:
+            fn, floats = lookup(values, types), False
+        try:
+            out, grads = fn(*values)  # the seed out_bar defaults to 1.0
+        except Exception:
+            _scalar_out(func, func(*values))  # a non-scalar output explains the failure
+            raise
+        if type(out) is not float:
+            _scalar_out(func, out)
+        if first is not None:
+            shaped = grads if floats and type(grads) is float else _shaped(grads, values[first])
+        elif floats and type(grads) is tuple and set(map(type, grads)) == _FLOAT_ONLY:
+            shaped = grads
+        else:
+            shaped = tuple([g if type(g) is float and type(values[i]) is float else _shaped(g, values[i])
+                            for g, i in zip((grads,) if len(where) == 1 else grads, where)])
+        return (out, shaped) if with_value else shaped
+
+    functools.wraps(func)(wrapper)
+    wrapper.__s2sad_generated__ = _generated(func, "reverse", names, with_value)
+    return wrapper
+
+
+def _specializer(func, names):
+    """(by_type, lookup): the generated function for arguments of these values' kinds (shapes.py).
+
+    The one last run for each tuple of argument types (for scalars, the type decides the
+    kind) or kinds (arrays also need their ranks) is kept here, so a repeated call costs a
+    lookup; derivatives that call the user's helper functions go through the cache every
+    time, which checks the helpers were not redefined since.
+    """
+    code = func.__code__
+    positional = not code.co_kwonlyargcount and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
+    every = list(inspect.signature(func).parameters)
+    where = tuple(every.index(n) for n in names)
+    by_type, by_kind = {}, {}
+
+    def lookup(values, types):
+        kinds = tuple(map(shapes.kind_of, values))
+        hit = by_kind.get(kinds)
+        if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__:
+            return hit[2]
+        _check_float(func, names, dict(zip(every, values)))
+        specialized = kinds + (shapes.GRAD_SEED,) if positional else None
+        compiled = driver.derivative(func, "reverse", names, with_value=True, kinds=specialized)
+        if not compiled.dependencies and all(kinds[i] is not None and kinds[i][0] == "f" for i in where):
+            by_kind[kinds] = (cache.epoch, func.__code__, compiled.function)  # the kinds decide _check_float
+            if np.ndarray not in types:
+                by_type[types] = by_kind[kinds] + (all(types[i] is float for i in where),)
+        return compiled.function
+
+    return by_type, lookup
+
+
+_FLOAT_ONLY = {float}
+
+
+def _kinds(func, values, seed_kind):
+    """The kinds of the parameters' values, then the seed's kind, or None when not all parameters are positional."""
+    code = func.__code__
+    if code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return None
+    return shapes.kinds_of(values) + (seed_kind,)
+
+
+def _shaped(g, x):
+    """_like(g, x), with the common cases that need no conversion answered first."""
+    if type(g) is float and type(x) is float:
+        return g
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.dtype == x.dtype and g.shape == x.shape:
+        return g
+    return _like(g, x)
+
+
+def _generated(func, mode, names, with_value=False):
+    """What a wrapper runs, as a plain generated function: differentiating the wrapper differentiates it.
+
+    Compiled on first use (unwrap calls it), so making a wrapper stays cheap."""
+    return lambda: driver.derivative(func, mode, names, with_value).function
 
 
 def jvp(f, primals, tangents):
@@ -129,11 +237,10 @@ def jvp(f, primals, tangents):
 
 
 def _tangent_like(t, out):
-    if isinstance(out, tuple):
-        t = t if isinstance(t, tuple) else (t,) * len(out)
-        return tuple(_tangent_like(a, o) for a, o in zip(t, out))
-    if isinstance(out, list):
-        return [_tangent_like(a, o) for a, o in zip(t, out)]
+    if isinstance(out, (tuple, list)):
+        return runtime.rebuild(out, [_tangent_like(runtime.part(t, i), o) for i, o in enumerate(out)])
+    if isinstance(out, dict):
+        return {k: _tangent_like(runtime.part(t, k), o) for k, o in out.items()}
     if isinstance(out, (int, np.integer)) and not isinstance(out, bool):
         return _like(t, float(out))
     return _like(t, out)
@@ -148,7 +255,7 @@ def vjp(f, *primals):
     out = func(*primals)
 
     def pullback(cotangent):
-        compiled = driver.derivative(func, "reverse", names)
+        compiled = driver.derivative(func, "reverse", names, kinds=_kinds(func, values.values(), shapes.kind_of(cotangent)))
         grads = compiled.function(*values.values(), cotangent) if names else ()
         grads = (grads,) if len(names) == 1 else grads
         by_name = dict(zip(names, grads))
@@ -157,8 +264,12 @@ def vjp(f, *primals):
     return out, pullback
 
 
-def source(f, mode="reverse", wrt=0, stage="derivative", optimize=True):
-    """The generated source: the derivative (mode "forward", "reverse" or "both") or the ANF."""
+def source(f, mode="reverse", wrt=0, stage="derivative", optimize=True, *, args=None):
+    """The generated source: the derivative (mode "forward", "reverse" or "both") or the ANF.
+
+    Without `args`, the general derivative; with example arguments `args`, the reverse
+    derivative grad runs for arguments of their kinds (shapes.py), identity wrappers left out.
+    """
     func = unwrap(f)
     if stage == "anf":
         return driver.anf_source(func)
@@ -166,7 +277,10 @@ def source(f, mode="reverse", wrt=0, stage="derivative", optimize=True):
         raise S2SADError(f"stage must be 'anf' or 'derivative', not {stage!r}", construct="stage")
     names = driver.wrt_names(func, wrt)
     modes = ("forward", "reverse") if mode == "both" else (mode,)
-    return "\n\n".join(driver.derivative(func, m, names, optimized=optimize).source for m in modes)
+    kinds = None if args is None else _kinds(func, _bind(func, tuple(args), {}).values(), shapes.GRAD_SEED)
+    compiled = [driver.derivative(func, m, names, optimized=optimize, kinds=kinds if m == "reverse" else None)
+                for m in modes]
+    return "\n\n".join([c.source for c in compiled] + driver.callee_sources(compiled))
 
 
 # -- the decorator ------------------------------------------------------------------
