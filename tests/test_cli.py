@@ -1,64 +1,361 @@
-"""The command line: dump prints code; -o writes a module that runs on its own."""
+"""The command line: `s2sad dump` prints code, -o writes a module that runs on its own,
+--check compares the dumped derivative with finite differences, errors are one line."""
 
+import ast
 import importlib.util
+import re
 import subprocess
 import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 import s2sad
+from s2sad import cli
 
 SOURCE = textwrap.dedent('''
+    """A demo file."""
     import numpy as np
+
 
     def z(x1, x2):
         return x1 * x2 + np.sin(x1)
+
+
+    def logistic(x, n):
+        v = x
+        for _ in range(n):
+            v = 4.0 * v * (1.0 - v)
+        return v
+
+
+    def pair(x, y):
+        return np.array([x * y, y ** 3])
+
 
     if __name__ == "__main__":
         print("main block")
 ''')
 
 
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "s2sad", *args], capture_output=True, text=True)
-
-
-def test_dump_prints_reverse_code(tmp_path):
+@pytest.fixture
+def demo(tmp_path):
     path = tmp_path / "demo.py"
     path.write_text(SOURCE)
-    result = run("dump", str(path), "--wrt", "x1,x2")
-    assert result.returncode == 0, result.stderr
-    assert "def z_vjp(x1, x2, z_bar=1.0):" in result.stdout
+    return path
 
 
-def test_dump_to_a_module_that_runs_alone(tmp_path):
-    path = tmp_path / "demo.py"
-    path.write_text(SOURCE)
-    out = tmp_path / "demo_grad.py"
-    result = run("dump", str(path), "--mode", "both", "--wrt", "x1,x2", "-o", str(out))
-    assert result.returncode == 0, result.stderr
-    spec = importlib.util.spec_from_file_location("demo_grad", out)
+def dump(capsys, *args):
+    """Run `s2sad dump ARGS` in this process: (exit status, stdout, stderr)."""
+    status = cli.main(["dump", *map(str, args)])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def import_file(path, name="dumped"):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    dumped = module.z_vjp(2.0, 3.0)
-    in_process = s2sad.grad(module.z, wrt=(0, 1))(2.0, 3.0)
-    np.testing.assert_allclose(dumped, in_process)
-    assert module.z_jvp(2.0, 3.0, 1.0, 0.0)[1] == in_process[0]
+    return module
 
 
-def test_dump_anf_stage(tmp_path):
-    path = tmp_path / "demo.py"
-    path.write_text(SOURCE)
-    result = run("dump", str(path), "--stage", "anf")
-    assert "x1_times_x2 = x1 * x2" in result.stdout
+def max_errors(text):
+    return [float(m) for m in re.findall(r"max relative error (\S+) ", text)]
 
 
-def test_errors_are_one_line_and_nonzero(tmp_path):
-    result = run("dump", str(tmp_path / "missing.py"))
-    assert result.returncode != 0
-    assert result.stderr.strip().count("\n") == 0 and "missing.py" in result.stderr
-    path = tmp_path / "demo.py"
-    path.write_text(SOURCE)
-    result = run("dump", str(path), "--function", "nope")
-    assert result.returncode != 0 and "nope" in result.stderr
+# -- printing and writing code --------------------------------------------------------
+
+
+def test_python_dash_m_prints_reverse_code(demo):
+    result = subprocess.run([sys.executable, "-m", "s2sad", "dump", str(demo), "--function", "z", "--wrt", "x1,x2"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "def z_vjp(x1, x2, z_bar=1.0):" in result.stdout
+    assert "main block" not in result.stdout
+
+
+def test_every_function_by_default_first_parameter(capsys, demo):
+    status, out, _ = dump(capsys, demo)
+    assert status == 0
+    assert [n.name for n in ast.parse(out).body] == ["z_vjp", "logistic_vjp", "pair_vjp"]
+    assert "def z_vjp(x1, x2, z_bar=1.0):" in out and "return x1_bar\n" in out
+
+
+def test_mode_both_writes_one_module_that_runs_on_its_own(capsys, demo, tmp_path):
+    out = tmp_path / "demo_grad.py"
+    status, printed, err = dump(capsys, demo, "--mode", "both", "--wrt", "x1,x2", "--function", "z", "-o", out)
+    assert status == 0, err
+    assert printed == ""
+    demo.unlink()  # the dumped module needs nothing from the file it came from
+    module = import_file(out)
+    np.testing.assert_allclose(module.z_vjp(2.0, 3.0), (3.0 + np.cos(2.0), 2.0))
+    value, tangent = module.z_jvp(2.0, 3.0, 1.0, 0.0)
+    assert value == module.z(2.0, 3.0) and tangent == pytest.approx(3.0 + np.cos(2.0))
+    assert module.z_vjp(2.0, 3.0) == pytest.approx(s2sad.grad(module.z, wrt=(0, 1))(2.0, 3.0))
+
+
+def test_dumped_module_runs_in_a_fresh_interpreter(capsys, demo, tmp_path):
+    out = tmp_path / "demo_grad.py"
+    assert dump(capsys, demo, "--mode", "both", "-o", out)[0] == 0
+    script = (f"import runpy; m = runpy.run_path({str(out)!r}); "
+              "print(m['logistic_vjp'](0.3, 3), m['pair_jvp'](2.0, 3.0, 1.0)[1].tolist())")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd="/")
+    assert result.returncode == 0, result.stderr
+    assert "main block" not in result.stdout
+    grad, tangent = result.stdout.split(" ", 1)
+    assert float(grad) == pytest.approx(s2sad.grad(import_file(demo, "demo_src").logistic)(0.3, 3))
+    assert tangent.strip() == "[3.0, 0.0]"  # d/dx [x*y, y**3] = [y, 0]
+
+
+def test_dumped_module_is_formatted(capsys, demo, tmp_path):
+    out = tmp_path / "demo_grad.py"
+    assert dump(capsys, demo, "--mode", "both", "-o", out)[0] == 0
+    text = out.read_text()
+    assert text.startswith("# Generated by `s2sad dump` from demo.py (forward, reverse)")
+    assert '"""A demo file."""' in text and 'if __name__' not in text
+    assert "from s2sad.runtime import " in text
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        assert line == line.rstrip(), f"trailing space on line {i + 1}"
+        assert len(line) <= 120
+        if line.startswith("def ") and i > 2:
+            assert lines[i - 2:i] == ["", ""], f"two blank lines before {line}"
+    uncommented = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    for node in ast.parse(text).body:  # the generated functions are as ast.unparse writes them, plus comments
+        if isinstance(node, ast.FunctionDef) and node.name.endswith(("_jvp", "_vjp")):
+            assert ast.unparse(node) in uncommented
+    assert text.endswith("\n") and not text.endswith("\n\n")
+
+
+def test_derivatives_of_called_functions_go_into_the_module(capsys, tmp_path):
+    path = tmp_path / "calls.py"
+    path.write_text("import numpy as np\n\n\ndef sq(x):\n    return x * x\n\n\n"
+                    "def f(x):\n    return sq(np.sin(x)) + 1.0\n")
+    out = tmp_path / "calls_grad.py"
+    status, printed, err = dump(capsys, path, "--mode", "both", "-o", out, "--check", "x=0.7")
+    assert status == 0, err
+    assert printed.count(": ok") == 4  # sq's and f's, both modes
+    text = out.read_text()
+    defs = [node.name for node in ast.parse(text).body if isinstance(node, ast.FunctionDef)]
+    assert len(defs) == len(set(defs)), "each generated function is written once"
+    module = import_file(out, "calls_grad")
+    assert module.f_vjp(0.7) == pytest.approx(2 * np.sin(0.7) * np.cos(0.7))
+
+
+CUSTOM = textwrap.dedent('''
+    import numpy as np
+
+    import s2sad
+
+
+    @s2sad.custom_vjp
+    def clip_grad(x):
+        with np.errstate(all="ignore"):  # a with block: s2sad could not differentiate this body
+            return x * 1.0
+
+
+    def clip_grad_fwd(x):
+        return clip_grad(x), ()
+
+
+    def clip_grad_bwd(residuals, g):
+        return (np.clip(g, -1.0, 1.0),)
+
+
+    clip_grad.defvjp(clip_grad_fwd, clip_grad_bwd)
+
+
+    def loss(x):
+        return np.sum(clip_grad(x) ** 2)
+''')
+
+
+def test_custom_rules_are_used_not_regenerated(capsys, tmp_path):
+    path = tmp_path / "custom.py"
+    path.write_text(CUSTOM)
+    out = tmp_path / "custom_grad.py"
+    status, _, err = dump(capsys, path, "--function", "loss", "-o", out)
+    assert status == 0, err
+    assert "custom_cotangent(clip_grad" in out.read_text()
+    module = import_file(out, "custom_grad")
+    np.testing.assert_allclose(module.loss_vjp(np.array([0.1, 3.0])), [0.2, 1.0])  # 2x, clipped to 1
+    status, _, err = dump(capsys, path)  # every function: the custom one is skipped, not refused
+    assert status == 0, err
+
+
+def test_stdout_output_has_two_blank_lines_between_functions(capsys, demo):
+    _, out, _ = dump(capsys, demo, "--mode", "both", "--function", "z", "--wrt", "x1,x2")
+    assert "    return (z, z_dot)\n\n\ndef z_vjp(" in out
+
+
+def test_anf_stage(capsys, demo):
+    status, out, _ = dump(capsys, demo, "--stage", "anf", "--function", "z")
+    assert status == 0
+    assert "x1_times_x2 = x1 * x2" in out and "sin_x1 = np.sin(x1)" in out
+
+
+def test_decorated_functions_are_dumped(capsys, tmp_path):
+    path = tmp_path / "decorated.py"
+    path.write_text("import s2sad\n\n\n@s2sad.differentiate\ndef square(x):\n    return x * x\n")
+    status, out, _ = dump(capsys, path)
+    assert status == 0 and "def square_vjp(x, square_bar=1.0):" in out
+
+
+# -- --check ------------------------------------------------------------------------
+
+
+def test_check_scalar_point_both_modes(capsys, demo):
+    status, out, err = dump(capsys, demo, "--function", "z", "--wrt", "x1,x2", "--mode", "both",
+                            "--check", "x1=2,x2=3")
+    assert status == 0, err
+    assert "# check z_jvp(x1=2.0, x2=3.0): max relative error" in out
+    assert "# check z_vjp(x1=2.0, x2=3.0): max relative error" in out
+    errors = max_errors(out)
+    assert len(errors) == 2 and max(errors) < 1e-8
+    ast.parse(out)  # the report is comments: the printed text is still Python
+
+
+def test_check_integer_argument_and_separate_words(capsys, demo, tmp_path):
+    out_path = tmp_path / "logistic_grad.py"
+    status, out, _ = dump(capsys, demo, "--function", "logistic", "--mode", "both", "-o", out_path,
+                          "--check", "x=0.3", "n=4")
+    assert status == 0
+    assert out.count("ok") == 2 and max(max_errors(out)) < 1e-6
+    assert "n=4)" in out  # not differentiated, so it stays an int
+
+
+def test_check_arrays_and_vector_output(capsys, tmp_path):
+    path = tmp_path / "arrays.py"
+    path.write_text("import numpy as np\n\n\ndef f(w, b):\n    return np.tanh(w * 2.0 + b) * w\n")
+    status, out, _ = dump(capsys, path, "--wrt", "w,b", "--mode", "both", "--check", "w=[0.1, 0.2, -0.3],b=0.5")
+    assert status == 0
+    assert "w=[0.1, 0.2, -0.3], b=0.5" in out
+    assert len(max_errors(out)) == 2 and max(max_errors(out)) < 1e-6
+
+
+def test_check_numpy_expression_value(capsys, demo):
+    status, out, _ = dump(capsys, demo, "--function", "pair", "--wrt", "y", "--check", "x=np.pi,y=np.sqrt(2)")
+    assert status == 0 and max(max_errors(out)) < 1e-8
+
+
+def test_check_fails_above_tolerance(capsys, tmp_path):
+    path = tmp_path / "kink.py"
+    path.write_text("def step(x):\n    if x > 1.0:\n        return x\n    return 2.0 * x\n")
+    status, out, err = dump(capsys, path, "--check", "x=1.0")  # differences straddle the kink
+    assert status == cli.CHECK_FAILED
+    assert "FAILED" in out and max_errors(out)[0] > 0.1
+    assert err.count("\n") == 1 and "finite differences" in err
+    status, out, _ = dump(capsys, path, "--check", "x=3.0")  # away from it all is well
+    assert status == 0 and max_errors(out)[0] < 1e-8
+
+
+def test_check_tolerance_option(capsys, demo):
+    status, out, _ = dump(capsys, demo, "--function", "z", "--check", "x1=2,x2=3", "--tol", "1e-14")
+    assert status == cli.CHECK_FAILED and 0 < max_errors(out)[0] < 1e-8  # differences are not that exact
+
+
+def test_check_with_output_to_dev_null(capsys, demo):
+    status, out, err = dump(capsys, demo, "--function", "z", "-o", "/dev/null", "--check", "x1=2,x2=3")
+    assert status == 0, err
+    assert out.startswith("# check z_vjp(x1=2.0, x2=3): max relative error")  # x2 is not differentiated
+
+
+def test_check_skips_functions_whose_parameters_are_not_given(capsys, demo):
+    status, out, _ = dump(capsys, demo, "--check", "x=0.3,n=3")
+    assert status == 0
+    assert "# check logistic_vjp(x=0.3, n=3)" in out
+    assert "# check pair_vjp: skipped, no value for y" in out
+
+
+@pytest.mark.parametrize("check, message", [
+    (["n=3"], "needs a value for x"),
+    (["x=0.3,n=3,q=1"], "q, which is not a parameter"),
+    (["x"], "NAME=VALUE"),
+    (["x=oops,n=3"], "cannot read the value 'oops'"),
+])
+def test_check_bad_points_are_one_line_errors(capsys, demo, check, message):
+    status, out, err = dump(capsys, demo, "--function", "logistic", "--check", *check)
+    assert status == 1 and out == ""
+    assert err.count("\n") == 1 and message in err
+
+
+def test_check_needs_the_derivative_stage(capsys, demo):
+    status, _, err = dump(capsys, demo, "--stage", "anf", "--check", "x=1")
+    assert status == 1 and "--stage derivative" in err
+
+
+def test_value_parsing():
+    point = cli.parse_point(["x=[1, 2, 3],y=2", "A=[[1.5, 0], [0, 1]]", "s='a,b'"])
+    assert point["x"].tolist() == [1, 2, 3] and point["y"] == 2 and point["s"] == "a,b"
+    assert point["A"].shape == (2, 2)
+
+
+# -- errors -------------------------------------------------------------------------
+
+
+def one_line_error(result_or_err):
+    err = result_or_err if isinstance(result_or_err, str) else result_or_err.stderr
+    assert err.startswith("s2sad: error: ") and err.count("\n") == 1, err
+    return err
+
+
+def test_missing_file(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "s2sad", "dump", str(tmp_path / "missing.py")],
+                            capture_output=True, text=True)
+    assert result.returncode == 1 and result.stdout == ""
+    assert "missing.py" in one_line_error(result)
+
+
+def test_no_such_function(capsys, demo):
+    status, out, err = dump(capsys, demo, "--function", "nope")
+    assert status == 1 and out == ""
+    assert "'nope'" in one_line_error(err) and "z, logistic, pair" in err
+
+
+def test_unsupported_construct_names_file_and_line(capsys, tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text("def f(x):\n    try:\n        y = x * 2\n    except ValueError:\n        y = x\n    return y\n")
+    status, _, err = dump(capsys, path)
+    assert status == 1
+    assert "try/except" in one_line_error(err) and "bad.py:2" in err
+
+
+def test_syntax_error_in_file(capsys, tmp_path):
+    path = tmp_path / "broken.py"
+    path.write_text("def f(x):\n    return x +\n")
+    status, _, err = dump(capsys, path)
+    assert status == 1 and "syntax error" in one_line_error(err) and "broken.py:2" in err
+
+
+def test_file_that_raises_on_import(capsys, tmp_path):
+    path = tmp_path / "raises.py"
+    path.write_text("raise RuntimeError('no thanks')\n")
+    status, _, err = dump(capsys, path)
+    assert status == 1 and "RuntimeError: no thanks" in one_line_error(err)
+
+
+def test_bad_wrt(capsys, demo):
+    status, _, err = dump(capsys, demo, "--function", "z", "--wrt", "q")
+    assert status == 1 and "'q'" in one_line_error(err)
+
+
+def test_output_never_overwrites_the_input(capsys, demo):
+    status, _, err = dump(capsys, demo, "-o", demo)
+    assert status == 1 and "overwrite" in one_line_error(err)
+    assert demo.read_text() == SOURCE
+
+
+def test_a_user_name_that_clashes_with_a_generated_one(capsys, tmp_path):
+    path = tmp_path / "clash.py"
+    path.write_text("def f(x):\n    return x * x\n\n\ndef f_vjp(x):\n    return 'mine'\n")
+    status, out, _ = dump(capsys, path, "--function", "f")  # printing is fine
+    assert status == 0 and "def f_vjp(x, f_bar=1.0):" in out
+    status, _, err = dump(capsys, path, "--function", "f", "-o", tmp_path / "clash_grad.py")
+    assert status == 1 and "'f_vjp'" in one_line_error(err)
+
+
+def test_usage_error_exits_2(capsys, demo):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["dump", str(demo), "--mode", "sideways"])
+    assert info.value.code == 2

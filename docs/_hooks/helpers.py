@@ -1,0 +1,229 @@
+"""Tables the docs compute when they are built (see snippets.py): nothing here is typed by hand.
+
+`constructs_table()` runs s2sad on one tiny function per Python construct and reports what
+happens; `status(name)` says whether a name of the API contract is in `s2sad.__all__`.
+"""
+
+import math
+import re
+
+import numpy as np
+
+import s2sad
+
+
+def c_try(x):
+    try:
+        y = x * 2
+    except ValueError:
+        y = x
+    return y
+
+
+def c_with(x):
+    with open(__file__):
+        y = x * 2
+    return y
+
+
+def c_global(x):
+    global SOMETHING
+    SOMETHING = x
+    return x
+
+
+def c_yield(x):
+    yield x
+
+
+def c_lambda(x):
+    square = lambda t: t * t  # noqa: E731
+    return square(x)
+
+
+def c_nested_def(x):
+    def square(t):
+        return t * t
+    return square(x)
+
+
+def c_class(x):
+    class Box:
+        pass
+    return x
+
+
+def c_del(x):
+    y = x * 2
+    del y
+    return x
+
+
+def c_walrus(x):
+    return (y := x * 2) + y
+
+
+def c_starred(x):
+    a, *_rest = (x, x, x)
+    return a
+
+
+def c_import(x):
+    import math
+    return math.sin(x)
+
+
+def c_generator(x):
+    return sum(x * i for i in range(3))
+
+
+def c_set_comprehension(x):
+    return len({t for t in (x,)})
+
+
+def c_dict_comprehension(x):
+    return {k: x for k in "ab"}["a"]
+
+
+def c_recursion(x, n):
+    if n == 0:
+        return x
+    return c_recursion(x * x, n - 1)
+
+
+def c_no_rule(x):
+    return math.gamma(x)
+
+
+def c_kwargs(x, **options):
+    return x
+
+
+def c_list_comprehension(x):
+    return sum([x * i for i in range(3)])
+
+
+def c_while(x):
+    while x < 10.0:
+        x = x * 2.0
+    return x
+
+
+def c_setitem(x):
+    y = np.zeros(3)
+    y[0] = x
+    y[1] = 2 * x
+    return np.sum(y * y)
+
+
+def c_append(x):
+    ys = []
+    for i in range(3):
+        ys.append(x * i)
+    return ys[2]
+
+
+def c_dict(x):
+    d = {"a": x, "b": 2 * x}
+    return d["a"] * d["b"]
+
+
+CONSTRUCTS = [
+    ("`try` / `except`", c_try, (1.5,)),
+    ("`with`", c_with, (1.5,)),
+    ("`global`", c_global, (1.5,)),
+    ("`yield` (generators)", c_yield, (1.5,)),
+    ("`lambda`", c_lambda, (1.5,)),
+    ("`def` inside the function", c_nested_def, (1.5,)),
+    ("`class` inside the function", c_class, (1.5,)),
+    ("`del`", c_del, (1.5,)),
+    ("assignment expression `:=`", c_walrus, (1.5,)),
+    ("starred unpacking `a, *rest = ...`", c_starred, (1.5,)),
+    ("`import` inside the function", c_import, (1.5,)),
+    ("generator expression", c_generator, (1.5,)),
+    ("set comprehension", c_set_comprehension, (1.5,)),
+    ("dict comprehension", c_dict_comprehension, (1.5,)),
+    ("recursion", c_recursion, (1.5, 2)),
+    ("a call with no rule and no source", c_no_rule, (1.5,)),
+    ("`*args` / `**kwargs` parameters", c_kwargs, (1.5,)),
+    ("list comprehension", c_list_comprehension, (1.5,)),
+    ("`while` loop", c_while, (1.5,)),
+    ("item assignment `y[i] = ...`", c_setitem, (1.5,)),
+    ("`list.append`", c_append, (1.5,)),
+    ("`dict` literals and indexing", c_dict, (1.5,)),
+]
+
+
+def _where(message):
+    """A message with paths cut to file names, so the page does not depend on the checkout."""
+    return re.sub(r"(/[^\s:]+/)([^/\s:]+\.py)", r"\2", message)
+
+
+def outcome(func, args):
+    """What s2sad.grad does with func at args: 'works' or the error it raises."""
+    try:
+        s2sad.grad(func)(*args)
+    except s2sad.S2SADError as exc:
+        return f"refused: `{_where(str(exc))}`"
+    except Exception as exc:  # a crash is a bug: show it, so it gets noticed
+        return f"**crashes** ({type(exc).__name__}: {_where(str(exc))})"
+    return "works"
+
+
+def constructs_table():
+    rows = ["| construct | what `s2sad.grad` does |", "|---|---|"]
+    for label, func, args in CONSTRUCTS:
+        rows.append(f"| {label} | {outcome(func, args).replace('|', '&#124;')} |")
+    return "\n".join(rows) + "\n"
+
+
+def status(name):
+    """Nothing when s2sad.NAME is part of the package today, else a line saying it is not there yet."""
+    if name in s2sad.__all__ and hasattr(s2sad, name):
+        return ""
+    return f"**Status: not implemented yet** (`s2sad.{name}` is not in `s2sad.__all__` of s2sad {s2sad.__version__}).\n"
+
+
+# -- mistakes in how s2sad is called ------------------------------------------------------
+
+
+def pair(x):
+    return np.array([x, 2 * x])
+
+
+def scaled(x, n):
+    return x * n
+
+
+def writes_argument(x):
+    x[0] = 0.0
+    return np.sum(x * x)
+
+
+def _made_by_exec():
+    namespace = {}
+    exec("def made(x):\n    return x * x\n", namespace)
+    return namespace["made"]
+
+
+MISTAKES = [
+    ("`grad` of a function that returns an array", lambda: s2sad.grad(pair)(1.0)),
+    ("`wrt` names no parameter", lambda: s2sad.grad(scaled, wrt="q")(1.0, 3)),
+    ("`wrt` names an integer argument", lambda: s2sad.grad(scaled, wrt="n")(1.0, 3)),
+    ("a function built with `exec` (no source)", lambda: s2sad.grad(_made_by_exec())(1.0)),
+    ("writing into an argument array", lambda: s2sad.grad(writes_argument)(np.ones(2))),
+]
+
+
+def mistakes_table():
+    rows = ["| mistake | what s2sad says |", "|---|---|"]
+    for label, call in MISTAKES:
+        try:
+            call()
+            outcome = "works"
+        except s2sad.S2SADError as exc:
+            outcome = f"`{_where(str(exc))}`"
+        except Exception as exc:
+            outcome = f"**crashes** ({type(exc).__name__}: {_where(str(exc))})"
+        rows.append(f"| {label} | {outcome.replace('|', '&#124;')} |")
+    return "\n".join(rows) + "\n"
