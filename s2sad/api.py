@@ -83,12 +83,35 @@ def _scalar_out(func, out):
 
 def value_and_grad(f, wrt=0):
     """A function returning (f(...), gradient of f with respect to wrt)."""
+    func, obj = _method(f)
+    if obj is not None:
+        return functools.partial(_wrapper(func, _after_self(wrt), True), obj)
     return _wrapper(f, wrt, True)
 
 
 def grad(f, wrt=0):
     """The gradient of scalar-valued f with respect to wrt."""
+    func, obj = _method(f)
+    if obj is not None:
+        return functools.partial(_wrapper(func, _after_self(wrt), False), obj)
     return _wrapper(f, wrt, False)
+
+
+def _method(f):
+    """(plain function, its object) for a method bound to a user's object (`model.loss`), else (f, None).
+
+    The object is passed as the first argument and never differentiated (its attributes are
+    constants), so `grad(model.loss)(x)` works like `grad(Model.loss, wrt=1)(model, x)`."""
+    if inspect.ismethod(f) and inspect.isfunction(f.__func__) and not hasattr(f.__func__, "__s2sad_wrapped__"):
+        return f.__func__, f.__self__
+    return f, None
+
+
+def _after_self(wrt):
+    """wrt counted among the arguments after self: positions move by one, names stay."""
+    if isinstance(wrt, (tuple, list)):
+        return type(wrt)(_after_self(w) for w in wrt)
+    return wrt + 1 if type(wrt) is int and wrt >= 0 else wrt
 
 
 _WRAPPERS = {}
@@ -218,6 +241,9 @@ def _generated(func, mode, names, with_value=False):
 
 def jvp(f, primals, tangents):
     """(f(*primals), the directional derivative along tangents), in one forward pass."""
+    method, obj = _method(f)
+    if obj is not None:
+        return jvp(method, (obj, *primals), (None, *tangents))
     func = unwrap(f)
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
@@ -248,6 +274,10 @@ def _tangent_like(t, out):
 
 def vjp(f, *primals):
     """(f(*primals), pullback) with pullback(cotangent) giving one cotangent per primal."""
+    method, obj = _method(f)
+    if obj is not None:
+        out, pullback_with_self = vjp(method, obj, *primals)
+        return out, lambda cotangent: pullback_with_self(cotangent)[1:]
     func = unwrap(f)
     values = _bind(func, primals, {})
     params = list(values)[: len(primals)]

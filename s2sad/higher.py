@@ -106,6 +106,9 @@ def hvp(f, primals, vectors, wrt=0):
     vectors has one entry per wrt parameter (a bare array is accepted for a single one);
     the result is shaped like the wrt input (a tuple for a tuple wrt).
     """
+    method, obj = api._method(f)
+    if obj is not None:
+        return hvp(method, (obj, *primals), vectors, api._after_self(wrt))
     func = unwrap(f)
     names = driver.wrt_names(func, wrt)
     values = _prepare(func, names, tuple(primals), {})
@@ -133,6 +136,9 @@ def hessian(f, wrt=0):
     Forward over reverse with every unit vector in one batched pass. For a tuple wrt the
     result is a tuple of tuples of blocks, H[i][j] = d/d wrt[j] of the gradient for wrt[i].
     """
+    method, obj = api._method(f)
+    if obj is not None:
+        return functools.partial(hessian(method, api._after_self(wrt)), obj)
     func = unwrap(f)
     names = driver.wrt_names(func, wrt)
     single = not isinstance(wrt, (tuple, list))
@@ -169,6 +175,9 @@ def jacobian(f, wrt=0, mode="auto"):
     """
     if mode not in MODES:
         raise S2SADError(f"jacobian mode must be one of {MODES}, not {mode!r}", construct="jacobian")
+    method, obj = api._method(f)
+    if obj is not None:
+        return functools.partial(jacobian(method, api._after_self(wrt), mode), obj)
     func = unwrap(f)
     names = driver.wrt_names(func, wrt)
     single = not isinstance(wrt, (tuple, list))

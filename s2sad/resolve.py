@@ -136,6 +136,9 @@ class Resolver:
                 return Site("unknown", args=args, keywords=keywords, label=path)
             if _user_method(obj) and lookup(obj) is None and isinstance(func, gast.Attribute):  # model.predict(x)
                 return self.primitive(obj.__func__, [func.value] + args, keywords, label=path)
+            if isinstance(getattr(obj, "__self__", None), np.ndarray) and isinstance(func, gast.Attribute) \
+                    and getattr(np.ndarray, func.attr, None) is not None:  # W.dot(x) for a module-level array W
+                return self.primitive(getattr(np.ndarray, func.attr), [func.value] + args, keywords, label=path)
             return self.primitive(obj, args, keywords, label=path)
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and func.value.id in self.types:
             method = getattr(self.types[func.value.id], func.attr, None)

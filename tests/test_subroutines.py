@@ -209,3 +209,23 @@ def test_a_nested_function_reads_the_outer_variable_when_called():
     """, "late_binding")
     assert m.f(2.0) == pytest.approx(16.0)
     assert s2sad.grad(m.f)(2.0) == pytest.approx(16.0)
+
+
+def test_every_transform_takes_a_bound_method_with_self_constant():
+    m = module_from("""
+        class Model:
+            def __init__(self, k):
+                self.k = k
+
+            def energy(self, x, y):
+                return self.k * x * x * y
+    """, "bound_method")
+    model = m.Model(3.0)
+    assert s2sad.grad(model.energy)(2.0, 0.5) == pytest.approx(6.0)
+    assert s2sad.grad(model.energy, wrt=(0, 1))(2.0, 0.5) == pytest.approx((6.0, 12.0))
+    assert s2sad.grad(model.energy, wrt="y")(2.0, 0.5) == pytest.approx(12.0)
+    assert s2sad.value_and_grad(model.energy)(2.0, 0.5) == pytest.approx((6.0, 6.0))
+    assert s2sad.jvp(model.energy, (2.0, 0.5), (1.0, 0.0))[1] == pytest.approx(6.0)
+    assert s2sad.vjp(model.energy, 2.0, 0.5)[1](1.0) == pytest.approx((6.0, 12.0))
+    assert s2sad.hessian(model.energy)(2.0, 0.5) == pytest.approx(3.0)
+    assert s2sad.hvp(model.energy, (2.0, 0.5), 1.0) == pytest.approx(3.0)
