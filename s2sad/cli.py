@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import driver
+from . import driver, runtime
 from .errors import S2SADError
 from .parse import unwrap
 
@@ -136,6 +136,9 @@ def _import_line(ident, obj, module):
     if isinstance(obj, types.ModuleType):
         return f"import {obj.__name__}" + (f" as {ident}" if ident != obj.__name__ else "")
     owner, qual = getattr(obj, "__module__", None), getattr(obj, "__qualname__", "")
+    exported = next((n for n, v in vars(runtime).items() if v is obj and not n.startswith("_")), None)
+    if exported is not None:  # a runtime helper bound to a builtin (push = list.append)
+        owner, qual = runtime.__name__, exported
     if not owner or "<" in qual or "." in qual or owner.startswith("_s2sad_dump_"):
         raise S2SADError(f"the generated code calls {ident!r}, which cannot be imported by name, so the"
                          " derivative cannot be written as a module that runs on its own", module.__file__, None,

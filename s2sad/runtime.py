@@ -318,14 +318,11 @@ def item_bar(x_bar, index, value):
     return out.copy() if isinstance(out, np.ndarray) and np.may_share_memory(out, x_bar) else out
 
 
-def push(stack, value):
-    """Keep value on the reverse sweep's stack (`_tape`)."""
-    stack.append(value)
-
-
-def pop(stack):
-    """The value last kept on the stack. Transforms differentiate push and pop themselves (stacks.py)."""
-    return stack.pop()
+# The reverse sweep's stack (`_tape`): push(stack, value) keeps a value, pop(stack) gives the last
+# one back. They are the list methods themselves, so a tape operation costs no extra Python call;
+# the transforms differentiate push and pop themselves (stacks.py).
+push = list.append
+pop = list.pop
 
 
 def is_array(x):

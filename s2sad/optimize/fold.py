@@ -133,7 +133,24 @@ def _identity(node):
         return None
     if isinstance(node, gast.Call) and node.args and is_zero(node.args[0]) and dotted(node.func) in _LINEAR_IN_FIRST:
         return gast.Constant(value=0.0, kind=None)
+    if isinstance(node, gast.Call) and dotted(node.func) in _MATH_OF_CONSTANTS and not node.keywords:
+        return _math_of_constants(node)  # `math.log(2.718281828459045)` from a rule's default base
     return None
+
+
+_MATH_OF_CONSTANTS = {f"math.{name}": getattr(math, name) for name in ("log", "log2", "log10", "exp", "sqrt")}
+
+
+def _math_of_constants(node):
+    """A math function of constants in derivative code, computed now (the same call the code would make)."""
+    args = [_num(a) for a in node.args]
+    if not args or any(a is None for a in args):
+        return None
+    try:
+        value = _MATH_OF_CONSTANTS[dotted(node.func)](*args)
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    return number(value) if math.isfinite(value) else None
 
 
 def _negate(node):
