@@ -276,11 +276,17 @@ class Reverse:
         value = b.call(copy.deepcopy(backward), [b.name(record), g])
         if len(atoms) == 1 and bare:
             return items + [self.accumulate(atoms[0].id, value)]
-        parts = [self.namer.fresh(f"{a.id}_bar_part") for a in atoms]
-        self.part_names.extend(parts)
+        ids = [a.id for a in atoms]
+        # an argument with no adjoint yet receives its part directly: `W_bar, v_bar = g_bwd(...)`
+        direct = [i not in self.defined and ids.count(i) == 1 for i in ids]
+        parts = [self.bar(i) if d else self.namer.fresh(f"{i}_bar_part") for i, d in zip(ids, direct)]
+        self.part_names.extend(p for p, d in zip(parts, direct) if not d)
         items.append(b.assign(b.tup([b.name(n, store=True) for n in parts], store=True), value))
-        for atom, part in zip(atoms, parts):
-            items.append(self.accumulate(atom.id, b.name(part)))
+        for i, part, d in zip(ids, parts, direct):
+            if d:
+                self.defined.add(i)
+            else:
+                items.append(self.accumulate(i, b.name(part)))
         return items
 
     def branch_name(self, stmt):
