@@ -26,10 +26,16 @@ from . import stacks
 class Activity:
     varied: set = field(default_factory=set)
     useful: set = field(default_factory=set)
+    _active: tuple = field(default=(None, None), repr=False, compare=False)
 
     @property
     def active(self):
-        return self.varied & self.useful
+        """varied & useful, kept while the two sets keep their sizes (they only grow, while
+        `activity` closes them): the transforms ask once per statement. Not to be changed."""
+        sizes = (len(self.varied), len(self.useful))
+        if self._active[0] != sizes:
+            self._active = (sizes, self.varied & self.useful)
+        return self._active[1]
 
     def is_active(self, node):
         return isinstance(node, gast.Name) and node.id in self.active
@@ -75,7 +81,13 @@ def returned(stmts):
 
 
 def activity(fn_node, resolver, wrt):
-    """The Activity table of a normalized function differentiated with respect to `wrt` names."""
+    """The Activity table of a normalized function differentiated with respect to `wrt` names.
+
+    Computed once per function and wrt (reverse mode builds twice); the table is never changed."""
+    return resolver.memoized(("activity", tuple(wrt)), fn_node, lambda: _activity(fn_node, resolver, wrt))
+
+
+def _activity(fn_node, resolver, wrt):
     edges = []  # (target, source) pairs along which a derivative may flow
     for target, value, stmt in assignments(fn_node.body):
         site = resolver.site(value)

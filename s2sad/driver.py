@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import gast
 
 from . import cache, emit, rules, shapes  # noqa: F401  (importing rules fills the table)
-from .build import names_in
 from .calls import Callees
 from .errors import S2SADError
 from .forward import forward
@@ -17,6 +16,7 @@ from .lift import lift
 from .naming import Namer
 from .normalize import normalize
 from .optimize import optimize
+from .optimize.effects import names
 from .parse import parse, unwrap
 from .resolve import Resolver
 from .reverse import reverse
@@ -171,4 +171,5 @@ def anf_source(func):
 
 
 def _locals(normalized):
-    return {a.id for a in normalized.node.args.args} | set(names_in(normalized.node, gast.Store))
+    stores = {n.id for n in names(normalized.node) if isinstance(n.ctx, gast.Store)}  # names_in, quicker
+    return {a.id for a in normalized.node.args.args} | stores

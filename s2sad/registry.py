@@ -19,6 +19,7 @@ import inspect
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 RULES = {}
 
@@ -38,6 +39,8 @@ class Rule:
     shapes: tuple = ()             # example input shapes for the generated rule tests
     name: str = ""
     varargs: str = ""              # a `*name` parameter of the templates: gets the remaining arguments as a tuple
+    fwd: object = None             # reverse mode's split: fwd(args) -> (ans, record), see `residuals`
+    bwd: dict = field(default_factory=dict)  # active wrt parameters (a tuple) -> bwd(record, g)
 
     def bind(self, args, keywords):
         """Map the call's positional and keyword argument nodes to parameter names."""
@@ -67,8 +70,18 @@ def _varargs(fn):
     return next((p.name for p in inspect.signature(fn).parameters.values() if p.kind == p.VAR_POSITIONAL), "")
 
 
+def module_of(prim):
+    """The module prim comes from, "" if unknown. NumPy 2.0 (what Python 3.9 gets) leaves its
+    ufuncs without `__module__`; they count as "numpy" so rule names and purity do not depend on
+    the NumPy version."""
+    module = getattr(prim, "__module__", None)
+    if not module and isinstance(prim, np.ufunc):
+        return "numpy"
+    return module or ""
+
+
 def _label(prim):
-    module = getattr(prim, "__module__", None) or ""
+    module = module_of(prim)
     qual = getattr(prim, "__qualname__", None) or getattr(prim, "__name__", repr(prim))
     return f"{module}.{qual}" if module and module != "builtins" else qual
 
@@ -125,6 +138,17 @@ def jvp(*prims):
             RULES[prim].jvp = template
         return template
     return register
+
+
+def residuals(*prims, fwd, bwd):
+    """Reverse mode through a split, as for a user function: the primal sweep runs `fwd(args)` ->
+    `(ans, record)` and keeps the record (a factorization, say); the adjoint sweep runs
+    `bwd[active](record, g)` -> the cotangent of the one active parameter, or a tuple of them.
+    `bwd` maps each supported tuple of active parameters to its function; another activity, and
+    forward mode, use the plain templates. fwd and bwd must be plain functions whose source
+    s2sad can differentiate (a second derivative differentiates the generated code again)."""
+    for prim in prims:
+        RULES[prim].fwd, RULES[prim].bwd = fwd, dict(bwd)
 
 
 def nondiff(*prims):

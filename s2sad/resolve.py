@@ -49,6 +49,16 @@ class Resolver:
         self.parsed = parsed
         self.locals = set(local_names)
         self.helpers = dict(helpers or {})
+        self._sites = {}                 # id(node) -> (node, Site): each expression is resolved once
+        self.memo = {}                   # analyses of this function shared by its builders (analyze, stacks)
+
+    def memoized(self, what, node, compute):
+        """compute(), once per analysis `what` of node (a function this resolver resolves)."""
+        key = (what, id(node))
+        hit = self.memo.get(key)
+        if hit is None or hit[0] is not node:
+            hit = self.memo[key] = (node, compute())
+        return hit[1]
 
     def lookup_name(self, ident):
         if ident in self.types:
@@ -83,8 +93,16 @@ class Resolver:
         return None if obj is _UNSET else type(obj)
 
     def site(self, node):
+        """What node applies. Memoized: the probe and the builder of reverse mode, the activity and
+        stack analyses all ask about the same nodes, which no stage changes in place. The entry holds
+        the node, so its id is not reused while the entry lives."""
+        hit = self._sites.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
         method = getattr(self, "site_" + type(node).__name__, None)
-        return method(node) if method else Site("unknown", label=type(node).__name__)
+        site = method(node) if method else Site("unknown", label=type(node).__name__)
+        self._sites[id(node)] = (node, site)
+        return site
 
     def site_Name(self, node):
         return Site("atom", args=[node])

@@ -7,7 +7,11 @@ starts as a plain assignment and later contributions add to it.
 What is recorded: only the value a statement overwrites, and only when the adjoint
 sweep reads that value afterwards (the loop-carried `v` of `v = 4*v*(1-v)`, not its
 temporaries, which the adjoint sweep recomputes from `v`). Outside loops a record is
-a plain variable (`_v_old`); inside loops it goes on the list `_tape`. Loops replay
+a plain variable (`_v_old`); inside loops it goes on the list `_tape`. A name that a loop
+body assigns once and reads only after that, within the body (`k1 = f(x)` in an RK4
+step), has a value of its own each iteration: such values go on the tape together, as
+one tuple at the end of the iteration, with the temporaries the adjoint sweep would
+otherwise recompute, and come back first thing in the iteration's adjoint. Loops replay
 their iterations backwards: `for` loops over the same range reversed, `while` loops
 as many times as they ran (`_trips1`). Branches replay through their condition,
 which the same mechanism keeps.
@@ -22,6 +26,7 @@ Example::
 import copy
 
 import gast
+import numpy as np
 
 from . import build as b
 from . import emit, runtime
@@ -51,6 +56,8 @@ class Reverse:
         self.split = split
         self.temps = recomputable(normalized, resolver)
         self.part_names = []        # cotangents returned by a callee's backward half
+        self.spread = {}            # temporary -> (kind, wrapper): its adjoint not yet spread over its shape
+        self.group = ()             # the statements of the line whose adjoint is being built
         self.calls = {}             # call statement -> (compiled split derivative, bound arguments, wrt, record name)
         self.norm = normalized
         self.parsed = parsed
@@ -73,6 +80,10 @@ class Reverse:
         self.params = [a.id for a in normalized.node.args.args]
         self.tape_name = namer.fresh("_tape")  # `_tape_1` when differentiating code that has a `_tape`
         self.first_defs, self.late_defined = _first_definitions(normalized.node, self.params)
+        self.loop_locals = _loop_locals(normalized.node, self.params)  # loop -> [(name, its assignment)]
+        self.local_assigns = {s for names in self.loop_locals.values() for _, s in names}
+        self.kept_temps = set()     # temporaries kept with the loop's values rather than recomputed
+        self.recomputed = set()     # temporaries the adjoint sweep recomputes
 
     # -- names ------------------------------------------------------------------
     def bar(self, ident):
@@ -120,7 +131,8 @@ class Reverse:
         result = grads[0] if len(grads) == 1 else b.tup(grads)
         if self.with_value:
             result = b.tup([copy.deepcopy(out), result])
-        prologue = [b.assign(n, b.const(None)) for n in sorted(self.late_defined & self.recorded_names())]
+        local = {n for names in self.loop_locals.values() for n, _ in names}
+        prologue = [b.assign(n, b.const(None)) for n in sorted(self.late_defined & self.recorded_names() - local)]
         prologue += [b.assign(n, b.const(0)) for n in sorted(self.needs_init)]
         if self.uses_tape:
             prologue.append(b.assign(self.tape_name, b.lst([])))
@@ -137,6 +149,10 @@ class Reverse:
         """
         made = set(self.params) | set(b.names_in(b.module(primal), gast.Store))
         kept = sorted(made & set(b.names_in(b.module(adjoint), gast.Load)) - {seed})
+        # a value made only in a branch (or loop) the primal did not take is bound all the same:
+        # the record returns it, though the adjoint sweep takes the same branch and never reads it
+        top = {n for stmt in primal if isinstance(stmt, gast.Assign) for n in b.names_in(stmt.targets[0], gast.Store)}
+        primal = [b.assign(n, b.const(None)) for n in kept if n not in top and n not in self.params] + primal
         record = self.namer.fresh("_record")
         fwd = b.function(f"{fn.name}_fwd", list(self.params),
                          primal + [b.ret(b.tup([copy.deepcopy(out), b.tup([b.name(n) for n in kept])]))])
@@ -164,7 +180,7 @@ class Reverse:
 
     # -- the primal sweep -------------------------------------------------------
     def should_record(self, stmt, ident):
-        if stmt in self.bookkeeping or stmt in self.first_defs:
+        if stmt in self.bookkeeping or stmt in self.first_defs or stmt in self.local_assigns:
             return False
         return self.saved is None or ident in self.saved
 
@@ -208,16 +224,40 @@ class Reverse:
             keep = [self.push(b.name(branch))] if ctx.loops else []
             return [b.assign(branch, copy.deepcopy(stmt.test)), b.if_(b.name(branch), body, orelse)] + keep
         if isinstance(stmt, gast.For):
-            body = self.primal_block(stmt.body, ctx.inner())
+            body = self.primal_block(stmt.body, ctx.inner()) + self.end_pushes(stmt)
             if not _breaks(stmt):
                 return [b.for_(stmt.target, stmt.iter, body)]
             return self.counted(stmt, ctx, lambda count: b.for_(stmt.target, stmt.iter, [count] + body))
         if isinstance(stmt, gast.While):
-            body = self.primal_block(stmt.body, ctx.inner())
+            body = self.primal_block(stmt.body, ctx.inner()) + self.end_pushes(stmt)
             return self.counted(stmt, ctx, lambda count: b.while_(stmt.test, [count] + body))
         if isinstance(stmt, gast.Return):
             raise self.where(stmt).error("return inside a loop or branch is not supported yet", construct="return")
         return [stmt]
+
+    def kept_locals(self, loop):
+        return [n for n, _ in self.loop_locals.get(loop, ())
+                if self.saved is None or n in self.saved or n in self.kept_temps]
+
+    def end_pushes(self, loop):
+        """The values of one iteration that the adjoint sweep reads, kept after the iteration as one
+        tuple: nothing to keep before their first assignment, so no `name = None` before the loop."""
+        names = self.kept_locals(loop)
+        if len(names) < 2:
+            return [self.push(b.name(n)) for n in names]
+        return [self.push(b.tup([b.name(n) for n in names]))]
+
+    def start_pops(self, loop):
+        """The iteration's values back, first thing in its adjoint (the mirror of end_pushes)."""
+        names = self.kept_locals(loop)
+        if len(names) < 2:
+            pops = [b.assign(n, self.pop()) for n in names]
+        else:
+            kept = self.namer.fresh("_iteration")
+            pops = [b.assign(kept, self.pop()),
+                    b.assign(b.tup([b.name(n, store=True) for n in names], store=True), b.name(kept))]
+        self.restores.update(pops)
+        return pops
 
     def user_call(self, stmt):
         """For `y = g(...)` with g a user function and derivatives flowing through: how to call its split."""
@@ -229,8 +269,24 @@ class Reverse:
             site = self.resolver.site(stmt.value)
             if site.kind in ("function", "method") and any(self.is_active(a) for a in site.operands()):
                 call = self.split_call(site, self.where(stmt))
+            elif site.kind == "rule" and site.rule.fwd is not None:
+                call = self.residual_call(site)
         self.calls[stmt] = call
         return call
+
+    def residual_call(self, site):
+        """A rule with residuals (registry.residuals) split like a user function, or None: no split
+        for the arguments that are active here, so the plain templates."""
+        bound = site.rule.bind(site.args, site.keywords)
+        active = tuple(p for p in site.rule.wrt if isinstance(bound[p], gast.AST) and self.is_active(bound[p]))
+        backward = site.rule.bwd.get(active)
+        if backward is None:
+            return None
+        fwd = site.rule.fwd
+        value = b.call(b.name(self.helpers(fwd, fwd.__name__)), [copy.deepcopy(a) for a in site.args],
+                       {k: copy.deepcopy(v) for k, v in site.keywords.items()})
+        record = self.namer.fresh(f"{site.rule.primitive.__name__}_record")
+        return value, b.name(self.helpers(backward, backward.__name__)), [bound[p] for p in active], record, True
 
     def split_call(self, site, where):
         """(forward call expression, backward callee, active argument atoms, record name, bare single result)."""
@@ -317,11 +373,12 @@ class Reverse:
     # -- the adjoint sweep ------------------------------------------------------
     def adjoint_group(self, group, ctx):
         items = []
-        temps = [s for s in group if _temp_target(s, self.temps)]
+        temps = [s for s in group if _temp_target(s, self.temps) and s.targets[0].id not in self.kept_temps]
+        self.group = group
         for stmt in reversed(group):
             items.extend(self.adjoint(stmt, ctx, group))
         if ctx.loops and temps:
-            items = _with_recompute(items, temps, self.restores)
+            items = _with_recompute(items, temps, self.restores, self.recomputed)
         return items
 
     def adjoint(self, stmt, ctx, group):
@@ -406,8 +463,10 @@ class Reverse:
                 require_rule(site, where)
             terms = cotangent_terms(site, ans, g, self.is_active, self.helpers, where, self.shapes, ident)
         terms = merge_twins(terms, lambda n: n == ident or n not in self.defined)
+        items = self.spread_now(ident, site, terms, ans)
+        terms = [(a, self.spread_later(a, t)) for a, t in terms]
         own = [t for a, t in terms if a.id == ident]
-        items = [self.accumulate(a.id, t) for a, t in terms if a.id != ident]
+        items += [self.accumulate(a.id, t) for a, t in terms if a.id != ident]
         self.defined.discard(ident)
         if own:
             total = own[0]
@@ -415,6 +474,59 @@ class Reverse:
                 total = b.add(total, t)
             items.append(self.accumulate(ident, total))
         return items
+
+    def spread_later(self, atom, term):
+        """For `t_bar = sum_adjoint(g, t, axis, keepdims)`, with t a temporary of the same line whose
+        statement is elementwise: `t_bar = g`, the spreading over t's shape left to t's statement,
+        whose terms (`g * slope`) broadcast g anyway, the same values without the copy
+        (`spread_now`)."""
+        if self.shapes is None or not self.is_helper(term, runtime.sum_adjoint) or atom.id not in self.temps \
+                or len(term.args) > 4 or not b.is_name(term.args[1], atom.id) or atom.id in self.spread:
+            return term
+        kind = self.shapes.kind(atom.id)
+        axis, keepdims = (list(term.args[2:]) + [b.const(None), b.const(False)][len(term.args) - 2:])[:2]
+        if kind is None or not isinstance(keepdims, gast.Constant) or not isinstance(axis, gast.Constant):
+            return term
+        if keepdims.value is True and type(axis.value) is int and -len(kind[1]) <= axis.value < len(kind[1]):
+            shape = list(kind[1])
+            shape[axis.value] = 1
+            reduced = (kind[0], tuple(shape))
+        elif keepdims.value in (False, True) and axis.value is None:
+            reduced = (kind[0], tuple(1 for _ in kind[1]) if keepdims.value else ())
+        else:
+            return term
+        if reduced == kind:
+            return term
+        defs = [s for s in self.group if _temp_target(s, self.temps) and s.targets[0].id == atom.id]
+        if len(defs) != 1 or self.user_call(defs[0]) is not None:
+            return term
+        site = self.resolver.site(defs[0].value)
+        if site.kind != "rule" or site.rule.kind != "elementwise":
+            return term
+        self.spread[atom.id] = (reduced, term)
+        # an array, as sum_adjoint's result is: a Python float times a float32 array would make float32
+        return b.call(b.attribute(b.name(self.helpers(np, "np")), "asarray"), [term.args[0]])
+
+    def spread_now(self, ident, site, terms, ans):
+        """`t_bar = sum_adjoint(t_bar, t, ...)` before t's terms, unless each term is provably shaped like
+        its operand with t_bar of the reduced kind (an elementwise rule: then they are the same values)."""
+        if ident not in self.spread:
+            return []
+        reduced, wrapper = self.spread.pop(ident)
+        extra = {self.bar(ident): reduced}
+        if isinstance(ans, gast.Name):
+            extra[ans.id] = self.shapes.kind(ident)
+        if site.kind == "rule" and site.rule.kind == "elementwise" and all(
+                self.shapes.kind(a.id) is not None
+                and self.shapes.shape(t, extra, self.helpers.by_name) == self.shapes.kind(a.id)[1] for a, t in terms):
+            return []
+        wrapper = copy.deepcopy(wrapper)
+        wrapper.args[0] = b.name(self.bar(ident))
+        return [b.assign(self.bar(ident), wrapper)]
+
+    def is_helper(self, node, obj):
+        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+            and self.helpers.by_name.get(node.func.id) is obj
 
     def accumulate(self, ident, term):
         bar = self.bar(ident)
@@ -462,7 +574,7 @@ class Reverse:
         carried = live_in(stmt.body) & self.activity.active
         before = self.zeros(carried - self.defined)
         entry = set(self.defined)
-        body = self.adjoint_block(stmt.body, ctx.inner())
+        body = self.start_pops(stmt) + self.adjoint_block(stmt.body, ctx.inner())
         body += self.zeros(entry - self.defined)
         self.defined = entry
         if not any(not isinstance(s, gast.Pass) for s in body):
@@ -540,13 +652,15 @@ def _uses_ans(site):
     return any(templates.mentions(e, "ans") for e in exprs)
 
 
-def _with_recompute(items, temps, restores):
-    """Put the group's temporaries back before the first adjoint statement that reads one."""
+def _with_recompute(items, temps, restores, made):
+    """Put the group's temporaries back before the first adjoint statement that reads one (the names of
+    those the adjoint statements read added to made)."""
     temp_names = {s.targets[0].id for s in temps}
     needed = set()
     for item in items:
         if item not in restores:
             needed |= set(b.names_in(item, gast.Load)) & temp_names
+    made.update(needed)  # read by the adjoint statements themselves, not only by other temporaries
     for stmt in reversed(temps):  # a needed temporary needs the temporaries it reads
         if stmt.targets[0].id in needed:
             needed |= set(b.names_in(stmt.value, gast.Load)) & temp_names
@@ -607,6 +721,41 @@ def _first_definitions(fn, params):
     return first, late
 
 
+def _loop_locals(fn, params):
+    """For each loop without a break (whose last trip ends early): the names its body assigns once, at
+    its top level, read after that assignment only and nowhere outside the body. Each iteration has its
+    own value of them."""
+    stores, loads = _name_counts(fn)
+    found = {}
+
+    def walk(stmts):
+        for stmt in stmts:
+            if isinstance(stmt, (gast.For, gast.While)) \
+                    and not any(isinstance(n, gast.Break) for n in gast.walk(b.module(stmt.body))):
+                inner = _name_counts(b.module(stmt.body))[1]
+                live = live_in(stmt.body)
+                found[stmt] = [(s.targets[0].id, s) for s in stmt.body
+                               if isinstance(s, gast.Assign) and len(s.targets) == 1
+                               and isinstance(s.targets[0], gast.Name) and stores.get(s.targets[0].id) == 1
+                               and s.targets[0].id not in live and s.targets[0].id not in params
+                               and loads.get(s.targets[0].id, 0) == inner.get(s.targets[0].id, 0)]
+            if isinstance(stmt, (gast.For, gast.While, gast.If)):
+                walk(stmt.body)
+                walk(stmt.orelse)
+    walk(fn.body)
+    return found
+
+
+def _name_counts(tree):
+    """(stores, other uses) of each name in tree."""
+    stores, loads = {}, {}
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name):
+            table = stores if isinstance(node.ctx, gast.Store) else loads
+            table[node.id] = table.get(node.id, 0) + 1
+    return stores, loads
+
+
 def _word(node):
     if isinstance(node, gast.Name):
         return node.id.strip("_")
@@ -643,25 +792,35 @@ def recomputable(normalized, resolver):
     """The temporaries the adjoint sweep may recompute rather than record: not results of user functions,
     which would run again."""
     calls = {target for target, value, _ in assignments(normalized.node.body)
-             if isinstance(value, gast.Call) and resolver.site(value).kind in ("function", "method")}
+             if isinstance(value, gast.Call) and _split_site(resolver.site(value))}
     return set(normalized.temps) - calls
+
+
+def _split_site(site):
+    """A user function's call, or a rule with residuals': its result comes from a split forward half."""
+    return site.kind in ("function", "method") or (site.kind == "rule" and site.rule.fwd is not None)
 
 
 def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, callees=None, split=False, shapes=None):
     """The gast FunctionDef of the VJP and the helper objects its names stand for.
 
     Built twice: once recording every candidate, to learn which values the adjoint
-    sweep reads, and once recording only those.
+    sweep reads, and once recording only those. When it reads them all (straight-line
+    code has none), the second build would be the first again: the first is kept.
     """
     params = [a.id for a in normalized.node.args.args]
     cands = candidates(normalized.node, params) - recomputable(normalized, resolver)
     probe = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=cands, with_value=with_value,
                     callees=callees, split=split, shapes=shapes)
-    probe.function()
+    node = probe.function()
     reads = _adjoint_reads(probe.adjoint_sweep, probe)
-    builder = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=cands & reads, with_value=with_value,
-                      callees=callees, split=split, shapes=shapes)
-    node = builder.function()
+    builder = probe
+    keep = _bundled_temps(probe, cands & reads)
+    if keep or not cands <= reads:
+        builder = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=cands & reads,
+                          with_value=with_value, callees=callees, split=split, shapes=shapes)
+        builder.kept_temps = keep
+        node = builder.function()
     kinds = (runtime.scatter, runtime.without_item, runtime.item_bar)
     names = {v: k for k, v in builder.helpers.by_name.items() if v in kinds}
     if runtime.scatter in names or runtime.without_item in names:
@@ -671,6 +830,17 @@ def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, 
     for fn in node if isinstance(node, tuple) else (node,):
         fn.s2sad_derivatives = made
     return node, builder.helpers.by_name
+
+
+def _bundled_temps(probe, saved):
+    """The temporaries the adjoint sweep recomputed in a loop that keeps values of its iterations anyway
+    (Reverse.kept_locals): one more item each in the tuple kept per iteration, instead of recomputing
+    them and the temporaries they read."""
+    keep = set()
+    for names in probe.loop_locals.values():
+        if any(n in saved for n, _ in names):
+            keep.update(n for n, _ in names if n in probe.recomputed)
+    return keep
 
 
 def _in_place_adjoints(fn, names, helpers):

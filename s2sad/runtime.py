@@ -131,6 +131,11 @@ def scatter(g, x, index):
 
 def scatter_add(acc, g, x, index):
     """acc + scatter(g, x, index), adding in place into acc (the transform proved nothing else holds it)."""
+    if type(index) is int and type(acc) is np.ndarray and type(x) is np.ndarray and acc.shape == x.shape \
+            and (g.dtype == acc.dtype if type(g) is np.ndarray else type(g) is float and acc.dtype.kind in "fc"):
+        # the common case in a loop, the checks below made cheap: same answers, same in-place add
+        acc[index] += g
+        return acc
     if isinstance(acc, np.ndarray) and isinstance(x, np.ndarray) and acc.shape == np.shape(x) \
             and np.can_cast(np.result_type(g), acc.dtype, "same_kind"):
         if _basic(index):

@@ -361,7 +361,7 @@ def _call_kind(prim, args):
         return ("n" if "f" not in tags else "f", broadcast(*shapes))
     if getattr(prim, "__module__", None) == "math":
         return ("n", ()) if all(s == () for s in shapes) else None
-    if prim is builtins.abs and len(args) == 1:
+    if (prim is builtins.abs or prim is np.asarray) and len(args) == 1:
         return args[0]
     if (prim is builtins.max or prim is builtins.min) and len(args) == 2 and shapes == [(), ()]:
         return (_tag(tags, True), ())

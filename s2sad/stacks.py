@@ -64,7 +64,11 @@ def _statements(stmts):
 
 
 def stacks(fn, resolver):
-    """Names in fn used only as stacks (created empty, then only pushed and popped)."""
+    """Names in fn used only as stacks (created empty, then only pushed and popped); computed once per fn."""
+    return set(resolver.memoized("stacks", fn, lambda: _stacks(fn, resolver)))
+
+
+def _stacks(fn, resolver):
     uses = {}
     for node in gast.walk(fn):
         if isinstance(node, gast.Name):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from s2sad import runtime
+from s2sad import factored, runtime
 
 
 @dataclass(frozen=True)
@@ -1328,6 +1328,101 @@ def rt_inv_upper(x):
 @case(runtime.inv, (_N, _N))
 def rt_inv_spd(x):
     return runtime.inv(x + x.T + 110.0 * np.eye(_N))
+
+
+# The same structures through np.linalg's rules with residuals (s2sad/factored.py): reverse mode
+# keeps the factor of the primal's call, and the factored primitives the split helpers call.
+
+
+@case(np.linalg.solve, (_N, _N), (_N, 2))
+def la_solve_spd(x, b):
+    return np.linalg.solve(x + x.T + 110.0 * np.eye(_N), b)
+
+
+@case(np.linalg.solve, (_N, _N), (_N,))
+def la_solve_lower(x, b):
+    return np.linalg.solve(np.tril(x) + 40.0 * np.eye(_N), b)
+
+
+@case(np.linalg.solve, (_N, _N), (_N,), wrt=(1,))
+def la_solve_upper_b_only(x, b):
+    return np.linalg.solve(np.triu(x) + 40.0 * np.eye(_N), b)
+
+
+@case(np.linalg.solve, arg((_N, _N), "matrix"), (_N, 3), wrt=(0,))
+def la_solve_general_a_only(a, b):
+    return np.linalg.solve(a, b)
+
+
+@case(np.linalg.slogdet, (_N, _N))
+def la_slogdet_spd(x):
+    return np.linalg.slogdet(x + x.T + 110.0 * np.eye(_N))
+
+
+@case(np.linalg.slogdet, (_N, _N))
+def la_slogdet_upper(x):
+    return np.linalg.slogdet(np.triu(x) + 40.0 * np.eye(_N))
+
+
+@case(np.linalg.inv, (_N, _N))
+def la_inv_spd(x):
+    return np.linalg.inv(x + x.T + 110.0 * np.eye(_N))
+
+
+@case(np.linalg.inv, (_N, _N))
+def la_inv_lower(x):
+    return np.linalg.inv(np.tril(x) + 40.0 * np.eye(_N))
+
+
+@case(np.linalg.cholesky, (70, 70))
+def la_cholesky_blocked(x):
+    """Large enough for factored.cholesky_adjoint's blocks."""
+    return np.linalg.cholesky(x @ x.T + 70.0 * np.eye(70))
+
+
+@case(np.linalg.cholesky, (70, 70))
+def la_cholesky_blocked_upper(x):
+    return np.linalg.cholesky(x @ x.T + 70.0 * np.eye(70), upper=True)
+
+
+@case(factored.factored_solve, (_N, _N), (_N, 2))
+def fa_solve_spd(x, b):
+    a = x + x.T + 110.0 * np.eye(_N)
+    return factored.factored_solve(factored.factorize(a), a, b)
+
+
+@case(factored.factored_solve, (_N, _N), (_N,))
+def fa_solve_lower_transposed(x, b):
+    a = np.tril(x) + 40.0 * np.eye(_N)
+    return factored.factored_solve(factored.factorize(a), a, b, True)
+
+
+@case(factored.factored_solve, arg((3, 3), "matrix"), (3,))
+def fa_solve_general_transposed(a, b):
+    return factored.factored_solve(factored.factorize(a), a, b, True)
+
+
+@case(factored.factored_inv, (_N, _N))
+def fa_inv_spd(x):
+    a = x + x.T + 110.0 * np.eye(_N)
+    return factored.factored_inv(factored.factorize(a), a)
+
+
+@case(factored.factored_inv, (_N, _N))
+def fa_inv_upper(x):
+    a = np.triu(x) + 40.0 * np.eye(_N)
+    return factored.factored_inv(factored.factorize(a), a)
+
+
+@case(factored.factored_slogdet, (_N, _N))
+def fa_slogdet_spd(x):
+    a = x + x.T + 110.0 * np.eye(_N)
+    return factored.factored_slogdet(factored.factorize(a), a)
+
+
+@case(factored.factored_slogdet, arg((3, 3), "matrix"))
+def fa_slogdet_general(a):
+    return factored.factored_slogdet(factored.factorize(a), a)
 
 
 # -- helpers the transforms emit (read back in for higher derivatives) ------------------------

@@ -289,3 +289,33 @@ def test_grad_still_refuses_a_non_scalar_output_of_unknown_shape():
     with pytest.raises(s2sad.S2SADError, match="return a scalar"):
         s2sad.grad(ones_times)(2.0, 3)
     assert s2sad.grad(ones_times)(2.0, ()) == 1.0  # np.ones(()) is a 0-d array: a scalar
+
+
+def pair_energy(pos, sigma):
+    e = 0.0
+    for i in range(pos.shape[0] - 1):
+        d = pos[i] - pos[i + 1]
+        e = e + sigma / np.sum(d * d)
+    return e
+
+
+def spread(x, y):
+    return np.sum(np.sum(np.exp(x * y), axis=1, keepdims=True) * np.sum(x * y))
+
+
+def test_a_full_sum_hands_its_cotangent_to_an_elementwise_line_unspread():
+    # d_bar = np.asarray(g) * d * 2.0: no sum_adjoint copying g out to d's shape
+    code = s2sad.source(pair_energy, args=(np.ones((4, 3)), 1.0))
+    assert "sum_adjoint(" not in code and "d_bar = d_times_d_bar * d * 2.0" in code
+    rng = np.random.default_rng(4)
+    for dtype in (np.float64, np.float32):
+        args = (rng.uniform(0.0, 1.0, (5, 3)).astype(dtype), 0.5)
+        assert_identical((s2sad.grad(pair_energy)(*args),), general_grad(pair_energy, args, (0,)))
+
+
+@pytest.mark.parametrize("shape_x, shape_y", [((3, 4), (4,)), ((3, 4), (3, 4)), ((3, 1), (1, 4)), ((3, 4), ())])
+def test_an_unspread_cotangent_is_spread_where_its_line_broadcasts(shape_x, shape_y):
+    rng = np.random.default_rng(5)
+    for dtype in (np.float64, np.float32):
+        args = (rng.uniform(0.3, 0.9, shape_x).astype(dtype), rng.uniform(0.3, 0.9, shape_y).astype(dtype))
+        assert_identical(s2sad.grad(spread, wrt=(0, 1))(*args), general_grad(spread, args, (0, 1)))

@@ -68,13 +68,36 @@ def _optimize(fn_node, helpers, passes):
 
 
 def unshared(node):
-    """A deep copy in which no node object appears twice (the transforms reuse subtrees)."""
+    """A deep copy in which no node object appears twice (the transforms reuse subtrees).
+
+    Fields and location attributes only, filled in directly (what a gast constructor does)."""
     if isinstance(node, list):
-        return [unshared(n) for n in node]
+        return [unshared(n) if isinstance(n, (gast.AST, list)) else n for n in node]
     if not isinstance(node, gast.AST):
         return node
-    fresh = type(node)(**{f: unshared(getattr(node, f, None)) for f in node._fields})
-    for attr in node._attributes:
-        if hasattr(node, attr):
-            setattr(fresh, attr, getattr(node, attr))
+    cls = node.__class__
+    plan = _PLANS.get(cls) or _plan(cls)
+    fresh = cls.__new__(cls)
+    fields, have = fresh.__dict__, node.__dict__
+    for f in plan[0]:
+        value = have[f] if f in have else getattr(node, f, None)
+        if isinstance(value, list):
+            value = [unshared(v) if isinstance(v, (gast.AST, list)) else v for v in value]
+        elif isinstance(value, gast.AST):
+            value = unshared(value)
+        fields[f] = value
+    for attr, has_default, default in plan[1]:
+        if attr in have:
+            fields[attr] = have[attr]
+        elif has_default:  # the class's own value of an attribute no node sets (end_lineno: None)
+            fields[attr] = default
     return fresh
+
+
+_PLANS = {}
+
+
+def _plan(cls):
+    """A class's fields, and its location attributes with their class-level defaults."""
+    plan = _PLANS[cls] = (cls._fields, tuple((a, hasattr(cls, a), getattr(cls, a, None)) for a in cls._attributes))
+    return plan

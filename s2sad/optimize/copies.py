@@ -18,7 +18,7 @@ import copy
 
 import gast
 
-from .effects import Facts, simple_target, walk, writes
+from .effects import Facts, names, simple_target, writes
 
 
 def propagate_copies(fn, facts=None):
@@ -27,8 +27,8 @@ def propagate_copies(fn, facts=None):
     args = fn.args
     params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg] if a is not None}
     counts = {}
-    for node in walk(fn):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+    for node in names(fn):
+        if isinstance(node.ctx, gast.Store):
             counts[node.id] = counts.get(node.id, 0) + 1
     once = {n for n, c in counts.items() if c == 1} - params - keep
     local = (set(counts) | params) - keep  # a global may be rebound by any call, so it is never a source

@@ -51,7 +51,7 @@ def pure_calls():
     from .. import rules  # noqa: F401  (fills the table)
     names = set(_PURE_EXTRA)
     for prim, rule in list(registry.RULES.items()):
-        module, name = getattr(prim, "__module__", None) or "", getattr(prim, "__name__", None)
+        module, name = registry.module_of(prim), getattr(prim, "__name__", None)
         if not name or rule is None:
             continue
         if module == "builtins":
@@ -148,20 +148,59 @@ def walk(node):
                 stack.append(value)
 
 
+# fields that never hold a node, or only a node that is neither a name nor holds one (ctx, op)
+_NO_NAMES = frozenset("ctx op id attr arg kind type_comment module level is_async conversion simple".split())
+_NAME_FIELDS = {}
+
+
+def _skeleton(node):
+    """Every node under node (node included) but names, constants and the markers (ctx, op) no name
+    sits under; the names are listed apart. (nodes, names): what `walk` finds, for the questions
+    about names and scopes, at half its cost (the optimizer asks them of the whole function)."""
+    nodes, names, stack = [], [], [node]
+    ast_type, name_type, constant_type = gast.AST, gast.Name, gast.Constant
+    while stack:
+        current = stack.pop()
+        cls = current.__class__
+        if cls is name_type:
+            names.append(current)
+            if current.annotation is not None:
+                stack.append(current.annotation)
+            continue
+        if cls is constant_type:
+            continue
+        nodes.append(current)
+        fields = _NAME_FIELDS.get(cls)
+        if fields is None:
+            fields = _NAME_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NO_NAMES)
+        for field in fields:
+            value = getattr(current, field, None)
+            if type(value) is list:
+                stack.extend([v for v in value if isinstance(v, ast_type)])
+            elif isinstance(value, ast_type):
+                stack.append(value)
+    return nodes, names
+
+
+def names(node):
+    """Every Name node under node (node included), in no particular order."""
+    return _skeleton(node)[1]
+
+
 def reads(node):
     """Names node loads (a subscript store `x[i] = v` reads x)."""
-    return {n.id for n in walk(node) if isinstance(n, gast.Name) and not isinstance(n.ctx, (gast.Store, gast.Param))}
+    return {n.id for n in names(node) if not isinstance(n.ctx, (gast.Store, gast.Param))}
 
 
 def writes(node):
     """Names node binds (assignment and loop targets, anywhere inside)."""
-    return {n.id for n in walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n.id for n in names(node) if isinstance(n.ctx, gast.Store)}
 
 
 def pinned(fn):
     """Names the passes must leave alone: those a nested scope or a global statement sees."""
     names = set()
-    for node in walk(fn):
+    for node in _skeleton(fn)[0]:
         if isinstance(node, _SCOPES) and node is not fn:
             names |= {n.id for n in walk(node) if isinstance(n, gast.Name)}
         elif isinstance(node, (gast.Global, gast.Nonlocal)):

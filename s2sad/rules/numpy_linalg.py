@@ -5,8 +5,8 @@ Matrix functions work on stacks of matrices (the last two axes), as NumPy's do.
 
 import numpy as np
 
-from .. import runtime
-from ..registry import jvp, linear, vjp
+from .. import factored, runtime
+from ..registry import jvp, linear, nondiff, residuals, vjp
 from ..runtime import (
     dot_adjoint_a,
     dot_adjoint_b,
@@ -19,6 +19,7 @@ from ..runtime import (
     lower_factor,
     matmul_adjoint_a,
     matmul_adjoint_b,
+    part,
     phi,
     sym_lower,
     sym_lower_adjoint,
@@ -199,6 +200,51 @@ def cholesky_jvp(a_dot, ans, a, upper=False):
     """L phi(L^-1 S L^-T) with S = sym_lower(a_dot); upper=True transposes a_dot and the result."""
     return lower_factor(np.matmul(lower_factor(ans, upper), phi(runtime.solve(lower_factor(ans, upper), np.swapaxes(
         runtime.solve(lower_factor(ans, upper), sym_lower(lower_factor(a_dot, upper))), -1, -2)))), upper)
+
+
+# -- rules with residuals (factored.py): reverse mode keeps the factor the primal made ---------------
+
+residuals(np.linalg.solve, fwd=factored.solve_fwd,
+          bwd={("a", "b"): factored.solve_bwd, ("a",): factored.solve_bwd_a, ("b",): factored.solve_bwd_b})
+residuals(np.linalg.slogdet, fwd=factored.slogdet_fwd, bwd={("a",): factored.slogdet_bwd})
+residuals(np.linalg.inv, fwd=factored.inv_fwd, bwd={("a",): factored.inv_bwd})
+residuals(np.linalg.cholesky, fwd=factored.cholesky_fwd, bwd={("a",): factored.cholesky_bwd})
+
+nondiff(factored.factorize)  # a cache of its matrix: what depends on it is differentiated in the matrix
+
+
+@vjp(factored.factored_solve, wrt=("a", "b"))
+def factored_solve(g, ans, res, a, b, transpose=False):
+    """solve's rule for op(a) x = b, op(a) = a or a^T: the factor res of a is held fixed."""
+    return lower_factor(-matmul_adjoint_a(factored.factored_solve(res, a, g, not transpose),
+                                          lower_factor(a, transpose), ans), transpose), \
+        factored.factored_solve(res, a, g, not transpose)
+
+
+@jvp(factored.factored_solve)
+def factored_solve_jvp(a_dot, b_dot, ans, res, a, b, transpose=False):
+    return -factored.factored_solve(res, a, np.matmul(lower_factor(a_dot, transpose), ans), transpose), \
+        factored.factored_solve(res, a, b_dot, transpose)
+
+
+@vjp(factored.factored_inv, wrt=("a",))
+def factored_inv(g, ans, res, a):
+    return -np.matmul(np.swapaxes(ans, -1, -2), np.matmul(g, np.swapaxes(ans, -1, -2)))
+
+
+@jvp(factored.factored_inv)
+def factored_inv_jvp(a_dot, ans, res, a):
+    return -np.matmul(ans, np.matmul(a_dot, ans))
+
+
+@vjp(factored.factored_slogdet, wrt=("a",))
+def factored_slogdet(g, ans, res, a):
+    return np.expand_dims(part(g, 1), (-2, -1)) * np.swapaxes(factored.factored_inv(res, a), -1, -2)
+
+
+@jvp(factored.factored_slogdet)
+def factored_slogdet_jvp(a_dot, ans, res, a):
+    return np.zeros_like(ans[0]), np.trace(factored.factored_solve(res, a, a_dot), axis1=-2, axis2=-1)
 
 
 if hasattr(np, "matrix_transpose"):  # NumPy 2
