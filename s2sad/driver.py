@@ -3,6 +3,8 @@
 Every stage's output can be printed with `s2sad.source(f, stage=...)`.
 """
 
+import contextlib
+import gc
 import inspect
 from dataclasses import dataclass
 
@@ -121,17 +123,36 @@ def derivative(func, mode, wrt, with_value=False, optimized=True, receiver=None,
     hit = cache.get(k)
     if hit is not None and _current(hit.dependencies):
         return hit
+    with _collector_paused():
+        return cache.put(k, _compile(func, mode, wrt, with_value, optimized, receiver, kinds, callee))
+
+
+def _compile(func, mode, wrt, with_value, optimized, receiver, kinds, callee):
     node, helpers, parsed, dependencies = transform(func, mode, wrt, with_value, optimized, receiver, kinds, callee)
     defaults = tuple(func.__defaults__ or ())
     if mode == "split":
         (fwd, fwd_source), (bwd, bwd_source) = (emit.load(n, helpers, parsed, d) for n, d in zip(node, (defaults, ())))
-        return cache.put(k, Compiled(fwd, fwd_source + "\n\n" + bwd_source, wrt, mode, helpers, bwd, dependencies))
+        return Compiled(fwd, fwd_source + "\n\n" + bwd_source, wrt, mode, helpers, bwd, dependencies)
     if mode == "reverse":
         defaults += (1.0,)
     elif defaults:
         defaults += (0.0,) * len(wrt)
     fn, source = emit.load(node, helpers, parsed, defaults)
-    return cache.put(k, Compiled(fn, source, wrt, mode, helpers, None, dependencies))
+    return Compiled(fn, source, wrt, mode, helpers, None, dependencies)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """No cyclic garbage collection while a transform runs: its tens of thousands of short-lived tree
+    nodes (freed by reference counting: trees hold no cycles) would set off dozens of collections,
+    up to a tenth of a first transformation's time. Collection resumes after, as it was."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _current(dependencies):

@@ -86,7 +86,7 @@ def _marker_text(line):
 def render(node):
     """(source, lines) for a gast node: markers turned into comments, and for each source line
     (1-based) the user's line it came from, or None before the first origin marker."""
-    tree = _to_ast(node if isinstance(node, gast.Module) else b.module([node]))
+    tree = to_ast(node if isinstance(node, gast.Module) else b.module([node]))
     out, lines, current, said = [], {}, None, None
     for line in ast.unparse(tree).splitlines():
         marker = _marker_text(line)
@@ -105,10 +105,10 @@ def render(node):
     return "\n".join(out) + "\n", lines
 
 
-_FAST = (3, 8) <= sys.version_info[:2] < (3, 12)  # the gast <-> ast differences `_to_ast` knows
+_FAST = (3, 8) <= sys.version_info[:2] < (3, 12)  # the gast <-> ast differences `to_ast` knows
 
 
-def _to_ast(node):
+def to_ast(node):
     """The standard-library tree `ast.unparse` prints, as `gast.gast_to_ast` makes it, but built
     directly (a first transformation renders a few thousand nodes). Statements get a placeholder
     `lineno`, all `unparse` reads of locations."""

@@ -44,8 +44,10 @@ def factorize(a):
     """The Factor of a, with runtime.solve's tests (large real 2-D matrices only).
 
     The last Cholesky factor is remembered, so `slogdet(K)` and `solve(K, y)` of one K factor it
-    once: the same array object holding the same values as a copy taken then, an O(n^2)
-    comparison instead of an O(n^3) factorization. The memory goes when the array does."""
+    once: the same array object (a weak reference: K is not kept alive) holding the same values as
+    a copy taken then, an O(n^2) comparison instead of an O(n^3) factorization. The copy and the
+    factor stay until the next factorization, for matrices up to _MEMO_BYTES: releasing them when
+    K goes cost more page faults (n = 500: 4000 a call, a third of the gradient) than they save."""
     last = _LAST[0]
     if last is not None and last[0]() is a and np.array_equal(last[1], a):
         return last[2]
@@ -56,18 +58,13 @@ def factorize(a):
     if L is None:
         return Factor("")
     factor = Factor("cholesky", L)
-    _LAST[0] = (weakref.ref(a, _forget), a.copy(), factor)
+    if a.nbytes <= _MEMO_BYTES:
+        _LAST[0] = (weakref.ref(a), a.copy(), factor)
     return factor
 
 
 _LAST = [None]  # (weak reference to the matrix, a copy of its values, its Factor)
-
-
-def _forget(ref):
-    """The remembered matrix is gone: drop its copy and factor."""
-    last = _LAST[0]
-    if last is not None and last[0] is ref:
-        _LAST[0] = None
+_MEMO_BYTES = 8 << 20  # a 1024 x 1024 float64 matrix: at most twice this is held
 
 
 def factored_solve(res, a, b, transpose=False):
@@ -115,12 +112,12 @@ def solve_bwd(record, g):
     """b's cotangent solves with a transposed (the kept factor); a's is minus that times x transposed."""
     res, a, ans = record
     b_bar = factored_solve(res, a, g, True)
-    return -runtime.matmul_adjoint_a(b_bar, a, ans), b_bar
+    return runtime.matmul_adjoint_a(-b_bar, a, ans), b_bar  # negated before the outer product: n, not n^2
 
 
 def solve_bwd_a(record, g):
     res, a, ans = record
-    return -runtime.matmul_adjoint_a(factored_solve(res, a, g, True), a, ans)
+    return runtime.matmul_adjoint_a(-factored_solve(res, a, g, True), a, ans)
 
 
 def solve_bwd_b(record, g):
@@ -188,9 +185,9 @@ def cholesky_adjoint(L, g):
         C_bar = A[..., k:, j:k] @ D_inv  # the block below the diagonal one: C = (its A) D^-T
         C_bar_T = np.swapaxes(C_bar, -1, -2)
         A[..., k:, j:k] = C_bar
-        A[..., k:, :j] = A[..., k:, :j] - C_bar @ R
+        A[..., k:, :j] -= C_bar @ R
         D_g = A[..., j:k, j:k] - np.tril(C_bar_T @ C)  # then the diagonal block: its closed form
         D_bar = runtime.sym_lower_adjoint(D_inv_T @ runtime.phi(np.swapaxes(D, -1, -2) @ D_g) @ D_inv)
         A[..., j:k, j:k] = D_bar
-        A[..., j:k, :j] = A[..., j:k, :j] - (C_bar_T @ B + (D_bar + np.swapaxes(D_bar, -1, -2)) @ R)
+        A[..., j:k, :j] -= C_bar_T @ B + (D_bar + np.swapaxes(D_bar, -1, -2)) @ R
     return A

@@ -24,6 +24,10 @@ def unbroadcast(g, x):
         return g
     g = np.asarray(g)
     extra = g.ndim - len(shape)
+    if extra < 0:  # a scalar cotangent (a loop's zero start) stands for the same value everywhere in x
+        inexact = np.issubdtype(np.result_type(x), np.inexact)
+        spread = np.broadcast_to(g, np.broadcast_shapes(g.shape, shape))
+        return unbroadcast(spread.astype(np.result_type(x) if inexact else g.dtype, copy=True), x)
     if extra:
         g = g.sum(axis=tuple(range(extra)))
     kept = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)

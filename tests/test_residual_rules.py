@@ -107,7 +107,7 @@ def test_a_matrix_changed_in_place_is_factored_again():
     assert again is not first
     np.testing.assert_allclose(again.L @ again.L.T, a, atol=1e-10)
     del a
-    assert factored._LAST[0] is None  # nothing kept once the matrix is gone
+    assert factored._LAST[0][0]() is None  # the matrix itself is not kept alive
 
 
 @pytest.mark.parametrize("make", [

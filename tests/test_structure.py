@@ -142,3 +142,20 @@ def test_a_long_fill_loop_costs_what_it_writes():
     elapsed = time.perf_counter() - start
     assert np.isfinite(value)
     assert elapsed < 2.0  # copying y_bar at each of the 2n writes would move 2n * n floats
+
+
+def test_a_loop_rebinding_an_array_starts_from_a_scalar_zero_adjoint():
+    """K = K + s * I in a loop: the loop's zero adjoint for K meets an array operand."""
+    import numpy as np
+
+    from s2sad.testing import check_derivatives
+
+    def f(s, x):
+        K = np.outer(x, x) + np.eye(3)
+        v = x
+        for _ in range(2):
+            v = K @ v
+            K = K + s * np.eye(3)
+        return np.sum(v)
+
+    check_derivatives(f, [1.0, np.array([0.5, -0.3, 0.8])])

@@ -189,11 +189,15 @@ def names(node):
 
 def reads(node):
     """Names node loads (a subscript store `x[i] = v` reads x)."""
+    if node.__class__ is gast.Name and node.annotation is None:  # the usual operand: no walk
+        return set() if isinstance(node.ctx, (gast.Store, gast.Param)) else {node.id}
     return {n.id for n in names(node) if not isinstance(n.ctx, (gast.Store, gast.Param))}
 
 
 def writes(node):
     """Names node binds (assignment and loop targets, anywhere inside)."""
+    if node.__class__ is gast.Name and node.annotation is None:  # the usual target: no walk
+        return {node.id} if isinstance(node.ctx, gast.Store) else set()
     return {n.id for n in names(node) if isinstance(n.ctx, gast.Store)}
 
 

@@ -17,6 +17,7 @@ import ast
 
 import gast
 
+from ..emit import to_ast
 from .effects import is_derived, reads, simple_target
 
 _WIDTH = 100
@@ -53,7 +54,7 @@ def _merge(first, second):
             and isinstance(value.left, gast.Name) and value.left.id == target and target not in reads(value.right)):
         return None
     total = gast.BinOp(left=first.value, op=gast.Add(), right=value.right)
-    if len(ast.unparse(gast.gast_to_ast(total))) > _WIDTH:
+    if len(ast.unparse(to_ast(total))) > _WIDTH:
         return None
     first.value = total
     return first
