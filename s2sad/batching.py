@@ -232,6 +232,18 @@ def _runtime_twin(name, params):
     return twin
 
 
+def _scatter_add(builder, site, ans, where):
+    """acc + scatter(g, x, index): acc's tangent lifted past the batch axis, g's scattered column by column at once."""
+    bound = _bound(site, where)
+    terms = []
+    acc, g = builder.tangent_of(bound["acc"]), builder.tangent_of(bound["g"])
+    if acc is not None:
+        terms.append(builder.helpers.batched("lift", acc, ans))
+    if g is not None:
+        terms.append(builder.helpers.batched("batch_scatter", g, bound["x"], bound["index"]))
+    return builder.total(terms, ans)
+
+
 def _identity(builder, site, ans, where):
     return builder.tangent_of(site.args[0])
 
@@ -245,6 +257,7 @@ _TWINS = {
     runtime.unbroadcast: _runtime_twin("batch_unbroadcast", ("g", "x")),
     runtime.broadcast_like: _runtime_twin("batch_broadcast_like", ("g", "x")),
     runtime.scatter: _runtime_twin("batch_scatter", ("g", "x", "index")),
+    runtime.scatter_add: _scatter_add,
     runtime.sum_adjoint: _runtime_twin("batch_sum_adjoint", ("g", "x", "axis", "keepdims")),
     runtime.without_item: _runtime_twin("batch_without_item", ("x_bar", "index")),
     runtime.snapshot: _identity,
