@@ -451,3 +451,41 @@ def test_with_helpers_purity_is_judged_by_object_not_by_name():
     by_object = to_source(optimize(fn, helpers={"scatter": scatter, "scatter_1": runtime.scatter}))
     assert "unused = scatter(g, x, 0)" not in by_name  # trusted by name: the runtime's scatter
     assert "unused = scatter(g, x, 0)" in by_object and "scatter_1" not in by_object
+
+
+def test_cse_reads_a_repeated_pure_expression_from_its_name():
+    from s2sad.optimize.cse import eliminate_common
+
+    same(run([eliminate_common], """
+        def f_vjp(d, y, g):
+            d_times_d = d * d
+            c_bar = g * (1.0 - d * d)
+            b_bar = c_bar * y
+            a_bar = np.sin(c_bar * y) + b_bar
+            return (a_bar, b_bar)
+    """), """
+        def f_vjp(d, y, g):
+            d_times_d = d * d
+            c_bar = g * (1.0 - d_times_d)
+            b_bar = c_bar * y
+            a_bar = np.sin(b_bar) + b_bar
+            return (a_bar, b_bar)
+    """)
+
+
+def test_cse_forgets_at_rebindings_effects_and_blocks():
+    from s2sad.optimize.cse import eliminate_common
+
+    source = """
+        def f_vjp(x, y, xs, n):
+            t = x * y
+            x = x + 1.0
+            u = 2.0 * (x * y)
+            v = x * y
+            helper(v)
+            w = 3.0 * (x * y)
+            for i in range(n):
+                z = 4.0 * (x * y)
+            return (t, u, w, z)
+    """
+    same(run([eliminate_common], source), source)

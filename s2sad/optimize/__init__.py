@@ -3,6 +3,7 @@
 * `zeros`: a zero-initialized adjoint or tangent is carried into the reads that follow;
 * `copies`: `t1 = t0` copies are read through and vanish;
 * `fold`: constant folding and algebraic simplification (`g * 1.0`, `0.0 + g`, `-(-g)`);
+* `cse`: a pure expression computed again reads the name that already holds it;
 * `dce`: dead-code elimination, dead restores included;
 * `sums`: `x_bar = a; x_bar = x_bar + b` becomes `x_bar = a + b`.
 
@@ -22,6 +23,7 @@ The output depends only on the input tree, so it is byte-for-byte reproducible.
 import gast
 
 from .copies import propagate_copies
+from .cse import eliminate_common
 from .dce import eliminate
 from .effects import GENERATED, Facts
 from .fold import fold
@@ -29,7 +31,7 @@ from .markers import drop_orphans
 from .sums import merge_sums
 from .zeros import propagate_zeros
 
-PASSES = (propagate_zeros, propagate_copies, fold, eliminate)
+PASSES = (propagate_zeros, propagate_copies, fold, eliminate_common, eliminate)
 _MAX_RUNS = 40
 
 

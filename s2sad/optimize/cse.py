@@ -1,0 +1,105 @@
+"""Common subexpressions: a pure expression computed again is read from the name that holds it.
+
+The adjoint sweep often recomputes what the primal sweep already named: the tanh rule
+writes `1.0 - d * d` where the primal has `d_times_d = d * d`, and two adjoints of one
+line both compute `c_bar * y`. Within a straight run of statements, a later occurrence of
+an expression already assigned to a name reads that name instead, while neither the name
+nor anything the expression reads has been rebound.
+
+Kept safe by construction:
+
+* only pure expressions over the function's own locals are remembered (a global may be
+  rebound by any call); only operations, never a bare name or constant;
+* a statement that is not a plain pure assignment (a call with effects, a write into an
+  array, a tape operation) forgets everything, as does entering or leaving a loop or branch;
+* a replacement happens only inside a larger pure expression, never as a statement's
+  whole value or as an argument of a call with effects, so no array ever gets a second
+  name that an in-place update could then change under the other.
+
+Example::
+
+    d_times_d = d * d                       d_times_d = d * d
+    c_bar = d_bar * (1.0 - d * d)     ->    c_bar = d_bar * (1.0 - d_times_d)
+"""
+
+import gast
+
+from .effects import Facts, names, reads, simple_target
+
+_OPERATIONS = (gast.BinOp, gast.UnaryOp, gast.Call)
+
+
+def eliminate_common(fn, facts=None):
+    """Read repeated pure expressions from the names that hold them (in place); True on a change."""
+    facts = facts or Facts(fn)
+    args = fn.args
+    params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs if a is not None}
+    local = (params | {n.id for n in names(fn) if isinstance(n.ctx, gast.Store)}) - facts.keep
+    changed = [False]
+    fn.body = _block(fn.body, facts, local, changed)
+    return changed[0]
+
+
+def _block(stmts, facts, local, changed):
+    held = {}  # expression key -> (name holding it, names the expression reads)
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            for field in ("body", "orelse"):
+                block = getattr(stmt, field)
+                if block:
+                    setattr(stmt, field, _block(block, facts, local, changed))
+            held.clear()
+            continue
+        if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
+            continue  # a comment marker
+        target = simple_target(stmt)
+        if target is None or not facts.is_pure(stmt.value):
+            held.clear()  # effects, writes into arrays, tape operations: forget everything
+            continue
+        if held and isinstance(stmt.value, _OPERATIONS):
+            _replace_inside(stmt.value, held, changed)
+        for key in [k for k, (name, used) in held.items() if name == target or target in used]:
+            del held[key]
+        if _rememberable(stmt.value, local) and target in local and target not in reads(stmt.value):
+            held.setdefault(_key(stmt.value), (target, reads(stmt.value)))
+    return stmts
+
+
+def _rememberable(node, local):
+    return isinstance(node, _OPERATIONS) and all(n.id in local for n in names(node))
+
+
+def _replace_inside(node, held, changed):
+    """Replace, below node (not node itself), the largest subexpressions a name already holds."""
+    for field in node._fields:
+        value = getattr(node, field, None)
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            child = item.value if isinstance(item, gast.keyword) else item
+            if not isinstance(child, gast.expr):
+                continue
+            hit = held.get(_key(child)) if isinstance(child, _OPERATIONS) else None
+            if hit is not None:
+                replacement = gast.Name(id=hit[0], ctx=gast.Load(), annotation=None, type_comment=None)
+                if isinstance(item, gast.keyword):
+                    item.value = replacement
+                elif isinstance(value, list):
+                    value[i] = replacement
+                else:
+                    setattr(node, field, replacement)
+                changed[0] = True
+            else:
+                _replace_inside(child, held, changed)
+
+
+def _key(node):
+    """A structural key: equal for expressions that compute the same thing the same way."""
+    if isinstance(node, gast.Name):
+        return ("name", node.id)
+    if isinstance(node, gast.Constant):
+        return ("const", type(node.value).__name__, repr(node.value))
+    if isinstance(node, list):
+        return tuple(_key(item) for item in node)
+    if isinstance(node, gast.AST):
+        return (type(node).__name__,) + tuple(_key(getattr(node, f, None)) for f in node._fields if f != "ctx")
+    return repr(node)
