@@ -31,7 +31,7 @@ from .markers import drop_orphans
 from .sums import merge_sums
 from .zeros import propagate_zeros
 
-PASSES = (propagate_zeros, propagate_copies, fold, eliminate_common, eliminate)
+PASSES = (propagate_zeros, propagate_copies, fold, eliminate)
 _MAX_RUNS = 40
 
 
@@ -42,8 +42,9 @@ def optimize(fn_node, helpers=None, passes=PASSES):
     object rather than by name (see `effects.Facts`).
 
     The passes run in turn until none of them changes anything (a pass that changed
-    nothing is not run again until another one has), then neighbouring accumulations
-    are merged and comment markers left over nothing dropped.
+    nothing is not run again until another one has); then common subexpressions are
+    read from their names (and what that leaves unread removed), neighbouring
+    accumulations are merged and comment markers left over nothing dropped.
     """
     token = GENERATED.set(getattr(fn_node, "s2sad_derivatives", None))
     try:
@@ -64,6 +65,8 @@ def _optimize(fn_node, helpers, passes):
             if run(fn, facts):
                 settled = set()
             settled.add(run)
+    if eliminate_common(fn, facts):  # once, when the rest has settled; it can leave a value unread
+        eliminate(fn, facts)
     merge_sums(fn, facts)
     drop_orphans(fn)
     return fn

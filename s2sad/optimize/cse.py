@@ -56,17 +56,17 @@ def _block(stmts, facts, local, changed):
         if target is None or not facts.is_pure(stmt.value):
             held.clear()  # effects, writes into arrays, tape operations: forget everything
             continue
-        if held and isinstance(stmt.value, _OPERATIONS):
+        operation = isinstance(stmt.value, _OPERATIONS)
+        if held and operation:
             _replace_inside(stmt.value, held, changed)
-        for key in [k for k, (name, used) in held.items() if name == target or target in used]:
-            del held[key]
-        if _rememberable(stmt.value, local) and target in local and target not in reads(stmt.value):
-            held.setdefault(_key(stmt.value), (target, reads(stmt.value)))
+        if held:
+            for key in [k for k, (name, used) in held.items() if name == target or target in used]:
+                del held[key]
+        if operation and target in local:
+            used = reads(stmt.value)
+            if target not in used and used <= local:
+                held.setdefault(_key(stmt.value), (target, used))
     return stmts
-
-
-def _rememberable(node, local):
-    return isinstance(node, _OPERATIONS) and all(n.id in local for n in names(node))
 
 
 def _replace_inside(node, held, changed):
