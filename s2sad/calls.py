@@ -20,6 +20,7 @@ import inspect
 import gast
 
 from .parse import unwrap
+from .partials import require_rule
 
 
 class Callees:
@@ -44,11 +45,12 @@ class Callees:
         if any(isinstance(a, gast.Starred) for a in site.args) or None in site.keywords:
             raise where.error(f"*args or **kwargs in a call to {site.label} (write the arguments out)",
                               construct="star-args")
+        signature = inspect.signature(func)
         try:
-            bound = inspect.signature(func).bind_partial(*site.args, **site.keywords)
+            bound = signature.bind_partial(*site.args, **site.keywords)
         except TypeError as exc:
             raise where.error(f"the call to {site.label} does not match its signature: {exc}", construct=site.label)
-        for name, param in inspect.signature(func).parameters.items():
+        for name, param in signature.parameters.items():
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 raise where.error(f"{site.label} takes *args or **kwargs, which s2sad does not differentiate",
                                   construct=site.label)
@@ -56,15 +58,26 @@ class Callees:
                 raise where.error(f"the call to {site.label} misses the argument {name!r}", construct=site.label)
         return dict(bound.arguments)
 
+    def compiled_call(self, site, where, is_active, mode):
+        """(function, {parameter: atom}, the active parameters, its derivative) for a call derivatives flow into.
+
+        Refused, at the call's line, when the callee has neither Python source nor a rule."""
+        func = self.target(site)
+        if func is None:
+            require_rule(site, where)
+        bound = self.bind(func, site, where)
+        wrt = [p for p, atom in bound.items() if is_active(atom)]
+        return func, bound, wrt, self.derivative(func, mode, wrt, where, site)
+
     def derivative(self, func, mode, wrt, where, site):
         if func.__code__ in self.in_progress:
             raise where.error(f"{func.__qualname__} calls itself (recursion is not differentiated); "
                               "write it as a loop", construct="recursion")
         compiled = self.derive(func, mode, tuple(wrt), self.receiver(func, site))
-        self.dependencies.append((self.resolver.lookup_path, site.label, func.__code__))
-        self.dependencies.extend(getattr(compiled, "dependencies", ()))
+        for dependency in [(self.resolver.lookup_path, site.label, func.__code__), *compiled.dependencies]:
+            if dependency not in self.dependencies:  # each is checked on every cached call: keep them once
+                self.dependencies.append(dependency)
         return compiled
-
 
     def receiver(self, func, site):
         """(self parameter, its class) when func is a method called on an object of a known class."""

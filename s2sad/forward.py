@@ -146,24 +146,20 @@ class Forward:
 
     def call(self, stmt, site, where):
         """y = g(a, b) for a user function g: `y, y_dot = g_jvp(a, b, a_dot)`."""
-        target = stmt.targets[0].id
+        if self.callees is None:
+            require_rule(site, where)
         if site.kind == "method":  # obj.method(a, b): the object's class is known only when the call runs
             dispatch = b.name(self.helpers(self.callees.dispatch.method_jvp, "method_jvp"))
             args = [copy.deepcopy(a) for a in site.args[1:]]
             dots = [self.tangent_of(a) or b.const(None) for a in site.args[1:]]
             value = b.call(dispatch, [copy.deepcopy(site.args[0]), b.const(site.prim), b.tup(args), b.tup(dots)])
-            return [b.assign(b.tup([b.name(target, store=True), b.name(self.dot(target), store=True)], store=True), value)]
-        func = self.callees.target(site) if self.callees else None
-        if func is None:
-            require_rule(site, where)
-        bound = self.callees.bind(func, site, where)
-        wrt = [p for p, atom in bound.items() if self.tangent_of(atom) is not None]
-        compiled = self.callees.derivative(func, "forward", wrt, where, site)
-        keywords = {p: copy.deepcopy(atom) for p, atom in bound.items()}
-        for p, dot in zip(wrt, tangent_names(compiled, parameters(func))):
-            keywords[dot] = self.tangent_of(bound[p])
-        callee = b.name(self.helpers(compiled.function, compiled.function.__name__))
-        value = b.call(callee, [], keywords)
+        else:
+            func, bound, wrt, compiled = self.callees.compiled_call(
+                site, where, lambda atom: self.tangent_of(atom) is not None, "forward")
+            keywords = {p: copy.deepcopy(atom) for p, atom in bound.items()}
+            for p, dot in zip(wrt, tangent_names(compiled, parameters(func))):
+                keywords[dot] = self.tangent_of(bound[p])
+            value = b.call(b.name(self.helpers(compiled.function, compiled.function.__name__)), [], keywords)
         target = stmt.targets[0].id
         return [b.assign(b.tup([b.name(target, store=True), b.name(self.dot(target), store=True)], store=True), value)]
 

@@ -298,12 +298,9 @@ class Reverse:
             backward = b.name(self.helpers(self.callees.dispatch.method_bwd, "method_bwd"))
             atoms = [a for a, x in zip(site.args[1:], active) if x]
             return value, backward, atoms, self.namer.fresh(f"{site.prim}_record"), False
-        func = self.callees.target(site) if self.callees else None
-        if func is None:
+        if self.callees is None:
             require_rule(site, where)
-        bound = self.callees.bind(func, site, where)
-        wrt = [p for p, atom in bound.items() if self.is_active(atom)]
-        compiled = self.callees.derivative(func, "reverse", wrt, where, site)
+        func, bound, wrt, compiled = self.callees.compiled_call(site, where, self.is_active, "reverse")
         value = b.call(b.name(self.helpers(compiled.function, compiled.function.__name__)), [],
                        {p: copy.deepcopy(atom) for p, atom in bound.items()})
         backward = b.name(self.helpers(compiled.backward, compiled.backward.__name__))
