@@ -49,7 +49,8 @@ class Callees:
         try:
             bound = signature.bind_partial(*site.args, **site.keywords)
         except TypeError as exc:
-            raise where.error(f"the call to {site.label} does not match its signature: {exc}", construct=site.label)
+            raise where.error(f"the call to {site.label} does not match its signature: {exc}",
+                              construct=site.label) from None
         for name, param in signature.parameters.items():
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 raise where.error(f"{site.label} takes *args or **kwargs, which s2sad does not differentiate",

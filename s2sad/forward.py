@@ -14,11 +14,10 @@ import copy
 import gast
 
 from . import build as b
-from . import emit, runtime
-from . import stacks
+from . import emit, runtime, stacks
 from .analyze import activity
-from .errors import Location
 from .calls import parameters, tangent_names
+from .errors import Location
 from .partials import Helpers, require_rule, tangent_terms
 
 

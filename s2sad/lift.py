@@ -38,71 +38,69 @@ def lift(parsed):
     if not nested:
         return parsed
     outer = _outer_names(parsed, fn)
-    for name, node in nested.items():
+    for name, (node, statement) in nested.items():
         free = sorted(_free_names(node) & outer)
         others = set(free) & set(nested)
         if others:
             refuse(parsed, node, f"a nested function {name!r} that calls another nested function ({sorted(others)[0]})")
-        _check_only_called(parsed, fn, name, node)
+        _check_only_called(parsed, fn, name, node, statement)
         parsed.closure[name] = types.CellType(_compile(parsed, name, node, free))
         _add_arguments(fn, name, free)
-    fn.body = _without(fn.body, set(nested.values()))
+    fn.body = _without(fn.body, {statement for _, statement in nested.values()})
     return parsed
 
 
 def _nested(parsed, fn):
-    """{name: FunctionDef} for every def and `name = lambda` statement directly in fn's blocks."""
+    """{name: (FunctionDef, the statement defining it)} for every def and `name = lambda` in fn's blocks."""
     found = {}
     for stmt in _statements(fn.body):
-        node = None
         if isinstance(stmt, gast.FunctionDef):
             if stmt.decorator_list:
                 refuse(parsed, stmt, "a decorated nested def")
             node = stmt
         elif isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Lambda) \
                 and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
-            lam = stmt.value
-            node = b.function(stmt.targets[0].id, [], [b.ret(lam.body)])
-            node.args = lam.args
+            node = b.function(stmt.targets[0].id, [], [b.ret(stmt.value.body)])
+            node.args = stmt.value.args
             gast.copy_location(node, stmt)
-            node.lineno = stmt.lineno
-            node.s2sad_statement = stmt
-        if node is not None:
-            if node.name in found:
-                refuse(parsed, stmt, f"a nested function {node.name!r} defined twice")
-            found[node.name] = node
+        else:
+            continue
+        if node.name in found:
+            refuse(parsed, stmt, f"a nested function {node.name!r} defined twice")
+        found[node.name] = (node, stmt)
     return found
 
 
 def _statements(stmts):
+    """Every statement of fn's own blocks, nested blocks included, a nested def's body excluded."""
     for stmt in stmts:
         yield stmt
-        for field in ("body", "orelse"):
-            if not isinstance(stmt, (gast.FunctionDef, gast.Lambda)):
-                yield from _statements(getattr(stmt, field, []) or [])
+        if not isinstance(stmt, gast.FunctionDef):
+            for field in ("body", "orelse"):
+                yield from _statements(getattr(stmt, field, None) or [])
 
 
 def _outer_names(parsed, fn):
     """Names the nested functions may read from the function around them: its locals and its closure."""
     names = {a.id for a in fn.args.args} | set(parsed.closure)
     for stmt in _statements(fn.body):
-        if not isinstance(stmt, gast.FunctionDef):
-            names |= set(b.names_in(stmt, gast.Store))
+        for target in getattr(stmt, "targets", None) or [getattr(stmt, "target", None)]:
+            if target is not None:
+                names |= set(b.names_in(target, gast.Store))
     return names
 
 
 def _free_names(node):
     params = {a.id for a in node.args.args} | {a.id for a in node.args.kwonlyargs}
-    body = node.body if isinstance(node.body, list) else [node.body]
     stored = set()
     loaded = set()
-    for stmt in body:
+    for stmt in node.body:
         stored |= set(b.names_in(stmt, gast.Store))
         loaded |= set(b.names_in(stmt, gast.Load))
     return loaded - params - stored
 
 
-def _check_only_called(parsed, fn, name, node):
+def _check_only_called(parsed, fn, name, node, statement):
     """A lifted function must be called, never used as a value, and must not call itself."""
     if name in _free_names(node):
         refuse(parsed, node, f"a nested function {name!r} that calls itself")
@@ -112,15 +110,10 @@ def _check_only_called(parsed, fn, name, node):
             calls.add(id(sub.func))
     for sub in gast.walk(fn):
         if isinstance(sub, gast.Name) and sub.id == name and id(sub) not in calls:
-            if isinstance(sub.ctx, gast.Store) and _is_definition(sub, node):
-                continue
+            if isinstance(statement, gast.Assign) and statement.targets[0] is sub:
+                continue  # `name = lambda ...` itself
             refuse(parsed, sub if hasattr(sub, "lineno") else node,
                    f"the nested function {name!r} used as a value (only calls to it are supported)")
-
-
-def _is_definition(name_node, node):
-    statement = getattr(node, "s2sad_statement", None)
-    return statement is not None and statement.targets[0] is name_node
 
 
 def _compile(parsed, name, node, free):
@@ -128,7 +121,6 @@ def _compile(parsed, name, node, free):
     lifted = copy.deepcopy(node)
     lifted.args.args = list(lifted.args.args) + [
         gast.Name(id=v, ctx=gast.Param(), annotation=None, type_comment=None) for v in free]
-    lifted.decorator_list = []
     text = to_source(lifted)
     filename = f"{parsed.filename} (nested {name} in {parsed.node.name})"
     padded = "\n" * (node.lineno - 1) + text
@@ -146,15 +138,14 @@ def _add_arguments(fn, name, free):
             sub.args = list(sub.args) + [b.name(v) for v in free]
 
 
-def _without(stmts, nested):
+def _without(stmts, removed):
     kept = []
     for stmt in stmts:
-        if stmt in nested or getattr(stmt, "value", None) is not None and any(
-                getattr(n, "s2sad_statement", None) is stmt for n in nested):
+        if stmt in removed:
             continue
         for field in ("body", "orelse"):
             block = getattr(stmt, field, None)
             if isinstance(block, list) and block:
-                setattr(stmt, field, _without(block, nested) or [gast.Pass()])
+                setattr(stmt, field, _without(block, removed) or [gast.Pass()])
         kept.append(stmt)
     return kept

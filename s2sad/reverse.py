@@ -29,8 +29,7 @@ import gast
 import numpy as np
 
 from . import build as b
-from . import emit, runtime
-from . import stacks
+from . import emit, runtime, stacks
 from .analyze import activity, assignments
 from .errors import Location
 from .partials import Helpers, cotangent_terms, index_expr, merge_twins, require_rule
@@ -49,8 +48,8 @@ class _Ctx:
 class Reverse:
     """Builds the VJP of one normalized function; `saved` limits which names are recorded."""
 
-    def __init__(self, normalized, parsed, resolver, wrt, namer, saved=None, with_value=False, callees=None, split=False,
-                 shapes=None):
+    def __init__(self, normalized, parsed, resolver, wrt, namer, saved=None, with_value=False, callees=None,
+                 split=False, shapes=None):
         self.callees = callees
         self.shapes = shapes        # shapes.Shapes when the argument kinds are known: drops identity wrappers
         self.split = split
@@ -396,7 +395,8 @@ class Reverse:
             else:
                 iterable = copy.deepcopy(stmt.iter)
                 if counted:
-                    iterable = b.subscript(iterable, gast.Slice(lower=None, upper=b.name(self.trips_name(stmt)), step=None))
+                    trips = b.name(self.trips_name(stmt))
+                    iterable = b.subscript(iterable, gast.Slice(lower=None, upper=trips, step=None))
                 replay, target = b.call("reversed", [iterable]), stmt.target
             items = self.adjoint_loop(stmt, ctx, replay, target)
             if counted and ctx.loops:
@@ -612,8 +612,9 @@ def _groups(stmts, origins):
     groups = []
     for stmt in stmts:
         line = origins.get(stmt)
+        loops = (gast.For, gast.While)
         if groups and line is not None and origins.get(groups[-1][-1]) == line \
-                and not isinstance(stmt, (gast.For, gast.While)) and not isinstance(groups[-1][-1], (gast.For, gast.While)):
+                and not isinstance(stmt, loops) and not isinstance(groups[-1][-1], loops):
             groups[-1].append(stmt)
         else:
             groups.append([stmt])
