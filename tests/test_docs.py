@@ -86,7 +86,13 @@ LIVE_PAGES = [p for p in PAGES if any(LIVE.match(line) for line in p.read_text()
 @pytest.mark.parametrize("page", LIVE_PAGES, ids=_ids(LIVE_PAGES))
 def test_live_blocks_run_and_are_current(page):
     text = page.read_text()
-    fresh = snippets().refresh(text, page.name)  # raises SnippetError when a marker fails
+    before = set(sys.modules)
+    try:
+        fresh = snippets().refresh(text, page.name)  # raises SnippetError when a marker fails
+    finally:  # the page's define blocks were imported as top-level modules (model, rules, ...)
+        for name in set(sys.modules) - before:
+            if "s2sad-docs-" in str(getattr(sys.modules[name], "__file__", "")):
+                del sys.modules[name]
     if fresh == text:
         return
     same, why = _docs_versions_match()
