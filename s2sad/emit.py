@@ -20,6 +20,7 @@ past the end of the shown source, so line numbers, pdb and `inspect` are unchang
 import ast
 import hashlib
 import linecache
+import math
 import os
 import sys
 import types
@@ -147,7 +148,20 @@ def _arg(node):
     return None if node is None else ast.arg(node.id, _convert(node.annotation), node.type_comment)
 
 
+def _constant(node):
+    """A constant, a negative number printed as a unary minus applied to its magnitude.
+
+    `ast.unparse` writes a negative number as its repr, so `Constant(-1.0) ** k` would print as
+    `-1.0 ** k`, which Python reads as `-(1.0 ** k)`; an explicit `UnaryOp` gets the parentheses
+    every operator around it needs (`(-1.0) ** k`, `(-1.0).real`, `x ** (-2)` stays right)."""
+    value = node.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.copysign(1.0, value) < 0:
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value, None))
+    return ast.Constant(value, node.kind)
+
+
 _SPECIAL = {
+    "Constant": _constant,
     "Name": lambda n: ast.Name(n.id, _convert(n.ctx)),
     "Assign": lambda n: ast.Assign(_convert(n.targets), _convert(n.value)),
     "ExceptHandler": lambda n: ast.ExceptHandler(_convert(n.type), n.name.id if n.name else None, _convert(n.body)),

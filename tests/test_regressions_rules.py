@@ -1,0 +1,58 @@
+"""Regressions from the correctness issue, one class of bug per section.
+
+Each test reads as an example: a source function in, its derivative checked against an
+independent oracle (central finite differences for forward mode, the dot-product test for
+reverse mode, both in `s2sad.testing.check_derivatives`), and, where the bug was a value,
+the expected number written out.
+"""
+
+import numpy as np
+import pytest
+
+import s2sad
+from s2sad.testing import check_derivatives, numerical_jvp
+
+
+def fd_grad(f, x, eps=1e-6):
+    """The gradient of scalar f at x by central differences, one coordinate at a time."""
+    x = np.asarray(x, dtype=float)
+    out = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = 1.0
+        out[i] = numerical_jvp(f, [x], 0, e, eps)
+    return out
+
+
+def assert_grad(f, x, want=None, rtol=1e-6, atol=1e-7):
+    """Reverse mode, forward mode (jacobian by columns) and finite differences agree at x."""
+    want = fd_grad(f, x) if want is None else want
+    np.testing.assert_allclose(s2sad.grad(f)(x), want, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(s2sad.jacobian(f, mode="forward")(x), want, rtol=rtol, atol=atol)
+
+
+# -- 1. a negative constant keeps its parentheses under `**` and attribute access ---------------
+
+
+def log1p_series(x):
+    s = 0.0
+    for k in range(1, 8):
+        term = (-1.0) ** (k + 1) * x**k / k
+        s = s + term
+    return s
+
+
+def negative_constants(x):
+    return (-2.0) ** 2 * x + (-1) ** 3 * x**2 + x ** (-2.0) + (-3.0).real * x
+
+
+def test_negative_constant_base_keeps_parentheses():
+    x = 0.3
+    want = sum((-1.0) ** (k + 1) * x**k / k for k in range(1, 8))
+    assert log1p_series(x) == pytest.approx(want)
+    np.testing.assert_allclose(s2sad.jvp(log1p_series, (x,), (1.0,))[0], want, rtol=1e-14)
+    np.testing.assert_allclose(s2sad.grad(log1p_series)(x), sum((-x) ** (k - 1) for k in range(1, 8)), rtol=1e-12)
+    check_derivatives(log1p_series, [x])
+    check_derivatives(negative_constants, [0.7])
+    assert "(-1.0) ** " in s2sad.source(log1p_series, mode="forward")
+    np.testing.assert_allclose(s2sad.hessian(log1p_series)(x), fd_grad(s2sad.grad(log1p_series), x), rtol=1e-6)
