@@ -369,7 +369,10 @@ class _Normalizer:
             keys = [b.const(kw.arg) for kw in node.keywords]
             return self.expr_Dict(gast.Dict(keys=keys, values=[kw.value for kw in node.keywords]))
         func = node.func
-        if b.dotted_path(func) is None:
+        path = b.dotted_path(func)
+        if path is None or (isinstance(func, gast.Attribute) and path.split(".")[0] in self.local_names()):
+            # a method of a computed value (`M.T.dot(v)`, `f(x).sum()`): the value gets a name of its
+            # own, so activity and the rules see it as an operand like any other
             if isinstance(func, gast.Attribute):
                 func = b.attribute(self.atom(func.value), func.attr)
             else:

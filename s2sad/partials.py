@@ -99,7 +99,7 @@ def _inline(fn, expr, bindings, raw, helpers):
     if raw:
         placeholder = {k: b.name(k) for k in raw}
         expr = _Bind(raw).visit(templates.instantiate(fn, expr, {**bindings, **placeholder}, helpers))
-        return templates.instantiate(fn, expr, {k: v for k, v in bindings.items() if k in raw}, helpers)
+        return templates.rebind(expr, {k: v for k, v in bindings.items() if k in raw})
     return templates.instantiate(fn, expr, bindings, helpers)
 
 

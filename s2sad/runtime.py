@@ -14,6 +14,47 @@ def sequence(xs):
     return xs if isinstance(xs, _SEQUENCES) else list(xs)
 
 
+def index_order(a, order):
+    """"C" or "F": the index order in which np.reshape / np.ravel with `order` read a's elements.
+
+    "A" reads in Fortran order when a is Fortran-contiguous and not C-contiguous (NumPy's rule),
+    so the derivative must follow a's layout, not its tangent's or cotangent's."""
+    if order in (None, "C", "c"):
+        return "C"
+    if order in ("F", "f"):
+        return "F"
+    flags = np.asarray(a).flags
+    if order in ("A", "a"):
+        return "F" if flags.f_contiguous and not flags.c_contiguous else "C"
+    raise NotImplementedError(f"s2sad: derivatives of a reshape with order={order!r}")
+
+
+def memory_permutation(a):
+    """perm with np.ravel(a, order="K") == np.ravel(a)[perm]: a's elements in the order they lie in
+    memory (negative strides read forwards, as NumPy does)."""
+    a = np.asarray(a)
+    offsets = np.zeros(a.shape, dtype=np.intp)
+    for axis, (n, stride) in enumerate(zip(a.shape, a.strides)):
+        offsets = offsets + np.reshape(np.arange(n) * abs(stride), (n,) + (1,) * (a.ndim - axis - 1))
+    return np.argsort(np.ravel(offsets), kind="stable")
+
+
+def ravel_like(t, a, order="C"):
+    """t (shaped like a) read as np.ravel(a, order) reads a: the tangent of ravel and flatten."""
+    if order in ("K", "k"):
+        return np.ravel(t)[memory_permutation(a)]
+    return np.ravel(t, order=index_order(a, order))
+
+
+def unravel_like(g, a, order="C"):
+    """The adjoint of ravel_like: the flat cotangent g put back in a's shape."""
+    if order in ("K", "k"):
+        out = np.empty(np.size(a), dtype=np.result_type(g))
+        out[memory_permutation(a)] = g
+        return np.reshape(out, np.shape(a))
+    return np.reshape(g, np.shape(a), order=index_order(a, order))
+
+
 def unbroadcast(g, x):
     """Sum g down to the shape of x, undoing NumPy broadcasting."""
     if isinstance(g, dict) and isinstance(x, (list, tuple)):  # xs + ys on lists: which items are whose?

@@ -56,3 +56,49 @@ def test_negative_constant_base_keeps_parentheses():
     check_derivatives(negative_constants, [0.7])
     assert "(-1.0) ** " in s2sad.source(log1p_series, mode="forward")
     np.testing.assert_allclose(s2sad.hessian(log1p_series)(x), fd_grad(s2sad.grad(log1p_series), x), rtol=1e-6)
+
+
+# -- 2. reshape / ravel / flatten read elements in their own index order -------------------------
+
+W12 = np.arange(12.0) ** 1.5
+
+
+def reshape_after_transpose(x):
+    M = x.reshape(3, 4)
+    flat = M.T.reshape(-1)
+    return np.sum(flat * W12)
+
+
+def ravel_orders(x):
+    M = x.reshape(3, 4) * x.reshape(3, 4)
+    t = M.T
+    return (np.sum(t.ravel() * W12) + np.sum(t.flatten("F") * W12**2) + np.sum(t.ravel(order="K") * W12**0.5)
+            + np.sum(np.ravel(t, order="A") * np.cos(W12)) + np.sum(t.reshape(12, order="A") * np.sin(W12))
+            + np.sum(np.reshape(M, (2, 6), order="F") * W12.reshape(2, 6)))
+
+
+@pytest.mark.parametrize("f", [reshape_after_transpose, ravel_orders])
+def test_reshape_of_a_transpose_reads_its_index_order(f):
+    x = np.linspace(0.5, 2.0, 12)
+    assert_grad(f, x)
+    check_derivatives(f, [x])
+    if f is reshape_after_transpose:  # the adjoint of a transpose's ravel is the transposed weights
+        np.testing.assert_allclose(s2sad.grad(f)(x), W12.reshape(4, 3).T.ravel())
+    else:
+        v = np.cos(np.arange(12.0))  # second order: H v against finite differences of the gradient
+        np.testing.assert_allclose(s2sad.hessian(f)(x) @ v, numerical_jvp(s2sad.grad(f), [x], 0, v), rtol=1e-6)
+
+
+# -- 9. a method of a computed value (`X.T.dot(v)`) is active -----------------------------------
+
+
+def methods_of_attributes(x):
+    X = x.reshape(3, 4)
+    v = np.array([0.5, -1.0, 2.0])
+    return np.sum(X.T.dot(v) ** 2) + X.T.sum() * X[0, 0] + np.sum(X.T.copy() ** 3) + (X * 2.0).T.mean()
+
+
+def test_method_on_an_attribute_chain_is_active():
+    x = np.linspace(0.5, 2.0, 12)
+    assert_grad(methods_of_attributes, x)
+    check_derivatives(methods_of_attributes, [x])

@@ -10,10 +10,12 @@ from ..registry import jvp, linear, vjp
 from ..runtime import (
     diag_adjoint,
     diagonal_adjoint,
+    index_order,
     inverse_axes,
     item_adjoint,
     pad_adjoint,
     pad_tangent,
+    ravel_like,
     repeat_adjoint,
     sort_adjoint,
     sort_tangent,
@@ -22,25 +24,47 @@ from ..runtime import (
     take_along_axis_adjoint,
     tile_adjoint,
     unbroadcast,
+    unravel_like,
     unsplit,
 )
 
 # -- same elements, new shape ----------------------------------------------------
 
 
-@linear(np.reshape)
-def reshape(g, a, shape=None):
-    return np.reshape(g, np.shape(a))
+@vjp(np.reshape, wrt=("a",))
+def reshape(g, ans, a, shape=None, order="C"):
+    """Both modes read the elements in a's own index order (order="A" depends on a's layout)."""
+    return np.reshape(g, np.shape(a), order=index_order(a, order))
 
 
-@linear(np.ndarray.reshape)
-def ndarray_reshape(g, a, *shape):
-    return np.reshape(g, np.shape(a))
+@jvp(np.reshape)
+def reshape_jvp(a_dot, ans, a, shape=None, order="C"):
+    return np.reshape(a_dot, np.shape(ans), order=index_order(a, order))
 
 
-@linear(np.ravel, np.ndarray.ravel, np.ndarray.flatten, np.squeeze, np.ndarray.squeeze, np.atleast_1d, np.atleast_2d,
-        np.atleast_3d, shapes=((2, 1, 3),))
-def ravel(g, a):
+@vjp(np.ndarray.reshape, wrt=("a",))
+def ndarray_reshape(g, ans, a, *shape, order="C"):
+    return np.reshape(g, np.shape(a), order=index_order(a, order))
+
+
+@jvp(np.ndarray.reshape)
+def ndarray_reshape_jvp(a_dot, ans, a, *shape, order="C"):
+    return np.reshape(a_dot, np.shape(ans), order=index_order(a, order))
+
+
+@vjp(np.ravel, np.ndarray.ravel, np.ndarray.flatten, wrt=("a",), shapes=((2, 1, 3),))
+def ravel(g, ans, a, order="C"):
+    """order="K" follows a's memory layout (a transpose's ravel is not its C-order ravel)."""
+    return unravel_like(g, a, order)
+
+
+@jvp(np.ravel, np.ndarray.ravel, np.ndarray.flatten)
+def ravel_jvp(a_dot, ans, a, order="C"):
+    return ravel_like(a_dot, a, order)
+
+
+@linear(np.squeeze, np.ndarray.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d, shapes=((2, 1, 3),))
+def squeeze(g, a):
     return np.reshape(g, np.shape(a))
 
 

@@ -382,3 +382,16 @@ def item_bar(ct, x_bar, index, value):
 @linear(runtime.old_item)
 def old_item(ct, x, index):
     return runtime.scatter(ct, x, index)
+
+
+@linear(runtime.ravel_like, shapes=((2, 3), (2, 3)))
+def ravel_like_(ct, t, a, order="C"):
+    return runtime.unravel_like(ct, a, order)
+
+
+@linear(runtime.unravel_like, shapes=((6,), (2, 3)))
+def unravel_like_(ct, g, a, order="C"):
+    return runtime.ravel_like(ct, a, order)
+
+
+nondiff(runtime.index_order, runtime.memory_permutation)
