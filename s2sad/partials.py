@@ -132,16 +132,48 @@ def _replace(node, replacements):
     return type(node)(**{f: _replace(getattr(node, f), replacements) for f in node._fields})
 
 
+def _exact_dtype(bound, helpers):
+    """Whether the call's `dtype=` argument makes its result integer or boolean: True, False, or
+    None when only the running code can tell (a dtype held in a variable)."""
+    node = bound.get("dtype")
+    if node is None or (isinstance(node, gast.Constant) and node.value is None):
+        return False
+    if isinstance(node, gast.Constant):
+        obj = node.value
+    else:
+        path = b.dotted_path(node)
+        obj = helpers.resolve(path.split(".")[0]) if path and helpers.resolve else None
+        for attr in (path.split(".")[1:] if obj is not None else []):
+            obj = getattr(obj, attr, None)
+    try:
+        return not np.issubdtype(np.dtype(obj), np.inexact)
+    except TypeError:
+        return None
+
+
+def _cut(terms, exact, ans, helpers):
+    """The terms of a call with a `dtype=`: none when it makes integers, guarded when unknown."""
+    if exact is None:
+        return [helpers.call("inexact_only", term, templates.clone(ans)) for term in terms]
+    return [] if exact else terms
+
+
 def tangent_terms(site, value, ans, tangent_of, helpers, where):
     """One tangent term per active operand of `value` (the statement's right-hand side).
 
     Each term has the result's shape once the terms are added up: an operand smaller than
-    the result (`x + C` with scalar x) has its term broadcast to `ans`.
+    the result (`x + C` with scalar x) has its term broadcast to `ans`. A result cast to an
+    integer or boolean dtype has no terms (see `_exact_dtype`).
     """
-    rule = site.rule
-    if rule.kind == "nondiff":
+    if site.rule.kind == "nondiff":
         return []
     bound, raw = _bindings(site, where)
+    return _cut(_tangent_terms(site, bound, raw, value, ans, tangent_of, helpers, where),
+                _exact_dtype(bound, helpers), ans, helpers)
+
+
+def _tangent_terms(site, bound, raw, value, ans, tangent_of, helpers, where):
+    rule = site.rule
     active = [p for p in rule.wrt if tangent_of(bound.get(p)) is not None]
     if not active:
         return []
@@ -207,6 +239,11 @@ def cotangent_terms(site, ans, g, is_active, helpers, where, shapes=None, target
     if rule.kind == "nondiff":
         return []
     bound, raw = _bindings(site, where)
+    exact = _exact_dtype(bound, helpers)
+    if exact is True:
+        return []
+    if exact is None:
+        g = helpers.call("inexact_only", templates.clone(g), templates.clone(ans))
     active = [p for p in rule.wrt if is_active(bound.get(p))]
     if not active:
         return []

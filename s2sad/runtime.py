@@ -98,6 +98,15 @@ def zeros_like(x):
     return 0.0
 
 
+def inexact_only(t, ans):
+    """t where ans has a float or complex dtype, exact zeros shaped like t where ans holds integers or
+    booleans: a cast to an exact dtype (`x.astype(int)`, `np.asarray(x, dtype=bool)`) is piecewise
+    constant, so it carries no derivative (JAX's float0)."""
+    if np.issubdtype(np.result_type(ans), np.inexact):
+        return t
+    return np.zeros(np.shape(t)) if np.ndim(t) else 0.0
+
+
 def rebuild(x, items):
     """A list or tuple like x (a named tuple too) holding items."""
     if isinstance(x, tuple) and hasattr(x, "_fields"):

@@ -102,3 +102,31 @@ def test_method_on_an_attribute_chain_is_active():
     x = np.linspace(0.5, 2.0, 12)
     assert_grad(methods_of_attributes, x)
     check_derivatives(methods_of_attributes, [x])
+
+
+# -- 3. a cast to an integer or boolean dtype carries no derivative -------------------------------
+
+
+def integer_casts(x):
+    return (np.sum(x.astype(int) * x) + np.sum(np.asarray(x, dtype=int) * x) + np.sum(np.array(x, np.int32) * x**2)
+            + np.sum(x.astype(np.int64) * x) + np.sum(x.astype("bool") * x) + int(x[0]) * x[1]
+            + np.sum(np.floor(x) * x) + np.sum(x.astype(float) * x) + np.sum(x.astype(np.float64) ** 2))
+
+
+def cast_to_a_dtype_held_in_a_variable(x, dt):
+    return np.sum(x.astype(dt) * x) + np.sum(np.asarray(x * x, dtype=dt))
+
+
+def test_integer_cast_cuts_the_derivative():
+    x = np.array([1.3, 2.7, 3.1, -0.4])
+    i = np.trunc(x)
+    want = i + i + 2.0 * i * x + i + (x != 0) + np.floor(x) + 2.0 * x + 2.0 * x
+    want = want + np.array([0.0, int(x[0]), 0.0, 0.0])
+    assert_grad(integer_casts, x, want)
+    check_derivatives(integer_casts, [x])
+    np.testing.assert_allclose(s2sad.hessian(integer_casts)(x), np.diag(2.0 * i + 4.0), atol=1e-12)
+    for dt, slope in ((int, i), (np.float32, 4.0 * x)):
+        g = s2sad.grad(cast_to_a_dtype_held_in_a_variable)(x, dt)
+        np.testing.assert_allclose(g, slope, rtol=1e-6)
+        _, t = s2sad.jvp(cast_to_a_dtype_held_in_a_variable, (x, dt), (np.ones(4), None))
+        np.testing.assert_allclose(t, np.sum(slope), rtol=1e-6)
