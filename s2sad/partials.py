@@ -111,14 +111,40 @@ def _constant(node):
     return None
 
 
-def _scale(term, factor):
-    """term * factor, written without the multiplication when factor is 1 or -1."""
+def _scale(term, factor, helpers=None):
+    """term * factor, written without the multiplication when factor is 1 or -1.
+
+    With `helpers` (the factor is a partial that can be infinite or NaN at some points), the
+    product is `times_partial(term, factor)`: exactly zero where term is zero, so a zero
+    tangent or cotangent (the branch `np.where` did not pick, a loop-carried tangent that
+    starts at zero) stays zero instead of becoming 0 * inf = NaN."""
     factor = b.const(_constant(factor)) if _constant(factor) is not None else factor
     if isinstance(factor, gast.Constant) and factor.value == 1.0:
         return term
     if isinstance(factor, gast.Constant) and factor.value == -1.0:
         return gast.UnaryOp(op=gast.USub(), operand=term)
+    if helpers is not None and not isinstance(factor, gast.Constant):
+        return helpers.call("times_partial", term, factor)
     return b.binop(term, gast.Mult(), factor)
+
+
+_SINGULAR_CALLS = frozenset("log log2 log10 log1p power float_power reciprocal sqrt cbrt arctanh arcsin arccos tan "
+                            "times_partial pow_base_partial pow_exponent_partial".split())
+
+
+def _singular(rule, expr):
+    """Whether a partial may be infinite or NaN at points of the primal's domain: the rule's domain
+    is restricted, or the partial divides, raises to a power or calls a function with a pole."""
+    if rule.domain != "real":
+        return True
+    for node in gast.walk(expr):
+        if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Div, gast.Pow)):
+            return True
+        if isinstance(node, gast.Call):
+            name = node.func.attr if isinstance(node.func, gast.Attribute) else getattr(node.func, "id", "")
+            if name in _SINGULAR_CALLS:
+                return True
+    return False
 
 
 def _replace(node, replacements):
@@ -219,7 +245,8 @@ def _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers):
     terms, covered = [], set()
     for p in active:
         expr = exprs[rule.wrt.index(p)]
-        terms.append(_scale(tangent_of(bound[p]), _inline(rule.jvp, expr, env, raw, helpers)))
+        terms.append(_scale(tangent_of(bound[p]), _inline(rule.jvp, expr, env, raw, helpers),
+                            helpers if _singular(rule, expr) else None))
         covered |= {p} | {q for q in rule.params if templates.mentions(expr, q)}
         if templates.mentions(expr, "ans"):
             covered |= set(rule.params)
@@ -257,7 +284,8 @@ def cotangent_terms(site, ans, g, is_active, helpers, where, shapes=None, target
     for p in active:
         expr = exprs[rule.wrt.index(p)]
         if rule.kind == "elementwise":
-            term = _scale(templates.clone(g), _inline(fn, expr, env, raw, helpers))
+            term = _scale(templates.clone(g), _inline(fn, expr, env, raw, helpers),
+                          helpers if _singular(rule, expr) else None)
             if len(rule.wrt) > 1 and not known.same(b.name(target) if target else None, bound[p]):
                 term = helpers.call("unbroadcast", term, templates.clone(bound[p]))
         else:

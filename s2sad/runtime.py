@@ -107,6 +107,38 @@ def inexact_only(t, ans):
     return np.zeros(np.shape(t)) if np.ndim(t) else 0.0
 
 
+def times_partial(t, partial):
+    """t * partial, exactly zero wherever t is zero, even where the partial is infinite or NaN.
+
+    A zero tangent or cotangent carries no derivative through a point where a rule's partial is
+    singular (sqrt or log at 0, 1 / C for a tiny C): as a symbolic zero would in JAX, it must not
+    turn into 0 * inf = NaN. Where t is nonzero the product is the plain one, infinities included."""
+    with np.errstate(invalid="ignore"):
+        product = np.multiply(t, partial)
+    zero = np.equal(t, 0)
+    if not np.any(zero):
+        return product
+    if np.ndim(product) == 0:
+        return type(product)(0) if isinstance(product, (float, complex)) else product.dtype.type(0)
+    return np.where(zero, 0, product)
+
+
+def pow_base_partial(a, b):
+    """d(a ** b)/da = b * a ** (b - 1), and 0 where b == 0 (a ** 0 is constant, even at a == 0, where
+    a ** -1 is infinite, or a ZeroDivisionError for Python floats): JAX's convention."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        partial = np.multiply(b, np.power(a, b - 1))  # `b - 1` keeps a Python b weakly typed (NEP 50)
+    zero = np.equal(b, 0)
+    return np.where(zero, 0, partial)[()] if np.any(zero) else partial
+
+
+def pow_exponent_partial(a, power):
+    """d(a ** b)/db = power * log(a) with power = a ** b, and 0 where a == 0: the derivative JAX gives at base 0 (the limit
+    from the right where b > 0), where log(0) = -inf would make 0 * -inf = NaN."""
+    safe = np.where(np.equal(a, 0), np.ones_like(a), a)
+    return np.multiply(power, np.log(safe, dtype=np.result_type(power)))
+
+
 def rebuild(x, items):
     """A list or tuple like x (a named tuple too) holding items."""
     if isinstance(x, tuple) and hasattr(x, "_fields"):

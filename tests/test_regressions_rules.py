@@ -130,3 +130,83 @@ def test_integer_cast_cuts_the_derivative():
         np.testing.assert_allclose(g, slope, rtol=1e-6)
         _, t = s2sad.jvp(cast_to_a_dtype_held_in_a_variable, (x, dt), (np.ones(4), None))
         np.testing.assert_allclose(t, np.sum(slope), rtol=1e-6)
+
+
+# -- 11. powers at base 0: no NaN, no ZeroDivisionError ----------------------------------------------
+
+
+def power_series(x):
+    s = 0.0
+    for i in range(0, 4):
+        s = s + x**i / (i + 1)
+    return s
+
+
+def integer_powers(x):
+    return np.sum(x**2 + x**1 + x**0)
+
+
+def power_of_zero_base(y):
+    return np.power(0.0, y) + 0.0**y + pow(0.0, y)
+
+
+def test_power_at_base_zero_has_its_derivative():
+    # d/dx sum_i x**i / (i + 1) at 0 is the i == 1 term only; x**0 is constant even at x == 0
+    for mode in ("forward", "reverse"):
+        assert s2sad.jacobian(power_series, mode=mode)(0.0) == pytest.approx(0.5)
+    assert s2sad.hessian(power_series)(0.0) == pytest.approx(2.0 / 3.0)
+    check_derivatives(power_series, [0.0])
+    x = np.array([0.0, 0.5, 0.0])
+    assert_grad(integer_powers, x, 2 * x + 1)
+    # d/dy 0 ** y = 0 for y > 0 (JAX's convention: the one-sided limit)
+    for mode in ("forward", "reverse"):
+        assert s2sad.jacobian(power_of_zero_base, mode=mode)(2.0) == 0.0
+    check_derivatives(power_of_zero_base, [1.5])
+
+
+# -- 12 and 17. a zero tangent or cotangent stays zero through a singular partial ---------------------
+
+
+def sqrt_where_positive(x):
+    return np.sum(np.where(x > 0, np.sqrt(x), 0.0))
+
+
+def log_and_reciprocal_where_positive(x):
+    safe = np.where(x > 0, np.log(x) + 1.0 / x + np.arcsin(x / 10.0) + x**0.5, 0.0)
+    return np.sum(safe * np.arange(1.0, 5.0))
+
+
+def lentz_continued_fraction(x):
+    """x / (1 + x / (1 + x / ...)) by the modified Lentz method, which starts from a tiny constant."""
+    f = 1e-300
+    C = f
+    D = 0.0
+    for j in range(1, 30):
+        D = 1.0 + x * D
+        C = 1.0 + x / C
+        D = 1.0 / D
+        f = f * C * D
+    return x / f
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_where_does_not_leak_nan_from_the_branch_it_discards():
+    x = np.array([-1.0, 0.0, 4.0, -2.0])
+    assert_grad(sqrt_where_positive, x, np.array([0.0, 0.0, 0.25, 0.0]))
+    check_derivatives(sqrt_where_positive, [np.array([-1.0, 4.0, -2.0])])
+    y = np.array([-1.0, 0.0, 4.0, 2.0])
+    w = np.arange(1.0, 5.0)
+    want = np.where(y > 0, (1.0 / y - 1.0 / y**2 + 0.1 / np.sqrt(1 - (y / 10) ** 2) + 0.5 / np.sqrt(y)) * w, 0.0)
+    assert_grad(log_and_reciprocal_where_positive, y, want)
+    check_derivatives(log_and_reciprocal_where_positive, [np.array([-1.0, 0.5, 4.0, -2.0])])
+
+
+def test_loop_carried_tangent_of_a_tiny_constant_is_an_exact_zero():
+    x = 0.5
+    fixed = x * 2.0 / (1.0 + np.sqrt(1.0 + 4.0 * x))  # the fixed point of f = x / (1 + f)
+    assert lentz_continued_fraction(x) == pytest.approx(x / fixed, rel=1e-12)
+    grad = s2sad.grad(lentz_continued_fraction)(x)
+    assert np.isfinite(grad)
+    assert s2sad.jvp(lentz_continued_fraction, (x,), (1.0,))[1] == pytest.approx(grad, rel=1e-12)
+    assert grad == pytest.approx(fd_grad(lentz_continued_fraction, x), rel=1e-6)
+    check_derivatives(lentz_continued_fraction, [x])

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import runtime
-from ..registry import jvp, linear, nondiff, vjp
+from ..registry import elementwise, jvp, linear, nondiff, vjp
 from ..runtime import broadcast_like, matmul_adjoint_a, matmul_adjoint_b, unbroadcast
 
 
@@ -400,3 +400,20 @@ nondiff(runtime.index_order, runtime.memory_permutation)
 @linear(runtime.inexact_only, shapes=((2, 3), (2, 3)))
 def inexact_only_(ct, t, ans):
     return runtime.inexact_only(ct, ans)
+
+
+@elementwise(runtime.times_partial)
+def times_partial_(t, partial):
+    return partial, t
+
+
+@elementwise(runtime.pow_base_partial, domain="positive")
+def pow_base_partial_(a, b):
+    """b * (b - 1) * a ** (b - 2) in a: zero for b == 0 and b == 1, even at a == 0."""
+    return runtime.times_partial(b, runtime.pow_base_partial(a, b - 1)), \
+        np.power(a, b - 1) + b * runtime.pow_exponent_partial(a, np.power(a, b - 1))
+
+
+@elementwise(runtime.pow_exponent_partial, domain="positive")
+def pow_exponent_partial_(a, power):
+    return power / a, runtime.pow_exponent_partial(a, np.ones_like(power))
