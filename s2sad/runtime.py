@@ -291,7 +291,10 @@ def matmul_adjoint_b(g, a, b):
 
 
 def dot_adjoint_a(g, a, b):
-    """The cotangent of a in np.dot(a, b): matmul's rule except for N-d by N-d."""
+    """The cotangent of a in np.dot(a, b): matmul's rule except for N-d by N-d, and for a 0-d operand,
+    where np.dot is the elementwise product."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(np.multiply(g, b), a)
     if np.ndim(b) > 2:
         b_axes = [i for i in range(np.ndim(b)) if i != np.ndim(b) - 2]
         return np.tensordot(g, b, axes=(list(range(np.ndim(a) - 1, np.ndim(g))), b_axes))
@@ -300,6 +303,8 @@ def dot_adjoint_a(g, a, b):
 
 def dot_adjoint_b(g, a, b):
     """The cotangent of b in np.dot(a, b)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(np.multiply(g, a), b)
     if np.ndim(b) > 2:
         lead = list(range(np.ndim(a) - 1))
         out = np.tensordot(a, g, axes=(lead, lead))

@@ -210,3 +210,48 @@ def test_loop_carried_tangent_of_a_tiny_constant_is_an_exact_zero():
     assert s2sad.jvp(lentz_continued_fraction, (x,), (1.0,))[1] == pytest.approx(grad, rel=1e-12)
     assert grad == pytest.approx(fd_grad(lentz_continued_fraction, x), rel=1e-6)
     check_derivatives(lentz_continued_fraction, [x])
+
+
+# -- 10. a tangent written in place belongs to its own name ------------------------------------------
+
+
+def copy_then_write(a):
+    b = a.copy()
+    b[0] = 5.0
+    c = np.copy(b)
+    c[1] = a[1] * 3.0
+    return np.sum(a * b) + np.sum(c**2)
+
+
+def copies_written_in_a_loop(a):
+    b = a * 1.0
+    c = b.copy()
+    for i in range(3):
+        c[i] = c[i] * b[i]
+        b[i] = 0.0
+    return np.sum(c) + np.sum(b * a)
+
+
+@pytest.mark.parametrize("f", [copy_then_write, copies_written_in_a_loop])
+def test_in_place_write_does_not_change_another_names_tangent(f):
+    a = np.array([1.0, 2.0, 3.0])
+    assert_grad(f, a)
+    check_derivatives(f, [a])
+
+
+# -- crash: np.dot with a 0-d operand is the elementwise product -----------------------------------
+
+
+def dot_with_scalars(x):
+    A = np.cos(np.arange(24.0)).reshape(2, 3, 4) * x[1]
+    return (np.sum(np.dot(x[0], A) ** 2) + np.sum(np.dot(A, x[2]) * A) + np.dot(x[0], x[1])
+            + np.sum(A.dot(x[0])) + np.sum(np.dot(x[:2], x[2]) * x[1]))
+
+
+def test_dot_with_a_0d_operand():
+    x = np.array([1.5, 2.0, -0.7])
+    assert_grad(dot_with_scalars, x)
+    check_derivatives(dot_with_scalars, [x])
+    v = np.array([0.3, -0.2, 0.9])
+    np.testing.assert_allclose(s2sad.hessian(dot_with_scalars)(x) @ v,
+                               numerical_jvp(s2sad.grad(dot_with_scalars), [x], 0, v), rtol=1e-6)
