@@ -135,7 +135,7 @@ _SINGULAR_CALLS = frozenset("log log2 log10 log1p power float_power reciprocal s
 def _singular(rule, expr):
     """Whether a partial may be infinite or NaN at points of the primal's domain: the rule's domain
     is restricted, or the partial divides, raises to a power or calls a function with a pole."""
-    if rule.domain != "real":
+    if rule.domain != "real" or rule.primitive is runtime.times_partial:  # its partials are other rules' partials
         return True
     for node in gast.walk(expr):
         if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Div, gast.Pow)):

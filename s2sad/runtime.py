@@ -108,14 +108,15 @@ def inexact_only(t, ans):
 
 
 def times_partial(t, partial):
-    """t * partial, exactly zero wherever t is zero, even where the partial is infinite or NaN.
+    """t * partial, exactly zero wherever t (or the partial) is zero, even where the other is infinite or NaN.
 
     A zero tangent or cotangent carries no derivative through a point where a rule's partial is
     singular (sqrt or log at 0, 1 / C for a tiny C): as a symbolic zero would in JAX, it must not
-    turn into 0 * inf = NaN. Where t is nonzero the product is the plain one, infinities included."""
+    turn into 0 * inf = NaN. Symmetric, so the rule of times_partial itself (partials `partial`
+    and `t`) keeps the property at second order. Elsewhere the product is the plain one."""
     with np.errstate(invalid="ignore"):
         product = np.multiply(t, partial)
-    zero = np.equal(t, 0)
+    zero = np.logical_or(np.equal(t, 0), np.equal(partial, 0))
     if not np.any(zero):
         return product
     if np.ndim(product) == 0:
@@ -908,8 +909,17 @@ def _einsum_parse(subscripts, ndims):
     return ins, out
 
 
+def einsum_subscripts(subscripts):
+    """Called only when np.einsum's first argument is active: an array operand of the sublist form
+    whose sublists are not literal lists of integers, which the einsum rule cannot read."""
+    raise NotImplementedError("s2sad: derivatives of np.einsum in sublist form need literal sublists "
+                              "(np.einsum(A, [0, 1], [1, 0])) or the subscripts string (np.einsum('ij->ji', A))")
+
+
 def einsum_with(subscripts, operands, i, x):
     """np.einsum(subscripts, *operands) with operand i replaced by x (None operands left out)."""
+    if not isinstance(subscripts, str):
+        einsum_subscripts(subscripts)
     ops = [o for o in operands if o is not None]
     ops[i] = x
     return np.einsum(subscripts, *ops)
@@ -917,6 +927,8 @@ def einsum_with(subscripts, operands, i, x):
 
 def einsum_adjoint(g, subscripts, operands, i):
     """The cotangent of operand i of np.einsum(subscripts, *operands) (None operands left out)."""
+    if not isinstance(subscripts, str):
+        einsum_subscripts(subscripts)
     ops = [o for o in operands if o is not None]
     ins, out = _einsum_parse(subscripts, [np.ndim(o) for o in ops])
     target, shape = ins[i], np.shape(ops[i])
@@ -1116,3 +1128,57 @@ def _cholesky(a):
         return np.linalg.cholesky(a)
     except np.linalg.LinAlgError:  # symmetric but not positive definite: LU after all
         return None
+
+
+# -- np.r_ and np.c_ ---------------------------------------------------------------
+
+
+def index_concat(maker, items):
+    """maker[items] for maker np.r_ or np.c_: what `np.r_[x, 1:3]` normalizes to."""
+    return maker[tuple(items)]
+
+
+def _concat_sources(maker, items):
+    """For each element of maker[items]: the index of the item it comes from (-1 for the values a
+    slice item generates, which are constants) and its flat position in that item."""
+    labels, places = [], []
+    for k, item in enumerate(items):
+        if isinstance(item, str):
+            raise NotImplementedError("s2sad: derivatives of np.r_ / np.c_ with a string directive")
+        if isinstance(item, slice):
+            made = np.r_[item]
+            labels.append(np.full(made.shape, -1))
+            places.append(np.zeros(made.shape, dtype=np.intp))
+        else:
+            shape = np.shape(item)
+            labels.append(np.full(shape, k))
+            places.append(np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape))
+    return maker[tuple(labels)], maker[tuple(places)]
+
+
+def index_concat_tangent(dots, maker, items, like):
+    """The tangent of maker[items] from one tangent per item (items np.r_ / np.c_ only rearrange)."""
+    labels, places = _concat_sources(maker, items)
+    out = np.zeros(np.shape(labels), dtype=np.result_type(like, np.float32, *(d for d in dots if d is not None)))
+    for k, (item, dot) in enumerate(zip(items, dots)):
+        if isinstance(item, (slice, str)) or dot is None:
+            continue
+        mask = labels == k
+        out[mask] = np.ravel(np.broadcast_to(dot, np.shape(item)))[places[mask]]
+    return out
+
+
+def index_concat_adjoint(g, maker, items):
+    """The cotangents of the items of maker[items], one per item (`pieces`); a slice item gets 0."""
+    labels, places = _concat_sources(maker, items)
+    g = np.broadcast_to(g, np.shape(labels))
+    cts = []
+    for k, item in enumerate(items):
+        if isinstance(item, (slice, str)):
+            cts.append(0.0)
+            continue
+        mask = labels == k
+        ct = np.zeros(int(np.size(item)), dtype=np.result_type(g, np.float32))
+        np.add.at(ct, places[mask], g[mask])
+        cts.append(ct.reshape(np.shape(item)))
+    return pieces(cts)

@@ -255,3 +255,40 @@ def test_dot_with_a_0d_operand():
     v = np.array([0.3, -0.2, 0.9])
     np.testing.assert_allclose(s2sad.hessian(dot_with_scalars)(x) @ v,
                                numerical_jvp(s2sad.grad(dot_with_scalars), [x], 0, v), rtol=1e-6)
+
+
+# -- 15. np.r_, np.c_, np.nan_to_num, np.einsum in sublist form -------------------------------------
+
+
+def r_and_c(x):
+    w = np.arange(1.0, 10.0)
+    r = np.r_[x, 2.0 * x[0], 1:3, x[::-1] ** 2]
+    c = np.c_[x, x**2, np.ones(3)]
+    return np.sum(r * w) + np.sum(c * w.reshape(3, 3)) + np.sum(np.r_[x[0], x[1]] ** 3)
+
+
+def nan_to_num_of_partly_invalid(x):
+    """sqrt(x - 1) is NaN for x < 1 and log(0 * x) is -inf: there the output is a constant."""
+    w = np.arange(1.0, 5.0)
+    return np.sum(np.nan_to_num(np.sqrt(x - 1.0)) * w) + np.sum(np.nan_to_num(np.log(x * (x > 3.0)), neginf=-5.0) * w)
+
+
+def einsum_sublists(x):
+    A = x.reshape(2, 2)
+    return np.sum(np.einsum(A, [0, 1], [1, 0]) * np.array([[1.0, 2.0], [3.0, 4.0]])) \
+        + np.einsum(A, [0, 1], A, [0, 1]) + np.sum(np.einsum(A, [Ellipsis, 1], x[:2], [1]))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_index_tricks_nan_to_num_and_sublist_einsum():
+    x = np.array([1.5, -2.0, 0.7])
+    assert_grad(r_and_c, x)
+    check_derivatives(r_and_c, [x])
+    y = np.array([0.5, 2.0, 4.0, -3.0])
+    w = np.arange(1.0, 5.0)
+    want = np.where(y > 1.0, 0.5 / np.sqrt(np.abs(y - 1.0)), 0.0) * w + np.where(y > 3.0, 1.0 / y, 0.0) * w
+    assert_grad(nan_to_num_of_partly_invalid, y, want)
+    check_derivatives(nan_to_num_of_partly_invalid, [y])
+    z = np.array([1.0, -2.0, 0.5, 3.0])
+    assert_grad(einsum_sublists, z)
+    check_derivatives(einsum_sublists, [z])

@@ -299,6 +299,21 @@ def ndarray_clip(a, min=None, max=None):
     return clip_partial(a, min, max, "a"), clip_partial(a, min, max, "a_min"), clip_partial(a, min, max, "a_max")
 
 
+@vjp(np.nan_to_num, wrt=("x", "nan", "posinf", "neginf"))
+def nan_to_num(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """The identity where x is finite; where it is NaN or infinite the result is the replacement, so
+    the derivative goes there, and x's is an exact zero (np.where: an infinite tangent stays out)."""
+    return unbroadcast(np.where(np.isfinite(x), g, 0), x), unbroadcast(np.where(np.isnan(x), g, 0), nan), \
+        unbroadcast(np.where(np.isposinf(x), g, 0), posinf), unbroadcast(np.where(np.isneginf(x), g, 0), neginf)
+
+
+@jvp(np.nan_to_num)
+def nan_to_num_jvp(x_dot, nan_dot, posinf_dot, neginf_dot, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    return np.where(np.isfinite(x), x_dot, np.zeros_like(ans)), np.where(np.isnan(x), nan_dot, np.zeros_like(ans)), \
+        np.where(np.isposinf(x), posinf_dot, np.zeros_like(ans)), \
+        np.where(np.isneginf(x), neginf_dot, np.zeros_like(ans))
+
+
 @vjp(np.where, wrt=("x", "y"))
 def where(g, ans, condition, x, y):
     return unbroadcast(np.where(condition, g, np.zeros_like(ans)), x), \

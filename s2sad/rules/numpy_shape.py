@@ -6,6 +6,7 @@ sequence whose item i is the cotangent of the sequence's item i (`runtime.pieces
 
 import numpy as np
 
+from .. import runtime
 from ..registry import jvp, linear, vjp
 from ..runtime import (
     diag_adjoint,
@@ -267,3 +268,17 @@ def full_like(g, a, fill_value, dtype=None):
 def item(g, a, *index):
     """x.item(), x.item(flat_index) or x.item(i, j): a Python scalar."""
     return item_adjoint(g, a, index)
+
+
+# -- np.r_ and np.c_ (normalized to runtime.index_concat) ------------------------
+
+
+@vjp(runtime.index_concat, wrt=("items",))
+def index_concat(g, ans, maker, items):
+    """Each output element is one element of one item, or a constant a slice item makes."""
+    return runtime.index_concat_adjoint(g, maker, items)
+
+
+@jvp(runtime.index_concat)
+def index_concat_jvp(items_dot, ans, maker, items):
+    return runtime.index_concat_tangent(items_dot, maker, items, ans)

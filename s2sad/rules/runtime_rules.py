@@ -394,7 +394,7 @@ def unravel_like_(ct, g, a, order="C"):
     return runtime.ravel_like(ct, a, order)
 
 
-nondiff(runtime.index_order, runtime.memory_permutation)
+nondiff(runtime.index_order, runtime.memory_permutation, runtime.einsum_subscripts)
 
 
 @linear(runtime.inexact_only, shapes=((2, 3), (2, 3)))
@@ -417,3 +417,13 @@ def pow_base_partial_(a, b):
 @elementwise(runtime.pow_exponent_partial, domain="positive")
 def pow_exponent_partial_(a, power):
     return power / a, runtime.pow_exponent_partial(a, np.ones_like(power))
+
+
+@linear(runtime.index_concat_tangent)
+def index_concat_tangent_(ct, dots, maker, items, like):
+    return runtime.index_concat_adjoint(ct, maker, items)
+
+
+@linear(runtime.index_concat_adjoint)
+def index_concat_adjoint_(ct, g, maker, items):
+    return runtime.index_concat_tangent(ct, maker, items, g)
