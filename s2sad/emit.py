@@ -28,6 +28,8 @@ import types
 import gast
 
 from . import build as b
+from . import runtime
+from .errors import LIMITATIONS, S2SADError
 
 _COMMENT = "__s2sad_comment__"
 _ORIGIN = "__s2sad_origin__"
@@ -256,17 +258,21 @@ class _Relocator:
         self.default_line = parsed.node.lineno
 
     def __call__(self, exc):
+        line = None
         try:
-            self._relocate(exc)
+            line = self._relocate(exc)
         except Exception:  # never let the bookkeeping hide the user's error
             pass
+        if isinstance(exc, runtime.Refusal):  # a runtime helper found what s2sad cannot differentiate
+            raise S2SADError(str(exc), self.filename, line or self.default_line, exc.construct, LIMITATIONS) from exc
 
     def _relocate(self, exc):
+        """Add the user's frame below ours in exc's traceback; returns the user's line (None if done before)."""
         tb = exc.__traceback__
         while tb is not None and tb.tb_frame.f_code is not self.code:
             tb = tb.tb_next
         if tb is None or (tb.tb_next is not None and tb.tb_next.tb_frame.f_globals.get("__s2sad_user_frame__")):
-            return  # no frame of ours, or already done (the exception passed through here before)
+            return None  # no frame of ours, or already done (the exception passed through here before)
         line = self.user_lines.get(tb.tb_lineno, self.default_line)
         frame = _user_frame(self.filename, line, self.name)
         tb.tb_next = types.TracebackType(tb.tb_next, frame, -1, line)
@@ -275,6 +281,7 @@ class _Relocator:
             text = linecache.getline(self.filename, line).strip()
             exc.add_note(f"s2sad: generated line {tb.tb_lineno}, `{generated}`, differentiates "
                          f"{self.filename}:{line} ({self.name}): {text}")
+        return line
 
 
 _FRAMES = {}

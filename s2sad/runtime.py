@@ -55,6 +55,30 @@ def unravel_like(g, a, order="C"):
     return np.reshape(g, np.shape(a), order=index_order(a, order))
 
 
+class Refusal(NotImplementedError):
+    """Raised by a helper when the values at run time are ones s2sad cannot differentiate correctly;
+    the generated function's handler turns it into an S2SADError at the user's line (emit.py)."""
+
+    def __init__(self, message, construct=None):
+        super().__init__(message)
+        self.construct = construct
+
+
+def real_only(value, construct="value"):
+    """value, if it is real: the rules are written for real values (a complex intermediate of a real
+    function would need JAX's conjugate convention in every rule), so a complex one is refused."""
+    if np.iscomplexobj(value):
+        raise Refusal(f"{construct} of a complex value: s2sad differentiates real values only "
+                      "(compute with real and imaginary parts as separate real arrays)", construct)
+    return value
+
+
+def real_cotangent(g, x, construct="value"):
+    """g, the cotangent of a rule that is right for a real operand x only (np.real, np.conj)."""
+    real_only(x, construct)
+    return g
+
+
 def unbroadcast(g, x):
     """Sum g down to the shape of x, undoing NumPy broadcasting."""
     if isinstance(g, dict) and isinstance(x, (list, tuple)):  # xs + ys on lists: which items are whose?

@@ -292,3 +292,45 @@ def test_index_tricks_nan_to_num_and_sublist_einsum():
     z = np.array([1.0, -2.0, 0.5, 3.0])
     assert_grad(einsum_sublists, z)
     check_derivatives(einsum_sublists, [z])
+
+
+# -- 16. complex intermediates are refused at the user's line (support would need JAX's convention) --
+
+W_COMPLEX = np.array([1j, 2.0])
+
+
+def complex_literal(x):
+    return np.sum(np.abs(x + 1j * x**2))
+
+
+def abs_of_complex(x):
+    z = x * W_COMPLEX
+    return np.sum(np.abs(z) ** 2)
+
+
+def real_of_complex(x):
+    z = x * np.exp(x * W_COMPLEX)
+    return np.sum(np.real(z * np.conj(z)))
+
+
+def cast_of_complex(x):
+    z = x * W_COMPLEX
+    return np.sum((z * z).astype(float))
+
+
+@pytest.mark.parametrize("f, line", [(complex_literal, "x + 1j"), (abs_of_complex, "np.abs(z)"),
+                                     (real_of_complex, "np.real("), (cast_of_complex, "astype")])
+def test_complex_intermediate_is_refused_at_its_line(f, line):
+    import inspect
+    import warnings
+    x = np.array([1.0, 2.0])
+    source, first = inspect.getsourcelines(f)
+    want = first + next(i for i, text in enumerate(source) if line in text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        with pytest.raises(s2sad.S2SADError, match=r"complex") as info:
+            s2sad.grad(f)(x)
+    assert info.value.lineno == want and info.value.filename == __file__
+    if f is complex_literal:  # refused before anything runs, in forward mode too
+        with pytest.raises(s2sad.S2SADError, match="complex"):
+            s2sad.jvp(f, (x,), (x,))

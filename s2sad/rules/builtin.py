@@ -11,13 +11,14 @@ from ..runtime import broadcast_like, pow_base_partial, pow_exponent_partial, su
 
 @elementwise(builtins.abs)
 def abs_(x):
-    """Slope 0 at 0, as np.sign."""
-    return np.sign(x)
+    """Slope 0 at 0, as np.sign. Real x only."""
+    return np.sign(runtime.real_only(x, "abs"))
 
 
 @linear(builtins.float, shapes=((),))
 def float_(g, x):
-    return g
+    """Real x only (float of a complex value is an error in Python, of a NumPy complex a ComplexWarning)."""
+    return runtime.real_cotangent(g, x, "float")
 
 
 @elementwise(builtins.pow, domain="positive")

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ..registry import elementwise, jvp, linear, nondiff, vjp
-from ..runtime import clip_partial, pow_base_partial, pow_exponent_partial, unbroadcast
+from ..runtime import clip_partial, pow_base_partial, pow_exponent_partial, real_cotangent, real_only, unbroadcast
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
 
@@ -71,8 +71,8 @@ def positive(g, x):
 
 @linear(np.conjugate, np.conj, np.real, shapes=((2, 3),))
 def conjugate(g, x):
-    """Real inputs only: the identity."""
-    return g
+    """Real inputs only: the identity; a complex x is refused when the adjoint runs."""
+    return real_cotangent(g, x, "np.real / np.conj")
 
 
 @elementwise(np.square)
@@ -97,8 +97,8 @@ def reciprocal(x, ans):
 
 @elementwise(np.abs, np.absolute, np.fabs)
 def absolute(x):
-    """Slope 0 at 0 (np.sign): the average of the one-sided slopes -1 and 1."""
-    return np.sign(x)
+    """Slope 0 at 0 (np.sign): the average of the one-sided slopes -1 and 1. Real x only."""
+    return np.sign(real_only(x, "np.abs"))
 
 
 @vjp(np.copysign, wrt=("x1",), shapes=((2, 3), (3,)))

@@ -118,8 +118,9 @@ def array(g, object, dtype=None):
 
 @linear(np.ndarray.astype)
 def astype(g, a, dtype=None):
-    """The cotangent goes back to a's own dtype."""
-    return np.asarray(g, dtype=a.dtype)
+    """The cotangent goes back to a's own dtype; a complex a is refused (astype(float) drops its
+    imaginary part, which the rules upstream of it would need JAX's conjugate convention for)."""
+    return np.asarray(runtime.real_cotangent(g, a, "astype"), dtype=a.dtype)
 
 
 # -- assembling and cutting ------------------------------------------------------

@@ -427,3 +427,13 @@ def index_concat_tangent_(ct, dots, maker, items, like):
 @linear(runtime.index_concat_adjoint)
 def index_concat_adjoint_(ct, g, maker, items):
     return runtime.index_concat_tangent(ct, maker, items, g)
+
+
+@linear(runtime.real_only, shapes=((2, 3),))
+def real_only_(ct, value, construct="value"):
+    return ct
+
+
+@linear(runtime.real_cotangent, shapes=((2, 3), (2, 3)))
+def real_cotangent_(ct, g, x, construct="value"):
+    return runtime.real_cotangent(ct, x, construct)
