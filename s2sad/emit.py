@@ -116,9 +116,19 @@ def to_ast(node):
     directly (a first transformation renders a few thousand nodes). Statements get a placeholder
     `lineno`, all `unparse` reads of locations."""
     if not _FAST:
-        tree = gast.gast_to_ast(node)
+        tree = _NegativeConstants().visit(gast.gast_to_ast(node))
         return ast.fix_missing_locations(tree)
     return _convert(node)
+
+
+class _NegativeConstants(ast.NodeTransformer):
+    """`_constant` for a tree `gast.gast_to_ast` made: negative numbers as unary minus."""
+
+    def visit_Constant(self, node):
+        value = node.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.copysign(1.0, value) < 0:
+            return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+        return node
 
 
 def _convert(node):

@@ -140,6 +140,8 @@ def times_partial(t, partial):
     and `t`) keeps the property at second order. Elsewhere the product is the plain one."""
     with np.errstate(invalid="ignore"):
         product = np.multiply(t, partial)
+    if np.result_type(product).kind not in "fc" or np.all(np.isfinite(product)):
+        return product  # the common case: nothing to mask (a finite product of a zero is zero)
     zero = np.logical_or(np.equal(t, 0), np.equal(partial, 0))
     if not np.any(zero):
         return product
