@@ -160,8 +160,8 @@ def pow_base_partial(a, b):
 
 
 def pow_exponent_partial(a, power):
-    """d(a ** b)/db = power * log(a) with power = a ** b, and 0 where a == 0: the derivative JAX gives at base 0 (the limit
-    from the right where b > 0), where log(0) = -inf would make 0 * -inf = NaN."""
+    """d(a ** b)/db = power * log(a) with power = a ** b, and 0 where a == 0: the derivative JAX gives
+    at base 0 (the limit from the right where b > 0), where log(0) = -inf would make 0 * -inf = NaN."""
     safe = np.where(np.equal(a, 0), np.ones_like(a), a)
     return np.multiply(power, np.log(safe, dtype=np.result_type(power)))
 

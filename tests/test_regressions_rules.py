@@ -199,6 +199,12 @@ def test_where_does_not_leak_nan_from_the_branch_it_discards():
     want = np.where(y > 0, (1.0 / y - 1.0 / y**2 + 0.1 / np.sqrt(1 - (y / 10) ** 2) + 0.5 / np.sqrt(y)) * w, 0.0)
     assert_grad(log_and_reciprocal_where_positive, y, want)
     check_derivatives(log_and_reciprocal_where_positive, [np.array([-1.0, 0.5, 4.0, -2.0])])
+    z = np.array([-1.0, 0.5, 4.0, -2.0])  # second order: zero rows and columns where x <= 0, no nan
+    np.testing.assert_allclose(s2sad.hessian(sqrt_where_positive)(z), np.diag(np.where(z > 0, -0.25, 0.0)
+                                                                           * np.abs(z) ** -1.5))
+    grad = s2sad.grad(log_and_reciprocal_where_positive)
+    columns = np.stack([numerical_jvp(grad, [z], 0, e) for e in np.eye(4)], axis=1)
+    np.testing.assert_allclose(s2sad.hessian(log_and_reciprocal_where_positive)(z), columns, rtol=1e-5, atol=1e-8)
 
 
 def test_loop_carried_tangent_of_a_tiny_constant_is_an_exact_zero():
@@ -209,7 +215,10 @@ def test_loop_carried_tangent_of_a_tiny_constant_is_an_exact_zero():
     assert np.isfinite(grad)
     assert s2sad.jvp(lentz_continued_fraction, (x,), (1.0,))[1] == pytest.approx(grad, rel=1e-12)
     assert grad == pytest.approx(fd_grad(lentz_continued_fraction, x), rel=1e-6)
+    assert s2sad.jacobian(lentz_continued_fraction, mode="forward")(x) == pytest.approx(grad, rel=1e-12)
     check_derivatives(lentz_continued_fraction, [x])
+    second = s2sad.hessian(lentz_continued_fraction)(x)
+    assert second == pytest.approx(fd_grad(s2sad.grad(lentz_continued_fraction), x), rel=1e-6)
 
 
 # -- 10. a tangent written in place belongs to its own name ------------------------------------------
