@@ -26,7 +26,7 @@ def index_order(a, order):
     flags = np.asarray(a).flags
     if order in ("A", "a"):
         return "F" if flags.f_contiguous and not flags.c_contiguous else "C"
-    raise NotImplementedError(f"s2sad: derivatives of a reshape with order={order!r}")
+    raise Refusal(f"derivatives of a reshape with order={order!r}", "reshape")
 
 
 def memory_permutation(a):
@@ -938,8 +938,8 @@ def _einsum_parse(subscripts, ndims):
 def einsum_subscripts(subscripts):
     """Called only when np.einsum's first argument is active: an array operand of the sublist form
     whose sublists are not literal lists of integers, which the einsum rule cannot read."""
-    raise NotImplementedError("s2sad: derivatives of np.einsum in sublist form need literal sublists "
-                              "(np.einsum(A, [0, 1], [1, 0])) or the subscripts string (np.einsum('ij->ji', A))")
+    raise Refusal("derivatives of np.einsum in sublist form need literal sublists (np.einsum(A, [0, 1], [1, 0])) "
+                  "or the subscripts string (np.einsum('ij->ji', A))", "np.einsum")
 
 
 def einsum_with(subscripts, operands, i, x):
@@ -1170,7 +1170,7 @@ def _concat_sources(maker, items):
     labels, places = [], []
     for k, item in enumerate(items):
         if isinstance(item, str):
-            raise NotImplementedError("s2sad: derivatives of np.r_ / np.c_ with a string directive")
+            raise Refusal("derivatives of np.r_ / np.c_ with a string directive", "np.r_ / np.c_")
         if isinstance(item, slice):
             made = np.r_[item]
             labels.append(np.full(made.shape, -1))
