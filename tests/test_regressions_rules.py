@@ -343,3 +343,27 @@ def test_complex_intermediate_is_refused_at_its_line(f, line):
     if f is complex_literal:  # refused before anything runs, in forward mode too
         with pytest.raises(s2sad.S2SADError, match="complex"):
             s2sad.jvp(f, (x,), (x,))
+
+
+SUBLIST = [0, 1]
+
+
+def einsum_sublist_in_a_variable(x):
+    A = x.reshape(2, 2)
+    return np.sum(np.einsum(A, SUBLIST, [1, 0]) * np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+def r_with_a_directive(x):
+    return np.sum(np.r_["0,2", x, x])
+
+
+@pytest.mark.parametrize("f, text", [(einsum_sublist_in_a_variable, "np.einsum(A, SUBLIST"),
+                                     (r_with_a_directive, 'np.r_["0,2"')])
+def test_what_index_tricks_and_einsum_cannot_read_is_refused_at_its_line(f, text):
+    import inspect
+    source, first = inspect.getsourcelines(f)
+    want = first + next(i for i, line in enumerate(source) if text in line)
+    for derivative in (s2sad.grad(f), lambda x: s2sad.jvp(f, (x,), (np.ones(4),))):
+        with pytest.raises(s2sad.S2SADError) as info:
+            derivative(np.arange(1.0, 5.0))
+        assert info.value.lineno == want
