@@ -6,6 +6,8 @@ reverse mode, both in `s2sad.testing.check_derivatives`), and, where the bug was
 the expected number written out.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -367,3 +369,16 @@ def test_what_index_tricks_and_einsum_cannot_read_is_refused_at_its_line(f, text
         with pytest.raises(s2sad.S2SADError) as info:
             derivative(np.arange(1.0, 5.0))
         assert info.value.lineno == want
+
+
+def math_power_series(x):
+    s = 0.0
+    for i in range(0, 4):
+        s = s + math.pow(x, i) / (i + 1) + math.pow(0.0, x + 1.0)
+    return s
+
+
+def test_math_pow_at_base_zero():
+    for mode in ("forward", "reverse"):
+        assert s2sad.jacobian(math_power_series, mode=mode)(0.0) == pytest.approx(0.5)
+    check_derivatives(math_power_series, [0.7])
