@@ -218,6 +218,18 @@ def cotangent_like_adjoint(ct, g):
     return Parts((k, ct[k]) for k in g) if isinstance(g, dict) else ct
 
 
+class Sum(tuple):
+    """A tuple of tangents that adds item by item: the terms of a rule whose result is a tuple
+    (divmod's (quotient, remainder)) add up to the tangent of that tuple, not to a longer tuple."""
+
+    def __add__(self, other):
+        if isinstance(other, tuple):
+            return Sum(a + b for a, b in zip(self, other))
+        return NotImplemented
+
+    __radd__ = __add__
+
+
 def part(g, key):
     """Item `key` of g, a container's cotangent or tangent (zero when it has none)."""
     if isinstance(g, dict):

@@ -382,3 +382,16 @@ def test_math_pow_at_base_zero():
     for mode in ("forward", "reverse"):
         assert s2sad.jacobian(math_power_series, mode=mode)(0.0) == pytest.approx(0.5)
     check_derivatives(math_power_series, [0.7])
+
+
+def divmod_parts(x, y):
+    q, r = divmod(x, y)
+    return r * x + q * y
+
+
+def test_divmod_remainder_has_the_slopes_of_mod():
+    # d/dx (r x + q y) = r + x, d/dy = x * (-q) + q, with q = x // y = 3, r = x % y = 0.2
+    for mode in ("forward", "reverse"):
+        J = s2sad.jacobian(divmod_parts, wrt=(0, 1), mode=mode)(2.3, 0.7)
+        np.testing.assert_allclose(J, (2.5, -3.9), rtol=1e-12)
+    check_derivatives(divmod_parts, [2.3, 0.7])

@@ -54,7 +54,20 @@ def list_(g, iterable):
     return runtime.cotangent_like(g, iterable)
 
 
+@vjp(builtins.divmod, wrt=("a", "b"), shapes=((), ()))
+def divmod_(g, ans, a, b):
+    """(a // b, a % b): the quotient is piecewise constant; the remainder has %'s slopes (1 and -a // b)."""
+    return unbroadcast(runtime.part(g, 1), a), unbroadcast(-runtime.part(g, 1) * (a // b), b)
+
+
+@jvp(builtins.divmod)
+def divmod_jvp(a_dot, b_dot, ans, a, b):
+    """Each term a (quotient, remainder) pair that adds item by item (`runtime.Sum`)."""
+    return runtime.Sum((0.0 * ans[0], broadcast_like(a_dot, ans[1]))), \
+        runtime.Sum((0.0 * ans[0], broadcast_like(-b_dot * (a // b), ans[1])))
+
+
 nondiff(builtins.int, builtins.bool, builtins.len, builtins.range, builtins.round, builtins.isinstance,
         builtins.print, builtins.enumerate, builtins.zip, builtins.type, builtins.str, builtins.repr,
         builtins.id, builtins.hash, builtins.any, builtins.all, builtins.callable, builtins.hasattr,
-        builtins.format, builtins.divmod)
+        builtins.format)
