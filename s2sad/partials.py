@@ -5,6 +5,7 @@ gast expressions back: one term per active operand, so inactive operands cost no
 """
 
 import copy
+import inspect
 
 import gast
 import numpy as np
@@ -169,8 +170,12 @@ def _exact_dtype(bound, helpers):
     else:
         path = b.dotted_path(node)
         obj = helpers.resolve(path.split(".")[0]) if path and helpers.resolve else None
-        for attr in (path.split(".")[1:] if obj is not None else []):
+        if not (inspect.ismodule(obj) or any(obj is t for t in (int, float, bool, complex))):
+            return None  # a variable (a global may be rebound later): the running code decides
+        for attr in path.split(".")[1:]:
             obj = getattr(obj, attr, None)
+        if obj is None:  # np.dtype(None) is float64: an unknown dtype must not read as one
+            return None
     try:
         return not np.issubdtype(np.dtype(obj), np.inexact)
     except TypeError:
