@@ -395,3 +395,18 @@ def test_divmod_remainder_has_the_slopes_of_mod():
         J = s2sad.jacobian(divmod_parts, wrt=(0, 1), mode=mode)(2.3, 0.7)
         np.testing.assert_allclose(J, (2.5, -3.9), rtol=1e-12)
     check_derivatives(divmod_parts, [2.3, 0.7])
+
+
+def norm_of_complex(x):
+    return np.linalg.norm(x * W_COMPLEX)
+
+
+def test_complex_derivative_of_real_input_is_refused_where_no_rule_refused_it():
+    import warnings
+    x = np.array([1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        for derivative in (s2sad.grad(norm_of_complex), lambda x: s2sad.jvp(norm_of_complex, (x,), (x,)),
+                           s2sad.jacobian(norm_of_complex, mode="forward"), s2sad.hessian(norm_of_complex)):
+            with pytest.raises(s2sad.S2SADError, match="complex"):
+                derivative(x)
