@@ -6,7 +6,7 @@ import inspect
 import numpy as np
 
 from . import cache, driver, runtime, shapes
-from .errors import S2SADError
+from .errors import LIMITATIONS, S2SADError
 from .parse import unwrap
 
 
@@ -27,9 +27,16 @@ def _is_float(x):
 
 
 def _like(g, x):
-    """g given the type, shape and dtype of x (a gradient looks like its input)."""
+    """g given the type, shape and dtype of x (a gradient looks like its input).
+
+    A complex g for a real x means a complex value went through rules written for real values
+    (the last line of defence after the refusals in the rules): an error, never a cast."""
     if g is None:
         g = 0.0
+    if np.iscomplexobj(g) and not isinstance(x, (tuple, list, dict)) and not np.iscomplexobj(x):
+        raise S2SADError("the derivative of a real value came out complex: a complex intermediate value went "
+                         "through derivative rules written for real values (s2sad differentiates real values only)",
+                         construct="complex value", hint=LIMITATIONS)
     if isinstance(x, (tuple, list, dict)):  # the gradient keeps the container's structure
         if isinstance(x, dict):
             return {k: _like(runtime.part(g, k), v) for k, v in x.items()}

@@ -190,7 +190,9 @@ def _reduction(mean):
 
 
 def _reshape(builder, site, ans, where):
-    if "order" in site.keywords:
+    """C-order reshapes only (order given by keyword or by position): others go column by column."""
+    order = _bound(site, where).get("order")
+    if order is not None and not (isinstance(order, gast.Constant) and order.value in ("C", None)):
         return None
     t = builder.tangent_of(site.args[0])
     return None if t is None else builder.helpers.batched("batch_reshape", t, ans)

@@ -20,6 +20,7 @@ past the end of the shown source, so line numbers, pdb and `inspect` are unchang
 import ast
 import hashlib
 import linecache
+import math
 import os
 import sys
 import types
@@ -27,6 +28,8 @@ import types
 import gast
 
 from . import build as b
+from . import runtime
+from .errors import LIMITATIONS, S2SADError
 
 _COMMENT = "__s2sad_comment__"
 _ORIGIN = "__s2sad_origin__"
@@ -113,9 +116,19 @@ def to_ast(node):
     directly (a first transformation renders a few thousand nodes). Statements get a placeholder
     `lineno`, all `unparse` reads of locations."""
     if not _FAST:
-        tree = gast.gast_to_ast(node)
+        tree = _NegativeConstants().visit(gast.gast_to_ast(node))
         return ast.fix_missing_locations(tree)
     return _convert(node)
+
+
+class _NegativeConstants(ast.NodeTransformer):
+    """`_constant` for a tree `gast.gast_to_ast` made: negative numbers as unary minus."""
+
+    def visit_Constant(self, node):
+        value = node.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.copysign(1.0, value) < 0:
+            return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+        return node
 
 
 def _convert(node):
@@ -147,7 +160,20 @@ def _arg(node):
     return None if node is None else ast.arg(node.id, _convert(node.annotation), node.type_comment)
 
 
+def _constant(node):
+    """A constant, a negative number printed as a unary minus applied to its magnitude.
+
+    `ast.unparse` writes a negative number as its repr, so `Constant(-1.0) ** k` would print as
+    `-1.0 ** k`, which Python reads as `-(1.0 ** k)`; an explicit `UnaryOp` gets the parentheses
+    every operator around it needs (`(-1.0) ** k`, `(-1.0).real`, `x ** (-2)` stays right)."""
+    value = node.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.copysign(1.0, value) < 0:
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value, None))
+    return ast.Constant(value, node.kind)
+
+
 _SPECIAL = {
+    "Constant": _constant,
     "Name": lambda n: ast.Name(n.id, _convert(n.ctx)),
     "Assign": lambda n: ast.Assign(_convert(n.targets), _convert(n.value)),
     "ExceptHandler": lambda n: ast.ExceptHandler(_convert(n.type), n.name.id if n.name else None, _convert(n.body)),
@@ -242,17 +268,21 @@ class _Relocator:
         self.default_line = parsed.node.lineno
 
     def __call__(self, exc):
+        line = None
         try:
-            self._relocate(exc)
+            line = self._relocate(exc)
         except Exception:  # never let the bookkeeping hide the user's error
             pass
+        if isinstance(exc, runtime.Refusal):  # a runtime helper found what s2sad cannot differentiate
+            raise S2SADError(str(exc), self.filename, line or self.default_line, exc.construct, LIMITATIONS) from exc
 
     def _relocate(self, exc):
+        """Add the user's frame below ours in exc's traceback; returns the user's line (None if done before)."""
         tb = exc.__traceback__
         while tb is not None and tb.tb_frame.f_code is not self.code:
             tb = tb.tb_next
         if tb is None or (tb.tb_next is not None and tb.tb_next.tb_frame.f_globals.get("__s2sad_user_frame__")):
-            return  # no frame of ours, or already done (the exception passed through here before)
+            return None  # no frame of ours, or already done (the exception passed through here before)
         line = self.user_lines.get(tb.tb_lineno, self.default_line)
         frame = _user_frame(self.filename, line, self.name)
         tb.tb_next = types.TracebackType(tb.tb_next, frame, -1, line)
@@ -261,6 +291,7 @@ class _Relocator:
             text = linecache.getline(self.filename, line).strip()
             exc.add_note(f"s2sad: generated line {tb.tb_lineno}, `{generated}`, differentiates "
                          f"{self.filename}:{line} ({self.name}): {text}")
+        return line
 
 
 _FRAMES = {}

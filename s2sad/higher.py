@@ -26,7 +26,7 @@ import inspect
 import numpy as np
 
 from . import api, batching, driver
-from .errors import S2SADError
+from .errors import LIMITATIONS, S2SADError
 from .parse import unwrap
 
 MODES = ("auto", "forward", "reverse")
@@ -158,6 +158,7 @@ def hessian(f, wrt=0):
         _scalar(func, out, "hessian")
         dgrads = (dgrads,) if len(names) == 1 else dgrads
         blocks = tuple(_blocks(dg, x, inputs) for dg, x in zip(dgrads, inputs))
+        _no_complex(blocks, func)
         return blocks[0][0] if single else blocks
 
     return hessian_f
@@ -197,9 +198,22 @@ def jacobian(f, wrt=0, mode="auto"):
             per_out = _per_output(out, douts, lambda o, d: [_block(d, o, x, inputs, k) for k, x in enumerate(inputs)])
         else:
             per_out = _reverse_jacobian(func, names, values, inputs)
+        _no_complex(per_out, func)
         return _shape_result(per_out, single)
 
     return jacobian_f
+
+
+def _no_complex(blocks, func):
+    """Refuse a complex Jacobian (of float inputs: `_prepare` lets in no other): a complex value went
+    through rules written for real values (as api._like refuses for gradients)."""
+    if isinstance(blocks, (tuple, list)):
+        for block in blocks:
+            _no_complex(block, func)
+    elif np.iscomplexobj(blocks):
+        raise S2SADError("the Jacobian of a function of real values came out complex: a complex intermediate "
+                         "value went through derivative rules written for real values (s2sad differentiates "
+                         "real values only)", *_where(func), "complex value", LIMITATIONS)
 
 
 def _size(out):

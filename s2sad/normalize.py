@@ -25,6 +25,7 @@ import copy
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from . import build as b
 from . import runtime
@@ -315,6 +316,7 @@ class _Normalizer:
     # -- expressions -----------------------------------------------------------
     def atom(self, node, hint=None):
         """An atom holding node's value, emitting the statements that compute it."""
+        self.refuse_complex(node)
         if isinstance(node, (gast.Name, gast.Constant)):
             return node
         if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and isinstance(node.operand, gast.Constant) \
@@ -341,6 +343,11 @@ class _Normalizer:
     def expr_Constant(self, node):
         return node
 
+    def refuse_complex(self, node):
+        """A complex literal (`1j`): the rules are written for real values, refused where it is written."""
+        if isinstance(node, gast.Constant) and isinstance(node.value, complex):
+            refuse(self.parsed, node, "a complex number (s2sad differentiates real values only)")
+
     def expr_BinOp(self, node):
         return b.binop(self.atom(node.left), node.op, self.atom(node.right))
 
@@ -364,12 +371,17 @@ class _Normalizer:
         return self.atom(node)
 
     def expr_Call(self, node):
+        if node.args and self.global_object(node.func) is np.einsum:
+            node = _einsum_string_form(node)
         if b.dotted_path(node.func) == "dict" and not node.args and "dict" not in self.local_names() \
                 and "dict" not in self.parsed.globals and all(kw.arg for kw in node.keywords):
             keys = [b.const(kw.arg) for kw in node.keywords]
             return self.expr_Dict(gast.Dict(keys=keys, values=[kw.value for kw in node.keywords]))
         func = node.func
-        if b.dotted_path(func) is None:
+        path = b.dotted_path(func)
+        if path is None or (isinstance(func, gast.Attribute) and path.split(".")[0] in self.local_names()):
+            # a method of a computed value (`M.T.dot(v)`, `f(x).sum()`): the value gets a name of its
+            # own, so activity and the rules see it as an operand like any other
             if isinstance(func, gast.Attribute):
                 func = b.attribute(self.atom(func.value), func.attr)
             else:
@@ -397,6 +409,8 @@ class _Normalizer:
         return b.attribute(self.atom(node.value), node.attr)
 
     def expr_Subscript(self, node):
+        if self.is_index_concat(node.value):
+            return self.index_concat(node)
         return b.subscript(self.atom(node.value), self.index(node.slice))
 
     def expr_Tuple(self, node):
@@ -522,6 +536,41 @@ class _Normalizer:
             return self.atom(node)
         return self.simple(node)
 
+    # -- np.r_ and np.c_ ---------------------------------------------------------
+    def global_object(self, node):
+        """The object a dotted name of a global or closure variable holds now, or None."""
+        path = b.dotted_path(node)
+        if path is None or path.split(".")[0] in self.local_names():
+            return None
+        head, *rest = path.split(".")
+        obj = self.parsed.globals.get(head)
+        if head in self.parsed.closure:
+            try:
+                obj = self.parsed.closure[head].cell_contents
+            except ValueError:
+                return None
+        for attr in rest:
+            obj = getattr(obj, attr, None)
+        return obj
+
+    def is_index_concat(self, node):
+        """Whether node names np.r_ or np.c_ (an object indexed to build an array, not an array)."""
+        return isinstance(self.global_object(node), (type(np.r_), type(np.c_)))
+
+    def index_concat(self, node):
+        """`np.r_[x, 1:3]` is the call `index_concat(np.r_, (x, slice(1, 3, None)))`: its items are
+        operands like any other, so the rule for index_concat can give each its derivative."""
+        elts = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+        items = []
+        for elt in elts:
+            if isinstance(elt, gast.Slice):
+                parts = [b.const(None) if p is None else self.atom(p) for p in (elt.lower, elt.upper, elt.step)]
+                items.append(self.atom(b.call("slice", parts)))
+            else:
+                items.append(self.atom(elt))
+        items_name = self.atom(b.tup(items), "items")
+        return b.call(self.helper("index_concat"), [self.atom(node.value), items_name])
+
     # -- naming ----------------------------------------------------------------
     def helper(self, attr):
         """The name generated code uses for runtime.<attr>."""
@@ -562,6 +611,43 @@ class _Normalizer:
             return ""
         text = "_".join(words)
         return text if len(text) <= 20 else ""
+
+
+def _einsum_string_form(node):
+    """`np.einsum(A, [0, 1], [1, 0])` (sublist form, literal sublists) as `np.einsum("ab->ba", A)`, the
+    form the einsum rule reads; any other call unchanged (a sublist form the rule cannot read then
+    fails when it runs, see runtime.einsum_subscripts)."""
+    args = node.args
+    if isinstance(args[0], gast.Constant) and isinstance(args[0].value, str):
+        return node
+    operands, specs = args[0::2], [_sublist(s) for s in args[1::2]]
+    if len(args) < 2 or None in specs:
+        return node
+    output = ""
+    if len(args) % 2:
+        operands, output = operands[:-1], _sublist(args[-1])
+        if output is None:
+            return node
+    spec = ",".join(specs) + ("->" + output if len(args) % 2 else "")
+    return gast.Call(func=node.func, args=[b.const(spec)] + list(operands), keywords=node.keywords)
+
+
+def _sublist(node):
+    """The subscripts a literal sublist `[0, 1]` or `[Ellipsis, 1]` stands for ("ab", "...b"), or None."""
+    if not isinstance(node, (gast.List, gast.Tuple)):
+        return None
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    out = []
+    for elt in node.elts:
+        if isinstance(elt, gast.Constant) and elt.value is Ellipsis:
+            out.append("...")
+        elif isinstance(elt, gast.Name) and elt.id == "Ellipsis":
+            out.append("...")
+        elif isinstance(elt, gast.Constant) and type(elt.value) is int and 0 <= elt.value < len(letters):
+            out.append(letters[elt.value])
+        else:
+            return None
+    return "".join(out)
 
 
 def _loop(target, iterable, body):

@@ -5,6 +5,7 @@ gast expressions back: one term per active operand, so inactive operands cost no
 """
 
 import copy
+import inspect
 
 import gast
 import numpy as np
@@ -99,7 +100,7 @@ def _inline(fn, expr, bindings, raw, helpers):
     if raw:
         placeholder = {k: b.name(k) for k in raw}
         expr = _Bind(raw).visit(templates.instantiate(fn, expr, {**bindings, **placeholder}, helpers))
-        return templates.instantiate(fn, expr, {k: v for k, v in bindings.items() if k in raw}, helpers)
+        return templates.rebind(expr, {k: v for k, v in bindings.items() if k in raw})
     return templates.instantiate(fn, expr, bindings, helpers)
 
 
@@ -111,14 +112,40 @@ def _constant(node):
     return None
 
 
-def _scale(term, factor):
-    """term * factor, written without the multiplication when factor is 1 or -1."""
+def _scale(term, factor, helpers=None):
+    """term * factor, written without the multiplication when factor is 1 or -1.
+
+    With `helpers` (the factor is a partial that can be infinite or NaN at some points), the
+    product is `times_partial(term, factor)`: exactly zero where term is zero, so a zero
+    tangent or cotangent (the branch `np.where` did not pick, a loop-carried tangent that
+    starts at zero) stays zero instead of becoming 0 * inf = NaN."""
     factor = b.const(_constant(factor)) if _constant(factor) is not None else factor
     if isinstance(factor, gast.Constant) and factor.value == 1.0:
         return term
     if isinstance(factor, gast.Constant) and factor.value == -1.0:
         return gast.UnaryOp(op=gast.USub(), operand=term)
+    if helpers is not None and not isinstance(factor, gast.Constant):
+        return helpers.call("times_partial", term, factor)
     return b.binop(term, gast.Mult(), factor)
+
+
+_SINGULAR_CALLS = frozenset("log log2 log10 log1p power float_power reciprocal sqrt cbrt arctanh arcsin arccos tan "
+                            "times_partial pow_base_partial pow_exponent_partial".split())
+
+
+def _singular(rule, expr):
+    """Whether a partial may be infinite or NaN at points of the primal's domain: the rule's domain
+    is restricted, or the partial divides, raises to a power or calls a function with a pole."""
+    if rule.domain != "real" or rule.primitive is runtime.times_partial:  # its partials are other rules' partials
+        return True
+    for node in gast.walk(expr):
+        if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Div, gast.Pow)):
+            return True
+        if isinstance(node, gast.Call):
+            name = node.func.attr if isinstance(node.func, gast.Attribute) else getattr(node.func, "id", "")
+            if name in _SINGULAR_CALLS:
+                return True
+    return False
 
 
 def _replace(node, replacements):
@@ -132,16 +159,52 @@ def _replace(node, replacements):
     return type(node)(**{f: _replace(getattr(node, f), replacements) for f in node._fields})
 
 
+def _exact_dtype(bound, helpers):
+    """Whether the call's `dtype=` argument makes its result integer or boolean: True, False, or
+    None when only the running code can tell (a dtype held in a variable)."""
+    node = bound.get("dtype")
+    if node is None or (isinstance(node, gast.Constant) and node.value is None):
+        return False
+    if isinstance(node, gast.Constant):
+        obj = node.value
+    else:
+        path = b.dotted_path(node)
+        obj = helpers.resolve(path.split(".")[0]) if path and helpers.resolve else None
+        if not (inspect.ismodule(obj) or any(obj is t for t in (int, float, bool, complex))):
+            return None  # a variable (a global may be rebound later): the running code decides
+        for attr in path.split(".")[1:]:
+            obj = getattr(obj, attr, None)
+        if obj is None:  # np.dtype(None) is float64: an unknown dtype must not read as one
+            return None
+    try:
+        return not np.issubdtype(np.dtype(obj), np.inexact)
+    except TypeError:
+        return None
+
+
+def _cut(terms, exact, ans, helpers):
+    """The terms of a call with a `dtype=`: none when it makes integers, guarded when unknown."""
+    if exact is None:
+        return [helpers.call("inexact_only", term, templates.clone(ans)) for term in terms]
+    return [] if exact else terms
+
+
 def tangent_terms(site, value, ans, tangent_of, helpers, where):
     """One tangent term per active operand of `value` (the statement's right-hand side).
 
     Each term has the result's shape once the terms are added up: an operand smaller than
-    the result (`x + C` with scalar x) has its term broadcast to `ans`.
+    the result (`x + C` with scalar x) has its term broadcast to `ans`. A result cast to an
+    integer or boolean dtype has no terms (see `_exact_dtype`).
     """
-    rule = site.rule
-    if rule.kind == "nondiff":
+    if site.rule.kind == "nondiff":
         return []
     bound, raw = _bindings(site, where)
+    return _cut(_tangent_terms(site, bound, raw, value, ans, tangent_of, helpers, where),
+                _exact_dtype(bound, helpers), ans, helpers)
+
+
+def _tangent_terms(site, bound, raw, value, ans, tangent_of, helpers, where):
+    rule = site.rule
     active = [p for p in rule.wrt if tangent_of(bound.get(p)) is not None]
     if not active:
         return []
@@ -187,7 +250,8 @@ def _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers):
     terms, covered = [], set()
     for p in active:
         expr = exprs[rule.wrt.index(p)]
-        terms.append(_scale(tangent_of(bound[p]), _inline(rule.jvp, expr, env, raw, helpers)))
+        terms.append(_scale(tangent_of(bound[p]), _inline(rule.jvp, expr, env, raw, helpers),
+                            helpers if _singular(rule, expr) else None))
         covered |= {p} | {q for q in rule.params if templates.mentions(expr, q)}
         if templates.mentions(expr, "ans"):
             covered |= set(rule.params)
@@ -207,6 +271,11 @@ def cotangent_terms(site, ans, g, is_active, helpers, where, shapes=None, target
     if rule.kind == "nondiff":
         return []
     bound, raw = _bindings(site, where)
+    exact = _exact_dtype(bound, helpers)
+    if exact is True:
+        return []
+    if exact is None:
+        g = helpers.call("inexact_only", templates.clone(g), templates.clone(ans))
     active = [p for p in rule.wrt if is_active(bound.get(p))]
     if not active:
         return []
@@ -220,7 +289,8 @@ def cotangent_terms(site, ans, g, is_active, helpers, where, shapes=None, target
     for p in active:
         expr = exprs[rule.wrt.index(p)]
         if rule.kind == "elementwise":
-            term = _scale(templates.clone(g), _inline(fn, expr, env, raw, helpers))
+            term = _scale(templates.clone(g), _inline(fn, expr, env, raw, helpers),
+                          helpers if _singular(rule, expr) else None)
             if len(rule.wrt) > 1 and not known.same(b.name(target) if target else None, bound[p]):
                 term = helpers.call("unbroadcast", term, templates.clone(bound[p]))
         else:

@@ -14,6 +14,71 @@ def sequence(xs):
     return xs if isinstance(xs, _SEQUENCES) else list(xs)
 
 
+def index_order(a, order):
+    """"C" or "F": the index order in which np.reshape / np.ravel with `order` read a's elements.
+
+    "A" reads in Fortran order when a is Fortran-contiguous and not C-contiguous (NumPy's rule),
+    so the derivative must follow a's layout, not its tangent's or cotangent's."""
+    if order in (None, "C", "c"):
+        return "C"
+    if order in ("F", "f"):
+        return "F"
+    flags = np.asarray(a).flags
+    if order in ("A", "a"):
+        return "F" if flags.f_contiguous and not flags.c_contiguous else "C"
+    raise Refusal(f"derivatives of a reshape with order={order!r}", "reshape")
+
+
+def memory_permutation(a):
+    """perm with np.ravel(a, order="K") == np.ravel(a)[perm]: a's elements in the order they lie in
+    memory (negative strides read forwards, as NumPy does)."""
+    a = np.asarray(a)
+    offsets = np.zeros(a.shape, dtype=np.intp)
+    for axis, (n, stride) in enumerate(zip(a.shape, a.strides)):
+        offsets = offsets + np.reshape(np.arange(n) * abs(stride), (n,) + (1,) * (a.ndim - axis - 1))
+    return np.argsort(np.ravel(offsets), kind="stable")
+
+
+def ravel_like(t, a, order="C"):
+    """t (shaped like a) read as np.ravel(a, order) reads a: the tangent of ravel and flatten."""
+    if order in ("K", "k"):
+        return np.ravel(t)[memory_permutation(a)]
+    return np.ravel(t, order=index_order(a, order))
+
+
+def unravel_like(g, a, order="C"):
+    """The adjoint of ravel_like: the flat cotangent g put back in a's shape."""
+    if order in ("K", "k"):
+        out = np.empty(np.size(a), dtype=np.result_type(g))
+        out[memory_permutation(a)] = g
+        return np.reshape(out, np.shape(a))
+    return np.reshape(g, np.shape(a), order=index_order(a, order))
+
+
+class Refusal(NotImplementedError):
+    """Raised by a helper when the values at run time are ones s2sad cannot differentiate correctly;
+    the generated function's handler turns it into an S2SADError at the user's line (emit.py)."""
+
+    def __init__(self, message, construct=None):
+        super().__init__(message)
+        self.construct = construct
+
+
+def real_only(value, construct="value"):
+    """value, if it is real: the rules are written for real values (a complex intermediate of a real
+    function would need JAX's conjugate convention in every rule), so a complex one is refused."""
+    if np.iscomplexobj(value):
+        raise Refusal(f"{construct} of a complex value: s2sad differentiates real values only "
+                      "(compute with real and imaginary parts as separate real arrays)", construct)
+    return value
+
+
+def real_cotangent(g, x, construct="value"):
+    """g, the cotangent of a rule that is right for a real operand x only (np.real, np.conj)."""
+    real_only(x, construct)
+    return g
+
+
 def unbroadcast(g, x):
     """Sum g down to the shape of x, undoing NumPy broadcasting."""
     if isinstance(g, dict) and isinstance(x, (list, tuple)):  # xs + ys on lists: which items are whose?
@@ -55,6 +120,50 @@ def zeros_like(x):
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     return 0.0
+
+
+def inexact_only(t, ans):
+    """t where ans has a float or complex dtype, exact zeros shaped like t where ans holds integers or
+    booleans: a cast to an exact dtype (`x.astype(int)`, `np.asarray(x, dtype=bool)`) is piecewise
+    constant, so it carries no derivative (JAX's float0)."""
+    if np.issubdtype(np.result_type(ans), np.inexact):
+        return t
+    return np.zeros(np.shape(t)) if np.ndim(t) else 0.0
+
+
+def times_partial(t, partial):
+    """t * partial, exactly zero wherever t (or the partial) is zero, even where the other is infinite or NaN.
+
+    A zero tangent or cotangent carries no derivative through a point where a rule's partial is
+    singular (sqrt or log at 0, 1 / C for a tiny C): as a symbolic zero would in JAX, it must not
+    turn into 0 * inf = NaN. Symmetric, so the rule of times_partial itself (partials `partial`
+    and `t`) keeps the property at second order. Elsewhere the product is the plain one."""
+    with np.errstate(invalid="ignore"):
+        product = np.multiply(t, partial)
+    if np.result_type(product).kind not in "fc" or np.all(np.isfinite(product)):
+        return product  # the common case: nothing to mask (a finite product of a zero is zero)
+    zero = np.logical_or(np.equal(t, 0), np.equal(partial, 0))
+    if not np.any(zero):
+        return product
+    if np.ndim(product) == 0:
+        return type(product)(0) if isinstance(product, (float, complex)) else product.dtype.type(0)
+    return np.where(zero, 0, product)
+
+
+def pow_base_partial(a, b):
+    """d(a ** b)/da = b * a ** (b - 1), and 0 where b == 0 (a ** 0 is constant, even at a == 0, where
+    a ** -1 is infinite, or a ZeroDivisionError for Python floats): JAX's convention."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        partial = np.multiply(b, np.power(a, b - 1))  # `b - 1` keeps a Python b weakly typed (NEP 50)
+    zero = np.equal(b, 0)
+    return np.where(zero, 0, partial)[()] if np.any(zero) else partial
+
+
+def pow_exponent_partial(a, power):
+    """d(a ** b)/db = power * log(a) with power = a ** b, and 0 where a == 0: the derivative JAX gives
+    at base 0 (the limit from the right where b > 0), where log(0) = -inf would make 0 * -inf = NaN."""
+    safe = np.where(np.equal(a, 0), np.ones_like(a), a)
+    return np.multiply(power, np.log(safe, dtype=np.result_type(power)))
 
 
 def rebuild(x, items):
@@ -107,6 +216,18 @@ def cotangent_like(g, xs):
 def cotangent_like_adjoint(ct, g):
     """The transpose of cotangent_like: ct read back at g's entries."""
     return Parts((k, ct[k]) for k in g) if isinstance(g, dict) else ct
+
+
+class Sum(tuple):
+    """A tuple of tangents that adds item by item: the terms of a rule whose result is a tuple
+    (divmod's (quotient, remainder)) add up to the tangent of that tuple, not to a longer tuple."""
+
+    def __add__(self, other):
+        if isinstance(other, tuple):
+            return Sum(a + b for a, b in zip(self, other))
+        return NotImplemented
+
+    __radd__ = __add__
 
 
 def part(g, key):
@@ -209,7 +330,10 @@ def matmul_adjoint_b(g, a, b):
 
 
 def dot_adjoint_a(g, a, b):
-    """The cotangent of a in np.dot(a, b): matmul's rule except for N-d by N-d."""
+    """The cotangent of a in np.dot(a, b): matmul's rule except for N-d by N-d, and for a 0-d operand,
+    where np.dot is the elementwise product."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(np.multiply(g, b), a)
     if np.ndim(b) > 2:
         b_axes = [i for i in range(np.ndim(b)) if i != np.ndim(b) - 2]
         return np.tensordot(g, b, axes=(list(range(np.ndim(a) - 1, np.ndim(g))), b_axes))
@@ -218,6 +342,8 @@ def dot_adjoint_a(g, a, b):
 
 def dot_adjoint_b(g, a, b):
     """The cotangent of b in np.dot(a, b)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(np.multiply(g, a), b)
     if np.ndim(b) > 2:
         lead = list(range(np.ndim(a) - 1))
         out = np.tensordot(a, g, axes=(lead, lead))
@@ -821,8 +947,17 @@ def _einsum_parse(subscripts, ndims):
     return ins, out
 
 
+def einsum_subscripts(subscripts):
+    """Called only when np.einsum's first argument is active: an array operand of the sublist form
+    whose sublists are not literal lists of integers, which the einsum rule cannot read."""
+    raise Refusal("derivatives of np.einsum in sublist form need literal sublists (np.einsum(A, [0, 1], [1, 0])) "
+                  "or the subscripts string (np.einsum('ij->ji', A))", "np.einsum")
+
+
 def einsum_with(subscripts, operands, i, x):
     """np.einsum(subscripts, *operands) with operand i replaced by x (None operands left out)."""
+    if not isinstance(subscripts, str):
+        einsum_subscripts(subscripts)
     ops = [o for o in operands if o is not None]
     ops[i] = x
     return np.einsum(subscripts, *ops)
@@ -830,6 +965,8 @@ def einsum_with(subscripts, operands, i, x):
 
 def einsum_adjoint(g, subscripts, operands, i):
     """The cotangent of operand i of np.einsum(subscripts, *operands) (None operands left out)."""
+    if not isinstance(subscripts, str):
+        einsum_subscripts(subscripts)
     ops = [o for o in operands if o is not None]
     ins, out = _einsum_parse(subscripts, [np.ndim(o) for o in ops])
     target, shape = ins[i], np.shape(ops[i])
@@ -1029,3 +1166,57 @@ def _cholesky(a):
         return np.linalg.cholesky(a)
     except np.linalg.LinAlgError:  # symmetric but not positive definite: LU after all
         return None
+
+
+# -- np.r_ and np.c_ ---------------------------------------------------------------
+
+
+def index_concat(maker, items):
+    """maker[items] for maker np.r_ or np.c_: what `np.r_[x, 1:3]` normalizes to."""
+    return maker[tuple(items)]
+
+
+def _concat_sources(maker, items):
+    """For each element of maker[items]: the index of the item it comes from (-1 for the values a
+    slice item generates, which are constants) and its flat position in that item."""
+    labels, places = [], []
+    for k, item in enumerate(items):
+        if isinstance(item, str):
+            raise Refusal("derivatives of np.r_ / np.c_ with a string directive", "np.r_ / np.c_")
+        if isinstance(item, slice):
+            made = np.r_[item]
+            labels.append(np.full(made.shape, -1))
+            places.append(np.zeros(made.shape, dtype=np.intp))
+        else:
+            shape = np.shape(item)
+            labels.append(np.full(shape, k))
+            places.append(np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape))
+    return maker[tuple(labels)], maker[tuple(places)]
+
+
+def index_concat_tangent(dots, maker, items, like):
+    """The tangent of maker[items] from one tangent per item (items np.r_ / np.c_ only rearrange)."""
+    labels, places = _concat_sources(maker, items)
+    out = np.zeros(np.shape(labels), dtype=np.result_type(like, np.float32, *(d for d in dots if d is not None)))
+    for k, (item, dot) in enumerate(zip(items, dots)):
+        if isinstance(item, (slice, str)) or dot is None:
+            continue
+        mask = labels == k
+        out[mask] = np.ravel(np.broadcast_to(dot, np.shape(item)))[places[mask]]
+    return out
+
+
+def index_concat_adjoint(g, maker, items):
+    """The cotangents of the items of maker[items], one per item (`pieces`); a slice item gets 0."""
+    labels, places = _concat_sources(maker, items)
+    g = np.broadcast_to(g, np.shape(labels))
+    cts = []
+    for k, item in enumerate(items):
+        if isinstance(item, (slice, str)):
+            cts.append(0.0)
+            continue
+        mask = labels == k
+        ct = np.zeros(int(np.size(item)), dtype=np.result_type(g, np.float32))
+        np.add.at(ct, places[mask], g[mask])
+        cts.append(ct.reshape(np.shape(item)))
+    return pieces(cts)

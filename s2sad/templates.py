@@ -89,3 +89,12 @@ def instantiate(fn, expr, bindings, helper):
 
 def mentions(expr, ident):
     return any(isinstance(n, gast.Name) and n.id == ident for n in gast.walk(expr))
+
+
+def rebind(expr, bindings):
+    """expr with the names in bindings replaced by copies of their values, and nothing else.
+
+    For a second pass over an instantiated template: its other names are the user's atoms and
+    helper names by now, and must not be read as the template module's globals again (a user's
+    variable `T` is also the name of a rule in numpy_shape)."""
+    return _substitute(expr, bindings, {}, None)

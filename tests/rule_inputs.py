@@ -1441,3 +1441,38 @@ def rt_with_item_scalar(x_dot, value_dot, x):
 @case(runtime.without_item, (2, 3))
 def rt_without_item(x_bar):
     return runtime.without_item(x_bar, (1, slice(0, 2)))
+
+
+# -- np.r_ / np.c_ (normalized to runtime.index_concat) and np.nan_to_num ------------------------------
+
+ITEMS = (np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.25, -0.75]))
+
+
+@case(runtime.index_concat, (3,), (2, 2))
+def r_items(x, y):
+    return np.r_[x, 1:3, y.ravel(), x[0]]
+
+
+@case(runtime.index_concat, (3,), (3,))
+def c_items(x, y):
+    return np.c_[x, y, np.ones(3)]
+
+
+@case(runtime.index_concat_tangent, (3,), (3,))
+def rt_index_concat_tangent(x, y):
+    return runtime.index_concat_tangent((x, y), np.c_, ITEMS, 1.0)
+
+
+@case(runtime.index_concat_adjoint, (7,))
+def rt_index_concat_adjoint(g):
+    return runtime.index_concat_adjoint(g, np.r_, (ITEMS[0], slice(0, 1), ITEMS[1]))
+
+
+@case(np.nan_to_num, (2, 3))
+def nan_to_num_of_nan(x):
+    return np.nan_to_num(np.sqrt(x), nan=0.5)
+
+
+@case(np.nan_to_num, (2, 3), ())
+def nan_to_num_active_nan(x, y):
+    return np.nan_to_num(np.sqrt(x), nan=y)

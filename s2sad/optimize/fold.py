@@ -133,6 +133,25 @@ def _identity(node):
         return None
     if isinstance(node, gast.Call) and node.args and is_zero(node.args[0]) and dotted(node.func) in _LINEAR_IN_FIRST:
         return gast.Constant(value=0.0, kind=None)
+    if isinstance(node, gast.Call):
+        return _math_calls(node) or _index_order(node)
+    return None
+
+
+def _index_order(node):
+    """`index_order(a, 'C')` is 'C' (and 'F' is 'F'), and reshape's `order='C'` goes: the reshape
+    rules name the index order for "A", whose meaning depends on a's layout, and say nothing else."""
+    if dotted(node.func) == "index_order" and len(node.args) == 2 and isinstance(node.args[1], gast.Constant) \
+            and node.args[1].value in ("C", "F"):
+        return gast.Constant(value=node.args[1].value, kind=None)
+    if dotted(node.func) in ("np.reshape", "np.ravel") and any(
+            k.arg == "order" and isinstance(k.value, gast.Constant) and k.value.value == "C" for k in node.keywords):
+        node.keywords = [k for k in node.keywords if k.arg != "order"]
+        return node
+    return None
+
+
+def _math_calls(node):
     if isinstance(node, gast.Call) and dotted(node.func) in _MATH_OF_CONSTANTS and not node.keywords:
         return _math_of_constants(node)  # `math.log(2.718281828459045)` from a rule's default base
     return None

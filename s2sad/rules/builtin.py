@@ -6,23 +6,24 @@ import numpy as np
 
 from .. import runtime
 from ..registry import elementwise, jvp, linear, nondiff, vjp
-from ..runtime import broadcast_like, sum_list_adjoint, unbroadcast
+from ..runtime import broadcast_like, pow_base_partial, pow_exponent_partial, sum_list_adjoint, unbroadcast
 
 
 @elementwise(builtins.abs)
 def abs_(x):
-    """Slope 0 at 0, as np.sign."""
-    return np.sign(x)
+    """Slope 0 at 0, as np.sign. Real x only."""
+    return np.sign(runtime.real_only(x, "abs"))
 
 
 @linear(builtins.float, shapes=((),))
 def float_(g, x):
-    return g
+    """Real x only (float of a complex value is an error in Python, of a NumPy complex a ComplexWarning)."""
+    return runtime.real_cotangent(g, x, "float")
 
 
 @elementwise(builtins.pow, domain="positive")
 def pow_(a, b, ans):
-    return b * a ** (b - 1), ans * np.log(a, dtype=np.result_type(ans))
+    return pow_base_partial(a, b), pow_exponent_partial(a, ans)
 
 
 @elementwise(builtins.max, shapes=((), ()))
@@ -53,7 +54,20 @@ def list_(g, iterable):
     return runtime.cotangent_like(g, iterable)
 
 
+@vjp(builtins.divmod, wrt=("a", "b"), shapes=((), ()))
+def divmod_(g, ans, a, b):
+    """(a // b, a % b): the quotient is piecewise constant; the remainder has %'s slopes (1 and -a // b)."""
+    return unbroadcast(runtime.part(g, 1), a), unbroadcast(-runtime.part(g, 1) * (a // b), b)
+
+
+@jvp(builtins.divmod)
+def divmod_jvp(a_dot, b_dot, ans, a, b):
+    """Each term a (quotient, remainder) pair that adds item by item (`runtime.Sum`)."""
+    return runtime.Sum((0.0 * ans[0], broadcast_like(a_dot, ans[1]))), \
+        runtime.Sum((0.0 * ans[0], broadcast_like(-b_dot * (a // b), ans[1])))
+
+
 nondiff(builtins.int, builtins.bool, builtins.len, builtins.range, builtins.round, builtins.isinstance,
         builtins.print, builtins.enumerate, builtins.zip, builtins.type, builtins.str, builtins.repr,
         builtins.id, builtins.hash, builtins.any, builtins.all, builtins.callable, builtins.hasattr,
-        builtins.format, builtins.divmod)
+        builtins.format)

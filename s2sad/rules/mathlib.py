@@ -6,7 +6,7 @@ Their test inputs are Python floats (`shapes` of `()`, one per argument).
 import math
 
 from ..registry import elementwise, jvp, linear, nondiff, vjp
-from ..runtime import sum_list_adjoint
+from ..runtime import pow_base_partial, pow_exponent_partial, sum_list_adjoint
 
 S1, S2 = ((),), ((), ())  # one or two Python floats
 
@@ -109,7 +109,8 @@ def atanh(x):
 
 @elementwise(math.pow, domain="positive", shapes=S2)
 def pow_(x, y, ans):
-    return y * math.pow(x, y - 1.0), ans * math.log(x)
+    """At x == 0 as the ** rule: slope 0 in y, y * x ** (y - 1) in x without math.pow(0.0, -1.0)."""
+    return float(pow_base_partial(x, y)), float(pow_exponent_partial(x, ans))
 
 
 @elementwise(math.atan2, shapes=S2)

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ..registry import elementwise, jvp, linear, nondiff, vjp
-from ..runtime import clip_partial, unbroadcast
+from ..runtime import clip_partial, pow_base_partial, pow_exponent_partial, real_cotangent, real_only, unbroadcast
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
 
@@ -38,7 +38,8 @@ def divide(a, b, ans):
 
 @elementwise(np.power, domain="positive")
 def power(a, b, ans):
-    return b * np.power(a, b - 1), ans * np.log(a, dtype=np.result_type(ans))
+    """At a == 0: slope 0 in b (JAX), and b * a ** (b - 1) computed without dividing by a."""
+    return pow_base_partial(a, b), pow_exponent_partial(a, ans)
 
 
 @elementwise(np.float_power, domain="positive")
@@ -70,8 +71,8 @@ def positive(g, x):
 
 @linear(np.conjugate, np.conj, np.real, shapes=((2, 3),))
 def conjugate(g, x):
-    """Real inputs only: the identity."""
-    return g
+    """Real inputs only: the identity; a complex x is refused when the adjoint runs."""
+    return real_cotangent(g, x, "np.real / np.conj")
 
 
 @elementwise(np.square)
@@ -96,8 +97,8 @@ def reciprocal(x, ans):
 
 @elementwise(np.abs, np.absolute, np.fabs)
 def absolute(x):
-    """Slope 0 at 0 (np.sign): the average of the one-sided slopes -1 and 1."""
-    return np.sign(x)
+    """Slope 0 at 0 (np.sign): the average of the one-sided slopes -1 and 1. Real x only."""
+    return np.sign(real_only(x, "np.abs"))
 
 
 @vjp(np.copysign, wrt=("x1",), shapes=((2, 3), (3,)))
@@ -296,6 +297,21 @@ def clip(a, a_min=None, a_max=None, min=None, max=None):
 @elementwise(np.ndarray.clip)
 def ndarray_clip(a, min=None, max=None):
     return clip_partial(a, min, max, "a"), clip_partial(a, min, max, "a_min"), clip_partial(a, min, max, "a_max")
+
+
+@vjp(np.nan_to_num, wrt=("x", "nan", "posinf", "neginf"))
+def nan_to_num(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """The identity where x is finite; where it is NaN or infinite the result is the replacement, so
+    the derivative goes there, and x's is an exact zero (np.where: an infinite tangent stays out)."""
+    return unbroadcast(np.where(np.isfinite(x), g, 0), x), unbroadcast(np.where(np.isnan(x), g, 0), nan), \
+        unbroadcast(np.where(np.isposinf(x), g, 0), posinf), unbroadcast(np.where(np.isneginf(x), g, 0), neginf)
+
+
+@jvp(np.nan_to_num)
+def nan_to_num_jvp(x_dot, nan_dot, posinf_dot, neginf_dot, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    return np.where(np.isfinite(x), x_dot, np.zeros_like(ans)), np.where(np.isnan(x), nan_dot, np.zeros_like(ans)), \
+        np.where(np.isposinf(x), posinf_dot, np.zeros_like(ans)), \
+        np.where(np.isneginf(x), neginf_dot, np.zeros_like(ans))
 
 
 @vjp(np.where, wrt=("x", "y"))

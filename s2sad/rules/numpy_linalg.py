@@ -11,6 +11,7 @@ from ..runtime import (
     dot_adjoint_a,
     dot_adjoint_b,
     einsum_adjoint,
+    einsum_subscripts,
     einsum_with,
     inner_adjoint_a,
     inner_adjoint_b,
@@ -115,16 +116,20 @@ def cross_jvp(a_dot, b_dot, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return np.cross(a_dot, b, axisa, axisb, axisc, axis), np.cross(a, b_dot, axisa, axisb, axisc, axis)
 
 
-@vjp(np.einsum, wrt=("a", "b", "c", "d"))
+@vjp(np.einsum, wrt=("subscripts", "a", "b", "c", "d"))
 def einsum(g, ans, subscripts, a, b=None, c=None, d=None):
-    """Subscripts with or without `->`, `...` included; up to four operands."""
-    return einsum_adjoint(g, subscripts, (a, b, c, d), 0), einsum_adjoint(g, subscripts, (a, b, c, d), 1), \
+    """Subscripts with or without `->`, `...` included; up to four operands. The sublist form with
+    literal sublists is rewritten to this one when normalizing; an active first argument is an
+    operand of a sublist form that could not be, and fails loudly (einsum_subscripts)."""
+    return einsum_subscripts(subscripts), \
+        einsum_adjoint(g, subscripts, (a, b, c, d), 0), einsum_adjoint(g, subscripts, (a, b, c, d), 1), \
         einsum_adjoint(g, subscripts, (a, b, c, d), 2), einsum_adjoint(g, subscripts, (a, b, c, d), 3)
 
 
 @jvp(np.einsum)
-def einsum_jvp(a_dot, b_dot, c_dot, d_dot, ans, subscripts, a, b=None, c=None, d=None):
-    return einsum_with(subscripts, (a, b, c, d), 0, a_dot), einsum_with(subscripts, (a, b, c, d), 1, b_dot), \
+def einsum_jvp(subscripts_dot, a_dot, b_dot, c_dot, d_dot, ans, subscripts, a, b=None, c=None, d=None):
+    return einsum_subscripts(subscripts), \
+        einsum_with(subscripts, (a, b, c, d), 0, a_dot), einsum_with(subscripts, (a, b, c, d), 1, b_dot), \
         einsum_with(subscripts, (a, b, c, d), 2, c_dot), einsum_with(subscripts, (a, b, c, d), 3, d_dot)
 
 

@@ -6,14 +6,17 @@ sequence whose item i is the cotangent of the sequence's item i (`runtime.pieces
 
 import numpy as np
 
+from .. import runtime
 from ..registry import jvp, linear, vjp
 from ..runtime import (
     diag_adjoint,
     diagonal_adjoint,
+    index_order,
     inverse_axes,
     item_adjoint,
     pad_adjoint,
     pad_tangent,
+    ravel_like,
     repeat_adjoint,
     sort_adjoint,
     sort_tangent,
@@ -22,25 +25,47 @@ from ..runtime import (
     take_along_axis_adjoint,
     tile_adjoint,
     unbroadcast,
+    unravel_like,
     unsplit,
 )
 
 # -- same elements, new shape ----------------------------------------------------
 
 
-@linear(np.reshape)
-def reshape(g, a, shape=None):
-    return np.reshape(g, np.shape(a))
+@vjp(np.reshape, wrt=("a",))
+def reshape(g, ans, a, shape=None, order="C"):
+    """Both modes read the elements in a's own index order (order="A" depends on a's layout)."""
+    return np.reshape(g, np.shape(a), order=index_order(a, order))
 
 
-@linear(np.ndarray.reshape)
-def ndarray_reshape(g, a, *shape):
-    return np.reshape(g, np.shape(a))
+@jvp(np.reshape)
+def reshape_jvp(a_dot, ans, a, shape=None, order="C"):
+    return np.reshape(a_dot, np.shape(ans), order=index_order(a, order))
 
 
-@linear(np.ravel, np.ndarray.ravel, np.ndarray.flatten, np.squeeze, np.ndarray.squeeze, np.atleast_1d, np.atleast_2d,
-        np.atleast_3d, shapes=((2, 1, 3),))
-def ravel(g, a):
+@vjp(np.ndarray.reshape, wrt=("a",))
+def ndarray_reshape(g, ans, a, *shape, order="C"):
+    return np.reshape(g, np.shape(a), order=index_order(a, order))
+
+
+@jvp(np.ndarray.reshape)
+def ndarray_reshape_jvp(a_dot, ans, a, *shape, order="C"):
+    return np.reshape(a_dot, np.shape(ans), order=index_order(a, order))
+
+
+@vjp(np.ravel, np.ndarray.ravel, np.ndarray.flatten, wrt=("a",), shapes=((2, 1, 3),))
+def ravel(g, ans, a, order="C"):
+    """order="K" follows a's memory layout (a transpose's ravel is not its C-order ravel)."""
+    return unravel_like(g, a, order)
+
+
+@jvp(np.ravel, np.ndarray.ravel, np.ndarray.flatten)
+def ravel_jvp(a_dot, ans, a, order="C"):
+    return ravel_like(a_dot, a, order)
+
+
+@linear(np.squeeze, np.ndarray.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d, shapes=((2, 1, 3),))
+def squeeze(g, a):
     return np.reshape(g, np.shape(a))
 
 
@@ -93,8 +118,9 @@ def array(g, object, dtype=None):
 
 @linear(np.ndarray.astype)
 def astype(g, a, dtype=None):
-    """The cotangent goes back to a's own dtype."""
-    return np.asarray(g, dtype=a.dtype)
+    """The cotangent goes back to a's own dtype; a complex a is refused (astype(float) drops its
+    imaginary part, which the rules upstream of it would need JAX's conjugate convention for)."""
+    return np.asarray(runtime.real_cotangent(g, a, "astype"), dtype=a.dtype)
 
 
 # -- assembling and cutting ------------------------------------------------------
@@ -243,3 +269,17 @@ def full_like(g, a, fill_value, dtype=None):
 def item(g, a, *index):
     """x.item(), x.item(flat_index) or x.item(i, j): a Python scalar."""
     return item_adjoint(g, a, index)
+
+
+# -- np.r_ and np.c_ (normalized to runtime.index_concat) ------------------------
+
+
+@vjp(runtime.index_concat, wrt=("items",))
+def index_concat(g, ans, maker, items):
+    """Each output element is one element of one item, or a constant a slice item makes."""
+    return runtime.index_concat_adjoint(g, maker, items)
+
+
+@jvp(runtime.index_concat)
+def index_concat_jvp(items_dot, ans, maker, items):
+    return runtime.index_concat_tangent(items_dot, maker, items, ans)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import runtime
-from ..registry import jvp, linear, nondiff, vjp
+from ..registry import elementwise, jvp, linear, nondiff, vjp
 from ..runtime import broadcast_like, matmul_adjoint_a, matmul_adjoint_b, unbroadcast
 
 
@@ -382,3 +382,58 @@ def item_bar(ct, x_bar, index, value):
 @linear(runtime.old_item)
 def old_item(ct, x, index):
     return runtime.scatter(ct, x, index)
+
+
+@linear(runtime.ravel_like, shapes=((2, 3), (2, 3)))
+def ravel_like_(ct, t, a, order="C"):
+    return runtime.unravel_like(ct, a, order)
+
+
+@linear(runtime.unravel_like, shapes=((6,), (2, 3)))
+def unravel_like_(ct, g, a, order="C"):
+    return runtime.ravel_like(ct, a, order)
+
+
+nondiff(runtime.index_order, runtime.memory_permutation, runtime.einsum_subscripts)
+
+
+@linear(runtime.inexact_only, shapes=((2, 3), (2, 3)))
+def inexact_only_(ct, t, ans):
+    return runtime.inexact_only(ct, ans)
+
+
+@elementwise(runtime.times_partial)
+def times_partial_(t, partial):
+    return partial, t
+
+
+@elementwise(runtime.pow_base_partial, domain="positive")
+def pow_base_partial_(a, b):
+    """b * (b - 1) * a ** (b - 2) in a: zero for b == 0 and b == 1, even at a == 0."""
+    return runtime.times_partial(b, runtime.pow_base_partial(a, b - 1)), \
+        np.power(a, b - 1) + b * runtime.pow_exponent_partial(a, np.power(a, b - 1))
+
+
+@elementwise(runtime.pow_exponent_partial, domain="positive")
+def pow_exponent_partial_(a, power):
+    return power / a, runtime.pow_exponent_partial(a, np.ones_like(power))
+
+
+@linear(runtime.index_concat_tangent)
+def index_concat_tangent_(ct, dots, maker, items, like):
+    return runtime.index_concat_adjoint(ct, maker, items)
+
+
+@linear(runtime.index_concat_adjoint)
+def index_concat_adjoint_(ct, g, maker, items):
+    return runtime.index_concat_tangent(ct, maker, items, g)
+
+
+@linear(runtime.real_only, shapes=((2, 3),))
+def real_only_(ct, value, construct="value"):
+    return ct
+
+
+@linear(runtime.real_cotangent, shapes=((2, 3), (2, 3)))
+def real_cotangent_(ct, g, x, construct="value"):
+    return runtime.real_cotangent(ct, x, construct)
