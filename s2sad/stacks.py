@@ -85,14 +85,19 @@ def _stacks(fn, resolver):
 
 
 def edges(fn, resolver):
-    """(to, from) pairs along which derivatives flow through fn's stacks: push into it, pop out of it."""
-    names = stacks(fn, resolver)
+    """(to, from) pairs along which derivatives flow through fn's lists: push into one, pop out of it.
+
+    Every list pushed to or popped from counts, not only the stacks `stacks` finds: a callee's
+    split derivative returns its tape inside its record (`return v, (_tape, r)`) and its
+    backward half pops from the tape it unpacks from the record. Differentiated again (a
+    Hessian), the tape's tangent must travel with the record, else the popped values'
+    tangents are lost and the second derivative comes out wrong."""
     out = []
     for stmt in _statements(fn.body):
         pushed, popped = _append(stmt, resolver), _pop(stmt, resolver)
-        if pushed and pushed[0] in names and isinstance(pushed[1], gast.Name):
+        if pushed and isinstance(pushed[1], gast.Name):
             out.append((pushed[0], pushed[1].id))
-        if popped and popped[1] in names:
+        if popped:
             out.append((popped[0], popped[1]))
     return out
 
@@ -123,7 +128,14 @@ def forward(builder, stmt):
 
 
 def active_stacks(builder):
-    return stacks(builder.norm.node, builder.resolver) & builder.activity.active
+    """Active stacks, and active lists popped here but made elsewhere (a tape unpacked from a record).
+
+    The adjoint of each is a stack of adjoints started empty; for a received tape it is handed
+    back with the record's cotangent, where the adjoint of the half that pushed pops from it."""
+    fn, resolver = builder.norm.node, builder.resolver
+    received = {p[1] for p in map(lambda s: _pop(s, resolver), _statements(fn.body)) if p}
+    received -= {_new(s) for s in _statements(fn.body)}
+    return (stacks(fn, resolver) | received) & builder.activity.active
 
 
 def prologue(builder):

@@ -1,0 +1,129 @@
+"""Regressions in calls to user functions and in how s2sad receives the function to differentiate.
+
+Each test reads as an example: a small program, then its derivative checked against an
+independent oracle (finite differences, of f or of its gradient for second order).
+"""
+
+import numpy as np
+import pytest
+
+import s2sad
+from s2sad.testing import numerical_jvp
+
+EPS = 1e-5
+
+
+def fd_gradient(f, x):
+    """Central differences of scalar f at x (float or array)."""
+    if np.ndim(x) == 0:
+        return float(numerical_jvp(f, [x], 0, 1.0, EPS))
+    return np.array([numerical_jvp(f, [x], 0, e, EPS) for e in np.eye(x.size)]).reshape(x.shape)
+
+
+def fd_hessian(f, x):
+    """Finite differences of s2sad's gradient (itself checked against FD of f below)."""
+    g = s2sad.grad(f)
+    if np.ndim(x) == 0:
+        return float(numerical_jvp(g, [x], 0, 1.0, EPS))
+    cols = [np.asarray(numerical_jvp(g, [x], 0, e.reshape(x.shape), EPS)) for e in np.eye(x.size)]
+    return np.stack(cols, axis=-1).reshape(x.shape + x.shape)
+
+
+# -- class 4: second derivatives through a helper holding a loop ---------------------------
+
+
+def cube(r):
+    v = r
+    for _ in range(2):
+        v = v * r
+    return v
+
+
+def cube_plus_zero(r):
+    return cube(r) + 0.0
+
+
+def branchy(r):
+    if r > 0:
+        v = r
+        for _ in range(3):
+            v = v * np.sin(r)
+    else:
+        v = r * r
+    return v
+
+
+def uses_branchy(r):
+    return branchy(r) * 2.0 + r
+
+
+def power_while(r, n):
+    v = 1.0
+    k = 0
+    while k < n:
+        v = v * r
+        k = k + 1
+    return v
+
+
+def uses_while(r):
+    return power_while(r, 4) - r
+
+
+def outer_helper(r):
+    s = 0.0
+    for k in range(2):
+        s = s + cube(r + k)
+    return s
+
+
+def helpers_calling_helpers(r):
+    return outer_helper(r) * np.cos(r)
+
+
+def helper_in_caller_loop(r):
+    t = r
+    for _ in range(2):
+        t = cube(t) * 0.5
+    return t
+
+
+def vec_helper(x):
+    acc = x
+    for _ in range(3):
+        acc = np.tanh(acc) * x
+    return acc
+
+
+def vec_loss(x):
+    return np.sum(vec_helper(x) ** 2)
+
+
+SCALAR_CASES = [cube_plus_zero, uses_branchy, uses_while, helpers_calling_helpers, helper_in_caller_loop]
+
+
+@pytest.mark.parametrize("f", SCALAR_CASES, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("x", [1.3, -0.4])
+def test_second_derivative_through_helpers_matches_fd_of_gradient(f, x):
+    np.testing.assert_allclose(s2sad.grad(f)(x), fd_gradient(f, x), rtol=1e-6)
+    want = fd_hessian(f, x)
+    np.testing.assert_allclose(s2sad.hessian(f)(x), want, rtol=1e-6)
+    np.testing.assert_allclose(s2sad.grad(s2sad.grad(f))(x), want, rtol=1e-6)
+    np.testing.assert_allclose(s2sad.hvp(f, (x,), 1.0), want, rtol=1e-6)
+    for mode in ("forward", "reverse"):
+        np.testing.assert_allclose(s2sad.jacobian(s2sad.grad(f), mode=mode)(x), want, rtol=1e-6)
+
+
+def test_cube_through_a_helper_has_second_derivative_six_r():
+    assert s2sad.hessian(cube_plus_zero)(1.3) == pytest.approx(7.8, rel=1e-12)
+
+
+def test_hessian_of_array_helper_with_loop_matches_fd_of_gradient():
+    x = np.array([0.3, -0.7, 1.1])
+    np.testing.assert_allclose(s2sad.grad(vec_loss)(x), fd_gradient(vec_loss, x), rtol=1e-6)
+    want = fd_hessian(vec_loss, x)
+    np.testing.assert_allclose(s2sad.hessian(vec_loss)(x), want, rtol=1e-5, atol=1e-8)
+    v = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(s2sad.hvp(vec_loss, (x,), v), want @ v, rtol=1e-5, atol=1e-8)
+    for mode in ("forward", "reverse"):
+        np.testing.assert_allclose(s2sad.jacobian(s2sad.grad(vec_loss), mode=mode)(x), want, rtol=1e-5, atol=1e-8)
