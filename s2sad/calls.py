@@ -28,7 +28,7 @@ class Callees:
 
     def __init__(self, derive, in_progress, resolver):
         self.derive = derive               # (func, mode, wrt names, receiver) -> Compiled
-        self.in_progress = in_progress     # code objects being transformed right now
+        self.in_progress = in_progress     # code objects this thread is transforming right now
         self.resolver = resolver           # the caller's names
         self.dependencies = []             # (lookup, dotted name, code): checked before a cached derivative is reused
         self.dispatch = Dispatch(derive)
@@ -71,7 +71,7 @@ class Callees:
         return func, bound, wrt, self.derivative(func, mode, wrt, where, site)
 
     def derivative(self, func, mode, wrt, where, site):
-        if func.__code__ in self.in_progress:
+        if any(code is func.__code__ for code in self.in_progress):  # identity: equal text in two modules is no recursion
             raise where.error(f"{func.__qualname__} calls itself (recursion is not differentiated); "
                               "write it as a loop", construct="recursion")
         compiled = self.derive(func, mode, tuple(wrt), self.receiver(func, site))

@@ -6,6 +6,7 @@ Every stage's output can be printed with `s2sad.source(f, stage=...)`.
 import contextlib
 import gc
 import inspect
+import threading
 from dataclasses import dataclass
 
 import gast
@@ -80,8 +81,9 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
         raise S2SADError(f"mode must be 'forward' or 'reverse', not {mode!r}", construct="mode")
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers, dict([receiver]) if receiver else None)
-    callees = Callees(_derive_callee, _IN_PROGRESS, resolver)
-    _IN_PROGRESS.append(func.__code__)
+    in_progress = _in_progress()
+    callees = Callees(_derive_callee, in_progress, resolver)
+    in_progress.append(func.__code__)
     try:
         if mode == "forward":
             node, helpers = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees)
@@ -89,7 +91,7 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
             node, helpers = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), with_value,
                                     callees, split=mode == "split", shapes=shapes.infer(normalized, resolver, kinds) if kinds else None)
     finally:
-        _IN_PROGRESS.pop()
+        in_progress.pop()
     if optimized:
         node = tuple(optimize(n, helpers) for n in node) if isinstance(node, tuple) else optimize(node, helpers)
     if callee:
@@ -108,7 +110,16 @@ def _name_for_callee(node, func, wrt):
         fn.name = base + fn.name[len(func.__name__):]
 
 
-_IN_PROGRESS = []  # code objects of the functions being transformed: a call back into one is recursion
+_THREAD = threading.local()
+
+
+def _in_progress():
+    """The code objects this thread is transforming right now: a call back into one is recursion.
+
+    Per thread: two threads compiling the same function at once are not recursion."""
+    if not hasattr(_THREAD, "in_progress"):
+        _THREAD.in_progress = []
+    return _THREAD.in_progress
 
 
 def _derive_callee(func, mode, wrt, receiver):

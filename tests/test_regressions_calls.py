@@ -127,3 +127,81 @@ def test_hessian_of_array_helper_with_loop_matches_fd_of_gradient():
     np.testing.assert_allclose(s2sad.hvp(vec_loss, (x,), v), want @ v, rtol=1e-5, atol=1e-8)
     for mode in ("forward", "reverse"):
         np.testing.assert_allclose(s2sad.jacobian(s2sad.grad(vec_loss), mode=mode)(x), want, rtol=1e-5, atol=1e-8)
+
+
+# -- class 13: the same text in two modules is two functions --------------------------------
+
+SAME_TEXT = """
+import numpy as np
+
+K = {k}
+
+
+def helper(x):
+    return K * x
+
+
+def f(x):
+    return helper(x) * x
+"""
+
+
+def _module(tmp_path, name, text):
+    import importlib.util
+
+    path = tmp_path / f"{name}.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_two_modules_with_the_same_text_keep_their_own_globals(tmp_path):
+    a = _module(tmp_path, "same_text_a", SAME_TEXT.format(k=2.0))
+    b = _module(tmp_path, "same_text_b", SAME_TEXT.format(k=5.0))
+    assert a.f.__code__ == b.f.__code__  # equal code objects: only identity tells them apart
+    x = 1.5
+    for module, k in ((a, 2.0), (b, 5.0), (a, 2.0)):
+        assert s2sad.grad(module.f)(x) == pytest.approx(2 * k * x, rel=1e-12)
+        assert s2sad.grad(module.f)(x) == pytest.approx(fd_gradient(module.f, x), rel=1e-6)
+        assert s2sad.jvp(module.f, (x,), (1.0,))[1] == pytest.approx(2 * k * x, rel=1e-12)
+        assert s2sad.hessian(module.f)(x) == pytest.approx(2 * k, rel=1e-12)
+
+
+# -- threads compiling at the same time ------------------------------------------------------
+
+
+def threaded_helper(x):
+    return np.sin(x) * x
+
+
+def threaded_caller(x):
+    return threaded_helper(x) + threaded_helper(2.0 * x)
+
+
+def test_threads_compiling_the_same_functions_at_once_get_no_false_recursion():
+    import threading
+
+    from s2sad import cache
+
+    x = 0.7
+    want = fd_gradient(threaded_caller, x)
+    for _ in range(5):
+        cache.clear()
+        barrier, results, errors = threading.Barrier(6), [], []
+
+        def work():
+            barrier.wait()
+            try:
+                results.append(s2sad.grad(threaded_caller)(x))
+            except Exception as exc:  # collected and reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors
+        np.testing.assert_allclose(results, want, rtol=1e-6)
