@@ -151,8 +151,8 @@ def _key(prim):
     return prim
 
 
-def _bound(site, where):
-    bound, _ = _bindings(site, where)
+def _bound(site, where, builder):
+    bound, _ = _bindings(site, where, builder.helpers)
     return bound
 
 
@@ -176,12 +176,12 @@ def _getitem(builder, site, ans, where):
     t = builder.tangent_of(site.args[0])
     if t is None:
         return None
-    return builder.helpers.batched("batch_item", t, index_expr(site.args[1]))
+    return builder.helpers.batched("batch_item", t, index_expr(site.args[1], builder.helpers.builtin("slice")))
 
 
 def _reduction(mean):
     def twin(builder, site, ans, where):
-        bound = _bound(site, where)
+        bound = _bound(site, where, builder)
         t = builder.tangent_of(bound["a"])
         if t is None or not (_is_none(bound["dtype"]) and _is_none(bound["out"])):
             return None
@@ -197,7 +197,7 @@ def _reshape(builder, site, ans, where):
 
 
 def _transpose(builder, site, ans, where):
-    bound = _bound(site, where)
+    bound = _bound(site, where, builder)
     t = builder.tangent_of(bound["a"])
     if t is None:
         return None
@@ -224,7 +224,7 @@ def _product(builder, site, ans, where):
 def _runtime_twin(name, params):
     """A runtime helper linear in its first argument, with a twin taking the same other arguments."""
     def twin(builder, site, ans, where):
-        bound = _bound(site, where)
+        bound = _bound(site, where, builder)
         t = builder.tangent_of(bound[params[0]])
         if t is None:
             return None
@@ -234,7 +234,7 @@ def _runtime_twin(name, params):
 
 def _scatter_add(builder, site, ans, where):
     """acc + scatter(g, x, index): acc's tangent lifted past the batch axis, g's scattered column by column at once."""
-    bound = _bound(site, where)
+    bound = _bound(site, where, builder)
     terms = []
     acc, g = builder.tangent_of(bound["acc"]), builder.tangent_of(bound["g"])
     if acc is not None:

@@ -4,6 +4,7 @@ The transforms call `tangent_terms` and `cotangent_terms` with a resolved site a
 gast expressions back: one term per active operand, so inactive operands cost nothing.
 """
 
+import builtins
 import copy
 
 import gast
@@ -37,17 +38,22 @@ class Helpers:
     def runtime(self, attr):
         return self(getattr(runtime, attr), attr)
 
+    def builtin(self, ident):
+        """The name generated code uses for a builtin (`range`, `slice`): its own unless the user's
+        function rebinds it (a local `len`, a global `range`), then a fresh one bound to the builtin."""
+        return self(getattr(builtins, ident), ident)
+
     def call(self, attr, *args):
         return b.call(b.name(self.runtime(attr)), list(args))
 
 
-def index_expr(node):
-    """An index written as an expression: `1:3` becomes `slice(1, 3, None)`."""
+def index_expr(node, slice_name="slice"):
+    """An index written as an expression: `1:3` becomes `slice(1, 3, None)` (`slice_name`: see Helpers.builtin)."""
     if isinstance(node, gast.Slice):
         parts = [b.const(None) if p is None else copy.deepcopy(p) for p in (node.lower, node.upper, node.step)]
-        return b.call("slice", parts)
+        return b.call(slice_name, parts)
     if isinstance(node, gast.Tuple):
-        return b.tup([index_expr(e) for e in node.elts])
+        return b.tup([index_expr(e, slice_name) for e in node.elts])
     return copy.deepcopy(node)
 
 
@@ -66,14 +72,15 @@ class _Bind(gast.NodeTransformer):
         return node
 
 
-def _bindings(site, where):
+def _bindings(site, where, helpers=None):
     bound = site.rule.bind(site.args, site.keywords)
+    slice_name = helpers.builtin("slice") if helpers is not None else "slice"
     out, raw = {}, {}
     for param, node in bound.items():
         if isinstance(node, gast.AST):
             if isinstance(node, (gast.Slice, gast.Tuple)):
                 raw[param] = node
-                out[param] = index_expr(node)
+                out[param] = index_expr(node, slice_name)
             else:
                 out[param] = node
         elif _is_literal(node):
@@ -141,7 +148,7 @@ def tangent_terms(site, value, ans, tangent_of, helpers, where):
     rule = site.rule
     if rule.kind == "nondiff":
         return []
-    bound, raw = _bindings(site, where)
+    bound, raw = _bindings(site, where, helpers)
     active = [p for p in rule.wrt if tangent_of(bound.get(p)) is not None]
     if not active:
         return []
@@ -206,7 +213,7 @@ def cotangent_terms(site, ans, g, is_active, helpers, where, shapes=None, target
     rule = site.rule
     if rule.kind == "nondiff":
         return []
-    bound, raw = _bindings(site, where)
+    bound, raw = _bindings(site, where, helpers)
     active = [p for p in rule.wrt if is_active(bound.get(p))]
     if not active:
         return []

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import s2sad
+import s2sad.testing
 from s2sad.testing import numerical_jvp
 
 EPS = 1e-5
@@ -205,3 +206,77 @@ def test_threads_compiling_the_same_functions_at_once_get_no_false_recursion():
             t.join()
         assert not errors, errors
         np.testing.assert_allclose(results, want, rtol=1e-6)
+
+
+# -- user names that equal the names generated code uses --------------------------------------
+
+
+def names_like_the_runtime(x):
+    pos = +x
+    neg = -pos
+    add = neg + x * 3.0
+    sub = add - x * 0.5
+    mul = sub * x
+    mod = mul % 7.0
+    matmul = mod @ x
+    linear = matmul * 2.0
+    jvp = np.sin(linear)
+    vjp = jvp * linear
+    return vjp
+
+
+def helper_with_runtime_names(push, pop):
+    unbroadcast = push * pop
+    for _ in range(2):
+        unbroadcast = unbroadcast * pop + 1.0
+    return unbroadcast + push
+
+
+def calls_helper_with_runtime_names(x):
+    zeros_like = x * 2.0
+    _tape = helper_with_runtime_names(zeros_like, x)
+    x_bar = np.sum(_tape)
+    return x_bar
+
+
+def builtins_shadowed(x):
+    s = 0.0
+    for len in range(3):
+        reversed = x * len
+        min = reversed[1:] * x[:-1]
+        slice = np.sum(min)
+        s = s + slice
+    return s
+
+
+def loop_counter_reassigned(x):
+    s = 0.0
+    for i in range(3):
+        i = x * 2.0
+        s = s + np.sum(i * x)
+    for k, v in enumerate(x):
+        k = v * x
+        s = s + np.sum(k)
+    return s
+
+
+@pytest.mark.parametrize("f", [names_like_the_runtime, calls_helper_with_runtime_names, builtins_shadowed,
+                               loop_counter_reassigned], ids=lambda f: f.__name__)
+def test_user_names_never_clash_with_generated_names(f):
+    x = np.array([0.3, 0.5, 0.9])
+    s2sad.testing.check_derivatives(f, [x])
+    np.testing.assert_allclose(s2sad.grad(f)(x), fd_gradient(f, x), rtol=1e-6)
+    np.testing.assert_allclose(s2sad.hessian(f)(x), fd_hessian(f, x), rtol=1e-5, atol=1e-8)
+
+
+def test_loop_counter_reassigned_in_body_gives_the_exact_gradient():
+    # s = 3 * 2x * x, so ds/dx = 12 x (the adjoint once read the loop index instead of 2x)
+    assert s2sad.grad(lambda_free_counter)(1.5) == pytest.approx(18.0, rel=1e-12)
+
+
+def lambda_free_counter(x):
+    s = 0.0
+    for i in range(3):
+        i = x * 2.0
+        s = s + i * x
+    return s
