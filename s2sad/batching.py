@@ -31,6 +31,7 @@ from . import cache, driver, emit, runtime
 from .errors import S2SADError
 from .forward import Forward
 from .naming import Namer
+from .parse import defaults as parse_defaults
 from .parse import unwrap
 from .partials import Helpers, _bindings, index_expr, tangent_terms
 from .resolve import Resolver
@@ -287,7 +288,7 @@ def derivative(func, wrt):
     resolver = Resolver(parsed, driver._locals(normalized), normalized.helpers)
     builder = BatchedForward(normalized, parsed, resolver, wrt, Namer(normalized.names))
     node = builder.function()
-    defaults = tuple(func.__defaults__ or ())
+    defaults = parse_defaults(func)
     if defaults:
         defaults += (0.0,) * len(wrt)
     fn, source = emit.load(node, builder.helpers.by_name, parsed, defaults)

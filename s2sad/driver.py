@@ -20,6 +20,7 @@ from .naming import Namer
 from .normalize import normalize
 from .optimize import optimize
 from .optimize.effects import names
+from .parse import defaults as parse_defaults
 from .parse import parse, unwrap
 from .resolve import Resolver
 from .reverse import reverse
@@ -140,7 +141,7 @@ def derivative(func, mode, wrt, with_value=False, optimized=True, receiver=None,
 
 def _compile(func, mode, wrt, with_value, optimized, receiver, kinds, callee):
     node, helpers, parsed, dependencies = transform(func, mode, wrt, with_value, optimized, receiver, kinds, callee)
-    defaults = tuple(func.__defaults__ or ())
+    defaults = parse_defaults(func)
     if mode == "split":
         (fwd, fwd_source), (bwd, bwd_source) = (emit.load(n, helpers, parsed, d) for n, d in zip(node, (defaults, ())))
         return Compiled(fwd, fwd_source + "\n\n" + bwd_source, wrt, mode, helpers, bwd, dependencies)

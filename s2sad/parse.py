@@ -79,7 +79,42 @@ def parse(func):
         )
     gast.increment_lineno(module, start - 1)
     node.decorator_list = []
+    _keyword_only_as_plain(node, func, filename)
     closure = {}
     if func.__closure__:
         closure = dict(zip(func.__code__.co_freevars, func.__closure__))
     return Parsed(func, node, filename, func.__globals__, closure)
+
+
+def defaults(func):
+    """The default values of func's parameters as the generated code's signature lists them:
+    the positional ones', then the keyword-only ones' (see `_keyword_only_as_plain`)."""
+    kw = func.__kwdefaults__ or {}
+    code = func.__code__
+    names = code.co_varnames[code.co_argcount: code.co_argcount + code.co_kwonlyargcount]
+    return tuple(func.__defaults__ or ()) + tuple(kw[n] for n in names if n in kw)
+
+
+def _keyword_only_as_plain(node, func, filename):
+    """Keyword-only parameters become plain ones after the positional ones, in place.
+
+    Generated functions are called with every parameter by position (the API binds the
+    user's arguments first) or by keyword (a caller's derivative calls a callee's), and
+    they append their own parameters (tangents, the seed) after the user's: so a
+    derivative's signature is the user's with `*` removed. A keyword-only parameter
+    without a default after defaults has no such signature: refused."""
+    args = node.args
+    if not args.kwonlyargs:
+        return
+    has_default = [False] * (len(args.args) - len(args.defaults)) + [True] * len(args.defaults) \
+        + [d is not None for d in args.kw_defaults]
+    names = [a.id for a in args.args + args.kwonlyargs]
+    late = [n for k, n in enumerate(names) if not has_default[k] and any(has_default[:k])]
+    if late:
+        raise S2SADError(f"{func.__qualname__}: the keyword-only parameter {late[0]!r} has no default but "
+                         "comes after parameters with defaults", filename, node.lineno, "keyword-only parameter",
+                         "give it a default, or make it a plain parameter")
+    args.args = args.args + args.kwonlyargs
+    args.defaults = args.defaults + [d for d in args.kw_defaults if d is not None]
+    args.kwonlyargs, args.kw_defaults = [], []
+

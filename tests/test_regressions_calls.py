@@ -280,3 +280,60 @@ def lambda_free_counter(x):
         i = x * 2.0
         s = s + i * x
     return s
+
+
+# -- keyword-only parameters ------------------------------------------------------------------
+
+
+def scaled_power(x, *, scale=2.0, power=2):
+    return scale * x ** power
+
+
+def calls_keyword_only(x):
+    return scaled_power(x, scale=0.5) + scaled_power(x, power=3)
+
+
+def weighted(x, *, w):
+    return w * np.sin(x) * x
+
+
+def calls_weighted(x, w):
+    return weighted(x, w=w) + weighted(w=x, x=w)
+
+
+def test_helper_with_keyword_only_parameters():
+    x = 1.5  # 0.5 x^2 + 2 x^3
+    assert s2sad.grad(calls_keyword_only)(x) == pytest.approx(x + 6 * x ** 2, rel=1e-12)
+    assert s2sad.jvp(calls_keyword_only, (x,), (1.0,))[1] == pytest.approx(x + 6 * x ** 2, rel=1e-12)
+    assert s2sad.hessian(calls_keyword_only)(x) == pytest.approx(fd_hessian(calls_keyword_only, x), rel=1e-6)
+
+
+def test_keyword_only_parameters_of_the_function_itself():
+    x, w = 1.5, 0.7
+    gx, gw = s2sad.grad(calls_weighted, wrt=(0, 1))(x, w)
+    assert gx == pytest.approx(fd_gradient(lambda_free_weighted_x(w), x), rel=1e-6)
+    assert gw == pytest.approx(fd_gradient(lambda_free_weighted_w(x), w), rel=1e-6)
+    assert s2sad.grad(weighted)(x, w=w) == pytest.approx(w * (np.cos(x) * x + np.sin(x)), rel=1e-12)
+    assert s2sad.grad(weighted, wrt="w")(x, w=w) == pytest.approx(np.sin(x) * x, rel=1e-12)
+    assert s2sad.grad(scaled_power, wrt="scale")(x, scale=3.0) == pytest.approx(x ** 2, rel=1e-12)
+
+
+def lambda_free_weighted_x(w):
+    def f(x):
+        return calls_weighted(x, w)
+    return f
+
+
+def lambda_free_weighted_w(x):
+    def f(w):
+        return calls_weighted(x, w)
+    return f
+
+
+def keyword_only_without_default_after_defaults(x, y=1.0, *, w):
+    return w * x * y
+
+
+def test_keyword_only_without_default_after_defaults_is_refused():
+    with pytest.raises(s2sad.S2SADError, match="keyword-only parameter 'w'"):
+        s2sad.grad(keyword_only_without_default_after_defaults)(1.0, w=2.0)
