@@ -7,7 +7,8 @@ import numpy as np
 
 from . import cache, driver, runtime, shapes
 from .errors import S2SADError
-from .parse import unwrap
+from .callables import entry
+from .parse import own_wrapper
 
 
 # -- values in and out ---------------------------------------------------------------
@@ -142,7 +143,7 @@ def _plain_wrt(wrt):
 
 def _make_wrapper(f, wrt, with_value):
     """The wrapper function itself: one frame between the caller and the generated code."""
-    func = unwrap(f)
+    func = entry(f)
     names = driver.wrt_names(func, wrt)
     by_type, lookup = _specializer(func, names)
     code = func.__code__
@@ -176,7 +177,7 @@ def _make_wrapper(f, wrt, with_value):
                             for g, i in zip((grads,) if len(where) == 1 else grads, where)])
         return (out, shaped) if with_value else shaped
 
-    functools.wraps(func)(wrapper)
+    own_wrapper(functools.wraps(func)(wrapper))
     wrapper.__s2sad_generated__ = _generated(func, "reverse", names, with_value)
     return wrapper
 
@@ -244,7 +245,7 @@ def jvp(f, primals, tangents):
     method, obj = _method(f)
     if obj is not None:
         return jvp(method, (obj, *primals), (None, *tangents))
-    func = unwrap(f)
+    func = entry(f)
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise S2SADError(f"jvp got {len(primals)} primals but {len(tangents)} tangents", construct="jvp")
@@ -278,7 +279,7 @@ def vjp(f, *primals):
     if obj is not None:
         out, pullback_with_self = vjp(method, obj, *primals)
         return out, lambda cotangent: pullback_with_self(cotangent)[1:]
-    func = unwrap(f)
+    func = entry(f)
     values = _bind(func, primals, {})
     params = list(values)[: len(primals)]
     names = tuple(n for n in params if _is_float(values[n]))
@@ -300,7 +301,7 @@ def source(f, mode="reverse", wrt=0, stage="derivative", optimize=True, *, args=
     Without `args`, the general derivative; with example arguments `args`, the reverse
     derivative grad runs for arguments of their kinds (shapes.py), identity wrappers left out.
     """
-    func = unwrap(f)
+    func = entry(f)
     if stage == "anf":
         return driver.anf_source(func)
     if stage != "derivative":

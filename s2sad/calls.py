@@ -19,6 +19,7 @@ import inspect
 
 import gast
 
+from .callables import is_library
 from .parse import unwrap
 from .partials import require_rule
 
@@ -38,7 +39,7 @@ class Callees:
         func = unwrap(site.prim)
         if getattr(func, "__s2sad_opaque__", False):
             return None
-        return func if inspect.isfunction(func) else None
+        return func if inspect.isfunction(func) and not is_library(func) else None  # library code needs a rule
 
     def bind(self, func, site, where):
         """{parameter name: argument atom} for the call, the way Python would bind it."""

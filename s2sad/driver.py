@@ -96,19 +96,19 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     if optimized:
         node = tuple(optimize(n, helpers) for n in node) if isinstance(node, tuple) else optimize(node, helpers)
     if callee:
-        _name_for_callee(node, func, wrt)
+        _name_for_callee(node, func, wrt, parsed.node.name)
     return node, helpers, parsed, callees.dependencies
 
 
-def _name_for_callee(node, func, wrt):
+def _name_for_callee(node, func, wrt, name):
     """`dense_by_W_b_fwd` for the derivative of dense with respect to W and b only: one name per variant,
     so a module holding several variants (`s2sad dump -o`) has no clashes."""
     params = list(inspect.signature(func).parameters)
     if list(wrt) == params:
         return
-    base = f"{func.__name__}_by_{'_'.join(wrt)}" if wrt else f"{func.__name__}_by_nothing"
+    base = f"{name}_by_{'_'.join(wrt)}" if wrt else f"{name}_by_nothing"
     for fn in node if isinstance(node, tuple) else (node,):
-        fn.name = base + fn.name[len(func.__name__):]
+        fn.name = base + fn.name[len(name):]
 
 
 _THREAD = threading.local()

@@ -27,7 +27,8 @@ import numpy as np
 
 from . import api, batching, driver
 from .errors import S2SADError
-from .parse import unwrap
+from .callables import entry
+from .parse import own_wrapper
 
 MODES = ("auto", "forward", "reverse")
 
@@ -109,7 +110,7 @@ def hvp(f, primals, vectors, wrt=0):
     method, obj = api._method(f)
     if obj is not None:
         return hvp(method, (obj, *primals), vectors, api._after_self(wrt))
-    func = unwrap(f)
+    func = entry(f)
     names = driver.wrt_names(func, wrt)
     values = _prepare(func, names, tuple(primals), {})
     single = not isinstance(wrt, (tuple, list))
@@ -139,7 +140,7 @@ def hessian(f, wrt=0):
     method, obj = api._method(f)
     if obj is not None:
         return functools.partial(hessian(method, api._after_self(wrt)), obj)
-    func = unwrap(f)
+    func = entry(f)
     names = driver.wrt_names(func, wrt)
     single = not isinstance(wrt, (tuple, list))
 
@@ -178,7 +179,7 @@ def jacobian(f, wrt=0, mode="auto"):
     method, obj = api._method(f)
     if obj is not None:
         return functools.partial(jacobian(method, api._after_self(wrt), mode), obj)
-    func = unwrap(f)
+    func = entry(f)
     names = driver.wrt_names(func, wrt)
     single = not isinstance(wrt, (tuple, list))
 
@@ -332,14 +333,14 @@ def jvp_function(f, wrt=0):
     `s2sad.grad(jvp_function(f))` is not meaningful (two outputs), but `s2sad.jvp(jvp_function(f), ...)`
     is forward over forward and `s2sad.vjp(jvp_function(f), ...)` reverse over forward.
     """
-    func = unwrap(f)
+    func = entry(f)
     names = driver.wrt_names(func, wrt)
 
     @functools.wraps(func)
     def jvp_f(*args):
         return driver.derivative(func, "forward", names).function(*args)
 
-    jvp_f.__s2sad_generated__ = lambda: driver.derivative(func, "forward", names).function
+    own_wrapper(jvp_f).__s2sad_generated__ = lambda: driver.derivative(func, "forward", names).function
     return jvp_f
 
 
@@ -349,7 +350,7 @@ def batched_jvp(f, primals, tangents):
     Every primal that is a float gets a tangent batch (None for zeros); the result's tangent
     has shape (B,) + out.shape. Non-float primals take None.
     """
-    func = unwrap(f)
+    func = entry(f)
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise S2SADError(f"batched_jvp got {len(primals)} primals but {len(tangents)} tangent batches", construct="jvp")

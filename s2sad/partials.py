@@ -6,6 +6,7 @@ gast expressions back: one term per active operand, so inactive operands cost no
 
 import builtins
 import copy
+import inspect
 
 import gast
 import numpy as np
@@ -341,8 +342,10 @@ def require_rule(site, where):
         return
     if site.kind == "function":  # reached for callables without Python source (C functions, builtins)
         name = getattr(site.prim, "__name__", None) or "f"
+        why = "is library code, which s2sad never differentiates from its source" if inspect.isfunction(site.prim) \
+            else "has no Python source s2sad could differentiate"
         raise where.error(
-            f"{_full_name(site)} has no derivative rule and no Python source s2sad could differentiate",
+            f"{_full_name(site)} has no derivative rule and {why}",
             construct=site.label, hint=f"give it rules: {name} = s2sad.custom_vjp({_full_name(site)}); "
             f"{name}.defvjp(fwd, bwd) (and .defjvp for forward mode), see docs/custom_rules.md",
         )

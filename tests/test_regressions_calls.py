@@ -337,3 +337,154 @@ def keyword_only_without_default_after_defaults(x, y=1.0, *, w):
 def test_keyword_only_without_default_after_defaults_is_refused():
     with pytest.raises(s2sad.S2SADError, match="keyword-only parameter 'w'"):
         s2sad.grad(keyword_only_without_default_after_defaults)(1.0, w=2.0)
+
+
+# -- what grad accepts as f: partials, callable objects, lambdas, ufuncs, math functions -------
+
+import functools  # noqa: E402
+import math  # noqa: E402
+
+
+def scaled_square(x, a):
+    return a * x * x
+
+
+class Quadratic:
+    """A callable object: its __call__ is differentiated with the object's attributes as constants."""
+
+    def __init__(self, a):
+        self.a = a
+
+    def __call__(self, x, shift=0.0):
+        return self.a * np.sin(x) * (x + shift)
+
+
+square_plus = lambda x, k=3.0: k * np.sin(x) * x + scaled_square(x, 2.0)  # noqa: E731
+
+
+def calls_a_lambda(x):
+    return square_plus(x) * x
+
+
+@pytest.mark.parametrize("make", [
+    lambda: functools.partial(scaled_square, a=1.5),
+    lambda: functools.partial(scaled_square, a=1.5).__call__,
+    lambda: Quadratic(2.5),
+    lambda: square_plus,
+    lambda: calls_a_lambda,
+    lambda: np.sin,
+    lambda: math.sin,
+    lambda: np.exp,
+    lambda: np.sum,
+    lambda: math.exp,
+], ids=["partial-keyword", "partial-call", "callable-object", "lambda", "calls-lambda", "np.sin", "math.sin",
+        "np.exp", "np.sum", "math.exp"])
+def test_callables_as_f_match_finite_differences(make):
+    f = make()
+    x = 0.7
+    assert s2sad.grad(f)(x) == pytest.approx(fd_gradient(f, x), rel=1e-6)
+    value, gradient = s2sad.value_and_grad(f)(x)
+    assert value == pytest.approx(f(x), rel=1e-14) and gradient == pytest.approx(fd_gradient(f, x), rel=1e-6)
+    assert s2sad.jvp(f, (x,), (1.0,))[1] == pytest.approx(fd_gradient(f, x), rel=1e-6)
+    assert s2sad.vjp(f, x)[1](1.0)[0] == pytest.approx(fd_gradient(f, x), rel=1e-6)
+    assert s2sad.hessian(f)(x) == pytest.approx(fd_hessian(f, x), rel=1e-5, abs=1e-8)
+
+
+def test_partial_with_bound_positional_differentiates_what_is_left_open():
+    f = functools.partial(scaled_square, 2.0)  # x = 2.0 bound: a is left
+    assert s2sad.grad(f)(1.5) == pytest.approx(4.0, rel=1e-12)
+
+
+def test_ufunc_of_arrays_and_two_inputs():
+    x, y = np.array([0.3, 1.2]), np.array([0.5, -0.4])
+    np.testing.assert_allclose(s2sad.jacobian(np.sin)(x), np.diag(np.cos(x)), rtol=1e-12)
+    gx, gy = s2sad.vjp(np.arctan2, y, x)[1](np.ones(2))
+    np.testing.assert_allclose(gx, x / (x ** 2 + y ** 2), rtol=1e-12)
+    np.testing.assert_allclose(gy, -y / (x ** 2 + y ** 2), rtol=1e-12)
+
+
+@pytest.mark.parametrize("f, match", [(len, "no derivative"), (Quadratic, "class"), (print, "no derivative")])
+def test_callables_without_a_derivative_are_refused(f, match):
+    with pytest.raises(s2sad.S2SADError, match=match):
+        s2sad.grad(f)(1.0)
+
+
+def test_two_lambdas_on_one_line_are_refused():
+    with pytest.raises(s2sad.S2SADError, match="2 lambdas share the line"):
+        s2sad.grad(lambda x: x * (lambda y: y)(x))(1.0)
+
+
+# -- class 14: functools.wraps decorators that change the value ------------------------------
+
+
+def doubled(fn):
+    @functools.wraps(fn)
+    def wrapper(x):
+        return 2.0 * fn(x)
+    return wrapper
+
+
+def passed_through(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+@doubled
+def doubled_cube(x):
+    return x ** 3
+
+
+@passed_through
+def logged_cube(x):
+    return x ** 3
+
+
+def calls_doubled_cube(x):
+    return doubled_cube(x) + x
+
+
+@s2sad.custom_vjp
+def custom_twice(x):
+    return 2.0 * x
+
+
+custom_twice.defvjp(lambda x: (2.0 * x, None), lambda _, g: (2.0 * g,))
+tripled_custom = functools.wraps(custom_twice)(lambda x: 3.0 * custom_twice(x))
+
+
+def test_a_wraps_decorator_that_changes_the_value_is_differentiated_through():
+    x = 1.3  # 2 x^3: the derivative of the wrapper, 6 x^2, not the undecorated 3 x^2
+    assert s2sad.grad(doubled_cube)(x) == pytest.approx(6 * x ** 2, rel=1e-12)
+    assert s2sad.grad(calls_doubled_cube)(x) == pytest.approx(6 * x ** 2 + 1, rel=1e-12)
+    assert s2sad.jvp(doubled_cube, (x,), (1.0,))[1] == pytest.approx(fd_gradient(doubled_cube, x), rel=1e-6)
+    assert s2sad.hessian(doubled_cube)(x) == pytest.approx(12 * x, rel=1e-12)
+    assert s2sad.grad(tripled_custom)(x) == pytest.approx(6.0, rel=1e-12)  # not custom_twice's own rule
+
+
+def test_a_wraps_decorator_with_star_args_is_refused_not_read_through():
+    with pytest.raises(s2sad.S2SADError, match="wrapper"):
+        s2sad.grad(logged_cube)(1.3)
+
+
+def test_transforms_of_transforms_without_generated_code_are_refused_not_misread():
+    # hessian(f) is a wrapper made with functools.wraps(f): once read as f itself
+    with pytest.raises(s2sad.S2SADError):
+        s2sad.grad(s2sad.hessian(doubled_cube))(1.3)
+
+
+# -- library code is never differentiated from its source ------------------------------------
+
+
+def calls_library_code(x):
+    return np.polynomial.polynomial.polyval(x, [1.0, 2.0, 3.0])
+
+
+def test_library_function_without_rule_is_refused_at_the_users_line():
+    with pytest.raises(s2sad.S2SADError, match="custom_vjp") as info:
+        s2sad.grad(calls_library_code)(0.5)
+    assert info.value.filename == __file__
+    assert "library code" in str(info.value)
+    with pytest.raises(s2sad.S2SADError, match="library code"):
+        s2sad.grad(np.polynomial.polynomial.polyval)(0.5, [1.0, 2.0])
