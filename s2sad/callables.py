@@ -202,3 +202,12 @@ def _primitive_shim(prim):
     except TypeError:
         pass
     return shim
+
+
+def first_output(func):
+    """`def f_value(<func's parameters>): return _func(...)[0]`: the value of a function returning (value, aux)."""
+    title = _identifier(func.__name__, "f") + "_value"
+    params, args, namespace = _parameters(inspect.signature(func), title)
+    namespace["_func"] = func
+    return _shim(title, params, f"_func({', '.join(args)})[0]", namespace)
+

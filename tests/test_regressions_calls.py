@@ -488,3 +488,109 @@ def test_library_function_without_rule_is_refused_at_the_users_line():
     assert "library code" in str(info.value)
     with pytest.raises(s2sad.S2SADError, match="library code"):
         s2sad.grad(np.polynomial.polynomial.polyval)(0.5, [1.0, 2.0])
+
+
+# -- tangents and cotangents of the wrong shape ----------------------------------------------
+
+
+def sum_of_squares(x):
+    return np.sum(x ** 2)
+
+
+def doubled_vector(x):
+    return x * 2.0
+
+
+def pair_out(x):
+    return x * 2.0, np.sum(x)
+
+
+@pytest.mark.parametrize("run, match", [
+    (lambda x: s2sad.jvp(sum_of_squares, (x,), (np.ones(4),)), r"jvp: the tangent for 'x' has shape \(4,\), but 'x' "
+                                                                r"has shape \(3,\)"),
+    (lambda x: s2sad.jvp(doubled_vector, (x,), (np.ones((3, 3)),)), r"tangent for 'x' has shape \(3, 3\)"),
+    (lambda x: s2sad.jvp(doubled_vector, (x,), (1.0,)), r"tangent for 'x' has shape \(\)"),
+    (lambda x: s2sad.vjp(doubled_vector, x)[1](np.ones(4)), r"vjp: the cotangent for the output has shape \(4,\)"),
+    (lambda x: s2sad.vjp(doubled_vector, x)[1](np.ones((2, 3))), r"cotangent for the output has shape \(2, 3\)"),
+    (lambda x: s2sad.vjp(pair_out, x)[1]((np.ones(3),)), "cotangent for the output must be a sequence of 2 items"),
+    (lambda x: s2sad.hvp(sum_of_squares, (x,), np.ones(4)), r"hvp: the vector for 'x' has shape \(4,\)"),
+], ids=["jvp-length", "jvp-rank", "jvp-scalar", "vjp-length", "vjp-rank", "vjp-tuple", "hvp"])
+def test_wrong_shaped_tangents_are_refused_naming_argument_and_shapes(run, match):
+    with pytest.raises(s2sad.S2SADError, match=match):
+        run(np.ones(3))
+
+
+def test_right_shaped_tangents_still_match_finite_differences():
+    x = np.array([0.5, -1.0, 2.0])
+    v = np.array([1.0, 0.5, -0.3])
+    assert s2sad.jvp(sum_of_squares, (x,), (v,))[1] == pytest.approx(numerical_jvp(sum_of_squares, [x], 0, v), rel=1e-6)
+    (ct,) = s2sad.vjp(doubled_vector, x)[1](v)
+    np.testing.assert_allclose(ct, 2.0 * v, rtol=1e-12)
+
+
+# -- has_aux ---------------------------------------------------------------------------------
+
+
+def loss_with_aux(x, w):
+    pred = np.tanh(x * w)
+    loss = np.sum(pred ** 2)
+    return loss, {"pred": pred, "count": 3}
+
+
+def vector_with_aux(x):
+    return np.sin(x) * 2.0, "tag"
+
+
+def test_grad_with_aux_returns_gradient_and_aux():
+    x, w = np.array([0.3, -0.2, 0.9]), 1.5
+
+    def loss(x):
+        return loss_with_aux(x, w)[0]
+
+    gradient, aux = s2sad.grad(loss_with_aux, has_aux=True)(x, w)
+    np.testing.assert_allclose(gradient, fd_gradient(loss, x), rtol=1e-6)
+    np.testing.assert_allclose(aux["pred"], np.tanh(x * w), rtol=1e-14)
+    assert aux["count"] == 3
+    (gx, gw), _ = s2sad.grad(loss_with_aux, wrt=(0, 1), has_aux=True)(x, w)
+    assert gw == pytest.approx(fd_gradient(lambda w_: loss_with_aux(x, w_)[0], w), rel=1e-6)
+    (value, aux), gradient = s2sad.value_and_grad(loss_with_aux, has_aux=True)(x, w)
+    assert value == pytest.approx(loss(x), rel=1e-14)
+    np.testing.assert_allclose(gradient, fd_gradient(loss, x), rtol=1e-6)
+
+
+def test_vjp_and_jacobian_with_aux():
+    x, w = np.array([0.3, -0.2, 0.9]), 1.5
+    out, pullback, aux = s2sad.vjp(loss_with_aux, x, w, has_aux=True)
+    assert out == pytest.approx(loss_with_aux(x, w)[0], rel=1e-14) and aux["count"] == 3
+    gx, gw = pullback(1.0)
+    np.testing.assert_allclose(gx, fd_gradient(lambda x_: loss_with_aux(x_, w)[0], x), rtol=1e-6)
+    for mode in ("forward", "reverse", "auto"):
+        J, aux = s2sad.jacobian(vector_with_aux, mode=mode, has_aux=True)(x)
+        np.testing.assert_allclose(J, np.diag(2.0 * np.cos(x)), rtol=1e-12)
+        assert aux == "tag"
+
+
+def test_tuple_output_without_has_aux_is_refused_mentioning_has_aux():
+    with pytest.raises(s2sad.S2SADError, match="has_aux=True"):
+        s2sad.grad(loss_with_aux)(np.ones(2), 1.0)
+    with pytest.raises(s2sad.S2SADError, match="return a pair"):
+        s2sad.grad(sum_of_squares, has_aux=True)(np.ones(2))
+
+
+# -- explaining a failure never runs the user's code again ------------------------------------
+
+
+def broadcasts_to_a_matrix(x, y):
+    print("called")
+    return x * y
+
+
+def test_non_scalar_refusal_does_not_run_f_twice(capsys):
+    with pytest.raises(s2sad.S2SADError, match=r"returned \(2, 3\)"):
+        s2sad.grad(broadcasts_to_a_matrix)(np.ones(3), np.ones((2, 1)))
+    assert capsys.readouterr().out.count("called") == 1
+    for transform in (lambda: s2sad.hessian(broadcasts_to_a_matrix)(np.ones(3), np.ones((2, 1))),
+                      lambda: s2sad.hvp(broadcasts_to_a_matrix, (np.ones(3), np.ones((2, 1))), np.ones(3))):
+        with pytest.raises(s2sad.S2SADError, match="scalar"):
+            transform()
+        assert capsys.readouterr().out.count("called") <= 1
