@@ -789,9 +789,11 @@ def candidates(fn, params):
 
 def recomputable(normalized, resolver):
     """The temporaries the adjoint sweep may recompute rather than record: not results of user functions,
-    which would run again."""
+    which would run again, nor values popped off a stack (generated code read back in: popping again
+    takes the next item, or fails on an empty stack)."""
     calls = {target for target, value, _ in assignments(normalized.node.body)
-             if isinstance(value, gast.Call) and _split_site(resolver.site(value))}
+             if isinstance(value, gast.Call) and (_split_site(resolver.site(value))
+                                                  or resolver.site(value).prim is runtime.pop)}
     return set(normalized.temps) - calls
 
 

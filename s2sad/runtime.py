@@ -52,8 +52,9 @@ def zeros_like(x):
         return np.zeros_like(x, dtype=np.result_type(x.dtype, np.float32))
     if isinstance(x, (list, tuple)):
         return rebuild(x, [zeros_like(item) for item in x])
-    if isinstance(x, dict):
-        return {k: zeros_like(v) for k, v in x.items()}
+    if isinstance(x, dict):  # a Parts (a cotangent, differentiated again) stays one: Parts add by merging
+        zeros = {k: zeros_like(v) for k, v in x.items()}
+        return Parts(zeros) if isinstance(x, Parts) else zeros
     return 0.0
 
 

@@ -39,12 +39,18 @@ def _append(stmt, resolver):
 
 
 def _pop(stmt, resolver):
-    """(target, L) when stmt is `target = pop(L)` with a plain name as target."""
-    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+    """(target, L) when stmt is `target = pop(L)` with a plain name as target, (None, L) for a bare
+    `pop(L)` (the adjoint of pushing a value without a cotangent discards its slot): either keeps
+    the stack of derivatives in step, so both count."""
+    if isinstance(stmt, gast.Expr):
+        target = None
+    elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+        target = stmt.targets[0].id
+    else:
         return None
     args = _call_of(stmt, resolver, runtime.pop)
     if args and len(args) == 1 and isinstance(args[0], gast.Name):
-        return stmt.targets[0].id, args[0].id
+        return target, args[0].id
     return None
 
 
@@ -97,7 +103,7 @@ def edges(fn, resolver):
         pushed, popped = _append(stmt, resolver), _pop(stmt, resolver)
         if pushed and isinstance(pushed[1], gast.Name):
             out.append((pushed[0], pushed[1].id))
-        if popped:
+        if popped and popped[0] is not None:
             out.append((popped[0], popped[1]))
     return out
 
@@ -118,7 +124,7 @@ def forward(builder, stmt):
     popped = _pop(stmt, resolver)
     if popped and popped[1] in active:
         pop = builder.helpers.call("pop", b.name(builder.dot(popped[1])))
-        if popped[0] in active:
+        if popped[0] is not None and popped[0] in active:
             return [stmt, b.assign(builder.dot(popped[0]), pop)]
         return [stmt, b.expr_stmt(pop)]
     return None
@@ -163,7 +169,7 @@ def adjoint(builder, stmt, ctx):
         value = b.name(builder.bar(target)) if target in active and target in builder.defined else b.const(0.0)
         builder.defined.discard(target)
         items = [b.expr_stmt(builder.helpers.call("push", b.name(builder.bar(stack)), value))]
-        if builder.should_record(stmt, target):
+        if target is not None and builder.should_record(stmt, target):
             items.append(builder.restore(stmt, b.name(target, store=True), ctx))
         return items
     return None

@@ -594,3 +594,60 @@ def test_non_scalar_refusal_does_not_run_f_twice(capsys):
         with pytest.raises(s2sad.S2SADError, match="scalar"):
             transform()
         assert capsys.readouterr().out.count("called") <= 1
+
+
+# -- third derivatives through helpers with branches and breaks -------------------------------
+
+
+def branch_in_loop(r):
+    v = r
+    for _ in range(2):
+        if v > 0.5:
+            v = v * np.sin(r)
+        else:
+            v = v + r * r
+    return v
+
+
+def break_out(r):
+    v = r
+    k = 0
+    while True:
+        if k >= 2:
+            break
+        v = v * np.sin(r)
+        k = k + 1
+    return v
+
+
+def uses_branch_in_loop(r):
+    return branch_in_loop(r) + 0.0
+
+
+def uses_break_out(r):
+    return break_out(r) * 2.0
+
+
+def loop_of_sines(r):
+    v = r
+    for _ in range(2):
+        v = v * np.sin(r)
+    return v
+
+
+@pytest.mark.parametrize("f", [uses_branch_in_loop, uses_break_out, branch_in_loop, break_out, cube_plus_zero],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("x", [0.3, 0.7, 1.2])
+def test_third_derivative_forward_over_second_matches_fd(f, x):
+    # the adjoint of pushing a flag pops it without a name (`pop(_tape_bar)`): its tangent stack must pop too
+    g2 = s2sad.grad(s2sad.grad(f))
+    want = float(numerical_jvp(g2, [x], 0, 1.0, 1e-4))
+    assert s2sad.jvp(g2, (x,), (1.0,))[1] == pytest.approx(want, rel=1e-6, abs=1e-8)
+    assert s2sad.hessian(s2sad.grad(f))(x) == pytest.approx(want, rel=1e-6, abs=1e-8)
+
+
+@pytest.mark.parametrize("f", [loop_of_sines, cube], ids=lambda f: f.__name__)
+def test_third_derivative_reverse_over_reverse_over_reverse(f):
+    # a value popped off a stack is recorded, never recomputed by popping again
+    g2 = s2sad.grad(s2sad.grad(f))
+    assert s2sad.grad(g2)(0.7) == pytest.approx(float(numerical_jvp(g2, [0.7], 0, 1.0, 1e-4)), rel=1e-6)
