@@ -19,6 +19,8 @@ def unbroadcast(g, x):
     if isinstance(g, dict) and isinstance(x, (list, tuple)):  # xs + ys on lists: which items are whose?
         raise TypeError("s2sad: joining lists with + or * has no reverse-mode derivative; "
                         "build the list with append or a list comprehension")
+    if isinstance(x, list) and isinstance(g, list):  # a stack's cotangent (a third derivative): as it is
+        return g
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g
@@ -37,7 +39,12 @@ def unbroadcast(g, x):
 
 
 def broadcast_like(g, x):
-    """g broadcast to the shape of x: the transpose of unbroadcast."""
+    """g broadcast to the shape of x: the transpose of unbroadcast.
+
+    For a container x (a tuple, list or dict: a record or a cotangent differentiated again),
+    g is already its cotangent in one of its forms, or a bare zero."""
+    if isinstance(x, (tuple, list, dict)):
+        return g if isinstance(g, (tuple, list, dict)) else zeros_like(x)
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g

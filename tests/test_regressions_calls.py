@@ -646,8 +646,10 @@ def test_third_derivative_forward_over_second_matches_fd(f, x):
     assert s2sad.hessian(s2sad.grad(f))(x) == pytest.approx(want, rel=1e-6, abs=1e-8)
 
 
-@pytest.mark.parametrize("f", [loop_of_sines, cube], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("f", [loop_of_sines, cube, cube_plus_zero, uses_branch_in_loop, uses_break_out,
+                               helpers_calling_helpers], ids=lambda f: f.__name__)
 def test_third_derivative_reverse_over_reverse_over_reverse(f):
-    # a value popped off a stack is recorded, never recomputed by popping again
+    # a value popped off a stack is recorded, never recomputed by popping again; records and stacks
+    # of adjoints are cotangents like any container when differentiated a third time
     g2 = s2sad.grad(s2sad.grad(f))
     assert s2sad.grad(g2)(0.7) == pytest.approx(float(numerical_jvp(g2, [0.7], 0, 1.0, 1e-4)), rel=1e-6)
