@@ -19,6 +19,7 @@ import inspect
 
 import gast
 
+from . import runtime
 from .callables import is_library
 from .parse import unwrap
 from .partials import require_rule
@@ -39,6 +40,8 @@ class Callees:
         func = unwrap(site.prim)
         if getattr(func, "__s2sad_opaque__", False):
             return None
+        if getattr(func, "__module__", None) == runtime.__name__:
+            return None  # s2sad's own helpers are never read from source: they have rules, or are refused
         return func if inspect.isfunction(func) and not is_library(func) else None  # library code needs a rule
 
     def bind(self, func, site, where):

@@ -340,6 +340,12 @@ def require_rule(site, where):
     """Refuse an active call s2sad has no derivative for."""
     if site.kind == "rule":
         return
+    if site.kind == "function" and getattr(site.prim, "__module__", None) == runtime.__name__:
+        raise where.error(
+            f"{site.label} (an s2sad runtime helper in generated code) has no derivative rule, so this "
+            "derivative cannot be differentiated again", construct=site.label,
+            hint="a higher derivative of a function that builds a list with append is not supported yet; "
+            "build it with np.stack or a list comprehension, see docs/limitations.md")
     if site.kind == "function":  # reached for callables without Python source (C functions, builtins)
         name = getattr(site.prim, "__name__", None) or "f"
         why = "is library code, which s2sad never differentiates from its source" if inspect.isfunction(site.prim) \
