@@ -29,7 +29,7 @@ import numpy as np
 
 from . import registry
 from .errors import S2SADError
-from .parse import foreign_wrapper, unwrap
+from .parse import SAME_VALUE_WRAPPERS, foreign_wrapper, unwrap
 
 _HINT = "see docs/limitations.md"
 _COUNTER = itertools.count(1)
@@ -68,7 +68,9 @@ def entry(f):
 
 
 def _s2sad_object(f):
-    return any(hasattr(f, a) for a in ("__s2sad_wrapped__", "__s2sad_generated__"))
+    """An s2sad decorator, transform or custom function, or a wrapper returning its function's values."""
+    return any(hasattr(f, a) for a in ("__s2sad_wrapped__", "__s2sad_generated__")) or \
+        isinstance(f, SAME_VALUE_WRAPPERS)
 
 
 def _name(f):

@@ -6,6 +6,7 @@ very dict and cells the function reads, so later stages resolve names exactly as
 function does when it runs.
 """
 
+import functools
 import inspect
 import linecache
 import textwrap
@@ -50,9 +51,14 @@ def unwrap(func):
             func = func.__s2sad_wrapped__
         elif hasattr(func, "__s2sad_generated__"):  # grad(f) and friends: the generated code they run
             func = func.__s2sad_generated__()
-        elif hasattr(func, "__wrapped__") and not inspect.isfunction(func):
+        elif isinstance(func, SAME_VALUE_WRAPPERS):  # functools.cache: the wrapped function's values
             func = func.__wrapped__
     return func
+
+
+# Wrappers known to return what the function they wrap returns. Any other object with `__wrapped__`
+# (a class-based decorator) is a callable object: its own __call__ is what it computes.
+SAME_VALUE_WRAPPERS = (type(functools.lru_cache()(lambda: None)),)
 
 
 def foreign_wrapper(func):

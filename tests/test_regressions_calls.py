@@ -676,3 +676,47 @@ def test_second_derivative_through_append_is_refused_without_naming_s2sad_intern
     with pytest.raises(s2sad.S2SADError, match="cannot be differentiated again") as info:
         s2sad.hessian(uses_squares_by_append)(r)
     assert "runtime.py" not in str(info.value)
+
+
+class Doubling:
+    """A class-based decorator: functools.update_wrapper gives it the wrapped function's __wrapped__."""
+
+    def __init__(self, fn):
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+
+    def __call__(self, x):
+        return 2.0 * self.fn(x)
+
+
+@Doubling
+def doubled_square(x):
+    return x * x
+
+
+def calls_doubled_square(x):
+    return doubled_square(x) + x
+
+
+@functools.lru_cache
+def cached_cube(x):
+    return x ** 3
+
+
+def calls_cached_cube(x):
+    return cached_cube(x) * 2.0
+
+
+def test_class_based_decorator_is_never_read_as_its_wrapped_function():
+    # once 2x (the undecorated square's derivative): now refused, or right
+    for f, x, want in ((doubled_square, 1.5, 6.0), (calls_doubled_square, 1.5, 7.0)):
+        try:
+            got = s2sad.grad(f)(x)
+        except s2sad.S2SADError:
+            continue
+        assert got == pytest.approx(want, rel=1e-12)
+
+
+def test_lru_cache_returns_its_functions_values_so_it_is_read_through():
+    assert s2sad.grad(cached_cube)(1.5) == pytest.approx(3 * 1.5 ** 2, rel=1e-12)
+    assert s2sad.grad(calls_cached_cube)(1.5) == pytest.approx(6 * 1.5 ** 2, rel=1e-12)
