@@ -75,7 +75,8 @@ class Callees:
         return func, bound, wrt, self.derivative(func, mode, wrt, where, site)
 
     def derivative(self, func, mode, wrt, where, site):
-        if any(code is func.__code__ for code in self.in_progress):  # identity: equal text in two modules is no recursion
+        # by identity: the same text in two modules is two functions, not recursion
+        if any(code is func.__code__ for code in self.in_progress):
             raise where.error(f"{func.__qualname__} calls itself (recursion is not differentiated); "
                               "write it as a loop", construct="recursion")
         compiled = self.derive(func, mode, tuple(wrt), self.receiver(func, site))

@@ -212,7 +212,8 @@ class Reverse:
             if isinstance(target, gast.Name) and self.should_record(stmt, target.id):
                 return self.record(stmt, b.name(target.id), ctx) + [stmt]
             if isinstance(target, gast.Subscript) and self.should_record(stmt, target.value.id):
-                old = self.helpers.call("old_item", copy.deepcopy(target.value), index_expr(target.slice, self.helpers.builtin("slice")))
+                index = index_expr(target.slice, self.helpers.builtin("slice"))
+                old = self.helpers.call("old_item", copy.deepcopy(target.value), index)
                 return self.record(stmt, old, ctx) + [stmt]
             return [stmt]
         if isinstance(stmt, gast.If):
@@ -548,7 +549,8 @@ class Reverse:
                 index = index_expr(target.slice, self.helpers.builtin("slice"))
                 read = self.helpers.call("item_bar", copy.deepcopy(bar), index, copy.deepcopy(stmt.value))
                 items.append(self.accumulate(stmt.value.id, read))
-            items.append(b.assign(self.bar(obj), self.helpers.call("without_item", bar, index_expr(target.slice, self.helpers.builtin("slice")))))
+            index = index_expr(target.slice, self.helpers.builtin("slice"))
+            items.append(b.assign(self.bar(obj), self.helpers.call("without_item", bar, index)))
         return items
 
     def adjoint_if(self, stmt, ctx):
