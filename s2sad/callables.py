@@ -21,6 +21,7 @@ import functools
 import inspect
 import itertools
 import linecache
+import math
 import os
 import sys
 import sysconfig
@@ -144,12 +145,30 @@ def _parameters(signature, what):
             params.append("*")
             keyword_only = True
         text = p.name
-        if p.default is not p.empty:
+        if p.default is not p.empty and _literal(p.default):
+            text += f"={p.default!r}"  # reads as the user wrote it (`s2sad.source` shows the signature)
+        elif p.default is not p.empty:
             defaults[f"_default_{p.name}"] = p.default
             text += f"=_default_{p.name}"
         params.append(text)
         args.append(f"{p.name}={p.name}" if p.kind == p.KEYWORD_ONLY else p.name)
     return params, args, defaults
+
+
+def _literal(value):
+    """Whether repr(value) spells value back exactly (a number, a string, None, a bool)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, (bool, int, str))
+
+
+def _spelled(prim):
+    """(call text, namespace) naming prim as people write it: `np.sin`, `math.exp`, else `_prim`."""
+    name = getattr(prim, "__name__", "")
+    for alias, module in (("np", np), ("math", math)):
+        if name.isidentifier() and getattr(module, name, None) is prim:
+            return f"{alias}.{name}", {alias: module}
+    return "_prim", {"_prim": prim}
 
 
 def _partial_shim(p):
@@ -162,12 +181,15 @@ def _partial_shim(p):
     params, args, namespace = _parameters(signature, title)
     bound = [f"_arg{i}" for i in range(len(p.args))]
     namespace.update(zip(bound, p.args))
-    namespace["_func"] = entry(p.func)
+    func = entry(p.func)
+    name = func.__name__ if func.__name__.isidentifier() and func.__name__ not in signature.parameters \
+        and not func.__name__.startswith("_") else "_func"
+    namespace[name] = func
     keywords = {n: v for n, v in p.keywords.items() if n not in signature.parameters}
     for k, (name, value) in enumerate(keywords.items()):  # bound keywords the signature no longer lists
         namespace[f"_keyword{k}"] = value
         args.append(f"{name}=_keyword{k}")
-    return _shim(title, params, f"_func({', '.join(bound + args)})", namespace)
+    return _shim(title, params, f"{name}({', '.join(bound + args)})", namespace)
 
 
 def _object_shim(obj, call):
@@ -192,12 +214,15 @@ def _primitive_shim(prim):
                          "of arguments)", construct=_name(prim), hint="differentiate a function that calls it")
     required = [n for n in rule.params if n not in rule.defaults]
     optional = [n for n in rule.params if n in rule.defaults and n != "out"]  # out= writes: never through a shim
-    namespace = {"_prim": prim}
+    spelled, namespace = _spelled(prim)
     params = list(required)
     for n in optional:
-        namespace[f"_default_{n}"] = rule.defaults[n]
-        params.append(f"{n}=_default_{n}")
-    call = f"_prim({', '.join(required + [f'{n}={n}' for n in optional])})"
+        if _literal(rule.defaults[n]):
+            params.append(f"{n}={rule.defaults[n]!r}")
+        else:
+            namespace[f"_default_{n}"] = rule.defaults[n]
+            params.append(f"{n}=_default_{n}")
+    call = f"{spelled}({', '.join(required + [f'{n}={n}' for n in optional])})"
     shim = _shim(_identifier(getattr(prim, "__name__", ""), "primitive"), params, call, namespace)
     try:
         _PRIMITIVES[prim] = shim
