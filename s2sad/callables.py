@@ -49,6 +49,11 @@ def entry(f):
                          construct="class", hint=_HINT)
     if foreign_wrapper(f):
         _check_wrapper(f)
+    if inspect.isfunction(f) and f.__dict__.get("__s2sad_owner__") is f and not hasattr(f, "__s2sad_generated__"):
+        raise S2SADError(f"{f.__qualname__} is a function s2sad made (a hessian, a jacobian, or a grad with has_aux) "
+                         "whose code is not generated source, so it cannot be differentiated again",
+                         construct="transform", hint="differentiate the function it was made from, or use "
+                         "s2sad.grad / s2sad.jvp (whose results can be)")
     if inspect.isfunction(f) or inspect.ismethod(f) or _s2sad_object(f):
         func = unwrap(f)
         if inspect.isfunction(func) and not is_library(func):

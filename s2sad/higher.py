@@ -156,7 +156,7 @@ def hessian(f, wrt=0):
         blocks = tuple(_blocks(dg, x, inputs) for dg, x in zip(dgrads, inputs))
         return blocks[0][0] if single else blocks
 
-    return hessian_f
+    return own_wrapper(hessian_f)
 
 
 # -- jacobian -------------------------------------------------------------------------------
@@ -198,7 +198,7 @@ def jacobian(f, wrt=0, mode="auto", has_aux=False):
             per_out = _reverse_jacobian(func, names, values, inputs)
         return _shape_result(per_out, single)
 
-    return jacobian_f
+    return own_wrapper(jacobian_f)
 
 
 def _jacobian_with_aux(func, wrt, mode):
@@ -214,7 +214,7 @@ def _jacobian_with_aux(func, wrt, mode):
         _, aux = api.aux_pair(func, func(*values.values()))
         return of_value(*args, **kwargs), aux
 
-    return jacobian_f
+    return own_wrapper(jacobian_f)
 
 
 def _size(out):
