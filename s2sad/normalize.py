@@ -264,10 +264,13 @@ class _Normalizer:
     def loop_index(self, node, name):
         """(the loop's index name, statements starting its body) for a loop counting with `name`.
 
-        The adjoint sweep replays the loop, rebinding its index each trip; a body that assigns
-        the counter itself (`for i in range(n): i = 2 * x`) would then see the index where it
-        had its own value. Such a loop counts with a fresh index and copies it into `name`."""
-        if name not in b.names_in(gast.Module(body=node.body, type_ignores=[]), gast.Store):
+        The adjoint sweep replays the loop, rebinding its index each trip; where anything else
+        assigns the counter too (the body, `for i in range(n): i = 2 * x`, or another loop over
+        `i`, inner or outer) the replay would leave the index where the function had another
+        value. Such a loop counts with a fresh index and copies it into `name`, an assignment
+        the adjoint sweep restores like any other."""
+        stores = b.names_in(self.parsed.node, gast.Store).count(name)
+        if stores <= 1:  # the loop's own target is the only store
             return name, []
         index = self.namer.fresh(f"{name}_index")
         self.local_names().add(index)

@@ -720,3 +720,26 @@ def test_class_based_decorator_is_never_read_as_its_wrapped_function():
 def test_lru_cache_returns_its_functions_values_so_it_is_read_through():
     assert s2sad.grad(cached_cube)(1.5) == pytest.approx(3 * 1.5 ** 2, rel=1e-12)
     assert s2sad.grad(calls_cached_cube)(1.5) == pytest.approx(6 * 1.5 ** 2, rel=1e-12)
+
+
+# -- a loop counter assigned elsewhere (by an inner loop over the same name) -------------------
+
+
+def inner_loop_reuses_counter(x):
+    s = 0.0
+    for i in range(2):
+        s = s + x * i
+        for i in range(3):
+            s = s + np.sin(x * i)
+        s = s * (i + 1.0)  # i is 2 here, from the inner loop
+    return s
+
+
+def test_inner_loop_over_the_outer_counter_gives_the_exact_gradient():
+    # the adjoint replayed the inner loop and then read its index where the outer one was meant
+    x = 0.7
+    assert s2sad.grad(inner_loop_reuses_counter)(x) == pytest.approx(fd_gradient(inner_loop_reuses_counter, x),
+                                                                      rel=1e-6)
+    s2sad.testing.check_derivatives(inner_loop_reuses_counter, [x])
+    assert s2sad.hessian(inner_loop_reuses_counter)(x) == pytest.approx(fd_hessian(inner_loop_reuses_counter, x),
+                                                                         rel=1e-6)
