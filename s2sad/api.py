@@ -1,13 +1,15 @@
 """The public transforms: plain functions in, plain functions out (see shared API contract)."""
 
+import ast
 import functools
 import inspect
 
 import numpy as np
 
 from . import cache, driver, runtime, shapes
+from .callables import entry
 from .errors import LIMITATIONS, S2SADError
-from .parse import unwrap
+from .parse import own_wrapper
 
 
 # -- values in and out ---------------------------------------------------------------
@@ -73,11 +75,46 @@ def _check_float(func, names, values):
                 func.__code__.co_filename, func.__code__.co_firstlineno, "wrt")
 
 
+def check_like(func, name, x, v, what, role="tangent"):
+    """S2SADError unless v (a tangent, cotangent or vector for the value x) has x's structure and shape.
+
+    A scalar is not broadcast to an array and a (2, 3) cotangent is not summed into a (3,) one:
+    JAX's rule, since such a mismatch is a mistake more often than a shorthand."""
+    where = (func.__code__.co_filename, func.__code__.co_firstlineno)
+    if isinstance(x, dict):
+        if not isinstance(v, dict) or set(v) != set(x):
+            raise S2SADError(f"{what}: the {role} for {name} must be a dict with the keys {sorted(x)}", *where, what)
+        for k in x:
+            check_like(func, f"{name}[{k!r}]", x[k], v[k], what, role)
+        return
+    if isinstance(x, (tuple, list)):
+        if not isinstance(v, (tuple, list)) or len(v) != len(x):
+            raise S2SADError(f"{what}: the {role} for {name} must be a sequence of {len(x)} items, "
+                             f"not {type(v).__name__}", *where, what)
+        for k, (a, c) in enumerate(zip(x, v)):
+            check_like(func, f"{name}[{k}]", a, c, what, role)
+        return
+    if not isinstance(x, (float, int, complex, np.number, np.ndarray)) or getattr(x, "dtype", None) == object:
+        return  # a value of its own kind (runtime.Pieces): its tangent is not an array to check
+    try:
+        shape = type(v).__name__ if isinstance(v, dict) else np.shape(v)
+    except ValueError:  # a ragged list
+        shape = "ragged"
+    if shape != np.shape(x):
+        raise S2SADError(f"{what}: the {role} for {name} has shape {shape}, but {name} has shape "
+                         f"{np.shape(x)}", *where, what)
+
+
 def _single(wrt):
     return not isinstance(wrt, (tuple, list))
 
 
 def _scalar_out(func, out):
+    if isinstance(out, (tuple, list)):
+        raise S2SADError(
+            f"grad needs {func.__name__} to return a scalar, but it returned a {type(out).__name__} of {len(out)} "
+            "items; if it returns (value, aux), pass has_aux=True, else use s2sad.vjp or s2sad.jacobian",
+            func.__code__.co_filename, func.__code__.co_firstlineno, "grad")
     if np.ndim(out) != 0 or not (_is_float(out) or isinstance(out, (int, np.integer))):
         shape = np.shape(out) if not isinstance(out, (tuple, list, dict)) else type(out).__name__
         raise S2SADError(
@@ -88,20 +125,61 @@ def _scalar_out(func, out):
 # -- transforms ----------------------------------------------------------------------
 
 
-def value_and_grad(f, wrt=0):
-    """A function returning (f(...), gradient of f with respect to wrt)."""
+def value_and_grad(f, wrt=0, has_aux=False):
+    """A function returning (f(...), gradient of f with respect to wrt).
+
+    With has_aux, f returns (value, aux) and the function returns ((value, aux), gradient)."""
     func, obj = _method(f)
+    make = _aux_wrapper if has_aux else _wrapper
     if obj is not None:
-        return functools.partial(_wrapper(func, _after_self(wrt), True), obj)
-    return _wrapper(f, wrt, True)
+        return functools.partial(make(func, _after_self(wrt), True), obj)
+    return make(f, wrt, True)
 
 
-def grad(f, wrt=0):
-    """The gradient of scalar-valued f with respect to wrt."""
+def grad(f, wrt=0, has_aux=False):
+    """The gradient of scalar-valued f with respect to wrt.
+
+    With has_aux, f returns (value, aux) and the function returns (gradient, aux)."""
     func, obj = _method(f)
+    make = _aux_wrapper if has_aux else _wrapper
     if obj is not None:
-        return functools.partial(_wrapper(func, _after_self(wrt), False), obj)
-    return _wrapper(f, wrt, False)
+        return functools.partial(make(func, _after_self(wrt), False), obj)
+    return make(f, wrt, False)
+
+
+def _aux_wrapper(f, wrt, with_value):
+    """grad / value_and_grad of f returning (value, aux): the aux output carries no derivative.
+
+    Reverse mode split in two (calls.py): the primal half runs, its output is checked to be a
+    pair with a scalar value, then the adjoint half runs with the seed (1.0, 0.0). f runs once."""
+    func = entry(f)
+    names = driver.wrt_names(func, wrt)
+    where = tuple(list(inspect.signature(func).parameters).index(n) for n in names)
+
+    def wrapper(*args, **kwargs):
+        values = _bind(func, args, kwargs)
+        _check_float(func, names, values)
+        compiled = driver.derivative(func, "split", names)
+        out, record = compiled.function(*values.values())
+        value, aux = aux_pair(func, out)
+        _scalar_out(func, value)
+        grads = compiled.backward(record, (1.0, 0.0))
+        grads = (grads,) if len(names) == 1 else grads
+        params = list(values.values())
+        shaped = tuple(_shaped(g, params[i]) for g, i in zip(grads, where))
+        shaped = shaped[0] if _single(wrt) else shaped
+        return ((value, aux), shaped) if with_value else (shaped, aux)
+
+    return own_wrapper(functools.wraps(func)(wrapper))
+
+
+def aux_pair(func, out):
+    """(value, aux) from the output of a function given with has_aux=True, else S2SADError."""
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        kind = f"a {type(out).__name__} of {len(out)} items" if isinstance(out, (tuple, list)) else type(out).__name__
+        raise S2SADError(f"has_aux=True needs {func.__name__} to return a pair (value, aux), but it returned {kind}",
+                         func.__code__.co_filename, func.__code__.co_firstlineno, "has_aux")
+    return out[0], out[1]
 
 
 def _method(f):
@@ -149,7 +227,7 @@ def _plain_wrt(wrt):
 
 def _make_wrapper(f, wrt, with_value):
     """The wrapper function itself: one frame between the caller and the generated code."""
-    func = unwrap(f)
+    func = entry(f)
     names = driver.wrt_names(func, wrt)
     by_type, lookup = _specializer(func, names)
     code = func.__code__
@@ -169,8 +247,10 @@ def _make_wrapper(f, wrt, with_value):
             fn, floats = lookup(values, types), False
         try:
             out, grads = fn(*values)  # the seed out_bar defaults to 1.0
-        except Exception:
-            _scalar_out(func, func(*values))  # a non-scalar output explains the failure
+        except Exception as exc:
+            failed = output_at_failure(fn, exc)  # read from the failed run: f's code never runs twice
+            if failed is not _NOTHING:
+                _scalar_out(func, failed)  # a non-scalar output explains the failure
             raise
         if type(out) is not float:
             _scalar_out(func, out)
@@ -183,9 +263,44 @@ def _make_wrapper(f, wrt, with_value):
                             for g, i in zip((grads,) if len(where) == 1 else grads, where)])
         return (out, shaped) if with_value else shaped
 
-    functools.wraps(func)(wrapper)
+    own_wrapper(functools.wraps(func)(wrapper))
     wrapper.__s2sad_generated__ = _generated(func, "reverse", names, with_value)
     return wrapper
+
+
+_NOTHING = object()
+_OUTPUT_NAMES = {}
+
+
+def output_at_failure(fn, exc):
+    """The output a generated `f_vjp(...) -> (out, grads)` had computed when exc stopped it, else _NOTHING.
+
+    Read from the failed call's own frame in the traceback: explaining a failure (a non-scalar
+    output under grad) never runs the user's code, and its side effects, a second time."""
+    name = _output_name(fn)
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is fn.__code__:
+            return tb.tb_frame.f_locals.get(name, _NOTHING) if name else _NOTHING
+        tb = tb.tb_next
+    return _NOTHING
+
+
+def _output_name(fn):
+    """The local a generated value-and-gradient function returns first (`return (f_value, x_bar)`)."""
+    code = fn.__code__
+    if code not in _OUTPUT_NAMES:
+        name = None
+        try:
+            tree = ast.parse(fn.__s2sad_source__)
+            last = tree.body[0].body[-1]
+            if isinstance(last, ast.Return) and isinstance(last.value, ast.Tuple) \
+                    and isinstance(last.value.elts[0], ast.Name):
+                name = last.value.elts[0].id
+        except (AttributeError, SyntaxError, IndexError):
+            pass
+        _OUTPUT_NAMES[code] = name
+    return _OUTPUT_NAMES[code]
 
 
 def _specializer(func, names):
@@ -251,7 +366,7 @@ def jvp(f, primals, tangents):
     method, obj = _method(f)
     if obj is not None:
         return jvp(method, (obj, *primals), (None, *tangents))
-    func = unwrap(f)
+    func = entry(f)
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise S2SADError(f"jvp got {len(primals)} primals but {len(tangents)} tangents", construct="jvp")
@@ -260,6 +375,8 @@ def jvp(f, primals, tangents):
     names, dots = [], []
     for name, x, t in zip(params, primals, tangents):
         if _is_float(x):
+            if t is not None:
+                check_like(func, repr(name), x, t, "jvp")
             names.append(name)
             dots.append(_like(0.0 if t is None else t, x))
         elif t is not None and np.any(np.asarray(t) != 0):
@@ -279,26 +396,33 @@ def _tangent_like(t, out):
     return _like(t, out)
 
 
-def vjp(f, *primals):
-    """(f(*primals), pullback) with pullback(cotangent) giving one cotangent per primal."""
+def vjp(f, *primals, has_aux=False):
+    """(f(*primals), pullback) with pullback(cotangent) giving one cotangent per primal.
+
+    With has_aux, f returns (out, aux): the result is (out, pullback, aux), the cotangent is out's."""
     method, obj = _method(f)
     if obj is not None:
-        out, pullback_with_self = vjp(method, obj, *primals)
-        return out, lambda cotangent: pullback_with_self(cotangent)[1:]
-    func = unwrap(f)
+        out, pullback_with_self, *aux = vjp(method, obj, *primals, has_aux=has_aux)
+        return (out, lambda cotangent: pullback_with_self(cotangent)[1:], *aux)
+    func = entry(f)
     values = _bind(func, primals, {})
     params = list(values)[: len(primals)]
     names = tuple(n for n in params if _is_float(values[n]))
     out = func(*primals)
+    if has_aux:
+        out, aux = aux_pair(func, out)
 
     def pullback(cotangent):
-        compiled = driver.derivative(func, "reverse", names, kinds=_kinds(func, values.values(), shapes.kind_of(cotangent)))
-        grads = compiled.function(*values.values(), cotangent) if names else ()
+        check_like(func, "the output", out, cotangent, "vjp", "cotangent")
+        seed = (cotangent, 0.0) if has_aux else cotangent
+        kinds = None if has_aux else _kinds(func, values.values(), shapes.kind_of(cotangent))
+        compiled = driver.derivative(func, "reverse", names, kinds=kinds)
+        grads = compiled.function(*values.values(), seed) if names else ()
         grads = (grads,) if len(names) == 1 else grads
         by_name = dict(zip(names, grads))
         return tuple(_like(by_name[n], values[n]) if n in by_name else None for n in params)
 
-    return out, pullback
+    return (out, pullback, aux) if has_aux else (out, pullback)
 
 
 def source(f, mode="reverse", wrt=0, stage="derivative", optimize=True, *, args=None):
@@ -307,7 +431,7 @@ def source(f, mode="reverse", wrt=0, stage="derivative", optimize=True, *, args=
     Without `args`, the general derivative; with example arguments `args`, the reverse
     derivative grad runs for arguments of their kinds (shapes.py), identity wrappers left out.
     """
-    func = unwrap(f)
+    func = entry(f)
     if stage == "anf":
         return driver.anf_source(func)
     if stage != "derivative":

@@ -31,6 +31,7 @@ from . import cache, driver, emit, runtime
 from .errors import S2SADError
 from .forward import Forward
 from .naming import Namer
+from .parse import defaults as parse_defaults
 from .parse import unwrap
 from .partials import Helpers, _bindings, index_expr, tangent_terms
 from .resolve import Resolver
@@ -151,8 +152,8 @@ def _key(prim):
     return prim
 
 
-def _bound(site, where):
-    bound, _ = _bindings(site, where)
+def _bound(site, where, builder):
+    bound, _ = _bindings(site, where, builder.helpers)
     return bound
 
 
@@ -176,12 +177,12 @@ def _getitem(builder, site, ans, where):
     t = builder.tangent_of(site.args[0])
     if t is None:
         return None
-    return builder.helpers.batched("batch_item", t, index_expr(site.args[1]))
+    return builder.helpers.batched("batch_item", t, index_expr(site.args[1], builder.helpers.builtin("slice")))
 
 
 def _reduction(mean):
     def twin(builder, site, ans, where):
-        bound = _bound(site, where)
+        bound = _bound(site, where, builder)
         t = builder.tangent_of(bound["a"])
         if t is None or not (_is_none(bound["dtype"]) and _is_none(bound["out"])):
             return None
@@ -199,7 +200,7 @@ def _reshape(builder, site, ans, where):
 
 
 def _transpose(builder, site, ans, where):
-    bound = _bound(site, where)
+    bound = _bound(site, where, builder)
     t = builder.tangent_of(bound["a"])
     if t is None:
         return None
@@ -226,7 +227,7 @@ def _product(builder, site, ans, where):
 def _runtime_twin(name, params):
     """A runtime helper linear in its first argument, with a twin taking the same other arguments."""
     def twin(builder, site, ans, where):
-        bound = _bound(site, where)
+        bound = _bound(site, where, builder)
         t = builder.tangent_of(bound[params[0]])
         if t is None:
             return None
@@ -236,7 +237,7 @@ def _runtime_twin(name, params):
 
 def _scatter_add(builder, site, ans, where):
     """acc + scatter(g, x, index): acc's tangent lifted past the batch axis, g's scattered column by column at once."""
-    bound = _bound(site, where)
+    bound = _bound(site, where, builder)
     terms = []
     acc, g = builder.tangent_of(bound["acc"]), builder.tangent_of(bound["g"])
     if acc is not None:
@@ -289,7 +290,7 @@ def derivative(func, wrt):
     resolver = Resolver(parsed, driver._locals(normalized), normalized.helpers)
     builder = BatchedForward(normalized, parsed, resolver, wrt, Namer(normalized.names))
     node = builder.function()
-    defaults = tuple(func.__defaults__ or ())
+    defaults = parse_defaults(func)
     if defaults:
         defaults += (0.0,) * len(wrt)
     fn, source = emit.load(node, builder.helpers.by_name, parsed, defaults)

@@ -1,22 +1,43 @@
 """Stage 7: compiled derivatives kept in memory.
 
-Keyed by the function's code object, its closure cells and the options (among them the
-kinds of the arguments a derivative is specialized to, see shapes.py), so a function
-redefined in a notebook (new code object) is compiled afresh, and a repeated call
-costs one dictionary lookup.
+Keyed by the function's identity: its code object *and* the globals it runs with (both
+compared by identity, never by value: two modules holding the same text have code objects
+that compare equal, and the same code can run with two modules' globals), its closure
+cells, and the options (among them the kinds of the arguments a derivative is specialized
+to, see shapes.py). So a function redefined in a notebook (new code object) is compiled
+afresh, a second module's copy of a function gets its own derivative reading its own
+globals, and a repeated call costs one dictionary lookup.
 
 `epoch` changes whenever the cache is cleared: the API's wrappers keep their own
 small tables of what they last ran and drop them when the epoch they saw is over.
 """
 
+import threading
+
 _CACHE = {}
+_LOCK = threading.Lock()
 epoch = 0
+
+
+class Identity:
+    """An object as a dictionary key by identity; holding it keeps its id from being reused."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __hash__(self):
+        return id(self.obj)
+
+    def __eq__(self, other):
+        return isinstance(other, Identity) and other.obj is self.obj
 
 
 def key(func, *options):
     # Cells are unhashable; their ids stay valid because the cached derivative holds the cells.
     cells = tuple(id(c) for c in func.__closure__ or ())
-    return (func.__code__, cells, options)
+    return (Identity(func.__code__), Identity(func.__globals__), cells, options)
 
 
 def get(k):
@@ -24,11 +45,13 @@ def get(k):
 
 
 def put(k, value):
-    _CACHE[k] = value
+    with _LOCK:
+        _CACHE[k] = value
     return value
 
 
 def clear():
     global epoch
-    _CACHE.clear()
-    epoch += 1
+    with _LOCK:
+        _CACHE.clear()
+        epoch += 1

@@ -19,6 +19,8 @@ import inspect
 
 import gast
 
+from . import runtime
+from .callables import is_library
 from .parse import unwrap
 from .partials import require_rule
 
@@ -28,7 +30,7 @@ class Callees:
 
     def __init__(self, derive, in_progress, resolver):
         self.derive = derive               # (func, mode, wrt names, receiver) -> Compiled
-        self.in_progress = in_progress     # code objects being transformed right now
+        self.in_progress = in_progress     # code objects this thread is transforming right now
         self.resolver = resolver           # the caller's names
         self.dependencies = []             # (lookup, dotted name, code): checked before a cached derivative is reused
         self.dispatch = Dispatch(derive)
@@ -38,7 +40,9 @@ class Callees:
         func = unwrap(site.prim)
         if getattr(func, "__s2sad_opaque__", False):
             return None
-        return func if inspect.isfunction(func) else None
+        if getattr(func, "__module__", None) == runtime.__name__:
+            return None  # s2sad's own helpers are never read from source: they have rules, or are refused
+        return func if inspect.isfunction(func) and not is_library(func) else None  # library code needs a rule
 
     def bind(self, func, site, where):
         """{parameter name: argument atom} for the call, the way Python would bind it."""
@@ -71,7 +75,8 @@ class Callees:
         return func, bound, wrt, self.derivative(func, mode, wrt, where, site)
 
     def derivative(self, func, mode, wrt, where, site):
-        if func.__code__ in self.in_progress:
+        # by identity: the same text in two modules is two functions, not recursion
+        if any(code is func.__code__ for code in self.in_progress):
             raise where.error(f"{func.__qualname__} calls itself (recursion is not differentiated); "
                               "write it as a loop", construct="recursion")
         compiled = self.derive(func, mode, tuple(wrt), self.receiver(func, site))

@@ -6,6 +6,7 @@ Every stage's output can be printed with `s2sad.source(f, stage=...)`.
 import contextlib
 import gc
 import inspect
+import threading
 from dataclasses import dataclass
 
 import gast
@@ -19,6 +20,7 @@ from .naming import Namer
 from .normalize import normalize
 from .optimize import optimize
 from .optimize.effects import names
+from .parse import defaults as parse_defaults
 from .parse import parse, unwrap
 from .resolve import Resolver
 from .reverse import reverse
@@ -80,8 +82,9 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
         raise S2SADError(f"mode must be 'forward' or 'reverse', not {mode!r}", construct="mode")
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers, dict([receiver]) if receiver else None)
-    callees = Callees(_derive_callee, _IN_PROGRESS, resolver)
-    _IN_PROGRESS.append(func.__code__)
+    in_progress = _in_progress()
+    callees = Callees(_derive_callee, in_progress, resolver)
+    in_progress.append(func.__code__)
     try:
         if mode == "forward":
             node, helpers = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees)
@@ -89,26 +92,35 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
             node, helpers = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), with_value,
                                     callees, split=mode == "split", shapes=shapes.infer(normalized, resolver, kinds) if kinds else None)
     finally:
-        _IN_PROGRESS.pop()
+        in_progress.pop()
     if optimized:
         node = tuple(optimize(n, helpers) for n in node) if isinstance(node, tuple) else optimize(node, helpers)
     if callee:
-        _name_for_callee(node, func, wrt)
+        _name_for_callee(node, func, wrt, parsed.node.name)
     return node, helpers, parsed, callees.dependencies
 
 
-def _name_for_callee(node, func, wrt):
+def _name_for_callee(node, func, wrt, name):
     """`dense_by_W_b_fwd` for the derivative of dense with respect to W and b only: one name per variant,
     so a module holding several variants (`s2sad dump -o`) has no clashes."""
     params = list(inspect.signature(func).parameters)
     if list(wrt) == params:
         return
-    base = f"{func.__name__}_by_{'_'.join(wrt)}" if wrt else f"{func.__name__}_by_nothing"
+    base = f"{name}_by_{'_'.join(wrt)}" if wrt else f"{name}_by_nothing"
     for fn in node if isinstance(node, tuple) else (node,):
-        fn.name = base + fn.name[len(func.__name__):]
+        fn.name = base + fn.name[len(name):]
 
 
-_IN_PROGRESS = []  # code objects of the functions being transformed: a call back into one is recursion
+_THREAD = threading.local()
+
+
+def _in_progress():
+    """The code objects this thread is transforming right now: a call back into one is recursion.
+
+    Per thread: two threads compiling the same function at once are not recursion."""
+    if not hasattr(_THREAD, "in_progress"):
+        _THREAD.in_progress = []
+    return _THREAD.in_progress
 
 
 def _derive_callee(func, mode, wrt, receiver):
@@ -129,7 +141,7 @@ def derivative(func, mode, wrt, with_value=False, optimized=True, receiver=None,
 
 def _compile(func, mode, wrt, with_value, optimized, receiver, kinds, callee):
     node, helpers, parsed, dependencies = transform(func, mode, wrt, with_value, optimized, receiver, kinds, callee)
-    defaults = tuple(func.__defaults__ or ())
+    defaults = parse_defaults(func)
     if mode == "split":
         (fwd, fwd_source), (bwd, bwd_source) = (emit.load(n, helpers, parsed, d) for n, d in zip(node, (defaults, ())))
         return Compiled(fwd, fwd_source + "\n\n" + bwd_source, wrt, mode, helpers, bwd, dependencies)

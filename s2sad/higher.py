@@ -26,8 +26,9 @@ import inspect
 import numpy as np
 
 from . import api, batching, driver
+from .callables import entry, first_output
 from .errors import LIMITATIONS, S2SADError
-from .parse import unwrap
+from .parse import own_wrapper
 
 MODES = ("auto", "forward", "reverse")
 
@@ -55,24 +56,8 @@ def _scalar(func, out, what):
 
 
 def _check_vector(func, name, x, v, what):
-    """A tangent must have its input's structure and shape."""
-    if isinstance(x, dict):
-        if not isinstance(v, dict) or set(v) != set(x):
-            raise S2SADError(f"{what}: the vector for {name!r} must be a dict with the keys {sorted(x)}",
-                             *_where(func), what)
-        for k in x:
-            _check_vector(func, f"{name}[{k!r}]", x[k], v[k], what)
-        return
-    if isinstance(x, (tuple, list)):
-        if not isinstance(v, (tuple, list)) or len(v) != len(x):
-            raise S2SADError(f"{what}: the vector for {name!r} must be a sequence of {len(x)} items",
-                             *_where(func), what)
-        for k, (a, c) in enumerate(zip(x, v)):
-            _check_vector(func, f"{name}[{k}]", a, c, what)
-        return
-    if np.shape(v) != np.shape(x):
-        raise S2SADError(f"{what}: the vector for {name!r} has shape {np.shape(v)}, "
-                         f"but {name!r} has shape {np.shape(x)}", *_where(func), what)
+    """A vector must have its input's structure and shape (api.check_like)."""
+    api.check_like(func, repr(name), x, v, what, "vector")
 
 
 def _plain_array(func, name, x, what):
@@ -89,14 +74,24 @@ def _gradient_function(func, names):
     return driver.derivative(func, "reverse", names, with_value=True).function
 
 
-def _run_checked(func, what, run, values):
-    """run(), turning a failure caused by a non-scalar f into a clear error."""
+def _run_checked(func, what, run, grad_fn):
+    """run(), turning a failure caused by a non-scalar f into a clear error.
+
+    f's output is read from the failed generated code's frames (the derivative of grad_fn keeps
+    grad_fn's name for it), never by running f again: its side effects happen once."""
     try:
         return run()
     except S2SADError:
         raise
-    except Exception:
-        _scalar(func, func(*values.values()), what)
+    except Exception as exc:
+        name = api._output_name(grad_fn)
+        tb = exc.__traceback__
+        while tb is not None and name:
+            frame = tb.tb_frame
+            if frame.f_code.co_filename.startswith("<s2sad") and name in frame.f_locals:
+                _scalar(func, frame.f_locals[name], what)
+                break
+            tb = tb.tb_next
         raise
 
 
@@ -109,7 +104,7 @@ def hvp(f, primals, vectors, wrt=0):
     method, obj = api._method(f)
     if obj is not None:
         return hvp(method, (obj, *primals), vectors, api._after_self(wrt))
-    func = unwrap(f)
+    func = entry(f)
     names = driver.wrt_names(func, wrt)
     values = _prepare(func, names, tuple(primals), {})
     single = not isinstance(wrt, (tuple, list))
@@ -122,8 +117,9 @@ def hvp(f, primals, vectors, wrt=0):
     for name, v in zip(names, vectors):
         _check_vector(func, name, values[name], v, "hvp")
     dots = [api._like(v, values[n]) for n, v in zip(names, vectors)]
-    tangent = driver.derivative(_gradient_function(func, names), "forward", names).function
-    (out, _), (_, hv) = _run_checked(func, "hvp", lambda: tangent(*values.values(), 1.0, *dots), values)
+    grad_fn = _gradient_function(func, names)
+    tangent = driver.derivative(grad_fn, "forward", names).function
+    (out, _), (_, hv) = _run_checked(func, "hvp", lambda: tangent(*values.values(), 1.0, *dots), grad_fn)
     _scalar(func, out, "hvp")
     hv = (hv,) if len(names) == 1 else hv
     shaped = tuple(api._like(h, values[n]) for h, n in zip(hv, names))
@@ -139,7 +135,7 @@ def hessian(f, wrt=0):
     method, obj = api._method(f)
     if obj is not None:
         return functools.partial(hessian(method, api._after_self(wrt)), obj)
-    func = unwrap(f)
+    func = entry(f)
     names = driver.wrt_names(func, wrt)
     single = not isinstance(wrt, (tuple, list))
 
@@ -154,32 +150,35 @@ def hessian(f, wrt=0):
 
         def run():
             return _batched_jvp(grad_fn, names, values, seeds, (1.0,))
-        (out, _), (_, dgrads) = _run_checked(func, "hessian", run, values)
+        (out, _), (_, dgrads) = _run_checked(func, "hessian", run, grad_fn)
         _scalar(func, out, "hessian")
         dgrads = (dgrads,) if len(names) == 1 else dgrads
         blocks = tuple(_blocks(dg, x, inputs) for dg, x in zip(dgrads, inputs))
         _no_complex(blocks, func)
         return blocks[0][0] if single else blocks
 
-    return hessian_f
+    return own_wrapper(hessian_f)
 
 
 # -- jacobian -------------------------------------------------------------------------------
 
 
-def jacobian(f, wrt=0, mode="auto"):
+def jacobian(f, wrt=0, mode="auto", has_aux=False):
     """A function giving the Jacobian of f: J.shape == out.shape + input.shape (JAX's layout).
 
     mode "forward" builds it column by column, "reverse" row by row, both as one batched
     pass; "auto" chooses forward when the wrt inputs have no more elements than the output.
     A tuple wrt gives a tuple of Jacobians; a tuple output gives a tuple, one per item.
+    With has_aux, f returns (out, aux) and the function returns (Jacobian of out, aux).
     """
     if mode not in MODES:
         raise S2SADError(f"jacobian mode must be one of {MODES}, not {mode!r}", construct="jacobian")
     method, obj = api._method(f)
     if obj is not None:
-        return functools.partial(jacobian(method, api._after_self(wrt), mode), obj)
-    func = unwrap(f)
+        return functools.partial(jacobian(method, api._after_self(wrt), mode, has_aux), obj)
+    if has_aux:
+        return _jacobian_with_aux(entry(f), wrt, mode)
+    func = entry(f)
     names = driver.wrt_names(func, wrt)
     single = not isinstance(wrt, (tuple, list))
 
@@ -201,7 +200,23 @@ def jacobian(f, wrt=0, mode="auto"):
         _no_complex(per_out, func)
         return _shape_result(per_out, single)
 
-    return jacobian_f
+    return own_wrapper(jacobian_f)
+
+
+def _jacobian_with_aux(func, wrt, mode):
+    """(Jacobian of f's first output, its aux): the Jacobian of a shim returning out[0] (callables.first_output).
+
+    f runs once for the aux and once inside the derivative, as the output's size for mode "auto"
+    already needs a run of f."""
+    of_value = jacobian(first_output(func), wrt, mode)
+
+    @functools.wraps(func)
+    def jacobian_f(*args, **kwargs):
+        values = api._bind(func, args, kwargs)
+        _, aux = api.aux_pair(func, func(*values.values()))
+        return of_value(*args, **kwargs), aux
+
+    return own_wrapper(jacobian_f)
 
 
 def _no_complex(blocks, func):
@@ -346,14 +361,14 @@ def jvp_function(f, wrt=0):
     `s2sad.grad(jvp_function(f))` is not meaningful (two outputs), but `s2sad.jvp(jvp_function(f), ...)`
     is forward over forward and `s2sad.vjp(jvp_function(f), ...)` reverse over forward.
     """
-    func = unwrap(f)
+    func = entry(f)
     names = driver.wrt_names(func, wrt)
 
     @functools.wraps(func)
     def jvp_f(*args):
         return driver.derivative(func, "forward", names).function(*args)
 
-    jvp_f.__s2sad_generated__ = lambda: driver.derivative(func, "forward", names).function
+    own_wrapper(jvp_f).__s2sad_generated__ = lambda: driver.derivative(func, "forward", names).function
     return jvp_f
 
 
@@ -363,7 +378,7 @@ def batched_jvp(f, primals, tangents):
     Every primal that is a float gets a tangent batch (None for zeros); the result's tangent
     has shape (B,) + out.shape. Non-float primals take None.
     """
-    func = unwrap(f)
+    func = entry(f)
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise S2SADError(f"batched_jvp got {len(primals)} primals but {len(tangents)} tangent batches", construct="jvp")

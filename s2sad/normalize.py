@@ -21,6 +21,7 @@ Example::
                                         z = x1_times_x2 + sin_x1
 """
 
+import builtins
 import copy
 from dataclasses import dataclass, field
 
@@ -242,7 +243,7 @@ class _Normalizer:
         func = b.dotted_path(it.func) if isinstance(it, gast.Call) else None
         if func == "reversed" and len(it.args) == 1 and not it.keywords and "reversed" not in self.parsed.globals:
             self.loop_over([it.args[0]], [node.target], node, backwards=True)
-        elif func == "range" and not it.keywords and isinstance(node.target, gast.Name):
+        elif func == "range" and not self.rebinds("range") and not it.keywords and isinstance(node.target, gast.Name):
             args = [self.atom(a) for a in it.args]
             changed = b.names_in(node, gast.Store)
             for k, arg in enumerate(args):  # the reverse sweep replays the range, so keep its bounds
@@ -251,14 +252,30 @@ class _Normalizer:
                     self.emit(b.assign(args[k].id, arg))
                 elif isinstance(arg, gast.Name):
                     self.temps.discard(arg.id)
-            body = self.block(node.body)
-            self.emit(b.for_(node.target.id, b.call("range", args), body))
+            index, head = self.loop_index(node, node.target.id)
+            body = head + self.block(node.body)
+            self.emit(b.for_(index, b.call(self.builtin("range"), args), body))
         elif func == "enumerate" and len(it.args) == 1 and isinstance(node.target, (gast.Tuple, gast.List)) and len(node.target.elts) == 2:
             self.loop_over([it.args[0]], [node.target.elts[1]], node, counter=node.target.elts[0])
         elif func == "zip" and it.args and not it.keywords and isinstance(node.target, (gast.Tuple, gast.List)) and len(node.target.elts) == len(it.args):
             self.loop_over(it.args, node.target.elts, node)
         else:
             self.loop_over([it], [node.target], node)
+
+    def loop_index(self, node, name):
+        """(the loop's index name, statements starting its body) for a loop counting with `name`.
+
+        The adjoint sweep replays the loop, rebinding its index each trip; where anything else
+        assigns the counter too (the body, `for i in range(n): i = 2 * x`, or another loop over
+        `i`, inner or outer) the replay would leave the index where the function had another
+        value. Such a loop counts with a fresh index and copies it into `name`, an assignment
+        the adjoint sweep restores like any other."""
+        stores = b.names_in(self.parsed.node, gast.Store).count(name)
+        if stores <= 1:  # the loop's own target is the only store
+            return name, []
+        index = self.namer.fresh(f"{name}_index")
+        self.local_names().add(index)
+        return index, [b.assign(name, b.name(index))]
 
     def loop_over_mapping(self, node):
         """`for k, v in d.items()` becomes `for k in d: v = d[k]`, so each value is read by key."""
@@ -288,16 +305,16 @@ class _Normalizer:
         lengths = []
         for seq in seqs:
             n = self.namer.fresh(f"len_{seq}")
-            self.emit(b.assign(n, b.call("len", [b.name(seq)])))
+            self.emit(b.assign(n, b.call(self.builtin("len"), [b.name(seq)])))
             lengths.append(n)
         if len(lengths) > 1:
             stop = self.namer.fresh("trips")
-            self.emit(b.assign(stop, b.call("min", [b.name(n) for n in lengths])))
+            self.emit(b.assign(stop, b.call(self.builtin("min"), [b.name(n) for n in lengths])))
         else:
             stop = lengths[0]
-        index = counter.id if isinstance(counter, gast.Name) else self.namer.fresh("i")
         if counter is not None and not isinstance(counter, gast.Name):
             refuse(self.parsed, counter, "a non-name enumerate counter")
+        index, counted = self.loop_index(node, counter.id) if counter is not None else (self.namer.fresh("i"), [])
         position = b.name(index)
         if backwards:  # for v in reversed(xs): the items from the last, xs[n - 1 - i]
             last = self.namer.fresh(f"last_{seqs[0]}")
@@ -309,9 +326,9 @@ class _Normalizer:
             self.emit(b.assign(position.id, b.binop(b.name(last), gast.Sub(), b.name(index))))
         for seq, target in zip(seqs, targets):
             self.assign_to(target, b.subscript(b.name(seq), copy.deepcopy(position)))
-        head, self.out = self.out, saved
+        head, self.out = counted + self.out, saved
         body = head + self.block(node.body)
-        self.emit(b.for_(index, b.call("range", [b.name(stop)]), body))
+        self.emit(b.for_(index, b.call(self.builtin("range"), [b.name(stop)]), body))
 
     # -- expressions -----------------------------------------------------------
     def atom(self, node, hint=None):
@@ -581,6 +598,25 @@ class _Normalizer:
         self.helpers[ident] = getattr(runtime, attr)
         return ident
 
+    def builtin(self, ident):
+        """The name for a builtin the normal form calls (`range`, `len`, `min`): its own, unless the
+        user's function rebinds it (a local, a closure cell or a global), then a fresh name bound to it."""
+        obj = getattr(builtins, ident)
+        if not self.rebinds(ident):
+            return ident
+        for name, known in self.helpers.items():
+            if known is obj:
+                return name
+        name = self.namer.fresh(f"builtin_{ident}")
+        self.helpers[name] = obj
+        return name
+
+    def rebinds(self, ident):
+        """Whether the user's function gives the builtin name ident another meaning."""
+        obj = getattr(builtins, ident)
+        return ident in self.local_names() or ident in self.parsed.closure \
+            or self.parsed.globals.get(ident, obj) is not obj
+
     def local_names(self):
         if not hasattr(self, "_locals"):
             self._locals = {a.id for a in self.parsed.node.args.args + self.parsed.node.args.kwonlyargs}
@@ -724,8 +760,14 @@ def _normal_stmt(stmt):
         return b.is_atom(stmt.test) and not stmt.orelse and all(map(_normal_stmt, stmt.body))
     if isinstance(stmt, gast.For):
         it = stmt.iter
-        return (isinstance(stmt.target, gast.Name) and isinstance(it, gast.Call) and b.dotted_path(it.func) == "range"
+        return (isinstance(stmt.target, gast.Name) and isinstance(it, gast.Call) and _names_range(it.func)
                 and all(b.is_atom(a) for a in it.args) and not stmt.orelse and all(map(_normal_stmt, stmt.body)))
     if isinstance(stmt, gast.Assert):
         return b.is_atom(stmt.test)
     return isinstance(stmt, (gast.Break, gast.Continue, gast.Pass, gast.Raise))
+
+
+def _names_range(func):
+    """`range`, or the fresh name the normal form calls it by where the user rebinds `range`."""
+    path = b.dotted_path(func) or ""
+    return path == "range" or path.startswith("builtin_range")

@@ -6,9 +6,11 @@ very dict and cells the function reads, so later stages resolve names exactly as
 function does when it runs.
 """
 
+import functools
 import inspect
 import linecache
 import textwrap
+import types
 from dataclasses import dataclass, field
 
 import gast
@@ -31,19 +33,55 @@ class Parsed:
 
 
 def unwrap(func):
-    """The plain Python function behind a decorator object or a bound method."""
+    """The plain Python function behind a decorator object or a bound method.
+
+    A function made by someone else's decorator with `functools.wraps` is that function
+    itself: what it computes is the wrapper's code, whatever its `__wrapped__` says (a
+    decorator may change the value). It comes back as a copy without `__wrapped__` and
+    what `wraps` copied, so that neither `inspect` nor s2sad reads the wrapped function's
+    source, signature or rules in its place."""
     seen = set()
     while id(func) not in seen:
         seen.add(id(func))
+        if foreign_wrapper(func):
+            return _bare(func)
         if inspect.ismethod(func):
             func = func.__func__
         elif hasattr(func, "__s2sad_wrapped__"):
             func = func.__s2sad_wrapped__
         elif hasattr(func, "__s2sad_generated__"):  # grad(f) and friends: the generated code they run
             func = func.__s2sad_generated__()
-        elif hasattr(func, "__wrapped__") and not inspect.isfunction(func):
+        elif isinstance(func, SAME_VALUE_WRAPPERS):  # functools.cache: the wrapped function's values
             func = func.__wrapped__
     return func
+
+
+# Wrappers known to return what the function they wrap returns. Any other object with `__wrapped__`
+# (a class-based decorator) is a callable object: its own __call__ is what it computes.
+SAME_VALUE_WRAPPERS = (type(functools.lru_cache()(lambda: None)),)
+
+
+def foreign_wrapper(func):
+    """Whether func is a plain function that `functools.wraps` made look like another one,
+    other than s2sad's own wrappers (which mark themselves with `__s2sad_owner__`)."""
+    own = getattr(func, "__dict__", {})
+    return inspect.isfunction(func) and "__wrapped__" in own and own.get("__s2sad_owner__") is not func
+
+
+def own_wrapper(wrapper):
+    """Mark a function made by s2sad with functools.wraps as s2sad's (see `foreign_wrapper`)."""
+    wrapper.__s2sad_owner__ = wrapper
+    return wrapper
+
+
+def _bare(func):
+    """A copy of func (same code, globals, defaults and cells) without the attributes `wraps` set."""
+    bare = types.FunctionType(func.__code__, func.__globals__, func.__code__.co_name, func.__defaults__,
+                              func.__closure__)
+    bare.__kwdefaults__ = func.__kwdefaults__
+    bare.__qualname__ = func.__code__.co_qualname if hasattr(func.__code__, "co_qualname") else func.__name__
+    bare.__module__ = func.__module__
+    return bare
 
 
 def source_of(func):
@@ -53,7 +91,7 @@ def source_of(func):
     filename = code.co_filename if code else "<unknown>"
     lineno = code.co_firstlineno if code else None
     try:
-        lines, start = inspect.getsourcelines(func)
+        lines, start = inspect.getsourcelines(code or func)  # the code: inspect would follow __wrapped__
     except (OSError, TypeError) as exc:
         raise S2SADError(
             f"cannot read the source of {name} (a function built with exec or typed at the REPL has none)",
@@ -68,18 +106,81 @@ def parse(func):
     if not inspect.isfunction(func):
         raise S2SADError(f"{func!r} is not a Python function", construct="call")
     text, start, filename = source_of(func)
-    module = gast.parse(text)
+    try:
+        module = gast.parse(text)
+    except SyntaxError:  # a lambda inside an expression that goes on over several lines
+        raise S2SADError(f"cannot read the source of {func.__qualname__} on its own", filename, start, "lambda",
+                         "define it with def") from None
     node = module.body[0]
     if isinstance(node, gast.AsyncFunctionDef):
         raise S2SADError("async def cannot be differentiated", filename, start, "async def")
+    gast.increment_lineno(module, start - 1)
+    if func.__name__ == "<lambda>":
+        node = _lambda_as_def(module, func, filename, start)
     if not isinstance(node, gast.FunctionDef):
         raise S2SADError(
             f"{func.__qualname__} is a lambda or is not defined by a def statement",
             filename, start, "lambda", "define it with def",
         )
-    gast.increment_lineno(module, start - 1)
     node.decorator_list = []
+    _keyword_only_as_plain(node, func, filename)
     closure = {}
     if func.__closure__:
         closure = dict(zip(func.__code__.co_freevars, func.__closure__))
     return Parsed(func, node, filename, func.__globals__, closure)
+
+
+def defaults(func):
+    """The default values of func's parameters as the generated code's signature lists them:
+    the positional ones', then the keyword-only ones' (see `_keyword_only_as_plain`)."""
+    kw = func.__kwdefaults__ or {}
+    code = func.__code__
+    names = code.co_varnames[code.co_argcount: code.co_argcount + code.co_kwonlyargcount]
+    return tuple(func.__defaults__ or ()) + tuple(kw[n] for n in names if n in kw)
+
+
+def _keyword_only_as_plain(node, func, filename):
+    """Keyword-only parameters become plain ones after the positional ones, in place.
+
+    Generated functions are called with every parameter by position (the API binds the
+    user's arguments first) or by keyword (a caller's derivative calls a callee's), and
+    they append their own parameters (tangents, the seed) after the user's: so a
+    derivative's signature is the user's with `*` removed. A keyword-only parameter
+    without a default after defaults has no such signature: refused."""
+    args = node.args
+    if not args.kwonlyargs:
+        return
+    has_default = [False] * (len(args.args) - len(args.defaults)) + [True] * len(args.defaults) \
+        + [d is not None for d in args.kw_defaults]
+    names = [a.id for a in args.args + args.kwonlyargs]
+    late = [n for k, n in enumerate(names) if not has_default[k] and any(has_default[:k])]
+    if late:
+        raise S2SADError(f"{func.__qualname__}: the keyword-only parameter {late[0]!r} has no default but "
+                         "comes after parameters with defaults", filename, node.lineno, "keyword-only parameter",
+                         "give it a default, or make it a plain parameter")
+    args.args = args.args + args.kwonlyargs
+    args.defaults = args.defaults + [d for d in args.kw_defaults if d is not None]
+    args.kwonlyargs, args.kw_defaults = [], []
+
+
+def _lambda_as_def(module, func, filename, start):
+    """The one lambda on its source line, as `def name(params): return body` (name: the name it is
+    assigned to, `g = lambda x: ...`, else `lambda_`). Two lambdas on the line cannot be told apart."""
+    found = [n for n in gast.walk(module) if isinstance(n, gast.Lambda)]
+    if len(found) != 1:
+        raise S2SADError(f"{len(found)} lambdas share the line of {func.__qualname__}, so s2sad cannot tell which "
+                         "one to read", filename, start, "lambda", "define it with def, or on a line of its own")
+    lam = found[0]
+    statement = module.body[0]
+    name = "lambda_"
+    if isinstance(statement, gast.Assign) and statement.value is lam and len(statement.targets) == 1 \
+            and isinstance(statement.targets[0], gast.Name):
+        name = statement.targets[0].id
+    body = gast.Return(value=lam.body)
+    node = gast.FunctionDef(name=name, args=lam.args, body=[body], decorator_list=[], returns=None,
+                            type_comment=None, type_params=[])
+    gast.copy_location(body, lam)
+    gast.copy_location(node, lam)
+    node.end_lineno, node.end_col_offset = lam.end_lineno, lam.end_col_offset
+    return node
+

@@ -4,6 +4,7 @@ The transforms call `tangent_terms` and `cotangent_terms` with a resolved site a
 gast expressions back: one term per active operand, so inactive operands cost nothing.
 """
 
+import builtins
 import copy
 import inspect
 
@@ -38,17 +39,22 @@ class Helpers:
     def runtime(self, attr):
         return self(getattr(runtime, attr), attr)
 
+    def builtin(self, ident):
+        """The name generated code uses for a builtin (`range`, `slice`): its own unless the user's
+        function rebinds it (a local `len`, a global `range`), then a fresh one bound to the builtin."""
+        return self(getattr(builtins, ident), ident)
+
     def call(self, attr, *args):
         return b.call(b.name(self.runtime(attr)), list(args))
 
 
-def index_expr(node):
-    """An index written as an expression: `1:3` becomes `slice(1, 3, None)`."""
+def index_expr(node, slice_name="slice"):
+    """An index written as an expression: `1:3` becomes `slice(1, 3, None)` (`slice_name`: see Helpers.builtin)."""
     if isinstance(node, gast.Slice):
         parts = [b.const(None) if p is None else copy.deepcopy(p) for p in (node.lower, node.upper, node.step)]
-        return b.call("slice", parts)
+        return b.call(slice_name, parts)
     if isinstance(node, gast.Tuple):
-        return b.tup([index_expr(e) for e in node.elts])
+        return b.tup([index_expr(e, slice_name) for e in node.elts])
     return copy.deepcopy(node)
 
 
@@ -67,14 +73,15 @@ class _Bind(gast.NodeTransformer):
         return node
 
 
-def _bindings(site, where):
+def _bindings(site, where, helpers=None):
     bound = site.rule.bind(site.args, site.keywords)
+    slice_name = helpers.builtin("slice") if helpers is not None else "slice"
     out, raw = {}, {}
     for param, node in bound.items():
         if isinstance(node, gast.AST):
             if isinstance(node, (gast.Slice, gast.Tuple)):
                 raw[param] = node
-                out[param] = index_expr(node)
+                out[param] = index_expr(node, slice_name)
             else:
                 out[param] = node
         elif _is_literal(node):
@@ -198,7 +205,7 @@ def tangent_terms(site, value, ans, tangent_of, helpers, where):
     """
     if site.rule.kind == "nondiff":
         return []
-    bound, raw = _bindings(site, where)
+    bound, raw = _bindings(site, where, helpers)
     return _cut(_tangent_terms(site, bound, raw, value, ans, tangent_of, helpers, where),
                 _exact_dtype(bound, helpers), ans, helpers)
 
@@ -270,7 +277,7 @@ def cotangent_terms(site, ans, g, is_active, helpers, where, shapes=None, target
     rule = site.rule
     if rule.kind == "nondiff":
         return []
-    bound, raw = _bindings(site, where)
+    bound, raw = _bindings(site, where, helpers)
     exact = _exact_dtype(bound, helpers)
     if exact is True:
         return []
@@ -402,10 +409,18 @@ def require_rule(site, where):
     """Refuse an active call s2sad has no derivative for."""
     if site.kind == "rule":
         return
+    if site.kind == "function" and getattr(site.prim, "__module__", None) == runtime.__name__:
+        raise where.error(
+            f"{site.label} (an s2sad runtime helper in generated code) has no derivative rule, so this "
+            "derivative cannot be differentiated again", construct=site.label,
+            hint="a higher derivative of a function that builds a list with append is not supported yet; "
+            "build it with np.stack or a list comprehension, see docs/limitations.md")
     if site.kind == "function":  # reached for callables without Python source (C functions, builtins)
         name = getattr(site.prim, "__name__", None) or "f"
+        why = "is library code, which s2sad never differentiates from its source" if inspect.isfunction(site.prim) \
+            else "has no Python source s2sad could differentiate"
         raise where.error(
-            f"{_full_name(site)} has no derivative rule and no Python source s2sad could differentiate",
+            f"{_full_name(site)} has no derivative rule and {why}",
             construct=site.label, hint=f"give it rules: {name} = s2sad.custom_vjp({_full_name(site)}); "
             f"{name}.defvjp(fwd, bwd) (and .defjvp for forward mode), see docs/custom_rules.md",
         )

@@ -165,4 +165,6 @@ def lookup(prim):
     if rule is None:
         own = getattr(prim, "__dict__", None)
         rule = own.get("__s2sad_rule__") if isinstance(own, dict) else None
+        if rule is not None and inspect.isfunction(prim) and "__wrapped__" in own:
+            rule = None  # functools.wraps copied a custom function's rule onto a wrapper that computes something else
     return rule

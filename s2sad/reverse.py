@@ -212,7 +212,8 @@ class Reverse:
             if isinstance(target, gast.Name) and self.should_record(stmt, target.id):
                 return self.record(stmt, b.name(target.id), ctx) + [stmt]
             if isinstance(target, gast.Subscript) and self.should_record(stmt, target.value.id):
-                old = self.helpers.call("old_item", copy.deepcopy(target.value), index_expr(target.slice))
+                index = index_expr(target.slice, self.helpers.builtin("slice"))
+                old = self.helpers.call("old_item", copy.deepcopy(target.value), index)
                 return self.record(stmt, old, ctx) + [stmt]
             return [stmt]
         if isinstance(stmt, gast.If):
@@ -391,13 +392,14 @@ class Reverse:
         if isinstance(stmt, (gast.For, gast.While)):
             counted = isinstance(stmt, gast.While) or _breaks(stmt)
             if isinstance(stmt, gast.While):
-                replay, target = b.call("range", [b.name(self.trips_name(stmt))]), b.name("_", store=True)
+                replay = b.call(self.helpers.builtin("range"), [b.name(self.trips_name(stmt))])
+                target = b.name(self.namer.fresh("_"), store=True)
             else:
                 iterable = copy.deepcopy(stmt.iter)
                 if counted:
                     trips = b.name(self.trips_name(stmt))
                     iterable = b.subscript(iterable, gast.Slice(lower=None, upper=trips, step=None))
-                replay, target = b.call("reversed", [iterable]), stmt.target
+                replay, target = b.call(self.helpers.builtin("reversed"), [iterable]), stmt.target
             items = self.adjoint_loop(stmt, ctx, replay, target)
             if counted and ctx.loops:
                 items.append(self.restore(stmt, b.name(self.trips_name(stmt), store=True), ctx))
@@ -544,10 +546,11 @@ class Reverse:
         if obj in self.activity.active and obj in self.defined:
             bar = b.name(self.bar(obj))
             if self.is_active(stmt.value):
-                index = index_expr(target.slice)
+                index = index_expr(target.slice, self.helpers.builtin("slice"))
                 read = self.helpers.call("item_bar", copy.deepcopy(bar), index, copy.deepcopy(stmt.value))
                 items.append(self.accumulate(stmt.value.id, read))
-            items.append(b.assign(self.bar(obj), self.helpers.call("without_item", bar, index_expr(target.slice))))
+            index = index_expr(target.slice, self.helpers.builtin("slice"))
+            items.append(b.assign(self.bar(obj), self.helpers.call("without_item", bar, index)))
         return items
 
     def adjoint_if(self, stmt, ctx):
@@ -788,9 +791,11 @@ def candidates(fn, params):
 
 def recomputable(normalized, resolver):
     """The temporaries the adjoint sweep may recompute rather than record: not results of user functions,
-    which would run again."""
+    which would run again, nor values popped off a stack (generated code read back in: popping again
+    takes the next item, or fails on an empty stack)."""
     calls = {target for target, value, _ in assignments(normalized.node.body)
-             if isinstance(value, gast.Call) and _split_site(resolver.site(value))}
+             if isinstance(value, gast.Call) and (_split_site(resolver.site(value))
+                                                  or resolver.site(value).prim is runtime.pop)}
     return set(normalized.temps) - calls
 
 

@@ -84,6 +84,8 @@ def unbroadcast(g, x):
     if isinstance(g, dict) and isinstance(x, (list, tuple)):  # xs + ys on lists: which items are whose?
         raise TypeError("s2sad: joining lists with + or * has no reverse-mode derivative; "
                         "build the list with append or a list comprehension")
+    if isinstance(x, list) and isinstance(g, list):  # a stack's cotangent (a third derivative): as it is
+        return g
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g
@@ -102,7 +104,12 @@ def unbroadcast(g, x):
 
 
 def broadcast_like(g, x):
-    """g broadcast to the shape of x: the transpose of unbroadcast."""
+    """g broadcast to the shape of x: the transpose of unbroadcast.
+
+    For a container x (a tuple, list or dict: a record or a cotangent differentiated again),
+    g is already its cotangent in one of its forms, or a bare zero."""
+    if isinstance(x, (tuple, list, dict)):
+        return g if isinstance(g, (tuple, list, dict)) else zeros_like(x)
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g
@@ -117,8 +124,9 @@ def zeros_like(x):
         return np.zeros_like(x, dtype=np.result_type(x.dtype, np.float32))
     if isinstance(x, (list, tuple)):
         return rebuild(x, [zeros_like(item) for item in x])
-    if isinstance(x, dict):
-        return {k: zeros_like(v) for k, v in x.items()}
+    if isinstance(x, dict):  # a Parts (a cotangent, differentiated again) stays one: Parts add by merging
+        zeros = {k: zeros_like(v) for k, v in x.items()}
+        return Parts(zeros) if isinstance(x, Parts) else zeros
     return 0.0
 
 

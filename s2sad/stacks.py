@@ -39,12 +39,18 @@ def _append(stmt, resolver):
 
 
 def _pop(stmt, resolver):
-    """(target, L) when stmt is `target = pop(L)` with a plain name as target."""
-    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+    """(target, L) when stmt is `target = pop(L)` with a plain name as target, (None, L) for a bare
+    `pop(L)` (the adjoint of pushing a value without a cotangent discards its slot): either keeps
+    the stack of derivatives in step, so both count."""
+    if isinstance(stmt, gast.Expr):
+        target = None
+    elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+        target = stmt.targets[0].id
+    else:
         return None
     args = _call_of(stmt, resolver, runtime.pop)
     if args and len(args) == 1 and isinstance(args[0], gast.Name):
-        return stmt.targets[0].id, args[0].id
+        return target, args[0].id
     return None
 
 
@@ -85,14 +91,19 @@ def _stacks(fn, resolver):
 
 
 def edges(fn, resolver):
-    """(to, from) pairs along which derivatives flow through fn's stacks: push into it, pop out of it."""
-    names = stacks(fn, resolver)
+    """(to, from) pairs along which derivatives flow through fn's lists: push into one, pop out of it.
+
+    Every list pushed to or popped from counts, not only the stacks `stacks` finds: a callee's
+    split derivative returns its tape inside its record (`return v, (_tape, r)`) and its
+    backward half pops from the tape it unpacks from the record. Differentiated again (a
+    Hessian), the tape's tangent must travel with the record, else the popped values'
+    tangents are lost and the second derivative comes out wrong."""
     out = []
     for stmt in _statements(fn.body):
         pushed, popped = _append(stmt, resolver), _pop(stmt, resolver)
-        if pushed and pushed[0] in names and isinstance(pushed[1], gast.Name):
+        if pushed and isinstance(pushed[1], gast.Name):
             out.append((pushed[0], pushed[1].id))
-        if popped and popped[1] in names:
+        if popped and popped[0] is not None:
             out.append((popped[0], popped[1]))
     return out
 
@@ -113,7 +124,7 @@ def forward(builder, stmt):
     popped = _pop(stmt, resolver)
     if popped and popped[1] in active:
         pop = builder.helpers.call("pop", b.name(builder.dot(popped[1])))
-        if popped[0] in active:
+        if popped[0] is not None and popped[0] in active:
             return [stmt, b.assign(builder.dot(popped[0]), pop)]
         return [stmt, b.expr_stmt(pop)]
     return None
@@ -123,7 +134,14 @@ def forward(builder, stmt):
 
 
 def active_stacks(builder):
-    return stacks(builder.norm.node, builder.resolver) & builder.activity.active
+    """Active stacks, and active lists popped here but made elsewhere (a tape unpacked from a record).
+
+    The adjoint of each is a stack of adjoints started empty; for a received tape it is handed
+    back with the record's cotangent, where the adjoint of the half that pushed pops from it."""
+    fn, resolver = builder.norm.node, builder.resolver
+    received = {p[1] for p in map(lambda s: _pop(s, resolver), _statements(fn.body)) if p}
+    received -= {_new(s) for s in _statements(fn.body)}
+    return (stacks(fn, resolver) | received) & builder.activity.active
 
 
 def prologue(builder):
@@ -151,7 +169,7 @@ def adjoint(builder, stmt, ctx):
         value = b.name(builder.bar(target)) if target in active and target in builder.defined else b.const(0.0)
         builder.defined.discard(target)
         items = [b.expr_stmt(builder.helpers.call("push", b.name(builder.bar(stack)), value))]
-        if builder.should_record(stmt, target):
+        if target is not None and builder.should_record(stmt, target):
             items.append(builder.restore(stmt, b.name(target, store=True), ctx))
         return items
     return None

@@ -253,4 +253,5 @@ def _shared_sources(value):
 
 
 def _is_range(node):
-    return isinstance(node, gast.Call) and b.dotted_path(node.func) == "range"
+    path = b.dotted_path(node.func) if isinstance(node, gast.Call) else None
+    return path is not None and (path == "range" or path.startswith("builtin_range"))  # see normalize.builtin

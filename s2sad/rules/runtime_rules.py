@@ -24,8 +24,10 @@ def broadcast_like_(ct, g, x):
 
 @linear(runtime.scatter)
 def scatter(ct, g, x, index):
-    """The cotangent may be a bare 0.0 (an adjoint not yet reached): give it x's shape first."""
-    return broadcast_like(ct, x)[index]
+    """The cotangent may be a bare 0.0 (an adjoint not yet reached): give it x's shape first.
+
+    x may be a container (a record), whose cotangent may lack the item: runtime.part reads it as zero."""
+    return runtime.part(broadcast_like(ct, x), index)
 
 
 @linear(runtime.sum_adjoint)
@@ -345,7 +347,7 @@ def part(ct, g, key):
 
 @vjp(runtime.scatter_add, wrt=("acc", "g"))
 def scatter_add_vjp(ct, ans, acc, g, x, index):
-    return ct, unbroadcast(ct[index], g)
+    return ct, unbroadcast(runtime.part(ct, index), g)
 
 
 @jvp(runtime.scatter_add)
