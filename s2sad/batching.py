@@ -192,7 +192,7 @@ def _reduction(mean):
 
 def _reshape(builder, site, ans, where):
     """C-order reshapes only (order given by keyword or by position): others go column by column."""
-    order = _bound(site, where).get("order")
+    order = _bound(site, where, builder).get("order")
     if order is not None and not (isinstance(order, gast.Constant) and order.value in ("C", None)):
         return None
     t = builder.tangent_of(site.args[0])

@@ -140,6 +140,33 @@ _SINGULAR_CALLS = frozenset("log log2 log10 log1p power float_power reciprocal s
                             "times_partial pow_base_partial pow_exponent_partial".split())
 
 
+def _partial(rule, expr, fn, env, raw, helpers):
+    """(The inlined partial, whether it may be infinite or NaN somewhere).
+
+    `a ** n` with a constant whole n >= 1 has the plain partial `n * a ** (n - 1)`, finite
+    wherever a is: it is written out (`2 * a` for a square) and multiplies as it is, so the
+    commonest power costs no runtime helper."""
+    inlined = _inline(fn, expr, env, raw, helpers)
+    whole = _whole_power(inlined, helpers)
+    if whole is not None:
+        return whole, False
+    return inlined, _singular(rule, expr)
+
+
+def _whole_power(node, helpers):
+    """`pow_base_partial(a, n)` for a constant whole n >= 1, written as `n * a ** (n - 1)`; else None."""
+    if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and len(node.args) == 2
+            and helpers.by_name.get(node.func.id) is runtime.pow_base_partial):
+        return None
+    base, n = node.args[0], _constant(node.args[1])
+    if n is None or n < 1 or float(n) != int(n) or n > 64:
+        return None
+    if n == 1:
+        return b.const(1.0)
+    power = copy.deepcopy(base) if n == 2 else b.binop(copy.deepcopy(base), gast.Pow(), b.const(n - 1))
+    return b.binop(b.const(n), gast.Mult(), power)
+
+
 def _singular(rule, expr):
     """Whether a partial may be infinite or NaN at points of the primal's domain: the rule's domain
     is restricted, or the partial divides, raises to a power or calls a function with a pole."""
@@ -257,8 +284,8 @@ def _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers):
     terms, covered = [], set()
     for p in active:
         expr = exprs[rule.wrt.index(p)]
-        terms.append(_scale(tangent_of(bound[p]), _inline(rule.jvp, expr, env, raw, helpers),
-                            helpers if _singular(rule, expr) else None))
+        partial, singular = _partial(rule, expr, rule.jvp, env, raw, helpers)
+        terms.append(_scale(tangent_of(bound[p]), partial, helpers if singular else None))
         covered |= {p} | {q for q in rule.params if templates.mentions(expr, q)}
         if templates.mentions(expr, "ans"):
             covered |= set(rule.params)
@@ -296,8 +323,8 @@ def cotangent_terms(site, ans, g, is_active, helpers, where, shapes=None, target
     for p in active:
         expr = exprs[rule.wrt.index(p)]
         if rule.kind == "elementwise":
-            term = _scale(templates.clone(g), _inline(fn, expr, env, raw, helpers),
-                          helpers if _singular(rule, expr) else None)
+            partial, singular = _partial(rule, expr, fn, env, raw, helpers)
+            term = _scale(templates.clone(g), partial, helpers if singular else None)
             if len(rule.wrt) > 1 and not known.same(b.name(target) if target else None, bound[p]):
                 term = helpers.call("unbroadcast", term, templates.clone(bound[p]))
         else:

@@ -146,6 +146,11 @@ def times_partial(t, partial):
     singular (sqrt or log at 0, 1 / C for a tiny C): as a symbolic zero would in JAX, it must not
     turn into 0 * inf = NaN. Symmetric, so the rule of times_partial itself (partials `partial`
     and `t`) keeps the property at second order. Elsewhere the product is the plain one."""
+    if type(t) is float and type(partial) is float:  # scalar loops: no NumPy call on the hot path
+        product = t * partial
+        if product - product == 0.0 or not (t == 0.0 or partial == 0.0):  # finite, or no zero to keep
+            return product
+        return 0.0
     with np.errstate(invalid="ignore"):
         product = np.multiply(t, partial)
     if np.result_type(product).kind not in "fc" or np.all(np.isfinite(product)):

@@ -24,7 +24,7 @@ LEAF_RUNTIMES = ("runtime", "batched_runtime")
 LAYERS = (
     ("leaves", ("errors", "naming", "build", "cache", "registry", "runtime", "batched_runtime")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
-    ("front", ("parse", "syntax", "templates", "exits", "writes", "lift", "resolve", "normalize")),
+    ("front", ("parse", "callables", "syntax", "templates", "exits", "writes", "lift", "resolve", "normalize")),
     ("analysis", ("analyze", "stacks", "shapes")),
     ("transform", ("partials", "calls", "forward", "reverse")),
     ("optimize", ("optimize", "optimize.*")),

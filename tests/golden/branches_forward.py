@@ -16,7 +16,7 @@ def branches_jvp(x, y, x_dot, y_dot):
         else:
             # d/dx of: z = y / x   (golden_cases.py:61)
             z = y / x
-            z_dot = y_dot * (1.0 / x) + x_dot * (-z / x)
+            z_dot = times_partial(y_dot, 1.0 / x) + times_partial(x_dot, -z / x)
     # d/dx of: return z * z   (golden_cases.py:62)
     branches = z * z
     branches_dot = z_dot * z + z_dot * z

@@ -24,6 +24,6 @@ def branches_vjp(x, y, branches_bar=1.0):
             y_bar = 0.0
         else:
             # d/dx of: z = y / x   (golden_cases.py:61)
-            y_bar = unbroadcast(z_bar * (1.0 / x), y)
-            x_bar = unbroadcast(z_bar * (-z / x), x)
+            y_bar = unbroadcast(times_partial(z_bar, 1.0 / x), y)
+            x_bar = unbroadcast(times_partial(z_bar, -z / x), x)
     return (x_bar, y_bar)

@@ -27,8 +27,8 @@ def newton_sqrt_vjp(p, tol=1e-12, x_bar=1.0):
         x_plus_p_over_x_bar = unbroadcast(x_bar * 0.5, x_plus_p_over_x)
         x_bar = unbroadcast(x_plus_p_over_x_bar, x)
         p_over_x_bar = unbroadcast(x_plus_p_over_x_bar, p_over_x)
-        p_bar = p_bar + unbroadcast(p_over_x_bar * (1.0 / x), p)
-        x_bar = x_bar + unbroadcast(p_over_x_bar * (-p_over_x / x), x)
+        p_bar = p_bar + unbroadcast(times_partial(p_over_x_bar, 1.0 / x), p)
+        x_bar = x_bar + unbroadcast(times_partial(p_over_x_bar, -p_over_x / x), x)
     # d/dx of: x = p   (golden_cases.py:29)
     p_bar = p_bar + x_bar
     return p_bar
