@@ -7,6 +7,7 @@ point, the header says what failed), ready to become a regression test.
 
 import collections
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -80,7 +81,7 @@ def _shrink_and_write(program, result, work, hessian, out):
     small = shrink(program.source, fails)
     final = check(program.with_source(small), work, hessian and "hessian" in key)
     os.makedirs(out, exist_ok=True)
-    name = "_".join(key.replace(".", "").replace(" ", "-").split(":")[:3]).lower()
+    name = re.sub(r"[^a-z0-9_-]+", "", "_".join(key.replace(" ", "-").split(":")[:3]).lower())
     path = os.path.join(out, f"{name}_seed{program.seed}.py")
     with open(path, "w") as handle:
         handle.write(module_text(small, program.args, final, program.seed))

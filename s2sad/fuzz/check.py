@@ -46,11 +46,10 @@ class Result:
         """What a shrunk program must keep failing with: the outcome, the check, the kind of error.
 
         Numbers, names and line numbers are left out: shrinking changes them."""
-        if self.outcome == "CRASH":
-            return f"CRASH:{self.check}:{self.detail.split(':')[0]}"
-        if self.outcome == "REFUSED":
-            message = re.sub(r"^\S*:\d+: ", "", self.detail)
-            return f"REFUSED:{self.check}:{' '.join(message.split()[:2])}"
+        if self.outcome in ("CRASH", "REFUSED"):
+            message = re.sub(r"^.*?:\d+: ", "", self.detail)  # the file and line
+            words = [re.sub(r"\w*\d\w*", "#", w) for w in message.split()[:6]]  # the names numbered
+            return f"{self.outcome}:{self.check}:{' '.join(words)}"
         return f"{self.outcome}:{self.check}"
 
 
