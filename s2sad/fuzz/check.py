@@ -48,6 +48,7 @@ class Result:
         Numbers, names and line numbers are left out: shrinking changes them."""
         if self.outcome in ("CRASH", "REFUSED"):
             message = re.sub(r"^.*?:\d+: ", "", self.detail)  # the file and line
+            message = re.sub(r"\binto \w+", "into #", message)  # the name written into
             words = [re.sub(r"\w*\d\w*", "#", w) for w in message.split()[:6]]  # the names numbered
             return f"{self.outcome}:{self.check}:{' '.join(words)}"
         return f"{self.outcome}:{self.check}"
@@ -85,7 +86,9 @@ def load(source, directory):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SyntaxWarning)  # `0.5[3]`: a shrinking step went too far
+        spec.loader.exec_module(module)
     return module
 
 

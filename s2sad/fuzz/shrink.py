@@ -60,7 +60,8 @@ def _collect(node, path, statements, expressions):
             if isinstance(item, ast.expr) and field not in ("targets", "target") and not isinstance(item, ast.Constant):
                 for part in _parts(item):
                     expressions.append(("replace", where, part))
-            _collect(item, where, statements, expressions)
+            if field not in ("targets", "target"):  # `0.5[3] = e` would fail where it runs
+                _collect(item, where, statements, expressions)
 
 
 def _removable(stmt):
