@@ -31,6 +31,7 @@ FD_STEPS = (1e-5, 1e-6)
 NON_ANALYTIC = {"abs", "max", "min", "where", "maximum", "minimum", "sort", "clip", "norm", "int", "float",
                 "round", "astype", "math"}
 _COUNTER = itertools.count()
+_COMPLEX_WARNING = getattr(np, "exceptions", np).ComplexWarning  # moved in NumPy 1.25
 
 
 @dataclass
@@ -198,7 +199,7 @@ def complex_step(f, args):
     grad = np.empty(z.size)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            warnings.simplefilter("error", _COMPLEX_WARNING)  # a complex value stored into a float array
             for j in range(z.size):
                 step = z.copy()
                 step[j] += 1e-30j
