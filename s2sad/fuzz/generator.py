@@ -56,6 +56,8 @@ def _arguments(seed, kinds):
     rng = np.random.default_rng(seed)
 
     def one(kind):
+
+        """A random value of this kind."""
         if kind == S:
             return float(rng.uniform(-1.3, 1.3))
         if kind == V:
@@ -75,12 +77,16 @@ class _Scope:
         self.counter = counter  # a while loop's counter: never reassigned by the body
 
     def child(self, **changes):
+
+        """A copy for a nested block, with some fields changed: its new names do not leak out."""
         kid = _Scope(self.names, self.loop_index, self.in_loop, self.counter)
         for key, value in changes.items():
             setattr(kid, key, value)
         return kid
 
     def of_kind(self, kind):
+
+        """The visible names holding values of this kind."""
         return [n for n, k in self.names.items() if k == kind]
 
 
@@ -96,6 +102,8 @@ class _Gen:
     # -- names ---------------------------------------------------------------------------
 
     def fresh(self, kind, prefix=None):
+
+        """A new name; now and then one the generated code also uses, which s2sad must rename around."""
         self.count += 1
         if self.rng.random() < 0.04:
             name = self.rng.choice(TRICKY)
@@ -121,6 +129,8 @@ class _Gen:
         return out
 
     def function(self, name, params, ret, top=False, keyword=False):
+
+        """One function's source: a few statements, then a return that reads what they computed."""
         self.used = {p for p, _ in params} | {"i", "j", "k", "e"}
         self.ret = ret
         scope = _Scope(params)
@@ -143,6 +153,8 @@ class _Gen:
     # -- statements ----------------------------------------------------------------------
 
     def block(self, scope, count):
+
+        """count statements in scope, each seeing the names the earlier ones made."""
         lines = []
         for _ in range(count):
             lines += self.statement(scope)
@@ -159,6 +171,8 @@ class _Gen:
         return self.rng.choices(funcs, weights)[0](scope)
 
     def assign_new(self, scope):
+
+        """A new name for a new value; sometimes by tuple unpacking, swapping with an old one."""
         kind = self.rng.choice([S, S, V])
         value = self.expr(scope, kind)
         if self.rng.random() < 0.1 and scope.of_kind(S):  # tuple unpacking
@@ -172,6 +186,8 @@ class _Gen:
         return [f"{name} = {value}"]
 
     def reassign(self, scope):
+
+        """An old name rebound or updated (`s += e`): the updates reverse mode has to undo."""
         names = [n for n, k in scope.names.items() if k in (S, V) and n not in ("x", "y", scope.counter)]
         if not names:
             return self.assign_new(scope)
@@ -206,6 +222,8 @@ class _Gen:
         return lines
 
     def write(self, scope, target):
+
+        """One write into a local array: an item (maybe augmented), a slice, or the whole of it."""
         kind = self.rng.random()
         if kind < 0.5:
             op = self.rng.choice(["=", "+=", "-=", "*="])
@@ -236,6 +254,8 @@ class _Gen:
         return lines + [f"{target} = {use} * {factor}"]
 
     def dicts(self, scope):
+
+        """A dict literal, one item updated, both read: dicts are documented as differentiable."""
         name = self.fresh("D")
         lines = [f'{name} = {{"p": {self.expr(scope, S)}, "q": {self.expr(scope, S)}}}']
         key = self.rng.choice(["p", "q"])
@@ -245,6 +265,8 @@ class _Gen:
         return lines + [f'{target} = {name}["p"] + {name}["q"]']
 
     def if_stmt(self, scope):
+
+        """if / elif / else, each branch a block of its own."""
         self.depth += 1
         lines = [f"if {self.condition(scope)}:"] + _indent_lines(self.branch(scope))
         if self.rng.random() < 0.3:
@@ -260,6 +282,8 @@ class _Gen:
         return self.block(inner, self.rng.randint(1, 2))
 
     def for_range(self, scope):
+
+        """A for loop over range: a fixed count, or one read from the data through int()."""
         self.depth += 1
         trips = self.rng.choice(["3", "4", "2", "data"])
         lines = []
@@ -274,6 +298,8 @@ class _Gen:
         return lines + [f"for {index} in range({trips}):"] + _indent_lines(body)
 
     def for_array(self, scope):
+
+        """A for loop over the items of a vector."""
         vectors = scope.of_kind(V)
         if not vectors or "e" in scope.names:
             return self.for_range(scope)
@@ -299,12 +325,16 @@ class _Gen:
         return [f"{counter} = 0", f"while {cond}:"] + _indent_lines(body)
 
     def exit_stmt(self, scope):
+
+        """break, continue or an early return, under a condition so the loop still runs."""
         word = self.rng.choice(["break", "continue", "return"])
         if word == "return":
             word = f"return {self.expr(scope, self.ret)}"
         return [f"if {self.condition(scope)}:", f"    {word}"]
 
     def condition(self, scope, simple=False):
+
+        """A comparison, maybe joined to another by and / or, maybe negated."""
         left = self.expr(scope, S, depth=1)
         cond = f"{left} {self.rng.choice(['>', '<', '>=', '<='])} {self.rng.choice(['0.0', '0.3', '-0.2'])}"
         if not simple and self.rng.random() < 0.25:
@@ -317,12 +347,16 @@ class _Gen:
     # -- expressions ---------------------------------------------------------------------
 
     def expr(self, scope, kind, depth=None):
+
+        """An expression of kind S or V; depth bounds the nesting so programs stay readable."""
         depth = self.rng.randint(1, 3) if depth is None else depth
         if depth <= 0 or self.rng.random() < 0.25:
             return self.leaf(scope, kind)
         return self.rng.choice([self.compound, self.compound, self.special])(scope, kind, depth - 1)
 
     def compound(self, scope, kind, depth):
+
+        """Arithmetic, a bounded unary function, a guarded division, a small power, a negation."""
         form = self.rng.random()
         if form < 0.4:
             op = self.rng.choice(["+", "-", "*"])
@@ -337,6 +371,8 @@ class _Gen:
         return f"-{self.leaf(scope, kind)}"
 
     def unary(self, arg, kind):
+
+        """A function whose domain is everything: log and sqrt see e * e + 1.0."""
         form = self.rng.random()
         arg = _paren(arg) if form < 0.25 else arg
         if form < 0.15:
@@ -359,16 +395,22 @@ class _Gen:
 
     @property
     def specials_scalar(self):
+        """The special forms that give a float."""
         return [self.reduce, self.reduce, self.pick, self.call, self.ifexp, self.minmax, self.power, self.methods]
 
     @property
     def specials_vector(self):
+        """The special forms that give a vector."""
         return [self.where, self.shape_op, self.shape_op, self.call_vector, self.maximum, self.build, self.matrix]
 
     def call_vector(self, scope, depth):
+
+        """A helper call returning a vector."""
         return self.call(scope, depth, V)
 
     def reduce(self, scope, depth):
+
+        """A vector reduced to a float by one of the reduction rules."""
         v = self.expr(scope, V, depth)
         form = self.rng.choice(["np.sum({})", "np.mean({})", "np.dot({0}, {0})", "np.sum(np.cumsum({}))",
                                 "np.prod(np.tanh({}))", "np.max({})", "np.linalg.norm({}) + 0.0", "{}.sum()"])
@@ -390,6 +432,8 @@ class _Gen:
         return f"np.sum({v}[{self.rng.randrange(2)}:{self.rng.randrange(2, N + 1)}])"
 
     def call(self, scope, depth, kind=S):
+
+        """A call of a helper generated earlier that returns kind (helpers calling helpers)."""
         options = [c for c in self.callables if c[2] == kind]
         if not options:
             return self.leaf(scope, kind)
@@ -400,13 +444,21 @@ class _Gen:
         return f"{name}({', '.join(args)})"
 
     def ifexp(self, scope, depth):
-        return f"({self.expr(scope, S, depth)} if {self.condition(scope, simple=True)} else {self.expr(scope, S, depth)})"
+
+        """A conditional expression."""
+        body = self.expr(scope, S, depth)
+        test = self.condition(scope, simple=True)
+        return f"({body} if {test} else {self.expr(scope, S, depth)})"
 
     def minmax(self, scope, depth):
+
+        """The builtins max and min: kinks the finite-difference check must notice."""
         name = self.rng.choice(["max", "min"])
         return f"{name}({self.expr(scope, S, depth)}, {self.expr(scope, S, depth)})"
 
     def power(self, scope, depth):
+
+        """Powers: by a loop counter, of a negative constant, next to abs."""
         base = self.expr(scope, S, depth)
         form = self.rng.random()
         if form < 0.3 and scope.loop_index:
@@ -416,34 +468,48 @@ class _Gen:
         return f"abs({base}) + ({base}) ** {self.rng.choice(['2', '3'])}"
 
     def methods(self, scope, depth):
+
+        """Array methods, on attribute expressions too (`X.T.dot(v)`), astype and float."""
         v = self.expr(scope, V, depth)
         return self.rng.choice([f"({v}).reshape(2, 2).T.dot(({v})[:2]).sum()", f"float(np.sum({v}))",
                                 f"({v}).astype(float).mean()", f"({v}).reshape(2, 2).trace()"])
 
     def where(self, scope, depth):
+
+        """np.where on a comparison: the selection rule."""
         v = self.expr(scope, V, depth)
         return f"np.where({v} > 0.0, {self.expr(scope, V, depth)}, {self.expr(scope, S, depth)})"
 
     def maximum(self, scope, depth):
+
+        """np.maximum / np.minimum against a scalar: broadcasting and ties."""
         name = self.rng.choice(["np.maximum", "np.minimum"])
         return f"{name}({self.expr(scope, V, depth)}, {self.expr(scope, S, depth)})"
 
     def shape_op(self, scope, depth):
+
+        """Shape rules: flip, roll, reversed slices, cumsum, concatenate, reshape after .T, sort, clip."""
         v = self.expr(scope, V, depth)
         return self.rng.choice([f"np.flip({v})", f"np.roll({v}, 1)", f"({v})[::-1]", f"np.cumsum({v})",
                                 f"np.concatenate([({v})[2:], ({v})[:2]])", f"({v}).reshape(2, 2).T.reshape(4)",
                                 f"np.sort({v})", f"np.clip({v}, -0.8, 0.8)"])
 
     def build(self, scope, depth):
+
+        """A vector assembled from floats (np.array of a list of active scalars)."""
         parts = ", ".join(self.expr(scope, S, depth) for _ in range(N))
         return f"np.array([{parts}])"
 
     def matrix(self, scope, depth):
+
+        """Matrix products of reshaped vectors, flattened back to a vector."""
         v = self.expr(scope, V, depth)
         return self.rng.choice([f"(({v}).reshape(2, 2) @ ({v}).reshape(2, 2)).ravel()",
                                 f"np.outer(({v})[:2], ({v})[2:]).reshape(4)"])
 
     def leaf(self, scope, kind):
+
+        """A name, an item of a vector or dict, a loop counter or a constant: the cheap operands."""
         if kind == S:
             options = [n for n, k in scope.names.items() if k == S]
             if scope.names.get("y") == "D":
