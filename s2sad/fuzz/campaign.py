@@ -19,6 +19,7 @@ from .generator import Program, generate
 from .shrink import shrink
 
 FAILURES = ("WRONG", "CRASH", "REFUSED", "INVALID")
+SHRUNK = ("WRONG", "CRASH", "REFUSED")  # an INVALID program is the generator's bug: shrinking would empty it
 
 
 @dataclass
@@ -62,7 +63,7 @@ def run(seeds, hessian=False, out=None, shrink_each=2, log=None):
             if result.outcome in FAILURES:
                 found = summary.failures.setdefault(result.key, [])
                 found.append(seed)
-                if out and len(found) <= shrink_each:
+                if out and len(found) <= shrink_each and result.outcome in SHRUNK:
                     summary.written.append(_shrink_and_write(program, result, work, hessian, out))
             if n % 200 == 199:
                 forget()

@@ -387,6 +387,8 @@ def _check(f, program, hessian):
     except _Timeout:  # a shrinking candidate that lost its loop counter
         return Result("INVALID", "primal", "the program does not stop")
     except Exception as exc:
+        if isinstance(exc, (OverflowError, ZeroDivisionError)) or "math domain" in str(exc):
+            return Result("KINK", "nonfinite", f"{type(exc).__name__}: {_one_line(exc)}")  # out of range: no reference
         return Result("INVALID", "primal", f"{type(exc).__name__}: {_one_line(exc)}")
     if not np.isfinite(value) or abs(value) > 1e6:
         return Result("KINK", "nonfinite", f"f = {value}")
