@@ -30,6 +30,7 @@ class Summary:
     failures: dict = field(default_factory=dict)  # key -> [seeds]
     written: list = field(default_factory=list)
     kinks: collections.Counter = field(default_factory=collections.Counter)
+    interrupted: bool = False
 
     @property
     def total(self):
@@ -40,7 +41,7 @@ class Summary:
 
     def report(self):
         """The summary as text: one line per outcome, then one per failure kind."""
-        lines = [f"programs: {self.total}"]
+        lines = [f"programs: {self.total}" + (" (stopped by hand)" if self.interrupted else "")]
         lines += [f"  {o:8} {self.counts[o]:6d}  ({100 * self.rate(o):.2f}%)" for o in OUTCOMES]
         lines.append("kinks: " + ", ".join(f"{k} {n}" for k, n in sorted(self.kinks.items())))
         for key, seeds in sorted(self.failures.items()):
@@ -54,22 +55,30 @@ def run(seeds, hessian=False, out=None, shrink_each=2, log=None):
     summary = Summary()
     with tempfile.TemporaryDirectory(prefix="s2sad-fuzz-") as work:
         started = time.monotonic()
-        for n, seed in enumerate(seeds):
-            program = generate(seed)
-            result = check(program, work, hessian)
-            summary.counts[result.outcome] += 1
-            if result.outcome == "KINK":
-                summary.kinks[result.check] += 1
-            if result.outcome in FAILURES:
-                found = summary.failures.setdefault(result.key, [])
-                found.append(seed)
-                if out and len(found) <= shrink_each and result.outcome in SHRUNK:
-                    summary.written.append(_shrink_and_write(program, result, work, hessian, out))
-            if n % 200 == 199:
-                forget()
-                if log:
-                    log(f"{n + 1} programs, {time.monotonic() - started:.0f} s: {dict(summary.counts)}")
+        try:
+            _loop(seeds, summary, work, hessian, out, shrink_each, log, started)
+        except KeyboardInterrupt:  # a long campaign stopped by hand still reports what it saw
+            summary.interrupted = True
     return summary
+
+
+def _loop(seeds, summary, work, hessian, out, shrink_each, log, started):
+    """The campaign proper: one seed after the other, into summary."""
+    for n, seed in enumerate(seeds):
+        program = generate(seed)
+        result = check(program, work, hessian)
+        summary.counts[result.outcome] += 1
+        if result.outcome == "KINK":
+            summary.kinks[result.check] += 1
+        if result.outcome in FAILURES:
+            found = summary.failures.setdefault(result.key, [])
+            found.append(seed)
+            if out and len(found) <= shrink_each and result.outcome in SHRUNK:
+                summary.written.append(_shrink_and_write(program, result, work, hessian, out))
+        if n % 200 == 199:
+            forget()
+            if log:
+                log(f"{n + 1} programs, {time.monotonic() - started:.0f} s: {dict(summary.counts)}")
 
 
 def _shrink_and_write(program, result, work, hessian, out):
