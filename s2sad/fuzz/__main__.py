@@ -4,6 +4,7 @@ Exit status 0 when no program was WRONG or CRASHed, 1 otherwise.
 """
 
 import argparse
+import signal
 import sys
 
 from .campaign import check_file, run
@@ -22,10 +23,15 @@ def main(argv=None):
         result = check_file(args.file)
         print(f"{result.outcome} {result.key} {result.detail}")
         return 0 if result.outcome in ("OK", "KINK") else 1
+    signal.signal(signal.SIGTERM, _stop)  # `kill PID` ends a campaign as Ctrl-C does: with its summary
     summary = run(range(args.seed, args.seed + args.count), args.hessian, args.out, args.shrink_each,
                   log=lambda line: print(line, file=sys.stderr, flush=True))
     print(summary.report())
     return 1 if summary.counts["WRONG"] or summary.counts["CRASH"] else 0
+
+
+def _stop(signum, frame):
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
