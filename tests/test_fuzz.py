@@ -13,6 +13,7 @@ import tempfile
 import pytest
 
 from s2sad.fuzz import check, check_file, generate
+from s2sad.fuzz.shrink import shrink
 
 SEEDS = range(80)
 CASES = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "fuzz_cases", "*.py")))
@@ -64,3 +65,65 @@ def test_the_generator_is_deterministic():
 def test_shrunk_case(path):
     result = check_file(path)
     assert result.outcome in ("OK", "KINK"), f"{result.key}: {result.detail}"
+
+
+PLANTED = '''import numpy as np
+
+import s2sad
+
+
+@s2sad.custom_vjp
+def g(a):
+    return np.sin(a)
+
+
+def g_fwd(a):
+    return np.sin(a), (a,)
+
+
+def g_bwd(residuals, ct):
+    (a,) = residuals
+    return (FACTOR * ct * np.cos(a),)
+
+
+g.defvjp(g_fwd, g_bwd)
+
+
+@g.defjvp
+def g_jvp(primals, tangents):
+    (a,), (a_dot,) = primals, tangents
+    return np.sin(a), a_dot * np.cos(a)
+
+
+def f(x, y):
+    return g(x) * y
+'''
+
+
+@pytest.mark.parametrize("factor, outcome", [("1.0", "OK"), ("2.0", "WRONG")])
+def test_the_checker_catches_a_planted_wrong_rule(workdir, factor, outcome):
+    """A custom rule off by a factor 2 must come out WRONG, the right one OK: the checks can fail."""
+    program = generate(0).with_source(PLANTED.replace("FACTOR", factor))
+    program.args = (0.7, 1.3)
+    result = check(program, workdir)
+    assert result.outcome == outcome, result.detail
+
+
+def test_the_shrinker_keeps_only_what_fails():
+    source = ("import numpy as np\n\n\ndef f(x, y):\n    a = np.sin(x)\n    b = np.cos(y) * a\n    c = a + b\n"
+              "    return c\n")
+    small = shrink(source, lambda text: "np.cos" in text)
+    assert "np.cos" in small and "np.sin" not in small and "c = " not in small
+
+
+@pytest.mark.xfail(reason="N6 in docs/fuzz-findings.md: the cache takes equal code objects for one function",
+                   strict=False)
+def test_equal_functions_of_two_modules_keep_their_own_globals(workdir):
+    """Found by the planted-rule test: code objects compare equal across modules (not by file name)."""
+    import s2sad
+    from s2sad.fuzz.check import load
+
+    source = "C = {}\n\n\ndef f(x):\n    return C * x * x\n"
+    one, two = load(source.format(1.0), workdir), load(source.format(2.0), workdir)
+    assert s2sad.grad(one.f)(1.0) == 2.0
+    assert s2sad.grad(two.f)(1.0) == 4.0

@@ -362,6 +362,7 @@ def check(program, directory, hessian=False, timeout=30):
         module = load(program.source, directory)
     except Exception as exc:  # a shrinking candidate that is not a program any more
         return Result("INVALID", "load", f"{type(exc).__name__}: {_one_line(exc)}")
+    forget()  # s2sad's cache takes equal code objects of two modules for one function (fuzz-findings.md, N6)
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(timeout)
     try:
