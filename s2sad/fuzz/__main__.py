@@ -4,6 +4,7 @@ Exit status 0 when no program was WRONG or CRASHed, 1 otherwise.
 """
 
 import argparse
+import os
 import signal
 import sys
 
@@ -27,6 +28,11 @@ def main(argv=None):
     summary = run(range(args.seed, args.seed + args.count), args.hessian, args.out, args.shrink_each,
                   log=lambda line: print(line, file=sys.stderr, flush=True))
     print(summary.report())
+    if args.out:  # every seed of every failure kind, for a closer look later
+        os.makedirs(args.out, exist_ok=True)
+        with open(os.path.join(args.out, "failures.txt"), "w") as handle:
+            for key, seeds in sorted(summary.failures.items()):
+                handle.write(f"{key}\t{' '.join(map(str, seeds))}\n")
     return 1 if summary.counts["WRONG"] or summary.counts["CRASH"] else 0
 
 
