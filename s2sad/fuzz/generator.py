@@ -1,0 +1,548 @@
+"""Random programs over what the docs call supported, as readable Python source.
+
+Invariant: `generate(seed)` is a pure function of the seed. It returns a `Program` whose source
+defines `f(x, y)` (and maybe helpers `h1`, `h2` it calls) returning a float, and the arguments to
+call it with. `x` is a float or a vector of length 4, `y` a float, a vector, or a dict of two
+floats. Values stay well-conditioned: nonlinear pieces are bounded (tanh, sin, cos), divisions and
+logs see `e * e + 1.0`, loops run at most four times, so finite differences are meaningful.
+
+Every construct drawn here is one the docs list as supported (tutorial, limitations.md, coverage.md):
+arithmetic and powers, NumPy ufuncs and reductions, index reads and writes, local arrays and
+their aliases, `for` over ranges (fixed or data-dependent) and over arrays, `while` with
+`and` / `or`, `break` / `continue` / early `return`, helpers calling helpers, lists, dicts.
+"""
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+N = 4  # the length of every vector: small, so finite differences stay cheap
+S, V = "S", "V"  # the kinds of values: a float, a vector of length N
+UNARY = ["np.sin", "np.cos", "np.tanh"]
+SCALAR_ONLY = ["math.sin", "math.cos", "math.tanh"]
+# Names a user may well choose that the generated code also uses (runtime helpers, suffixes):
+# the docs promise a clash gets a fresh name, so the generator draws them now and then.
+TRICKY = ["add", "mul", "pos", "out", "x_bar", "y_dot", "tape", "t1", "unbroadcast", "sin_x"]
+
+
+@dataclass
+class Program:
+    """One generated case: its source, the seed it came from and the point to check it at."""
+
+    seed: int
+    source: str
+    args: tuple
+
+    def with_source(self, source):
+        """The same case with other source (the shrinker's candidates)."""
+        return Program(self.seed, source, self.args)
+
+
+def generate(seed):
+    """The program for this seed (deterministic)."""
+    rng = random.Random(seed)
+    kinds = (rng.choice([S, V, V]), rng.choice([S, S, V, "D"]))
+    gen = _Gen(rng)
+    helpers = gen.helpers()
+    body = gen.function("f", [("x", kinds[0]), ("y", kinds[1])], S, top=True)
+    imports = "import math\n\nimport numpy as np\n\n\n"
+    source = imports + "\n\n\n".join(helpers + [body]) + "\n"
+    return Program(seed, source, _arguments(seed, kinds))
+
+
+def _arguments(seed, kinds):
+    """Inputs in [-1.3, 1.3]: away from zero often enough that no rule sits on its kink."""
+    rng = np.random.default_rng(seed)
+
+    def one(kind):
+
+        """A random value of this kind."""
+        if kind == S:
+            return float(rng.uniform(-1.3, 1.3))
+        if kind == V:
+            return rng.uniform(-1.3, 1.3, N)
+        return {"a": float(rng.uniform(-1.3, 1.3)), "b": float(rng.uniform(-1.3, 1.3))}
+
+    return tuple(one(k) for k in kinds)
+
+
+class _Scope:
+    """The names visible at one point: name -> kind, plus what a loop body may use."""
+
+    def __init__(self, names, loop_index=None, in_loop=False, counter=None):
+        self.names = dict(names)
+        self.loop_index = loop_index  # an int name ranging over 0..N-1, usable as an index
+        self.in_loop = in_loop
+        self.counter = counter  # a while loop's counter: never reassigned by the body
+
+    def child(self, **changes):
+
+        """A copy for a nested block, with some fields changed: its new names do not leak out."""
+        kid = _Scope(self.names, self.loop_index, self.in_loop, self.counter)
+        for key, value in changes.items():
+            setattr(kid, key, value)
+        return kid
+
+    def of_kind(self, kind):
+
+        """The visible names holding values of this kind."""
+        return [n for n, k in self.names.items() if k == kind]
+
+
+class _Gen:
+    """The grammar: one method per kind of statement or expression, each drawing from rng."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.count = 0
+        self.callables = []  # (name, [param kinds], return kind, keyword-only names)
+        self.depth = 0
+
+    # -- names ---------------------------------------------------------------------------
+
+    def fresh(self, kind, prefix=None):
+
+        """A new name; now and then one the generated code also uses, which s2sad must rename around."""
+        self.count += 1
+        if self.rng.random() < 0.04:
+            name = self.rng.choice(TRICKY)
+            if name not in self.used:
+                self.used.add(name)
+                return name
+        name = (prefix or {"S": "s", "V": "v", "L": "lst", "D": "d", "A": "arr"}[kind]) + str(self.count)
+        self.used.add(name)
+        return name
+
+    # -- functions -----------------------------------------------------------------------
+
+    def helpers(self):
+        """Zero to two helpers; the second may call the first (helpers calling helpers)."""
+        out = []
+        for index in range(self.rng.choice([0, 0, 1, 1, 2])):
+            name = f"h{index + 1}"
+            params = [(p, self.rng.choice([S, S, V])) for p in ["a", "b"][: self.rng.choice([1, 2])]]
+            ret = self.rng.choice([S, S, V])
+            keyword = self.rng.random() < 0.1
+            out.append(self.function(name, params, ret, keyword=keyword))
+            self.callables.append((name, [k for _, k in params], ret, ["c"] if keyword else []))
+        return out
+
+    def function(self, name, params, ret, top=False, keyword=False):
+
+        """One function's source: a few statements, then a return that reads what they computed."""
+        self.used = {p for p, _ in params} | {"i", "j", "k", "e"}
+        self.ret = ret
+        scope = _Scope(params)
+        if keyword:
+            scope.names["c"] = S
+        lines = self.block(scope, self.rng.randint(2, 6) if top else self.rng.randint(1, 3))
+        lines.append(f"return {self.result(scope, ret)}")
+        args = ", ".join(p for p, _ in params) + (", *, c=0.5" if keyword else "")
+        return f"def {name}({args}):\n" + _indent(lines)
+
+    def result(self, scope, kind):
+        """The returned value, reading several of the names computed, so that few statements are dead."""
+        names = [n for n, k in scope.names.items() if k == kind and n not in ("x", "y")]
+        picked = self.rng.sample(names, min(len(names), 3))
+        terms = [self.expr(scope, kind, 1)] + [f"{self.rng.choice(['0.5', '1.5', '-0.3'])} * {n}" for n in picked]
+        if kind == S:
+            terms += [f"np.sum({n})" for n in scope.of_kind(V) if n not in ("x", "y")][:1]
+        return " + ".join(terms)
+
+    # -- statements ----------------------------------------------------------------------
+
+    def block(self, scope, count):
+
+        """count statements in scope, each seeing the names the earlier ones made."""
+        lines = []
+        for _ in range(count):
+            lines += self.statement(scope)
+        return lines
+
+    def statement(self, scope):
+        """One statement, drawn by weight; compound ones only while not nested too deep."""
+        choices = [(self.assign_new, 5), (self.reassign, 3), (self.local_array, 2), (self.lists, 1), (self.dicts, 1)]
+        if self.depth < 2:
+            choices += [(self.if_stmt, 2), (self.for_range, 2), (self.for_array, 1), (self.while_loop, 1)]
+        if scope.in_loop:
+            choices += [(self.exit_stmt, 1)]
+        funcs, weights = zip(*choices)
+        return self.rng.choices(funcs, weights)[0](scope)
+
+    def assign_new(self, scope):
+
+        """A new name for a new value; sometimes by tuple unpacking, swapping with an old one."""
+        kind = self.rng.choice([S, S, V])
+        value = self.expr(scope, kind)
+        if self.rng.random() < 0.1 and scope.of_kind(S):  # tuple unpacking
+            other = self.rng.choice(scope.of_kind(S))
+            value = self.expr(scope, S)
+            name = self.fresh(S)
+            scope.names[name] = S
+            return [f"{name}, {other} = {other}, {value}"]
+        name = self.fresh(kind)
+        scope.names[name] = kind
+        return [f"{name} = {value}"]
+
+    def reassign(self, scope):
+
+        """An old name rebound or updated (`s += e`): the updates reverse mode has to undo."""
+        names = [n for n, k in scope.names.items() if k in (S, V) and n not in ("x", "y", scope.counter)]
+        if not names:
+            return self.assign_new(scope)
+        name = self.rng.choice(names)
+        kind = scope.names[name]
+        sym = self.rng.choice([None, "+", "-", "*"])
+        value = self.bounded(scope, S) if sym == "*" else self.expr(scope, kind)
+        if sym is None:
+            return [f"{name} = {value}"]
+        if kind == V:  # never in place on a vector: it may be the caller's argument
+            return [f"{name} = {name} {sym} ({value})"]
+        return [f"{name} {sym}= {value}"]
+
+    def local_array(self, scope):
+        """A local array written by index and slice, maybe through an alias (`u = t`)."""
+        name = self.fresh("A")
+        start = self.rng.choice(["np.zeros(4)", "np.ones(4) * 0.5"] + [f"{v}.copy()" for v in scope.of_kind(V)])
+        lines = [f"{name} = {start}"]
+        target = name
+        if self.rng.random() < 0.15:
+            target = self.fresh("A")
+            lines.append(f"{target} = {name}")
+            scope.names[target] = V
+        for _ in range(self.rng.randint(1, 3)):
+            lines.append(self.write(scope, target))
+        if self.rng.random() < 0.3:  # the whole array in a loop, index computed from the counter
+            op = self.rng.choice(["=", "+=", "*="])
+            index = self.rng.choice(["i", "3 - i"])
+            inner = scope.child(loop_index="i", in_loop=True)
+            lines += ["for i in range(4):", f"    {target}[{index}] {op} {self.bounded(inner, S)}"]
+        scope.names[name] = V
+        return lines
+
+    def write(self, scope, target):
+
+        """One write into a local array: an item (maybe augmented), a slice, or the whole of it."""
+        kind = self.rng.random()
+        if kind < 0.5:
+            op = self.rng.choice(["=", "+=", "-=", "*="])
+            return f"{target}[{self.rng.randrange(N)}] {op} {self.expr(scope, S)}"
+        if kind < 0.8:
+            lo = self.rng.randrange(N - 1)
+            hi = self.rng.randrange(lo + 1, N + 1)
+            value = self.rng.choice([self.expr(scope, S), f"({self.expr(scope, V)})[{lo}:{hi}]"])
+            return f"{target}[{lo}:{hi}] = {value}"
+        return f"{target}[:] = {self.expr(scope, V)}"
+
+    def lists(self, scope):
+        """A list built by literal, comprehension or append, then read whole or by item."""
+        name = self.fresh("L")
+        form = self.rng.random()
+        vectors = scope.of_kind(V)
+        if form < 0.35 or not vectors:
+            lines = [f"{name} = [{self.expr(scope, S)}, {self.expr(scope, S)}]"]
+        elif form < 0.7:
+            lines = [f"{name} = [{self.unary('e', S)} * {self.leaf(scope, S)} for e in {self.rng.choice(vectors)}]"]
+        else:
+            inner = scope.child(in_loop=True, loop_index="i")
+            lines = [f"{name} = []", "for i in range(3):", f"    {name}.append({self.expr(inner, S)})"]
+        use = self.rng.choice([f"sum({name})", f"{name}[0]", f"{name}[-1]", f"np.sum(np.array({name}))"])
+        factor = self.leaf(scope, S)
+        target = self.fresh(S)
+        scope.names[target] = S
+        return lines + [f"{target} = {use} * {factor}"]
+
+    def dicts(self, scope):
+
+        """A dict literal, one item updated, both read: dicts are documented as differentiable."""
+        name = self.fresh("D")
+        lines = [f'{name} = {{"p": {self.expr(scope, S)}, "q": {self.expr(scope, S)}}}']
+        key = self.rng.choice(["p", "q"])
+        lines.append(f'{name}["{key}"] = {name}["{key}"] * {self.bounded(scope, S)}')
+        target = self.fresh(S)
+        scope.names[target] = S
+        return lines + [f'{target} = {name}["p"] + {name}["q"]']
+
+    def if_stmt(self, scope):
+
+        """if / elif / else, each branch a block of its own."""
+        self.depth += 1
+        lines = [f"if {self.condition(scope)}:"] + _indent_lines(self.branch(scope))
+        if self.rng.random() < 0.3:
+            lines += [f"elif {self.condition(scope)}:"] + _indent_lines(self.branch(scope))
+        if self.rng.random() < 0.6:
+            lines += ["else:"] + _indent_lines(self.branch(scope))
+        self.depth -= 1
+        return lines
+
+    def branch(self, scope):
+        """A body whose new names stay inside it (they might not exist after the statement)."""
+        inner = scope.child()
+        return self.block(inner, self.rng.randint(1, 2))
+
+    def for_range(self, scope):
+
+        """A for loop over range: a fixed count, or one read from the data through int()."""
+        self.depth += 1
+        trips = self.rng.choice(["3", "4", "2", "data"])
+        lines = []
+        if trips == "data":  # a trip count read from the data: 1 to 3
+            bound = self.fresh(S, prefix="n")
+            lines.append(f"{bound} = int(2.0 * np.tanh({self.leaf(scope, S)}) ** 2) + 1")
+            trips = bound
+        index = "i" if scope.loop_index is None else "j"
+        inner = scope.child(loop_index=index, in_loop=True)
+        body = self.block(inner, self.rng.randint(1, 3))
+        self.depth -= 1
+        return lines + [f"for {index} in range({trips}):"] + _indent_lines(body)
+
+    def for_array(self, scope):
+
+        """A for loop over the items of a vector."""
+        vectors = scope.of_kind(V)
+        if not vectors or "e" in scope.names:
+            return self.for_range(scope)
+        self.depth += 1
+        inner = scope.child(in_loop=True)
+        inner.names["e"] = S
+        body = self.block(inner, self.rng.randint(1, 2))
+        self.depth -= 1
+        return [f"for e in {self.rng.choice(vectors)}:"] + _indent_lines(body)
+
+    def while_loop(self, scope):
+        """`while` on a counter and a data condition joined by and / or: at most 4 trips."""
+        if scope.counter is not None:
+            return self.for_range(scope)
+        self.depth += 1
+        counter = self.fresh(S, prefix="k")
+        data = self.condition(scope, simple=True)
+        cond = self.rng.choice([f"{counter} < 4 and {data}", f"{counter} < 3 and ({data} or {counter} < 1)",
+                                f"{counter} < 3"])
+        inner = scope.child(in_loop=True, counter=counter)
+        body = [f"{counter} = {counter} + 1"] + self.block(inner, self.rng.randint(1, 3))
+        self.depth -= 1
+        return [f"{counter} = 0", f"while {cond}:"] + _indent_lines(body)
+
+    def exit_stmt(self, scope):
+
+        """break, continue or an early return, under a condition so the loop still runs."""
+        word = self.rng.choice(["break", "continue", "return"])
+        if word == "return":
+            word = f"return {self.expr(scope, self.ret)}"
+        return [f"if {self.condition(scope)}:", f"    {word}"]
+
+    def condition(self, scope, simple=False):
+
+        """A comparison, maybe joined to another by and / or, maybe negated."""
+        left = self.expr(scope, S, depth=1)
+        cond = f"{left} {self.rng.choice(['>', '<', '>=', '<='])} {self.rng.choice(['0.0', '0.3', '-0.2'])}"
+        if not simple and self.rng.random() < 0.25:
+            other = f"{self.leaf(scope, S)} {self.rng.choice(['>', '<'])} 0.1"
+            cond = f"{cond} {self.rng.choice(['and', 'or'])} {other}"
+        if not simple and self.rng.random() < 0.1:
+            cond = f"not ({cond})"
+        return cond
+
+    # -- expressions ---------------------------------------------------------------------
+
+    def expr(self, scope, kind, depth=None):
+
+        """An expression of kind S or V; depth bounds the nesting so programs stay readable."""
+        depth = self.rng.randint(1, 3) if depth is None else depth
+        if depth <= 0 or self.rng.random() < 0.25:
+            return self.leaf(scope, kind)
+        return self.rng.choice([self.compound, self.compound, self.special])(scope, kind, depth - 1)
+
+    def compound(self, scope, kind, depth):
+
+        """Arithmetic, a bounded unary function, a guarded division, a small power, a negation."""
+        form = self.rng.random()
+        if form < 0.4:
+            op = self.rng.choice(["+", "-", "*"])
+            return f"{self.expr(scope, kind, depth)} {op} {self.expr(scope, self.rng.choice([kind, S]), depth)}"
+        if form < 0.65:
+            return self.unary(self.expr(scope, kind, depth), kind)
+        if form < 0.8:
+            den = _paren(self.expr(scope, kind, depth))
+            return f"{self.expr(scope, kind, depth)} / ({den} * {den} + 1.0)"
+        if form < 0.9:
+            return f"({self.expr(scope, kind, depth)}) ** {self.rng.choice(['2', '3'])}"
+        return f"-{self.leaf(scope, kind)}"
+
+    def unary(self, arg, kind):
+
+        """A function whose domain is everything: log and sqrt see e * e + 1.0."""
+        form = self.rng.random()
+        arg = _paren(arg) if form < 0.25 else arg
+        if form < 0.15:
+            return f"np.log({arg} * {arg} + 1.0)"
+        if form < 0.25:
+            return f"np.sqrt({arg} * {arg} + 1.0)"
+        if form < 0.32:
+            return f"np.exp(np.tanh({arg}))"
+        names = UNARY + (SCALAR_ONLY if kind == S and "[" not in arg else [])
+        return f"{self.rng.choice(names)}({arg})"
+
+    def special(self, scope, kind, depth):
+        """The forms with their own rules: reductions, selections, shape functions, calls."""
+        options = self.specials_scalar if kind == S else self.specials_vector
+        return self.rng.choice(options)(scope, depth)
+
+    def bounded(self, scope, kind):
+        """A factor in (-1, 1) or near 1, for products that repeat in loops."""
+        return self.rng.choice([f"np.tanh({self.expr(scope, kind, 1)})", f"np.cos({self.expr(scope, kind, 1)})"])
+
+    @property
+    def specials_scalar(self):
+        """The special forms that give a float."""
+        return [self.reduce, self.reduce, self.pick, self.call, self.ifexp, self.minmax, self.power, self.methods]
+
+    @property
+    def specials_vector(self):
+        """The special forms that give a vector."""
+        return [self.where, self.shape_op, self.shape_op, self.call_vector, self.maximum, self.build, self.matrix]
+
+    def call_vector(self, scope, depth):
+
+        """A helper call returning a vector."""
+        return self.call(scope, depth, V)
+
+    def reduce(self, scope, depth):
+
+        """A vector reduced to a float by one of the reduction rules."""
+        v = self.expr(scope, V, depth)
+        form = self.rng.choice(["np.sum({})", "np.mean({})", "np.dot({0}, {0})", "np.sum(np.cumsum({}))",
+                                "np.prod(np.tanh({}))", "np.max({})", "np.linalg.norm({}) + 0.0", "{}.sum()"])
+        if form == "{}.sum()":
+            v = f"({v})"
+        return form.format(v)
+
+    def pick(self, scope, depth):
+        """An index read: a constant index, a loop index, a slice reduced."""
+        vectors = scope.of_kind(V)
+        if not vectors:
+            return self.leaf(scope, S)
+        v = self.rng.choice(vectors)
+        form = self.rng.random()
+        if form < 0.4:
+            return f"{v}[{self.rng.randrange(-N, N)}]"
+        if form < 0.7 and scope.loop_index:
+            return f"{v}[{scope.loop_index}]"
+        return f"np.sum({v}[{self.rng.randrange(2)}:{self.rng.randrange(2, N + 1)}])"
+
+    def call(self, scope, depth, kind=S):
+
+        """A call of a helper generated earlier that returns kind (helpers calling helpers)."""
+        options = [c for c in self.callables if c[2] == kind]
+        if not options:
+            return self.leaf(scope, kind)
+        name, params, ret, keyword = self.rng.choice(options)
+        args = [self.expr(scope, k, depth) for k in params]
+        if keyword and self.rng.random() < 0.6:
+            args.append(f"c={self.leaf(scope, S)}")
+        return f"{name}({', '.join(args)})"
+
+    def ifexp(self, scope, depth):
+
+        """A conditional expression."""
+        body = self.expr(scope, S, depth)
+        test = self.condition(scope, simple=True)
+        return f"({body} if {test} else {self.expr(scope, S, depth)})"
+
+    def minmax(self, scope, depth):
+
+        """The builtins max and min: kinks the finite-difference check must notice."""
+        name = self.rng.choice(["max", "min"])
+        return f"{name}({self.expr(scope, S, depth)}, {self.expr(scope, S, depth)})"
+
+    def power(self, scope, depth):
+
+        """Powers: by a loop counter, of a negative constant, next to abs."""
+        base = self.expr(scope, S, depth)
+        form = self.rng.random()
+        if form < 0.3 and scope.loop_index:
+            return f"({base}) ** {scope.loop_index}"
+        if form < 0.5:
+            return f"({self.rng.choice(['-1.5', '-0.5', '2.0'])}) ** 2 * {base}"
+        return f"abs({base}) + ({base}) ** {self.rng.choice(['2', '3'])}"
+
+    def methods(self, scope, depth):
+
+        """Array methods, on attribute expressions too (`X.T.dot(v)`), astype and float."""
+        v = self.expr(scope, V, depth)
+        return self.rng.choice([f"({v}).reshape(2, 2).T.dot(({v})[:2]).sum()", f"float(np.sum({v}))",
+                                f"({v}).astype(float).mean()", f"({v}).reshape(2, 2).trace()"])
+
+    def where(self, scope, depth):
+
+        """np.where on a comparison: the selection rule."""
+        v = self.expr(scope, V, depth)
+        return f"np.where({v} > 0.0, {self.expr(scope, V, depth)}, {self.expr(scope, S, depth)})"
+
+    def maximum(self, scope, depth):
+
+        """np.maximum / np.minimum against a scalar: broadcasting and ties."""
+        name = self.rng.choice(["np.maximum", "np.minimum"])
+        return f"{name}({self.expr(scope, V, depth)}, {self.expr(scope, S, depth)})"
+
+    def shape_op(self, scope, depth):
+
+        """Shape rules: flip, roll, reversed slices, cumsum, concatenate, reshape after .T, sort, clip."""
+        v = self.expr(scope, V, depth)
+        return self.rng.choice([f"np.flip({v})", f"np.roll({v}, 1)", f"({v})[::-1]", f"np.cumsum({v})",
+                                f"np.concatenate([({v})[2:], ({v})[:2]])", f"({v}).reshape(2, 2).T.reshape(4)",
+                                f"np.sort({v})", f"np.clip({v}, -0.8, 0.8)"])
+
+    def build(self, scope, depth):
+
+        """A vector assembled from floats (np.array of a list of active scalars)."""
+        parts = ", ".join(self.expr(scope, S, depth) for _ in range(N))
+        return f"np.array([{parts}])"
+
+    def matrix(self, scope, depth):
+
+        """Matrix products of reshaped vectors, flattened back to a vector."""
+        v = self.expr(scope, V, depth)
+        return self.rng.choice([f"(({v}).reshape(2, 2) @ ({v}).reshape(2, 2)).ravel()",
+                                f"np.outer(({v})[:2], ({v})[2:]).reshape(4)"])
+
+    def leaf(self, scope, kind):
+
+        """A name, an item of a vector or dict, a loop counter or a constant: the cheap operands."""
+        if kind == S:
+            options = [n for n, k in scope.names.items() if k == S]
+            if scope.names.get("y") == "D":
+                options += ['y["a"]', 'y["b"]']
+            options += [f"{v}[{self.rng.randrange(N)}]" for v in scope.of_kind(V)]
+            if scope.loop_index:
+                options += [f"{v}[{scope.loop_index}]" for v in scope.of_kind(V)]
+            if scope.counter:
+                options.insert(0, f"float({scope.counter})")
+            if not options or self.rng.random() < 0.15:
+                return self.rng.choice(["0.5", "1.5", "0.7", "2.0", "0.25"])
+            return self.recent(options)
+        options = scope.of_kind(V)
+        if not options or self.rng.random() < 0.1:
+            scalar = self.leaf(scope, S)
+            return self.rng.choice([f"np.ones(4) * {scalar}", f"np.linspace(0.0, 1.0, 4) * {scalar}"])
+        return self.recent(options)
+
+    def recent(self, options):
+        """One of the options, the last defined ones likelier: they would otherwise often be dead."""
+        if self.rng.random() < 0.5:
+            return options[-1]
+        return self.rng.choice(options)
+
+
+def _paren(text):
+    """text in parentheses when it is more than one token: `e * e + 1.0` must square all of e."""
+    return f"({text})" if " " in text else text
+
+
+def _indent_lines(lines):
+    return ["    " + line for line in lines]
+
+
+def _indent(lines):
+    return "".join("    " + line + "\n" for line in lines).rstrip("\n")
