@@ -1441,3 +1441,8 @@ def rt_with_item_scalar(x_dot, value_dot, x):
 @case(runtime.without_item, (2, 3))
 def rt_without_item(x_bar):
     return runtime.without_item(x_bar, (1, slice(0, 2)))
+
+
+# -- rules of numpy_decomp, numpy_misc and the SciPy modules: in a file of their own ----------------------
+
+from rule_inputs_extra import *  # noqa: E402, F401, F403
