@@ -55,3 +55,21 @@ def svd_gaps(s, a, full_matrices=True, compute_uv=True):
     if np.any(np.asarray(s) == 0):
         raise S2SADError("np.linalg.svd has a zero singular value here: the singular vectors have no derivative")
     return gap_inverse(np.asarray(s) * s, "np.linalg.svd")
+
+
+class Summable(tuple):
+    """A tuple that adds item by item: the forward rule of a primitive with several differentiated
+    arguments and a tuple result (np.linalg.lstsq) returns one of these per argument, and the
+    transform adds the terms up with `+`, which would join plain tuples."""
+
+    def __add__(self, other):
+        if isinstance(other, tuple):
+            return Summable(a + b for a, b in zip(self, other))
+        return NotImplemented
+
+    __radd__ = __add__
+
+
+def summable(items):
+    """items as a Summable tuple."""
+    return Summable(items)

@@ -82,3 +82,55 @@ def svd_gaps_(s, a):
 @case(runtime_decomp.residuals_like_adjoint, (3,), (3,), (3,), wrt=(0,))
 def residuals_like_adjoint_(g, x, res):
     return runtime_decomp.residuals_like_adjoint(g, x, res)
+
+
+@case(np.linalg.qr, (4, 3))
+def qr_tall(a):
+    return np.linalg.qr(a)
+
+
+@case(np.linalg.qr, arg((2, 3, 3), "matrix"))
+def qr_square_batched(a):
+    return np.linalg.qr(a)
+
+
+@case(np.linalg.qr, (4, 3), float32=False)
+def qr_r_only(a):
+    q, r = np.linalg.qr(a)
+    return r
+
+
+@case(np.linalg.pinv, (4, 3))
+def pinv_tall(a):
+    return np.linalg.pinv(a)
+
+
+@case(np.linalg.pinv, (2, 5))
+def pinv_wide(a):
+    return np.linalg.pinv(a)
+
+
+@case(np.linalg.pinv, arg((2, 3, 3), "matrix"))
+def pinv_square_batched(a):
+    return np.linalg.pinv(a)
+
+
+@case(np.linalg.lstsq, (5, 3), (5,))
+def lstsq_vector(a, b):
+    return np.linalg.lstsq(a, b)
+
+
+@case(np.linalg.lstsq, (5, 3), (5, 2))
+def lstsq_matrix(a, b):
+    return np.linalg.lstsq(a, b, rcond=None)
+
+
+@case(np.linalg.lstsq, arg((3, 3), "matrix"), (3, 2), float32=False)
+def lstsq_square_solution(a, b):
+    x, res, rank, s = np.linalg.lstsq(a, b)
+    return x
+
+
+@case(runtime_decomp.summable, (3,), ())
+def summable_(x, y):
+    return runtime_decomp.summable((x * y, 2.0 * y))

@@ -151,3 +151,104 @@ def svd_gaps_(ct, ans, s, a, full_matrices=True, compute_uv=True):
 @jvp(runtime_decomp.svd_gaps)
 def svd_gaps_jvp(s_dot, ans, s, a, full_matrices=True, compute_uv=True):
     return -2.0 * ans * ans * (np.expand_dims(s * s_dot, -2) - np.expand_dims(s * s_dot, -1))
+
+
+# -- QR, the pseudo-inverse and least squares ------------------------------------------------------------
+
+
+@vjp(np.linalg.qr, wrt=("a",))
+def qr(g, ans, a, mode="reduced"):
+    """a = Q R, reduced, a with at least as many rows as columns: with Y = gR R^T - Q^T gQ,
+    a's cotangent is (gQ + Q (Y + tril(Y^T - Y, -1))) R^-T."""
+    return np.swapaxes(runtime.solve(ans[1], np.swapaxes(
+        broadcast_like(part(g, 0), ans[0]) + np.matmul(ans[0], (
+            np.matmul(broadcast_like(part(g, 1), ans[1]), np.swapaxes(ans[1], -1, -2))
+            - np.matmul(np.swapaxes(ans[0], -1, -2), broadcast_like(part(g, 0), ans[0])))
+            + np.tril(np.swapaxes(
+                np.matmul(broadcast_like(part(g, 1), ans[1]), np.swapaxes(ans[1], -1, -2))
+                - np.matmul(np.swapaxes(ans[0], -1, -2), broadcast_like(part(g, 0), ans[0])), -1, -2)
+                - (np.matmul(broadcast_like(part(g, 1), ans[1]), np.swapaxes(ans[1], -1, -2))
+                   - np.matmul(np.swapaxes(ans[0], -1, -2), broadcast_like(part(g, 0), ans[0]))), -1)),
+        -1, -2)), -1, -2)
+
+
+@jvp(np.linalg.qr)
+def qr_jvp(a_dot, ans, a, mode="reduced"):
+    """X = Q^T da R^-1 and Y = X - L + L^T for L = tril(X, -1) (Q^T dQ is antisymmetric, dR R^-1
+    upper triangular): dQ = da R^-1 - Q Y, dR = Y R."""
+    return (np.swapaxes(runtime.solve(np.swapaxes(ans[1], -1, -2), np.swapaxes(a_dot, -1, -2)), -1, -2)
+            - np.matmul(ans[0], np.matmul(np.swapaxes(ans[0], -1, -2), np.swapaxes(
+                runtime.solve(np.swapaxes(ans[1], -1, -2), np.swapaxes(a_dot, -1, -2)), -1, -2))
+                - np.tril(np.matmul(np.swapaxes(ans[0], -1, -2), np.swapaxes(
+                    runtime.solve(np.swapaxes(ans[1], -1, -2), np.swapaxes(a_dot, -1, -2)), -1, -2)), -1)
+                + np.swapaxes(np.tril(np.matmul(np.swapaxes(ans[0], -1, -2), np.swapaxes(
+                    runtime.solve(np.swapaxes(ans[1], -1, -2), np.swapaxes(a_dot, -1, -2)), -1, -2)), -1), -1, -2)),
+            np.matmul(np.matmul(np.swapaxes(ans[0], -1, -2), np.swapaxes(
+                runtime.solve(np.swapaxes(ans[1], -1, -2), np.swapaxes(a_dot, -1, -2)), -1, -2))
+                - np.tril(np.matmul(np.swapaxes(ans[0], -1, -2), np.swapaxes(
+                    runtime.solve(np.swapaxes(ans[1], -1, -2), np.swapaxes(a_dot, -1, -2)), -1, -2)), -1)
+                + np.swapaxes(np.tril(np.matmul(np.swapaxes(ans[0], -1, -2), np.swapaxes(
+                    runtime.solve(np.swapaxes(ans[1], -1, -2), np.swapaxes(a_dot, -1, -2)), -1, -2)), -1), -1, -2),
+                ans[1]))
+
+
+@vjp(np.linalg.pinv, wrt=("a",))
+def pinv(g, ans, a, rcond=None, hermitian=False, rtol=None):
+    """P = pinv(a) of a full-rank a (Golub & Pereyra 1973): a's cotangent is
+    -P^T g P^T + (I - a P) g^T P P^T + P^T P g^T (I - P a)."""
+    return -np.matmul(np.swapaxes(ans, -1, -2), np.matmul(g, np.swapaxes(ans, -1, -2))) \
+        + np.matmul(np.matmul(np.swapaxes(g, -1, -2), ans), np.swapaxes(ans, -1, -2)) \
+        - np.matmul(a, np.matmul(ans, np.matmul(np.matmul(np.swapaxes(g, -1, -2), ans), np.swapaxes(ans, -1, -2)))) \
+        + np.matmul(np.matmul(np.swapaxes(ans, -1, -2), ans), np.swapaxes(g, -1, -2)) \
+        - np.matmul(np.matmul(np.matmul(np.matmul(np.swapaxes(ans, -1, -2), ans), np.swapaxes(g, -1, -2)), ans), a)
+
+
+@jvp(np.linalg.pinv)
+def pinv_jvp(a_dot, ans, a, rcond=None, hermitian=False, rtol=None):
+    """-P da P + P P^T da^T (I - a P) + (I - P a) da^T P^T P."""
+    return -np.matmul(ans, np.matmul(a_dot, ans)) \
+        + np.matmul(np.matmul(ans, np.swapaxes(ans, -1, -2)), np.swapaxes(a_dot, -1, -2)) \
+        - np.matmul(np.matmul(np.matmul(ans, np.swapaxes(ans, -1, -2)), np.swapaxes(a_dot, -1, -2)), np.matmul(a, ans)) \
+        + np.matmul(np.swapaxes(a_dot, -1, -2), np.matmul(np.swapaxes(ans, -1, -2), ans)) \
+        - np.matmul(np.matmul(ans, a), np.matmul(np.swapaxes(a_dot, -1, -2), np.matmul(np.swapaxes(ans, -1, -2), ans)))
+
+
+@vjp(np.linalg.lstsq, wrt=("a", "b"))
+def lstsq(g, ans, a, b, rcond=None):
+    """(x, residuals, rank, s) for a of full column rank: x = P b with P = pinv(a), r = b - a x, so
+    dx = P (db - da x) + P P^T da^T r; d residuals = 2 sum(r (db - da x)); ds = diag(U^T da V)."""
+    return np.matmul(
+        np.reshape(b - np.matmul(a, ans[0]), (np.shape(a)[0], -1)), np.swapaxes(np.reshape(
+            np.matmul(np.matmul(np.linalg.pinv(a), np.swapaxes(np.linalg.pinv(a), -1, -2)),
+                      broadcast_like(part(g, 0), ans[0])), (np.shape(a)[1], -1)), -1, -2)) \
+        - np.matmul(np.reshape(np.matmul(np.swapaxes(np.linalg.pinv(a), -1, -2), broadcast_like(part(g, 0), ans[0]))
+                               + 2.0 * (b - np.matmul(a, ans[0])) * runtime_decomp.residuals_like_adjoint(
+                                   broadcast_like(part(g, 1), ans[1]), np.sum(b - np.matmul(a, ans[0]), axis=0), ans[1]),
+                               (np.shape(a)[0], -1)),
+                    np.swapaxes(np.reshape(ans[0], (np.shape(a)[1], -1)), -1, -2)) \
+        + np.matmul(np.linalg.svd(a, full_matrices=False)[0] * np.expand_dims(broadcast_like(part(g, 3), ans[3]), -2),
+                    np.linalg.svd(a, full_matrices=False)[2]), \
+        np.matmul(np.swapaxes(np.linalg.pinv(a), -1, -2), broadcast_like(part(g, 0), ans[0])) \
+        + 2.0 * (b - np.matmul(a, ans[0])) * runtime_decomp.residuals_like_adjoint(
+            broadcast_like(part(g, 1), ans[1]), np.sum(b - np.matmul(a, ans[0]), axis=0), ans[1])
+
+
+@jvp(np.linalg.lstsq)
+def lstsq_jvp(a_dot, b_dot, ans, a, b, rcond=None):
+    return runtime_decomp.summable((np.matmul(np.matmul(np.linalg.pinv(a), np.swapaxes(np.linalg.pinv(a), -1, -2)),
+                      np.matmul(np.swapaxes(a_dot, -1, -2), b - np.matmul(a, ans[0])))
+            - np.matmul(np.linalg.pinv(a), np.matmul(a_dot, ans[0])),
+            runtime_decomp.residuals_like(-2.0 * np.sum((b - np.matmul(a, ans[0])) * np.matmul(a_dot, ans[0]), axis=0),
+                                          ans[1]),
+            0.0,
+            np.sum(np.linalg.svd(a, full_matrices=False)[0] * np.matmul(
+                a_dot, np.swapaxes(np.linalg.svd(a, full_matrices=False)[2], -1, -2)), axis=-2))), \
+        runtime_decomp.summable((np.matmul(np.linalg.pinv(a), b_dot),
+         runtime_decomp.residuals_like(2.0 * np.sum((b - np.matmul(a, ans[0])) * b_dot, axis=0), ans[1]),
+         0.0,
+         np.zeros_like(ans[3])))
+
+
+@linear(runtime_decomp.summable)
+def summable_(g, items):
+    return g
