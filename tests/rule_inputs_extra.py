@@ -324,3 +324,11 @@ def rt_sorted_tangent(t, x):
 @case(runtime_misc.sorted_adjoint, (4,), (4,), wrt=(0,))
 def rt_sorted_adjoint(g, x):
     return runtime_misc.sorted_adjoint(g, x)
+
+
+try:  # the SciPy rules' calls, when SciPy is installed (its rules are registered only then)
+    import scipy  # noqa: F401
+except ImportError:
+    pass
+else:
+    from rule_inputs_scipy import *  # noqa: F401, F403

@@ -22,7 +22,7 @@ LEAF_RUNTIMES = ("runtime", "batched_runtime")
 # Module names relative to s2sad ("" is the package's __init__); "optimize.*" is every module of
 # the optimize package.
 LAYERS = (
-    ("leaves", ("errors", "naming", "build", "cache", "registry", "runtime", "batched_runtime", "runtime_decomp", "runtime_misc")),
+    ("leaves", ("errors", "naming", "build", "cache", "registry", "runtime", "batched_runtime", "runtime_decomp", "runtime_misc", "runtime_scipy")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
     ("front", ("parse", "syntax", "templates", "exits", "writes", "lift", "resolve", "normalize")),
     ("analysis", ("analyze", "stacks", "shapes")),
