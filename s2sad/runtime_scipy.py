@@ -61,3 +61,12 @@ def general_solve(assume_a=None, transposed=False):
         raise S2SADError(f"scipy.linalg.solve with assume_a={assume_a!r} has no derivative rule: "
                          "leave assume_a out, or solve with cho_solve / solve_triangular")
     return transposed
+
+
+def lu_perm(piv):
+    """The row order of lu_factor's pivots: a[perm] = L U (LAPACK's swaps, row i with row piv[i], in turn)."""
+    piv = np.asarray(piv)
+    perm = np.arange(len(piv))
+    for i, p in enumerate(piv):
+        perm[i], perm[p] = perm[p], perm[i]
+    return perm

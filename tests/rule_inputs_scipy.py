@@ -142,3 +142,28 @@ def sl_cho_solve_lower(a, b):
 @case(scipy.linalg.solve, arg((3, 3), "matrix"), arg((3, 2), "real"))
 def sl_solve_matrix(a, b):
     return scipy.linalg.solve(a, b)
+
+
+PERMUTED = np.array([[0.1, 0.2, 3.0], [2.5, 0.3, 0.1], [0.2, 4.0, 0.3]])  # pivoting moves every row
+
+
+@case(scipy.linalg.lu_factor, (3, 3))
+def sl_lu_factor(x):
+    lu, piv = scipy.linalg.lu_factor(0.1 * x + PERMUTED)
+    return lu
+
+
+@case(scipy.linalg.lu_factor, arg((3, 3), "matrix"))
+def sl_lu_factor_pair(a):
+    return scipy.linalg.lu_factor(a)
+
+
+@case(scipy.linalg.lu_solve, (3, 3), (3, 2))
+def sl_lu_solve(x, b):
+    return scipy.linalg.lu_solve(scipy.linalg.lu_factor(0.1 * x + PERMUTED), b)
+
+
+@case(scipy.linalg.lu_solve, (3, 3), (3,))
+def sl_lu_solve_transposed(x, b):
+    factors = scipy.linalg.lu_factor(0.1 * x + PERMUTED)
+    return scipy.linalg.lu_solve(factors, b, trans=1)

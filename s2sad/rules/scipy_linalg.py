@@ -12,7 +12,7 @@ import scipy.linalg
 from .. import runtime, runtime_scipy
 from ..registry import jvp, linear, nondiff, vjp
 from ..runtime import broadcast_like, lower_factor, matmul_adjoint_a, part, phi, sym_lower, sym_lower_adjoint
-from ..runtime_scipy import expm_frechet, expm_frechet2, flip_trans, general_solve, is_trans, triangle_of
+from ..runtime_scipy import expm_frechet, expm_frechet2, flip_trans, general_solve, is_trans, lu_perm, triangle_of
 
 
 @vjp(scipy.linalg.solve, wrt=("a", "b"), domain="matrix")
@@ -150,3 +150,65 @@ def cho_solve_jvp(c_and_lower_dot, b_dot, ans, c_and_lower, b, overwrite_b=False
 
 
 nondiff(runtime_scipy.flip_trans, runtime_scipy.is_trans, runtime_scipy.general_solve)
+
+
+# -- LU: lu_factor's (lu, piv) and lu_solve. a[perm] = L U with L = tril(lu, -1) + I, U = triu(lu) -----------
+
+
+@vjp(scipy.linalg.lu_factor, wrt=("a",))
+def lu_factor(g, ans, a, overwrite_a=False, check_finite=True):
+    """X = L^-1 da[perm] U^-1 gives dL = L tril(X, -1), dU = triu(X) U; transposed:
+    X_bar = tril(L^T tril(g, -1), -1) + triu(triu(g) U^T), a_bar[perm] = L^-T X_bar U^-T."""
+    return np.take(runtime.solve(np.swapaxes(np.tril(ans[0], -1) + np.eye(np.shape(a)[-1], dtype=np.result_type(ans[0])),
+                                             -1, -2),
+                                 np.swapaxes(runtime.solve(np.triu(ans[0]), np.swapaxes(
+                                     np.tril(np.matmul(np.swapaxes(np.tril(ans[0], -1), -1, -2)
+                                                       + np.eye(np.shape(a)[-1], dtype=np.result_type(ans[0])),
+                                                       np.tril(broadcast_like(part(g, 0), ans[0]), -1)), -1)
+                                     + np.triu(np.matmul(np.triu(broadcast_like(part(g, 0), ans[0])),
+                                                         np.swapaxes(np.triu(ans[0]), -1, -2))), -1, -2)), -1, -2)),
+                   np.argsort(lu_perm(ans[1])), axis=0)
+
+
+@jvp(scipy.linalg.lu_factor)
+def lu_factor_jvp(a_dot, ans, a, overwrite_a=False, check_finite=True):
+    return (np.matmul(np.tril(ans[0], -1) + np.eye(np.shape(a)[-1], dtype=np.result_type(ans[0])), np.tril(
+        runtime.solve(np.tril(ans[0], -1) + np.eye(np.shape(a)[-1], dtype=np.result_type(ans[0])), np.swapaxes(
+            runtime.solve(np.swapaxes(np.triu(ans[0]), -1, -2), np.swapaxes(np.take(a_dot, lu_perm(ans[1]), axis=0),
+                                                                           -1, -2)), -1, -2)), -1))
+            + np.matmul(np.triu(runtime.solve(
+                np.tril(ans[0], -1) + np.eye(np.shape(a)[-1], dtype=np.result_type(ans[0])), np.swapaxes(
+                    runtime.solve(np.swapaxes(np.triu(ans[0]), -1, -2),
+                                  np.swapaxes(np.take(a_dot, lu_perm(ans[1]), axis=0), -1, -2)), -1, -2))),
+                np.triu(ans[0])), np.zeros_like(ans[1]))
+
+
+@vjp(scipy.linalg.lu_solve, wrt=("lu_and_piv", "b"))
+def lu_solve(g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    """op(a) x = b with a[perm] = L U: b's cotangent solves with op(a)^T; with A_bar = -(b_bar x^T)
+    (transposed for trans=1) and P = A_bar[perm], lu's is tril(P U^T, -1) + triu(L^T P)."""
+    return (np.tril(np.matmul(np.take(-lower_factor(np.matmul(
+        np.reshape(scipy.linalg.lu_solve(lu_and_piv, g, flip_trans(trans)), (np.shape(b)[0], -1)),
+        np.swapaxes(np.reshape(ans, (np.shape(b)[0], -1)), -1, -2)), is_trans(trans)), lu_perm(lu_and_piv[1]), axis=0),
+        np.swapaxes(np.triu(lu_and_piv[0]), -1, -2)), -1)
+        + np.triu(np.matmul(np.swapaxes(np.tril(lu_and_piv[0], -1), -1, -2)
+                            + np.eye(np.shape(b)[0], dtype=np.result_type(lu_and_piv[0])),
+                            np.take(-lower_factor(np.matmul(
+                                np.reshape(scipy.linalg.lu_solve(lu_and_piv, g, flip_trans(trans)), (np.shape(b)[0], -1)),
+                                np.swapaxes(np.reshape(ans, (np.shape(b)[0], -1)), -1, -2)), is_trans(trans)),
+                                lu_perm(lu_and_piv[1]), axis=0))), 0.0), \
+        scipy.linalg.lu_solve(lu_and_piv, g, flip_trans(trans))
+
+
+@jvp(scipy.linalg.lu_solve)
+def lu_solve_jvp(lu_and_piv_dot, b_dot, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    """da = (dL U + L dU)[perm^-1] with dL = tril(dlu, -1), dU = triu(dlu)."""
+    return -scipy.linalg.lu_solve(lu_and_piv, np.matmul(lower_factor(np.take(
+        np.matmul(np.tril(part(lu_and_piv_dot, 0), -1), np.triu(lu_and_piv[0]))
+        + np.matmul(np.tril(lu_and_piv[0], -1) + np.eye(np.shape(b)[0], dtype=np.result_type(lu_and_piv[0])),
+                    np.triu(part(lu_and_piv_dot, 0))),
+        np.argsort(lu_perm(lu_and_piv[1])), axis=0), is_trans(trans)), ans), trans), \
+        scipy.linalg.lu_solve(lu_and_piv, b_dot, trans)
+
+
+nondiff(runtime_scipy.lu_perm)
