@@ -1,0 +1,80 @@
+"""What the rules of numpy_decomp, numpy_misc and the SciPy modules refuse, and the conventions they
+keep (the rules themselves are checked by tests/test_rules.py)."""
+
+import numpy as np
+import pytest
+
+import s2sad
+from s2sad import S2SADError
+
+
+def _eigvals_sum(a):
+    w, v = np.linalg.eigh(a)
+    return np.sum(w * w) + np.sum(v[0])
+
+
+def _eig_values(a):
+    w, v = np.linalg.eig(a)
+    return np.sum(w)
+
+
+def _svd_full(a):
+    u, s, vh = np.linalg.svd(a)
+    return np.sum(u)
+
+
+def _sorted_by_key(x):
+    return sorted(x, key=abs)[0]
+
+
+def _sorted_first(x):
+    return sorted(x)[0]
+
+
+def test_eigh_refuses_repeated_eigenvalues():
+    with pytest.raises(S2SADError, match="repeated values"):
+        s2sad.grad(_eigvals_sum)(np.eye(3))
+
+
+def test_eig_refuses_a_complex_spectrum():
+    rotation = np.array([[0.0, -1.0], [1.0, 0.0]])
+    with pytest.raises(S2SADError, match="complex eigenvalues"):
+        s2sad.grad(_eig_values)(rotation)
+
+
+def test_eig_of_a_real_spectrum_matches_the_trace():
+    a = np.array([[2.0, 0.3], [0.1, 1.0]])
+    np.testing.assert_allclose(s2sad.grad(_eig_values)(a), np.eye(2), atol=1e-12)
+
+
+def test_svd_full_matrices_of_a_rectangle_is_refused():
+    with pytest.raises(S2SADError, match="full_matrices=False"):
+        s2sad.grad(_svd_full)(np.arange(6.0).reshape(3, 2) + np.eye(3, 2))
+
+
+def test_sorted_with_a_key_is_refused_and_ties_share():
+    with pytest.raises(S2SADError, match="key"):
+        s2sad.grad(_sorted_by_key)(np.array([2.0, -1.0, 3.0]))
+    np.testing.assert_allclose(s2sad.grad(_sorted_first)(np.array([1.0, 0.5, 0.5])), [0.0, 0.5, 0.5])
+
+
+def _interp_at_knot(x):
+    return np.interp(x, np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 3.0]))
+
+
+def test_interp_slope_at_a_knot_is_the_average():
+    assert s2sad.grad(_interp_at_knot)(1.0) == pytest.approx(1.5)
+    assert s2sad.grad(_interp_at_knot)(3.0) == 0.0
+
+
+scipy = pytest.importorskip("scipy")
+import scipy.linalg  # noqa: E402
+
+
+def _solve_symmetric(a, b):
+    return np.sum(scipy.linalg.solve(a, b, assume_a="pos"))
+
+
+def test_scipy_solve_with_a_structure_is_refused():
+    with pytest.raises(S2SADError, match="assume_a"):
+        s2sad.grad(_solve_symmetric)(np.eye(2) * 2.0, np.ones(2))
