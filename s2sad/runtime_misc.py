@@ -154,7 +154,10 @@ def gradient_adjoint(g, f, varargs=(), axis=None, edge_order=1):
     cotangent per axis when the gradient is a tuple (a container's cotangent in any of its forms)."""
     axes = _axes_of(f, axis)
     single = len(axes) == 1
-    spacings = list(varargs) if len(varargs) == len(axes) else list(varargs) * len(axes) if varargs else [()] * len(axes)
+    if len(varargs) == len(axes):
+        spacings = list(varargs)
+    else:  # one spacing for every axis, or none
+        spacings = list(varargs) * len(axes) if varargs else [()] * len(axes)
     out = np.zeros(np.shape(f), dtype=np.result_type(f, np.float32))
     for i, ax in enumerate(axes):
         if single:

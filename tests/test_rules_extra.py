@@ -115,12 +115,11 @@ def test_batched_and_third_order(f, draw):
     np.testing.assert_allclose(third(x, 1.0, v, v)[1][1], numeric, rtol=1e-4, atol=1e-5)
 
 
-scipy = pytest.importorskip("scipy")
-import scipy.linalg  # noqa: E402
+scipy_linalg = pytest.importorskip("scipy.linalg")
 
 
 def _solve_symmetric(a, b):
-    return np.sum(scipy.linalg.solve(a, b, assume_a="pos"))
+    return np.sum(scipy_linalg.solve(a, b, assume_a="pos"))
 
 
 def test_scipy_solve_with_a_structure_is_refused():

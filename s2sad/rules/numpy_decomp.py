@@ -14,7 +14,6 @@ from ..registry import jvp, linear, vjp
 from ..runtime import broadcast_like, lower_factor, part, sym_lower, sym_lower_adjoint
 from ..runtime_decomp import gap_inverse, residuals_like
 
-
 # -- the helpers' own rules ------------------------------------------------------------------------
 
 
@@ -47,16 +46,18 @@ def eigh(g, ans, a, UPLO="L"):
     """a = V diag(w) V^T, read from one triangle (as cholesky): the symmetric matrix's cotangent is
     V (diag(gw) + F * (V^T gV)) V^T with F_ij = 1 / (w_j - w_i), folded onto that triangle."""
     return lower_factor(sym_lower_adjoint(
-        np.matmul(np.matmul(ans[1], gap_inverse(ans[0]) * np.matmul(np.swapaxes(ans[1], -1, -2), broadcast_like(part(g, 1), ans[1]))),
+        np.matmul(np.matmul(ans[1], gap_inverse(ans[0]) * np.matmul(np.swapaxes(ans[1], -1, -2),
+                                                                    broadcast_like(part(g, 1), ans[1]))),
                   np.swapaxes(ans[1], -1, -2))
-        + np.matmul(ans[1] * np.expand_dims(broadcast_like(part(g, 0), ans[0]), -2), np.swapaxes(ans[1], -1, -2))), UPLO == "U")
+        + np.matmul(ans[1] * np.expand_dims(broadcast_like(part(g, 0), ans[0]), -2), np.swapaxes(ans[1], -1, -2))),
+        UPLO == "U")
 
 
 @jvp(np.linalg.eigh)
 def eigh_jvp(a_dot, ans, a, UPLO="L"):
     """P = V^T S V for the symmetric tangent S: dw = diag(P), dV = V (F * P)."""
-    return (np.diagonal(np.matmul(np.swapaxes(ans[1], -1, -2), np.matmul(sym_lower(lower_factor(a_dot, UPLO == "U")), ans[1])),
-                        0, -2, -1),
+    return (np.diagonal(np.matmul(np.swapaxes(ans[1], -1, -2),
+                                  np.matmul(sym_lower(lower_factor(a_dot, UPLO == "U")), ans[1])), 0, -2, -1),
             np.matmul(ans[1], gap_inverse(ans[0]) * np.matmul(
                 np.swapaxes(ans[1], -1, -2), np.matmul(sym_lower(lower_factor(a_dot, UPLO == "U")), ans[1]))))
 
@@ -65,7 +66,8 @@ def eigh_jvp(a_dot, ans, a, UPLO="L"):
 def eigvalsh(g, ans, a, UPLO="L"):
     """The eigenvalues only: V diag(g) V^T, V from eigh again (no gaps needed)."""
     return lower_factor(sym_lower_adjoint(np.matmul(
-        np.linalg.eigh(a, UPLO)[1] * np.expand_dims(g, -2), np.swapaxes(np.linalg.eigh(a, UPLO)[1], -1, -2))), UPLO == "U")
+        np.linalg.eigh(a, UPLO)[1] * np.expand_dims(g, -2), np.swapaxes(np.linalg.eigh(a, UPLO)[1], -1, -2))),
+        UPLO == "U")
 
 
 @jvp(np.linalg.eigvalsh)
@@ -82,11 +84,13 @@ def eig(g, ans, a):
     """a = V diag(w) V^-1 with unit columns in V: a's cotangent is V^-T (diag(gw) + F * (V^T gV')) V^T,
     gV' = gV - V diag(diag(V^T gV)) (the normalization's transpose), F_ij = 1 / (w_j - w_i)."""
     return runtime.solve(np.swapaxes(ans[1], -1, -2), np.matmul(
-        gap_inverse(ans[0], "np.linalg.eig") * np.matmul(np.swapaxes(ans[1], -1, -2), broadcast_like(part(g, 1), ans[1])
-                                                         - ans[1] * np.expand_dims(np.sum(
-                                                             ans[1] * broadcast_like(part(g, 1), ans[1]), axis=-2),
-                                                             -2))
-        + np.expand_dims(broadcast_like(part(g, 0), ans[0]), -1) * np.eye(np.shape(a)[-1], dtype=np.result_type(ans[1])), np.swapaxes(ans[1], -1, -2)))
+        gap_inverse(ans[0], "np.linalg.eig") * np.matmul(
+            np.swapaxes(ans[1], -1, -2),
+            broadcast_like(part(g, 1), ans[1])
+            - ans[1] * np.expand_dims(np.sum(ans[1] * broadcast_like(part(g, 1), ans[1]), axis=-2), -2))
+        + np.expand_dims(broadcast_like(part(g, 0), ans[0]), -1)
+        * np.eye(np.shape(a)[-1], dtype=np.result_type(ans[1])),
+        np.swapaxes(ans[1], -1, -2)))
 
 
 @jvp(np.linalg.eig)
@@ -121,7 +125,8 @@ def svd(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
                      - np.matmul(ans[0], np.matmul(np.swapaxes(ans[0], -1, -2), broadcast_like(part(g, 0), ans[0]))))
                     / np.expand_dims(ans[1], -2), ans[2]) \
         + np.matmul(ans[0], (broadcast_like(part(g, 2), ans[2])
-                             - np.matmul(np.matmul(broadcast_like(part(g, 2), ans[2]), np.swapaxes(ans[2], -1, -2)), ans[2]))
+                             - np.matmul(np.matmul(broadcast_like(part(g, 2), ans[2]), np.swapaxes(ans[2], -1, -2)),
+                                         ans[2]))
                     / np.expand_dims(ans[1], -1))
 
 
@@ -130,15 +135,23 @@ def svd_jvp(a_dot, ans, a, full_matrices=True, compute_uv=True, hermitian=False)
     """dP = U^T da V: ds = diag(dP), dU = U (F * (dP S + S dP^T)) + (I - U U^T) da V S^-1,
     dV = V (F * (S dP + dP^T S)) + (I - V V^T) da^T U S^-1, and dVh = dV^T."""
     return (np.matmul(ans[0], runtime_decomp.svd_gaps(ans[1], a, full_matrices, compute_uv) * (
-                np.matmul(np.swapaxes(ans[0], -1, -2), np.matmul(a_dot, np.swapaxes(ans[2], -1, -2))) * np.expand_dims(ans[1], -2)
+                np.matmul(np.swapaxes(ans[0], -1, -2), np.matmul(a_dot, np.swapaxes(ans[2], -1, -2)))
+                * np.expand_dims(ans[1], -2)
                 + np.expand_dims(ans[1], -1) * np.matmul(np.matmul(ans[2], np.swapaxes(a_dot, -1, -2)), ans[0])))
-            + (np.matmul(a_dot, np.swapaxes(ans[2], -1, -2)) - np.matmul(ans[0], np.matmul(np.swapaxes(ans[0], -1, -2), np.matmul(a_dot, np.swapaxes(ans[2], -1, -2)))))
+            + (np.matmul(a_dot, np.swapaxes(ans[2], -1, -2))
+               - np.matmul(ans[0], np.matmul(np.swapaxes(ans[0], -1, -2),
+                                             np.matmul(a_dot, np.swapaxes(ans[2], -1, -2)))))
             / np.expand_dims(ans[1], -2),
-            np.diagonal(np.matmul(np.swapaxes(ans[0], -1, -2), np.matmul(a_dot, np.swapaxes(ans[2], -1, -2))), 0, -2, -1),
+            np.diagonal(np.matmul(np.swapaxes(ans[0], -1, -2), np.matmul(a_dot, np.swapaxes(ans[2], -1, -2))),
+                        0, -2, -1),
             np.matmul(runtime_decomp.svd_gaps(ans[1], a, full_matrices, compute_uv) * (
-                np.expand_dims(ans[1], -1) * np.matmul(np.swapaxes(ans[0], -1, -2), np.matmul(a_dot, np.swapaxes(ans[2], -1, -2)))
-                + np.matmul(np.matmul(ans[2], np.swapaxes(a_dot, -1, -2)), ans[0]) * np.expand_dims(ans[1], -2)), ans[2]) * -1.0
-            + (np.matmul(np.swapaxes(ans[0], -1, -2), a_dot) - np.matmul(np.matmul(np.swapaxes(ans[0], -1, -2), np.matmul(a_dot, np.swapaxes(ans[2], -1, -2))), ans[2]))
+                np.expand_dims(ans[1], -1)
+                * np.matmul(np.swapaxes(ans[0], -1, -2), np.matmul(a_dot, np.swapaxes(ans[2], -1, -2)))
+                + np.matmul(np.matmul(ans[2], np.swapaxes(a_dot, -1, -2)), ans[0]) * np.expand_dims(ans[1], -2)),
+                ans[2]) * -1.0
+            + (np.matmul(np.swapaxes(ans[0], -1, -2), a_dot)
+               - np.matmul(np.matmul(np.swapaxes(ans[0], -1, -2), np.matmul(a_dot, np.swapaxes(ans[2], -1, -2))),
+                           ans[2]))
             / np.expand_dims(ans[1], -1))
 
 
@@ -208,7 +221,8 @@ def pinv_jvp(a_dot, ans, a, rcond=None, hermitian=False, rtol=None):
     """-P da P + P P^T da^T (I - a P) + (I - P a) da^T P^T P."""
     return -np.matmul(ans, np.matmul(a_dot, ans)) \
         + np.matmul(np.matmul(ans, np.swapaxes(ans, -1, -2)), np.swapaxes(a_dot, -1, -2)) \
-        - np.matmul(np.matmul(np.matmul(ans, np.swapaxes(ans, -1, -2)), np.swapaxes(a_dot, -1, -2)), np.matmul(a, ans)) \
+        - np.matmul(np.matmul(np.matmul(ans, np.swapaxes(ans, -1, -2)), np.swapaxes(a_dot, -1, -2)),
+                    np.matmul(a, ans)) \
         + np.matmul(np.swapaxes(a_dot, -1, -2), np.matmul(np.swapaxes(ans, -1, -2), ans)) \
         - np.matmul(np.matmul(ans, a), np.matmul(np.swapaxes(a_dot, -1, -2), np.matmul(np.swapaxes(ans, -1, -2), ans)))
 
@@ -223,7 +237,8 @@ def lstsq(g, ans, a, b, rcond=None):
                       broadcast_like(part(g, 0), ans[0])), (np.shape(a)[1], -1)), -1, -2)) \
         - np.matmul(np.reshape(np.matmul(np.swapaxes(np.linalg.pinv(a), -1, -2), broadcast_like(part(g, 0), ans[0]))
                                + 2.0 * (b - np.matmul(a, ans[0])) * runtime_decomp.residuals_like_adjoint(
-                                   broadcast_like(part(g, 1), ans[1]), np.sum(b - np.matmul(a, ans[0]), axis=0), ans[1]),
+                                   broadcast_like(part(g, 1), ans[1]), np.sum(b - np.matmul(a, ans[0]), axis=0),
+                                   ans[1]),
                                (np.shape(a)[0], -1)),
                     np.swapaxes(np.reshape(ans[0], (np.shape(a)[1], -1)), -1, -2)) \
         + np.matmul(np.linalg.svd(a, full_matrices=False)[0] * np.expand_dims(broadcast_like(part(g, 3), ans[3]), -2),

@@ -19,9 +19,9 @@ from ..runtime_scipy import expm_frechet, expm_frechet2, flip_trans, general_sol
 def solve(g, ans, a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True, assume_a=None,
           transposed=False):
     """op(a) x = b, op(a) = a or a^T: as np.linalg.solve's rule."""
-    return lower_factor(-matmul_adjoint_a(runtime.solve(np.swapaxes(lower_factor(a, general_solve(assume_a, transposed)),
-                                                                    -1, -2), g),
-                                          lower_factor(a, transposed), ans), transposed), \
+    return lower_factor(-matmul_adjoint_a(
+        runtime.solve(np.swapaxes(lower_factor(a, general_solve(assume_a, transposed)), -1, -2), g),
+        lower_factor(a, transposed), ans), transposed), \
         runtime.solve(np.swapaxes(lower_factor(a, general_solve(assume_a, transposed)), -1, -2), g)
 
 
@@ -47,7 +47,8 @@ def solve_triangular(g, ans, a, b, trans=0, lower=False, unit_diagonal=False, ov
 def solve_triangular_jvp(a_dot, b_dot, ans, a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,
                          check_finite=True):
     return -scipy.linalg.solve_triangular(a, np.matmul(lower_factor(triangle_of(a_dot, lower, unit_diagonal),
-                                                                    is_trans(trans)), ans), trans, lower, unit_diagonal), \
+                                                                    is_trans(trans)), ans),
+                                          trans, lower, unit_diagonal), \
         scipy.linalg.solve_triangular(a, b_dot, trans, lower, unit_diagonal)
 
 
@@ -159,8 +160,8 @@ nondiff(runtime_scipy.flip_trans, runtime_scipy.is_trans, runtime_scipy.general_
 def lu_factor(g, ans, a, overwrite_a=False, check_finite=True):
     """X = L^-1 da[perm] U^-1 gives dL = L tril(X, -1), dU = triu(X) U; transposed:
     X_bar = tril(L^T tril(g, -1), -1) + triu(triu(g) U^T), a_bar[perm] = L^-T X_bar U^-T."""
-    return np.take(runtime.solve(np.swapaxes(np.tril(ans[0], -1) + np.eye(np.shape(a)[-1], dtype=np.result_type(ans[0])),
-                                             -1, -2),
+    return np.take(runtime.solve(np.swapaxes(np.tril(ans[0], -1)
+                                             + np.eye(np.shape(a)[-1], dtype=np.result_type(ans[0])), -1, -2),
                                  np.swapaxes(runtime.solve(np.triu(ans[0]), np.swapaxes(
                                      np.tril(np.matmul(np.swapaxes(np.tril(ans[0], -1), -1, -2)
                                                        + np.eye(np.shape(a)[-1], dtype=np.result_type(ans[0])),
@@ -194,7 +195,8 @@ def lu_solve(g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=Tru
         + np.triu(np.matmul(np.swapaxes(np.tril(lu_and_piv[0], -1), -1, -2)
                             + np.eye(np.shape(b)[0], dtype=np.result_type(lu_and_piv[0])),
                             np.take(-lower_factor(np.matmul(
-                                np.reshape(scipy.linalg.lu_solve(lu_and_piv, g, flip_trans(trans)), (np.shape(b)[0], -1)),
+                                np.reshape(scipy.linalg.lu_solve(lu_and_piv, g, flip_trans(trans)),
+                                           (np.shape(b)[0], -1)),
                                 np.swapaxes(np.reshape(ans, (np.shape(b)[0], -1)), -1, -2)), is_trans(trans)),
                                 lu_perm(lu_and_piv[1]), axis=0))), 0.0), \
         scipy.linalg.lu_solve(lu_and_piv, g, flip_trans(trans))

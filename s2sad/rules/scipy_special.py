@@ -172,7 +172,8 @@ def t_logpdf(x, df, loc=0.0, scale=1.0):
                    + 0.5 * (df + 1.0) * (x - loc) * (x - loc) / (df * (df * scale * scale + (x - loc) * (x - loc))),
                    np.float64), \
         np.asarray((df + 1.0) * (x - loc) / (df * scale * scale + (x - loc) * (x - loc)), np.float64), \
-        np.asarray(-1.0 / scale + (df + 1.0) * (x - loc) * (x - loc) / (scale * (df * scale * scale + (x - loc) * (x - loc))),
+        np.asarray(-1.0 / scale
+                   + (df + 1.0) * (x - loc) * (x - loc) / (scale * (df * scale * scale + (x - loc) * (x - loc))),
                    np.float64)
 
 
@@ -190,7 +191,8 @@ def beta_logpdf(x, a, b, loc=0.0, scale=1.0):
     """y = (x - loc) / scale; logpdf = (a - 1) log y + (b - 1) log(1 - y) - betaln(a, b) - log(scale)."""
     return np.asarray((a - 1.0) / (x - loc) - (b - 1.0) / (scale - (x - loc)), np.float64), \
         np.asarray(np.log((x - loc) / scale) - scipy.special.digamma(a) + scipy.special.digamma(a + b), np.float64), \
-        np.asarray(np.log1p(-(x - loc) / scale) - scipy.special.digamma(b) + scipy.special.digamma(a + b), np.float64), \
+        np.asarray(np.log1p(-(x - loc) / scale) - scipy.special.digamma(b) + scipy.special.digamma(a + b),
+                   np.float64), \
         np.asarray((b - 1.0) / (scale - (x - loc)) - (a - 1.0) / (x - loc), np.float64), \
         np.asarray((b - 1.0) * (x - loc) / (scale * (scale - (x - loc))) - a / scale, np.float64)
 
@@ -215,7 +217,8 @@ def mvn_logpdf_jvp(x_dot, mean_dot, cov_dot, ans, x, mean=None, cov=1, allow_sin
             np.matmul(x - mean, runtime.inv(sym_lower(cov))), sym_lower(cov_dot))
             * np.matmul(x - mean, runtime.inv(sym_lower(cov))), axis=-1), ans)
 
-for _prim, _name in ((scipy.stats.norm.logpdf, "scipy.stats.norm.logpdf"), (scipy.stats.t.logpdf, "scipy.stats.t.logpdf"),
+for _prim, _name in ((scipy.stats.norm.logpdf, "scipy.stats.norm.logpdf"),
+                     (scipy.stats.t.logpdf, "scipy.stats.t.logpdf"),
                      (scipy.stats.gamma.logpdf, "scipy.stats.gamma.logpdf"),
                      (scipy.stats.beta.logpdf, "scipy.stats.beta.logpdf"),
                      (scipy.stats.multivariate_normal.logpdf, "scipy.stats.multivariate_normal.logpdf")):
