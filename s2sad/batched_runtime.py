@@ -59,8 +59,14 @@ def column(t, k):
     if isinstance(t, dict):
         return {key: column(v, k) for key, v in t.items()}
     if isinstance(t, (list, tuple)):
-        return type(t)(column(v, k) for v in t)
+        return _like(t, [column(v, k) for v in t])
     return t[k]
+
+
+def _like(x, items):
+    """items in a list or tuple like x; a plain tuple for a named tuple (np.linalg.eigh's result), as
+    the tangents of one are."""
+    return tuple(items) if hasattr(x, "_fields") else type(x)(items)
 
 
 def stack_columns(columns, ans):
@@ -68,7 +74,7 @@ def stack_columns(columns, ans):
     if isinstance(ans, dict):
         return {key: stack_columns([c[key] for c in columns], ans[key]) for key in ans}
     if isinstance(ans, (list, tuple)):
-        return type(ans)(stack_columns([c[i] for c in columns], a) for i, a in enumerate(ans))
+        return _like(ans, [stack_columns([c[i] for c in columns], a) for i, a in enumerate(ans)])
     shape = np.shape(ans)
     return np.stack([np.broadcast_to(c, shape) for c in columns])
 

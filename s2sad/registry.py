@@ -16,6 +16,7 @@ Named shapes cover most primitives:
 """
 
 import inspect
+import sys
 from dataclasses import dataclass, field
 
 import gast
@@ -76,6 +77,9 @@ def module_of(prim):
     the NumPy version."""
     module = getattr(prim, "__module__", None)
     if not module and isinstance(prim, np.ufunc):
+        special = sys.modules.get("scipy.special")  # SciPy's ufuncs have no __module__ either
+        if special is not None and getattr(special, prim.__name__, None) is prim:
+            return "scipy.special"
         return "numpy"
     return module or ""
 

@@ -30,6 +30,10 @@ FAMILIES = [  # rules module -> heading
     ("numpy_reduce", "NumPy: reductions and scans"),
     ("numpy_linalg", "NumPy: products and linear algebra"),
     ("numpy_shape", "NumPy: shapes, assembly and selection"),
+    ("numpy_decomp", "NumPy: matrix decompositions"),
+    ("numpy_misc", "NumPy: convolutions, interpolation, finite differences, selection; sorted"),
+    ("scipy_special", "SciPy: scipy.special and scipy.stats log densities (when SciPy is installed)"),
+    ("scipy_linalg", "SciPy: scipy.linalg (when SciPy is installed)"),
     ("runtime_rules", "Runtime helpers (so that derivatives can be differentiated again)"),
 ]
 
@@ -47,12 +51,16 @@ def versions():
     (`math.cbrt` is new in Python 3.11, NumPy adds and drops functions)."""
     python = ".".join(platform.python_version_tuple()[:2])
     numpy = ".".join(np.__version__.split(".")[:2])
-    return f"Python {python} and NumPy {numpy}"
+    try:  # the SciPy rules exist only where SciPy is installed
+        import scipy
+    except ImportError:
+        return f"Python {python} and NumPy {numpy} without SciPy"
+    return f"Python {python} and NumPy {numpy} and SciPy {'.'.join(scipy.__version__.split('.')[:2])}"
 
 
 def recorded_versions(text):
     """The versions a rendered doc says it was generated under, or None."""
-    match = re.search(r"under (Python \S+ and NumPy \S+?);", text)
+    match = re.search(r"under (Python \S+ and NumPy \S+?(?: without SciPy| and SciPy \S+?)?);", text)
     return match.group(1) if match else None
 
 
@@ -69,6 +77,8 @@ def display(rule):
         return f"`np.{name.split('.', 1)[1]}`"
     if name.startswith("s2sad.runtime."):
         return f"`runtime.{name.split('.', 2)[2]}`"
+    if name.startswith("scipy."):  # scipy.linalg._basic.solve is scipy.linalg.solve
+        return "`" + ".".join(part for part in name.split(".") if not part.startswith("_")) + "`"
     return f"`{name}`"
 
 
@@ -94,7 +104,7 @@ def modes(rule):
 
 def render():
     rules = [r for r in RULES.values() if r.kind != "nondiff"]
-    helpers = [r for r in rules if family(r) == "runtime_rules"]
+    helpers = [r for r in rules if family(r) == "runtime_rules" or r.name.startswith("s2sad.runtime")]
     both = [r for r in rules if modes(r) == ("yes", "yes") and r not in helpers]
     nondiff = sorted({display(r) for r in RULES.values() if r.kind == "nondiff"}, key=lambda d: d.strip("`").lower())
     lines = [

@@ -1476,3 +1476,8 @@ def nan_to_num_of_nan(x):
 @case(np.nan_to_num, (2, 3), ())
 def nan_to_num_active_nan(x, y):
     return np.nan_to_num(np.sqrt(x), nan=y)
+
+
+# -- rules of numpy_decomp, numpy_misc and the SciPy modules: in a file of their own ----------------------
+
+from rule_inputs_extra import *  # noqa: E402, F401, F403

@@ -30,7 +30,7 @@ EPS = 1e-6
 # -- drawing inputs --------------------------------------------------------------------------------------
 
 RANGES = {"real": (-1.3, 1.3), "positive": (0.5, 2.0), "unit": (-0.8, 0.8), "above_one": (1.2, 3.0),
-          "nonzero": (0.5, 2.0), "sparse": (-1.3, 1.3)}
+          "nonzero": (0.5, 2.0), "sparse": (-1.3, 1.3), "probability": (0.05, 0.95)}
 
 
 def draw(spec, domain, rng, dtype):
