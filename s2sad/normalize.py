@@ -225,10 +225,10 @@ class _Normalizer:
             self.out.append(stmt)
         body = self.block(node.body)
         again = [copy.deepcopy(s) for s in test_stmts]
-        for old, new in zip(test_stmts, again):
+        for old, new in zip(_nested(test_stmts), _nested(again)):
             self.origins[new] = self.origins[old]
-        if isinstance(test, gast.Name):
-            for stmt in test_stmts:
+        for stmt in _nested(test_stmts):  # computed twice (before the loop and after each trip): not temporaries
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
                 self.temps.discard(stmt.targets[0].id)
         self.emit(b.while_(copy.deepcopy(test), body + again))
 
@@ -562,6 +562,14 @@ class _Normalizer:
             return ""
         text = "_".join(words)
         return text if len(text) <= 20 else ""
+
+
+def _nested(stmts):
+    """The statements of stmts and of the branches inside them, in order (a test of `and`/`or` branches)."""
+    for stmt in stmts:
+        yield stmt
+        if isinstance(stmt, gast.If):
+            yield from _nested(stmt.body + stmt.orelse)
 
 
 def _loop(target, iterable, body):

@@ -191,6 +191,23 @@ class Reverse:
         self.slots[stmt] = slot
         return [b.assign(slot, value)]
 
+    def index_recorded(self, target, ctx):
+        """Whether a write `x[i] = v` keeps its index beside the old item: inside a loop, an index read
+        from a temporary, which the adjoint sweep recomputes only after the restore needs it (and which
+        may read x itself, changed by the write)."""
+        return bool(ctx.loops) and any(n in self.temps for n in b.names_in(target.slice, gast.Load))
+
+    def restore_item(self, stmt, target, ctx):
+        """Put back what the write `x[i] = v` overwrote, at the index the write used."""
+        if not self.index_recorded(target, ctx):
+            return [self.restore(stmt, b.subscript(b.name(target.value.id), copy.deepcopy(target.slice), store=True), ctx)]
+        kept = self.namer.fresh(f"_{target.value.id}_write")
+        items = [b.assign(kept, self.pop()),
+                 b.assign(b.subscript(b.name(target.value.id), b.subscript(b.name(kept), b.const(0)), store=True),
+                          b.subscript(b.name(kept), b.const(1)))]
+        self.restores.update(items)
+        return items
+
     def restore(self, stmt, target, ctx):
         if ctx.loops:
             value = self.pop()
@@ -213,6 +230,8 @@ class Reverse:
                 return self.record(stmt, b.name(target.id), ctx) + [stmt]
             if isinstance(target, gast.Subscript) and self.should_record(stmt, target.value.id):
                 old = self.helpers.call("old_item", copy.deepcopy(target.value), index_expr(target.slice))
+                if self.index_recorded(target, ctx):
+                    old = b.tup([index_expr(target.slice), old])
                 return self.record(stmt, old, ctx) + [stmt]
             return [stmt]
         if isinstance(stmt, gast.If):
@@ -539,15 +558,23 @@ class Reverse:
         obj = target.value.id
         items = []
         if self.should_record(stmt, obj):  # first: the line's temporaries read obj as it was before the write
-            slot = b.subscript(b.name(obj), copy.deepcopy(target.slice), store=True)
-            items.append(self.restore(stmt, slot, ctx))
+            items.extend(self.restore_item(stmt, target, ctx))
         if obj in self.activity.active and obj in self.defined:
             bar = b.name(self.bar(obj))
+            read = None
             if self.is_active(stmt.value):
                 index = index_expr(target.slice)
                 read = self.helpers.call("item_bar", copy.deepcopy(bar), index, copy.deepcopy(stmt.value))
-                items.append(self.accumulate(stmt.value.id, read))
+                if stmt.value.id == obj:  # `z[:] = z`: the cotangent of the value read before the write clears it
+                    held = self.namer.fresh(f"{obj}_item_bar")
+                    items.append(b.assign(held, read))
+                    read = b.name(held)
+                else:
+                    items.append(self.accumulate(stmt.value.id, read))
+                    read = None
             items.append(b.assign(self.bar(obj), self.helpers.call("without_item", bar, index_expr(target.slice))))
+            if read is not None:
+                items.append(self.accumulate(obj, read))
         return items
 
     def adjoint_if(self, stmt, ctx):
@@ -912,7 +939,10 @@ def _adjoint_reads(sweep, builder):
 
     def visit(stmts):
         for stmt in stmts:
-            if stmt in builder.restores:
+            if stmt in builder.restores:  # a restored item's index is read, though: `x[j] = pop(_tape)`
+                target = stmt.targets[0]
+                if isinstance(target, gast.Subscript):
+                    reads.update(b.names_in(target.slice, gast.Load))
                 continue
             if isinstance(stmt, (gast.If, gast.For, gast.While)):
                 reads.update(b.names_in(stmt.iter if isinstance(stmt, gast.For) else stmt.test, gast.Load))
