@@ -53,6 +53,7 @@ class Normalized:
     temps: set = field(default_factory=set)       # expression temporaries: one def, used in its own statement
     names: set = field(default_factory=set)       # every identifier in use
     helpers: dict = field(default_factory=dict)   # name in the code -> runtime object it stands for
+    sharers: dict = field(default_factory=dict)   # written name -> other names holding its memory at a write
 
 
 def normalize(parsed):

@@ -83,6 +83,7 @@ class Reverse:
         self.local_assigns = {s for names in self.loop_locals.values() for _, s in names}
         self.kept_temps = set()     # temporaries kept with the loop's values rather than recomputed
         self.recomputed = set()     # temporaries the adjoint sweep recomputes
+        self.targets_read_outside = _targets_read_outside(normalized.node)
 
     # -- names ------------------------------------------------------------------
     def bar(self, ident):
@@ -243,15 +244,22 @@ class Reverse:
             return [b.assign(branch, copy.deepcopy(stmt.test)), b.if_(b.name(branch), body, orelse)] + keep
         if isinstance(stmt, gast.For):
             body = self.primal_block(stmt.body, ctx.inner()) + self.end_pushes(stmt)
+            keep = self.record(stmt, b.name(stmt.target.id), ctx) if self.keeps_target(stmt) else []
             if not _breaks(stmt):
-                return [b.for_(stmt.target, stmt.iter, body)]
-            return self.counted(stmt, ctx, lambda count: b.for_(stmt.target, stmt.iter, [count] + body))
+                return keep + [b.for_(stmt.target, stmt.iter, body)]
+            return keep + self.counted(stmt, ctx, lambda count: b.for_(stmt.target, stmt.iter, [count] + body))
         if isinstance(stmt, gast.While):
             body = self.primal_block(stmt.body, ctx.inner()) + self.end_pushes(stmt)
             return self.counted(stmt, ctx, lambda count: b.while_(stmt.test, [count] + body))
         if isinstance(stmt, gast.Return):
             raise self.where(stmt).error("return inside a loop or branch is not supported yet", construct="return")
         return [stmt]
+
+    def keeps_target(self, loop):
+        """Whether a for loop keeps its variable's value from before it: the adjoint sweep reads the
+        variable outside the loops over it, and the loop (and its replay) overwrite it."""
+        ident = loop.target.id
+        return ident in self.targets_read_outside and self.should_record(loop, ident)
 
     def kept_locals(self, loop):
         return [n for n, _ in self.loop_locals.get(loop, ())
@@ -420,6 +428,8 @@ class Reverse:
             items = self.adjoint_loop(stmt, ctx, replay, target)
             if counted and ctx.loops:
                 items.append(self.restore(stmt, b.name(self.trips_name(stmt), store=True), ctx))
+            if isinstance(stmt, gast.For) and self.keeps_target(stmt):  # the replay counted it down
+                items.append(self.restore(stmt, b.name(stmt.target.id, store=True), ctx))
             return items
         return []
 
@@ -771,6 +781,26 @@ def _loop_locals(fn, params):
     return found
 
 
+def _targets_read_outside(fn):
+    """Names of for-loop variables that something reads outside every for loop over that name."""
+    targets = {s.target.id for s in gast.walk(fn) if isinstance(s, gast.For) and isinstance(s.target, gast.Name)}
+    found = set()
+
+    def visit(node, covered):
+        if isinstance(node, gast.For) and isinstance(node.target, gast.Name):
+            found.update(n for n in b.names_in(node.iter, gast.Load) if n in targets - covered)
+            for child in node.body + node.orelse:
+                visit(child, covered | {node.target.id})
+            return
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in targets - covered:
+            found.add(node.id)
+        for child in gast.iter_child_nodes(node):
+            visit(child, covered)
+    for stmt in fn.body:
+        visit(stmt, frozenset())
+    return found
+
+
 def _name_counts(tree):
     """(stores, other uses) of each name in tree."""
     stores, loads = {}, {}
@@ -838,7 +868,7 @@ def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, 
     probe = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=cands, with_value=with_value,
                     callees=callees, split=split, shapes=shapes)
     node = probe.function()
-    reads = _adjoint_reads(probe.adjoint_sweep, probe)
+    reads = _with_sharers(_adjoint_reads(probe.adjoint_sweep, probe), normalized.sharers)
     builder = probe
     keep = _bundled_temps(probe, cands & reads)
     if keep or not cands <= reads:
@@ -855,6 +885,16 @@ def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, 
     for fn in node if isinstance(node, tuple) else (node,):
         fn.s2sad_derivatives = made
     return node, builder.helpers.by_name
+
+
+def _with_sharers(reads, sharers):
+    """reads and the written names whose memory a read name may share (`b = a` then `a[i] = v`): the
+    adjoint sweep reads b's value through a's memory, so a's writes are restored too."""
+    reads = set(reads)
+    for ident, others in sharers.items():
+        if others & reads:
+            reads.add(ident)
+    return reads
 
 
 def _bundled_temps(probe, saved):
