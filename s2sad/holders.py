@@ -29,6 +29,7 @@ from . import build as b
 from . import runtime
 
 OUTER = "outer"
+BOUND = ("bound",)   # the state's entry for the names bound on every path
 SAME, VIEW = "same", "view"
 
 # functions whose result is a new array or container, never a view of an argument
@@ -61,6 +62,7 @@ class _Holders:
         self.states = {}            # assignment -> the state just before it
         self.breaks = []            # per enclosing loop: states at its breaks
         self.start = {p: frozenset({(("param", p), SAME)}) for p in params}
+        self.start[BOUND] = frozenset(params)
 
     # -- reading what a name holds -------------------------------------------------
     def read(self, state, ident):
@@ -132,6 +134,9 @@ class _Holders:
         old = ("old", stmt)
         aged = {}
         for key, held in state.items():
+            if key == BOUND:
+                aged[key] = held
+                continue
             if key == ("in", stmt):
                 key = ("in", old)
             held = frozenset((old if o is stmt else o, h) for o, h in held)
@@ -169,7 +174,8 @@ class _Holders:
                 owner = self.read(state, target.value.id) if isinstance(target.value, gast.Name) else frozenset()
                 return self.fill(state, owner, self.atoms([stmt.value], state))
             held, state = self.value(stmt, state)
-            return {**state, **{n: held for n in b.names_in(target, gast.Store)}}
+            names = b.names_in(target, gast.Store)
+            return {**state, **{n: held for n in names}, BOUND: state[BOUND] | set(names)}
         if isinstance(stmt, gast.If):
             return _join(self.block(stmt.body, state), self.block(stmt.orelse, state))
         if isinstance(stmt, (gast.For, gast.While)):
@@ -197,7 +203,10 @@ class _Holders:
 
 
 def _join(one, two):
-    return {n: one.get(n, frozenset()) | two.get(n, frozenset()) for n in set(one) | set(two)}
+    """What either path may hold; bound only what both bound."""
+    joined = {n: one.get(n, frozenset()) | two.get(n, frozenset()) for n in set(one) | set(two)}
+    joined[BOUND] = one[BOUND] & two[BOUND]
+    return joined
 
 
 # -- which names may be read after a statement ----------------------------------------------
@@ -244,17 +253,25 @@ class Analysis:
         state = self.holders.states.get(stmt, {})
         return {obj for obj, _ in self.holders.reach(state, self.holders.read(state, ident))}
 
-    def needs_guard(self, stmt, source):
-        """Whether `view = ...source...` (stmt) may leave view holding memory of source's value that a
-        later write changes while view is still read: a run-time check at stmt is needed."""
+    def guard_sources(self, stmt, written):
+        """The written names y, bound at `view = ...` (stmt), holding an object that a later write changes
+        while view, which may hold a view of it then, is still read: `shares_memory(view, y)` is checked
+        at stmt."""
         view = stmt.targets[0].id
-        objects = self.before(stmt, source)
-        for write in self.writes:
-            if view != write.name and view in write.live:
-                theirs = {obj for obj, _ in write.holds.get(view, ())}
-                if objects & theirs & {obj for obj, _ in write.holds[write.name]}:
-                    return True
-        return False
+        state = self.holders.states.get(stmt, {})
+        sources = []
+        for source in sorted(written & state.get(BOUND, frozenset()) - {view}):
+            objects = self.before(stmt, source)
+            if any(objects & self.viewed(write, view) for write in self.writes):
+                sources.append(source)
+        return sources
+
+    def viewed(self, write, view):
+        """The objects a write changes that view may hold a view of and read after it."""
+        if view == write.name or view not in write.live:
+            return set()
+        mine = {obj for obj, _ in write.holds[write.name]}
+        return mine & {obj for obj, how in write.holds.get(view, ()) if how == VIEW}
 
 
 def analyze(fn, resolver, is_write):
@@ -276,17 +293,18 @@ def analyze(fn, resolver, is_write):
     return Analysis(holders, found)
 
 
-def conflict(write):
-    """(other name, how it holds the object, how the written name holds it) for a name read after
-    the write that holds what it writes, or None."""
+def conflicts(write):
+    """(other name, how it holds the object, how the written name holds it) for each name read after
+    the write that holds what it writes."""
     mine = {}
     for obj, how in write.holds[write.name]:
         mine[obj] = VIEW if VIEW in (how, mine.get(obj)) else SAME
+    found = []
     for other in sorted(write.live - {write.name}):
-        for obj, how in write.holds.get(other, ()):
+        for obj, how in sorted(write.holds.get(other, ()), key=repr):
             if obj in mine:
-                return other, how, mine[obj]
-    return None
+                found.append((other, how, mine[obj]))
+    return found
 
 
 def sharers(write):

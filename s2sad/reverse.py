@@ -168,9 +168,34 @@ class Reverse:
     # -- blocks -----------------------------------------------------------------
     def primal_block(self, stmts, ctx):
         primal = []
-        for stmt in stmts:
-            primal.extend(_marked(self.parsed, self.norm.origins.get(stmt), self.primal(stmt, ctx), None, primal))
+        for group in _groups(stmts, self.norm.origins):
+            for stmt in group:
+                primal.extend(_marked(self.parsed, self.norm.origins.get(stmt), self.primal(stmt, ctx), None, primal))
+            kept = self.line_temps(group, ctx)
+            if kept:
+                primal.append(self.push(b.tup([b.name(n) for n in kept]) if len(kept) > 1 else b.name(kept[0])))
         return primal
+
+    def line_temps(self, group, ctx):
+        """The temporaries of a line that assigns more than one variable or item, in a loop (`s, t = t, s * t`,
+        `a[0], a[1] = a[1], a[0]`): kept after the line rather than recomputed, since no single point of
+        its adjoint sees every variable the line reads restored to its value before the line."""
+        if not ctx.loops:
+            return []
+        writes = [s for s in group if isinstance(s, gast.Assign) and not _temp_target(s, self.norm.temps)]
+        if len(writes) < 2:
+            return []
+        return [s.targets[0].id for s in group if _temp_target(s, self.temps) and s.targets[0].id not in self.kept_temps]
+
+    def pop_line(self, kept):
+        """The line's kept temporaries back, first thing in its adjoint (the mirror of line_temps' push)."""
+        if len(kept) == 1:
+            pops = [b.assign(kept[0], self.pop())]
+        else:
+            line = self.namer.fresh("_line")
+            pops = [b.assign(line, self.pop()), b.assign(b.tup([b.name(n, store=True) for n in kept], store=True), b.name(line))]
+        self.restores.update(pops)
+        return pops
 
     def adjoint_block(self, stmts, ctx):
         adjoint = []
@@ -396,13 +421,15 @@ class Reverse:
     # -- the adjoint sweep ------------------------------------------------------
     def adjoint_group(self, group, ctx):
         items = []
-        temps = [s for s in group if _temp_target(s, self.temps) and s.targets[0].id not in self.kept_temps]
+        kept = self.line_temps(group, ctx)
+        temps = [s for s in group if _temp_target(s, self.temps) and s.targets[0].id not in self.kept_temps
+                 and s.targets[0].id not in kept]
         self.group = group
         for stmt in reversed(group):
             items.extend(self.adjoint(stmt, ctx, group))
         if ctx.loops and temps:
             items = _with_recompute(items, temps, self.restores, self.recomputed)
-        return items
+        return self.pop_line(kept) + items if kept else items
 
     def adjoint(self, stmt, ctx, group):
         pushed_or_popped = stacks.adjoint(self, stmt, ctx)

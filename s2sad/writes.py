@@ -75,17 +75,21 @@ def _not_its_own(write, params, fn, analysis, written, temps):
         return "which the function did not create (a global or an outside object)"
     if kind == holders.OUTER:
         return "which may share memory with another value (a view, or an outside object's array)"
-    clash = holders.conflict(write)
-    if clash is None:
-        return None
-    other, theirs, mine = clash
-    if mine == holders.VIEW:
-        return f"which may share memory with {other} (a view of it), read after the write"
-    if theirs == holders.VIEW:
-        guarded = any(write.name in _view_sources(s, written, temps) and analysis.needs_guard(s, write.name)
-                      for s in _statements(fn.body) if isinstance(s, gast.Assign) and b.is_name(s.targets[0], other))
-        return None if guarded else f"which {other} may hold a view of, read after the write"
-    return f"which {other} also holds, read after the write"
+    for other, theirs, mine in holders.conflicts(write):
+        if mine == holders.VIEW:
+            return f"which may share memory with {other} (a view of it), read after the write"
+        if theirs == holders.SAME:
+            return f"which {other} also holds, read after the write"
+        if not _guarded(write, other, fn, analysis, written, temps):
+            return f"which {other} may hold a view of, read after the write"
+    return None
+
+
+def _guarded(write, view, fn, analysis, written, temps):
+    """Whether a run-time check where view is bound (view_guards) covers what the write changes."""
+    objects = analysis.viewed(write, view)
+    return any(objects & analysis.before(s, source) for s in _statements(fn.body)
+               if _keeps_view(s, temps) and b.is_name(s.targets[0], view) for source in analysis.guard_sources(s, written))
 
 
 # -- views kept in names --------------------------------------------------------------
@@ -93,7 +97,7 @@ def _not_its_own(write, params, fn, analysis, written, temps):
 
 def view_guards(fn, normalized, parsed, analysis, written):
     """After `z = y[...]` (or y.T, y.reshape(...)), a check that z holds no view of y when a later write
-    changes what y held there while z is still read (holders.Analysis.needs_guard)."""
+    changes what y held there while z is still read (holders.Analysis.guard_sources)."""
 
     def visit(stmts):
         out = []
@@ -102,20 +106,17 @@ def view_guards(fn, normalized, parsed, analysis, written):
             if isinstance(stmt, (gast.If, gast.For, gast.While)):
                 stmt.body, stmt.orelse = visit(stmt.body), visit(stmt.orelse)
                 continue
-            for source in _view_sources(stmt, written, normalized.temps):
-                if analysis.needs_guard(stmt, source):
+            if _keeps_view(stmt, normalized.temps):
+                for source in analysis.guard_sources(stmt, written):
                     out.extend(_guard(stmt, source, normalized, parsed))
         return out
     fn.body = visit(fn.body)
 
 
-def _view_sources(stmt, written, temps):
-    """The written names y when stmt is `z = <something that may be a view of y>`, z kept."""
-    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
-        return []
-    if stmt.targets[0].id in temps or isinstance(stmt.value, holders.FRESH_NODES):
-        return []
-    return sorted({n for n in b.names_in(stmt.value, gast.Load) if n in written and n != stmt.targets[0].id})
+def _keeps_view(stmt, temps):
+    """Whether stmt is `z = <something that may be a view>`, z kept beyond its line."""
+    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+        and stmt.targets[0].id not in temps and not isinstance(stmt.value, holders.FRESH_NODES)
 
 
 def _guard(stmt, source, normalized, parsed):
