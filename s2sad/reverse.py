@@ -509,11 +509,10 @@ class Reverse:
             keys = stmt.value.keys if site.prim is dict else [b.const(i) for i in range(len(site.args))]
             terms = [(a, self.helpers.call("part", copy.deepcopy(g), copy.deepcopy(k))) for k, a in zip(keys, site.args)
                      if self.is_active(a)]
-        elif site.kind == "inert":
-            terms = []
+        elif site.kind == "inert" or not any(self.is_active(a) for a in site.operands()):
+            terms = []  # `c = helper(3.0)`: a constant, though c is active where it is bound again later
         else:
-            if any(self.is_active(a) for a in site.operands()):
-                require_rule(site, where)
+            require_rule(site, where)
             terms = cotangent_terms(site, ans, g, self.is_active, self.helpers, where, self.shapes, ident)
         terms = merge_twins(terms, lambda n: n == ident or n not in self.defined)
         items = self.spread_now(ident, site, terms, ans)
