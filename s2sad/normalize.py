@@ -231,7 +231,21 @@ class _Normalizer:
         for stmt in _nested(test_stmts):  # computed twice (before the loop and after each trip): not temporaries
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
                 self.temps.discard(stmt.targets[0].id)
-        self.emit(b.while_(copy.deepcopy(test), body + again))
+        self.emit(b.while_(copy.deepcopy(test), self.test_again(body, again)))
+
+    def test_again(self, body, again):
+        """body, then the test computed again; when body ends in its exit test (`if _stop1: break`, see
+        exits.py), the test is computed only when the loop goes on and the exit stays last, so that the
+        trip that breaks runs every statement but that one (reverse mode replays whole trips)."""
+        last = body[-1] if body else None
+        if not (again and isinstance(last, gast.If) and isinstance(last.test, gast.Name)
+                and any(isinstance(s, gast.Break) for s in last.body)):
+            return body + again
+        going = self.namer.fresh("_going")
+        guard = [b.assign(going, gast.UnaryOp(op=gast.Not(), operand=b.name(last.test.id))), b.if_(b.name(going), again)]
+        for stmt in guard:
+            self.origins[stmt] = self.origins.get(again[0])
+        return body[:-1] + guard + [last]
 
     def stmt_For(self, node):
         if node.orelse:
