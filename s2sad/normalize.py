@@ -242,7 +242,8 @@ class _Normalizer:
                 and any(isinstance(s, gast.Break) for s in last.body)):
             return body + again
         going = self.namer.fresh("_going")
-        guard = [b.assign(going, gast.UnaryOp(op=gast.Not(), operand=b.name(last.test.id))), b.if_(b.name(going), again)]
+        guard = [b.assign(going, gast.UnaryOp(op=gast.Not(), operand=b.name(last.test.id))),
+                 b.if_(b.name(going), again)]
         for stmt in guard:
             self.origins[stmt] = self.origins.get(again[0])
         return body[:-1] + guard + [last]

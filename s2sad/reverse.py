@@ -185,7 +185,8 @@ class Reverse:
         writes = [s for s in group if isinstance(s, gast.Assign) and not _temp_target(s, self.norm.temps)]
         if len(writes) < 2:
             return []
-        return [s.targets[0].id for s in group if _temp_target(s, self.temps) and s.targets[0].id not in self.kept_temps]
+        return [s.targets[0].id for s in group
+                if _temp_target(s, self.temps) and s.targets[0].id not in self.kept_temps]
 
     def pop_line(self, kept):
         """The line's kept temporaries back, first thing in its adjoint (the mirror of line_temps' push)."""
@@ -193,7 +194,8 @@ class Reverse:
             pops = [b.assign(kept[0], self.pop())]
         else:
             line = self.namer.fresh("_line")
-            pops = [b.assign(line, self.pop()), b.assign(b.tup([b.name(n, store=True) for n in kept], store=True), b.name(line))]
+            names = b.tup([b.name(n, store=True) for n in kept], store=True)
+            pops = [b.assign(line, self.pop()), b.assign(names, b.name(line))]
         self.restores.update(pops)
         return pops
 
@@ -226,7 +228,8 @@ class Reverse:
     def restore_item(self, stmt, target, ctx):
         """Put back what the write `x[i] = v` overwrote, at the index the write used."""
         if not self.index_recorded(target, ctx):
-            return [self.restore(stmt, b.subscript(b.name(target.value.id), copy.deepcopy(target.slice), store=True), ctx)]
+            slot = b.subscript(b.name(target.value.id), copy.deepcopy(target.slice), store=True)
+            return [self.restore(stmt, slot, ctx)]
         kept = self.namer.fresh(f"_{target.value.id}_write")
         items = [b.assign(kept, self.pop()),
                  b.assign(b.subscript(b.name(target.value.id), b.subscript(b.name(kept), b.const(0)), store=True),

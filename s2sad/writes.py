@@ -2,10 +2,12 @@
 
 `y[i] = v` and `xs.append(v)` are differentiated by keeping y's derivative beside y. That
 is right only while nothing else holds y's memory: not the caller (y an argument), not
-the module (a global), not another name (`z = y`). After `check_writes`, every written
-name is made inside the function by an expression that builds a new value, and a name
-holding a possible view of it (`row = y[0]`, `t = y.T`) taken before a later write is
-checked when the code runs (`view_guards`). Anything else is refused at the user's line.
+the module (a global), not another name read after the write (`z = y`, `L = [y]`). What
+a name holds at the write decides (holders.py), not its name: `b = a.copy()` and a name
+bound again to a new array are independent. After `check_writes`, every write goes into
+a value the function made that no other name read after the write holds; a name that may
+hold a view of it (`row = y[0]`, `t = y.T`) is checked where it is bound, when the code
+runs (`view_guards`). Anything else is refused at the user's line.
 
 Example::
 
@@ -57,14 +59,6 @@ def _written(stmt, resolver):
     return None
 
 
-def _writes(stmts, resolver):
-    """(statement, name) for every `name[index] = v` and `name = append(name, v)`."""
-    for stmt in _statements(stmts):
-        ident = _written(stmt, resolver)
-        if ident is not None:
-            yield stmt, ident
-
-
 def _not_its_own(write, params, fn, analysis, written, temps):
     """Why the value a write goes into may show the write elsewhere, or None: what the name holds at
     the write (not what the name was bound to elsewhere) and who reads after it decide."""
@@ -88,8 +82,8 @@ def _not_its_own(write, params, fn, analysis, written, temps):
 def _guarded(write, view, fn, analysis, written, temps):
     """Whether a run-time check where view is bound (view_guards) covers what the write changes."""
     objects = analysis.viewed(write, view)
-    return any(objects & analysis.before(s, source) for s in _statements(fn.body)
-               if _keeps_view(s, temps) and b.is_name(s.targets[0], view) for source in analysis.guard_sources(s, written))
+    binds = [s for s in _statements(fn.body) if _keeps_view(s, temps) and b.is_name(s.targets[0], view)]
+    return any(objects & analysis.before(s, source) for s in binds for source in analysis.guard_sources(s, written))
 
 
 # -- views kept in names --------------------------------------------------------------
