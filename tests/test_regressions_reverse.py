@@ -218,6 +218,13 @@ def forces(p):
     return a
 
 
+def copies_then_shifts_the_original(x):
+    w = np.outer(np.ones(3), x)
+    z = w * 1.0                  # a new array: its tangent must not be w's, which the shift changes
+    w[1:] = w[:-1] * 0.9
+    return np.sum(z) + np.sum(w * w)
+
+
 def integrates_particles(p):
     v = np.zeros_like(p)
     for step in range(3):
@@ -250,6 +257,7 @@ RIGHT = [
     (conditional_expression_before_a_while, [0.7]),
     (conditional_expression_before_a_while, [0.3]),
     (integrates_particles, [np.array([0.3, 0.5, -0.2])]),
+    (copies_then_shifts_the_original, [np.array([0.3, -0.4, 0.6])]),
 ]
 
 
