@@ -919,10 +919,11 @@ def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, 
 def _with_sharers(reads, sharers):
     """reads and the written names whose memory a read name may share (`b = a` then `a[i] = v`): the
     adjoint sweep reads b's value through a's memory, so a's writes are restored too."""
-    reads = set(reads)
-    for ident, others in sharers.items():
-        if others & reads:
-            reads.add(ident)
+    reads, grown = set(reads), True
+    while grown:
+        more = {ident for ident, others in sharers.items() if others & reads} - reads
+        reads |= more
+        grown = bool(more)
     return reads
 
 
