@@ -137,8 +137,8 @@ def adjoint(builder, stmt, ctx):
     """The adjoint statements of a stack operation on an active stack, or None when stmt is not one
     (`L = []` for a list used otherwise too is an assignment like any other: its old value comes back)."""
     resolver = builder.resolver
-    active = active_stacks(builder)
-    if _new(stmt) in active:
+    active = builder.activity.active
+    if _new(stmt) in active_stacks(builder):
         return []
     pushed = _append(stmt, resolver)
     if pushed and pushed[0] in active:
@@ -149,8 +149,7 @@ def adjoint(builder, stmt, ctx):
     popped = _pop(stmt, resolver)
     if popped and popped[1] in active:
         target, stack = popped
-        value = b.name(builder.bar(target)) if builder.is_active(b.name(target)) and target in builder.defined \
-            else b.const(0.0)
+        value = b.name(builder.bar(target)) if target in active and target in builder.defined else b.const(0.0)
         builder.defined.discard(target)
         items = [b.expr_stmt(builder.helpers.call("push", b.name(builder.bar(stack)), value))]
         if builder.should_record(stmt, target):
