@@ -49,9 +49,11 @@ def _has_exit(stmts, kinds):
 
 
 def _located(stmts, like):
+    """The new statements in stmts placed at like's line; the user's statements they wrap keep theirs
+    (the reverse sweep groups statements by line: one user line is one group)."""
     for stmt in stmts:
         for node in gast.walk(stmt):
-            if hasattr(node, "lineno") or isinstance(node, gast.stmt):
+            if isinstance(node, gast.stmt) and getattr(node, "lineno", None) is None:
                 node.lineno = getattr(like, "lineno", None)
                 node.col_offset = 0
     return stmts

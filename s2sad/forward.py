@@ -118,7 +118,20 @@ class Forward:
         if tangent is None:
             tangent = self.helpers.call("zeros_like", b.name(ans))
         tangent = self.owned(target.id, tangent, b.name(ans))
+        if not isinstance(stmt.value, gast.Name) and self.written_tangent(tangent):
+            tangent = self.helpers.call("own_copy", tangent)  # `z = w * 1.0`: z a new array, z_dot too
         return primal + [b.assign(self.dot(target.id), tangent)] + finish
+
+    def written_tangent(self, tangent):
+        """Whether tangent is the bare tangent of a name the function writes into (then changed in place)."""
+        return isinstance(tangent, gast.Name) and any(tangent.id == self.dots.get(n) for n in self.written())
+
+    def written(self):
+        """Names the function writes into (`x[i] = v`)."""
+        if not hasattr(self, "_written"):
+            self._written = {s.targets[0].value.id for s in gast.walk(self.norm.node)
+                             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)}
+        return self._written
 
     def tangent_expr(self, site, value, ans, where):
         if site.kind == "atom":
@@ -175,11 +188,8 @@ class Forward:
 
     def owned(self, ident, tangent, ans):
         """The tangent of a name written into later, as a value no other tangent holds (x_dot = y_dot would not do)."""
-        if not hasattr(self, "_written"):
-            self._written = {s.targets[0].value.id for s in gast.walk(self.norm.node)
-                             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)}
         zeros = isinstance(tangent, gast.Call) and b.is_name(tangent.func, self.helpers.runtime("zeros_like"))
-        if ident not in self._written or zeros:
+        if ident not in self.written() or zeros:
             return tangent
         return self.helpers.call("owned", tangent, copy.deepcopy(ans))
 

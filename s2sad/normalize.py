@@ -55,6 +55,7 @@ class Normalized:
     temps: set = field(default_factory=set)       # expression temporaries: one def, used in its own statement
     names: set = field(default_factory=set)       # every identifier in use
     helpers: dict = field(default_factory=dict)   # name in the code -> runtime object it stands for
+    sharers: dict = field(default_factory=dict)   # written name -> other names holding its memory at a write
 
 
 def normalize(parsed):
@@ -227,12 +228,27 @@ class _Normalizer:
             self.out.append(stmt)
         body = self.block(node.body)
         again = [copy.deepcopy(s) for s in test_stmts]
-        for old, new in zip(test_stmts, again):
+        for old, new in zip(_nested(test_stmts), _nested(again)):
             self.origins[new] = self.origins[old]
-        if isinstance(test, gast.Name):
-            for stmt in test_stmts:
+        for stmt in _nested(test_stmts):  # computed twice (before the loop and after each trip): not temporaries
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
                 self.temps.discard(stmt.targets[0].id)
-        self.emit(b.while_(copy.deepcopy(test), body + again))
+        self.emit(b.while_(copy.deepcopy(test), self.test_again(body, again)))
+
+    def test_again(self, body, again):
+        """body, then the test computed again; when body ends in its exit test (`if _stop1: break`, see
+        exits.py), the test is computed only when the loop goes on and the exit stays last, so that the
+        trip that breaks runs every statement but that one (reverse mode replays whole trips)."""
+        last = body[-1] if body else None
+        if not (again and isinstance(last, gast.If) and isinstance(last.test, gast.Name)
+                and any(isinstance(s, gast.Break) for s in last.body)):
+            return body + again
+        going = self.namer.fresh("_going")
+        guard = [b.assign(going, gast.UnaryOp(op=gast.Not(), operand=b.name(last.test.id))),
+                 b.if_(b.name(going), again)]
+        for stmt in guard:
+            self.origins[stmt] = self.origins.get(again[0])
+        return body[:-1] + guard + [last]
 
     def stmt_For(self, node):
         if node.orelse:
@@ -684,6 +700,14 @@ def _sublist(node):
         else:
             return None
     return "".join(out)
+
+
+def _nested(stmts):
+    """The statements of stmts and of the branches inside them, in order (a test of `and`/`or` branches)."""
+    for stmt in stmts:
+        yield stmt
+        if isinstance(stmt, gast.If):
+            yield from _nested(stmt.body + stmt.orelse)
 
 
 def _loop(target, iterable, body):

@@ -83,6 +83,7 @@ class Reverse:
         self.local_assigns = {s for names in self.loop_locals.values() for _, s in names}
         self.kept_temps = set()     # temporaries kept with the loop's values rather than recomputed
         self.recomputed = set()     # temporaries the adjoint sweep recomputes
+        self.targets_read_outside = _targets_read_outside(normalized.node)
 
     # -- names ------------------------------------------------------------------
     def bar(self, ident):
@@ -167,9 +168,36 @@ class Reverse:
     # -- blocks -----------------------------------------------------------------
     def primal_block(self, stmts, ctx):
         primal = []
-        for stmt in stmts:
-            primal.extend(_marked(self.parsed, self.norm.origins.get(stmt), self.primal(stmt, ctx), None, primal))
+        for group in _groups(stmts, self.norm.origins):
+            for stmt in group:
+                primal.extend(_marked(self.parsed, self.norm.origins.get(stmt), self.primal(stmt, ctx), None, primal))
+            kept = self.line_temps(group, ctx)
+            if kept:
+                primal.append(self.push(b.tup([b.name(n) for n in kept]) if len(kept) > 1 else b.name(kept[0])))
         return primal
+
+    def line_temps(self, group, ctx):
+        """The temporaries of a line that assigns more than one variable or item, in a loop (`s, t = t, s * t`,
+        `a[0], a[1] = a[1], a[0]`): kept after the line rather than recomputed, since no single point of
+        its adjoint sees every variable the line reads restored to its value before the line."""
+        if not ctx.loops:
+            return []
+        writes = [s for s in group if isinstance(s, gast.Assign) and not _temp_target(s, self.norm.temps)]
+        if len(writes) < 2:
+            return []
+        return [s.targets[0].id for s in group
+                if _temp_target(s, self.temps) and s.targets[0].id not in self.kept_temps]
+
+    def pop_line(self, kept):
+        """The line's kept temporaries back, first thing in its adjoint (the mirror of line_temps' push)."""
+        if len(kept) == 1:
+            pops = [b.assign(kept[0], self.pop())]
+        else:
+            line = self.namer.fresh("_line")
+            names = b.tup([b.name(n, store=True) for n in kept], store=True)
+            pops = [b.assign(line, self.pop()), b.assign(names, b.name(line))]
+        self.restores.update(pops)
+        return pops
 
     def adjoint_block(self, stmts, ctx):
         adjoint = []
@@ -190,6 +218,24 @@ class Reverse:
         slot = self.namer.fresh(f"_{_word(value)}_old")
         self.slots[stmt] = slot
         return [b.assign(slot, value)]
+
+    def index_recorded(self, target, ctx):
+        """Whether a write `x[i] = v` keeps its index beside the old item: inside a loop, an index read
+        from a temporary, which the adjoint sweep recomputes only after the restore needs it (and which
+        may read x itself, changed by the write)."""
+        return bool(ctx.loops) and any(n in self.temps for n in b.names_in(target.slice, gast.Load))
+
+    def restore_item(self, stmt, target, ctx):
+        """Put back what the write `x[i] = v` overwrote, at the index the write used."""
+        if not self.index_recorded(target, ctx):
+            slot = b.subscript(b.name(target.value.id), copy.deepcopy(target.slice), store=True)
+            return [self.restore(stmt, slot, ctx)]
+        kept = self.namer.fresh(f"_{target.value.id}_write")
+        items = [b.assign(kept, self.pop()),
+                 b.assign(b.subscript(b.name(target.value.id), b.subscript(b.name(kept), b.const(0)), store=True),
+                          b.subscript(b.name(kept), b.const(1)))]
+        self.restores.update(items)
+        return items
 
     def restore(self, stmt, target, ctx):
         if ctx.loops:
@@ -214,6 +260,8 @@ class Reverse:
             if isinstance(target, gast.Subscript) and self.should_record(stmt, target.value.id):
                 index = index_expr(target.slice, self.helpers.builtin("slice"))
                 old = self.helpers.call("old_item", copy.deepcopy(target.value), index)
+                if self.index_recorded(target, ctx):
+                    old = b.tup([copy.deepcopy(index), old])
                 return self.record(stmt, old, ctx) + [stmt]
             return [stmt]
         if isinstance(stmt, gast.If):
@@ -225,15 +273,22 @@ class Reverse:
             return [b.assign(branch, copy.deepcopy(stmt.test)), b.if_(b.name(branch), body, orelse)] + keep
         if isinstance(stmt, gast.For):
             body = self.primal_block(stmt.body, ctx.inner()) + self.end_pushes(stmt)
+            keep = self.record(stmt, b.name(stmt.target.id), ctx) if self.keeps_target(stmt) else []
             if not _breaks(stmt):
-                return [b.for_(stmt.target, stmt.iter, body)]
-            return self.counted(stmt, ctx, lambda count: b.for_(stmt.target, stmt.iter, [count] + body))
+                return keep + [b.for_(stmt.target, stmt.iter, body)]
+            return keep + self.counted(stmt, ctx, lambda count: b.for_(stmt.target, stmt.iter, [count] + body))
         if isinstance(stmt, gast.While):
             body = self.primal_block(stmt.body, ctx.inner()) + self.end_pushes(stmt)
             return self.counted(stmt, ctx, lambda count: b.while_(stmt.test, [count] + body))
         if isinstance(stmt, gast.Return):
             raise self.where(stmt).error("return inside a loop or branch is not supported yet", construct="return")
         return [stmt]
+
+    def keeps_target(self, loop):
+        """Whether a for loop keeps its variable's value from before it: the adjoint sweep reads the
+        variable outside the loops over it, and the loop (and its replay) overwrite it."""
+        ident = loop.target.id
+        return ident in self.targets_read_outside and self.should_record(loop, ident)
 
     def kept_locals(self, loop):
         return [n for n, _ in self.loop_locals.get(loop, ())
@@ -370,13 +425,15 @@ class Reverse:
     # -- the adjoint sweep ------------------------------------------------------
     def adjoint_group(self, group, ctx):
         items = []
-        temps = [s for s in group if _temp_target(s, self.temps) and s.targets[0].id not in self.kept_temps]
+        kept = self.line_temps(group, ctx)
+        temps = [s for s in group if _temp_target(s, self.temps) and s.targets[0].id not in self.kept_temps
+                 and s.targets[0].id not in kept]
         self.group = group
         for stmt in reversed(group):
             items.extend(self.adjoint(stmt, ctx, group))
         if ctx.loops and temps:
             items = _with_recompute(items, temps, self.restores, self.recomputed)
-        return items
+        return self.pop_line(kept) + items if kept else items
 
     def adjoint(self, stmt, ctx, group):
         pushed_or_popped = stacks.adjoint(self, stmt, ctx)
@@ -403,6 +460,8 @@ class Reverse:
             items = self.adjoint_loop(stmt, ctx, replay, target)
             if counted and ctx.loops:
                 items.append(self.restore(stmt, b.name(self.trips_name(stmt), store=True), ctx))
+            if isinstance(stmt, gast.For) and self.keeps_target(stmt):  # the replay counted it down
+                items.append(self.restore(stmt, b.name(stmt.target.id, store=True), ctx))
             return items
         return []
 
@@ -455,11 +514,10 @@ class Reverse:
             keys = stmt.value.keys if site.prim is dict else [b.const(i) for i in range(len(site.args))]
             terms = [(a, self.helpers.call("part", copy.deepcopy(g), copy.deepcopy(k))) for k, a in zip(keys, site.args)
                      if self.is_active(a)]
-        elif site.kind == "inert":
-            terms = []
+        elif site.kind == "inert" or not any(self.is_active(a) for a in site.operands()):
+            terms = []  # `c = helper(3.0)`: a constant, though c is active where it is bound again later
         else:
-            if any(self.is_active(a) for a in site.operands()):
-                require_rule(site, where)
+            require_rule(site, where)
             terms = cotangent_terms(site, ans, g, self.is_active, self.helpers, where, self.shapes, ident)
         terms = merge_twins(terms, lambda n: n == ident or n not in self.defined)
         items = self.spread_now(ident, site, terms, ans)
@@ -541,16 +599,24 @@ class Reverse:
         obj = target.value.id
         items = []
         if self.should_record(stmt, obj):  # first: the line's temporaries read obj as it was before the write
-            slot = b.subscript(b.name(obj), copy.deepcopy(target.slice), store=True)
-            items.append(self.restore(stmt, slot, ctx))
+            items.extend(self.restore_item(stmt, target, ctx))
         if obj in self.activity.active and obj in self.defined:
             bar = b.name(self.bar(obj))
+            read = None
             if self.is_active(stmt.value):
                 index = index_expr(target.slice, self.helpers.builtin("slice"))
                 read = self.helpers.call("item_bar", copy.deepcopy(bar), index, copy.deepcopy(stmt.value))
-                items.append(self.accumulate(stmt.value.id, read))
+                if stmt.value.id == obj:  # `z[:] = z`: the cotangent of the value read before the write clears it
+                    held = self.namer.fresh(f"{obj}_item_bar")
+                    items.append(b.assign(held, read))
+                    read = b.name(held)
+                else:
+                    items.append(self.accumulate(stmt.value.id, read))
+                    read = None
             index = index_expr(target.slice, self.helpers.builtin("slice"))
             items.append(b.assign(self.bar(obj), self.helpers.call("without_item", bar, index)))
+            if read is not None:
+                items.append(self.accumulate(obj, read))
         return items
 
     def adjoint_if(self, stmt, ctx):
@@ -747,6 +813,26 @@ def _loop_locals(fn, params):
     return found
 
 
+def _targets_read_outside(fn):
+    """Names of for-loop variables that something reads outside every for loop over that name."""
+    targets = {s.target.id for s in gast.walk(fn) if isinstance(s, gast.For) and isinstance(s.target, gast.Name)}
+    found = set()
+
+    def visit(node, covered):
+        if isinstance(node, gast.For) and isinstance(node.target, gast.Name):
+            found.update(n for n in b.names_in(node.iter, gast.Load) if n in targets - covered)
+            for child in node.body + node.orelse:
+                visit(child, covered | {node.target.id})
+            return
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in targets - covered:
+            found.add(node.id)
+        for child in gast.iter_child_nodes(node):
+            visit(child, covered)
+    for stmt in fn.body:
+        visit(stmt, frozenset())
+    return found
+
+
 def _name_counts(tree):
     """(stores, other uses) of each name in tree."""
     stores, loads = {}, {}
@@ -816,7 +902,7 @@ def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, 
     probe = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=cands, with_value=with_value,
                     callees=callees, split=split, shapes=shapes)
     node = probe.function()
-    reads = _adjoint_reads(probe.adjoint_sweep, probe)
+    reads = _with_sharers(_adjoint_reads(probe.adjoint_sweep, probe), normalized.sharers)
     builder = probe
     keep = _bundled_temps(probe, cands & reads)
     if keep or not cands <= reads:
@@ -833,6 +919,17 @@ def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, 
     for fn in node if isinstance(node, tuple) else (node,):
         fn.s2sad_derivatives = made
     return node, builder.helpers.by_name
+
+
+def _with_sharers(reads, sharers):
+    """reads and the written names whose memory a read name may share (`b = a` then `a[i] = v`): the
+    adjoint sweep reads b's value through a's memory, so a's writes are restored too."""
+    reads, grown = set(reads), True
+    while grown:
+        more = {ident for ident, others in sharers.items() if others & reads} - reads
+        reads |= more
+        grown = bool(more)
+    return reads
 
 
 def _bundled_temps(probe, saved):
@@ -917,7 +1014,10 @@ def _adjoint_reads(sweep, builder):
 
     def visit(stmts):
         for stmt in stmts:
-            if stmt in builder.restores:
+            if stmt in builder.restores:  # a restored item's index is read, though: `x[j] = pop(_tape)`
+                target = stmt.targets[0]
+                if isinstance(target, gast.Subscript):
+                    reads.update(b.names_in(target.slice, gast.Load))
                 continue
             if isinstance(stmt, (gast.If, gast.For, gast.While)):
                 reads.update(b.names_in(stmt.iter if isinstance(stmt, gast.For) else stmt.test, gast.Load))

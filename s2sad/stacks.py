@@ -152,10 +152,11 @@ def prologue(builder):
 
 
 def adjoint(builder, stmt, ctx):
-    """The adjoint statements of a stack operation on an active stack, or None when stmt is not one."""
+    """The adjoint statements of a stack operation on an active stack, or None when stmt is not one
+    (`L = []` for a list used otherwise too is an assignment like any other: its old value comes back)."""
     resolver = builder.resolver
     active = builder.activity.active
-    if _new(stmt) in active:
+    if _new(stmt) in active_stacks(builder):
         return []
     pushed = _append(stmt, resolver)
     if pushed and pushed[0] in active:

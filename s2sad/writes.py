@@ -2,10 +2,12 @@
 
 `y[i] = v` and `xs.append(v)` are differentiated by keeping y's derivative beside y. That
 is right only while nothing else holds y's memory: not the caller (y an argument), not
-the module (a global), not another name (`z = y`). After `check_writes`, every written
-name is made inside the function by an expression that builds a new value, and a name
-holding a possible view of it (`row = y[0]`, `t = y.T`) taken before a later write is
-checked when the code runs (`view_guards`). Anything else is refused at the user's line.
+the module (a global), not another name read after the write (`z = y`, `L = [y]`). What
+a name holds at the write decides (holders.py), not its name: `b = a.copy()` and a name
+bound again to a new array are independent. After `check_writes`, every write goes into
+a value the function made that no other name read after the write holds; a name that may
+hold a view of it (`row = y[0]`, `t = y.T`) is checked where it is bound, when the code
+runs (`view_guards`). Anything else is refused at the user's line.
 
 Example::
 
@@ -15,43 +17,27 @@ Example::
 """
 
 import gast
-import numpy as np
 
 from . import build as b
-from . import runtime
+from . import holders, runtime
 from .errors import S2SADError
-from .naming import identifiers
-
-# functions whose result is a new array or container, never a view of an argument
-_MAKERS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
-           np.array, np.copy, np.ndarray.copy, np.arange, np.linspace, np.eye, np.identity, np.concatenate,
-           np.stack, np.vstack, np.hstack, np.column_stack, np.outer, np.tile, np.repeat, np.cumsum, np.cumprod,
-           list, dict, runtime.zeros_like, runtime.owned, np.ndarray.tolist, np.ndarray.astype, np.dot, np.matmul,
-           np.where, np.clip, np.sort, np.sum, np.mean, np.prod, np.einsum, np.tensordot, np.kron, np.roll, np.triu,
-           np.tril, np.linalg.inv, np.linalg.solve, np.full, np.meshgrid, np.ones, np.random.normal,
-           np.random.uniform, np.random.rand, np.random.randn}
-_FRESH_NODES = (gast.List, gast.Dict, gast.BinOp, gast.UnaryOp, gast.Compare, gast.Constant)
-
 
 def check_writes(parsed, normalized, resolver):
-    """Refuse writes into values the function did not make; add run-time checks for kept views."""
+    """Refuse writes into values the function did not make, or that another name read later holds;
+    add run-time checks for kept views."""
     fn = normalized.node
     params = {a.id for a in fn.args.args + fn.args.kwonlyargs}
-    user = identifiers(parsed.node)
-    defs, copies = {}, []
-    for stmt in _statements(fn.body):
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            defs.setdefault(stmt.targets[0].id, []).append(stmt)
-            if isinstance(stmt.value, gast.Name) and stmt.value.id in user:  # a list comprehension's list is
-                copies.append(stmt)                                        # named once, by the user
-    for stmt, ident in _writes(fn.body, resolver):
-        reason = _not_made_here(ident, params, defs, copies, resolver)
+    analysis = holders.analyze(fn, resolver, lambda stmt: _written(stmt, resolver))
+    written = {w.name for w in analysis.writes}
+    for write in analysis.writes:
+        normalized.sharers.setdefault(write.name, set()).update(holders.sharers(write))
+        reason = _not_its_own(write, params, fn, analysis, written, normalized.temps)
         if reason:
-            raise S2SADError(f"writing into {ident}, {reason}: its derivative cannot follow the other holders "
-                             f"(make a copy first: {ident} = {ident}.copy(), or build a new list)",
-                             parsed.filename, normalized.origins.get(stmt, fn.lineno), "a write into an array or list",
-                             "see docs/limitations.md")
-    view_guards(fn, normalized, parsed, resolver, {ident for _, ident in _writes(fn.body, resolver)})
+            raise S2SADError(f"writing into {write.name}, {reason}: its derivative cannot follow the other holders "
+                             f"(make a copy first: {write.name} = {write.name}.copy(), or build a new list)",
+                             parsed.filename, normalized.origins.get(write.stmt, fn.lineno),
+                             "a write into an array or list", "see docs/limitations.md")
+    view_guards(fn, normalized, parsed, analysis, written)
 
 
 def _statements(stmts):
@@ -61,58 +47,51 @@ def _statements(stmts):
             yield from _statements(stmt.body + stmt.orelse)
 
 
-def _writes(stmts, resolver):
-    """(statement, name) for every `name[index] = v` and `name = append(name, v)`."""
-    for stmt in _statements(stmts):
-        if not isinstance(stmt, gast.Assign):
-            continue
-        target = stmt.targets[0]
-        if isinstance(target, gast.Subscript):
-            yield stmt, target.value.id
-        elif isinstance(stmt.value, gast.Call) and resolver.site(stmt.value).prim is runtime.append:
-            yield stmt, target.id
-
-
-def _not_made_here(ident, params, defs, copies, resolver):
-    """Why ident may share memory with something else, or None when the function made it."""
-    if ident in params:
-        return "an argument (the caller's value)"
-    if not defs.get(ident):
-        return "which the function did not create (a global or an outside object)"
-    for stmt in defs[ident]:
-        if not _fresh(stmt, ident, resolver, defs, copies):
-            return "which may share memory with another value (a view, or an outside object's array)"
-    for stmt in copies:
-        if ident in (stmt.targets[0].id, stmt.value.id):
-            return f"which another name also holds ({stmt.targets[0].id} = {stmt.value.id})"
+def _written(stmt, resolver):
+    """The name stmt writes into: `name[index] = v` and `name = append(name, v)`; else None."""
+    if not isinstance(stmt, gast.Assign):
+        return None
+    target = stmt.targets[0]
+    if isinstance(target, gast.Subscript):
+        return target.value.id
+    if isinstance(stmt.value, gast.Call) and resolver.site(stmt.value).prim is runtime.append:
+        return target.id
     return None
 
 
-def _fresh(stmt, ident, resolver, defs, copies):
-    """Whether `ident = value` binds a new object, not one that something else holds."""
-    value = stmt.value
-    if isinstance(value, _FRESH_NODES):
-        return True
-    if isinstance(value, gast.Name) and stmt not in copies and value.id in defs:  # the list a comprehension made
-        return all(_fresh(d, value.id, resolver, defs, copies) for d in defs[value.id])
-    if isinstance(value, gast.Call):
-        site = resolver.site(value)
-        if site.prim is runtime.append:
-            return b.is_name(site.args[0], ident)
-        try:
-            return isinstance(site.prim, np.ufunc) or site.prim in _MAKERS  # a ufunc without out= allocates
-        except TypeError:
-            return False
-    return False
+def _not_its_own(write, params, fn, analysis, written, temps):
+    """Why the value a write goes into may show the write elsewhere, or None: what the name holds at
+    the write (not what the name was bound to elsewhere) and who reads after it decide."""
+    kind = holders.outside(write)
+    if write.name in params or kind == "param":
+        return "an argument (the caller's value)"
+    if write.name not in b.names_in(fn, gast.Store):
+        return "which the function did not create (a global or an outside object)"
+    if kind == holders.OUTER:
+        return "which may share memory with another value (a view, or an outside object's array)"
+    for other, theirs, mine in holders.conflicts(write):
+        if mine == holders.VIEW:
+            return f"which may share memory with {other} (a view of it), read after the write"
+        if theirs == holders.SAME:
+            return f"which {other} also holds, read after the write"
+        if not _guarded(write, other, fn, analysis, written, temps):
+            return f"which {other} may hold a view of, read after the write"
+    return None
+
+
+def _guarded(write, view, fn, analysis, written, temps):
+    """Whether a run-time check where view is bound (view_guards) covers what the write changes."""
+    objects = analysis.viewed(write, view)
+    binds = [s for s in _statements(fn.body) if _keeps_view(s, temps) and b.is_name(s.targets[0], view)]
+    return any(objects & analysis.before(s, source) for s in binds for source in analysis.guard_sources(s, written))
 
 
 # -- views kept in names --------------------------------------------------------------
 
 
-def view_guards(fn, normalized, parsed, resolver, written):
-    """After `z = y[...]` (or y.T, y.reshape(...)) with y written later, check z holds no view of y."""
-    order = list(_statements(fn.body))
-    writes = [(order.index(stmt), ident) for stmt, ident in _writes(fn.body, resolver)]
+def view_guards(fn, normalized, parsed, analysis, written):
+    """After `z = y[...]` (or y.T, y.reshape(...)), a check that z holds no view of y when a later write
+    changes what y held there while z is still read (holders.Analysis.guard_sources)."""
 
     def visit(stmts):
         out = []
@@ -121,60 +100,17 @@ def view_guards(fn, normalized, parsed, resolver, written):
             if isinstance(stmt, (gast.If, gast.For, gast.While)):
                 stmt.body, stmt.orelse = visit(stmt.body), visit(stmt.orelse)
                 continue
-            source = _view_source(stmt, written, normalized.temps)
-            if source is not None and _read_after_write(order.index(stmt), stmt.targets[0].id, source, writes, order):
-                out.extend(_guard(stmt, source, normalized, parsed))
+            if _keeps_view(stmt, normalized.temps):
+                for source in analysis.guard_sources(stmt, written):
+                    out.extend(_guard(stmt, source, normalized, parsed))
         return out
     fn.body = visit(fn.body)
 
 
-def _view_source(stmt, written, temps):
-    """y when stmt is `z = <something that may be a view of y>` with y written somewhere, z kept."""
-    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
-        return None
-    if stmt.targets[0].id in temps or isinstance(stmt.value, _FRESH_NODES):
-        return None
-    for ident in b.names_in(stmt.value, gast.Load):
-        if ident in written and ident != stmt.targets[0].id:
-            return ident
-    return None
-
-
-def _read_after_write(position, view, source, writes, order):
-    """Whether `view` (bound at position) may be read after a write into `source` ran: later in the
-    function before view is bound again, or in the next trip of a loop around both."""
-    reads = [p for p, stmt in enumerate(order) if view in _reads(stmt)]
-    binds = [p for p, stmt in enumerate(order) if isinstance(stmt, gast.Assign) and b.is_name(stmt.targets[0], view)]
-    for w in (w for w, name in writes if name == source):
-        if w > position:  # straight on: a read after the write, before view is bound again
-            rebound = min([p for p in binds if p > w] or [len(order)])
-            if any(w < r <= rebound for r in reads):
-                return True
-        around = _outermost_loop(order, w)
-        if around is not None and (position < around[0] or around[0] <= position <= around[1]):
-            first = around[0]  # the next trip: a read before the write, of a view no bind in between renewed
-            if any(first <= r < w and not any(first <= p < r for p in binds) for r in reads):
-                return True
-    return False
-
-
-def _outermost_loop(order, position):
-    """(first, last) positions of the outermost loop around the statement at position, or None."""
-    for p, stmt in enumerate(order):
-        if isinstance(stmt, (gast.For, gast.While)):
-            last = p + len(list(_statements([stmt]))) - 1
-            if p < position <= last:
-                return p, last
-    return None
-
-
-def _reads(stmt):
-    """Names a statement reads itself (a compound statement: its test or iterable only)."""
-    if isinstance(stmt, (gast.If, gast.While)):
-        return set(b.names_in(stmt.test, gast.Load))
-    if isinstance(stmt, gast.For):
-        return set(b.names_in(stmt.iter, gast.Load))
-    return set(b.names_in(stmt, gast.Load))
+def _keeps_view(stmt, temps):
+    """Whether stmt is `z = <something that may be a view>`, z kept beyond its line."""
+    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+        and stmt.targets[0].id not in temps and not isinstance(stmt.value, holders.FRESH_NODES)
 
 
 def _guard(stmt, source, normalized, parsed):

@@ -16,6 +16,7 @@ Example::
     x_bar = unbroadcast(0.0 * w, x)         x_bar = 0.0
 """
 
+import copy
 import math
 import operator
 
@@ -32,23 +33,45 @@ _LINEAR_IN_FIRST = frozenset(
     "matmul_adjoint_b dot_adjoint_a dot_adjoint_b np.transpose np.reshape".split())
 
 
+# helpers that update their first argument in place (reverse.py's _in_place_adjoints)
+_UPDATES_FIRST = frozenset(("scatter_add", "clear_item"))
+
+
 def fold(fn, facts=None):
     """Fold and simplify every statement of fn (in place); True on a change."""
     changed = [False]
-    fn.body = _block(fn.body, changed) or [gast.Pass()]
+    fn.body = _block(fn.body, changed, _updated_in_place(fn)) or [gast.Pass()]
     return changed[0]
 
 
-def _block(stmts, changed):
+def _updated_in_place(fn):
+    """Names whose array is changed in place (`w_dot[1:] = v`, `a_bar = scatter_add(a_bar, ...)`): `z = w * 1.0`
+    must stay a copy of such a w, not become the alias `z = w`."""
+    found = set()
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Assign):
+            for target in node.targets:
+                if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+                    found.add(target.value.id)
+        elif isinstance(node, gast.Call) and dotted(node.func) in _UPDATES_FIRST and node.args \
+                and isinstance(node.args[0], gast.Name):
+            found.add(node.args[0].id)
+    return found
+
+
+def _block(stmts, changed, updated):
     out = []
     for stmt in stmts:
         target = simple_target(stmt)
         simplify = target is not None and is_derived(target)
+        before = copy.deepcopy(stmt.value) if simplify and not isinstance(stmt.value, gast.Name) else None
         for field, value in gast.iter_fields(stmt):
             if isinstance(value, list) and value and isinstance(value[0], gast.stmt):
-                setattr(stmt, field, _block(value, changed) or ([gast.Pass()] if field == "body" else []))
+                setattr(stmt, field, _block(value, changed, updated) or ([gast.Pass()] if field == "body" else []))
             elif isinstance(value, gast.expr):
                 setattr(stmt, field, expression(value, simplify, changed))
+        if before is not None and isinstance(stmt.value, gast.Name) and {stmt.value.id, target} & updated:
+            stmt.value = before  # an identity would leave two names holding one array written in place
         if target is not None and isinstance(stmt.value, gast.Name) and stmt.value.id == target:
             changed[0] = True
             continue

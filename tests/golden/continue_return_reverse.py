@@ -41,11 +41,14 @@ def continue_and_return_vjp(x, continue_and_return_bar=1.0):
         # d/dx of: total = total + np.sin(x * i)   (golden_cases.py:49)
         _branch1 = pop(_tape)
         if _branch1:
+            # d/dx of: if total > 2.0:   (golden_cases.py:50)
             if t1:
+                # d/dx of: return total * x   (golden_cases.py:51)
                 total_bar = total_bar + unbroadcast(continue_and_return_bar * x, total)
                 x_bar = x_bar + unbroadcast(continue_and_return_bar * total, x)
                 continue_and_return_bar = 0.0
             t1 = pop(_tape)
+            # d/dx of: total = total + np.sin(x * i)   (golden_cases.py:49)
             total = pop(_tape)
             x_times_i = x * i
             sin_x_times_i = np.sin(x_times_i)

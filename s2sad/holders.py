@@ -1,0 +1,323 @@
+"""What each name holds, at each write into an array, list or dict: an analysis for writes.py.
+
+A write `y[i] = v` is differentiated by keeping y's derivative beside y; another name
+that holds the same memory and is read after the write would not see its derivative
+change. Whether that can happen depends on what the names hold at the write, not on
+their names: `b = a.copy()` holds a new array, `c = a` holds a's, `L = [a]` holds a
+inside a list, `r = a[0]` may hold a view of it.
+
+Objects are allocation sites: the statement that made a value (a constructor, a copy,
+arithmetic, a list display), `("param", p)` for an argument's value, and `OUTER` for
+anything the function did not make (a global, a callee's result). A name holds a set
+of (object, how) pairs, `how` being "same" (the object itself, or a list holding it)
+or "view" (possibly a view of its memory). The analysis runs forward over the
+structured statements, joining branches and iterating loops to a fixed point; a
+backward pass gives the names that may be read after each write.
+
+Example::
+
+    a = np.zeros(3)      # a: {(S1, same)}
+    b = a.copy()         # b: {(S2, same)}      writes into a and into b are independent
+    c = a                # c: {(S1, same)}      a write into a while c is read later is refused
+    L = [b]              # L: {(S4, same)}, S4 holds {(S2, same)}
+"""
+
+import gast
+import numpy as np
+
+from . import build as b
+from . import runtime
+
+OUTER = "outer"
+BOUND = ("bound",)   # the state's entry for the names bound on every path
+SAME, VIEW = "same", "view"
+
+# functions whose result is a new array or container, never a view of an argument
+MAKERS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+          np.array, np.copy, np.ndarray.copy, np.arange, np.linspace, np.eye, np.identity, np.concatenate,
+          np.stack, np.vstack, np.hstack, np.column_stack, np.outer, np.tile, np.repeat, np.cumsum, np.cumprod,
+          list, dict, runtime.zeros_like, runtime.owned, np.ndarray.tolist, np.ndarray.astype, np.dot, np.matmul,
+          np.where, np.clip, np.sort, np.sum, np.mean, np.prod, np.einsum, np.tensordot, np.kron, np.roll, np.triu,
+          np.tril, np.linalg.inv, np.linalg.solve, np.meshgrid, np.random.normal,
+          np.random.uniform, np.random.rand, np.random.randn}
+FRESH_NODES = (gast.List, gast.Dict, gast.BinOp, gast.UnaryOp, gast.Compare, gast.Constant)
+_CONTAINER_MAKERS = (list, dict, tuple)
+
+
+class Write:
+    """One write into `name`: what it writes, what every name holds then, and who may read after it."""
+
+    def __init__(self, stmt, name, holds, live):
+        self.stmt, self.name, self.holds, self.live = stmt, name, holds, live
+
+
+class _Holders:
+    """The forward pass. A state maps each name to what it holds and `("in", obj)` to what the
+    container obj may hold; a statement that makes a value in a loop makes a new one each trip, so
+    the values from earlier trips become its `("old", stmt)` object (a recency abstraction)."""
+
+    def __init__(self, params, local, resolver):
+        self.local = local
+        self.resolver = resolver
+        self.states = {}            # assignment -> the state just before it
+        self.breaks = []            # per enclosing loop: states at its breaks
+        self.start = {p: frozenset({(("param", p), SAME)}) for p in params}
+        self.start[BOUND] = frozenset(params)
+
+    # -- reading what a name holds -------------------------------------------------
+    def read(self, state, ident):
+        if ident in state:
+            return state[ident]
+        return frozenset() if ident in self.local else frozenset({(OUTER, SAME)})
+
+    def element(self, state, held):
+        """What `x[i]` may hold for x holding `held`: a container's contents, else a view."""
+        out = set()
+        for obj, how in held:
+            if ("in", obj) in state:
+                out |= {(o, VIEW if how == VIEW else h) for o, h in state[("in", obj)]}
+            else:
+                out.add((obj, VIEW))
+        return frozenset(out)
+
+    def reach(self, state, held):
+        """held and, through containers, everything they may hold."""
+        out, todo = set(held), list(held)
+        while todo:
+            obj, how = todo.pop()
+            for o, h in state.get(("in", obj), ()):
+                pair = (o, VIEW if VIEW in (how, h) else SAME)
+                if pair not in out:
+                    out.add(pair)
+                    todo.append(pair)
+        return out
+
+    def fill(self, state, held, items):
+        """state with every container among held possibly holding items as well."""
+        state = dict(state)
+        for obj, _ in held:
+            if ("in", obj) in state:
+                state[("in", obj)] = state[("in", obj)] | items
+        return state
+
+    # -- values ----------------------------------------------------------------------
+    def value(self, stmt, state):
+        """(what `target = value` binds target to, the state after it)."""
+        value = stmt.value
+        if isinstance(value, gast.Name):
+            return self.read(state, value.id), state
+        if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
+            parts = value.values if isinstance(value, gast.Dict) else value.elts
+            return self.made(stmt, state, self.atoms(parts, state))
+        if isinstance(value, FRESH_NODES):
+            return self.made(stmt, state)
+        if isinstance(value, gast.Subscript):
+            owner = self.read(state, value.value.id) if isinstance(value.value, gast.Name) else frozenset()
+            return self.element(state, owner), state
+        if isinstance(value, gast.Call):
+            return self.call(stmt, value, state)
+        return self.unknown(value, state), state
+
+    def unknown(self, value, state):
+        """Anything the function did not make, or a view of what value reads."""
+        return frozenset((o, VIEW) for o, _ in self.atoms(list(gast.walk(value)), state)) | {(OUTER, SAME)}
+
+    def atoms(self, nodes, state):
+        held = set()
+        for node in nodes:
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                held |= self.read(state, node.id)
+        return frozenset(held)
+
+    def made(self, stmt, state, contents=None):
+        """A new object made by stmt: the one it made on an earlier trip becomes its old object."""
+        old = ("old", stmt)
+        aged = {}
+        for key, held in state.items():
+            if key == BOUND:
+                aged[key] = held
+                continue
+            if key == ("in", stmt):
+                key = ("in", old)
+            held = frozenset((old if o is stmt else o, h) for o, h in held)
+            aged[key] = aged.get(key, frozenset()) | held
+        if contents is not None:
+            aged[("in", stmt)] = contents
+        return frozenset({(stmt, SAME)}), aged
+
+    def call(self, stmt, value, state):
+        site = self.resolver.site(value)
+        prim = site.prim
+        if prim is runtime.append:
+            xs = self.read(state, site.args[0].id) if isinstance(site.args[0], gast.Name) else frozenset()
+            return xs, self.fill(state, xs, self.atoms(site.args[1:], state))
+        try:
+            if prim in _CONTAINER_MAKERS:  # list(xs) copies the list, not the items
+                return self.made(stmt, state, self.element(state, self.atoms(site.args, state)))
+            if isinstance(prim, np.ufunc) or prim in MAKERS:
+                return self.made(stmt, state)
+        except TypeError:  # an unhashable callee
+            pass
+        return self.unknown(value, state), state
+
+    # -- statements ------------------------------------------------------------------
+    def block(self, stmts, state):
+        for stmt in stmts:
+            state = self.statement(stmt, state)
+        return state
+
+    def statement(self, stmt, state):
+        if isinstance(stmt, gast.Assign):
+            target = stmt.targets[0]
+            self.states[stmt] = state
+            if isinstance(target, gast.Subscript):  # a container written into holds the value
+                owner = self.read(state, target.value.id) if isinstance(target.value, gast.Name) else frozenset()
+                return self.fill(state, owner, self.atoms([stmt.value], state))
+            held, state = self.value(stmt, state)
+            names = b.names_in(target, gast.Store)
+            return {**state, **{n: held for n in names}, BOUND: state[BOUND] | set(names)}
+        if isinstance(stmt, gast.If):
+            return _join(self.block(stmt.body, state), self.block(stmt.orelse, state))
+        if isinstance(stmt, (gast.For, gast.While)):
+            return self.loop(stmt, state)
+        if isinstance(stmt, gast.Break) and self.breaks:
+            self.breaks[-1].append(state)
+        return state
+
+    def loop(self, stmt, state):
+        """The state at the loop's head, to a fixed point (states only grow, objects are finite)."""
+        head = state
+        if isinstance(stmt, gast.For):
+            head = {**head, **{n: frozenset() for n in b.names_in(stmt.target, gast.Store)}}
+        while True:
+            self.breaks.append([])
+            end = self.block(stmt.body, head)
+            exits = self.breaks.pop()
+            after = _join(head, end)
+            if after == head:
+                break
+            head = after
+        for other in exits:
+            head = _join(head, other)
+        return head
+
+
+def _join(one, two):
+    """What either path may hold; bound only what both bound."""
+    joined = {n: one.get(n, frozenset()) | two.get(n, frozenset()) for n in set(one) | set(two)}
+    joined[BOUND] = one[BOUND] & two[BOUND]
+    return joined
+
+
+# -- which names may be read after a statement ----------------------------------------------
+
+
+def _live_after(stmts, out, table, exit_live=frozenset()):
+    """Names live before stmts when `out` is live after them; table[stmt] = live after each assignment."""
+    live = set(out)
+    for stmt in reversed(stmts):
+        if isinstance(stmt, gast.Assign):
+            table[stmt] = frozenset(live)
+            target = stmt.targets[0]
+            if isinstance(target, gast.Name):
+                live.discard(target.id)
+            live |= set(b.names_in(stmt.value, gast.Load))
+            if isinstance(target, gast.Subscript):
+                live |= set(b.names_in(target, gast.Load))
+        elif isinstance(stmt, gast.If):
+            live = _live_after(stmt.body, live, table, exit_live) | _live_after(stmt.orelse, live, table, exit_live)
+            live |= set(b.names_in(stmt.test, gast.Load))
+        elif isinstance(stmt, (gast.For, gast.While)):
+            head = set(live) | set(b.names_in(stmt.iter if isinstance(stmt, gast.For) else stmt.test, gast.Load))
+            while True:
+                new = head | _live_after(stmt.body, head, table, frozenset(live))
+                if new == head:
+                    break
+                head = new
+            live = head
+        elif isinstance(stmt, gast.Break):
+            live = set(exit_live)
+        else:
+            live |= set(b.names_in(stmt, gast.Load))
+    return live
+
+
+class Analysis:
+    """The writes of a function (Write each), and what names hold before each assignment."""
+
+    def __init__(self, holders, writes):
+        self.holders, self.writes = holders, writes
+
+    def before(self, stmt, ident):
+        """The objects ident may hold just before the assignment stmt (through containers too)."""
+        state = self.holders.states.get(stmt, {})
+        return {obj for obj, _ in self.holders.reach(state, self.holders.read(state, ident))}
+
+    def guard_sources(self, stmt, written):
+        """The written names y, bound at `view = ...` (stmt), holding an object that a later write changes
+        while view, which may hold a view of it then, is still read: `shares_memory(view, y)` is checked
+        at stmt."""
+        view = stmt.targets[0].id
+        state = self.holders.states.get(stmt, {})
+        sources = []
+        for source in sorted(written & state.get(BOUND, frozenset()) - {view}):
+            objects = self.before(stmt, source)
+            if any(objects & self.viewed(write, view) for write in self.writes):
+                sources.append(source)
+        return sources
+
+    def viewed(self, write, view):
+        """The objects a write changes that view may hold a view of and read after it."""
+        if view == write.name or view not in write.live:
+            return set()
+        mine = {obj for obj, _ in write.holds[write.name]}
+        return mine & {obj for obj, how in write.holds.get(view, ()) if how == VIEW}
+
+
+def analyze(fn, resolver, is_write):
+    """The Analysis of fn: a Write for each statement is_write(stmt) names a written name for, with what
+    every name holds just before it and the names that may be read after it."""
+    params = [a.id for a in fn.args.args + fn.args.kwonlyargs]
+    local = set(params) | set(b.names_in(fn, gast.Store))
+    holders = _Holders(params, local, resolver)
+    holders.block(fn.body, dict(holders.start))
+    live = {}
+    _live_after(fn.body, set(), live)
+    found = []
+    for stmt, state in holders.states.items():
+        name = is_write(stmt)
+        if name is not None:
+            holds = {n: holders.reach(state, h) for n, h in state.items() if isinstance(n, str)}
+            holds[name] = holders.read(state, name)
+            found.append(Write(stmt, name, holds, live.get(stmt, frozenset())))
+    return Analysis(holders, found)
+
+
+def conflicts(write):
+    """(other name, how it holds the object, how the written name holds it) for each name read after
+    the write that holds what it writes."""
+    mine = {}
+    for obj, how in write.holds[write.name]:
+        mine[obj] = VIEW if VIEW in (how, mine.get(obj)) else SAME
+    found = []
+    for other in sorted(write.live - {write.name}):
+        for obj, how in sorted(write.holds.get(other, ()), key=repr):
+            if obj in mine:
+                found.append((other, how, mine[obj]))
+    return found
+
+
+def sharers(write):
+    """The other names that hold (or may hold a view of) what the write changes, read later or not."""
+    mine = {obj for obj, _ in write.holds[write.name]}
+    return {n for n, held in write.holds.items() if n != write.name and mine & {obj for obj, _ in held}}
+
+
+def outside(write):
+    """The kind of object a write goes into that the function did not make: "param", OUTER or None."""
+    for obj, _ in write.holds[write.name]:
+        if obj == OUTER:
+            return OUTER
+        if isinstance(obj, tuple) and obj[0] == "param":
+            return "param"
+    return None
