@@ -19,6 +19,7 @@ from .naming import Namer
 from .normalize import normalize
 from .optimize import optimize
 from .optimize.effects import names
+from .partials import selects
 from .parse import parse, unwrap
 from .resolve import Resolver
 from .reverse import reverse
@@ -68,19 +69,22 @@ def wrt_names(func, wrt):
     return tuple(names)
 
 
-def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, kinds=None, callee=False):
+def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, kinds=None, callee=False,
+              exact=False):
     """The generated derivative's gast FunctionDef(s), helpers, parsed function and dependencies.
 
     Mode "split" is reverse mode cut in two for a caller (see calls.py): a pair of
     FunctionDefs, `f_fwd` and `f_bwd`. `receiver` is (parameter, class) for a method
     whose `self` is known, so `self.other_method(...)` resolves. `kinds` (see shapes.py),
     one per parameter and the seed's last, specializes reverse mode to such arguments.
+    `exact`: a caller selects, so every partial product is exact-zero (partials.selects).
     """
     if mode not in MODES + ("split",):
         raise S2SADError(f"mode must be 'forward' or 'reverse', not {mode!r}", construct="mode")
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers, dict([receiver]) if receiver else None)
     callees = Callees(_derive_callee, _IN_PROGRESS, resolver)
+    callees.exact = exact or selects(normalized.node, resolver)
     _IN_PROGRESS.append(func.__code__)
     try:
         if mode == "forward":
@@ -111,24 +115,26 @@ def _name_for_callee(node, func, wrt):
 _IN_PROGRESS = []  # code objects of the functions being transformed: a call back into one is recursion
 
 
-def _derive_callee(func, mode, wrt, receiver):
-    return derivative(func, "split" if mode == "reverse" else mode, wrt, receiver=receiver, callee=True)
+def _derive_callee(func, mode, wrt, receiver, exact=False):
+    return derivative(func, "split" if mode == "reverse" else mode, wrt, receiver=receiver, callee=True, exact=exact)
 
 
-def derivative(func, mode, wrt, with_value=False, optimized=True, receiver=None, kinds=None, callee=False):
+def derivative(func, mode, wrt, with_value=False, optimized=True, receiver=None, kinds=None, callee=False,
+               exact=False):
     """The compiled derivative of func, from the cache when it is there and still current."""
     func = unwrap(func)
     callee = callee and list(wrt) != list(inspect.signature(func).parameters)  # named apart only then
-    k = cache.key(func, mode, wrt, with_value, optimized, receiver, kinds, callee)
+    k = cache.key(func, mode, wrt, with_value, optimized, receiver, kinds, callee, exact)
     hit = cache.get(k)
     if hit is not None and _current(hit.dependencies):
         return hit
     with _collector_paused():
-        return cache.put(k, _compile(func, mode, wrt, with_value, optimized, receiver, kinds, callee))
+        return cache.put(k, _compile(func, mode, wrt, with_value, optimized, receiver, kinds, callee, exact))
 
 
-def _compile(func, mode, wrt, with_value, optimized, receiver, kinds, callee):
-    node, helpers, parsed, dependencies = transform(func, mode, wrt, with_value, optimized, receiver, kinds, callee)
+def _compile(func, mode, wrt, with_value, optimized, receiver, kinds, callee, exact=False):
+    node, helpers, parsed, dependencies = transform(func, mode, wrt, with_value, optimized, receiver, kinds, callee,
+                                                    exact)
     defaults = tuple(func.__defaults__ or ())
     if mode == "split":
         (fwd, fwd_source), (bwd, bwd_source) = (emit.load(n, helpers, parsed, d) for n, d in zip(node, (defaults, ())))

@@ -24,6 +24,7 @@ class Helpers:
         self.namer = namer
         self.by_name = dict(initial or {})
         self.resolve = resolve
+        self.exact = False  # every partial product exact-zero (see `selects`), not only the singular ones
 
     def __call__(self, obj, preferred):
         for ident, known in self.by_name.items():
@@ -127,6 +128,40 @@ def _scale(term, factor, helpers=None):
     if helpers is not None and not isinstance(factor, gast.Constant):
         return helpers.call("times_partial", term, factor)
     return b.binop(term, gast.Mult(), factor)
+
+
+def _exact_or(rule, expr, helpers):
+    """The helpers when the product of a term by this partial must be exact-zero: the partial is
+    singular, or the function selects (see `selects`), so a plain value such as mul's partial may be
+    the NaN of a branch the selection discards."""
+    return helpers if helpers.exact or _singular(rule, expr) else None
+
+
+# Primitives whose result drops some of an operand's values (the branch np.where did not pick, the
+# NaNs nansum skips): where they drop one, the operand's cotangent is an exact zero (and in the
+# generated code of a derivative, which such a primitive's rules emit, a tangent too), while the
+# primal values behind it may be NaN or infinite (`np.where(x > 0, np.sqrt(x) * x, 0.0)` at x < 0).
+_SELECTING = frozenset(getattr(np, name) for name in
+                       "select piecewise nan_to_num fmax fmin nansum nanprod nanmean nanmax nanmin nanstd nanvar "
+                       "nancumsum nancumprod nanmedian nanargmax nanargmin".split() if hasattr(np, name))
+
+
+def selects(node, resolver):
+    """Whether the function's body calls a selecting primitive (three-argument np.where, np.select,
+    np.nan_to_num, the nan-reductions, ...). Only then do all elementwise products of a tangent or
+    cotangent by a partial go through `runtime.times_partial`; other functions keep plain `*`."""
+    for call in gast.walk(node):
+        if not isinstance(call, gast.Call):
+            continue
+        prim = resolver.site(call).prim
+        if prim is np.where and len(call.args) + len(call.keywords) >= 3:
+            return True
+        try:
+            if prim in _SELECTING:
+                return True
+        except TypeError:  # an unhashable object
+            continue
+    return False
 
 
 _SINGULAR_CALLS = frozenset("log log2 log10 log1p power float_power reciprocal sqrt cbrt arctanh arcsin arccos tan "
@@ -251,7 +286,7 @@ def _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers):
     for p in active:
         expr = exprs[rule.wrt.index(p)]
         terms.append(_scale(tangent_of(bound[p]), _inline(rule.jvp, expr, env, raw, helpers),
-                            helpers if _singular(rule, expr) else None))
+                            _exact_or(rule, expr, helpers)))
         covered |= {p} | {q for q in rule.params if templates.mentions(expr, q)}
         if templates.mentions(expr, "ans"):
             covered |= set(rule.params)
@@ -289,8 +324,7 @@ def cotangent_terms(site, ans, g, is_active, helpers, where, shapes=None, target
     for p in active:
         expr = exprs[rule.wrt.index(p)]
         if rule.kind == "elementwise":
-            term = _scale(templates.clone(g), _inline(fn, expr, env, raw, helpers),
-                          helpers if _singular(rule, expr) else None)
+            term = _scale(templates.clone(g), _inline(fn, expr, env, raw, helpers), _exact_or(rule, expr, helpers))
             if len(rule.wrt) > 1 and not known.same(b.name(target) if target else None, bound[p]):
                 term = helpers.call("unbroadcast", term, templates.clone(bound[p]))
         else:

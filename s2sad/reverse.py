@@ -32,7 +32,7 @@ from . import build as b
 from . import emit, runtime, stacks
 from .analyze import activity, assignments
 from .errors import Location
-from .partials import Helpers, cotangent_terms, index_expr, merge_twins, require_rule
+from .partials import Helpers, cotangent_terms, index_expr, merge_twins, require_rule, selects
 
 
 class _Ctx:
@@ -64,6 +64,7 @@ class Reverse:
         self.wrt = list(wrt)
         self.namer = namer
         self.helpers = Helpers(namer, normalized.helpers, resolver.lookup_name)
+        self.helpers.exact = getattr(callees, "exact", False) or selects(normalized.node, resolver)
         self.activity = activity(normalized.node, resolver, wrt)
         self.active_names = self.activity.active  # a property that intersects two sets: read it once
         self.saved = saved
