@@ -231,7 +231,7 @@ def tangent_terms(site, value, ans, tangent_of, helpers, where):
     the result (`x + C` with scalar x) has its term broadcast to `ans`. A result cast to an
     integer or boolean dtype has no terms (see `_exact_dtype`).
     """
-    if site.rule.kind == "nondiff":
+    if site.rule is None or site.rule.kind == "nondiff":  # no rule: a call of nothing active
         return []
     bound, raw = _bindings(site, where)
     return _cut(_tangent_terms(site, bound, raw, value, ans, tangent_of, helpers, where),
@@ -303,7 +303,7 @@ def cotangent_terms(site, ans, g, is_active, helpers, where, shapes=None, target
     the statement's `target`, wrappers that are provably the identity are left out.
     """
     rule = site.rule
-    if rule.kind == "nondiff":
+    if rule is None or rule.kind == "nondiff":  # no rule: a call of nothing active (a name rebound active later)
         return []
     bound, raw = _bindings(site, where)
     exact = _exact_dtype(bound, helpers)

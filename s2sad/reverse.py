@@ -71,6 +71,7 @@ class Reverse:
         self.with_value = with_value
         self.bars = {}
         self.defined = set()
+        self.maybe_zero = set()     # adjoints that may hold a bare 0.0 for an array (see runtime.spread_zero)
         self.restores = set()       # restore statements, not counted as adjoint reads
         self.slots = {}             # statement -> name of the variable holding its pre-value
         self.bookkeeping = set()    # statements that are never recorded (loop counters)
@@ -324,7 +325,7 @@ class Reverse:
             items.append(b.assign(record, self.pop()))
         if ident not in self.defined:
             return items
-        g = b.name(self.bar(ident))
+        g = self.shaped_bar(ident, b.name(ident))
         self.defined.discard(ident)
         value = b.call(copy.deepcopy(backward), [b.name(record), g])
         if len(atoms) == 1 and bare:
@@ -459,7 +460,11 @@ class Reverse:
         else:
             if any(self.is_active(a) for a in site.operands()):
                 require_rule(site, where)
+            if site.kind == "rule" and site.rule.kind != "elementwise":
+                g = self.shaped_bar(ident, ans)
             terms = cotangent_terms(site, ans, g, self.is_active, self.helpers, where, self.shapes, ident)
+        if ident in self.maybe_zero and (site.kind != "rule" or site.rule.kind == "elementwise"):
+            self.maybe_zero.update(a.id for a, _ in terms)  # a term of a bare 0.0 may be one too
         terms = merge_twins(terms, lambda n: n == ident or n not in self.defined)
         items = self.spread_now(ident, site, terms, ans)
         terms = [(a, self.spread_later(a, t)) for a, t in terms]
@@ -472,6 +477,12 @@ class Reverse:
                 total = b.add(total, t)
             items.append(self.accumulate(ident, total))
         return items
+
+    def shaped_bar(self, ident, ans):
+        """ident's adjoint, spread to ans's shape where it may be a bare 0.0 (a branch not taken, a loop
+        not run): an adjoint that splits or reshapes its cotangent needs it shaped. Other adjoints as they are."""
+        g = b.name(self.bar(ident))
+        return self.helpers.call("spread_zero", g, copy.deepcopy(ans)) if ident in self.maybe_zero else g
 
     def spread_later(self, atom, term):
         """For `t_bar = sum_adjoint(g, t, axis, keepdims)`, with t a temporary of the same line whose
@@ -584,6 +595,7 @@ class Reverse:
         for ident in sorted(idents):
             items.append(b.assign(self.bar(ident), b.const(0.0)))
             self.defined.add(ident)
+            self.maybe_zero.add(ident)
         return items
 
 

@@ -122,6 +122,15 @@ def zeros_like(x):
     return 0.0
 
 
+def spread_zero(g, like):
+    """g, or g spread over the array `like` when g is a scalar: the adjoint of a branch not taken or of a
+    loop that did not run is a bare 0.0 standing for zeros of any shape, which an adjoint that splits,
+    reshapes or contracts its cotangent (concatenate's, reshape's, matmul's) cannot take as it is."""
+    if type(like) is np.ndarray and like.ndim and np.ndim(g) == 0 and not isinstance(g, dict):
+        return np.full(like.shape, g, dtype=np.result_type(like.dtype, g, np.float32))
+    return g
+
+
 def inexact_only(t, ans):
     """t where ans has a float or complex dtype, exact zeros shaped like t where ans holds integers or
     booleans: a cast to an exact dtype (`x.astype(int)`, `np.asarray(x, dtype=bool)`) is piecewise
@@ -254,15 +263,24 @@ def scatter(g, x, index):
     return out
 
 
+def _own_buffer(a):
+    """Whether an in-place update of the array a changes nothing but a: it is writable and no view of
+    another array's memory (a broadcast seed from sum_adjoint, a reshaped or sliced cotangent)."""
+    return a.base is None and a.flags.writeable
+
+
 def scatter_add(acc, g, x, index):
-    """acc + scatter(g, x, index), adding in place into acc (the transform proved nothing else holds it)."""
+    """acc + scatter(g, x, index), adding in place into acc when acc owns its buffer (the transform proved
+    no other variable holds it; the optimizer may still have made it a view, `x_bar = 0.0 + sum_adjoint(...)`
+    folded to a broadcast, which is then added out of place)."""
     if type(index) is int and type(acc) is np.ndarray and type(x) is np.ndarray and acc.shape == x.shape \
-            and (g.dtype == acc.dtype if type(g) is np.ndarray else type(g) is float and acc.dtype.kind in "fc"):
+            and (g.dtype == acc.dtype if type(g) is np.ndarray else type(g) is float and acc.dtype.kind in "fc") \
+            and acc.base is None and acc.flags.writeable:
         # the common case in a loop, the checks below made cheap: same answers, same in-place add
         acc[index] += g
         return acc
     if isinstance(acc, np.ndarray) and isinstance(x, np.ndarray) and acc.shape == np.shape(x) \
-            and np.can_cast(np.result_type(g), acc.dtype, "same_kind"):
+            and np.can_cast(np.result_type(g), acc.dtype, "same_kind") and _own_buffer(acc):
         if _basic(index):
             acc[index] += g
         else:
@@ -426,8 +444,8 @@ def own_copy(value):
 
 
 def clear_item(x_bar, index):
-    """without_item, in place (the transform proved nothing else holds x_bar)."""
-    if isinstance(x_bar, np.ndarray) and x_bar.ndim:
+    """without_item, in place when x_bar owns its buffer (see scatter_add)."""
+    if isinstance(x_bar, np.ndarray) and x_bar.ndim and _own_buffer(x_bar):
         x_bar[index] = 0.0
         return x_bar
     return without_item(x_bar, index)

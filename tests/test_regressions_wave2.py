@@ -1,6 +1,8 @@
 """Regressions of the second wave, one class of bug per section; each derivative is checked
 against central finite differences in both modes (and the Hessian where cheap)."""
 
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -94,3 +96,110 @@ def test_ordinary_functions_keep_plain_products():
 
 def lambda_free_mul(x, y):
     return np.sum(x * y)
+
+
+# -- 2. fuzzer-found crash classes ----------------------------------------------------------------
+
+
+def read_only_seed(x, y):
+    v9 = x - x[0]
+    for i in range(2):
+        d11 = x  # noqa: F841
+    return np.sum(v9)
+
+
+def test_in_place_accumulation_never_writes_a_broadcast_seed():
+    """N4: x_bar was the read-only broadcast seed of np.sum, and scatter_add wrote x[0]'s term into it."""
+    x = np.array([0.3, -0.9, 1.1, 0.2])
+    np.testing.assert_allclose(s2sad.grad(read_only_seed)(x, 0.5), [-3.0, 1.0, 1.0, 1.0])
+    np.testing.assert_allclose(s2sad.jacobian(read_only_seed, mode="forward")(x, 0.5), [-3.0, 1.0, 1.0, 1.0])
+
+
+def concat_branch(x, y):
+    v4 = np.concatenate([x, x])
+    if y > 5.0:
+        return np.sum(v4)
+    return 2.0 * x[0]
+
+
+SPLITTING = {
+    "concatenate": "np.concatenate([x, x])",
+    "concatenate_none": "np.concatenate([x[None], x[None]], axis=None)",
+    "stack": "np.stack([x, x])",
+    "hstack": "np.hstack([x, x])",
+    "vstack": "np.vstack([x, x])",
+    "column_stack": "np.column_stack([x, x])",
+    "array_of_list": "np.array([x, x])",
+    "split": "np.split(x, 2)[0]",
+    "reshape": "x.reshape(2, 2).T",
+    "matmul": "x @ np.ones((4, 2))",
+    "einsum": "np.einsum('i,j->ij', x, x)",
+    "tile": "np.tile(x, 2)",
+    "kron": "np.kron(x, x)",
+    "cumsum": "np.cumsum(x)",
+    "diff": "np.diff(x)",
+    "pad": "np.pad(x, 1)",
+    "triu": "np.triu(np.outer(x, x))",
+}
+
+
+@pytest.fixture(scope="module")
+def branchy(tmp_path_factory):
+    """`v = OP(x); if y > 5.0: return np.sum(v); return 2.0 * x[0]` for each OP, from a file (s2sad reads source)."""
+    path = tmp_path_factory.mktemp("branchy") / "branchy_cases.py"
+    path.write_text("import numpy as np\n" + "".join(
+        f"\n\ndef f_{name}(x, y):\n    v = {op}\n    if y > 5.0:\n        return np.sum(v)\n    return 2.0 * x[0]\n"
+        for name, op in SPLITTING.items()))
+    spec = importlib.util.spec_from_file_location("branchy_cases", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", list(SPLITTING))
+def test_adjoints_take_the_bare_zero_of_a_branch_not_taken(name, branchy):
+    """N5: the adjoint of a branch not taken is a bare 0.0; concatenate's adjoint split it (ZeroDivisionError),
+    reshape's reshaped it, matmul's expanded it. Each now gets it spread to the value's shape."""
+    f = getattr(branchy, f"f_{name}")
+    x = np.array([1.0, 2.0, 3.0, 4.5])
+    for y in (1.0, 7.0):
+        want = [fd_grad(lambda x: f(x, y), x), 0.0]
+        got = s2sad.grad(f, wrt=(0, 1))(x, y)
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-6, atol=1e-7)
+        assert got[1] == 0.0
+        np.testing.assert_allclose(s2sad.jacobian(f, mode="forward")(x, y), want[0], rtol=1e-6, atol=1e-7)
+        H = s2sad.hessian(f, wrt=0)(x, y)
+        g = s2sad.grad(f, wrt=0)
+        np.testing.assert_allclose(H, [numerical_jvp(g, [x, y], 0, e) for e in np.eye(4)], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(s2sad.grad(concat_branch)(x, 1.0), [2.0, 0.0, 0.0, 0.0])
+
+
+def constant_helper(a):
+    return 0.5
+
+
+def helper_sum(a):
+    return 1.5 + 0.5 * a[1] + np.sum(a)
+
+
+def inactive_helper_then_active(x, y):
+    s1 = constant_helper(0.25)
+    s1 = s1 - y
+    return s1
+
+
+def helper_then_augassign(x, y):
+    s6 = helper_sum(np.linspace(0.0, 1.0, 4) * y)
+    s6 += x
+    return s6
+
+
+def test_a_call_of_nothing_active_whose_name_becomes_active():
+    """N1: `s1 = h1(0.25)` has no active operand, but the name s1 is active (rebound from y): reverse mode
+    asked the call for a rule it does not have."""
+    assert s2sad.grad(inactive_helper_then_active, wrt=(0, 1))(0.94, -0.29) == (0.0, -1.0)
+    assert s2sad.jacobian(inactive_helper_then_active, wrt=1, mode="forward")(0.94, -0.29) == -1.0
+    g = s2sad.grad(helper_then_augassign, wrt=(0, 1))(-0.99, 1.04)
+    np.testing.assert_allclose(g, (1.0, numerical_jvp(helper_then_augassign, [-0.99, 1.04], 1, 1.0)), rtol=1e-6)
+    np.testing.assert_allclose(s2sad.hessian(helper_then_augassign, wrt=(0, 1))(-0.99, 1.04), np.zeros((2, 2)),
+                               atol=1e-9)

@@ -22,6 +22,11 @@ def broadcast_like_(ct, g, x):
     return unbroadcast(ct, g)
 
 
+@linear(runtime.spread_zero)
+def spread_zero_(ct, g, like):
+    return unbroadcast(ct, g)
+
+
 @linear(runtime.scatter)
 def scatter(ct, g, x, index):
     """The cotangent may be a bare 0.0 (an adjoint not yet reached): give it x's shape first."""
