@@ -695,7 +695,7 @@ def norm_slope_dot(t, x, ord=None, axis=None):
     if not matrix:
         s = norm_slope(x, ord, axis)
         return (ord - 1) * ((np.abs(x) / safe) ** (ord - 2) * t - s * np.sum(s * t, axis=axes, keepdims=True)) / safe
-    raise NotImplementedError(f"second derivatives of np.linalg.norm with ord={ord!r}")
+    raise Refusal(f"second derivatives of np.linalg.norm with ord={ord!r}", "np.linalg.norm")
 
 
 def tile_adjoint(g, a, reps):
@@ -761,7 +761,7 @@ def _pad_index(shape, pad_width, mode):
         return np.pad(index, pad_width, mode="constant", constant_values=-1)
     if mode in ("edge", "reflect", "symmetric", "wrap"):
         return np.pad(index, pad_width, mode=mode)
-    raise NotImplementedError(f"derivatives of np.pad with mode={mode!r} (constant, edge, reflect, symmetric, wrap)")
+    raise Refusal(f"derivatives of np.pad with mode={mode!r} (constant, edge, reflect, symmetric, wrap)", "np.pad")
 
 
 def pad_tangent(t, pad_width, mode="constant"):

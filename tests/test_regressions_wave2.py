@@ -203,3 +203,26 @@ def test_a_call_of_nothing_active_whose_name_becomes_active():
     np.testing.assert_allclose(g, (1.0, numerical_jvp(helper_then_augassign, [-0.99, 1.04], 1, 1.0)), rtol=1e-6)
     np.testing.assert_allclose(s2sad.hessian(helper_then_augassign, wrt=(0, 1))(-0.99, 1.04), np.zeros((2, 2)),
                                atol=1e-9)
+
+
+# -- 4. runtime refusals are S2SADErrors at the user's line ---------------------------------------
+
+
+def pad_ramp(x):
+    return np.sum(np.pad(x, 1, mode="linear_ramp") ** 2)
+
+
+def spectral_norm(a):
+    return np.linalg.norm(a, ord=2)
+
+
+def test_runtime_refusals_name_the_users_line():
+    """np.pad with a mode s2sad has no adjoint for, and second derivatives of the spectral norm, raised a
+    bare NotImplementedError from inside the runtime."""
+    with pytest.raises(s2sad.S2SADError, match="np.pad with mode='linear_ramp'") as info:
+        s2sad.grad(pad_ramp)(np.arange(3.0))
+    assert info.value.lineno == pad_ramp.__code__.co_firstlineno + 1
+    a = np.array([[1.0, 2.0], [3.0, 4.5]])
+    np.testing.assert_allclose(s2sad.grad(spectral_norm)(a), fd_grad(spectral_norm, a), rtol=1e-6, atol=1e-7)
+    with pytest.raises(s2sad.S2SADError, match="second derivatives of np.linalg.norm with ord=2"):
+        s2sad.hessian(spectral_norm)(a)
