@@ -801,10 +801,24 @@ def candidates(fn, params):
 
 def recomputable(normalized, resolver):
     """The temporaries the adjoint sweep may recompute rather than record: not results of user functions,
-    which would run again."""
+    which would run again, nor of the runtime's list updates (a second `unappend` would pop twice)."""
     calls = {target for target, value, _ in assignments(normalized.node.body)
-             if isinstance(value, gast.Call) and _split_site(resolver.site(value))}
+             if isinstance(value, gast.Call) and (_split_site(resolver.site(value))
+                                                  or resolver.site(value).prim in (runtime.unappend, runtime.pop))}
     return set(normalized.temps) - calls
+
+
+def _refuse_unappend(normalized, parsed, resolver):
+    """Reverse mode over generated code that undoes list appends (a gradient's list pops) would have to
+    put each popped item back: not done, so refused (forward mode over it, as in s2sad.hessian, works)."""
+    for stmt in gast.walk(normalized.node):
+        if isinstance(stmt, (gast.Assign, gast.Expr)) and isinstance(stmt.value, gast.Call) \
+                and resolver.site(stmt.value).prim is runtime.unappend:
+            line = normalized.origins.get(stmt, normalized.node.lineno)
+            raise Location(parsed.filename, line, parsed.line_text(line)).error(
+                "reverse mode over the adjoint of a list append (a Jacobian of a gradient of a function that builds a "
+                "list by append or a comprehension)", construct="append",
+                hint="use forward mode over the gradient: s2sad.hessian, or s2sad.jacobian(..., mode='forward')")
 
 
 def _split_site(site):
@@ -819,6 +833,7 @@ def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, 
     sweep reads, and once recording only those. When it reads them all (straight-line
     code has none), the second build would be the first again: the first is kept.
     """
+    _refuse_unappend(normalized, parsed, resolver)
     params = [a.id for a in normalized.node.args.args]
     cands = candidates(normalized.node, params) - recomputable(normalized, resolver)
     probe = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=cands, with_value=with_value,

@@ -522,6 +522,11 @@ def _axes(axis, ndim):
     return tuple(int(a) % max(ndim, 1) for a in axis)
 
 
+def refuse(message, construct):
+    """Raise the Refusal: for a rule whose derivative s2sad does not compute correctly in one mode."""
+    raise Refusal(message, construct)
+
+
 def pieces(items):
     """A sequence's cotangent from one cotangent per item: an array stacked along a new first
     axis when the items agree in shape (as `scatter` makes them), else a 1-D object array.

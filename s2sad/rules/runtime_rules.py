@@ -442,3 +442,36 @@ def real_only_(ct, value, construct="value"):
 @linear(runtime.real_cotangent, shapes=((2, 3), (2, 3)))
 def real_cotangent_(ct, g, x, construct="value"):
     return runtime.real_cotangent(ct, x, construct)
+
+
+@vjp(runtime.unappend, wrt=("xs_bar",))
+def unappend_(ct, ans, xs, xs_bar):
+    """Reverse mode would need the list as it was before the pops that follow: refused when it runs."""
+    return runtime.refuse("reverse mode over the adjoint of a list append (a Jacobian of a gradient of a list "
+                          "built by append or a comprehension: use forward mode over it, as s2sad.hessian does)",
+                          "append")
+
+
+@jvp(runtime.unappend)
+def unappend_jvp(xs_bar_dot, ans, xs, xs_bar):
+    """A tangent statement runs after its primal's pop: len(xs) is the position of the item it removed."""
+    return runtime.part(xs_bar_dot, len(xs))
+
+
+@linear(runtime.cotangent_like_adjoint)
+def cotangent_like_adjoint_(ct, g_ct, g):
+    return runtime.cotangent_like(ct, g_ct)
+
+
+@linear(runtime.owned_adjoint)
+def owned_adjoint_(ct, t_ct, t):
+    return broadcast_like(ct, t_ct)
+
+
+@linear(runtime.pieces)
+def pieces_(ct, items):
+    """A sequence's cotangent may be an array stacked along a first axis (see pieces): ct is one."""
+    return ct
+
+
+nondiff(runtime.refuse)
