@@ -629,6 +629,27 @@ def prod_others_dot(t, a, axis=None):
     return np.moveaxis(out.reshape(shape), range(lead, a.ndim), axes)
 
 
+def prod_others_ddot(t, s, a, axis=None):
+    """The derivative of prod_others_dot(t, a, axis) in a along s (symmetric in t and s, and in the
+    element, so also its transposes): entry i is the sum over distinct j, k != i of t_j s_k times the
+    product of the other elements. Third derivatives of prod only: O(n^3)."""
+    a = np.asarray(a)
+    t, s = np.broadcast_to(t, a.shape), np.broadcast_to(s, a.shape)
+    axes = _axes(axis, a.ndim)
+    lead = a.ndim - len(axes)
+    moved_a = np.moveaxis(a, axes, range(lead, a.ndim))
+    shape = moved_a.shape
+    lanes = moved_a.reshape(shape[:lead] + (-1,))
+    tl = np.moveaxis(t, axes, range(lead, a.ndim)).reshape(lanes.shape)
+    sl = np.moveaxis(s, axes, range(lead, a.ndim)).reshape(lanes.shape)
+    n = lanes.shape[-1]
+    out = np.zeros(lanes.shape, dtype=np.result_type(lanes, tl, sl))
+    for i in range(n):
+        others, t_others, s_others = (np.delete(v, i, axis=-1) for v in (lanes, tl, sl))
+        out[..., i] = np.sum(t_others * prod_others_dot(s_others, others, -1), axis=-1) if n > 2 else 0.0
+    return np.moveaxis(out.reshape(shape), range(lead, a.ndim), axes)
+
+
 def cumsum_adjoint(g, a, axis=None):
     """The cotangent of a in np.cumsum(a, axis): a reversed cumulative sum of g."""
     if axis is None:

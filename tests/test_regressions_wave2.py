@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import s2sad
-from s2sad.testing import numerical_jvp
+from s2sad import runtime
+from s2sad.testing import check_derivatives, numerical_jvp
 
 
 def fd_grad(f, x, eps=1e-6):
@@ -238,14 +239,11 @@ STRUCTURAL = {
 # Helpers still without a rule: a derivative through one of them stops with "no derivative rule" (or at a
 # construct of its source). This list only shrinks: the test fails when one of them gets a rule.
 KNOWN_MISSING = {
-    "prod_others_dot": "third derivatives of np.prod",
     "norm_slope_dot": "third derivatives of np.linalg.norm",
     "einsum_with_ops": "third derivatives of einsum's rules",
     "einsum_with_dops": "third derivatives of einsum's rules",
     "einsum_adjoint_ops": "third derivatives of einsum's rules",
     "einsum_adjoint_dops": "third derivatives of einsum's rules",
-    "tri_solve": "factored solves (called by factored.py's residual helpers)",
-    "tri_inv": "factored inverses (called by factored.py's residual helpers)",
 }
 
 
@@ -295,3 +293,61 @@ def test_hessian_of_lists(f):
     assert_hessian(f, x)
     with pytest.raises(s2sad.S2SADError, match="reverse mode over the adjoint of a list append"):
         s2sad.jacobian(s2sad.grad(f), mode="reverse")(x)
+
+
+def prod_line(t):
+    return np.prod(np.array([1.0, 0.0, 3.0, -2.0]) + t * np.array([0.5, -1.0, 2.0, 0.3]))
+
+
+def prod_rows(t):
+    a = np.array([[1.0, 0.0, 3.0], [2.0, -1.0, 0.5]]) + t * np.array([[0.5, -1.0, 2.0], [0.1, 0.2, 0.3]])
+    return np.sum(np.prod(a, axis=1) ** 2)
+
+
+@pytest.mark.parametrize("f", [prod_line, prod_rows])
+@pytest.mark.parametrize("t0", [0.0, 0.4])
+def test_third_derivative_of_prod(f, t0):
+    """prod_others_dot (prod's second derivative) had no rule: a third derivative went into np.delete's source."""
+    d2 = s2sad.grad(s2sad.grad(f))
+    want = numerical_jvp(d2, [t0], 0, 1.0, 1e-4)
+    np.testing.assert_allclose(s2sad.grad(d2)(t0), want, rtol=1e-6)
+
+
+def test_fourth_derivative_of_prod_is_refused():
+    with pytest.raises(s2sad.S2SADError, match="fourth derivatives of np.prod"):
+        s2sad.grad(s2sad.grad(s2sad.grad(s2sad.grad(prod_line))))(0.3)
+
+
+TRI_A = np.array([[4.2, 0.3, -0.5, 0.1], [0.7, 3.9, 0.2, -0.4], [-0.3, 0.6, 4.4, 0.5], [0.2, -0.1, 0.8, 3.7]])
+
+
+def tri_solve_lower(a, b):
+    return np.sum(np.sin(runtime.tri_solve(a, b, True)) ** 2)
+
+
+def tri_solve_upper(a, b):
+    return np.sum(runtime.tri_solve(a, b, False) ** 3)
+
+
+def tri_inverse(a):
+    return np.sum(np.cos(runtime.tri_inv(a)))
+
+
+def tri_solve_flat(v):
+    return tri_solve_lower(np.reshape(v[:16], (4, 4)) + TRI_A, v[16:])
+
+
+def tri_inverse_flat(v):
+    return tri_inverse(np.reshape(v, (4, 4)) + TRI_A)
+
+
+def test_factored_triangular_helpers_have_rules():
+    """tri_solve and tri_inv (the factored solves) had no rule: derivatives went into their blocked source."""
+    b, B = np.array([0.3, -1.2, 0.8, 0.5]), np.array([[0.3, 1.0], [-1.2, 0.1], [0.8, -0.7], [0.5, 0.2]])
+    check_derivatives(tri_solve_lower, (TRI_A, b))
+    check_derivatives(tri_solve_lower, (TRI_A, B))
+    check_derivatives(tri_solve_upper, (TRI_A, b))
+    check_derivatives(tri_inverse, (TRI_A,))
+    v = np.linspace(-0.2, 0.3, 20)
+    assert_hessian(tri_solve_flat, v)
+    assert_hessian(tri_inverse_flat, v[:16])

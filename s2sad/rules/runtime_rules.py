@@ -475,3 +475,55 @@ def pieces_(ct, items):
 
 
 nondiff(runtime.refuse)
+
+
+@vjp(runtime.prod_others_dot, wrt=("t", "a"))
+def prod_others_dot_(ct, ans, t, a, axis=None):
+    """Linear and symmetric in t; its derivative in a is the symmetric prod_others_ddot."""
+    return runtime.prod_others_dot(ct, a, axis), runtime.prod_others_ddot(t, ct, a, axis)
+
+
+@jvp(runtime.prod_others_dot)
+def prod_others_dot_jvp(t_dot, a_dot, ans, t, a, axis=None):
+    return runtime.prod_others_dot(t_dot, a, axis), runtime.prod_others_ddot(t, a_dot, a, axis)
+
+
+@vjp(runtime.prod_others_ddot, wrt=("t", "s", "a"))
+def prod_others_ddot_(ct, ans, t, s, a, axis=None):
+    """Linear and symmetric in t and s; a fourth derivative of np.prod (in a) is refused when it runs."""
+    return runtime.prod_others_ddot(ct, s, a, axis), runtime.prod_others_ddot(t, ct, a, axis), \
+        runtime.refuse("fourth derivatives of np.prod", "np.prod")
+
+
+@jvp(runtime.prod_others_ddot)
+def prod_others_ddot_jvp(t_dot, s_dot, a_dot, ans, t, s, a, axis=None):
+    return runtime.prod_others_ddot(t_dot, s, a, axis), runtime.prod_others_ddot(t, s_dot, a, axis), \
+        runtime.refuse("fourth derivatives of np.prod", "np.prod")
+
+
+@vjp(runtime.tri_solve, wrt=("a", "b"))
+def tri_solve_(ct, ans, a, b, lower=True):
+    """x = T^-1 b with T = tril(a) (triu(a) when not lower): b_bar = T^-T g, a_bar = -(b_bar x^T) on T's triangle."""
+    return -np.where(lower, np.tril(np.reshape(runtime.tri_solve(np.transpose(a), ct, not lower), (np.shape(a)[0], -1))
+                                    @ np.transpose(np.reshape(ans, (np.shape(a)[0], -1)))),
+                     np.triu(np.reshape(runtime.tri_solve(np.transpose(a), ct, not lower), (np.shape(a)[0], -1))
+                             @ np.transpose(np.reshape(ans, (np.shape(a)[0], -1))))), \
+        runtime.tri_solve(np.transpose(a), ct, not lower)
+
+
+@jvp(runtime.tri_solve)
+def tri_solve_jvp(a_dot, b_dot, ans, a, b, lower=True):
+    return -runtime.tri_solve(a, np.reshape(np.where(lower, np.tril(a_dot), np.triu(a_dot))
+                                            @ np.reshape(ans, (np.shape(a)[0], -1)), np.shape(ans)), lower), \
+        runtime.tri_solve(a, b_dot, lower)
+
+
+@vjp(runtime.tri_inv, wrt=("a",))
+def tri_inv_(ct, ans, a):
+    """X = tril(a)^-1: a_bar = -tril(X^T g X^T)."""
+    return -np.tril(np.transpose(ans) @ ct @ np.transpose(ans))
+
+
+@jvp(runtime.tri_inv)
+def tri_inv_jvp(a_dot, ans, a):
+    return -(ans @ np.tril(a_dot) @ ans)
