@@ -84,7 +84,7 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers, dict([receiver]) if receiver else None)
     callees = Callees(_derive_callee, _IN_PROGRESS, resolver)
-    callees.exact = exact or selects(normalized.node, resolver)
+    callees.exact = exact or _selects(normalized, resolver, callees, {func.__code__})
     _IN_PROGRESS.append(func.__code__)
     try:
         if mode == "forward":
@@ -99,6 +99,26 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     if callee:
         _name_for_callee(node, func, wrt)
     return node, helpers, parsed, callees.dependencies
+
+
+def _selects(normalized, resolver, callees, seen):
+    """Whether the function or a user function it calls (at any depth) selects (partials.selects): the
+    exact zeros of a callee's selection reach the caller's products as cotangents."""
+    if selects(normalized.node, resolver):
+        return True
+    for call in gast.walk(normalized.node):
+        site = resolver.site(call) if isinstance(call, gast.Call) else None
+        func = callees.target(site) if site is not None and site.kind == "function" else None
+        if func is None or func.__code__ in seen:
+            continue
+        seen.add(func.__code__)
+        try:
+            parsed, inner = front(func)
+        except S2SADError:
+            continue  # refused when its derivative is built
+        if _selects(inner, Resolver(parsed, _locals(inner), inner.helpers), callees, seen):
+            return True
+    return False
 
 
 def _name_for_callee(node, func, wrt):

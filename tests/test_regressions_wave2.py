@@ -351,3 +351,19 @@ def test_factored_triangular_helpers_have_rules():
     v = np.linspace(-0.2, 0.3, 20)
     assert_hessian(tri_solve_flat, v)
     assert_hessian(tri_inverse_flat, v[:16])
+
+
+def positive_part(c, v):
+    return np.where(c, v, 0.0)
+
+
+def selection_in_callee(x):
+    """The caller's product meets the callee's exact zeros: it must multiply exactly too."""
+    return np.sum(positive_part(x > 0, np.sqrt(x) * x))
+
+
+def test_a_selection_inside_a_callee_protects_the_callers_products():
+    x = np.array([-1.0, 2.0, 3.0, -0.5])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        assert_grad(selection_in_callee, x)
+        assert_hessian(selection_in_callee, x)
