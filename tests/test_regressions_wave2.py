@@ -367,3 +367,31 @@ def test_a_selection_inside_a_callee_protects_the_callers_products():
     with np.errstate(invalid="ignore", divide="ignore"):
         assert_grad(selection_in_callee, x)
         assert_hessian(selection_in_callee, x)
+
+
+def loop_not_run(x, n):
+    v = np.concatenate([x, x]).reshape(2, -1)
+    s = 0.0
+    for i in range(n):
+        s = s + np.sum(v @ np.ones(4))
+    return s + x[0]
+
+
+def doubled(x):
+    return np.concatenate([x, x]).reshape(2, -1) * 2.0
+
+
+def callee_result_unused(x, y):
+    w = doubled(x)
+    if y > 5.0:
+        return np.sum(w @ np.ones(4))
+    return x[0]
+
+
+@pytest.mark.parametrize("f, other", [(loop_not_run, 0), (loop_not_run, 2), (callee_result_unused, 1.0),
+                                      (callee_result_unused, 7.0)])
+def test_bare_zero_of_a_loop_not_run_or_a_callee_result_unused(f, other):
+    x = np.array([0.5, 1.0, -2.0, 3.0])
+    want = fd_grad(lambda x: f(x, other), x)
+    np.testing.assert_allclose(s2sad.grad(f)(x, other), want, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(s2sad.jacobian(f, mode="forward")(x, other), want, rtol=1e-6, atol=1e-7)
