@@ -34,6 +34,7 @@ class Callees:
         self.resolver = resolver           # the caller's names
         self.dependencies = []             # (lookup, dotted name, code): checked before a cached derivative is reused
         self.dispatch = Dispatch(derive)
+        self.exact = False                 # the caller selects (partials.selects): so must its callees' derivatives
 
     def target(self, site):
         """The plain Python function a "function" site calls, or None when it has no source."""
@@ -79,7 +80,7 @@ class Callees:
         if any(code is func.__code__ for code in self.in_progress):
             raise where.error(f"{func.__qualname__} calls itself (recursion is not differentiated); "
                               "write it as a loop", construct="recursion")
-        compiled = self.derive(func, mode, tuple(wrt), self.receiver(func, site))
+        compiled = self.derive(func, mode, tuple(wrt), self.receiver(func, site), self.exact)
         for dependency in [(self.resolver.lookup_path, site.label, func.__code__), *compiled.dependencies]:
             if dependency not in self.dependencies:  # each is checked on every cached call: keep them once
                 self.dependencies.append(dependency)

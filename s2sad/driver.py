@@ -21,6 +21,7 @@ from .normalize import normalize
 from .optimize import optimize
 from .optimize.effects import names
 from .parse import defaults as parse_defaults
+from .partials import selects
 from .parse import parse, unwrap
 from .resolve import Resolver
 from .reverse import reverse
@@ -70,13 +71,15 @@ def wrt_names(func, wrt):
     return tuple(names)
 
 
-def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, kinds=None, callee=False):
+def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, kinds=None, callee=False,
+              exact=False):
     """The generated derivative's gast FunctionDef(s), helpers, parsed function and dependencies.
 
     Mode "split" is reverse mode cut in two for a caller (see calls.py): a pair of
     FunctionDefs, `f_fwd` and `f_bwd`. `receiver` is (parameter, class) for a method
     whose `self` is known, so `self.other_method(...)` resolves. `kinds` (see shapes.py),
     one per parameter and the seed's last, specializes reverse mode to such arguments.
+    `exact`: a caller selects, so every partial product is exact-zero (partials.selects).
     """
     if mode not in MODES + ("split",):
         raise S2SADError(f"mode must be 'forward' or 'reverse', not {mode!r}", construct="mode")
@@ -84,6 +87,7 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers, dict([receiver]) if receiver else None)
     in_progress = _in_progress()
     callees = Callees(_derive_callee, in_progress, resolver)
+    callees.exact = exact or _selects(normalized, resolver, callees, {func.__code__})
     in_progress.append(func.__code__)
     try:
         if mode == "forward":
@@ -98,6 +102,26 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     if callee:
         _name_for_callee(node, func, wrt, parsed.node.name)
     return node, helpers, parsed, callees.dependencies
+
+
+def _selects(normalized, resolver, callees, seen):
+    """Whether the function or a user function it calls (at any depth) selects (partials.selects): the
+    exact zeros of a callee's selection reach the caller's products as cotangents."""
+    if selects(normalized.node, resolver):
+        return True
+    for call in gast.walk(normalized.node):
+        site = resolver.site(call) if isinstance(call, gast.Call) else None
+        func = callees.target(site) if site is not None and site.kind == "function" else None
+        if func is None or func.__code__ in seen:
+            continue
+        seen.add(func.__code__)
+        try:
+            parsed, inner = front(func)
+        except S2SADError:
+            continue  # refused when its derivative is built
+        if _selects(inner, Resolver(parsed, _locals(inner), inner.helpers), callees, seen):
+            return True
+    return False
 
 
 def _name_for_callee(node, func, wrt, name):
@@ -123,24 +147,26 @@ def _in_progress():
     return _THREAD.in_progress
 
 
-def _derive_callee(func, mode, wrt, receiver):
-    return derivative(func, "split" if mode == "reverse" else mode, wrt, receiver=receiver, callee=True)
+def _derive_callee(func, mode, wrt, receiver, exact=False):
+    return derivative(func, "split" if mode == "reverse" else mode, wrt, receiver=receiver, callee=True, exact=exact)
 
 
-def derivative(func, mode, wrt, with_value=False, optimized=True, receiver=None, kinds=None, callee=False):
+def derivative(func, mode, wrt, with_value=False, optimized=True, receiver=None, kinds=None, callee=False,
+               exact=False):
     """The compiled derivative of func, from the cache when it is there and still current."""
     func = unwrap(func)
     callee = callee and list(wrt) != list(inspect.signature(func).parameters)  # named apart only then
-    k = cache.key(func, mode, wrt, with_value, optimized, receiver, kinds, callee)
+    k = cache.key(func, mode, wrt, with_value, optimized, receiver, kinds, callee, exact)
     hit = cache.get(k)
     if hit is not None and _current(hit.dependencies):
         return hit
     with _collector_paused():
-        return cache.put(k, _compile(func, mode, wrt, with_value, optimized, receiver, kinds, callee))
+        return cache.put(k, _compile(func, mode, wrt, with_value, optimized, receiver, kinds, callee, exact))
 
 
-def _compile(func, mode, wrt, with_value, optimized, receiver, kinds, callee):
-    node, helpers, parsed, dependencies = transform(func, mode, wrt, with_value, optimized, receiver, kinds, callee)
+def _compile(func, mode, wrt, with_value, optimized, receiver, kinds, callee, exact=False):
+    node, helpers, parsed, dependencies = transform(func, mode, wrt, with_value, optimized, receiver, kinds, callee,
+                                                    exact)
     defaults = parse_defaults(func)
     if mode == "split":
         (fwd, fwd_source), (bwd, bwd_source) = (emit.load(n, helpers, parsed, d) for n, d in zip(node, (defaults, ())))

@@ -18,7 +18,7 @@ from . import emit, runtime, stacks
 from .analyze import activity
 from .calls import parameters, tangent_names
 from .errors import Location
-from .partials import Helpers, require_rule, tangent_terms
+from .partials import Helpers, require_rule, selects, tangent_terms
 
 
 class Forward:
@@ -32,6 +32,7 @@ class Forward:
         self.wrt = list(wrt)
         self.namer = namer
         self.helpers = Helpers(namer, normalized.helpers, resolver.lookup_name)
+        self.helpers.exact = getattr(callees, "exact", False) or selects(normalized.node, resolver)
         self.activity = activity(normalized.node, resolver, wrt)
         self.dots = {}
 

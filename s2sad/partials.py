@@ -25,6 +25,7 @@ class Helpers:
         self.namer = namer
         self.by_name = dict(initial or {})
         self.resolve = resolve
+        self.exact = False  # every partial product exact-zero (see `selects`), not only the singular ones
 
     def __call__(self, obj, preferred):
         for ident, known in self.by_name.items():
@@ -136,6 +137,40 @@ def _scale(term, factor, helpers=None):
     return b.binop(term, gast.Mult(), factor)
 
 
+def _exact_or(rule, expr, helpers):
+    """The helpers when the product of a term by this partial must be exact-zero: the partial is
+    singular, or the function selects (see `selects`), so a plain value such as mul's partial may be
+    the NaN of a branch the selection discards."""
+    return helpers if helpers.exact or _singular(rule, expr) else None
+
+
+# Primitives whose result drops some of an operand's values (the branch np.where did not pick, the
+# NaNs nansum skips): where they drop one, the operand's cotangent is an exact zero (and in the
+# generated code of a derivative, which such a primitive's rules emit, a tangent too), while the
+# primal values behind it may be NaN or infinite (`np.where(x > 0, np.sqrt(x) * x, 0.0)` at x < 0).
+_SELECTING = frozenset(getattr(np, name) for name in
+                       "select piecewise nan_to_num fmax fmin nansum nanprod nanmean nanmax nanmin nanstd nanvar "
+                       "nancumsum nancumprod nanmedian nanargmax nanargmin".split() if hasattr(np, name))
+
+
+def selects(node, resolver):
+    """Whether the function's body calls a selecting primitive (three-argument np.where, np.select,
+    np.nan_to_num, the nan-reductions, ...). Only then do all elementwise products of a tangent or
+    cotangent by a partial go through `runtime.times_partial`; other functions keep plain `*`."""
+    for call in gast.walk(node):
+        if not isinstance(call, gast.Call):
+            continue
+        prim = resolver.site(call).prim
+        if prim is np.where and len(call.args) + len(call.keywords) >= 3:
+            return True
+        try:
+            if prim in _SELECTING:
+                return True
+        except TypeError:  # an unhashable object
+            continue
+    return False
+
+
 _SINGULAR_CALLS = frozenset("log log2 log10 log1p power float_power reciprocal sqrt cbrt arctanh arcsin arccos tan "
                             "times_partial pow_base_partial pow_exponent_partial".split())
 
@@ -230,7 +265,7 @@ def tangent_terms(site, value, ans, tangent_of, helpers, where):
     the result (`x + C` with scalar x) has its term broadcast to `ans`. A result cast to an
     integer or boolean dtype has no terms (see `_exact_dtype`).
     """
-    if site.rule.kind == "nondiff":
+    if site.rule is None or site.rule.kind == "nondiff":  # no rule: a call of nothing active
         return []
     bound, raw = _bindings(site, where, helpers)
     return _cut(_tangent_terms(site, bound, raw, value, ans, tangent_of, helpers, where),
@@ -285,7 +320,7 @@ def _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers):
     for p in active:
         expr = exprs[rule.wrt.index(p)]
         partial, singular = _partial(rule, expr, rule.jvp, env, raw, helpers)
-        terms.append(_scale(tangent_of(bound[p]), partial, helpers if singular else None))
+        terms.append(_scale(tangent_of(bound[p]), partial, helpers if helpers.exact or singular else None))
         covered |= {p} | {q for q in rule.params if templates.mentions(expr, q)}
         if templates.mentions(expr, "ans"):
             covered |= set(rule.params)
@@ -302,7 +337,7 @@ def cotangent_terms(site, ans, g, is_active, helpers, where, shapes=None, target
     the statement's `target`, wrappers that are provably the identity are left out.
     """
     rule = site.rule
-    if rule.kind == "nondiff":
+    if rule is None or rule.kind == "nondiff":  # no rule: a call of nothing active (a name rebound active later)
         return []
     bound, raw = _bindings(site, where, helpers)
     exact = _exact_dtype(bound, helpers)
@@ -324,7 +359,7 @@ def cotangent_terms(site, ans, g, is_active, helpers, where, shapes=None, target
         expr = exprs[rule.wrt.index(p)]
         if rule.kind == "elementwise":
             partial, singular = _partial(rule, expr, fn, env, raw, helpers)
-            term = _scale(templates.clone(g), partial, helpers if singular else None)
+            term = _scale(templates.clone(g), partial, helpers if helpers.exact or singular else None)
             if len(rule.wrt) > 1 and not known.same(b.name(target) if target else None, bound[p]):
                 term = helpers.call("unbroadcast", term, templates.clone(bound[p]))
         else:

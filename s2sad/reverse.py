@@ -32,7 +32,7 @@ from . import build as b
 from . import emit, runtime, stacks
 from .analyze import activity, assignments
 from .errors import Location
-from .partials import Helpers, cotangent_terms, index_expr, merge_twins, require_rule
+from .partials import Helpers, cotangent_terms, index_expr, merge_twins, require_rule, selects
 
 
 class _Ctx:
@@ -64,12 +64,14 @@ class Reverse:
         self.wrt = list(wrt)
         self.namer = namer
         self.helpers = Helpers(namer, normalized.helpers, resolver.lookup_name)
+        self.helpers.exact = getattr(callees, "exact", False) or selects(normalized.node, resolver)
         self.activity = activity(normalized.node, resolver, wrt)
         self.active_names = self.activity.active  # a property that intersects two sets: read it once
         self.saved = saved
         self.with_value = with_value
         self.bars = {}
         self.defined = set()
+        self.maybe_zero = set()     # adjoints that may hold a bare 0.0 for an array (see runtime.spread_zero)
         self.restores = set()       # restore statements, not counted as adjoint reads
         self.slots = {}             # statement -> name of the variable holding its pre-value
         self.bookkeeping = set()    # statements that are never recorded (loop counters)
@@ -379,7 +381,7 @@ class Reverse:
             items.append(b.assign(record, self.pop()))
         if ident not in self.defined:
             return items
-        g = b.name(self.bar(ident))
+        g = self.shaped_bar(ident, b.name(ident))
         self.defined.discard(ident)
         value = b.call(copy.deepcopy(backward), [b.name(record), g])
         if len(atoms) == 1 and bare:
@@ -517,8 +519,13 @@ class Reverse:
         elif site.kind == "inert" or not any(self.is_active(a) for a in site.operands()):
             terms = []  # `c = helper(3.0)`: a constant, though c is active where it is bound again later
         else:
-            require_rule(site, where)
+            if any(self.is_active(a) for a in site.operands()):
+                require_rule(site, where)
+            if site.kind == "rule" and site.rule.kind != "elementwise":
+                g = self.shaped_bar(ident, ans)
             terms = cotangent_terms(site, ans, g, self.is_active, self.helpers, where, self.shapes, ident)
+        if ident in self.maybe_zero and (site.kind != "rule" or site.rule.kind == "elementwise"):
+            self.maybe_zero.update(a.id for a, _ in terms)  # a term of a bare 0.0 may be one too
         terms = merge_twins(terms, lambda n: n == ident or n not in self.defined)
         items = self.spread_now(ident, site, terms, ans)
         terms = [(a, self.spread_later(a, t)) for a, t in terms]
@@ -531,6 +538,12 @@ class Reverse:
                 total = b.add(total, t)
             items.append(self.accumulate(ident, total))
         return items
+
+    def shaped_bar(self, ident, ans):
+        """ident's adjoint, spread to ans's shape where it may be a bare 0.0 (a branch not taken, a loop
+        not run): an adjoint that splits or reshapes its cotangent needs it shaped. Other adjoints as they are."""
+        g = b.name(self.bar(ident))
+        return self.helpers.call("spread_zero", g, copy.deepcopy(ans)) if ident in self.maybe_zero else g
 
     def spread_later(self, atom, term):
         """For `t_bar = sum_adjoint(g, t, axis, keepdims)`, with t a temporary of the same line whose
@@ -652,6 +665,7 @@ class Reverse:
         for ident in sorted(idents):
             items.append(b.assign(self.bar(ident), b.const(0.0)))
             self.defined.add(ident)
+            self.maybe_zero.add(ident)
         return items
 
 
@@ -878,11 +892,25 @@ def candidates(fn, params):
 def recomputable(normalized, resolver):
     """The temporaries the adjoint sweep may recompute rather than record: not results of user functions,
     which would run again, nor values popped off a stack (generated code read back in: popping again
-    takes the next item, or fails on an empty stack)."""
+    takes the next item, or fails on an empty stack), nor of the runtime's list updates (a second
+    `unappend` would pop twice)."""
     calls = {target for target, value, _ in assignments(normalized.node.body)
              if isinstance(value, gast.Call) and (_split_site(resolver.site(value))
-                                                  or resolver.site(value).prim is runtime.pop)}
+                                                  or resolver.site(value).prim in (runtime.unappend, runtime.pop))}
     return set(normalized.temps) - calls
+
+
+def _refuse_unappend(normalized, parsed, resolver):
+    """Reverse mode over generated code that undoes list appends (a gradient's list pops) would have to
+    put each popped item back: not done, so refused (forward mode over it, as in s2sad.hessian, works)."""
+    for stmt in gast.walk(normalized.node):
+        if isinstance(stmt, (gast.Assign, gast.Expr)) and isinstance(stmt.value, gast.Call) \
+                and resolver.site(stmt.value).prim is runtime.unappend:
+            line = normalized.origins.get(stmt, normalized.node.lineno)
+            raise Location(parsed.filename, line, parsed.line_text(line)).error(
+                "reverse mode over the adjoint of a list append (a Jacobian of a gradient of a function that builds a "
+                "list by append or a comprehension)", construct="append",
+                hint="use forward mode over the gradient: s2sad.hessian, or s2sad.jacobian(..., mode='forward')")
 
 
 def _split_site(site):
@@ -897,6 +925,7 @@ def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, 
     sweep reads, and once recording only those. When it reads them all (straight-line
     code has none), the second build would be the first again: the first is kept.
     """
+    _refuse_unappend(normalized, parsed, resolver)
     params = [a.id for a in normalized.node.args.args]
     cands = candidates(normalized.node, params) - recomputable(normalized, resolver)
     probe = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=cands, with_value=with_value,

@@ -130,6 +130,15 @@ def zeros_like(x):
     return 0.0
 
 
+def spread_zero(g, like):
+    """g, or g spread over the array `like` when g is a scalar: the adjoint of a branch not taken or of a
+    loop that did not run is a bare 0.0 standing for zeros of any shape, which an adjoint that splits,
+    reshapes or contracts its cotangent (concatenate's, reshape's, matmul's) cannot take as it is."""
+    if type(like) is np.ndarray and like.ndim and np.ndim(g) == 0 and not isinstance(g, dict):
+        return np.full(like.shape, g, dtype=np.result_type(like.dtype, g, np.float32))
+    return g
+
+
 def inexact_only(t, ans):
     """t where ans has a float or complex dtype, exact zeros shaped like t where ans holds integers or
     booleans: a cast to an exact dtype (`x.astype(int)`, `np.asarray(x, dtype=bool)`) is piecewise
@@ -267,15 +276,24 @@ def scatter(g, x, index):
     return out
 
 
+def _own_buffer(a):
+    """Whether an in-place update of the array a changes nothing but a: it is writable and no view of
+    another array's memory (a broadcast seed from sum_adjoint, a reshaped or sliced cotangent)."""
+    return a.base is None and a.flags.writeable
+
+
 def scatter_add(acc, g, x, index):
-    """acc + scatter(g, x, index), adding in place into acc (the transform proved nothing else holds it)."""
+    """acc + scatter(g, x, index), adding in place into acc when acc owns its buffer (the transform proved
+    no other variable holds it; the optimizer may still have made it a view, `x_bar = 0.0 + sum_adjoint(...)`
+    folded to a broadcast, which is then added out of place)."""
     if type(index) is int and type(acc) is np.ndarray and type(x) is np.ndarray and acc.shape == x.shape \
-            and (g.dtype == acc.dtype if type(g) is np.ndarray else type(g) is float and acc.dtype.kind in "fc"):
+            and (g.dtype == acc.dtype if type(g) is np.ndarray else type(g) is float and acc.dtype.kind in "fc") \
+            and acc.base is None and acc.flags.writeable:
         # the common case in a loop, the checks below made cheap: same answers, same in-place add
         acc[index] += g
         return acc
     if isinstance(acc, np.ndarray) and isinstance(x, np.ndarray) and acc.shape == np.shape(x) \
-            and np.can_cast(np.result_type(g), acc.dtype, "same_kind"):
+            and np.can_cast(np.result_type(g), acc.dtype, "same_kind") and _own_buffer(acc):
         if _basic(index):
             acc[index] += g
         else:
@@ -439,8 +457,8 @@ def own_copy(value):
 
 
 def clear_item(x_bar, index):
-    """without_item, in place (the transform proved nothing else holds x_bar)."""
-    if isinstance(x_bar, np.ndarray) and x_bar.ndim:
+    """without_item, in place when x_bar owns its buffer (see scatter_add)."""
+    if isinstance(x_bar, np.ndarray) and x_bar.ndim and _own_buffer(x_bar):
         x_bar[index] = 0.0
         return x_bar
     return without_item(x_bar, index)
@@ -515,6 +533,11 @@ def _axes(axis, ndim):
         return tuple(range(ndim))
     axis = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     return tuple(int(a) % max(ndim, 1) for a in axis)
+
+
+def refuse(message, construct):
+    """Raise the Refusal: for a rule whose derivative s2sad does not compute correctly in one mode."""
+    raise Refusal(message, construct)
 
 
 def pieces(items):
@@ -619,6 +642,27 @@ def prod_others_dot(t, a, axis=None):
     return np.moveaxis(out.reshape(shape), range(lead, a.ndim), axes)
 
 
+def prod_others_ddot(t, s, a, axis=None):
+    """The derivative of prod_others_dot(t, a, axis) in a along s (symmetric in t and s, and in the
+    element, so also its transposes): entry i is the sum over distinct j, k != i of t_j s_k times the
+    product of the other elements. Third derivatives of prod only: O(n^3)."""
+    a = np.asarray(a)
+    t, s = np.broadcast_to(t, a.shape), np.broadcast_to(s, a.shape)
+    axes = _axes(axis, a.ndim)
+    lead = a.ndim - len(axes)
+    moved_a = np.moveaxis(a, axes, range(lead, a.ndim))
+    shape = moved_a.shape
+    lanes = moved_a.reshape(shape[:lead] + (-1,))
+    tl = np.moveaxis(t, axes, range(lead, a.ndim)).reshape(lanes.shape)
+    sl = np.moveaxis(s, axes, range(lead, a.ndim)).reshape(lanes.shape)
+    n = lanes.shape[-1]
+    out = np.zeros(lanes.shape, dtype=np.result_type(lanes, tl, sl))
+    for i in range(n):
+        others, t_others, s_others = (np.delete(v, i, axis=-1) for v in (lanes, tl, sl))
+        out[..., i] = np.sum(t_others * prod_others_dot(s_others, others, -1), axis=-1) if n > 2 else 0.0
+    return np.moveaxis(out.reshape(shape), range(lead, a.ndim), axes)
+
+
 def cumsum_adjoint(g, a, axis=None):
     """The cotangent of a in np.cumsum(a, axis): a reversed cumulative sum of g."""
     if axis is None:
@@ -690,7 +734,7 @@ def norm_slope_dot(t, x, ord=None, axis=None):
     if not matrix:
         s = norm_slope(x, ord, axis)
         return (ord - 1) * ((np.abs(x) / safe) ** (ord - 2) * t - s * np.sum(s * t, axis=axes, keepdims=True)) / safe
-    raise NotImplementedError(f"second derivatives of np.linalg.norm with ord={ord!r}")
+    raise Refusal(f"second derivatives of np.linalg.norm with ord={ord!r}", "np.linalg.norm")
 
 
 def tile_adjoint(g, a, reps):
@@ -756,7 +800,7 @@ def _pad_index(shape, pad_width, mode):
         return np.pad(index, pad_width, mode="constant", constant_values=-1)
     if mode in ("edge", "reflect", "symmetric", "wrap"):
         return np.pad(index, pad_width, mode=mode)
-    raise NotImplementedError(f"derivatives of np.pad with mode={mode!r} (constant, edge, reflect, symmetric, wrap)")
+    raise Refusal(f"derivatives of np.pad with mode={mode!r} (constant, edge, reflect, symmetric, wrap)", "np.pad")
 
 
 def pad_tangent(t, pad_width, mode="constant"):

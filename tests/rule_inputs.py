@@ -1478,6 +1478,75 @@ def nan_to_num_active_nan(x, y):
     return np.nan_to_num(np.sqrt(x), nan=y)
 
 
+# -- helpers that second and third derivatives meet -------------------------------------------------
+
+
+@case(runtime.spread_zero, (2, 3), (2, 3), wrt=(0,))
+def rt_spread_zero(g, like):
+    return runtime.spread_zero(g, like)
+
+
+@case(runtime.spread_zero, (), (2, 3), wrt=(0,))
+def rt_spread_zero_scalar(g, like):
+    return runtime.spread_zero(g, like)
+
+
+@case(runtime.cotangent_like_adjoint, (3,), wrt=(0,))
+def rt_cotangent_like_adjoint(ct):
+    return runtime.cotangent_like_adjoint(ct, {0: 1.0, 2: 1.0})[2] * 1.0
+
+
+@case(runtime.owned_adjoint, (2, 3), (3,), wrt=(0,))
+def rt_owned_adjoint(ct, t):
+    return runtime.owned_adjoint(ct, t)
+
+
+@case(runtime.pieces, (3,), (3,), wrt=(0, 1))
+def rt_pieces(a, b):
+    return runtime.pieces([a, b])
+
+
+@case(runtime.prod_others_dot, (3, 4), arg((3, 4), "sparse"))
+def rt_prod_others_dot(t, a):
+    return runtime.prod_others_dot(t, a, 1)
+
+
+@case(runtime.prod_others_dot, (2, 3), (2, 3))
+def rt_prod_others_dot_all(t, a):
+    return runtime.prod_others_dot(t, a)
+
+
+PROD_A = np.array([[0.5, 0.0, -1.2, 2.0], [1.5, 0.7, 0.0, 0.0]])
+
+
+@case(runtime.prod_others_ddot, (2, 4), (2, 4))
+def rt_prod_others_ddot(t, s):
+    """Linear in t and s; in a it would be a fourth derivative of prod, refused (test_regressions_wave2)."""
+    return runtime.prod_others_ddot(t, s, PROD_A, 1)
+
+
+@case(runtime.tri_solve, arg((4, 4), "matrix"), (4,))
+def rt_tri_solve(a, b):
+    return runtime.tri_solve(a, b, True)
+
+
+@case(runtime.tri_solve, arg((4, 4), "matrix"), (4, 2))
+def rt_tri_solve_upper(a, b):
+    return runtime.tri_solve(a, b, False)
+
+
+@case(runtime.tri_inv, arg((4, 4), "matrix"))
+def rt_tri_inv(a):
+    return runtime.tri_inv(a)
+
+
+@case(runtime.unappend, (3,), (3,), wrt=(0, 1), float32=False)
+def rt_unappend(g0, g1):
+    """Forward mode only: reverse mode over an unappend is refused (test_rules.REVERSE_REFUSED)."""
+    xs = [1.0, 2.0]
+    return runtime.unappend(xs, [g0, g1]) * 1.0
+
+
 # -- rules of numpy_decomp, numpy_misc and the SciPy modules: in a file of their own ----------------------
 
 from rule_inputs_extra import *  # noqa: E402, F401, F403

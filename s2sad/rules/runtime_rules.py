@@ -22,6 +22,11 @@ def broadcast_like_(ct, g, x):
     return unbroadcast(ct, g)
 
 
+@linear(runtime.spread_zero)
+def spread_zero_(ct, g, like):
+    return unbroadcast(ct, g)
+
+
 @linear(runtime.scatter)
 def scatter(ct, g, x, index):
     """The cotangent may be a bare 0.0 (an adjoint not yet reached): give it x's shape first.
@@ -439,3 +444,88 @@ def real_only_(ct, value, construct="value"):
 @linear(runtime.real_cotangent, shapes=((2, 3), (2, 3)))
 def real_cotangent_(ct, g, x, construct="value"):
     return runtime.real_cotangent(ct, x, construct)
+
+
+@vjp(runtime.unappend, wrt=("xs_bar",))
+def unappend_(ct, ans, xs, xs_bar):
+    """Reverse mode would need the list as it was before the pops that follow: refused when it runs."""
+    return runtime.refuse("reverse mode over the adjoint of a list append (a Jacobian of a gradient of a list "
+                          "built by append or a comprehension: use forward mode over it, as s2sad.hessian does)",
+                          "append")
+
+
+@jvp(runtime.unappend)
+def unappend_jvp(xs_bar_dot, ans, xs, xs_bar):
+    """A tangent statement runs after its primal's pop: len(xs) is the position of the item it removed."""
+    return runtime.part(xs_bar_dot, len(xs))
+
+
+@linear(runtime.cotangent_like_adjoint)
+def cotangent_like_adjoint_(ct, g_ct, g):
+    return runtime.cotangent_like(ct, g_ct)
+
+
+@linear(runtime.owned_adjoint)
+def owned_adjoint_(ct, t_ct, t):
+    return broadcast_like(ct, t_ct)
+
+
+@linear(runtime.pieces)
+def pieces_(ct, items):
+    """A sequence's cotangent may be an array stacked along a first axis (see pieces): ct is one."""
+    return ct
+
+
+nondiff(runtime.refuse)
+
+
+@vjp(runtime.prod_others_dot, wrt=("t", "a"))
+def prod_others_dot_(ct, ans, t, a, axis=None):
+    """Linear and symmetric in t; its derivative in a is the symmetric prod_others_ddot."""
+    return runtime.prod_others_dot(ct, a, axis), runtime.prod_others_ddot(t, ct, a, axis)
+
+
+@jvp(runtime.prod_others_dot)
+def prod_others_dot_jvp(t_dot, a_dot, ans, t, a, axis=None):
+    return runtime.prod_others_dot(t_dot, a, axis), runtime.prod_others_ddot(t, a_dot, a, axis)
+
+
+@vjp(runtime.prod_others_ddot, wrt=("t", "s", "a"))
+def prod_others_ddot_(ct, ans, t, s, a, axis=None):
+    """Linear and symmetric in t and s; a fourth derivative of np.prod (in a) is refused when it runs."""
+    return runtime.prod_others_ddot(ct, s, a, axis), runtime.prod_others_ddot(t, ct, a, axis), \
+        runtime.refuse("fourth derivatives of np.prod", "np.prod")
+
+
+@jvp(runtime.prod_others_ddot)
+def prod_others_ddot_jvp(t_dot, s_dot, a_dot, ans, t, s, a, axis=None):
+    return runtime.prod_others_ddot(t_dot, s, a, axis), runtime.prod_others_ddot(t, s_dot, a, axis), \
+        runtime.refuse("fourth derivatives of np.prod", "np.prod")
+
+
+@vjp(runtime.tri_solve, wrt=("a", "b"))
+def tri_solve_(ct, ans, a, b, lower=True):
+    """x = T^-1 b with T = tril(a) (triu(a) when not lower): b_bar = T^-T g, a_bar = -(b_bar x^T) on T's triangle."""
+    return -np.where(lower, np.tril(np.reshape(runtime.tri_solve(np.transpose(a), ct, not lower), (np.shape(a)[0], -1))
+                                    @ np.transpose(np.reshape(ans, (np.shape(a)[0], -1)))),
+                     np.triu(np.reshape(runtime.tri_solve(np.transpose(a), ct, not lower), (np.shape(a)[0], -1))
+                             @ np.transpose(np.reshape(ans, (np.shape(a)[0], -1))))), \
+        runtime.tri_solve(np.transpose(a), ct, not lower)
+
+
+@jvp(runtime.tri_solve)
+def tri_solve_jvp(a_dot, b_dot, ans, a, b, lower=True):
+    return -runtime.tri_solve(a, np.reshape(np.where(lower, np.tril(a_dot), np.triu(a_dot))
+                                            @ np.reshape(ans, (np.shape(a)[0], -1)), np.shape(ans)), lower), \
+        runtime.tri_solve(a, b_dot, lower)
+
+
+@vjp(runtime.tri_inv, wrt=("a",))
+def tri_inv_(ct, ans, a):
+    """X = tril(a)^-1: a_bar = -tril(X^T g X^T)."""
+    return -np.tril(np.transpose(ans) @ ct @ np.transpose(ans))
+
+
+@jvp(runtime.tri_inv)
+def tri_inv_jvp(a_dot, ans, a):
+    return -(ans @ np.tril(a_dot) @ ans)
