@@ -384,6 +384,8 @@ def _check(f, program, hessian):
     args = program.args
     try:
         value, base_lines = traced(f, _copies(args))
+        if np.iscomplexobj(value):  # `(-1.5) ** 0.5` from a shrinking step: float() would drop the imaginary part
+            raise TypeError("f returned a complex number")
         value = float(value)
     except _Timeout:  # a shrinking candidate that lost its loop counter
         return Result("INVALID", "primal", "the program does not stop")
