@@ -18,14 +18,6 @@ from s2sad.fuzz.shrink import shrink
 SEEDS = range(80)
 CASES = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "fuzz_cases", "*.py")))
 
-# Seeds whose programs hit a bug other engineers are fixing now (docs/fuzz-findings.md names
-# the class); remove a seed from here once its class is fixed.
-_WHILE_AND_OR = "and/or in a while condition crashes (AttributeError: 'If' object has no attribute 'targets')"
-_NEGATIVE_BASE = "a negative constant base under ** loses its parentheses in unoptimized code"
-KNOWN = {**{s: _WHILE_AND_OR for s in (0, 7, 8, 19, 22, 23, 41, 44, 48, 50, 52, 54, 59, 61, 62, 64, 65, 68, 70)},
-         **{s: _NEGATIVE_BASE for s in (11, 15, 30)}}
-
-
 @pytest.fixture(scope="module")
 def workdir():
     with tempfile.TemporaryDirectory(prefix="s2sad-fuzz-") as path:
@@ -38,12 +30,7 @@ def results(workdir):
     return {seed: check(generate(seed), workdir, hessian=seed % 4 == 0) for seed in SEEDS}
 
 
-def _marked(seed):
-    reason = KNOWN.get(seed)
-    return pytest.param(seed, marks=pytest.mark.xfail(reason=reason, strict=False)) if reason else seed
-
-
-@pytest.mark.parametrize("seed", [_marked(s) for s in SEEDS])
+@pytest.mark.parametrize("seed", SEEDS)
 def test_seed_is_neither_wrong_nor_a_crash(results, seed):
     result = results[seed]
     assert result.outcome not in ("WRONG", "CRASH", "INVALID"), f"seed {seed}: {result.key}: {result.detail}"
@@ -60,8 +47,7 @@ def test_the_generator_is_deterministic():
     assert generate(7).source != generate(8).source
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(reason="a bug found by the fuzzer, not "
-                                  "fixed yet (docs/fuzz-findings.md)", strict=False)) for p in CASES])
+@pytest.mark.parametrize("path", CASES, ids=os.path.basename)
 def test_shrunk_case(path):
     result = check_file(path)
     assert result.outcome in ("OK", "KINK"), f"{result.key}: {result.detail}"
@@ -116,8 +102,6 @@ def test_the_shrinker_keeps_only_what_fails():
     assert "np.cos" in small and "np.sin" not in small and "c = " not in small
 
 
-@pytest.mark.xfail(reason="N6 in docs/fuzz-findings.md: the cache takes equal code objects for one function",
-                   strict=False)
 def test_equal_functions_of_two_modules_keep_their_own_globals(workdir):
     """Found by the planted-rule test: code objects compare equal across modules (not by file name)."""
     import s2sad
