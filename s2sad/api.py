@@ -426,19 +426,29 @@ def vjp(f, *primals, has_aux=False):
 
 
 def source(f, mode="reverse", wrt=0, stage="derivative", optimize=True, *, args=None):
-    """The generated source: the derivative (mode "forward", "reverse" or "both") or the ANF.
+    """The output of one stage of the pipeline, as source text (or a table, for "analyses").
 
-    Without `args`, the general derivative; with example arguments `args`, the reverse
-    derivative grad runs for arguments of their kinds (shapes.py), identity wrappers left out.
+    stage is one of `driver.STAGES`: "parse" (the function as read), "anf" (normalized),
+    "analyses" (reverse mode's tables), "unoptimized" or "optimized" (the derivative before or
+    after the optimizer), "derivative" (the optimized one unless optimize=False). For the
+    derivative, mode is "forward", "reverse" or "both". Without `args`, the general derivative;
+    with example arguments `args`, the reverse derivative grad runs for arguments of their
+    kinds (shapes.py), identity wrappers left out.
     """
     func = entry(f)
+    if stage not in driver.STAGES:
+        raise S2SADError(f"stage must be one of {', '.join(map(repr, driver.STAGES))}, not {stage!r}",
+                         construct="stage")
+    if stage == "parse":
+        return driver.parse_source(func)
     if stage == "anf":
         return driver.anf_source(func)
-    if stage != "derivative":
-        raise S2SADError(f"stage must be 'anf' or 'derivative', not {stage!r}", construct="stage")
     names = driver.wrt_names(func, wrt)
-    modes = ("forward", "reverse") if mode == "both" else (mode,)
     kinds = None if args is None else _kinds(func, _bind(func, tuple(args), {}).values(), shapes.GRAD_SEED)
+    if stage == "analyses":
+        return driver.analyses(func, names, kinds).dump()
+    optimize = {"unoptimized": False, "optimized": True}.get(stage, optimize)
+    modes = ("forward", "reverse") if mode == "both" else (mode,)
     compiled = [driver.derivative(func, m, names, optimized=optimize, kinds=kinds if m == "reverse" else None)
                 for m in modes]
     return "\n\n".join([c.source for c in compiled] + driver.callee_sources(compiled))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import gast
 
 from . import cache, emit, rules, shapes  # noqa: F401  (importing rules fills the table)
+from .analyze import Analyses, activity
 from .calls import Callees
 from .errors import S2SADError
 from .forward import forward
@@ -23,7 +24,8 @@ from .optimize.effects import names
 from .parse import defaults as parse_defaults
 from .parse import parse, unwrap
 from .resolve import Resolver
-from .reverse import reverse
+from .reverse import Reverse, _adjoint_reads, candidates, recomputable, reverse
+from .stacks import stacks as stack_names
 from .syntax import check
 
 MODES = ("forward", "reverse")
@@ -198,9 +200,45 @@ def callee_sources(compiled):
     return sources
 
 
+STAGES = ("parse", "anf", "analyses", "unoptimized", "optimized", "derivative")
+
+
+def parse_source(func):
+    """The parsed function as s2sad reads it (checked; before lifting and normalizing)."""
+    parsed = parse(func)
+    check(parsed)
+    return emit.to_source(parsed.node)
+
+
 def anf_source(func):
     _, normalized = front(func)
     return emit.to_source(normalized.node)
+
+
+def analyses(func, wrt, kinds=None):
+    """The analyses reverse mode runs on func differentiated with respect to wrt, as an `analyze.Analyses`.
+
+    The same steps as `reverse.reverse`'s first build: which names are active, which may be
+    overwritten, which the adjoint sweep recomputes, reads, and so must have recorded."""
+    parsed, normalized = front(func)
+    resolver = Resolver(parsed, _locals(normalized), normalized.helpers)
+    node = normalized.node
+    params = [a.id for a in node.args.args]
+    act = activity(node, resolver, wrt)
+    table = shapes.infer(normalized, resolver, kinds) if kinds else None
+    overwritten = candidates(node, params) - recomputable(normalized, resolver)
+    in_progress = _in_progress()
+    in_progress.append(func.__code__)
+    try:
+        probe = Reverse(normalized, parsed, resolver, wrt, Namer(normalized.names), saved=overwritten,
+                        callees=Callees(_derive_callee, in_progress, resolver), shapes=table)
+        probe.function()
+    finally:
+        in_progress.pop()
+    local = _locals(normalized)
+    reads = _adjoint_reads(probe.adjoint_sweep, probe) & local  # the function's own names only
+    return Analyses(node.name, tuple(wrt), local, act, overwritten, overwritten & reads, reads, set(probe.recomputed),
+                    stack_names(node, resolver), table)
 
 
 def _locals(normalized):
