@@ -91,8 +91,8 @@ class Analyses:
 
 
 def _show_kind(kind):
-    from .shapes import _show  # shapes is a sibling in the analysis layer
-    return _show(kind)
+    from .shapes import show  # shapes imports this module
+    return show(kind)
 
 
 def flows(site):
