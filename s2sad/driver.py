@@ -80,7 +80,7 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     whose `self` is known, so `self.other_method(...)` resolves. `kinds` (see shapes.py),
     one per parameter and the seed's last, specializes reverse mode to such arguments.
     """
-    if mode not in MODES + ("split",):
+    if mode not in MODES + ("split",) and mode not in _TRANSFORMS:
         raise S2SADError(f"mode must be 'forward' or 'reverse', not {mode!r}", construct="mode")
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers, dict([receiver]) if receiver else None)
@@ -88,7 +88,9 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     callees = Callees(_derive_callee, in_progress, resolver)
     in_progress.append(func.__code__)
     try:
-        if mode == "forward":
+        if mode in _TRANSFORMS:
+            node, helpers = _TRANSFORMS[mode](normalized, parsed, resolver, wrt, Namer(normalized.names))
+        elif mode == "forward":
             node, helpers = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees)
         else:
             node, helpers = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), with_value,
@@ -100,6 +102,19 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     if callee:
         _name_for_callee(node, func, wrt, parsed.node.name)
     return node, helpers, parsed, callees.dependencies
+
+
+_TRANSFORMS = {}
+
+
+def register(mode, build):
+    """Add a transform of the face's own (batched forward mode) under the name `mode`.
+
+    `build(normalized, parsed, resolver, wrt, namer) -> (FunctionDef, helpers)`; its output then goes
+    through the same stages as forward and reverse mode's: the optimizer, `emit`, the cache
+    (`derivative(func, mode, wrt)`). Called with forward mode's arguments (tangents after the
+    parameters, zero by default where the function has defaults)."""
+    _TRANSFORMS[mode] = build
 
 
 def _name_for_callee(node, func, wrt, name):

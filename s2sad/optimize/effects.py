@@ -15,7 +15,7 @@ import re
 
 import gast
 
-from .. import registry, runtime
+from .. import batched_runtime, registry, runtime
 
 _PURE_METHODS = frozenset(
     "all any argmax argmin astype clip conj conjugate copy cumprod cumsum diagonal dot flatten item max mean "
@@ -36,6 +36,10 @@ _PURE_RUNTIME = frozenset(
     "tensordot_adjoint_b inner_adjoint_a inner_adjoint_b kron_adjoint_a kron_adjoint_b einsum_with einsum_adjoint "
     "einsum_with_ops einsum_with_dops einsum_adjoint_ops einsum_adjoint_dops phi sym_lower sym_lower_adjoint "
     "item_adjoint item_of inverse_axes lower_factor".split())
+# batched forward mode's helpers: each computes a fresh value from its arguments (by object only:
+# their names, `lift`, `fill`, are too common to trust)
+_BATCHED = frozenset(obj for name, obj in vars(batched_runtime).items()
+                     if callable(obj) and not name.startswith("_") and getattr(obj, "__module__", None) == batched_runtime.__name__)
 _EFFECTS = frozenset("print input open exec eval setattr delattr next iter append unappend push pop".split())
 _DERIVED = re.compile(r"_(bar|dot)(_\d+)?$")
 _SCOPES = (gast.Lambda, gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef,
@@ -100,7 +104,7 @@ class Facts:
         self.keep = pinned(fn)
         self.shadowed, self.extra = frozenset(), frozenset()
         if helpers is not None:
-            pure_objects = {getattr(runtime, n) for n in _PURE_RUNTIME}
+            pure_objects = {getattr(runtime, n) for n in _PURE_RUNTIME} | _BATCHED
             self.shadowed = frozenset(n for n in _PURE_RUNTIME if helpers.get(n) is not getattr(runtime, n))
             self.extra = frozenset(n for n, obj in helpers.items() if _is_one_of(obj, pure_objects))
 
