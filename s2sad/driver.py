@@ -97,8 +97,9 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
                                     callees, split=mode == "split", shapes=shapes.infer(normalized, resolver, kinds) if kinds else None)
     finally:
         in_progress.pop()
-    if optimized:
-        node = tuple(optimize(n, helpers) for n in node) if isinstance(node, tuple) else optimize(node, helpers)
+    if optimized:  # the names the transform made for adjoints and tangents: its FunctionDefs carry them (debt)
+        node = tuple(optimize(n, helpers, derived=getattr(n, "s2sad_derivatives", None)) for n in node) \
+            if isinstance(node, tuple) else optimize(node, helpers, derived=getattr(node, "s2sad_derivatives", None))
     if callee:
         _name_for_callee(node, func, wrt, parsed.node.name)
     return node, helpers, parsed, callees.dependencies

@@ -9,7 +9,6 @@ of pure array methods. Everything else, `_tape.pop()`, `print`, a user's functio
 a side effect and is never removed or reordered.
 """
 
-import contextvars
 import functools
 import re
 
@@ -100,8 +99,9 @@ class Facts:
     names are trusted as the transforms spell them.
     """
 
-    def __init__(self, fn, helpers=None):
+    def __init__(self, fn, helpers=None, derived=None):
         self.keep = pinned(fn)
+        self.derived = None if derived is None else frozenset(derived)
         self.shadowed, self.extra = frozenset(), frozenset()
         if helpers is not None:
             pure_objects = {getattr(runtime, n) for n in _PURE_RUNTIME} | _BATCHED
@@ -110,6 +110,9 @@ class Facts:
 
     def is_pure(self, node):
         return is_pure(node, self.shadowed, self.extra)
+
+    def is_derived(self, ident):
+        return is_derived(ident, self.derived)
 
 
 def _is_one_of(obj, objects):
@@ -216,18 +219,19 @@ def pinned(fn):
     return names
 
 
-GENERATED = contextvars.ContextVar("s2sad_generated_derivatives", default=None)
-
-
-def is_derived(ident):
+def is_derived(ident, derived=None):
     """Whether a name is an adjoint or a tangent (`x_bar`, `x_dot`, `x_bar_1`), whose value is a float or array.
 
-    When the transform said which names it made (`GENERATED`, set by `optimize`), only those
-    count: a user's own variable called `n_bar` is left alone."""
-    names = GENERATED.get()
-    if names is not None:
-        return ident in names
+    When the transform said which names it made (`derived`, handed to `optimize` and kept in
+    `Facts`), only those count: a user's own variable called `n_bar` is left alone."""
+    if derived is not None:
+        return ident in derived
     return bool(_DERIVED.search(ident))
+
+
+def derived_test(facts):
+    """`is_derived` as the passes ask it: by the facts' list of made names when there are facts."""
+    return is_derived if facts is None else facts.is_derived
 
 
 def simple_target(stmt):

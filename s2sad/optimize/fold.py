@@ -21,7 +21,7 @@ import operator
 
 import gast
 
-from .effects import dotted, is_derived, simple_target
+from .effects import derived_test, dotted, simple_target
 from .zeros import is_zero
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
@@ -35,18 +35,18 @@ _LINEAR_IN_FIRST = frozenset(
 def fold(fn, facts=None):
     """Fold and simplify every statement of fn (in place); True on a change."""
     changed = [False]
-    fn.body = _block(fn.body, changed) or [gast.Pass()]
+    fn.body = _block(fn.body, changed, derived_test(facts)) or [gast.Pass()]
     return changed[0]
 
 
-def _block(stmts, changed):
+def _block(stmts, changed, is_derived):
     out = []
     for stmt in stmts:
         target = simple_target(stmt)
         simplify = target is not None and is_derived(target)
         for field, value in gast.iter_fields(stmt):
             if isinstance(value, list) and value and isinstance(value[0], gast.stmt):
-                setattr(stmt, field, _block(value, changed) or ([gast.Pass()] if field == "body" else []))
+                setattr(stmt, field, _block(value, changed, is_derived) or ([gast.Pass()] if field == "body" else []))
             elif isinstance(value, gast.expr):
                 setattr(stmt, field, expression(value, simplify, changed))
         if target is not None and isinstance(stmt.value, gast.Name) and stmt.value.id == target:
