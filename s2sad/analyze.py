@@ -45,6 +45,56 @@ class Activity:
                          for n in sorted(self.varied | self.useful))
 
 
+@dataclass
+class Analyses:
+    """What the analyses found about one function, for reading (`s2sad.source(f, stage="analyses")`).
+
+    Sets of names: `names` (the function's locals), `overwritten` (values a later assignment may overwrite, not recomputable),
+    `adjoint_reads` (names the adjoint sweep reads: live in it), `recorded` (overwritten and read
+    by the adjoint sweep: what reverse mode keeps), `recomputed` (temporaries the adjoint sweep
+    computes again instead), `stacks`; `shapes` is the kinds table when argument kinds were given.
+    """
+
+    name: str
+    wrt: tuple
+    names: set
+    activity: Activity
+    overwritten: set
+    recorded: set
+    adjoint_reads: set
+    recomputed: set
+    stacks: set
+    shapes: object = None
+
+    COLUMNS = ("varied", "useful", "active", "overwritten", "adjoint reads", "recorded", "recomputed", "stack")
+
+    def rows(self):
+        """(name, marks, kind) for every local name (parameters included), sorted."""
+        act = self.activity
+        sets = (act.varied, act.useful, act.active, self.overwritten, self.adjoint_reads, self.recorded,
+                self.recomputed, self.stacks)
+        for n in sorted(self.names):
+            kind = self.shapes.kinds.get(n) if self.shapes else None
+            yield n, tuple(n in s for s in sets), "" if kind is None else _show_kind(kind)
+
+    def dump(self):
+        """A text table, one row per name, `x` where a column holds."""
+        rows = list(self.rows())
+        headers = ("name",) + self.COLUMNS + (("kind",) if self.shapes else ())
+        cells = [(n,) + tuple("x" if m else "." for m in marks) + ((kind or "?",) if self.shapes else ())
+                 for n, marks, kind in rows]
+        widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(headers)]
+        line = lambda items: "  ".join(item.ljust(w) for item, w in zip(items, widths)).rstrip()  # noqa: E731
+        title = f"# analyses of {self.name} with respect to {', '.join(self.wrt) or 'nothing'}"
+        title += " (reverse mode" + (", specialized to the arguments' kinds)" if self.shapes else ")")
+        return "\n".join([title, line(headers), line(["-" * w for w in widths])] + [line(c) for c in cells]) + "\n"
+
+
+def _show_kind(kind):
+    from .shapes import show  # shapes imports this module
+    return show(kind)
+
+
 def flows(site):
     """The operand atoms a derivative can flow through at this site."""
     if site.kind == "atom":

@@ -323,8 +323,7 @@ def _specializer(func, names):
         if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__:
             return hit[2]
         _check_float(func, names, dict(zip(every, values)))
-        specialized = kinds + (shapes.GRAD_SEED,) if positional else None
-        compiled = driver.derivative(func, "reverse", names, with_value=True, kinds=specialized)
+        compiled = _grad_derivative(func, names, kinds if positional else None)
         if not compiled.dependencies and all(kinds[i] is not None and kinds[i][0] == "f" for i in where):
             by_kind[kinds] = (cache.epoch, func.__code__, compiled.function)  # the kinds decide _check_float
             if np.ndarray not in types:
@@ -332,6 +331,13 @@ def _specializer(func, names):
         return compiled.function
 
     return by_type, lookup
+
+
+def _grad_derivative(func, names, kinds):
+    """The compiled derivative grad and value_and_grad run: value and gradients, specialized to the
+    arguments' kinds (None: general, for a function with keyword-only or variable arguments)."""
+    specialized = None if kinds is None else tuple(kinds) + (shapes.GRAD_SEED,)
+    return driver.derivative(func, "reverse", names, with_value=True, kinds=specialized)
 
 
 _FLOAT_ONLY = {float}
@@ -426,22 +432,54 @@ def vjp(f, *primals, has_aux=False):
 
 
 def source(f, mode="reverse", wrt=0, stage="derivative", optimize=True, *, args=None):
-    """The generated source: the derivative (mode "forward", "reverse" or "both") or the ANF.
+    """The output of one stage of the pipeline, as source text (or a table, for "analyses").
 
-    Without `args`, the general derivative; with example arguments `args`, the reverse
-    derivative grad runs for arguments of their kinds (shapes.py), identity wrappers left out.
+    stage is one of `driver.STAGES`: "parse" (the function as read), "anf" (normalized),
+    "analyses" (reverse mode's tables), "unoptimized" or "optimized" (the derivative before or
+    after the optimizer), "derivative" (the optimized one unless optimize=False). For the
+    derivative, mode is "forward", "reverse" or "both". Without `args`, the general derivative;
+    with example arguments `args`, the reverse derivative grad runs for arguments of their
+    kinds (shapes.py), identity wrappers left out.
     """
     func = entry(f)
+    if stage not in driver.STAGES:
+        raise S2SADError(f"stage must be one of {', '.join(map(repr, driver.STAGES))}, not {stage!r}",
+                         construct="stage")
+    if stage == "parse":
+        return driver.parse_source(func)
     if stage == "anf":
         return driver.anf_source(func)
-    if stage != "derivative":
-        raise S2SADError(f"stage must be 'anf' or 'derivative', not {stage!r}", construct="stage")
     names = driver.wrt_names(func, wrt)
+    values = None if args is None else _bind(func, tuple(args), {})
+    kinds = None if values is None else _kinds(func, values.values(), shapes.GRAD_SEED)
+    if stage == "analyses":
+        return driver.analyses(func, names, kinds).dump()
+    optimize = {"unoptimized": False, "optimized": True}.get(stage, optimize)
     modes = ("forward", "reverse") if mode == "both" else (mode,)
-    kinds = None if args is None else _kinds(func, _bind(func, tuple(args), {}).values(), shapes.GRAD_SEED)
-    compiled = [driver.derivative(func, m, names, optimized=optimize, kinds=kinds if m == "reverse" else None)
-                for m in modes]
-    return "\n\n".join([c.source for c in compiled] + driver.callee_sources(compiled))
+    compiled, heads = [], []
+    for m in modes:
+        if m == "reverse" and values is not None:  # what grad(f)(*args) runs, the very function
+            by_kind = None if kinds is None else kinds[:-1]
+            compiled.append(_grad_derivative(func, names, by_kind) if optimize else
+                            driver.derivative(func, m, names, True, False, kinds=kinds))
+            heads.append(_header(func, m, names, values, by_kind, optimize))
+        else:
+            compiled.append(driver.derivative(func, m, names, optimized=optimize))
+            heads.append(_header(func, m, names, None, None, optimize))
+    return "\n\n".join([h + c.source for h, c in zip(heads, compiled)] + driver.callee_sources(compiled))
+
+
+def _header(func, mode, names, values, kinds, optimized):
+    """The comment above a printed derivative: which variant it is, and for which arguments."""
+    what = f"# {mode} mode wrt {', '.join(names) or 'nothing'}" + ("" if optimized else ", unoptimized")
+    if kinds is not None:
+        shown = ", ".join(f"{n}: {shapes.show(k)}" for n, k in zip(values, kinds))
+        return f"{what}, specialized to {shown} (what grad runs for such arguments)\n"
+    if values is not None:
+        return f"{what}, general (what grad runs: {func.__name__} has keyword-only or variable parameters)\n"
+    if mode == "reverse":
+        return f"{what}, general (grad runs a variant specialized to its arguments: source(f, args=...))\n"
+    return f"{what}, general\n"
 
 
 # -- the decorator ------------------------------------------------------------------

@@ -4,6 +4,9 @@ In batched code every tangent of a primal `p` is an array of shape `(B,) + np.sh
 column k is the tangent along the k-th seed (a container's tangent is the container of
 its items' batched tangents). Each helper keeps that invariant; where a fast path does
 not apply it works column by column, so a result is never wrong, only slower.
+
+Every public function here counts as pure for the optimizer (`optimize.effects._BATCHED`):
+it computes a fresh value from its arguments and changes nothing else.
 """
 
 import numpy as np

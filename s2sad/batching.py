@@ -27,14 +27,10 @@ import numpy as np
 
 from . import batched_runtime as br
 from . import build as b
-from . import cache, driver, emit, runtime
+from . import driver, runtime
 from .errors import S2SADError
 from .forward import Forward
-from .naming import Namer
-from .parse import defaults as parse_defaults
-from .parse import unwrap
 from .partials import Helpers, _bindings, index_expr, tangent_terms
-from .resolve import Resolver
 
 
 class NotBatchable(S2SADError):
@@ -276,22 +272,22 @@ for _prim in (operator.neg, operator.pos, np.negative, np.positive, np.real, np.
 # -- the pipeline ----------------------------------------------------------------------------
 
 
+MODE = "forward-batched"
+
+
 def derivative(func, wrt):
     """The compiled batched JVP of func with respect to the parameter names wrt (cached).
 
-    Raises NotBatchable when func uses something batched mode does not handle.
+    Built by the driver like every other derivative (front, resolve, this transform, the
+    optimizer, emit, the cache). Raises NotBatchable when func uses something batched mode
+    does not handle.
     """
-    func = unwrap(func)
-    k = cache.key(func, "forward-batched", tuple(wrt))
-    hit = cache.get(k)
-    if hit is not None:
-        return hit
-    parsed, normalized = driver.front(func)
-    resolver = Resolver(parsed, driver._locals(normalized), normalized.helpers)
-    builder = BatchedForward(normalized, parsed, resolver, wrt, Namer(normalized.names))
-    node = builder.function()
-    defaults = parse_defaults(func)
-    if defaults:
-        defaults += (0.0,) * len(wrt)
-    fn, source = emit.load(node, builder.helpers.by_name, parsed, defaults)
-    return cache.put(k, driver.Compiled(fn, source, tuple(wrt), "forward-batched", builder.helpers.by_name))
+    return driver.derivative(func, MODE, tuple(wrt))
+
+
+def _build(normalized, parsed, resolver, wrt, namer):
+    builder = BatchedForward(normalized, parsed, resolver, wrt, namer)
+    return builder.function(), builder.helpers.by_name
+
+
+driver.register(MODE, _build)

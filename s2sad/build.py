@@ -5,6 +5,8 @@ whatever gast version is installed, and the passes read as code rather than as
 constructor noise.
 """
 
+import os
+
 import gast
 
 LOAD, STORE = gast.Load(), gast.Store()
@@ -131,3 +133,33 @@ def names_in(node, ctx=None):
         if isinstance(sub, gast.Name) and (ctx is None or isinstance(sub.ctx, ctx)):
             found.append(sub.id)
     return found
+
+
+# -- comment markers ------------------------------------------------------------------
+# Statements the transforms put in the tree and `emit` prints as comments; made and recognized
+# here, at the bottom of the layers, so the transforms and the optimizer need not import emit.
+
+_COMMENT = "__s2sad_comment__"
+_ORIGIN = "__s2sad_origin__"
+
+
+def comment(text):
+    """A statement that becomes the comment `# text` in the emitted source."""
+    return expr_stmt(const(f"{_COMMENT}{text}"))
+
+
+def origin(parsed, line, label="d/dx of"):
+    """A marker: the code below comes from the user's `line`; shown as `# label: <line>   (file:N)`.
+
+    With label None the marker is invisible: it only maps the lines below to `line`.
+    """
+    text = ""
+    if label is not None:
+        where = f"{os.path.basename(parsed.filename)}:{line}"
+        text = f"{label}: {parsed.line_text(line)}   ({where})"
+    return expr_stmt(const(f"{_ORIGIN}{int(line)}:{text}"))
+
+
+def is_marker(stmt):
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant) \
+        and isinstance(stmt.value.value, str) and stmt.value.value.startswith((_COMMENT, _ORIGIN))

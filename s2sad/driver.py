@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import gast
 
 from . import cache, emit, rules, shapes  # noqa: F401  (importing rules fills the table)
+from .analyze import Analyses, activity
 from .calls import Callees
 from .errors import S2SADError
 from .forward import forward
@@ -24,7 +25,8 @@ from .parse import defaults as parse_defaults
 from .partials import selects
 from .parse import parse, unwrap
 from .resolve import Resolver
-from .reverse import reverse
+from .reverse import Reverse, _adjoint_reads, candidates, recomputable, reverse
+from .stacks import stacks as stack_names
 from .syntax import check
 
 MODES = ("forward", "reverse")
@@ -81,7 +83,7 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     one per parameter and the seed's last, specializes reverse mode to such arguments.
     `exact`: a caller selects, so every partial product is exact-zero (partials.selects).
     """
-    if mode not in MODES + ("split",):
+    if mode not in MODES + ("split",) and mode not in _TRANSFORMS:
         raise S2SADError(f"mode must be 'forward' or 'reverse', not {mode!r}", construct="mode")
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers, dict([receiver]) if receiver else None)
@@ -90,15 +92,18 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     callees.exact = exact or _selects(normalized, resolver, callees, {func.__code__})
     in_progress.append(func.__code__)
     try:
-        if mode == "forward":
+        if mode in _TRANSFORMS:
+            node, helpers = _TRANSFORMS[mode](normalized, parsed, resolver, wrt, Namer(normalized.names))
+        elif mode == "forward":
             node, helpers = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees)
         else:
             node, helpers = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), with_value,
                                     callees, split=mode == "split", shapes=shapes.infer(normalized, resolver, kinds) if kinds else None)
     finally:
         in_progress.pop()
-    if optimized:
-        node = tuple(optimize(n, helpers) for n in node) if isinstance(node, tuple) else optimize(node, helpers)
+    if optimized:  # the names the transform made for adjoints and tangents: its FunctionDefs carry them (debt)
+        node = tuple(optimize(n, helpers, derived=getattr(n, "s2sad_derivatives", None)) for n in node) \
+            if isinstance(node, tuple) else optimize(node, helpers, derived=getattr(node, "s2sad_derivatives", None))
     if callee:
         _name_for_callee(node, func, wrt, parsed.node.name)
     return node, helpers, parsed, callees.dependencies
@@ -122,6 +127,19 @@ def _selects(normalized, resolver, callees, seen):
         if _selects(inner, Resolver(parsed, _locals(inner), inner.helpers), callees, seen):
             return True
     return False
+
+
+_TRANSFORMS = {}
+
+
+def register(mode, build):
+    """Add a transform of the face's own (batched forward mode) under the name `mode`.
+
+    `build(normalized, parsed, resolver, wrt, namer) -> (FunctionDef, helpers)`; its output then goes
+    through the same stages as forward and reverse mode's: the optimizer, `emit`, the cache
+    (`derivative(func, mode, wrt)`). Called with forward mode's arguments (tangents after the
+    parameters, zero by default where the function has defaults)."""
+    _TRANSFORMS[mode] = build
 
 
 def _name_for_callee(node, func, wrt, name):
@@ -224,9 +242,45 @@ def callee_sources(compiled):
     return sources
 
 
+STAGES = ("parse", "anf", "analyses", "unoptimized", "optimized", "derivative")
+
+
+def parse_source(func):
+    """The parsed function as s2sad reads it (checked; before lifting and normalizing)."""
+    parsed = parse(func)
+    check(parsed)
+    return emit.to_source(parsed.node)
+
+
 def anf_source(func):
     _, normalized = front(func)
     return emit.to_source(normalized.node)
+
+
+def analyses(func, wrt, kinds=None):
+    """The analyses reverse mode runs on func differentiated with respect to wrt, as an `analyze.Analyses`.
+
+    The same steps as `reverse.reverse`'s first build: which names are active, which may be
+    overwritten, which the adjoint sweep recomputes, reads, and so must have recorded."""
+    parsed, normalized = front(func)
+    resolver = Resolver(parsed, _locals(normalized), normalized.helpers)
+    node = normalized.node
+    params = [a.id for a in node.args.args]
+    act = activity(node, resolver, wrt)
+    table = shapes.infer(normalized, resolver, kinds) if kinds else None
+    overwritten = candidates(node, params) - recomputable(normalized, resolver)
+    in_progress = _in_progress()
+    in_progress.append(func.__code__)
+    try:
+        probe = Reverse(normalized, parsed, resolver, wrt, Namer(normalized.names), saved=overwritten,
+                        callees=Callees(_derive_callee, in_progress, resolver), shapes=table)
+        probe.function()
+    finally:
+        in_progress.pop()
+    local = _locals(normalized)
+    reads = _adjoint_reads(probe.adjoint_sweep, probe) & local  # the function's own names only
+    return Analyses(node.name, tuple(wrt), local, act, overwritten, overwritten & reads, reads, set(probe.recomputed),
+                    stack_names(node, resolver), table)
 
 
 def _locals(normalized):

@@ -7,7 +7,7 @@ cells are shared, so nothing is ever written into the user's module. The source 
 registered in `linecache` under a name of its own, so `inspect.getsource`,
 tracebacks and pdb show it.
 
-Comments: the transforms put marker statements in the tree (`comment`, `origin`);
+Comments: the transforms put marker statements in the tree (`build.comment`, `build.origin`);
 `to_source` turns each into a `# ...` line, or into nothing for an invisible origin,
 and keeps, for every line it writes, the user's line that line came from. `load` uses
 that map so an exception raised inside generated code names the user's line: the
@@ -21,7 +21,6 @@ import ast
 import hashlib
 import linecache
 import math
-import os
 import sys
 import types
 
@@ -29,36 +28,13 @@ import gast
 
 from . import build as b
 from . import runtime
+from .build import _COMMENT, _ORIGIN, comment, is_marker, origin  # noqa: F401  (the markers, made in build.py)
 from .errors import LIMITATIONS, S2SADError
 
-_COMMENT = "__s2sad_comment__"
-_ORIGIN = "__s2sad_origin__"
 _RELOCATE = "__s2sad_relocate__"
 
 
 # -- markers -------------------------------------------------------------------------
-
-
-def comment(text):
-    """A statement that becomes the comment `# text` in the emitted source."""
-    return b.expr_stmt(b.const(f"{_COMMENT}{text}"))
-
-
-def origin(parsed, line, label="d/dx of"):
-    """A marker: the code below comes from the user's `line`; shown as `# label: <line>   (file:N)`.
-
-    With label None the marker is invisible: it only maps the lines below to `line`.
-    """
-    text = ""
-    if label is not None:
-        where = f"{os.path.basename(parsed.filename)}:{line}"
-        text = f"{label}: {parsed.line_text(line)}   ({where})"
-    return b.expr_stmt(b.const(f"{_ORIGIN}{int(line)}:{text}"))
-
-
-def is_marker(stmt):
-    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant) \
-        and isinstance(stmt.value.value, str) and stmt.value.value.startswith((_COMMENT, _ORIGIN))
 
 
 def _marker_text(line):

@@ -14,7 +14,7 @@ import copy
 import gast
 
 from . import build as b
-from . import emit, runtime, stacks
+from . import runtime, stacks
 from .analyze import activity
 from .calls import parameters, tangent_names
 from .errors import Location
@@ -67,7 +67,7 @@ class Forward:
         for stmt in stmts:
             line = self.norm.origins.get(stmt)
             if line is not None and line != last:
-                out.append(emit.origin(self.parsed, line))  # `# d/dx of: <user's line>`, once per line
+                out.append(b.origin(self.parsed, line))  # `# d/dx of: <user's line>`, once per line
             last = line
             out.extend(self.statement(stmt))
         return out

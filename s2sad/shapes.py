@@ -88,10 +88,13 @@ class Shapes:
         return None if kind is None else kind[1]
 
     def dump(self):
-        return "\n".join(f"{n}: {_show(self.kinds[n])}" for n in sorted(self.kinds))
+        return "\n".join(f"{n}: {show(self.kinds[n])}" for n in sorted(self.kinds))
 
 
-def _show(kind):
+def show(kind):
+    """A kind in words: `f[n, 1]` (a float array, its second axis of length one), `float`, `int`, `?` (unknown)."""
+    if kind is None:
+        return "?"
     tag, shape = kind
     dims = ", ".join("1" if d == 1 else "n" for d in shape)
     return f"{tag}[{dims}]" if shape else ("float" if tag == "f" else {"i": "int", "b": "bool"}.get(tag, "number"))

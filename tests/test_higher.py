@@ -84,7 +84,7 @@ def test_every_nesting_of_modes_on_a_data_dependent_loop():
 def test_source_of_a_nested_derivative():
     g = s2sad.grad(corpus_control.logistic_3)
     text = s2sad.source(g, mode="forward")
-    assert text.startswith("def logistic_3_vjp_jvp(")
+    assert text.splitlines()[1].startswith("def logistic_3_vjp_jvp(")  # after the header comment
     assert "_bar_dot = " in text
     assert "def logistic_3_vjp_vjp(" in s2sad.source(g, mode="reverse")
 
@@ -386,3 +386,43 @@ def test_wrt_an_integer_input_is_refused():
 def test_an_unknown_jacobian_mode_is_refused():
     with pytest.raises(s2sad.S2SADError, match="jacobian mode must be one of"):
         s2sad.jacobian(spiral, mode="sideways")
+
+
+# -- batched code goes through the driver's optimizer -----------------------------------------------
+
+
+def _unread(source):
+    """Names a generated function assigns and never reads: dead assignments."""
+    import ast
+    tree = ast.parse(source)
+    stored = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
+              for t in node.targets if isinstance(t, ast.Name)}
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return stored - read
+
+
+@pytest.mark.parametrize("func, args, wrt", BATCH_CASES, ids=lambda c: getattr(c, "__name__", ""))
+def test_batched_code_is_optimized_and_keeps_its_values(func, args, wrt):
+    names = tuple(list(inspect.signature(func).parameters)[i] for i in wrt)
+    try:
+        optimized = batching.derivative(func, names)
+    except batching.NotBatchable:
+        return
+    plain = driver.derivative(func, batching.MODE, names, optimized=False)
+    assert optimized.function is not plain.function
+    assert not _unread(optimized.source), optimized.source
+    rng = np.random.default_rng(5)
+    tangents = [rng.normal(size=(3,) + np.shape(args[i])) for i in wrt]
+    for got, want in zip(_leaves(optimized.function(*args, *tangents)), _leaves(plain.function(*args, *tangents))):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-12, atol=1e-12)
+
+
+def test_the_hessians_batched_pass_is_optimized():
+    """hessian runs the batched JVP of the generated VJP: that code goes through the optimizer too."""
+    names = ("x",)
+    vjp = driver.derivative(cube, "reverse", names, with_value=True).function
+    batched = batching.derivative(vjp, names)
+    assert batched.source != driver.derivative(vjp, batching.MODE, names, optimized=False).source
+    assert not _unread(batched.source), batched.source
+    assert "_batch = batch_size" not in batched.source  # read by nothing once the optimizer has run
+    np.testing.assert_allclose(s2sad.hessian(cube)(np.float64(0.7)), 6 * 0.7)

@@ -38,9 +38,7 @@ LAYERS = (
 KNOWN_DEBT = {
     ("lift", "emit"),               # lift prints a nested function's source with emit.to_source
     ("normalize", "optimize.effects"),  # normalize reads the names an expression reads (effects.names)
-    ("forward", "emit"),            # the transforms make the `# d/dx of:` markers with emit.origin
-    ("reverse", "emit"),            # ... and reverse reads them with emit.is_marker
-    ("optimize.markers", "emit"),   # the optimizer recognizes the emitter's comment markers
+    ("reverse", "emit"),            # reverse makes and reads the `# d/dx of:` markers as emit.origin, emit.is_marker
     ("optimize.sums", "emit"),      # merge_sums converts a node with emit.to_ast
 }
 

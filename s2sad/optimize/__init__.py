@@ -25,7 +25,7 @@ import gast
 from .copies import propagate_copies
 from .cse import eliminate_common
 from .dce import eliminate
-from .effects import GENERATED, Facts
+from .effects import Facts
 from .fold import fold
 from .markers import drop_orphans
 from .sums import merge_sums
@@ -35,27 +35,21 @@ PASSES = (propagate_zeros, propagate_copies, fold, eliminate)
 _MAX_RUNS = 40
 
 
-def optimize(fn_node, helpers=None, passes=PASSES):
+def optimize(fn_node, helpers=None, passes=PASSES, derived=None):
     """An optimized copy of the gast FunctionDef fn_node (the input is left untouched).
 
     `helpers` (name -> object, as the transforms return them) lets purity be judged by
-    object rather than by name (see `effects.Facts`).
+    object rather than by name (see `effects.Facts`); `derived`, the names the transform made
+    for adjoints and tangents, keeps the passes' algebra off the user's own names (without
+    it, names ending in `_bar` or `_dot` count, see `effects.is_derived`).
 
     The passes run in turn until none of them changes anything (a pass that changed
     nothing is not run again until another one has); then common subexpressions are
     read from their names (and what that leaves unread removed), neighbouring
     accumulations are merged and comment markers left over nothing dropped.
     """
-    token = GENERATED.set(getattr(fn_node, "s2sad_derivatives", None))
-    try:
-        return _optimize(fn_node, helpers, passes)
-    finally:
-        GENERATED.reset(token)
-
-
-def _optimize(fn_node, helpers, passes):
     fn = unshared(fn_node)
-    facts = Facts(fn, helpers)  # no pass adds a nested scope or a call, so these hold throughout
+    facts = Facts(fn, helpers, derived)  # no pass adds a nested scope or a call, so these hold throughout
     settled, runs = set(), 0
     while len(settled) < len(passes) and runs < _MAX_RUNS:
         for run in passes:

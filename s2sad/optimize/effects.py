@@ -9,13 +9,12 @@ of pure array methods. Everything else, `_tape.pop()`, `print`, a user's functio
 a side effect and is never removed or reordered.
 """
 
-import contextvars
 import functools
 import re
 
 import gast
 
-from .. import registry, runtime
+from .. import batched_runtime, registry, runtime
 
 _PURE_METHODS = frozenset(
     "all any argmax argmin astype clip conj conjugate copy cumprod cumsum diagonal dot flatten item max mean "
@@ -36,6 +35,10 @@ _PURE_RUNTIME = frozenset(
     "tensordot_adjoint_b inner_adjoint_a inner_adjoint_b kron_adjoint_a kron_adjoint_b einsum_with einsum_adjoint "
     "einsum_with_ops einsum_with_dops einsum_adjoint_ops einsum_adjoint_dops phi sym_lower sym_lower_adjoint "
     "item_adjoint item_of inverse_axes lower_factor".split())
+# batched forward mode's helpers: each computes a fresh value from its arguments (by object only:
+# their names, `lift`, `fill`, are too common to trust)
+_BATCHED = frozenset(obj for name, obj in vars(batched_runtime).items()
+                     if callable(obj) and not name.startswith("_") and getattr(obj, "__module__", None) == batched_runtime.__name__)
 _EFFECTS = frozenset("print input open exec eval setattr delattr next iter append unappend push pop".split())
 _DERIVED = re.compile(r"_(bar|dot)(_\d+)?$")
 _SCOPES = (gast.Lambda, gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef,
@@ -96,16 +99,20 @@ class Facts:
     names are trusted as the transforms spell them.
     """
 
-    def __init__(self, fn, helpers=None):
+    def __init__(self, fn, helpers=None, derived=None):
         self.keep = pinned(fn)
+        self.derived = None if derived is None else frozenset(derived)
         self.shadowed, self.extra = frozenset(), frozenset()
         if helpers is not None:
-            pure_objects = {getattr(runtime, n) for n in _PURE_RUNTIME}
+            pure_objects = {getattr(runtime, n) for n in _PURE_RUNTIME} | _BATCHED
             self.shadowed = frozenset(n for n in _PURE_RUNTIME if helpers.get(n) is not getattr(runtime, n))
             self.extra = frozenset(n for n, obj in helpers.items() if _is_one_of(obj, pure_objects))
 
     def is_pure(self, node):
         return is_pure(node, self.shadowed, self.extra)
+
+    def is_derived(self, ident):
+        return is_derived(ident, self.derived)
 
 
 def _is_one_of(obj, objects):
@@ -212,18 +219,19 @@ def pinned(fn):
     return names
 
 
-GENERATED = contextvars.ContextVar("s2sad_generated_derivatives", default=None)
-
-
-def is_derived(ident):
+def is_derived(ident, derived=None):
     """Whether a name is an adjoint or a tangent (`x_bar`, `x_dot`, `x_bar_1`), whose value is a float or array.
 
-    When the transform said which names it made (`GENERATED`, set by `optimize`), only those
-    count: a user's own variable called `n_bar` is left alone."""
-    names = GENERATED.get()
-    if names is not None:
-        return ident in names
+    When the transform said which names it made (`derived`, handed to `optimize` and kept in
+    `Facts`), only those count: a user's own variable called `n_bar` is left alone."""
+    if derived is not None:
+        return ident in derived
     return bool(_DERIVED.search(ident))
+
+
+def derived_test(facts):
+    """`is_derived` as the passes ask it: by the facts' list of made names when there are facts."""
+    return is_derived if facts is None else facts.is_derived
 
 
 def simple_target(stmt):

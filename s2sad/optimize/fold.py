@@ -22,7 +22,7 @@ import operator
 
 import gast
 
-from .effects import dotted, is_derived, simple_target
+from .effects import derived_test, dotted, simple_target
 from .zeros import is_zero
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
@@ -40,7 +40,7 @@ _UPDATES_FIRST = frozenset(("scatter_add", "clear_item"))
 def fold(fn, facts=None):
     """Fold and simplify every statement of fn (in place); True on a change."""
     changed = [False]
-    fn.body = _block(fn.body, changed, _updated_in_place(fn)) or [gast.Pass()]
+    fn.body = _block(fn.body, changed, derived_test(facts), _updated_in_place(fn)) or [gast.Pass()]
     return changed[0]
 
 
@@ -59,7 +59,7 @@ def _updated_in_place(fn):
     return found
 
 
-def _block(stmts, changed, updated):
+def _block(stmts, changed, is_derived, updated):
     out = []
     for stmt in stmts:
         target = simple_target(stmt)
@@ -67,7 +67,7 @@ def _block(stmts, changed, updated):
         before = copy.deepcopy(stmt.value) if simplify and not isinstance(stmt.value, gast.Name) else None
         for field, value in gast.iter_fields(stmt):
             if isinstance(value, list) and value and isinstance(value[0], gast.stmt):
-                setattr(stmt, field, _block(value, changed, updated) or ([gast.Pass()] if field == "body" else []))
+                setattr(stmt, field, _block(value, changed, is_derived, updated) or ([gast.Pass()] if field == "body" else []))
             elif isinstance(value, gast.expr):
                 setattr(stmt, field, expression(value, simplify, changed))
         if before is not None and isinstance(stmt.value, gast.Name) and {stmt.value.id, target} & updated:

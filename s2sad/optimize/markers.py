@@ -1,4 +1,4 @@
-"""Comment markers (see emit.py) inside the passes: kept, but never left without code under them.
+"""Comment markers (made in build.py, printed by emit.py) in the passes: kept, never left without code under them.
 
 After `drop_orphans`, every marker in a block is followed, before the next marker or the
 block's end, by a statement that is neither a marker nor a `return`: a comment naming a
@@ -9,7 +9,7 @@ propagated into it).
 
 import gast
 
-from ..emit import is_marker
+from ..build import is_marker
 
 
 def has_code(stmts):

@@ -18,7 +18,7 @@ import ast
 import gast
 
 from ..emit import to_ast
-from .effects import is_derived, reads, simple_target
+from .effects import derived_test, reads, simple_target
 
 _WIDTH = 100
 
@@ -26,17 +26,17 @@ _WIDTH = 100
 def merge_sums(fn, facts=None):
     """Merge neighbouring accumulations into one assignment (in place); True on a change."""
     changed = [False]
-    fn.body = _block(fn.body, changed)
+    fn.body = _block(fn.body, changed, derived_test(facts))
     return changed[0]
 
 
-def _block(stmts, changed):
+def _block(stmts, changed, is_derived):
     out = []
     for stmt in stmts:
         for field in ("body", "orelse"):
             if isinstance(stmt, (gast.If, gast.For, gast.While)) and getattr(stmt, field):
-                setattr(stmt, field, _block(getattr(stmt, field), changed))
-        merged = _merge(out[-1], stmt) if out else None
+                setattr(stmt, field, _block(getattr(stmt, field), changed, is_derived))
+        merged = _merge(out[-1], stmt, is_derived) if out else None
         if merged is not None:
             out[-1] = merged
             changed[0] = True
@@ -45,7 +45,7 @@ def _block(stmts, changed):
     return out
 
 
-def _merge(first, second):
+def _merge(first, second, is_derived):
     target = simple_target(first)
     if target is None or not is_derived(target) or simple_target(second) != target:
         return None

@@ -17,7 +17,7 @@ Example::
 import gast
 
 from .copies import substitute_forward
-from .effects import is_derived, simple_target
+from .effects import derived_test, simple_target
 
 
 def is_zero(node):
@@ -26,6 +26,8 @@ def is_zero(node):
 
 def propagate_zeros(fn, facts=None):
     """Forward-substitute zero-valued adjoints and tangents (in place); True on a change."""
+    is_derived = derived_test(facts)
+
     def pick(stmt):
         target = simple_target(stmt)
         if target is not None and is_derived(target) and is_zero(stmt.value):

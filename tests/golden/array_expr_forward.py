@@ -1,4 +1,5 @@
 # s2sad.source(array_loss, mode='forward', wrt=('w', 'x'))  (tests/golden_cases.py)
+# forward mode wrt w, x, general
 def array_loss_jvp(w, x, y, w_dot, x_dot):
     # d/dx of: err = np.tanh(x @ w) - y   (golden_cases.py:17)
     x_at_w = x @ w

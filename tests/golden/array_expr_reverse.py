@@ -1,4 +1,5 @@
 # s2sad.source(array_loss, mode='reverse', wrt='w')  (tests/golden_cases.py)
+# reverse mode wrt w, general (grad runs a variant specialized to its arguments: source(f, args=...))
 def array_loss_vjp(w, x, y, array_loss_bar=1.0):
     x_at_w = x @ w
     tanh_x_at_w = np.tanh(x_at_w)

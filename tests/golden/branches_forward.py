@@ -1,4 +1,5 @@
 # s2sad.source(branches, mode='forward', wrt=('x', 'y'))  (tests/golden_cases.py)
+# forward mode wrt x, y, general
 def branches_jvp(x, y, x_dot, y_dot):
     # d/dx of: if x > y:   (golden_cases.py:56)
     x_gt_y = x > y

@@ -1,4 +1,5 @@
 # s2sad.source(branches, mode='reverse', wrt=('x', 'y'))  (tests/golden_cases.py)
+# reverse mode wrt x, y, general (grad runs a variant specialized to its arguments: source(f, args=...))
 def branches_vjp(x, y, branches_bar=1.0):
     x_gt_y = x > y
     if x_gt_y:

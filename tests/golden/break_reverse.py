@@ -1,4 +1,5 @@
 # s2sad.source(break_threshold, mode='reverse')  (tests/golden_cases.py)
+# reverse mode wrt x, general (grad runs a variant specialized to its arguments: source(f, args=...))
 def break_threshold_vjp(x, total_bar=1.0):
     t1 = None
     _tape = []

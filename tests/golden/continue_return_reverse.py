@@ -1,4 +1,5 @@
 # s2sad.source(continue_and_return, mode='reverse')  (tests/golden_cases.py)
+# reverse mode wrt x, general (grad runs a variant specialized to its arguments: source(f, args=...))
 def continue_and_return_vjp(x, continue_and_return_bar=1.0):
     i_mod_2_eq_1 = None
     t1 = None

@@ -1,4 +1,5 @@
 # s2sad.source(dict_params, mode='reverse', wrt='params')  (tests/golden_cases.py)
+# reverse mode wrt params, general (grad runs a variant specialized to its arguments: source(f, args=...))
 def dict_params_vjp(params, X, dict_params_bar=1.0):
     t1 = params['W1']
     X_at_t1 = X @ t1

@@ -1,4 +1,5 @@
 # s2sad.source(logistic, mode='forward')  (tests/golden_cases.py)
+# forward mode wrt x, general
 def logistic_jvp(x, n, x_dot):
     # d/dx of: v = x   (golden_cases.py:22)
     v = x

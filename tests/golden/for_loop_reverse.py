@@ -1,4 +1,5 @@
 # s2sad.source(logistic, mode='reverse')  (tests/golden_cases.py)
+# reverse mode wrt x, general (grad runs a variant specialized to its arguments: source(f, args=...))
 def logistic_vjp(x, n, v_bar=1.0):
     _tape = []
     v = x

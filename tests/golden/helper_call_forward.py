@@ -1,4 +1,5 @@
 # s2sad.source(helper_call, mode='forward', wrt='w')  (tests/golden_cases.py)
+# forward mode wrt w, general
 def helper_call_jvp(w, x, y, w_dot):
     # d/dx of: err = predict(w, x) - y   (golden_cases.py:70)
     predict_w_x, predict_w_x_dot = predict_by_w_jvp(w=w, x=x, w_dot=w_dot)

@@ -1,4 +1,5 @@
 # s2sad.source(helper_call, mode='reverse', wrt='w')  (tests/golden_cases.py)
+# reverse mode wrt w, general (grad runs a variant specialized to its arguments: source(f, args=...))
 def helper_call_vjp(w, x, y, helper_call_bar=1.0):
     predict_w_x, predict_record = predict_by_w_fwd(w=w, x=x)
     err = predict_w_x - y

@@ -1,4 +1,5 @@
 # s2sad.source(s2sad.grad(cubic), mode='forward')  (tests/golden_cases.py)
+# forward mode wrt x, general
 def cubic_vjp_jvp(x, cubic_bar=1.0, x_dot=0.0):
     # d/dx of: x_pow_3 = x ** 3   (<s2sad cubic:cubic_vjp a36b0921a0>:3)
     x_pow_3 = x ** 3

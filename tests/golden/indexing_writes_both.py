@@ -1,4 +1,5 @@
 # s2sad.source(indexing_writes, mode='both')  (tests/golden_cases.py)
+# forward mode wrt x, general
 def indexing_writes_jvp(x, n, x_dot):
     # d/dx of: y = np.zeros(n)   (golden_cases.py:89)
     y = np.zeros(n)
@@ -23,6 +24,7 @@ def indexing_writes_jvp(x, n, x_dot):
     return (indexing_writes, indexing_writes_dot)
 
 
+# reverse mode wrt x, general (grad runs a variant specialized to its arguments: source(f, args=...))
 def indexing_writes_vjp(x, n, indexing_writes_bar=1.0):
     _tape = []
     y = np.zeros(n)

@@ -1,4 +1,5 @@
 # s2sad.source(matrix_ops, mode='forward', wrt='S')  (tests/golden_cases.py)
+# forward mode wrt S, general
 def matrix_ops_jvp(S, a, S_dot):
     # d/dx of: K = S @ S.T + np.eye(3)   (golden_cases.py:97)
     S_T = S.T

@@ -1,4 +1,5 @@
 # s2sad.source(matrix_ops, mode='reverse', wrt=('S', 'a'))  (tests/golden_cases.py)
+# reverse mode wrt S, a, general (grad runs a variant specialized to its arguments: source(f, args=...))
 def matrix_ops_vjp(S, a, matrix_ops_bar=1.0):
     S_T = S.T
     S_at_S_T = S @ S_T

@@ -1,4 +1,5 @@
 # s2sad.source(nested_def, mode='both', wrt=('x', 'w'))  (tests/golden_cases.py)
+# forward mode wrt x, w, general
 def nested_def_jvp(x, w, x_dot, w_dot):
     # d/dx of: return scaled(x) + square(x)   (golden_cases.py:79)
     scaled_x_w, scaled_x_w_dot = scaled_jvp(z=x, w=w, z_dot=x_dot, w_dot=w_dot)
@@ -8,6 +9,7 @@ def nested_def_jvp(x, w, x_dot, w_dot):
     return (nested_def, nested_def_dot)
 
 
+# reverse mode wrt x, w, general (grad runs a variant specialized to its arguments: source(f, args=...))
 def nested_def_vjp(x, w, nested_def_bar=1.0):
     scaled_x_w, scaled_record = scaled_fwd(z=x, w=w)
     square_x, square_record = square_fwd(t=x)

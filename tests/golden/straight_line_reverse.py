@@ -1,4 +1,5 @@
 # s2sad.source(lecture_z, mode='reverse', wrt=('x1', 'x2'))  (tests/golden_cases.py)
+# reverse mode wrt x1, x2, general (grad runs a variant specialized to its arguments: source(f, args=...))
 def lecture_z_vjp(x1, x2, lecture_z_bar=1.0):
     x1_times_x2 = x1 * x2
     sin_x1 = np.sin(x1)

@@ -1,4 +1,5 @@
 # s2sad.source(newton_sqrt, mode='reverse')  (tests/golden_cases.py)
+# reverse mode wrt p, general (grad runs a variant specialized to its arguments: source(f, args=...))
 def newton_sqrt_vjp(p, tol=1e-12, x_bar=1.0):
     _tape = []
     x = p
