@@ -22,9 +22,11 @@ LEAF_RUNTIMES = ("runtime", "batched_runtime", "runtime_decomp", "runtime_misc",
 # Module names relative to s2sad ("" is the package's __init__); "optimize.*" is every module of
 # the optimize package.
 LAYERS = (
-    ("leaves", ("errors", "naming", "build", "cache", "registry", "runtime", "batched_runtime", "runtime_decomp", "runtime_misc", "runtime_scipy")),
+    ("leaves", ("errors", "naming", "build", "cache", "registry", "runtime", "batched_runtime", "runtime_decomp",
+                "runtime_misc", "runtime_scipy")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
-    ("front", ("parse", "callables", "syntax", "templates", "exits", "writes", "holders", "lift", "resolve", "normalize")),
+    ("front", ("parse", "callables", "syntax", "templates", "exits", "writes", "holders", "lift", "resolve",
+               "normalize")),
     ("analysis", ("analyze", "stacks", "shapes")),
     ("transform", ("partials", "calls", "forward", "reverse")),
     ("optimize", ("optimize", "optimize.*")),
