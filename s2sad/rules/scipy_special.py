@@ -49,9 +49,10 @@ def polygamma_jvp(x_dot, ans, n, x):
 
 
 @elementwise(scipy.special.betaln, domain="positive")
-def betaln(a, b):
-    return scipy.special.digamma(a) - scipy.special.digamma(a + b), \
-        scipy.special.digamma(b) - scipy.special.digamma(a + b)
+def betaln(a, b, ans):
+    """In ans's dtype: older SciPy's digamma has no float32 loop."""
+    return (scipy.special.digamma(a) - scipy.special.digamma(a + b)).astype(np.result_type(ans)), \
+        (scipy.special.digamma(b) - scipy.special.digamma(a + b)).astype(np.result_type(ans))
 
 
 # -- error functions, logistic --------------------------------------------------------------------------
