@@ -653,6 +653,8 @@ class Reverse:
         carried = live_in(stmt.body) & self.activity.active
         before = self.zeros(carried - self.defined)
         entry = set(self.defined)
+        killed = {t for t, _, s in assignments(stmt.body) if isinstance(s.targets[0], gast.Name)}
+        self.maybe_zero |= entry & killed  # the 0.0 a trip leaves for a name it assigns reaches the next trip
         body = self.start_pops(stmt) + self.adjoint_block(stmt.body, ctx.inner())
         body += self.zeros(entry - self.defined)
         self.defined = entry

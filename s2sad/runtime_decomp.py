@@ -15,8 +15,9 @@ def gap_inverse(w, what="np.linalg.eigh"):
     """F[..., i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it: the divided differences that the
     derivatives of eigen- and singular vectors are made of. Refuses (S2SADError) a complex spectrum
     and repeated values, where the vectors have no derivative."""
-    if np.iscomplexobj(w):
-        raise Refusal(f"{what} has complex eigenvalues here: s2sad differentiates real spectra only")
+    if np.iscomplexobj(w):  # a complex spectrum, or NumPy >= 2.5, whose eig is complex-typed even for a real one
+        raise Refusal(f"{what} returned complex values here: s2sad differentiates real values only "
+                      "(for a symmetric matrix use np.linalg.eigh)")
     w = np.asarray(w)
     diff = np.expand_dims(w, -2) - np.expand_dims(w, -1)
     n = w.shape[-1]

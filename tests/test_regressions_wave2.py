@@ -395,3 +395,28 @@ def test_bare_zero_of_a_loop_not_run_or_a_callee_result_unused(f, other):
     want = fd_grad(lambda x: f(x, other), x)
     np.testing.assert_allclose(s2sad.grad(f)(x, other), want, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(s2sad.jacobian(f, mode="forward")(x, other), want, rtol=1e-6, atol=1e-7)
+
+
+# -- an adjoint a loop trip kills (0.0) reaches the next trip's reshape (fuzz seed 102331) ---------
+
+
+def reshapes_overwritten_in_a_loop(x):
+    v = x
+    for _ in range(4):
+        flat = v.reshape(2, 2).reshape(4)
+    return np.sum(flat * flat)
+
+
+def reshape_then_split_in_a_loop(x):
+    total = 0.0
+    for k in range(3):
+        halves = np.split(x.reshape(2, 2) * (k + 1.0), 2)
+        total = total + np.sum(halves[0])
+    return total
+
+
+@pytest.mark.parametrize("f", [reshapes_overwritten_in_a_loop, reshape_then_split_in_a_loop])
+def test_an_adjoint_killed_in_a_loop_trip_is_spread_before_a_reshape(f):
+    x = np.array([1.1, 0.6, 1.3, -0.4])
+    assert_grad(f, x)
+    assert_hessian(f, x)
