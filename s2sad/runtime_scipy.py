@@ -8,7 +8,7 @@ import numpy as np
 import scipy.linalg
 import scipy.special
 
-from .runtime import Refusal
+from .runtime import Refusal, lower_factor
 
 
 def lse_weights(a, b=None, axis=None, return_sign=False):
@@ -70,3 +70,21 @@ def lu_perm(piv):
     for i, p in enumerate(piv):
         perm[i], perm[p] = perm[p], perm[i]
     return perm
+
+
+def _cho_factor_keeps_a():
+    """Whether cho_factor leaves a's own entries in the triangle of c that the factor does not use
+    (LAPACK does, and SciPy before 1.18 passed them on; SciPy 1.18 zeroes that triangle)."""
+    a = np.array([[4.0, 1.0], [1.0, 3.0]])
+    return bool(scipy.linalg.cho_factor(a, lower=True)[0][0, 1] == 1.0)
+
+
+CHO_FACTOR_KEEPS_A = _cho_factor_keeps_a()
+
+
+def cho_other(t, lower=False):
+    """The part of t (a tangent or cotangent of a or c) in the triangle of cho_factor's c that is not
+    the factor: a's own entries there where this SciPy keeps them, else nothing (zeros)."""
+    if not CHO_FACTOR_KEEPS_A:
+        return np.zeros_like(t)
+    return lower_factor(np.triu(lower_factor(t, not lower), 1), not lower)

@@ -1,9 +1,10 @@
 """scipy.linalg (registered only when SciPy imports): solve, solve_triangular, cho_factor / cho_solve,
 det, inv, expm. The rules follow NumPy's (s2sad/rules/numpy_linalg.py); `overwrite_*` must be False.
 
-cho_factor's result `(c, lower)` holds the factor in one triangle of c and a's own entries in the
-other (LAPACK leaves them), and both are differentiated: the factor through Cholesky's rule
-(reading the triangle of a that `lower` names), the rest as a copy of a.
+cho_factor's result `(c, lower)` holds the factor in one triangle of c and, in the other, a's own
+entries (LAPACK leaves them; SciPy 1.18 zeroes them instead, see runtime_scipy.cho_other): the
+factor is differentiated through Cholesky's rule (reading the triangle of a that `lower` names),
+the rest as a copy of a or as a constant zero.
 """
 
 import numpy as np
@@ -12,7 +13,7 @@ import scipy.linalg
 from .. import runtime, runtime_scipy
 from ..registry import jvp, linear, nondiff, vjp
 from ..runtime import broadcast_like, lower_factor, matmul_adjoint_a, part, phi, sym_lower, sym_lower_adjoint
-from ..runtime_scipy import expm_frechet, expm_frechet2, flip_trans, general_solve, is_trans, lu_perm, triangle_of
+from ..runtime_scipy import cho_other, expm_frechet, expm_frechet2, flip_trans, general_solve, is_trans, lu_perm, triangle_of
 
 
 @vjp(scipy.linalg.solve, wrt=("a", "b"), domain="matrix")
@@ -115,7 +116,7 @@ def cho_factor(g, ans, a, lower=False, overwrite_a=False, check_finite=True):
             np.swapaxes(phi(np.matmul(np.swapaxes(np.tril(lower_factor(ans[0], not lower)), -1, -2),
                                       np.tril(lower_factor(broadcast_like(part(g, 0), ans[0]), not lower)))), -1, -2)),
             -1, -2))), not lower) \
-        + lower_factor(np.triu(lower_factor(broadcast_like(part(g, 0), ans[0]), not lower), 1), not lower)
+        + cho_other(broadcast_like(part(g, 0), ans[0]), lower)
 
 
 @jvp(scipy.linalg.cho_factor)
@@ -123,7 +124,7 @@ def cho_factor_jvp(a_dot, ans, a, lower=False, overwrite_a=False, check_finite=T
     return (lower_factor(np.matmul(np.tril(lower_factor(ans[0], not lower)), phi(runtime.solve(
         np.tril(lower_factor(ans[0], not lower)), np.swapaxes(runtime.solve(
             np.tril(lower_factor(ans[0], not lower)), sym_lower(lower_factor(a_dot, not lower))), -1, -2)))), not lower)
-            + lower_factor(np.triu(lower_factor(a_dot, not lower), 1), not lower), 0.0)
+            + cho_other(a_dot, lower), 0.0)
 
 
 @vjp(scipy.linalg.cho_solve, wrt=("c_and_lower", "b"))
@@ -214,3 +215,8 @@ def lu_solve_jvp(lu_and_piv_dot, b_dot, ans, lu_and_piv, b, trans=0, overwrite_b
 
 
 nondiff(runtime_scipy.lu_perm)
+
+
+@linear(runtime_scipy.cho_other, shapes=((3, 3),))
+def cho_other_(g, t, lower=False):
+    return cho_other(g, lower)
