@@ -30,6 +30,7 @@ import numpy as np
 
 from . import build as b
 from . import runtime
+from .aliases import propagate_aliases
 from .errors import LIMITATIONS, S2SADError
 from .exits import structure_exits
 from .naming import Namer, identifiers
@@ -65,6 +66,7 @@ def normalize(parsed):
     structure_exits(node, namer)
     norm = _Normalizer(namer, parsed)
     node.body = norm.block(node.body)
+    propagate_aliases(node, norm.temps)
     result = Normalized(node, norm.origins, norm.temps, set(namer.taken), norm.helpers)
     stores = {n.id for n in names(node) if isinstance(n.ctx, gast.Store)}  # b.names_in, quicker
     local = {a.id for a in node.args.args + node.args.kwonlyargs} | stores

@@ -24,7 +24,7 @@ LEAF_RUNTIMES = ("runtime", "batched_runtime", "runtime_decomp", "runtime_misc",
 LAYERS = (
     ("leaves", ("errors", "naming", "build", "cache", "registry", "runtime", "batched_runtime", "runtime_decomp", "runtime_misc", "runtime_scipy")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
-    ("front", ("parse", "callables", "syntax", "templates", "exits", "writes", "holders", "lift", "resolve", "normalize")),
+    ("front", ("parse", "callables", "syntax", "templates", "exits", "aliases", "writes", "holders", "lift", "resolve", "normalize")),
     ("analysis", ("analyze", "stacks", "shapes")),
     ("transform", ("partials", "calls", "forward", "reverse")),
     ("optimize", ("optimize", "optimize.*")),
