@@ -11,9 +11,11 @@ decides about any write through it):
 
 - u and t are local names of the function, neither an argument, and no nested function,
   lambda, `global` or `nonlocal` is involved;
-- `u = t` is u's only binding, and every other mention of u comes after it in the same
-  statement list (nested statements included);
-- t is not bound again in the rest of that statement list.
+- every mention of u this binding reaches lies after it in the same statement list, up to
+  the next `u = ...` there (that one's value included), with no break, continue or return
+  between them and no other binding of u on the way; when there is no next `u = ...`, this
+  is u's only binding and no other statement mentions u;
+- t is not bound again among those statements.
 
 In a loop body this holds per trip: u is bound again from t, before any read, each trip.
 
@@ -45,6 +47,7 @@ def propagate_aliases(fn, keep=frozenset()):
             mentions[node.id] = mentions.get(node.id, 0) + 1
             if isinstance(node.ctx, gast.Store):
                 stores[node.id] = stores.get(node.id, 0) + 1
+    _drop_self_assignments(fn.body, params | set(keep), stores, mentions)
     _block(fn.body, params | set(keep), stores, mentions)
 
 
@@ -61,25 +64,56 @@ def _block(stmts, fixed, stores, mentions):
         k += 1
 
 
+def _drop_self_assignments(stmts, fixed, stores, mentions):
+    """`u = u`, u bound elsewhere too, does nothing: dropped."""
+    for stmt in list(stmts):
+        if (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and b.is_name(stmt.targets[0])
+                and b.is_name(stmt.value, stmt.targets[0].id) and stmt.value.id not in fixed
+                and stores.get(stmt.value.id, 0) > 1):
+            stores[stmt.value.id] -= 1
+            mentions[stmt.value.id] -= 2
+            stmts.remove(stmt)
+        elif isinstance(stmt, (gast.If, gast.For, gast.While)):
+            _drop_self_assignments(stmt.body, fixed, stores, mentions)
+            _drop_self_assignments(stmt.orelse, fixed, stores, mentions)
+
+
+def _scope(u, rest, stores, mentions):
+    """The Name nodes u's binding at the head of rest reaches, or None: every mention of u up to u's next
+    binding in rest itself (whose value still reads this one), or every later mention of u when this is
+    u's only binding and nothing else mentions u."""
+    for j, stmt in enumerate(rest):
+        if isinstance(stmt, gast.Assign) and b.is_name(stmt.targets[0], u):
+            span, tail = rest[:j], [stmt.value]
+            break
+    else:
+        span, tail = rest, []
+    nodes = [n for s in span + tail for n in gast.walk(s)]
+    if any(isinstance(n, (gast.Break, gast.Continue, gast.Return)) for n in nodes) and tail:
+        return None                                   # an exit skips the next binding
+    names = [n for n in nodes if isinstance(n, gast.Name)]
+    if any(n.id == u and isinstance(n.ctx, gast.Store) for n in names):
+        return None                                   # u bound again on some path only
+    if not tail and (stores.get(u) != 1 or sum(n.id == u for n in names) != mentions[u] - 1):
+        return None                                   # u read before its binding, or elsewhere
+    return names
+
+
 def _renames(stmt, rest, fixed, stores, mentions):
-    """Whether stmt is an alias `u = t` that can go; if so u is renamed t in rest."""
+    """Whether stmt is an alias `u = t` that can go; if so u is renamed t where this binding reaches."""
     if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and b.is_name(stmt.targets[0])
             and b.is_name(stmt.value)):
         return False
     u, t = stmt.targets[0].id, stmt.value.id
-    if u == t and u not in fixed and stores.get(u, 0) > 1:   # `u = u` does nothing
-        stores[u] -= 1
-        mentions[u] -= 2
-        return True
-    if u == t or u in fixed or t in fixed or stores.get(u) != 1 or not stores.get(t):
+    if u == t or u in fixed or t in fixed or not stores.get(t):
         return False
-    later = [node for s in rest for node in gast.walk(s) if isinstance(node, gast.Name)]
-    if sum(n.id == u for n in later) != mentions[u] - 1:
-        return False                                  # u read before its binding, or elsewhere
-    if any(n.id == t and isinstance(n.ctx, gast.Store) for n in later):
+    names = _scope(u, rest, stores, mentions)
+    if names is None or any(n.id == t and isinstance(n.ctx, gast.Store) for n in names):
         return False                                  # t bound again while u is still read
-    for node in later:
-        if node.id == u:
-            node.id = t
-    mentions[t] += mentions.pop(u) - 2
+    renamed = [n for n in names if n.id == u]
+    for node in renamed:
+        node.id = t
+    stores[u] -= 1
+    mentions[u] -= 1 + len(renamed)
+    mentions[t] += len(renamed) - 1
     return True

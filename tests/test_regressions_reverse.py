@@ -200,6 +200,20 @@ def chains_aliases_of_an_array_argument_copy(x):
     return c * a
 
 
+def rebinds_the_alias_after_writing_through_it(x):
+    a = np.ones(3) * x
+    b = a
+    b[0] -= x * x
+    b = b * 2.0 + a           # b holds a new array from here on: a's writes leave it alone
+    a = a
+    for i in range(2):
+        c = a
+        c[i + 1] = c[i] * b[i]
+        c = np.cos(c)
+        b[i] = c[2] * x
+    return np.sum(a * b)
+
+
 def appends_fresh_rows(x):
     rows = []
     for i in range(3):
@@ -295,6 +309,7 @@ RIGHT = [
     (writes_through_both_names_in_a_loop, [0.7]),
     (aliases_a_fresh_array_each_trip, [0.7]),
     (chains_aliases_of_an_array_argument_copy, [np.array([0.3, -0.4, 0.6])]),
+    (rebinds_the_alias_after_writing_through_it, [0.7]),
     (appends_fresh_rows, [0.7]),
     (a_list_made_in_the_loop, [0.6]),
     (rebinds_a_constant_call, [0.6]),
