@@ -357,6 +357,47 @@ def test_higher_order_transforms_of_loops_with_exits(func, x):
     assert s2sad.jacobian(func)(x) == pytest.approx(g(x))
 
 
+# -- second order: the generated VJP's own writes (restores into arrays popped off its tape) ----------
+
+
+def restores_an_array_a_loop_rebinds(x):
+    a = np.zeros(3)
+    a[1] *= 1
+    for i in range(3):
+        a = x * x + 1.0
+    return a[2]
+
+
+def restores_before_a_loop_that_scales(x):
+    a = np.zeros(3)
+    a[2] += x[1] * x[0]
+    for i in range(2):
+        a = a * x
+    return np.sum(a * a)
+
+
+def restores_after_reversed_loops(x):
+    a = x * 1.0
+    for i in reversed(range(3)):
+        a[i] = a[i] * a[(i + 1) % 3]
+    b = a
+    b[0] = np.sin(b[0])
+    return np.sum(a * x)
+
+
+@pytest.mark.parametrize("func, x", [(restores_an_array_a_loop_rebinds, np.array([0.3, -0.4, 0.6])),
+                                     (restores_before_a_loop_that_scales, np.array([0.3, -0.4, 0.6])),
+                                     (restores_after_reversed_loops, np.array([0.3, -0.4, 0.6])),
+                                     (writes_through_both_names_in_a_loop, 0.7),
+                                     (rebinds_the_alias_after_writing_through_it, 0.7)])
+def test_hessians_of_programs_whose_vjp_restores_arrays(func, x):
+    check_derivatives(func, [x])
+    g, eps = s2sad.grad(func), 1e-5
+    directions = np.eye(np.size(x)).reshape((np.size(x),) + np.shape(x))
+    want = np.array([(g(x + eps * e) - g(x - eps * e)) / (2 * eps) for e in directions]).reshape(np.shape(x) * 2)
+    np.testing.assert_allclose(s2sad.hessian(func)(x), want, rtol=1e-4, atol=1e-6)
+
+
 # -- real aliasing is refused, at the user's line -----------------------------------------------
 
 
