@@ -15,7 +15,8 @@ decides about any write through it):
   the next `u = ...` there (that one's value included), with no break, continue or return
   between them and no other binding of u on the way; when there is no next `u = ...`, this
   is u's only binding and no other statement mentions u;
-- t is not bound again among those statements.
+- t is not bound again among those statements before u's last mention there (a nested
+  statement mentioning u counts whole).
 
 In a loop body this holds per trip: u is bound again from t, before any read, each trip.
 
@@ -99,6 +100,15 @@ def _scope(u, rest, stores, mentions):
     return names
 
 
+def _stored_before_last_read(t, u, rest):
+    """Whether some statement of rest, up to the last one that mentions u (whole), binds t."""
+    reach = list(rest)
+    while reach and not any(b.is_name(n, u) for n in gast.walk(reach[-1])):
+        reach.pop()
+    return any(isinstance(n, gast.Name) and n.id == t and isinstance(n.ctx, gast.Store)
+               for s in reach for n in gast.walk(s))
+
+
 def _renames(stmt, rest, fixed, stores, mentions):
     """Whether stmt is an alias `u = t` that can go; if so u is renamed t where this binding reaches."""
     if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and b.is_name(stmt.targets[0])
@@ -108,7 +118,7 @@ def _renames(stmt, rest, fixed, stores, mentions):
     if u == t or u in fixed or t in fixed or not stores.get(t):
         return False
     names = _scope(u, rest, stores, mentions)
-    if names is None or any(n.id == t and isinstance(n.ctx, gast.Store) for n in names):
+    if names is None or _stored_before_last_read(t, u, rest):
         return False                                  # t bound again while u is still read
     renamed = [n for n in names if n.id == u]
     for node in renamed:

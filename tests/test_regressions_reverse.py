@@ -206,12 +206,16 @@ def rebinds_the_alias_after_writing_through_it(x):
     b[0] -= x * x
     b = b * 2.0 + a           # b holds a new array from here on: a's writes leave it alone
     a = a
+    d = b
     for i in range(2):
         c = a
+        d[i] = d[i] * c[2]
         c[i + 1] = c[i] * b[i]
         c = np.cos(c)
         b[i] = c[2] * x
-    return np.sum(a * b)
+    e = np.sum(d * d)
+    b = b[1:] * 1.0           # b bound again after d's last read: d is b up to here
+    return np.sum(a[1:] * b) + e
 
 
 def appends_fresh_rows(x):
