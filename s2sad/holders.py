@@ -36,7 +36,8 @@ SAME, VIEW = "same", "view"
 MAKERS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like, np.full_like,
           np.array, np.copy, np.ndarray.copy, np.arange, np.linspace, np.eye, np.identity, np.concatenate,
           np.stack, np.vstack, np.hstack, np.column_stack, np.outer, np.tile, np.repeat, np.cumsum, np.cumprod,
-          list, dict, runtime.zeros_like, runtime.owned, np.ndarray.tolist, np.ndarray.astype, np.dot, np.matmul,
+          list, dict, runtime.zeros_like, runtime.owned, runtime.scatter, np.ndarray.tolist, np.ndarray.astype,
+          np.dot, np.matmul,
           np.where, np.clip, np.sort, np.sum, np.mean, np.prod, np.einsum, np.tensordot, np.kron, np.roll, np.triu,
           np.tril, np.linalg.inv, np.linalg.solve, np.meshgrid, np.random.normal,
           np.random.uniform, np.random.rand, np.random.randn}
@@ -137,8 +138,8 @@ class _Holders:
             if key == BOUND:
                 aged[key] = held
                 continue
-            if key == ("in", stmt):
-                key = ("in", old)
+            if key in (("in", stmt), ("pushed", stmt)):
+                key = (key[0], old)
             held = frozenset((old if o is stmt else o, h) for o, h in held)
             aged[key] = aged.get(key, frozenset()) | held
         if contents is not None:
@@ -151,6 +152,14 @@ class _Holders:
         if prim is runtime.append:
             xs = self.read(state, site.args[0].id) if isinstance(site.args[0], gast.Name) else frozenset()
             return xs, self.fill(state, xs, self.atoms(site.args[1:], state))
+        if prim is runtime.old_item and isinstance(site.args[0], gast.Name):  # a copy of an array's item
+            fresh, state = self.made(stmt, state)
+            held = self.read(state, site.args[0].id)
+            return fresh | {pair for obj, _ in held for pair in state.get(("in", obj), ())}, state
+        if prim is runtime.pop and len(site.args) == 1 and isinstance(site.args[0], gast.Name):
+            held = self.read(state, site.args[0].id)
+            kept = {pair for obj, _ in held for pair in state.get(("pushed", obj), ())}
+            return self.element(state, held) | kept, state
         try:
             if prim in _CONTAINER_MAKERS:  # list(xs) copies the list, not the items
                 return self.made(stmt, state, self.element(state, self.atoms(site.args, state)))
@@ -159,6 +168,21 @@ class _Holders:
         except TypeError:  # an unhashable callee
             pass
         return self.unknown(value, state), state
+
+    def pushed(self, value, state):
+        """The state after the call statement value: `push(tape, v)` keeps v for a `pop(tape)`.
+
+        What a stack keeps is not what it holds for a reader (`("pushed", obj)`, not `("in", obj)`):
+        each push is popped once, last first, so a value written after its push is read again
+        only through the name a pop binds, which a later write checks like any other."""
+        site = self.resolver.site(value)
+        if site.prim is runtime.push and len(site.args) == 2 and isinstance(site.args[0], gast.Name):
+            state = dict(state)
+            for obj, _ in self.read(state, site.args[0].id):
+                key = ("pushed", obj)
+                state[key] = state.get(key, frozenset()) | self.atoms(site.args[1:], state)
+            return state
+        return state
 
     # -- statements ------------------------------------------------------------------
     def block(self, stmts, state):
@@ -176,6 +200,8 @@ class _Holders:
             held, state = self.value(stmt, state)
             names = b.names_in(target, gast.Store)
             return {**state, **{n: held for n in names}, BOUND: state[BOUND] | set(names)}
+        if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
+            return self.pushed(stmt.value, state)
         if isinstance(stmt, gast.If):
             return _join(self.block(stmt.body, state), self.block(stmt.orelse, state))
         if isinstance(stmt, (gast.For, gast.While)):
@@ -197,9 +223,25 @@ class _Holders:
             if after == head:
                 break
             head = after
+        out = end if _runs(stmt) else head   # at the fixed point, end covers the end of every trip
         for other in exits:
-            head = _join(head, other)
-        return head
+            out = _join(out, other)
+        return out
+
+
+def _runs(loop):
+    """Whether loop is `for ... in range(constants)` (or reversed(range(...))) with a trip at least."""
+    it = loop.iter if isinstance(loop, gast.For) else None
+    if isinstance(it, gast.Call) and b.dotted_path(it.func) == "reversed" and len(it.args) == 1:
+        it = it.args[0]
+    if not (isinstance(it, gast.Call) and (b.dotted_path(it.func) or "").startswith(("range", "builtin_range")) and not it.keywords):
+        return False
+    if not all(isinstance(a, gast.Constant) and type(a.value) is int for a in it.args) or not 1 <= len(it.args) <= 3:
+        return False
+    try:
+        return len(range(*(a.value for a in it.args))) > 0
+    except ValueError:
+        return False
 
 
 def _join(one, two):

@@ -30,6 +30,7 @@ import numpy as np
 
 from . import build as b
 from . import runtime
+from .aliases import propagate_aliases
 from .errors import LIMITATIONS, S2SADError
 from .exits import structure_exits
 from .naming import Namer, identifiers
@@ -65,11 +66,25 @@ def normalize(parsed):
     structure_exits(node, namer)
     norm = _Normalizer(namer, parsed)
     node.body = norm.block(node.body)
+    propagate_aliases(node, norm.temps)
     result = Normalized(node, norm.origins, norm.temps, set(namer.taken), norm.helpers)
     stores = {n.id for n in names(node) if isinstance(n.ctx, gast.Store)}  # b.names_in, quicker
     local = {a.id for a in node.args.args + node.args.kwonlyargs} | stores
     check_writes(parsed, result, Resolver(parsed, local, result.helpers))
     return result
+
+
+def _constant_range(node):
+    """range(...) for `range(constants)`, else None."""
+    if not (isinstance(node, gast.Call) and b.dotted_path(node.func) == "range" and not node.keywords
+            and 1 <= len(node.args) <= 3):
+        return None
+    if not all(isinstance(a, gast.Constant) and type(a.value) is int for a in node.args):
+        return None
+    try:
+        return range(*(a.value for a in node.args))
+    except ValueError:
+        return None
 
 
 def _word(node):
@@ -257,7 +272,14 @@ class _Normalizer:
         if _mapping_view(it):
             return self.loop_over_mapping(node)
         func = b.dotted_path(it.func) if isinstance(it, gast.Call) else None
-        if func == "reversed" and len(it.args) == 1 and not it.keywords and "reversed" not in self.parsed.globals:
+        backwards = func == "reversed" and len(it.args) == 1 and not it.keywords and "reversed" not in self.parsed.globals
+        if backwards and _constant_range(it.args[0]) is not None and not self.rebinds("range"):
+            # reversed(range(2)), as the adjoint sweep writes it: a range too, whose trips the analyses count
+            steps = _constant_range(it.args[0])[::-1]
+            bounds = [b.const(steps.start), b.const(steps.stop), b.const(steps.step)]
+            self.stmt_For(gast.For(target=node.target, iter=b.call("range", bounds), body=node.body, orelse=[],
+                                   type_comment=None))
+        elif backwards:
             self.loop_over([it.args[0]], [node.target], node, backwards=True)
         elif func == "range" and not self.rebinds("range") and not it.keywords and isinstance(node.target, gast.Name):
             args = [self.atom(a) for a in it.args]
