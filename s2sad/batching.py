@@ -255,6 +255,7 @@ _TWINS = {
     operator.matmul: _product, np.matmul: _product, np.dot: _product, np.ndarray.dot: _product,
     runtime.unbroadcast: _runtime_twin("batch_unbroadcast", ("g", "x")),
     runtime.broadcast_like: _runtime_twin("batch_broadcast_like", ("g", "x")),
+    runtime.spread_zero: _runtime_twin("batch_broadcast_like", ("g", "like")),  # linear in g: g's tangent, spread
     runtime.scatter: _runtime_twin("batch_scatter", ("g", "x", "index")),
     runtime.scatter_add: _scatter_add,
     runtime.sum_adjoint: _runtime_twin("batch_sum_adjoint", ("g", "x", "axis", "keepdims")),

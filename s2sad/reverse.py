@@ -654,7 +654,9 @@ class Reverse:
         before = self.zeros(carried - self.defined)
         entry = set(self.defined)
         killed = {t for t, _, s in assignments(stmt.body) if isinstance(s.targets[0], gast.Name)}
-        self.maybe_zero |= entry & killed  # the 0.0 a trip leaves for a name it assigns reaches the next trip
+        # The 0.0 a trip leaves for a name it assigns and does not read first reaches the next trip's
+        # adjoint unchanged (a name the trip reads first gets its adjoint again from that read).
+        self.maybe_zero |= (entry & killed) - carried
         body = self.start_pops(stmt) + self.adjoint_block(stmt.body, ctx.inner())
         body += self.zeros(entry - self.defined)
         self.defined = entry
