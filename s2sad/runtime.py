@@ -625,42 +625,40 @@ def prod_others_dot(t, a, axis=None):
     """The derivative of prod_others(a, axis) along t (symmetric, so also its transpose).
 
     Entry i is sum over j != i of t_j times the product of the elements other than i and j."""
-    a = np.asarray(a)
-    t = np.broadcast_to(t, a.shape)
-    axes = _axes(axis, a.ndim)
-    lead = a.ndim - len(axes)
-    moved_a = np.moveaxis(a, axes, range(lead, a.ndim))
-    shape = moved_a.shape
-    lanes = moved_a.reshape(shape[:lead] + (-1,))
-    tl = np.moveaxis(t, axes, range(lead, a.ndim)).reshape(lanes.shape)
+    (lanes, tl), restore = _as_lanes(a, axis, t)
     n = lanes.shape[-1]
-    out = np.zeros(np.broadcast_shapes(lanes.shape, tl.shape), dtype=np.result_type(lanes, tl))
+    out = np.zeros(lanes.shape, dtype=np.result_type(lanes, tl))
     for i in range(n):  # O(n^2) but exact with zeros; second derivatives of prod only
         others = np.delete(lanes, i, axis=-1)
         t_others = np.delete(tl, i, axis=-1)
         out[..., i] = np.sum(t_others * prod_others(others, -1), axis=-1) if n > 1 else 0.0
-    return np.moveaxis(out.reshape(shape), range(lead, a.ndim), axes)
+    return restore(out)
+
+
+def _as_lanes(a, axis, *like):
+    """a and each of `like` (broadcast to a's shape) with the reduced axes moved last and merged into
+    one lane axis, and the function that puts a result of the lanes' shape back in a's layout."""
+    a = np.asarray(a)
+    axes = _axes(axis, a.ndim)
+    lead = a.ndim - len(axes)
+    moved = np.moveaxis(a, axes, range(lead, a.ndim))
+    shape = moved.shape
+    lanes = moved.reshape(shape[:lead] + (-1,))
+    rest = [np.moveaxis(np.broadcast_to(v, a.shape), axes, range(lead, a.ndim)).reshape(lanes.shape) for v in like]
+    return [lanes] + rest, lambda out: np.moveaxis(out.reshape(shape), range(lead, a.ndim), axes)
 
 
 def prod_others_ddot(t, s, a, axis=None):
     """The derivative of prod_others_dot(t, a, axis) in a along s (symmetric in t and s, and in the
     element, so also its transposes): entry i is the sum over distinct j, k != i of t_j s_k times the
     product of the other elements. Third derivatives of prod only: O(n^3)."""
-    a = np.asarray(a)
-    t, s = np.broadcast_to(t, a.shape), np.broadcast_to(s, a.shape)
-    axes = _axes(axis, a.ndim)
-    lead = a.ndim - len(axes)
-    moved_a = np.moveaxis(a, axes, range(lead, a.ndim))
-    shape = moved_a.shape
-    lanes = moved_a.reshape(shape[:lead] + (-1,))
-    tl = np.moveaxis(t, axes, range(lead, a.ndim)).reshape(lanes.shape)
-    sl = np.moveaxis(s, axes, range(lead, a.ndim)).reshape(lanes.shape)
+    (lanes, tl, sl), restore = _as_lanes(a, axis, t, s)
     n = lanes.shape[-1]
     out = np.zeros(lanes.shape, dtype=np.result_type(lanes, tl, sl))
     for i in range(n):
         others, t_others, s_others = (np.delete(v, i, axis=-1) for v in (lanes, tl, sl))
         out[..., i] = np.sum(t_others * prod_others_dot(s_others, others, -1), axis=-1) if n > 2 else 0.0
-    return np.moveaxis(out.reshape(shape), range(lead, a.ndim), axes)
+    return restore(out)
 
 
 def cumsum_adjoint(g, a, axis=None):
