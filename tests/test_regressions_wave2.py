@@ -9,23 +9,7 @@ import pytest
 import s2sad
 from s2sad import runtime
 from s2sad.testing import check_derivatives, numerical_jvp
-
-
-def fd_grad(f, x, eps=1e-6):
-    x = np.asarray(x, dtype=float)
-    out = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = 1.0
-        out[i] = numerical_jvp(f, [x], 0, e, eps)
-    return out
-
-
-def assert_grad(f, x, want=None, rtol=1e-6, atol=1e-7):
-    """Reverse mode, forward mode (jacobian by columns) and finite differences agree at x."""
-    want = fd_grad(f, x) if want is None else want
-    np.testing.assert_allclose(s2sad.grad(f)(x), want, rtol=rtol, atol=atol)
-    np.testing.assert_allclose(s2sad.jacobian(f, mode="forward")(x), want, rtol=rtol, atol=atol)
+from test_regressions_rules import assert_grad, fd_grad  # noqa: F401  (one FD checker for both files)
 
 
 def assert_hessian(f, x, rtol=1e-5, atol=1e-6):
