@@ -71,11 +71,14 @@ class _Holders:
             return state[ident]
         return frozenset() if ident in self.local else frozenset({(OUTER, SAME)})
 
-    def element(self, state, held):
-        """What `x[i]` may hold for x holding `held`: a container's contents, else a view."""
+    def element(self, state, held, position=None):
+        """What `x[i]` may hold for x holding `held`: a container's contents (a tuple display's item at a
+        constant position), else a view."""
         out = set()
         for obj, how in held:
-            if ("in", obj) in state:
+            if ("at", obj, position) in state:
+                out |= {(o, VIEW if how == VIEW else h) for o, h in state[("at", obj, position)]}
+            elif ("in", obj) in state:
                 out |= {(o, VIEW if how == VIEW else h) for o, h in state[("in", obj)]}
             else:
                 out.add((obj, VIEW))
@@ -107,14 +110,17 @@ class _Holders:
         value = stmt.value
         if isinstance(value, gast.Name):
             return self.read(state, value.id), state
-        if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
+        if isinstance(value, gast.Tuple):  # immutable: what each position holds stays known
+            held, state = self.made(stmt, state, self.atoms(value.elts, state))
+            return held, {**state, **{("at", stmt, k): self.atoms([e], state) for k, e in enumerate(value.elts)}}
+        if isinstance(value, (gast.List, gast.Dict)):
             parts = value.values if isinstance(value, gast.Dict) else value.elts
             return self.made(stmt, state, self.atoms(parts, state))
         if isinstance(value, FRESH_NODES):
             return self.made(stmt, state)
         if isinstance(value, gast.Subscript):
             owner = self.read(state, value.value.id) if isinstance(value.value, gast.Name) else frozenset()
-            return self.element(state, owner), state
+            return self.element(state, owner, _position(value.slice)), state
         if isinstance(value, gast.Call):
             return self.call(stmt, value, state)
         return self.unknown(value, state), state
@@ -138,8 +144,8 @@ class _Holders:
             if key == BOUND:
                 aged[key] = held
                 continue
-            if key in (("in", stmt), ("pushed", stmt)):
-                key = (key[0], old)
+            if isinstance(key, tuple) and key[0] in ("in", "pushed", "at") and key[1] is stmt:
+                key = (key[0], old) + key[2:]
             held = frozenset((old if o is stmt else o, h) for o, h in held)
             aged[key] = aged.get(key, frozenset()) | held
         if contents is not None:
@@ -158,8 +164,7 @@ class _Holders:
             return fresh | {pair for obj, _ in held for pair in state.get(("in", obj), ())}, state
         if prim is runtime.pop and len(site.args) == 1 and isinstance(site.args[0], gast.Name):
             held = self.read(state, site.args[0].id)
-            kept = {pair for obj, _ in held for pair in state.get(("pushed", obj), ())}
-            return self.element(state, held) | kept, state
+            return self.element(state, held) | self.popped(stmt, held, state), state
         try:
             if prim in _CONTAINER_MAKERS:  # list(xs) copies the list, not the items
                 return self.made(stmt, state, self.element(state, self.atoms(site.args, state)))
@@ -178,11 +183,25 @@ class _Holders:
         site = self.resolver.site(value)
         if site.prim is runtime.push and len(site.args) == 2 and isinstance(site.args[0], gast.Name):
             state = dict(state)
+            value = site.args[1]
             for obj, _ in self.read(state, site.args[0].id):
-                key = ("pushed", obj)
-                state[key] = state.get(key, frozenset()) | self.atoms(site.args[1:], state)
+                keys = [("pushed", obj)] + ([("pushed", obj, value.id)] if isinstance(value, gast.Name) else [])
+                for key in keys:
+                    state[key] = state.get(key, frozenset()) | self.atoms([value], state)
             return state
         return state
+
+    def popped(self, stmt, tapes, state):
+        """What `name = pop(tape)` may bind name to. Generated code pairs each pop with one push, last
+        first, and restores a name from the push of that same name (`push(_tape, y)` before y is bound
+        again, `y = pop(_tape)` in the adjoint sweep): when the tape has pushes of the name, the pop gets
+        only what they kept; otherwise anything pushed on the tape."""
+        target = stmt.targets[0] if isinstance(stmt, gast.Assign) else None
+        if isinstance(target, gast.Name):
+            own = [state[("pushed", obj, target.id)] for obj, _ in tapes if ("pushed", obj, target.id) in state]
+            if own and len(own) == len(tapes):
+                return frozenset().union(*own)
+        return frozenset(pair for obj, _ in tapes for pair in state.get(("pushed", obj), ()))
 
     # -- statements ------------------------------------------------------------------
     def block(self, stmts, state):
@@ -227,6 +246,13 @@ class _Holders:
         for other in exits:
             out = _join(out, other)
         return out
+
+
+def _position(index):
+    """A constant whole index (`t[2]`), or None."""
+    if isinstance(index, gast.Constant) and type(index.value) is int:
+        return index.value
+    return None
 
 
 def _runs(loop):

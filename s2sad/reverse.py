@@ -73,6 +73,7 @@ class Reverse:
         self.defined = set()
         self.maybe_zero = set()     # adjoints that may hold a bare 0.0 for an array (see runtime.spread_zero)
         self.restores = set()       # restore statements, not counted as adjoint reads
+        self.iteration_names = {}   # loop (or a line's kept temporaries) -> the name of the tuple pushed for it
         self.slots = {}             # statement -> name of the variable holding its pre-value
         self.bookkeeping = set()    # statements that are never recorded (loop counters)
         self.uses_tape = False
@@ -160,6 +161,7 @@ class Reverse:
                          primal + [b.ret(b.tup([copy.deepcopy(out), b.tup([b.name(n) for n in kept])]))])
         fwd.args.defaults = copy.deepcopy(fn.args.defaults)
         unpack = [b.assign(b.tup([b.name(n, store=True) for n in kept], store=True), b.name(record))] if kept else []
+        unpack += [b.assign(n, b.call(b.attribute(b.name(n), "copy"))) for n in kept if n in _written_into(adjoint)]
         result = grads[0] if len(grads) == 1 else b.tup(grads)
         bwd = b.function(f"{fn.name}_bwd", [record, seed], unpack + adjoint + [b.ret(result)])
         return fwd, bwd
@@ -174,8 +176,11 @@ class Reverse:
             for stmt in group:
                 primal.extend(_marked(self.parsed, self.norm.origins.get(stmt), self.primal(stmt, ctx), None, primal))
             kept = self.line_temps(group, ctx)
-            if kept:
-                primal.append(self.push(b.tup([b.name(n) for n in kept]) if len(kept) > 1 else b.name(kept[0])))
+            if len(kept) == 1:
+                primal.append(self.push(b.name(kept[0])))
+            elif kept:
+                line = self.line_name(kept)
+                primal += [b.assign(line, b.tup([b.name(n) for n in kept])), self.push(b.name(line))]
         return primal
 
     def line_temps(self, group, ctx):
@@ -190,12 +195,18 @@ class Reverse:
         return [s.targets[0].id for s in group
                 if _temp_target(s, self.temps) and s.targets[0].id not in self.kept_temps]
 
+    def line_name(self, kept):
+        """One name for a line's kept temporaries, pushed and popped under it (see iteration_name)."""
+        if tuple(kept) not in self.iteration_names:
+            self.iteration_names[tuple(kept)] = self.namer.fresh("_line")
+        return self.iteration_names[tuple(kept)]
+
     def pop_line(self, kept):
         """The line's kept temporaries back, first thing in its adjoint (the mirror of line_temps' push)."""
         if len(kept) == 1:
             pops = [b.assign(kept[0], self.pop())]
         else:
-            line = self.namer.fresh("_line")
+            line = self.line_name(kept)
             names = b.tup([b.name(n, store=True) for n in kept], store=True)
             pops = [b.assign(line, self.pop()), b.assign(names, b.name(line))]
         self.restores.update(pops)
@@ -302,7 +313,15 @@ class Reverse:
         names = self.kept_locals(loop)
         if len(names) < 2:
             return [self.push(b.name(n)) for n in names]
-        return [self.push(b.tup([b.name(n) for n in names]))]
+        kept = self.iteration_name(loop)
+        return [b.assign(kept, b.tup([b.name(n) for n in names])), self.push(b.name(kept))]
+
+    def iteration_name(self, loop):
+        """One name for the tuple an iteration keeps, pushed and popped under it: generated code read
+        back in (a Hessian) pairs each pop with the pushes of the name it binds (holders.py)."""
+        if loop not in self.iteration_names:
+            self.iteration_names[loop] = self.namer.fresh("_iteration")
+        return self.iteration_names[loop]
 
     def start_pops(self, loop):
         """The iteration's values back, first thing in its adjoint (the mirror of end_pushes)."""
@@ -310,7 +329,7 @@ class Reverse:
         if len(names) < 2:
             pops = [b.assign(n, self.pop()) for n in names]
         else:
-            kept = self.namer.fresh("_iteration")
+            kept = self.iteration_name(loop)
             pops = [b.assign(kept, self.pop()),
                     b.assign(b.tup([b.name(n, store=True) for n in names], store=True), b.name(kept))]
         self.restores.update(pops)
@@ -1060,3 +1079,10 @@ def _adjoint_reads(sweep, builder):
                 reads.update(b.names_in(stmt, gast.Load))
     visit(sweep)
     return reads
+
+
+def _written_into(stmts):
+    """The names whose items the adjoint sweep writes (restores `y[i] = old`): the backward half copies
+    them from its record first, so that it owns what it changes and can itself be differentiated."""
+    return {t.value.id for stmt in gast.walk(b.module(stmts)) if isinstance(stmt, gast.Assign)
+            for t in stmt.targets if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)}

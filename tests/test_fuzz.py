@@ -36,7 +36,6 @@ def test_seed_is_neither_wrong_nor_a_crash(results, seed):
     assert result.outcome not in ("WRONG", "CRASH", "INVALID"), f"seed {seed}: {result.key}: {result.detail}"
 
 
-@pytest.mark.xfail(reason="alias refusals and Hessians of list code (docs/fuzz-findings.md)", strict=False)
 def test_refusals_stay_under_five_percent(results):
     refused = [s for s, r in results.items() if r.outcome == "REFUSED"]
     assert len(refused) < 0.05 * len(results), f"refused: {refused}"

@@ -75,7 +75,8 @@ def _fd_grad(f, args, i, h=1e-6):
 def test_values_of_one_iteration_go_on_the_tape_as_one_tuple_after_it():
     code = s2sad.source(rk2, wrt=(0, 1))
     assert "= None" not in code
-    assert "push(_tape, (kx, " in code and "kx, " in code.split("= _iteration")[0].splitlines()[-1]
+    assert "_iteration = (kx, " in code and "push(_tape, _iteration)" in code  # pushed and popped by one name
+    assert "kx, " in code.split("= _iteration\n")[0].splitlines()[-1]
     assert code.count("pop(_tape)") == 3  # the tuple, then x and y (carried: their values before each assignment)
 
 
