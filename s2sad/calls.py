@@ -78,9 +78,9 @@ class Callees:
     def derivative(self, func, mode, wrt, where, site):
         # by identity: the same text in two modules is two functions, not recursion
         if any(code is func.__code__ for code in self.in_progress):
-            raise where.error(f"{func.__qualname__} calls itself (recursion is not differentiated); "
-                              "write it as a loop", construct="recursion")
-        compiled = self.derive(func, mode, tuple(wrt), self.receiver(func, site), self.exact)
+            compiled = Recursive(self.derive, func, mode, tuple(wrt), self.receiver(func, site), self.exact)
+        else:
+            compiled = self.derive(func, mode, tuple(wrt), self.receiver(func, site), self.exact)
         for dependency in [(self.resolver.lookup_path, site.label, func.__code__), *compiled.dependencies]:
             if dependency not in self.dependencies:  # each is checked on every cached call: keep them once
                 self.dependencies.append(dependency)
@@ -149,8 +149,68 @@ class Dispatch:
         return (grads,) if count == 1 else grads
 
 
+class Recursive:
+    """The derivative of a function that is being generated right now: a recursive call (`power` calling
+    `power`, or `even` calling `odd` calling `even`).
+
+    It cannot be compiled before its own source is finished, and needs not be: its generated
+    functions are looked up when they first run (the driver's cache has them by then), so the
+    derivative recurses exactly as deep as the primal does, each level with its own record. Stands
+    in for the driver's Compiled: `function` (and `backward` in reverse mode) are plain functions
+    named as the generated ones are; forward mode passes tangents under names of its own
+    (`tangent_params`), renamed to the generated function's on the way in."""
+
+    dependencies = ()
+
+    def __init__(self, derive, func, mode, wrt, receiver, exact):
+        self.wrt, self.mode = wrt, mode
+        self.tangent_params = tuple(f"_s2sad_dot_{i}" for i in range(len(wrt)))
+        made = []
+
+        def compiled():
+            if not made:
+                made.append(derive(func, mode, wrt, receiver, exact))
+            return made[0]
+
+        def renamed(arguments):
+            real = compiled()
+            theirs = tangent_names(real, [p for p in arguments if p not in self.tangent_params])
+            for mine, their in zip(self.tangent_params, theirs):
+                arguments[their] = arguments.pop(mine)
+            return arguments
+
+        if mode == "forward":
+            def function(**arguments):
+                return compiled().function(**renamed(arguments))
+        else:
+            def function(**arguments):
+                return compiled().function(**arguments)
+
+        def backward(record, g):
+            return compiled().backward(record, g)
+
+        base = variant_name(func, wrt)
+        for fn, suffix, kind in ((function, "jvp" if mode == "forward" else "fwd", "function"),
+                                 (backward, "bwd", "backward")):
+            fn.__name__ = fn.__qualname__ = f"{base}_{suffix}"
+            # read back for a higher derivative: parse.unwrap follows this to the generated function
+            fn.__s2sad_generated__ = (lambda kind: lambda: getattr(compiled(), kind))(kind)
+        self.function, self.backward = function, backward
+
+
+def variant_name(func, wrt, name=None):
+    """`dense_by_W_b` for the derivative of dense with respect to W and b only (`dense` for all its
+    parameters): one name per variant, so a module holding several (`s2sad dump -o`) has no clashes."""
+    name = name or func.__name__
+    if list(wrt) == parameters(func):
+        return name
+    return f"{name}_by_{'_'.join(wrt)}" if wrt else f"{name}_by_nothing"
+
+
 def tangent_names(compiled, params):
     """The names of a generated JVP's tangent parameters (they follow the primal ones)."""
+    if hasattr(compiled, "tangent_params"):
+        return compiled.tangent_params
     code = compiled.function.__code__
     names = code.co_varnames[: code.co_argcount]
     return names[len(params):]

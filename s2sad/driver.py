@@ -13,7 +13,7 @@ import gast
 
 from . import cache, emit, rules, shapes  # noqa: F401  (importing rules fills the table)
 from .analyze import Analyses, activity
-from .calls import Callees
+from .calls import Callees, variant_name
 from .errors import S2SADError
 from .forward import forward
 from .lift import lift
@@ -143,12 +143,8 @@ def register(mode, build):
 
 
 def _name_for_callee(node, func, wrt, name):
-    """`dense_by_W_b_fwd` for the derivative of dense with respect to W and b only: one name per variant,
-    so a module holding several variants (`s2sad dump -o`) has no clashes."""
-    params = list(inspect.signature(func).parameters)
-    if list(wrt) == params:
-        return
-    base = f"{name}_by_{'_'.join(wrt)}" if wrt else f"{name}_by_nothing"
+    """Each generated function of a callee's variant named after it (calls.variant_name)."""
+    base = variant_name(func, wrt, name)
     for fn in node if isinstance(node, tuple) else (node,):
         fn.name = base + fn.name[len(name):]
 

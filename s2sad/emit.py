@@ -251,6 +251,11 @@ class _Relocator:
             pass
         if isinstance(exc, runtime.Refusal):  # a runtime helper found what s2sad cannot differentiate
             raise S2SADError(str(exc), self.filename, line or self.default_line, exc.construct, LIMITATIONS) from exc
+        if isinstance(exc, RecursionError):  # a recursive function's derivative takes two frames a level
+            raise S2SADError(f"the derivative of {self.name} recursed deeper than Python's recursion limit allows "
+                             f"({sys.getrecursionlimit()} frames; a derivative takes about two frames for each level "
+                             "of the primal's recursion)", self.filename, line or self.default_line, "recursion",
+                             "raise the limit with sys.setrecursionlimit, or write the recursion as a loop") from exc
 
     def _relocate(self, exc):
         """Add the user's frame below ours in exc's traceback; returns the user's line (None if done before)."""
