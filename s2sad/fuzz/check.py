@@ -363,16 +363,17 @@ def check(program, directory, hessian=False, timeout=30):
     except Exception as exc:  # a shrinking candidate that is not a program any more
         return Result("INVALID", "load", f"{type(exc).__name__}: {_one_line(exc)}")
     forget()  # s2sad's cache takes equal code objects of two modules for one function (fuzz-findings.md, N6)
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(timeout)
+    # CPU time, not wall time: on a loaded machine a slow program is not a hung one
+    previous = signal.signal(signal.SIGPROF, _on_alarm)
+    signal.setitimer(signal.ITIMER_PROF, timeout)
     try:
         with np.errstate(all="ignore"):
             return _check(module.f, program, hessian)
     except _Timeout:
-        return Result("CRASH", "timeout", f"no answer within {timeout} s")
+        return Result("CRASH", "timeout", f"no answer within {timeout} s of CPU time")
     finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
         unload(module)
 
 
