@@ -24,6 +24,7 @@ Example::
 """
 
 import copy
+from typing import NamedTuple
 
 import gast
 import numpy as np
@@ -362,7 +363,7 @@ class Reverse:
         value = b.call(b.name(self.helpers(fwd, fwd.__name__)), [copy.deepcopy(a) for a in site.args],
                        {k: copy.deepcopy(v) for k, v in site.keywords.items()})
         record = self.namer.fresh(f"{site.rule.primitive.__name__}_record")
-        return value, b.name(self.helpers(backward, backward.__name__)), [bound[p] for p in active], record, True
+        return Split(value, b.name(self.helpers(backward, backward.__name__)), [bound[p] for p in active], record, True)
 
     def split_call(self, site, where):
         """(forward call expression, backward callee, active argument atoms, record name, bare single result)."""
@@ -373,34 +374,43 @@ class Reverse:
                             b.tup([copy.deepcopy(a) for a in site.args[1:]]), b.tup([b.const(x) for x in active])])
             backward = b.name(self.helpers(self.callees.dispatch.method_bwd, "method_bwd"))
             atoms = [a for a, x in zip(site.args[1:], active) if x]
-            return value, backward, atoms, self.namer.fresh(f"{site.prim}_record"), False
+            return Split(value, backward, atoms, self.namer.fresh(f"{site.prim}_record"), False)
         if self.callees is None:
             require_rule(site, where)
         func, bound, wrt, compiled = self.callees.compiled_call(site, where, self.is_active, "reverse")
-        value = b.call(b.name(self.helpers(compiled.function, compiled.function.__name__)), [],
-                       {p: copy.deepcopy(atom) for p, atom in bound.items()})
+        arguments = {p: copy.deepcopy(atom) for p, atom in bound.items()}
+        value = b.call(b.name(self.helpers(compiled.function, compiled.function.__name__)), [], arguments)
         backward = b.name(self.helpers(compiled.backward, compiled.backward.__name__))
-        return value, backward, [bound[p] for p in wrt], self.namer.fresh(f"{func.__name__}_record"), True
+        split = Split(value, backward, [bound[p] for p in wrt], self.namer.fresh(f"{func.__name__}_record"), True)
+        if getattr(site.prim, "__s2sad_checkpoint__", False):  # s2sad.checkpoint(g): run g, recompute its record
+            primal = b.call(b.name(self.helpers(site.prim, func.__name__)), [], copy.deepcopy(arguments))
+            split = split._replace(value=primal, recompute=value)
+        return split
 
     def call_forward(self, stmt, call, ctx):
         """`y, g_record = g_fwd(...)`, the record kept on the tape inside loops."""
-        value, _, _, record, _ = call
-        items = [b.assign(b.tup([b.name(stmt.targets[0].id, store=True), b.name(record, store=True)], store=True),
-                          copy.deepcopy(value))]
+        if call.recompute is not None:  # checkpointed: the plain call, nothing kept but its arguments
+            return [b.assign(stmt.targets[0].id, copy.deepcopy(call.value))]
+        items = [b.assign(b.tup([b.name(stmt.targets[0].id, store=True), b.name(call.record, store=True)],
+                                store=True), copy.deepcopy(call.value))]
         if ctx.loops:
-            items.append(self.push(b.name(record)))
+            items.append(self.push(b.name(call.record)))
         return items
 
-    def call_backward(self, stmt, call, ctx):
-        """`a_bar_part, ... = g_bwd(g_record, y_bar)`, then each part added to its argument's adjoint."""
-        _, backward, atoms, record, bare = call
+    def call_backward(self, stmt, call, ctx, like=None):
+        """`a_bar_part, ... = g_bwd(g_record, y_bar)`, then each part added to its argument's adjoint
+        (`like`: a name holding y's value, when y itself was restored already)."""
+        backward, atoms, record, bare = call.backward, call.atoms, call.record, call.bare
         ident = stmt.targets[0].id
         items = []
-        if ctx.loops:
+        if ctx.loops and call.recompute is None:
             items.append(b.assign(record, self.pop()))
         if ident not in self.defined:
             return items
-        g = self.shaped_bar(ident, b.name(ident))
+        if call.recompute is not None:  # `_, g_record = g_fwd(...)` again, from the arguments as they were
+            items.append(b.assign(record, gast.Subscript(value=copy.deepcopy(call.recompute), slice=b.const(1),
+                                                         ctx=gast.Load())))
+        g = self.shaped_bar(ident, b.name(like or ident))
         self.defined.discard(ident)
         value = b.call(copy.deepcopy(backward), [b.name(record), g])
         if len(atoms) == 1 and bare:
@@ -502,6 +512,11 @@ class Reverse:
         if self.appending(stmt):
             return self.adjoint_append(stmt)
         call = self.user_call(stmt)
+        if call is not None and call.recompute is not None and self.should_record(stmt, ident):
+            # checkpointed `h = g(h, W)`: the recompute reads the arguments as they were, so restore first
+            held = self.namer.fresh(f"{ident}_new")
+            items = [b.assign(held, b.name(ident)), self.restore(stmt, b.name(ident, store=True), ctx)]
+            return items + self.call_backward(stmt, call, ctx, like=held)
         if call is not None:
             items = self.call_backward(stmt, call, ctx)
             if self.should_record(stmt, ident):
@@ -1079,6 +1094,20 @@ def _adjoint_reads(sweep, builder):
                 reads.update(b.names_in(stmt, gast.Load))
     visit(sweep)
     return reads
+
+
+class Split(NamedTuple):
+    """How reverse mode calls a function it splits in two: `y, record = value` in the primal sweep and
+    `backward(record, y_bar)` in the adjoint sweep for the cotangents of `atoms` (one bare value
+    when `bare` and one atom). A checkpointed call (s2sad.checkpoint) runs the plain function
+    as `value` and keeps no record: `recompute` makes it again in the adjoint sweep."""
+
+    value: object
+    backward: object
+    atoms: list
+    record: str
+    bare: bool
+    recompute: object = None
 
 
 def _written_into(stmts):
