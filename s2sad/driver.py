@@ -14,6 +14,7 @@ import gast
 from . import cache, emit, rules, shapes  # noqa: F401  (importing rules fills the table)
 from .analyze import Analyses, activity
 from .calls import Callees
+from .desugar import desugar
 from .errors import S2SADError
 from .forward import forward
 from .lift import lift
@@ -49,7 +50,7 @@ def front(func):
     """Parse, check and normalize: what every derivative starts from."""
     parsed = parse(func)
     check(parsed)
-    return parsed, normalize(lift(parsed))
+    return parsed, normalize(lift(desugar(parsed)))
 
 
 def wrt_names(func, wrt):
