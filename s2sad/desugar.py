@@ -25,6 +25,7 @@ After this pass the function has no `import`, no `with`, and no loop with an `el
 """
 
 import contextlib
+import copy
 import importlib
 import types
 import warnings
@@ -55,12 +56,16 @@ def desugar(parsed):
 
 def _bind_imports(parsed, fn):
     bound = {}
+    statements = {}  # name -> an import statement binding it alone, for the nested functions that read it
     for stmt in _statements(fn.body):
         if isinstance(stmt, (gast.Import, gast.ImportFrom)):
-            for ident, obj in _imported(parsed, stmt):
+            for alias, (ident, obj) in zip(stmt.names, _imported(parsed, stmt)):
                 if ident in bound and bound[ident] is not obj:
                     refuse(parsed, stmt, f"two imports binding {ident!r} to different objects")
                 bound[ident] = obj
+                alone = gast.Import(names=[alias]) if isinstance(stmt, gast.Import) else \
+                    gast.ImportFrom(module=stmt.module, names=[alias], level=0)
+                statements[ident] = gast.copy_location(alone, stmt)
     if not bound:
         return
     stored = {a.id for a in fn.args.args + fn.args.kwonlyargs}
@@ -77,6 +82,43 @@ def _bind_imports(parsed, fn):
                     refuse(parsed, stmt, f"an import of {ident!r}, a name the function also assigns")
     for ident, obj in bound.items():
         parsed.closure[ident] = types.CellType(obj)
+        parsed.imported.add(ident)
+    _import_in_nested(fn, statements)
+
+
+def _import_in_nested(fn, statements):
+    """A nested def (or `name = lambda`) that reads an imported name imports it itself: lifted out
+    (lift.py), it is a function of its own, which reads no local of fn's."""
+    for block in _blocks(fn.body):
+        for k, stmt in enumerate(block):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Lambda) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], gast.Name):
+                lam = stmt.value
+                node = b.function(stmt.targets[0].id, [], [gast.copy_location(gast.Return(value=lam.body), stmt)])
+                node.args = lam.args
+                gast.copy_location(node, stmt)
+            elif isinstance(stmt, gast.FunctionDef):
+                node = stmt
+            else:
+                continue
+            params = {a.id for a in node.args.args + node.args.kwonlyargs}
+            stored = set(b.names_in(node, gast.Store))
+            reads = [n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+            needed = sorted({r for r in reads if r in statements and r not in params and r not in stored})
+            if needed:
+                node.body = [copy.deepcopy(statements[r]) for r in needed] + node.body
+                block[k] = node
+
+
+def _blocks(stmts):
+    """stmts and every statement list nested in them (a nested def's body excluded)."""
+    yield stmts
+    for stmt in stmts:
+        if not isinstance(stmt, (gast.FunctionDef, gast.ClassDef)):
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, field, None)
+                if inner:
+                    yield from _blocks(inner)
 
 
 def _imported(parsed, stmt):

@@ -229,3 +229,13 @@ def import_in_a_loop(x):
         from math import cos
         s = s + cos(k * x)
     return s
+
+
+def import_read_by_a_nested_def(x):
+    import math
+
+    def h(t):
+        return math.sin(t) * t
+
+    scaled = lambda t: math.exp(-t) * t  # noqa: E731
+    return h(x) + scaled(x) * math.cos(x)
