@@ -34,6 +34,7 @@ import gast
 import numpy as np
 
 from . import build as b
+from .errors import LIMITATIONS, S2SADError
 from .naming import Namer, identifiers
 from .syntax import refuse
 
@@ -235,8 +236,11 @@ class _Desugar:
         kind = next((k for o, k in known.items() if obj is o), None)
         if kind is None:
             shown = f"with {path}(...)" if path else "with"
-            refuse(self.parsed, stmt, f"{shown} (only np.errstate, np.printoptions, warnings.catch_warnings and "
-                                      "contextlib.nullcontext, which change no value, are read through)")
+            raise S2SADError(f"{shown} is not supported by s2sad in {self.parsed.node.name}: its __exit__ may change "
+                             "what happens (an exception silenced, a resource released)", self.parsed.filename,
+                             stmt.lineno, shown, "only np.errstate, np.printoptions, warnings.catch_warnings and "
+                             "contextlib.nullcontext, which change no value, are read through; move the computation "
+                             f"out of the block, {LIMITATIONS}")
         if kind == "nullcontext":
             if len(expr.args) > 1 or expr.keywords:
                 refuse(self.parsed, stmt, "with contextlib.nullcontext(...) with other than one argument")

@@ -11,7 +11,9 @@ constants), in one of these shapes::
     index := atom | atom:atom:atom | (index*)
 
 Tuple unpacking, chained comparisons, `and`/`or`, `a if c else b`, augmented
-assignment and loops over sequences, `enumerate` and `zip` are desugared here.
+assignment, loops over sequences, `enumerate` and `zip`, comprehensions, `:=`, generator
+expressions consumed whole (`sum(... for ...)`, `any(...)`) and `max(xs)` / `min(xs)` of
+one iterable are desugared here (loop `else`, `with` and `import`: desugar.py, before).
 `is_normal` checks the grammar.
 
 Example::
