@@ -471,14 +471,15 @@ class _Normalizer:
         return gast.Call(func=node.func, args=[items] + list(node.args[1:]), keywords=node.keywords)
 
     def short_circuit(self, gen, is_any):
-        """`any(c(v) for v in xs)`: `found = False`, then on each trip, while not found, `found = bool(c(v))`."""
+        """`any(c(v) for v in xs if t(v))`: `found = False`, then on each trip, while not found, `if t(v):
+        found = bool(c(v))` (any and all stop reading the generator once the answer is known)."""
         result = self.namer.fresh("any_" if is_any else "all_")
         self.emit(b.assign(result, b.const(not is_any)))
         going = b.name(result) if not is_any else gast.UnaryOp(op=gast.Not(), operand=b.name(result))
 
         def make(parts):
-            return b.if_(going, [b.assign(result, b.call(self.builtin("bool"), parts))])
-        return self.comprehension(gen, result, make)
+            return b.assign(result, b.call(self.builtin("bool"), parts))
+        return self.comprehension(gen, result, make, guard=going)
 
     def fold(self, node):
         """`max(xs)` / `min(xs)` (one argument) as a loop of the two-argument form, whose rule is known:
@@ -576,7 +577,9 @@ class _Normalizer:
         return self.comprehension(node, result,
                                   lambda kv: b.assign(b.subscript(b.name(result), kv[0], store=True), kv[1]))
 
-    def comprehension(self, node, result, make):
+    def comprehension(self, node, result, make, guard=None):
+        """node (a comprehension) as loops running make(its parts) on each item; with a guard, each
+        loop's trip does nothing once the guard is false (no test, no inner iterable evaluated)."""
         renames = {}
         loops = []
         for gen in node.generators:
@@ -596,6 +599,8 @@ class _Normalizer:
         for target, iterable, tests in reversed(loops):
             for test in reversed(tests):
                 body = [b.if_(test, body)]
+            if guard is not None:
+                body = [b.if_(copy.deepcopy(guard), body)]
             body = [_loop(target, iterable, body)]
         self.stmt_For(body[0])
         return b.name(result)

@@ -239,3 +239,12 @@ def import_read_by_a_nested_def(x):
 
     scaled = lambda t: math.exp(-t) * t  # noqa: E731
     return h(x) + scaled(x) * math.cos(x)
+
+
+def any_stops_reading(a, x):
+    n = 0
+    if any(a[i] * 0.0 + i > 0.5 for i in range(5) if a[i] * 0.0 + 1.0 > 0.0):  # a[3] would raise: never read
+        n = n + 1
+    if all(a[j] * 0.0 + j < 1.5 for i in range(3) for j in range(i, 3 + 5 * i)):  # false at j = 2; a[5] never read
+        n = n + 2
+    return x * n + np.sum(a) * x

@@ -93,6 +93,9 @@ def test_any_and_all_over_a_generator_stop_at_the_answer():
     a, x = np.array([0.3, -0.5, 0.8]), 0.6
     # any(...) is false and all(...) true: s = x * sum(a * a) + x * sum(a)
     check(lang.genexp_any_all, [a, x], want=(2 * x * a + x, np.sum(a * a) + np.sum(a)))
+    # the items after the answer are never evaluated (a[3] and a[5] would raise IndexError):
+    # any(...) is true (n = 1), all(...) false at j = 2
+    check(lang.any_stops_reading, [a, x], want=(np.full(3, x), 1 + np.sum(a)))
     text = s2sad.source(lang.genexp_any_all, stage="anf")
     assert "any_ = False" in text and "all_ = True" in text  # a loop, no list of every item
 
