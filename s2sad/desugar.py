@@ -223,8 +223,22 @@ class _Desugar:
             quiet = quiet or kind == "catch_warnings"
         body = self.block(stmt.body)
         if quiet:
-            body = [s for s in body if not self.sets_filters(s)]
+            body = self.without_filters(body)
         return out + body
+
+    def without_filters(self, stmts):
+        """stmts without the calls that set warning filters, nested blocks included."""
+        kept = []
+        for stmt in stmts:
+            if self.sets_filters(stmt):
+                continue
+            for field in ("body", "orelse"):
+                block = getattr(stmt, field, None)
+                if isinstance(block, list) and block:
+                    setattr(stmt, field, self.without_filters(block) or ([_at(gast.Pass(), stmt)]
+                                                                        if field == "body" else []))
+            kept.append(stmt)
+        return kept
 
     def manager(self, stmt, expr):
         """('errstate' | 'printoptions' | 'catch_warnings' | 'nullcontext', the call) for a context
