@@ -82,7 +82,7 @@ def _statements(stmts):
 
 def _outer_names(parsed, fn):
     """Names the nested functions may read from the function around them: its locals and its closure."""
-    names = {a.id for a in fn.args.args} | set(parsed.closure)
+    names = {a.id for a in fn.args.args} | (set(parsed.closure) - parsed.imported)  # a nested def imports its own
     for stmt in _statements(fn.body):
         for target in getattr(stmt, "targets", None) or [getattr(stmt, "target", None)]:
             if target is not None:

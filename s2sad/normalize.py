@@ -7,11 +7,13 @@ constants), in one of these shapes::
            | if atom: stmt* else: stmt* | while atom: stmt* | for name in range(atom*): stmt*
            | break | continue | pass | assert atom | raise ...
     simple := atom | atom op atom | op atom | atom cmp atom | f(atom*, k=atom*)
-           | atom.attr | atom[index] | (atom*) | [atom*] | {atom: atom*}
+           | atom.attr | atom[index] | (atom*) | [atom*] | {atom: atom*} | {constant*}
     index := atom | atom:atom:atom | (index*)
 
 Tuple unpacking, chained comparisons, `and`/`or`, `a if c else b`, augmented
-assignment and loops over sequences, `enumerate` and `zip` are desugared here.
+assignment, loops over sequences, `enumerate` and `zip`, comprehensions, `:=`, generator
+expressions consumed whole (`sum(... for ...)`, `any(...)`) and `max(xs)` / `min(xs)` of
+one iterable are desugared here (loop `else`, `with` and `import`: desugar.py, before).
 `is_normal` checks the grammar.
 
 Example::
@@ -44,6 +46,7 @@ _OP_WORD = {gast.Add: "plus", gast.Sub: "minus", gast.Mult: "times", gast.Div: "
             gast.MatMult: "at", gast.Mod: "mod", gast.FloorDiv: "floordiv"}
 _MUTATORS = {"extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem", "sort", "reverse",
              "fill", "put", "itemset", "resize", "setflags", "partition", "byteswap"}
+_CONSUMERS = ("sum", "max", "min", "any", "all", "list", "tuple", "sorted")
 _CMP_WORD = {gast.Lt: "lt", gast.Gt: "gt", gast.LtE: "le", gast.GtE: "ge", gast.Eq: "eq", gast.NotEq: "ne"}
 
 
@@ -379,6 +382,8 @@ class _Normalizer:
             return b.const(-node.operand.value)
         if isinstance(node, (gast.BoolOp, gast.IfExp)) or (isinstance(node, gast.Compare) and len(node.ops) > 1):
             return getattr(self, "branching_" + type(node).__name__)(node)
+        if isinstance(node, gast.NamedExpr):
+            return self.walrus(node)
         value = self.simple(node)
         temp = self.namer.fresh(hint or self.describe(value))
         self.emit(b.assign(temp, value))
@@ -425,7 +430,86 @@ class _Normalizer:
     def expr_IfExp(self, node):
         return self.atom(node)
 
+    def expr_NamedExpr(self, node):
+        return self.atom(node)
+
+    def walrus(self, node):
+        """`(y := v)` is the assignment `y = v` where it is evaluated, then the name y: inside a `while`
+        test it is computed again with the test (stmt_While), inside `and` / `or` / `if else` only on
+        the branch that evaluates it, inside a comprehension on each trip (its name is the function's)."""
+        if not isinstance(node.target, gast.Name):
+            refuse(self.parsed, node, "an assignment expression (:=) to other than a name")
+        self.assign_to(node.target, node.value)
+        return b.name(node.target.id)
+
+    def expr_GeneratorExp(self, node):
+        refuse(self.parsed, node, "a generator expression other than the argument of "
+                                  + ", ".join(sorted(_CONSUMERS)) + " (write a list comprehension)")
+
+    def expr_Set(self, node):
+        """A set of constants (`k in {0, 2}`) is a constant: never differentiated."""
+        if not all(isinstance(e, gast.Constant) for e in node.elts):
+            refuse(self.parsed, node, "a set display of other than constants")
+        return gast.Set(elts=list(node.elts))
+
+    def consumed(self, node):
+        """A call of sum, max, min, any, all, list, tuple or sorted whose first argument is a generator
+        expression: consumed whole before the call returns, so a list comprehension computes the same;
+        any / all become a loop that stops evaluating items once the result is known (as they do).
+        None for other calls."""
+        path = b.dotted_path(node.func)
+        if path not in _CONSUMERS or self.rebinds(path) or not node.args \
+                or not isinstance(node.args[0], gast.GeneratorExp):
+            return None
+        gen = node.args[0]
+        if path in ("any", "all"):
+            if len(node.args) > 1 or node.keywords:
+                refuse(self.parsed, node, f"{path} with other than one argument")
+            return self.short_circuit(gen, path == "any")
+        items = gast.ListComp(elt=gen.elt, generators=gen.generators)
+        gast.copy_location(items, gen)
+        return gast.Call(func=node.func, args=[items] + list(node.args[1:]), keywords=node.keywords)
+
+    def short_circuit(self, gen, is_any):
+        """`any(c(v) for v in xs if t(v))`: `found = False`, then on each trip, while not found, `if t(v):
+        found = bool(c(v))` (any and all stop reading the generator once the answer is known)."""
+        result = self.namer.fresh("any_" if is_any else "all_")
+        self.emit(b.assign(result, b.const(not is_any)))
+        going = b.name(result) if not is_any else gast.UnaryOp(op=gast.Not(), operand=b.name(result))
+
+        def make(parts):
+            return b.assign(result, b.call(self.builtin("bool"), parts))
+        return self.comprehension(gen, result, make, guard=going)
+
+    def fold(self, node):
+        """`max(xs)` / `min(xs)` (one argument) as a loop of the two-argument form, whose rule is known:
+        `m = seq[0]`, then `m = max(m, seq[i])` for the others (the same value: the first extreme)."""
+        path = b.dotted_path(node.func)
+        if path not in ("max", "min") or self.rebinds(path) or self.rebinds("range") or len(node.args) != 1 or node.keywords \
+                or isinstance(node.args[0], gast.Starred):
+            return None
+        seq = self.namer.fresh("seq")
+        self.emit(b.assign(seq, b.call(self.helper("sequence"), [self.atom(node.args[0])])))
+        result = self.namer.fresh(path + "_")
+        n = self.namer.fresh(f"len_{seq}")
+        self.emit(b.assign(n, b.call(self.builtin("len"), [b.name(seq)])))
+        self.emit(b.assign(result, b.subscript(b.name(seq), b.const(0))))
+        index = self.namer.fresh("i")
+        self.local_names().update([seq, result, n, index])
+        step = b.assign(result, b.call(self.builtin(path), [b.name(result), b.subscript(b.name(seq), b.name(index))]))
+        loop = b.for_(index, b.call("range", [b.const(1), b.name(n)]), [step])
+        gast.copy_location(loop, node)
+        self.stmt_For(loop)
+        return b.name(result)
+
     def expr_Call(self, node):
+        consumed = self.consumed(node)
+        if isinstance(consumed, gast.Name):
+            return consumed
+        node = consumed or node
+        folded = self.fold(node)
+        if folded is not None:
+            return folded
         if node.args and self.global_object(node.func) is np.einsum:
             node = _einsum_string_form(node)
         if b.dotted_path(node.func) == "dict" and not node.args and "dict" not in self.local_names() \
@@ -493,7 +577,9 @@ class _Normalizer:
         return self.comprehension(node, result,
                                   lambda kv: b.assign(b.subscript(b.name(result), kv[0], store=True), kv[1]))
 
-    def comprehension(self, node, result, make):
+    def comprehension(self, node, result, make, guard=None):
+        """node (a comprehension) as loops running make(its parts) on each item; with a guard, each
+        loop's trip does nothing once the guard is false (no test, no inner iterable evaluated)."""
         renames = {}
         loops = []
         for gen in node.generators:
@@ -508,11 +594,13 @@ class _Normalizer:
             tests = [_Rename(renames).visit(copy.deepcopy(t)) for t in gen.ifs]
             loops.append((_Rename(renames).visit(copy.deepcopy(gen.target)), iterable, tests))
         self.local_names().update([result, *renames.values()])
-        parts = [node.elt] if isinstance(node, gast.ListComp) else [node.key, node.value]
+        parts = [node.elt] if isinstance(node, (gast.ListComp, gast.GeneratorExp)) else [node.key, node.value]
         body = [make([_Rename(renames).visit(copy.deepcopy(p)) for p in parts])]
         for target, iterable, tests in reversed(loops):
             for test in reversed(tests):
                 body = [b.if_(test, body)]
+            if guard is not None:
+                body = [b.if_(copy.deepcopy(guard), body)]
             body = [_loop(target, iterable, body)]
         self.stmt_For(body[0])
         return b.name(result)
@@ -787,6 +875,8 @@ def _is_simple(node):
         return all(b.is_atom(e) for e in node.elts)
     if isinstance(node, gast.Dict):
         return all(b.is_atom(k) for k in node.keys) and all(b.is_atom(v) for v in node.values)
+    if isinstance(node, gast.Set):
+        return all(isinstance(e, gast.Constant) for e in node.elts)
     return False
 
 

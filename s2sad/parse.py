@@ -27,6 +27,7 @@ class Parsed:
     filename: str
     globals: dict
     closure: dict = field(default_factory=dict)
+    imported: set = field(default_factory=set)    # closure names bound by an import inside the function
 
     def line_text(self, lineno):
         return linecache.getline(self.filename, lineno).strip()

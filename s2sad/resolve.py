@@ -113,6 +113,9 @@ class Resolver:
     def site_JoinedStr(self, node):
         return Site("inert")
 
+    def site_Set(self, node):
+        return Site("inert")  # a set of constants (normalize.expr_Set)
+
     def site_BinOp(self, node):
         return self.primitive(BINOPS[type(node.op)], [node.left, node.right])
 

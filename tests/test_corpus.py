@@ -13,12 +13,13 @@ from s2sad.testing import check_derivatives, flat, leaves
 
 import corpus_basic
 import corpus_control
+import corpus_language
 import corpus_numpy
 import corpus_structure
 import corpus_subroutines
 from conftest import differentiable, inputs_for
 
-MODULES = [corpus_basic, corpus_control, corpus_subroutines, corpus_structure, corpus_numpy]
+MODULES = [corpus_basic, corpus_control, corpus_subroutines, corpus_structure, corpus_numpy, corpus_language]
 FUNCTIONS = [f for m in MODULES for _, f in inspect.getmembers(m, inspect.isfunction) if f.__module__ == m.__name__ and not f.__name__.startswith("_")]
 
 

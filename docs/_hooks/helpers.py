@@ -4,6 +4,7 @@
 happens; `status(name)` says whether a name of the API contract is in `s2sad.__all__`.
 """
 
+import contextlib
 import math
 import re
 
@@ -59,8 +60,42 @@ def c_del(x):
     return x
 
 
+def c_with_errstate(x):
+    with np.errstate(divide="ignore"):
+        y = np.log(x) * x
+    return y
+
+
+def c_with_suppress(x):
+    with contextlib.suppress(ValueError):
+        y = x * 2
+    return y
+
+
 def c_walrus(x):
     return (y := x * 2) + y
+
+
+def c_walrus_while(x):
+    r = x
+    while (r := r * 0.5) > 0.1:
+        x = x * r
+    return x
+
+
+def c_for_else(x):
+    for i in range(3):
+        if x > 10.0:
+            break
+        x = x * 2.0
+    else:
+        x = x * x
+    return x
+
+
+def c_assert(x):
+    assert x > 0, "x must be positive"
+    return x * x
 
 
 def c_starred(x):
@@ -74,7 +109,19 @@ def c_import(x):
 
 
 def c_generator(x):
-    return sum(x * i for i in range(3))
+    return sum(x * i for i in range(3)) + max(x ** k for k in range(3) if k != 1)
+
+
+def c_generator_any(x):
+    return x * 2 if any(x > i for i in range(3)) else x
+
+
+def c_generator_elsewhere(x):
+    return np.sum(x * i for i in range(3))
+
+
+def c_set_literal(x):
+    return sum([x * k for k in range(4) if k in {0, 2}])
 
 
 def c_set_comprehension(x):
@@ -130,7 +177,10 @@ def c_dict(x):
 
 CONSTRUCTS = [
     ("`try` / `except`", c_try, (1.5,)),
-    ("`with`", c_with, (1.5,)),
+    ("`with` of another context manager (`open`)", c_with, (1.5,)),
+    ("`with contextlib.suppress(...)`", c_with_suppress, (1.5,)),
+    ("`with np.errstate(...)` (also `np.printoptions`, `warnings.catch_warnings()`, `contextlib.nullcontext`)",
+     c_with_errstate, (1.5,)),
     ("`global`", c_global, (1.5,)),
     ("`yield` (generators)", c_yield, (1.5,)),
     ("`lambda`", c_lambda, (1.5,)),
@@ -138,9 +188,15 @@ CONSTRUCTS = [
     ("`class` inside the function", c_class, (1.5,)),
     ("`del`", c_del, (1.5,)),
     ("assignment expression `:=`", c_walrus, (1.5,)),
+    ("`:=` in a `while` test", c_walrus_while, (1.5,)),
+    ("`for ... else` (and `while ... else`)", c_for_else, (1.5,)),
+    ("`assert` (kept: it runs in the derivative too)", c_assert, (1.5,)),
     ("starred unpacking `a, *rest = ...`", c_starred, (1.5,)),
     ("`import` inside the function", c_import, (1.5,)),
-    ("generator expression", c_generator, (1.5,)),
+    ("generator expression in `sum`, `max`, `min`, `list`, `tuple`, `sorted`", c_generator, (1.5,)),
+    ("generator expression in `any`, `all`", c_generator_any, (1.5,)),
+    ("generator expression anywhere else", c_generator_elsewhere, (1.5,)),
+    ("set of constants (`k in {0, 2}`)", c_set_literal, (1.5,)),
     ("set comprehension", c_set_comprehension, (1.5,)),
     ("dict comprehension", c_dict_comprehension, (1.5,)),
     ("recursion", c_recursion, (1.5, 2)),

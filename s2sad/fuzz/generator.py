@@ -8,8 +8,9 @@ logs see `e * e + 1.0`, loops run at most four times, so finite differences are 
 
 Every construct drawn here is one the docs list as supported (tutorial, limitations.md, coverage.md):
 arithmetic and powers, NumPy ufuncs and reductions, index reads and writes, local arrays and
-their aliases, `for` over ranges (fixed or data-dependent) and over arrays, `while` with
-`and` / `or`, `break` / `continue` / early `return`, helpers calling helpers, lists, dicts.
+their aliases, `for` over ranges (fixed or data-dependent, sometimes with an `else`) and over
+arrays, `while` with `and` / `or`, `break` / `continue` / early `return`, helpers calling
+helpers, lists (summed whole, a comprehension is written as a generator expression), dicts.
 """
 
 import random
@@ -251,6 +252,9 @@ class _Gen:
         factor = self.leaf(scope, S)
         target = self.fresh(S)
         scope.names[target] = S
+        if use == f"sum({name})" and lines[0].endswith("]") and " for e in " in lines[0]:
+            # the comprehension summed whole: as a generator expression (no draw, so the seeds' other choices stay)
+            return [f"{target} = sum({lines[0][len(name) + 4:-1]}) * {factor}"]
         return lines + [f"{target} = {use} * {factor}"]
 
     def dicts(self, scope):
@@ -295,7 +299,16 @@ class _Gen:
         inner = scope.child(loop_index=index, in_loop=True)
         body = self.block(inner, self.rng.randint(1, 3))
         self.depth -= 1
-        return lines + [f"for {index} in range({trips}):"] + _indent_lines(body)
+        lines += [f"for {index} in range({trips}):"] + _indent_lines(body)
+        return lines + self.loop_else(scope, body)
+
+    def loop_else(self, scope, body):
+        """Now and then (every other loop that breaks; no draw) an `else:` that runs when it did not break."""
+        names = [n for n, k in scope.names.items() if k == S and n not in ("x", "y", scope.counter)]
+        if not names or self.count % 2 or not any(line.strip() == "break" for line in body):
+            return []
+        name = names[self.count % len(names)]
+        return ["else:", f"    {name} = {name} * 0.5 + 0.1"]
 
     def for_array(self, scope):
 
