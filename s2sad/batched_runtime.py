@@ -10,6 +10,7 @@ it computes a fresh value from its arguments and changes nothing else.
 """
 
 import numpy as np
+from .runtime import scatter as _container_scatter
 
 _CONTAINERS = (list, tuple, dict)
 
@@ -25,8 +26,8 @@ def batch_size(t):
 
 def batch_zeros(x, batch):
     """The batched zero tangent of x: zeros of shape (B,) + shape(x), or a container of them."""
-    if isinstance(x, dict):
-        return {k: batch_zeros(v, batch) for k, v in x.items()}
+    if isinstance(x, dict):  # a container's cotangent (runtime.Parts) stays one, so that it adds item by item
+        return type(x)((k, batch_zeros(v, batch)) for k, v in x.items())
     if isinstance(x, (list, tuple)):
         return type(x)(batch_zeros(v, batch) for v in x)
     dtype = np.result_type(getattr(x, "dtype", np.float64), np.float32)
@@ -60,9 +61,11 @@ def fill(t, ans):
 def column(t, k):
     """Column k of a batched tangent (of a container's, item by item)."""
     if isinstance(t, dict):
-        return {key: column(v, k) for key, v in t.items()}
+        return type(t)((key, column(v, k)) for key, v in t.items())
     if isinstance(t, (list, tuple)):
         return _like(t, [column(v, k) for v in t])
+    if np.ndim(t) == 0:  # a plain zero among a container's batched items: zero in every column
+        return t
     return t[k]
 
 
@@ -138,7 +141,9 @@ def batch_without_item(t, index):
 
 def batch_scatter(t, x, index):
     """The tangent of scatter(g, x, index): zeros shaped like x with g's tangent added at index."""
-    if isinstance(x, _CONTAINERS) or not _simple(index):
+    if isinstance(x, _CONTAINERS):  # Parts({index: g}): g's batched tangent, item by item
+        return _container_scatter(t, x, index)
+    if not _simple(index):
         return per_column(lambda c: _scatter_one(c, x, index), t.shape[0], np.zeros(np.shape(x)), t)
     t = np.asarray(t)
     out = np.zeros(t.shape[:1] + np.shape(x), dtype=np.result_type(t, getattr(x, "dtype", float), np.float32))
