@@ -10,7 +10,7 @@ Every construct drawn here is one the docs list as supported (tutorial, limitati
 arithmetic and powers, NumPy ufuncs and reductions, index reads and writes, local arrays and
 their aliases, `for` over ranges (fixed or data-dependent, sometimes with an `else`) and over
 arrays, `while` with `and` / `or`, `break` / `continue` / early `return`, helpers calling
-helpers, lists (summed whole, a comprehension is written as a generator expression), dicts.
+helpers, a helper that calls itself (recursion, now and then), lists (summed whole, a comprehension is written as a generator expression), dicts.
 """
 
 import random
@@ -46,6 +46,8 @@ def generate(seed):
     kinds = (rng.choice([S, V, V]), rng.choice([S, S, V, "D"]))
     gen = _Gen(rng)
     helpers = gen.helpers()
+    if random.Random(seed ^ 0x5EED).random() < 0.2:  # its own draw: the other seeds' programs are unchanged
+        helpers.append(gen.recursive(random.Random(seed ^ 0xC0DE)))
     body = gen.function("f", [("x", kinds[0]), ("y", kinds[1])], S, top=True)
     imports = "import math\n\nimport numpy as np\n\n\n"
     source = imports + "\n\n\n".join(helpers + [body]) + "\n"
@@ -128,6 +130,18 @@ class _Gen:
             out.append(self.function(name, params, ret, keyword=keyword))
             self.callables.append((name, [k for _, k in params], ret, ["c"] if keyword else []))
         return out
+
+    def recursive(self, rng):
+        """`r1(a, n)`, a helper that calls itself n levels deep (drawn from its own rng)."""
+        kind = rng.choice([S, V])
+        main, self.rng = self.rng, rng
+        self.used = {"a", "n", "i", "j", "k", "e"}
+        scope = _Scope([("a", kind)])
+        base, step, extra = (self.expr(scope, kind, 1) for _ in range(3))
+        self.rng = main
+        self.callables.append(("r1", [kind, "N"], kind, []))
+        return (f"def r1(a, n):\n    if n <= 0:\n        return {base}\n"
+                f"    return 0.5 * r1(np.tanh({step}), n - 1) + {extra}")
 
     def function(self, name, params, ret, top=False, keyword=False):
 
@@ -451,7 +465,7 @@ class _Gen:
         if not options:
             return self.leaf(scope, kind)
         name, params, ret, keyword = self.rng.choice(options)
-        args = [self.expr(scope, k, depth) for k in params]
+        args = [str(self.rng.randint(0, 3)) if k == "N" else self.expr(scope, k, depth) for k in params]
         if keyword and self.rng.random() < 0.6:
             args.append(f"c={self.leaf(scope, S)}")
         return f"{name}({', '.join(args)})"
