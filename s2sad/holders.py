@@ -280,8 +280,9 @@ def _join(one, two):
 # -- which names may be read after a statement ----------------------------------------------
 
 
-def _live_after(stmts, out, table, exit_live=frozenset()):
-    """Names live before stmts when `out` is live after them; table[stmt] = live after each assignment."""
+def _live_after(stmts, out, table, reads, exit_live=frozenset()):
+    """Names live before stmts when `out` is live after them; table[stmt] = live after each assignment.
+    reads(expr): the names an expression reads the values of."""
     live = set(out)
     for stmt in reversed(stmts):
         if isinstance(stmt, gast.Assign):
@@ -289,16 +290,17 @@ def _live_after(stmts, out, table, exit_live=frozenset()):
             target = stmt.targets[0]
             if isinstance(target, gast.Name):
                 live.discard(target.id)
-            live |= set(b.names_in(stmt.value, gast.Load))
+            live |= reads(stmt.value)
             if isinstance(target, gast.Subscript):
                 live |= set(b.names_in(target, gast.Load))
         elif isinstance(stmt, gast.If):
-            live = _live_after(stmt.body, live, table, exit_live) | _live_after(stmt.orelse, live, table, exit_live)
+            live = _live_after(stmt.body, live, table, reads, exit_live) | \
+                _live_after(stmt.orelse, live, table, reads, exit_live)
             live |= set(b.names_in(stmt.test, gast.Load))
         elif isinstance(stmt, (gast.For, gast.While)):
             head = set(live) | set(b.names_in(stmt.iter if isinstance(stmt, gast.For) else stmt.test, gast.Load))
             while True:
-                new = head | _live_after(stmt.body, head, table, frozenset(live))
+                new = head | _live_after(stmt.body, head, table, reads, frozenset(live))
                 if new == head:
                     break
                 head = new
@@ -308,6 +310,27 @@ def _live_after(stmts, out, table, exit_live=frozenset()):
         else:
             live |= set(b.names_in(stmt, gast.Load))
     return live
+
+
+# Runtime helpers of generated code that read only the shape, dtype or structure of one argument (its
+# position): a write into what that argument holds changes none of these, so such a read after a
+# write is no reason to refuse the write (`item_bar(x_bar, index, value)` when value is a view of x).
+_SHAPE_ONLY = {runtime.item_bar: 2, runtime.unbroadcast: 1, runtime.scatter: 1, runtime.sum_adjoint: 1,
+               runtime.zeros_like: 0, runtime.spread_zero: 1, runtime.broadcast_like: 1}
+
+
+def _value_reads(resolver):
+    """reads(expr) for _live_after: every name expr loads, but a shape-only argument of a helper call."""
+    def reads(expr):
+        names = set(b.names_in(expr, gast.Load))
+        if isinstance(expr, gast.Call):
+            position = _SHAPE_ONLY.get(resolver.site(expr).prim)
+            shape_only = expr.args[position] if position is not None and len(expr.args) > position else None
+            if isinstance(shape_only, gast.Name) and \
+                    sum(isinstance(n, gast.Name) and n.id == shape_only.id for n in gast.walk(expr)) == 1:
+                names.discard(shape_only.id)
+        return names
+    return reads
 
 
 class Analysis:
@@ -350,7 +373,7 @@ def analyze(fn, resolver, is_write):
     holders = _Holders(params, local, resolver)
     holders.block(fn.body, dict(holders.start))
     live = {}
-    _live_after(fn.body, set(), live)
+    _live_after(fn.body, set(), live, _value_reads(resolver))
     found = []
     for stmt, state in holders.states.items():
         name = is_write(stmt)
