@@ -20,6 +20,10 @@ decides about any write through it):
 
 In a loop body this holds per trip: u is bound again from t, before any read, each trip.
 
+When `u = t` must stay because t is bound again while u is still read (`b = a; b[0] = x;
+a = a * 2.0; ... b ...`), the other way round is tried: t's reads up to that binding (its
+value included) read u, the same object, so no read of t follows a write through u.
+
 Example::
 
     a = np.ones(3) * x          a = np.ones(3) * x
@@ -119,7 +123,8 @@ def _renames(stmt, rest, fixed, stores, mentions):
         return False
     names = _scope(u, rest, stores, mentions)
     if names is None or _stored_before_last_read(t, u, rest):
-        return False                                  # t bound again while u is still read
+        _original_renamed(u, t, rest, mentions)       # t bound again while u is still read: the other way
+        return False
     renamed = [n for n in names if n.id == u]
     for node in renamed:
         node.id = t
@@ -127,3 +132,28 @@ def _renames(stmt, rest, fixed, stores, mentions):
     mentions[u] -= 1 + len(renamed)
     mentions[t] += len(renamed) - 1
     return True
+
+
+def _original_renamed(u, t, rest, mentions):
+    """After `u = t` that must stay (t is bound again while u is still read), t's own reads up to its next
+    binding in the same statement list (that one's value included) read u instead: the same object, since
+    neither name is bound again before. Then no write through u is followed by a read of t that still
+    holds it. Done only when t's next binding is a plain statement of rest (not inside a branch or loop),
+    and no break, continue or return, and no binding of u or t, comes before it."""
+    for j, stmt in enumerate(rest):
+        if isinstance(stmt, gast.Assign) and b.is_name(stmt.targets[0], t):
+            span = rest[:j] + [stmt.value]
+            break
+    else:
+        return
+    nodes = [n for s in span for n in gast.walk(s)]
+    if any(isinstance(n, (gast.Break, gast.Continue, gast.Return)) for n in nodes):
+        return
+    if any(isinstance(n, gast.Name) and n.id in (u, t) and isinstance(n.ctx, gast.Store) for n in nodes):
+        return
+    for node in nodes:
+        if isinstance(node, gast.Name) and node.id == t:
+            node.id = u
+            mentions[t] -= 1
+            mentions[u] += 1
+

@@ -200,6 +200,16 @@ def chains_aliases_of_an_array_argument_copy(x):
     return c * a
 
 
+def rebinds_the_original_while_the_alias_is_read(x):
+    """b = a must stay (a is bound again while b is still read): a's reads before that read b."""
+    a = np.ones(4) * x
+    b = a
+    for i in range(4):
+        b[3 - i] = b[3 - i] * x + i
+    a = a * 0.5 + b
+    return np.sum(a * b)
+
+
 def rebinds_the_alias_after_writing_through_it(x):
     a = np.ones(3) * x
     b = a
@@ -314,6 +324,7 @@ RIGHT = [
     (aliases_a_fresh_array_each_trip, [0.7]),
     (chains_aliases_of_an_array_argument_copy, [np.array([0.3, -0.4, 0.6])]),
     (rebinds_the_alias_after_writing_through_it, [0.7]),
+    (rebinds_the_original_while_the_alias_is_read, [0.7]),
     (appends_fresh_rows, [0.7]),
     (a_list_made_in_the_loop, [0.6]),
     (rebinds_a_constant_call, [0.6]),
