@@ -19,10 +19,13 @@ import inspect
 
 import gast
 
-from . import runtime
 from .callables import is_library
 from .parse import unwrap
 from .partials import require_rule
+
+
+_RUNTIMES = {f"{__package__}.{name}" for name in
+             ("runtime", "runtime_decomp", "runtime_misc", "runtime_scipy", "batched_runtime")}
 
 
 class Callees:
@@ -41,7 +44,7 @@ class Callees:
         func = unwrap(site.prim)
         if getattr(func, "__s2sad_opaque__", False):
             return None
-        if getattr(func, "__module__", None) == runtime.__name__:
+        if getattr(func, "__module__", None) in _RUNTIMES:
             return None  # s2sad's own helpers are never read from source: they have rules, or are refused
         return func if inspect.isfunction(func) and not is_library(func) else None  # library code needs a rule
 
