@@ -5,7 +5,7 @@ statement assigns a name to itself, and in adjoint and tangent statements (`x_ba
 ...`, `x_dot = ...`) no identity survives: `e * 1.0`, `1.0 * e`, `e / 1.0`, `e + 0.0`,
 `0.0 + e`, `e - 0.0`, `e ** 1` and `-(-e)` are `e`; `0.0 - e` is `-e`; a product with a
 zero, and a helper linear in its first argument given a zero (`unbroadcast(0.0, x)`),
-are `0.0`. These hold exactly for floats and float arrays; a zero's shape does not
+are `0.0`; an exact product `times_partial(t, c)` of a constant is `t * c` (or 0.0). These hold exactly for floats and float arrays; a zero's shape does not
 matter where adjoints and tangents are concerned (a scalar zero stands for zeros of
 any shape). The user's own statements are only constant-folded, since there `x * 1.0`
 may be a deliberate conversion to float.
@@ -157,7 +157,29 @@ def _identity(node):
     if isinstance(node, gast.Call) and node.args and is_zero(node.args[0]) and dotted(node.func) in _LINEAR_IN_FIRST:
         return gast.Constant(value=0.0, kind=None)
     if isinstance(node, gast.Call):
-        return _math_calls(node) or _index_order(node)
+        return _exact_product(node) or _math_calls(node) or _index_order(node)
+    return None
+
+
+_EXACT_PRODUCTS = frozenset(("times_partial", "times_partial_scalar"))
+
+
+def _exact_product(node):
+    """`times_partial(t, p)` with a constant operand: 0.0 for a zero (its exact zero), the plain
+    `t * c` for a finite nonzero c (a product of c is zero only where the other operand is, and
+    infinite or NaN only where it is too, as times_partial's)."""
+    if dotted(node.func) not in _EXACT_PRODUCTS or len(node.args) != 2 or node.keywords:
+        return None
+    t, p = node.args
+    for const, other, right in ((_num(p), t, True), (_num(t), p, False)):
+        if const is None or not math.isfinite(const):
+            continue
+        if const == 0:
+            return gast.Constant(value=0.0, kind=None)
+        if const == 1:
+            return other
+        c = number(const)
+        return gast.BinOp(left=other, op=gast.Mult(), right=c) if right else gast.BinOp(left=c, op=gast.Mult(), right=other)
     return None
 
 
