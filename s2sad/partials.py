@@ -120,20 +120,22 @@ def _constant(node):
     return None
 
 
-def _scale(term, factor, helpers=None):
+def _scale(term, factor, helpers=None, scalar=False):
     """term * factor, written without the multiplication when factor is 1 or -1.
 
     With `helpers` (the factor is a partial that can be infinite or NaN at some points), the
     product is `times_partial(term, factor)`: exactly zero where term is zero, so a zero
     tangent or cotangent (the branch `np.where` did not pick, a loop-carried tangent that
-    starts at zero) stays zero instead of becoming 0 * inf = NaN."""
+    starts at zero) stays zero instead of becoming 0 * inf = NaN. With `scalar` (the shapes table
+    proves both of rank 0, in a specialized derivative), `times_partial_scalar`, which the optimizer
+    writes out without a call where neither is zero."""
     factor = b.const(_constant(factor)) if _constant(factor) is not None else factor
     if isinstance(factor, gast.Constant) and factor.value == 1.0:
         return term
     if isinstance(factor, gast.Constant) and factor.value == -1.0:
         return gast.UnaryOp(op=gast.USub(), operand=term)
     if helpers is not None and not isinstance(factor, gast.Constant):
-        return helpers.call("times_partial", term, factor)
+        return helpers.call("times_partial_scalar" if scalar else "times_partial", term, factor)
     return b.binop(term, gast.Mult(), factor)
 
 
@@ -359,7 +361,8 @@ def cotangent_terms(site, ans, g, is_active, helpers, where, shapes=None, target
         expr = exprs[rule.wrt.index(p)]
         if rule.kind == "elementwise":
             partial, singular = _partial(rule, expr, fn, env, raw, helpers)
-            term = _scale(templates.clone(g), partial, helpers if helpers.exact or singular else None)
+            term = _scale(templates.clone(g), partial, helpers if helpers.exact or singular else None,
+                          known.scalar(g, partial))
             if len(rule.wrt) > 1 and not known.same(b.name(target) if target else None, bound[p]):
                 term = helpers.call("unbroadcast", term, templates.clone(bound[p]))
         else:
@@ -380,6 +383,10 @@ class _Known:
 
     def shape(self, node):
         return None if self.shapes is None else self.shapes.shape(node, self.extra, self.objects())
+
+    def scalar(self, *nodes):
+        """Whether every node is provably of rank 0 (a float, a 0-d array)."""
+        return self.shapes is not None and all(self.shape(n) == () for n in nodes)
 
     def same(self, left, right):
         return left is not None and self.shape(left) is not None and self.shape(left) == self.shape(right)

@@ -172,6 +172,14 @@ def times_partial(t, partial):
     return np.where(zero, 0, product)
 
 
+def times_partial_scalar(t, partial):
+    """times_partial for a t and a partial the shapes table proves of rank 0 (a specialized
+    derivative, never differentiated again): the optimizer writes the call out as
+    `(t * partial if t and partial else times_partial_scalar(t, partial))`, the plain product
+    with no call wherever neither is zero, the helper for the zeros."""
+    return times_partial(t, partial)
+
+
 def pow_base_partial(a, b):
     """d(a ** b)/da = b * a ** (b - 1), and 0 where b == 0 (a ** 0 is constant, even at a == 0, where
     a ** -1 is infinite, or a ZeroDivisionError for Python floats): JAX's convention."""
