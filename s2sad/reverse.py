@@ -828,6 +828,7 @@ def _loop_locals(fn, params):
                 walk(stmt.body)
                 walk(stmt.orelse)
     walk(fn.body)
+    walk = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
     return found
 
 
@@ -848,6 +849,7 @@ def _targets_read_outside(fn):
             visit(child, covered)
     for stmt in fn.body:
         visit(stmt, frozenset())
+    visit = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
     return found
 
 
@@ -890,6 +892,7 @@ def candidates(fn, params):
                     counts[stmt.target.id] = counts.get(stmt.target.id, 0) + 1
                 walk(stmt.body, True)
     walk(fn.body, False)
+    walk = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
     return {n for n, c in counts.items() if c > 1} | in_loop
 
 
@@ -1059,4 +1062,5 @@ def _adjoint_reads(sweep, builder):
             else:
                 reads.update(b.names_in(stmt, gast.Load))
     visit(sweep)
+    visit = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
     return reads
