@@ -22,7 +22,7 @@ import operator
 
 import gast
 
-from .effects import derived_test, dotted, simple_target
+from .effects import derived_test, dotted, reads, simple_target, walk
 from .zeros import is_zero
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
@@ -48,7 +48,7 @@ def _updated_in_place(fn):
     """Names whose array is changed in place (`w_dot[1:] = v`, `a_bar = scatter_add(a_bar, ...)`): `z = w * 1.0`
     must stay a copy of such a w, not become the alias `z = w`."""
     found = set()
-    for node in gast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, gast.Assign):
             for target in node.targets:
                 if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
@@ -64,7 +64,8 @@ def _block(stmts, changed, is_derived, updated):
     for stmt in stmts:
         target = simple_target(stmt)
         simplify = target is not None and is_derived(target)
-        before = copy.deepcopy(stmt.value) if simplify and not isinstance(stmt.value, gast.Name) else None
+        before = copy.deepcopy(stmt.value) if simplify and updated and not isinstance(stmt.value, gast.Name) \
+            and (target in updated or not updated.isdisjoint(reads(stmt.value))) else None
         for field, value in gast.iter_fields(stmt):
             if isinstance(value, list) and value and isinstance(value[0], gast.stmt):
                 setattr(stmt, field, _block(value, changed, is_derived, updated) or ([gast.Pass()] if field == "body" else []))
