@@ -27,18 +27,17 @@ from .effects import walk
 def write_out_scalar_products(fn, helpers, facts):
     """Write out every `times_partial_scalar` call of fn (in place); True on a change."""
     names = {n for n, obj in (helpers or {}).items() if obj is runtime.times_partial_scalar}
-    if not names or not any(isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in names
-                            for n in walk(fn)):
+    if not names:
         return False
-    taken = {n.id for n in walk(fn) if isinstance(n, gast.Name)} | {a.id for a in fn.args.args} | set(helpers)
-    writer = _Writer(names, facts, taken)
+    writer = _Writer(names, facts, fn, helpers)
     fn.body = writer.block(fn.body)
     return writer.changed
 
 
-class _Writer(gast.NodeTransformer):
-    def __init__(self, names, facts, taken):
-        self.names, self.facts, self.taken, self.changed = names, facts, taken, False
+class _Writer:
+    def __init__(self, names, facts, fn, helpers):
+        self.names, self.facts, self.fn, self.helpers, self.changed = names, facts, fn, helpers, False
+        self.taken = None  # the function's names, gathered on the first partial given a name
         self.before = None  # statements to put before the current one (None: inline, no hoisting here)
 
     def block(self, stmts):
@@ -48,17 +47,22 @@ class _Writer(gast.NodeTransformer):
                 inner = getattr(stmt, field, None)
                 if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
                     setattr(stmt, field, self.block(inner))
-            if isinstance(stmt, gast.Assign):
-                self.before = []
-                stmt.value = self.visit(stmt.value)
-                out.extend(self.before)
+            if isinstance(stmt, (gast.Assign, gast.Return, gast.Expr)) and stmt.value is not None \
+                    and self.calls(stmt.value):
+                self.before = [] if isinstance(stmt, gast.Assign) else None
+                stmt.value = self.rewrite(stmt.value)
+                out.extend(self.before or ())
                 self.before = None
-            elif isinstance(stmt, (gast.Return, gast.Expr)) and stmt.value is not None:
-                stmt.value = self.visit(stmt.value)
             out.append(stmt)
         return out
 
+    def calls(self, node):
+        return any(n.__class__ is gast.Call and n.func.__class__ is gast.Name and n.func.id in self.names
+                   for n in walk(node))
+
     def fresh(self, base):
+        if self.taken is None:
+            self.taken = {n.id for n in walk(self.fn) if isinstance(n, gast.Name)} | set(self.helpers)
         ident, k = base, 0
         while ident in self.taken:
             k += 1
@@ -74,14 +78,27 @@ class _Writer(gast.NodeTransformer):
                                                           type_comment=None)], value=node, type_comment=None))
         return gast.Name(id=ident, ctx=gast.Load(), annotation=None, type_comment=None)
 
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        if not (isinstance(node.func, gast.Name) and node.func.id in self.names and len(node.args) == 2
-                and not node.keywords and all(self.facts.is_pure(a) for a in node.args)):
+    def rewrite(self, node):
+        """node with its calls written out, inner ones first (in evaluation order: hoisted partials too)."""
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                setattr(node, field, [self.rewrite(v) if isinstance(v, gast.expr) else v for v in value])
+            elif isinstance(value, gast.expr):
+                setattr(node, field, self.rewrite(value))
+        if not (node.__class__ is gast.Call and isinstance(node.func, gast.Name) and node.func.id in self.names
+                and len(node.args) == 2 and not node.keywords and all(self.facts.is_pure(a) for a in node.args)):
             return node
         t, p = (self.operand(a) for a in node.args)
         node.args = [t, p]
         self.changed = True
-        return gast.IfExp(test=gast.BoolOp(op=gast.And(), values=[copy.deepcopy(t), copy.deepcopy(p)]),
-                          body=gast.BinOp(left=copy.deepcopy(t), op=gast.Mult(), right=copy.deepcopy(p)),
-                          orelse=node)
+        return gast.IfExp(test=gast.BoolOp(op=gast.And(), values=[_copy(t), _copy(p)]),
+                          body=gast.BinOp(left=_copy(t), op=gast.Mult(), right=_copy(p)), orelse=node)
+
+
+def _copy(node):
+    if node.__class__ is gast.Name:
+        return gast.Name(id=node.id, ctx=gast.Load(), annotation=None, type_comment=None)
+    if node.__class__ is gast.Constant:
+        return gast.Constant(value=node.value, kind=None)
+    return copy.deepcopy(node)
