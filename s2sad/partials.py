@@ -450,11 +450,13 @@ def _transposed(node):
     return gast.Attribute(value=node, attr="T", ctx=gast.Load())
 
 
-def merge_twins(terms, fresh):
+def merge_twins(terms, fresh=None):
     """`t * 2.0` for an operand's first two terms when they are the same expression (`x * x`).
 
-    Only where the operand's adjoint has no value yet (`fresh(name)`): then its first
-    two terms are added to each other, and t + t is exactly t * 2.0, one operation less.
+    Where the operand's adjoint has no value yet, its first two terms are added to each other,
+    and t + t is exactly t * 2.0, one operation less; where it has one, `x_bar + t * 2.0` is
+    `x_bar + t + t` rounded once instead of twice, two operations less. (`fresh` is no longer
+    consulted; kept for callers.)
     """
     seen = {}
     for i, (atom, _) in enumerate(terms):
@@ -462,12 +464,24 @@ def merge_twins(terms, fresh):
     drop = set()
     merged = list(terms)
     for ident, places in seen.items():
-        if len(places) >= 2 and fresh(ident):
+        if len(places) >= 2:
             first, second = places[0], places[1]
-            if gast.dump(terms[first][1]) == gast.dump(terms[second][1]):
+            if _same(terms[first][1], terms[second][1]):
                 merged[first] = (terms[first][0], b.binop(terms[first][1], gast.Mult(), b.const(2.0)))
                 drop.add(second)
     return [t for i, t in enumerate(merged) if i not in drop]
+
+
+def _same(left, right):
+    """Whether two expressions are the same tree (gast.dump without its garbage: dump's recursive
+    closure is a reference cycle on every call)."""
+    if left.__class__ is not right.__class__:
+        return False
+    if isinstance(left, list):
+        return len(left) == len(right) and all(_same(a, c) for a, c in zip(left, right))
+    if not isinstance(left, gast.AST):
+        return type(left) is type(right) and (repr(left) == repr(right) if isinstance(left, float) else left == right)
+    return all(_same(getattr(left, f, None), getattr(right, f, None)) for f in left._fields)
 
 
 def _template_params(fn):
