@@ -450,13 +450,12 @@ def _transposed(node):
     return gast.Attribute(value=node, attr="T", ctx=gast.Load())
 
 
-def merge_twins(terms, fresh=None):
+def merge_twins(terms):
     """`t * 2.0` for an operand's first two terms when they are the same expression (`x * x`).
 
     Where the operand's adjoint has no value yet, its first two terms are added to each other,
     and t + t is exactly t * 2.0, one operation less; where it has one, `x_bar + t * 2.0` is
-    `x_bar + t + t` rounded once instead of twice, two operations less. (`fresh` is no longer
-    consulted; kept for callers.)
+    `x_bar + t + t` rounded once instead of twice, two operations less.
     """
     seen = {}
     for i, (atom, _) in enumerate(terms):

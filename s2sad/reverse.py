@@ -526,7 +526,7 @@ class Reverse:
             terms = cotangent_terms(site, ans, g, self.is_active, self.helpers, where, self.shapes, ident)
         if ident in self.maybe_zero and (site.kind != "rule" or site.rule.kind == "elementwise"):
             self.maybe_zero.update(a.id for a, _ in terms)  # a term of a bare 0.0 may be one too
-        terms = merge_twins(terms, lambda n: n == ident or n not in self.defined)
+        terms = merge_twins(terms)
         items = self.spread_now(ident, site, terms, ans)
         terms = [(a, self.spread_later(a, t)) for a, t in terms]
         own = [t for a, t in terms if a.id == ident]

@@ -138,3 +138,28 @@ def test_a_transform_leaves_no_cyclic_garbage():
     finally:
         if was:
             gc.enable()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_times_partial_fast_path_for_numpy_scalars():
+    from s2sad import runtime
+    got = runtime.times_partial(np.float64(2.0), 3.0)
+    assert got == 6.0 and type(got) is np.float64
+    for t, p in ((np.float64(0.0), np.inf), (0.0, np.float64(np.nan)), (np.float64(np.inf), 0.0)):
+        assert runtime.times_partial(t, p) == 0.0 and runtime.times_partial(p, t) == 0.0
+    assert np.isnan(runtime.times_partial(np.float64(np.nan), 2.0))
+    assert runtime.times_partial(0.0, math.inf) == 0.0 and runtime.times_partial(-2.0, math.inf) == -math.inf
+
+
+def twice_accumulated(x, y):
+    a = x * y
+    e = a + y
+    return e * e / (1.0 + a) + a * e
+
+
+def test_twin_terms_merge_into_an_adjoint_that_has_a_value():
+    text = s2sad.source(twice_accumulated, wrt=(0, 1), args=(0.3, 1.2))
+    assert "* 2.0" in text
+    got = s2sad.grad(twice_accumulated, wrt=(0, 1))(0.3, 1.2)
+    assert got[0] == pytest.approx(fd_grad(lambda v: twice_accumulated(v, 1.2), 0.3), rel=1e-6)
+    assert got[1] == pytest.approx(fd_grad(lambda v: twice_accumulated(0.3, v), 1.2), rel=1e-6)
