@@ -62,6 +62,7 @@ class _Holders:
         self.resolver = resolver
         self.states = {}            # assignment -> the state just before it
         self.breaks = []            # per enclosing loop: states at its breaks
+        self.makers = set()         # statements `made` has seen: only their objects can be in a state
         self.start = {p: frozenset({(("param", p), SAME)}) for p in params}
         self.start[BOUND] = frozenset(params)
 
@@ -138,6 +139,12 @@ class _Holders:
 
     def made(self, stmt, state, contents=None):
         """A new object made by stmt: the one it made on an earlier trip becomes its old object."""
+        if stmt not in self.makers:  # its first object: nothing in the state is stmt's yet, nothing ages
+            self.makers.add(stmt)
+            aged = dict(state)
+            if contents is not None:
+                aged[("in", stmt)] = contents
+            return frozenset({(stmt, SAME)}), aged
         old = ("old", stmt)
         aged = {}
         for key, held in state.items():

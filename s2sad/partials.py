@@ -120,20 +120,22 @@ def _constant(node):
     return None
 
 
-def _scale(term, factor, helpers=None):
+def _scale(term, factor, helpers=None, scalar=False):
     """term * factor, written without the multiplication when factor is 1 or -1.
 
     With `helpers` (the factor is a partial that can be infinite or NaN at some points), the
     product is `times_partial(term, factor)`: exactly zero where term is zero, so a zero
     tangent or cotangent (the branch `np.where` did not pick, a loop-carried tangent that
-    starts at zero) stays zero instead of becoming 0 * inf = NaN."""
+    starts at zero) stays zero instead of becoming 0 * inf = NaN. With `scalar` (the shapes table
+    proves both of rank 0, in a specialized derivative), `times_partial_scalar`, which the optimizer
+    writes out without a call where neither is zero."""
     factor = b.const(_constant(factor)) if _constant(factor) is not None else factor
     if isinstance(factor, gast.Constant) and factor.value == 1.0:
         return term
     if isinstance(factor, gast.Constant) and factor.value == -1.0:
         return gast.UnaryOp(op=gast.USub(), operand=term)
     if helpers is not None and not isinstance(factor, gast.Constant):
-        return helpers.call("times_partial", term, factor)
+        return helpers.call("times_partial_scalar" if scalar else "times_partial", term, factor)
     return b.binop(term, gast.Mult(), factor)
 
 
@@ -359,7 +361,8 @@ def cotangent_terms(site, ans, g, is_active, helpers, where, shapes=None, target
         expr = exprs[rule.wrt.index(p)]
         if rule.kind == "elementwise":
             partial, singular = _partial(rule, expr, fn, env, raw, helpers)
-            term = _scale(templates.clone(g), partial, helpers if helpers.exact or singular else None)
+            term = _scale(templates.clone(g), partial, helpers if helpers.exact or singular else None,
+                          known.scalar(g, partial))
             if len(rule.wrt) > 1 and not known.same(b.name(target) if target else None, bound[p]):
                 term = helpers.call("unbroadcast", term, templates.clone(bound[p]))
         else:
@@ -380,6 +383,10 @@ class _Known:
 
     def shape(self, node):
         return None if self.shapes is None else self.shapes.shape(node, self.extra, self.objects())
+
+    def scalar(self, *nodes):
+        """Whether every node is provably of rank 0 (a float, a 0-d array)."""
+        return self.shapes is not None and all(self.shape(n) == () for n in nodes)
 
     def same(self, left, right):
         return left is not None and self.shape(left) is not None and self.shape(left) == self.shape(right)
@@ -443,11 +450,12 @@ def _transposed(node):
     return gast.Attribute(value=node, attr="T", ctx=gast.Load())
 
 
-def merge_twins(terms, fresh):
+def merge_twins(terms):
     """`t * 2.0` for an operand's first two terms when they are the same expression (`x * x`).
 
-    Only where the operand's adjoint has no value yet (`fresh(name)`): then its first
-    two terms are added to each other, and t + t is exactly t * 2.0, one operation less.
+    Where the operand's adjoint has no value yet, its first two terms are added to each other,
+    and t + t is exactly t * 2.0, one operation less; where it has one, `x_bar + t * 2.0` is
+    `x_bar + t + t` rounded once instead of twice, two operations less.
     """
     seen = {}
     for i, (atom, _) in enumerate(terms):
@@ -455,12 +463,24 @@ def merge_twins(terms, fresh):
     drop = set()
     merged = list(terms)
     for ident, places in seen.items():
-        if len(places) >= 2 and fresh(ident):
+        if len(places) >= 2:
             first, second = places[0], places[1]
-            if gast.dump(terms[first][1]) == gast.dump(terms[second][1]):
+            if _same(terms[first][1], terms[second][1]):
                 merged[first] = (terms[first][0], b.binop(terms[first][1], gast.Mult(), b.const(2.0)))
                 drop.add(second)
     return [t for i, t in enumerate(merged) if i not in drop]
+
+
+def _same(left, right):
+    """Whether two expressions are the same tree (gast.dump without its garbage: dump's recursive
+    closure is a reference cycle on every call)."""
+    if left.__class__ is not right.__class__:
+        return False
+    if isinstance(left, list):
+        return len(left) == len(right) and all(_same(a, c) for a, c in zip(left, right))
+    if not isinstance(left, gast.AST):
+        return type(left) is type(right) and (repr(left) == repr(right) if isinstance(left, float) else left == right)
+    return all(_same(getattr(left, f, None), getattr(right, f, None)) for f in left._fields)
 
 
 def _template_params(fn):

@@ -560,7 +560,7 @@ class Reverse:
             terms = cotangent_terms(site, ans, g, self.is_active, self.helpers, where, self.shapes, ident)
         if ident in self.maybe_zero and (site.kind != "rule" or site.rule.kind == "elementwise"):
             self.maybe_zero.update(a.id for a, _ in terms)  # a term of a bare 0.0 may be one too
-        terms = merge_twins(terms, lambda n: n == ident or n not in self.defined)
+        terms = merge_twins(terms)
         items = self.spread_now(ident, site, terms, ans)
         terms = [(a, self.spread_later(a, t)) for a, t in terms]
         own = [t for a, t in terms if a.id == ident]
@@ -862,6 +862,7 @@ def _loop_locals(fn, params):
                 walk(stmt.body)
                 walk(stmt.orelse)
     walk(fn.body)
+    walk = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
     return found
 
 
@@ -882,6 +883,7 @@ def _targets_read_outside(fn):
             visit(child, covered)
     for stmt in fn.body:
         visit(stmt, frozenset())
+    visit = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
     return found
 
 
@@ -924,6 +926,7 @@ def candidates(fn, params):
                     counts[stmt.target.id] = counts.get(stmt.target.id, 0) + 1
                 walk(stmt.body, True)
     walk(fn.body, False)
+    walk = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
     return {n for n, c in counts.items() if c > 1} | in_loop
 
 
@@ -1093,6 +1096,7 @@ def _adjoint_reads(sweep, builder):
             else:
                 reads.update(b.names_in(stmt, gast.Load))
     visit(sweep)
+    visit = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
     return reads
 
 

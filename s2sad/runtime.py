@@ -148,6 +148,9 @@ def inexact_only(t, ans):
     return np.zeros(np.shape(t)) if np.ndim(t) else 0.0
 
 
+_FLOAT64 = np.float64
+
+
 def times_partial(t, partial):
     """t * partial, exactly zero wherever t (or the partial) is zero, even where the other is infinite or NaN.
 
@@ -155,11 +158,13 @@ def times_partial(t, partial):
     singular (sqrt or log at 0, 1 / C for a tiny C): as a symbolic zero would in JAX, it must not
     turn into 0 * inf = NaN. Symmetric, so the rule of times_partial itself (partials `partial`
     and `t`) keeps the property at second order. Elsewhere the product is the plain one."""
-    if type(t) is float and type(partial) is float:  # scalar loops: no NumPy call on the hot path
-        product = t * partial
-        if product - product == 0.0 or not (t == 0.0 or partial == 0.0):  # finite, or no zero to keep
-            return product
-        return 0.0
+    tt, tp = type(t), type(partial)
+    if (tt is float or tt is _FLOAT64) and (tp is float or tp is _FLOAT64):  # scalar loops: no NumPy call
+        if t and partial:  # no zero to keep (a NaN is true)
+            return t * partial
+        if tt is float and tp is float:
+            product = t * partial
+            return product if product - product == 0.0 else 0.0  # a finite product of a zero is a zero
     with np.errstate(invalid="ignore"):
         product = np.multiply(t, partial)
     if np.result_type(product).kind not in "fc" or np.all(np.isfinite(product)):
@@ -170,6 +175,14 @@ def times_partial(t, partial):
     if np.ndim(product) == 0:
         return type(product)(0) if isinstance(product, (float, complex)) else product.dtype.type(0)
     return np.where(zero, 0, product)
+
+
+def times_partial_scalar(t, partial):
+    """times_partial for a t and a partial the shapes table proves of rank 0 (a specialized
+    derivative, never differentiated again): the optimizer writes the call out as
+    `(t * partial if t and partial else times_partial_scalar(t, partial))`, the plain product
+    with no call wherever neither is zero, the helper for the zeros."""
+    return times_partial(t, partial)
 
 
 def pow_base_partial(a, b):

@@ -156,7 +156,8 @@ def adjoint(builder, stmt, ctx):
     (`L = []` for a list used otherwise too is an assignment like any other: its old value comes back)."""
     resolver = builder.resolver
     active = builder.activity.active
-    if _new(stmt) in active_stacks(builder):
+    made = _new(stmt)
+    if made is not None and made in active_stacks(builder):  # asked only of `L = []`: active_stacks walks the function
         return []
     pushed = _append(stmt, resolver)
     if pushed and pushed[0] in active:

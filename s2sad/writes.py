@@ -105,6 +105,7 @@ def view_guards(fn, normalized, parsed, analysis, written):
                     out.extend(_guard(stmt, source, normalized, parsed))
         return out
     fn.body = visit(fn.body)
+    visit = None  # the closure refers to itself: a cycle holding the analysis until a collection
 
 
 def _keeps_view(stmt, temps):

@@ -5,7 +5,8 @@
 * `fold`: constant folding and algebraic simplification (`g * 1.0`, `0.0 + g`, `-(-g)`);
 * `cse`: a pure expression computed again reads the name that already holds it;
 * `dce`: dead-code elimination, dead restores included;
-* `sums`: `x_bar = a; x_bar = x_bar + b` becomes `x_bar = a + b`.
+* `sums`: `x_bar = a; x_bar = x_bar + b` becomes `x_bar = a + b`;
+* `scalars`: last, an exact product of rank-0 values (`times_partial_scalar`) is written out.
 
 A zero-initialization that is immediately overwritten goes through `dce`, one that is
 added to through `zeros` and `fold`. What counts as pure is in `effects`; comment
@@ -28,6 +29,7 @@ from .dce import eliminate
 from .effects import Facts
 from .fold import fold
 from .markers import drop_orphans
+from .scalars import write_out_scalar_products
 from .sums import merge_sums
 from .zeros import propagate_zeros
 
@@ -62,6 +64,7 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None):
     if eliminate_common(fn, facts):  # once, when the rest has settled; it can leave a value unread
         eliminate(fn, facts)
     merge_sums(fn, facts)
+    write_out_scalar_products(fn, helpers, facts)
     drop_orphans(fn)
     return fn
 

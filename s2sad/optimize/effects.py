@@ -34,7 +34,7 @@ _PURE_RUNTIME = frozenset(
     "take_along_axis_adjoint sort_tangent sort_adjoint clip_partial linspace_ramp tensordot_adjoint_a "
     "tensordot_adjoint_b inner_adjoint_a inner_adjoint_b kron_adjoint_a kron_adjoint_b einsum_with einsum_adjoint "
     "einsum_with_ops einsum_with_dops einsum_adjoint_ops einsum_adjoint_dops phi sym_lower sym_lower_adjoint "
-    "item_adjoint item_of inverse_axes lower_factor".split())
+    "item_adjoint item_of inverse_axes lower_factor times_partial times_partial_scalar".split())
 # batched forward mode's helpers: each computes a fresh value from its arguments (by object only:
 # their names, `lift`, `fill`, are too common to trust)
 _BATCHED = frozenset(obj for name, obj in vars(batched_runtime).items()

@@ -5,7 +5,7 @@ statement assigns a name to itself, and in adjoint and tangent statements (`x_ba
 ...`, `x_dot = ...`) no identity survives: `e * 1.0`, `1.0 * e`, `e / 1.0`, `e + 0.0`,
 `0.0 + e`, `e - 0.0`, `e ** 1` and `-(-e)` are `e`; `0.0 - e` is `-e`; a product with a
 zero, and a helper linear in its first argument given a zero (`unbroadcast(0.0, x)`),
-are `0.0`. These hold exactly for floats and float arrays; a zero's shape does not
+are `0.0`; an exact product `times_partial(t, c)` of a constant is `t * c` (or 0.0). These hold exactly for floats and float arrays; a zero's shape does not
 matter where adjoints and tangents are concerned (a scalar zero stands for zeros of
 any shape). The user's own statements are only constant-folded, since there `x * 1.0`
 may be a deliberate conversion to float.
@@ -22,7 +22,7 @@ import operator
 
 import gast
 
-from .effects import derived_test, dotted, simple_target
+from .effects import derived_test, dotted, reads, simple_target, walk
 from .zeros import is_zero
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
@@ -48,7 +48,7 @@ def _updated_in_place(fn):
     """Names whose array is changed in place (`w_dot[1:] = v`, `a_bar = scatter_add(a_bar, ...)`): `z = w * 1.0`
     must stay a copy of such a w, not become the alias `z = w`."""
     found = set()
-    for node in gast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, gast.Assign):
             for target in node.targets:
                 if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
@@ -64,7 +64,8 @@ def _block(stmts, changed, is_derived, updated):
     for stmt in stmts:
         target = simple_target(stmt)
         simplify = target is not None and is_derived(target)
-        before = copy.deepcopy(stmt.value) if simplify and not isinstance(stmt.value, gast.Name) else None
+        before = copy.deepcopy(stmt.value) if simplify and updated and not isinstance(stmt.value, gast.Name) \
+            and (target in updated or not updated.isdisjoint(reads(stmt.value))) else None
         for field, value in gast.iter_fields(stmt):
             if isinstance(value, list) and value and isinstance(value[0], gast.stmt):
                 setattr(stmt, field, _block(value, changed, is_derived, updated) or ([gast.Pass()] if field == "body" else []))
@@ -157,7 +158,29 @@ def _identity(node):
     if isinstance(node, gast.Call) and node.args and is_zero(node.args[0]) and dotted(node.func) in _LINEAR_IN_FIRST:
         return gast.Constant(value=0.0, kind=None)
     if isinstance(node, gast.Call):
-        return _math_calls(node) or _index_order(node)
+        return _exact_product(node) or _math_calls(node) or _index_order(node)
+    return None
+
+
+_EXACT_PRODUCTS = frozenset(("times_partial", "times_partial_scalar"))
+
+
+def _exact_product(node):
+    """`times_partial(t, p)` with a constant operand: 0.0 for a zero (its exact zero), the plain
+    `t * c` for a finite nonzero c (a product of c is zero only where the other operand is, and
+    infinite or NaN only where it is too, as times_partial's)."""
+    if dotted(node.func) not in _EXACT_PRODUCTS or len(node.args) != 2 or node.keywords:
+        return None
+    t, p = node.args
+    for const, other, right in ((_num(p), t, True), (_num(t), p, False)):
+        if const is None or not math.isfinite(const):
+            continue
+        if const == 0:
+            return gast.Constant(value=0.0, kind=None)
+        if const == 1:
+            return other
+        c = number(const)
+        return gast.BinOp(left=other, op=gast.Mult(), right=c) if right else gast.BinOp(left=c, op=gast.Mult(), right=other)
     return None
 
 

@@ -414,6 +414,11 @@ def times_partial_(t, partial):
     return partial, t
 
 
+@elementwise(runtime.times_partial_scalar)
+def times_partial_scalar_(t, partial):
+    return partial, t
+
+
 @elementwise(runtime.pow_base_partial, domain="positive")
 def pow_base_partial_(a, b):
     """b * (b - 1) * a ** (b - 2) in a: zero for b == 0 and b == 1, even at a == 0."""
