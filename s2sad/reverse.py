@@ -30,7 +30,7 @@ import gast
 import numpy as np
 
 from . import build as b
-from . import emit, runtime, stacks
+from . import emit, holders, runtime, stacks
 from .analyze import activity, assignments
 from .errors import Location
 from .partials import Helpers, cotangent_terms, index_expr, merge_twins, require_rule, selects
@@ -162,10 +162,22 @@ class Reverse:
                          primal + [b.ret(b.tup([copy.deepcopy(out), b.tup([b.name(n) for n in kept])]))])
         fwd.args.defaults = copy.deepcopy(fn.args.defaults)
         unpack = [b.assign(b.tup([b.name(n, store=True) for n in kept], store=True), b.name(record))] if kept else []
-        unpack += [b.assign(n, b.call(b.attribute(b.name(n), "copy"))) for n in kept if n in _written_into(adjoint)]
+        stored = _stored(primal, self.tape_name) | _read_from_record(adjoint, kept)
+        unpack += [b.assign(n, b.call(b.attribute(b.name(n), "copy"))) for n in kept
+                   if n in _written_into(adjoint) and not _viewed_by(n, primal, stored - {n}, self.makes_new)]
         result = grads[0] if len(grads) == 1 else b.tup(grads)
         bwd = b.function(f"{fn.name}_bwd", [record, seed], unpack + adjoint + [b.ret(result)])
         return fwd, bwd
+
+    def makes_new(self, call):
+        """Whether a call of the primal sweep returns a new array, never a view: a ufunc, an array maker,
+        a copy (old_item, own_copy)."""
+        helper = self.helpers.by_name.get(call.func.id) if isinstance(call.func, gast.Name) else None
+        prim = helper if helper is not None else self.resolver.site(call).prim
+        try:
+            return isinstance(prim, np.ufunc) or prim in holders.MAKERS or prim in (runtime.old_item, runtime.own_copy)
+        except TypeError:  # an unhashable callee
+            return False
 
     def recorded_names(self):
         return set(self.saved or ())
@@ -1116,6 +1128,73 @@ class Split(NamedTuple):
 
 def _written_into(stmts):
     """The names whose items the adjoint sweep writes (restores `y[i] = old`): the backward half copies
-    them from its record first, so that it owns what it changes and can itself be differentiated."""
+    them from its record first, so that it owns what it changes and can itself be differentiated
+    (unless the record holds views of them, see _viewed_by)."""
     return {t.value.id for stmt in gast.walk(b.module(stmts)) if isinstance(stmt, gast.Assign)
             for t in stmt.targets if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)}
+
+
+def _viewed_by(name, primal, others, makes_new):
+    """Whether one of the names `others` (values the adjoint sweep reads as the primal sweep kept them)
+    may hold a view of name's array (`t = A[..., k:]`, `At = A.T`, through any chain): then the backward
+    half restores name in place, since such a view relies on the restores showing through it. A value
+    built by an operator is a new array."""
+    viewers, grew = {name}, True
+    assigns = [s for s in gast.walk(b.module(primal)) if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)]
+    while grew:
+        grew = False
+        for stmt in assigns:
+            target = stmt.targets[0].id
+            if target in viewers or isinstance(stmt.value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Constant)):
+                continue
+            if isinstance(stmt.value, gast.Call) and makes_new(stmt.value):
+                continue
+            if viewers & set(b.names_in(stmt.value, gast.Load)):
+                viewers.add(target)
+                grew = True
+    return bool(viewers & others)
+
+
+def _stored(primal, tape):
+    """The names whose values the primal sweep pushes on its tape, alone or in a tuple pushed whole."""
+    pushed = set()
+    for node in gast.walk(b.module(primal)):
+        if isinstance(node, gast.Call) and node.args and b.is_name(node.args[0], tape):
+            pushed |= set(b.names_in(b.module([b.expr_stmt(a) for a in node.args[1:]]), gast.Load))
+    tuples = {s.targets[0].id: s.value for s in gast.walk(b.module(primal))
+              if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Tuple)}
+    for ident in list(pushed):
+        if ident in tuples:
+            pushed |= set(b.names_in(b.module([b.expr_stmt(tuples[ident])]), gast.Load))
+    return pushed
+
+
+def _read_from_record(adjoint, kept):
+    """The record's names whose first mention in the adjoint sweep (in reading order) reads them."""
+    first = {}
+
+    def mention(names, how):
+        for ident in names:
+            first.setdefault(ident, how)
+
+    def visit(stmts):
+        for stmt in stmts:
+            if isinstance(stmt, gast.Assign):
+                mention(b.names_in(stmt.value, gast.Load), "load")
+                for target in stmt.targets:
+                    mention(b.names_in(target, gast.Load), "load")  # y[i] = v reads y (and i)
+                    mention(b.names_in(target, gast.Store), "store")
+            elif isinstance(stmt, (gast.If, gast.While)):
+                mention(b.names_in(stmt.test, gast.Load), "load")
+                visit(stmt.body)
+                visit(stmt.orelse)
+            elif isinstance(stmt, gast.For):
+                mention(b.names_in(stmt.iter, gast.Load), "load")
+                mention(b.names_in(stmt.target, gast.Store), "store")
+                visit(stmt.body)
+                visit(stmt.orelse)
+            else:
+                mention(b.names_in(stmt, gast.Load), "load")
+
+    visit(adjoint)
+    return {n for n in kept if first.get(n) == "load"}

@@ -742,3 +742,29 @@ def test_inner_loop_over_the_outer_counter_gives_the_exact_gradient():
     s2sad.testing.check_derivatives(inner_loop_reuses_counter, [x])
     assert s2sad.hessian(inner_loop_reuses_counter)(x) == pytest.approx(fd_hessian(inner_loop_reuses_counter, x),
                                                                          rel=1e-6)
+
+
+# -- a helper's backward half restores the arrays of its record: in place when the record holds views
+# of them (the views rely on the restores), on its own copy otherwise (so it can be differentiated again)
+
+
+def smooths_through_views(a):
+    A = np.zeros(4) + a
+    for i in range(3):
+        v = A[i:i + 2]
+        A[i + 1] = A[i + 1] + v[0] * a[i]
+    return np.sum(A * A)
+
+
+def calls_the_smoother(x):
+    return smooths_through_views(x * 1.2) + x[0]
+
+
+def test_a_helper_that_keeps_views_of_what_it_writes_is_right_or_refused_at_second_order():
+    """Copying A in the backward half would leave the kept views on the old A (a wrong Hessian, as
+    gp_cholesky's was); restoring in place is right at first order and refused when differentiated again."""
+    x = np.array([0.3, -0.5, 0.8, 0.2])
+    want = np.array([(calls_the_smoother(x + 1e-6 * e) - calls_the_smoother(x - 1e-6 * e)) / 2e-6 for e in np.eye(4)])
+    np.testing.assert_allclose(s2sad.grad(calls_the_smoother)(x), want, rtol=1e-6, atol=1e-8)
+    with pytest.raises(s2sad.S2SADError, match="writing into A"):
+        s2sad.hessian(calls_the_smoother)(x)
