@@ -84,7 +84,7 @@ def c_walrus_while(x):
 
 
 def c_for_else(x):
-    for i in range(3):
+    for _ in range(3):
         if x > 10.0:
             break
         x = x * 2.0

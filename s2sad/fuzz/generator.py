@@ -10,7 +10,8 @@ Every construct drawn here is one the docs list as supported (tutorial, limitati
 arithmetic and powers, NumPy ufuncs and reductions, index reads and writes, local arrays and
 their aliases, `for` over ranges (fixed or data-dependent, sometimes with an `else`) and over
 arrays, `while` with `and` / `or`, `break` / `continue` / early `return`, helpers calling
-helpers, a helper that calls itself (recursion, now and then), lists (summed whole, a comprehension is written as a generator expression), dicts.
+helpers, a helper that calls itself (recursion, now and then), lists (summed whole, a
+comprehension is written as a generator expression), dicts.
 """
 
 import random
