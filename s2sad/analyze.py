@@ -49,7 +49,8 @@ class Activity:
 class Analyses:
     """What the analyses found about one function, for reading (`s2sad.source(f, stage="analyses")`).
 
-    Sets of names: `names` (the function's locals), `overwritten` (values a later assignment may overwrite, not recomputable),
+    Sets of names: `names` (the function's locals), `overwritten` (values a later assignment may overwrite,
+    not recomputable),
     `adjoint_reads` (names the adjoint sweep reads: live in it), `recorded` (overwritten and read
     by the adjoint sweep: what reverse mode keeps), `recomputed` (temporaries the adjoint sweep
     computes again instead), `stacks`; `shapes` is the kinds table when argument kinds were given.
@@ -139,7 +140,7 @@ def activity(fn_node, resolver, wrt):
 
 def _activity(fn_node, resolver, wrt):
     edges = []  # (target, source) pairs along which a derivative may flow
-    for target, value, stmt in assignments(fn_node.body):
+    for target, value, _stmt in assignments(fn_node.body):
         site = resolver.site(value)
         for atom in flows(site):
             if b.is_name(atom):

@@ -10,6 +10,7 @@ it computes a fresh value from its arguments and changes nothing else.
 """
 
 import numpy as np
+
 from .runtime import scatter as _container_scatter
 
 _CONTAINERS = (list, tuple, dict)

@@ -97,7 +97,8 @@ class _Exits:
             return _located(new, stmt), True
         if isinstance(stmt, gast.Break):
             loops[-1].used_stop = True
-            return _located([b.assign(loops[-1].go, b.const(False)), b.assign(loops[-1].stop, b.const(True))], stmt), True
+            stops = [b.assign(loops[-1].go, b.const(False)), b.assign(loops[-1].stop, b.const(True))]
+            return _located(stops, stmt), True
         if isinstance(stmt, gast.Continue):
             return _located([b.assign(loops[-1].go, b.const(False))], stmt), True
         if isinstance(stmt, gast.If):

@@ -267,7 +267,8 @@ def _runs(loop):
     it = loop.iter if isinstance(loop, gast.For) else None
     if isinstance(it, gast.Call) and b.dotted_path(it.func) == "reversed" and len(it.args) == 1:
         it = it.args[0]
-    if not (isinstance(it, gast.Call) and (b.dotted_path(it.func) or "").startswith(("range", "builtin_range")) and not it.keywords):
+    ranged = isinstance(it, gast.Call) and (b.dotted_path(it.func) or "").startswith(("range", "builtin_range"))
+    if not (ranged and not it.keywords):
         return False
     if not all(isinstance(a, gast.Constant) and type(a.value) is int for a in it.args) or not 1 <= len(it.args) <= 3:
         return False

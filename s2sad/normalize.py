@@ -149,7 +149,8 @@ class _Normalizer:
             obj = self.atom(target.value)
             index = self.index(target.slice)
             old = self.atom(b.subscript(obj, index))
-            self.assign_to(b.subscript(obj, copy.deepcopy(index), store=True), gast.BinOp(left=old, op=node.op, right=node.value))
+            self.assign_to(b.subscript(obj, copy.deepcopy(index), store=True),
+                           gast.BinOp(left=old, op=node.op, right=node.value))
         else:
             refuse(self.parsed, node, "augmented assignment to an attribute")
 
@@ -275,7 +276,8 @@ class _Normalizer:
         if _mapping_view(it):
             return self.loop_over_mapping(node)
         func = b.dotted_path(it.func) if isinstance(it, gast.Call) else None
-        backwards = func == "reversed" and len(it.args) == 1 and not it.keywords and "reversed" not in self.parsed.globals
+        backwards = func == "reversed" and len(it.args) == 1 and not it.keywords \
+            and "reversed" not in self.parsed.globals
         if backwards and _constant_range(it.args[0]) is not None and not self.rebinds("range"):
             # reversed(range(2)), as the adjoint sweep writes it: a range too, whose trips the analyses count
             steps = _constant_range(it.args[0])[::-1]
@@ -296,9 +298,11 @@ class _Normalizer:
             index, head = self.loop_index(node, node.target.id)
             body = head + self.block(node.body)
             self.emit(b.for_(index, b.call(self.builtin("range"), args), body))
-        elif func == "enumerate" and len(it.args) == 1 and isinstance(node.target, (gast.Tuple, gast.List)) and len(node.target.elts) == 2:
+        elif func == "enumerate" and len(it.args) == 1 and isinstance(node.target, (gast.Tuple, gast.List)) \
+                and len(node.target.elts) == 2:
             self.loop_over([it.args[0]], [node.target.elts[1]], node, counter=node.target.elts[0])
-        elif func == "zip" and it.args and not it.keywords and isinstance(node.target, (gast.Tuple, gast.List)) and len(node.target.elts) == len(it.args):
+        elif func == "zip" and it.args and not it.keywords and isinstance(node.target, (gast.Tuple, gast.List)) \
+                and len(node.target.elts) == len(it.args):
             self.loop_over(it.args, node.target.elts, node)
         else:
             self.loop_over([it], [node.target], node)
@@ -377,8 +381,9 @@ class _Normalizer:
         self.refuse_complex(node)
         if isinstance(node, (gast.Name, gast.Constant)):
             return node
-        if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and isinstance(node.operand, gast.Constant) \
-                and isinstance(node.operand.value, (int, float)) and not isinstance(node.operand.value, bool):
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) \
+                and isinstance(node.operand, gast.Constant) and isinstance(node.operand.value, (int, float)) \
+                and not isinstance(node.operand.value, bool):
             return b.const(-node.operand.value)
         if isinstance(node, (gast.BoolOp, gast.IfExp)) or (isinstance(node, gast.Compare) and len(node.ops) > 1):
             return getattr(self, "branching_" + type(node).__name__)(node)
@@ -485,8 +490,8 @@ class _Normalizer:
         """`max(xs)` / `min(xs)` (one argument) as a loop of the two-argument form, whose rule is known:
         `m = seq[0]`, then `m = max(m, seq[i])` for the others (the same value: the first extreme)."""
         path = b.dotted_path(node.func)
-        if path not in ("max", "min") or self.rebinds(path) or self.rebinds("range") or len(node.args) != 1 or node.keywords \
-                or isinstance(node.args[0], gast.Starred):
+        if path not in ("max", "min") or self.rebinds(path) or self.rebinds("range") or len(node.args) != 1 \
+                or node.keywords or isinstance(node.args[0], gast.Starred):
             return None
         seq = self.namer.fresh("seq")
         self.emit(b.assign(seq, b.call(self.helper("sequence"), [self.atom(node.args[0])])))
@@ -760,7 +765,8 @@ class _Normalizer:
             words = ["neg", _word(value.operand)]
         elif isinstance(value, gast.Call) and len(value.args) <= 2 and not value.keywords:
             path = b.dotted_path(value.func)
-            fname = path.split(".")[-1] if path else (value.func.attr if isinstance(value.func, gast.Attribute) else None)
+            attr = value.func.attr if isinstance(value.func, gast.Attribute) else None
+            fname = path.split(".")[-1] if path else attr
             obj = [_word(value.func.value)] if path is None and isinstance(value.func, gast.Attribute) else []
             words = obj + [fname] + [_word(a) for a in value.args]
         elif isinstance(value, gast.Attribute):
@@ -865,7 +871,8 @@ def _is_simple(node):
     if isinstance(node, gast.Compare):
         return len(node.ops) == 1 and b.is_atom(node.left) and b.is_atom(node.comparators[0])
     if isinstance(node, gast.Call):
-        func_ok = b.dotted_path(node.func) is not None or (isinstance(node.func, gast.Attribute) and b.is_atom(node.func.value))
+        func_ok = b.dotted_path(node.func) is not None \
+            or (isinstance(node.func, gast.Attribute) and b.is_atom(node.func.value))
         return func_ok and all(b.is_atom(a) for a in node.args) and all(b.is_atom(k.value) for k in node.keywords)
     if isinstance(node, gast.Attribute):
         return b.is_atom(node.value) or b.dotted_path(node) is not None

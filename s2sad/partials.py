@@ -462,7 +462,7 @@ def merge_twins(terms):
         seen.setdefault(atom.id, []).append(i)
     drop = set()
     merged = list(terms)
-    for ident, places in seen.items():
+    for places in seen.values():
         if len(places) >= 2:
             first, second = places[0], places[1]
             if _same(terms[first][1], terms[second][1]):

@@ -1140,7 +1140,8 @@ def _viewed_by(name, primal, others, makes_new):
     half restores name in place, since such a view relies on the restores showing through it. A value
     built by an operator is a new array."""
     viewers, grew = {name}, True
-    assigns = [s for s in gast.walk(b.module(primal)) if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)]
+    assigns = [s for s in gast.walk(b.module(primal))
+               if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)]
     while grew:
         grew = False
         for stmt in assigns:

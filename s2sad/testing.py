@@ -60,7 +60,8 @@ def flat(x):
 
 
 def _vdot(a, b):
-    return sum(float(np.sum(np.asarray(x, dtype=float) * np.asarray(y, dtype=float))) for x, y in zip(_leaves(a), _leaves(b)))
+    pairs = zip(_leaves(a), _leaves(b))
+    return sum(float(np.sum(np.asarray(x, dtype=float) * np.asarray(y, dtype=float))) for x, y in pairs)
 
 
 def _random_like(x, rng):
@@ -99,5 +100,6 @@ def check_derivatives(f, args, wrt=None, rtol=1e-5, atol=1e-6, eps=1e-6, seed=0)
                                        err_msg=f"forward mode vs finite differences, argument {i}")
         lhs = _vdot(u, forward)
         rhs = _vdot(cotangents[i], direction)
-        np.testing.assert_allclose(lhs, rhs, rtol=rtol, atol=atol, err_msg=f"reverse vs forward (dot product), argument {i}")
+        np.testing.assert_allclose(lhs, rhs, rtol=rtol, atol=atol,
+                                   err_msg=f"reverse vs forward (dot product), argument {i}")
     return True

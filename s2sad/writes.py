@@ -22,6 +22,7 @@ from . import build as b
 from . import holders, runtime
 from .errors import S2SADError
 
+
 def check_writes(parsed, normalized, resolver):
     """Refuse writes into values the function did not make, or that another name read later holds;
     add run-time checks for kept views."""

@@ -27,7 +27,8 @@ _PURE_EXTRA = frozenset(
 # runtime helpers that compute a value from their arguments and touch nothing else; a helper
 # not listed here (push, pop, append, ...) is a side effect
 _PURE_RUNTIME = frozenset(
-    "sequence unbroadcast broadcast_like spread_zero prod_others_ddot tri_solve tri_inv zeros_like scatter sum_to_scalar matmul_adjoint_a matmul_adjoint_b "
+    "sequence unbroadcast broadcast_like spread_zero prod_others_ddot tri_solve tri_inv zeros_like scatter "
+    "sum_to_scalar matmul_adjoint_a matmul_adjoint_b "
     "dot_adjoint_a dot_adjoint_b sum_adjoint mean_adjoint with_item without_item snapshot pieces split_like unsplit "
     "sum_list_adjoint tie_weights prod_others prod_others_dot cumsum_adjoint diff_adjoint norm_slope norm_slope_dot "
     "tile_adjoint repeat_adjoint diag_adjoint diagonal_adjoint trace_adjoint pad_tangent pad_adjoint take_adjoint "
@@ -38,7 +39,8 @@ _PURE_RUNTIME = frozenset(
 # batched forward mode's helpers: each computes a fresh value from its arguments (by object only:
 # their names, `lift`, `fill`, are too common to trust)
 _BATCHED = frozenset(obj for name, obj in vars(batched_runtime).items()
-                     if callable(obj) and not name.startswith("_") and getattr(obj, "__module__", None) == batched_runtime.__name__)
+                     if callable(obj) and not name.startswith("_")
+                     and getattr(obj, "__module__", None) == batched_runtime.__name__)
 _EFFECTS = frozenset("print input open exec eval setattr delattr next iter append unappend push pop".split())
 _DERIVED = re.compile(r"_(bar|dot)(_\d+)?$")
 _SCOPES = (gast.Lambda, gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef,

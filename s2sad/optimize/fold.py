@@ -5,10 +5,10 @@ statement assigns a name to itself, and in adjoint and tangent statements (`x_ba
 ...`, `x_dot = ...`) no identity survives: `e * 1.0`, `1.0 * e`, `e / 1.0`, `e + 0.0`,
 `0.0 + e`, `e - 0.0`, `e ** 1` and `-(-e)` are `e`; `0.0 - e` is `-e`; a product with a
 zero, and a helper linear in its first argument given a zero (`unbroadcast(0.0, x)`),
-are `0.0`; an exact product `times_partial(t, c)` of a constant is `t * c` (or 0.0). These hold exactly for floats and float arrays; a zero's shape does not
-matter where adjoints and tangents are concerned (a scalar zero stands for zeros of
-any shape). The user's own statements are only constant-folded, since there `x * 1.0`
-may be a deliberate conversion to float.
+are `0.0`; an exact product `times_partial(t, c)` of a constant is `t * c` (or 0.0). These
+hold exactly for floats and float arrays; a zero's shape does not matter where adjoints and
+tangents are concerned (a scalar zero stands for zeros of any shape). The user's own statements
+are only constant-folded, since there `x * 1.0` may be a deliberate conversion to float.
 
 Example::
 
@@ -68,7 +68,8 @@ def _block(stmts, changed, is_derived, updated):
             and (target in updated or not updated.isdisjoint(reads(stmt.value))) else None
         for field, value in gast.iter_fields(stmt):
             if isinstance(value, list) and value and isinstance(value[0], gast.stmt):
-                setattr(stmt, field, _block(value, changed, is_derived, updated) or ([gast.Pass()] if field == "body" else []))
+                empty = [gast.Pass()] if field == "body" else []
+                setattr(stmt, field, _block(value, changed, is_derived, updated) or empty)
             elif isinstance(value, gast.expr):
                 setattr(stmt, field, expression(value, simplify, changed))
         if before is not None and isinstance(stmt.value, gast.Name) and {stmt.value.id, target} & updated:
@@ -180,7 +181,8 @@ def _exact_product(node):
         if const == 1:
             return other
         c = number(const)
-        return gast.BinOp(left=other, op=gast.Mult(), right=c) if right else gast.BinOp(left=c, op=gast.Mult(), right=other)
+        left, right_operand = (other, c) if right else (c, other)
+        return gast.BinOp(left=left, op=gast.Mult(), right=right_operand)
     return None
 
 

@@ -13,7 +13,16 @@ import scipy.linalg
 from .. import runtime, runtime_scipy
 from ..registry import jvp, linear, nondiff, vjp
 from ..runtime import broadcast_like, lower_factor, matmul_adjoint_a, part, phi, sym_lower, sym_lower_adjoint
-from ..runtime_scipy import cho_other, expm_frechet, expm_frechet2, flip_trans, general_solve, is_trans, lu_perm, triangle_of
+from ..runtime_scipy import (
+    cho_other,
+    expm_frechet,
+    expm_frechet2,
+    flip_trans,
+    general_solve,
+    is_trans,
+    lu_perm,
+    triangle_of,
+)
 
 
 @vjp(scipy.linalg.solve, wrt=("a", "b"), domain="matrix")
