@@ -241,8 +241,9 @@ def _make_wrapper(f, wrt, with_value):
             tuple(_bind(func, args, kwargs).values())
         types = tuple(map(type, values))
         hit = by_type.get(types)
-        if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__:
-            fn, floats = hit[2], hit[3]  # floats: every wrt argument is a Python float
+        if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__ \
+                and (not hit[3] or driver.current(hit[3])):
+            fn, floats = hit[2], hit[4]  # floats: every wrt argument is a Python float
         else:
             fn, floats = lookup(values, types), False
         try:
@@ -308,8 +309,8 @@ def _specializer(func, names):
 
     The one last run for each tuple of argument types (for scalars, the type decides the
     kind) or kinds (arrays also need their ranks) is kept here, so a repeated call costs a
-    lookup; derivatives that call the user's helper functions go through the cache every
-    time, which checks the helpers were not redefined since.
+    lookup, and for derivatives that call the user's helper functions (or read functions
+    bound to module-level names) a check that those were not redefined since.
     """
     code = func.__code__
     positional = not code.co_kwonlyargcount and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
@@ -320,12 +321,13 @@ def _specializer(func, names):
     def lookup(values, types):
         kinds = tuple(map(shapes.kind_of, values))
         hit = by_kind.get(kinds)
-        if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__:
+        if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__ \
+                and (not hit[3] or driver.current(hit[3])):
             return hit[2]
         _check_float(func, names, dict(zip(every, values)))
         compiled = _grad_derivative(func, names, kinds if positional else None)
-        if not compiled.dependencies and all(kinds[i] is not None and kinds[i][0] == "f" for i in where):
-            by_kind[kinds] = (cache.epoch, func.__code__, compiled.function)  # the kinds decide _check_float
+        if all(kinds[i] is not None and kinds[i][0] == "f" for i in where):  # the kinds decide _check_float
+            by_kind[kinds] = (cache.epoch, func.__code__, compiled.function, tuple(compiled.dependencies))
             if np.ndarray not in types:
                 by_type[types] = by_kind[kinds] + (all(types[i] is float for i in where),)
         return compiled.function

@@ -39,10 +39,8 @@ def lift(parsed):
         return parsed
     outer = _outer_names(parsed, fn)
     for name, (node, statement) in nested.items():
+        _copy_siblings(parsed, name, node, nested)
         free = sorted(_free_names(node) & outer)
-        others = set(free) & set(nested)
-        if others:
-            refuse(parsed, node, f"a nested function {name!r} that calls another nested function ({sorted(others)[0]})")
         _check_only_called(parsed, fn, name, node, statement)
         parsed.closure[name] = types.CellType(_compile(parsed, name, node, free))
         _add_arguments(fn, name, free)
@@ -95,9 +93,29 @@ def _free_names(node):
     stored = set()
     loaded = set()
     for stmt in node.body:
+        if isinstance(stmt, gast.FunctionDef):  # a sibling copied in (_copy_siblings): what it reads from here
+            stored.add(stmt.name)
+            loaded |= _free_names(stmt)
+            continue
         stored |= set(b.names_in(stmt, gast.Store))
         loaded |= set(b.names_in(stmt, gast.Load))
     return loaded - params - stored
+
+
+def _copy_siblings(parsed, name, node, nested):
+    """A nested function that calls others gets copies of them as nested defs of its own (lifted in turn
+    when it is differentiated), so `outer` calling `inner` works; a cycle among them is refused."""
+    reached, todo = [], [n for n in sorted(_free_names(node)) if n in nested and n != name]
+    while todo:
+        other = todo.pop(0)
+        if other in reached:
+            continue
+        reached.append(other)
+        todo += [n for n in sorted(_free_names(nested[other][0])) if n in nested and n not in reached]
+    if name in reached:
+        refuse(parsed, node, f"nested functions that call each other in a cycle ({name!r} and {reached[0]!r}) "
+                             "(define them at module level)")
+    node.body = [copy.deepcopy(nested[other][0]) for other in reached] + node.body
 
 
 def _check_only_called(parsed, fn, name, node, statement):

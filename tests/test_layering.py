@@ -25,7 +25,7 @@ LAYERS = (
     ("leaves", ("errors", "naming", "build", "cache", "registry", "runtime", "batched_runtime", "runtime_decomp",
                 "runtime_misc", "runtime_scipy")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
-    ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
+    ("front", ("parse", "callables", "syntax", "desugar", "specialize", "templates", "exits", "aliases", "writes", "holders",
                "checkpointing", "lift",
                "resolve", "normalize")),
     ("analysis", ("analyze", "stacks", "shapes")),
