@@ -3,6 +3,7 @@
 import ast
 import functools
 import inspect
+import types
 
 import numpy as np
 
@@ -443,6 +444,9 @@ def source(f, mode="reverse", wrt=0, stage="derivative", optimize=True, *, args=
     with example arguments `args`, the reverse derivative grad runs for arguments of their
     kinds (shapes.py), identity wrappers left out.
     """
+    method, obj = _method(f)
+    if obj is not None:  # a bound method: its object is a constant, wrt counts the arguments after it
+        f, wrt = method, _after_self(wrt)
     func = entry(f)
     if stage not in driver.STAGES:
         raise S2SADError(f"stage must be one of {', '.join(map(repr, driver.STAGES))}, not {stage!r}",
@@ -500,7 +504,11 @@ class Differentiable:
         return self.__s2sad_wrapped__(*args, **kwargs)
 
     def __get__(self, obj, objtype=None):
-        return self if obj is None else functools.partial(self, obj)
+        """On an object, `model.loss` is the method bound to it with its derivatives (`model.loss.grad(x)`):
+        the object is a constant, wrt counts the arguments after it."""
+        if obj is None:
+            return self
+        return Differentiable(types.MethodType(self.__s2sad_wrapped__, obj), self.wrt, self.mode)
 
     def grad(self, *args, **kwargs):
         return grad(self.__s2sad_wrapped__, self.wrt)(*args, **kwargs)
