@@ -37,6 +37,7 @@ import builtins
 import copy
 import functools
 import inspect
+import itertools
 import linecache
 import textwrap
 import threading
@@ -53,6 +54,7 @@ from .registry import lookup
 
 _MEMO = {}          # (callee, copy's source, its cells' ids) -> (callee, cells, the copy): one copy each
 _LOCK = threading.Lock()
+_COUNTER = itertools.count(1)
 
 _REDUCE_SOURCE = '''\
 def functools_reduce(function, items):
@@ -378,7 +380,7 @@ def _compiled(func, node, cells, caller):
     if hit is not None:
         return hit[2]
     source = f"def _s2sad_make({', '.join(makers)}):\n" + textwrap.indent(text, "    ") + f"\n    return {node.name}\n"
-    filename = f"{func.__code__.co_filename} (specialized {func.__name__} for {caller})"
+    filename = f"{func.__code__.co_filename} (specialized {func.__name__} for {caller} #{next(_COUNTER)})"  # each its own
     padded = "\n" * max(func.__code__.co_firstlineno - 2, 0) + source
     linecache.cache[filename] = (len(padded), None, padded.splitlines(True), filename)
     namespace = {}

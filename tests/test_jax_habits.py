@@ -63,6 +63,10 @@ def calls_star_helper_with_none(x):
     return np.sum(x ** 2) + weighted(x[0], x[1], b=0.5)
 
 
+def two_calls_two_copies(x):
+    return sum_of_squares(x, scale=1.0) + sum_of_squares(x, x ** 2, scale=3.0)  # two copies, one name
+
+
 # -- functions as values -----------------------------------------------------------------------
 
 
@@ -139,7 +143,7 @@ def recursive_helper_with_a_function(x):
     return np.sum(power(np.sin, x, 3))
 
 
-CASES = [calls_star_helper, calls_mixed_signature, calls_star_helper_with_none, default_and_given_reduction,
+CASES = [calls_star_helper, two_calls_two_copies, calls_mixed_signature, calls_star_helper_with_none, default_and_given_reduction,
          apply_user_function, apply_ufunc, apply_math_function, product_by_reduce, arrays_by_reduce_with_initial,
          nested_def_as_value, closure_over_a_local, nested_calling_nested, function_passed_on,
          recursive_helper_with_a_function]
@@ -325,3 +329,10 @@ def test_hessian_with_respect_to_a_container_is_refused():
 def test_jacobian_of_a_jacobian_is_refused_with_the_way_out():
     with pytest.raises(s2sad.S2SADError, match="cannot be differentiated again"):
         s2sad.jacobian(s2sad.jacobian(np.sin))(X)
+
+
+def test_the_fuzzer_draws_star_args_and_functions_passed_as_arguments():
+    from s2sad.fuzz.generator import generate
+    sources = [generate(seed).source for seed in range(60)]
+    assert any("def star1(*terms" in s for s in sources)
+    assert any("def apply1(fn, a)" in s for s in sources)
