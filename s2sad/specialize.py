@@ -380,7 +380,7 @@ def _compiled(func, node, cells, caller):
     if hit is not None:
         return hit[2]
     source = f"def _s2sad_make({', '.join(makers)}):\n" + textwrap.indent(text, "    ") + f"\n    return {node.name}\n"
-    filename = f"{func.__code__.co_filename} (specialized {func.__name__} for {caller} #{next(_COUNTER)})"  # each its own
+    filename = f"{func.__code__.co_filename} (specialized {func.__name__} for {caller} #{next(_COUNTER)})"
     padded = "\n" * max(func.__code__.co_firstlineno - 2, 0) + source
     linecache.cache[filename] = (len(padded), None, padded.splitlines(True), filename)
     namespace = {}

@@ -143,7 +143,8 @@ def recursive_helper_with_a_function(x):
     return np.sum(power(np.sin, x, 3))
 
 
-CASES = [calls_star_helper, two_calls_two_copies, calls_mixed_signature, calls_star_helper_with_none, default_and_given_reduction,
+CASES = [calls_star_helper, two_calls_two_copies, calls_mixed_signature, calls_star_helper_with_none,
+         default_and_given_reduction,
          apply_user_function, apply_ufunc, apply_math_function, product_by_reduce, arrays_by_reduce_with_initial,
          nested_def_as_value, closure_over_a_local, nested_calling_nested, function_passed_on,
          recursive_helper_with_a_function]
