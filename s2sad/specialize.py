@@ -55,6 +55,7 @@ from .registry import lookup
 _MEMO = {}          # (callee, copy's source, its cells' ids) -> (callee, cells, the copy): one copy each
 _LOCK = threading.Lock()
 _COUNTER = itertools.count(1)
+_MISSING = object()
 
 _REDUCE_SOURCE = '''\
 def functools_reduce(function, items):
@@ -325,6 +326,10 @@ class _Copy:
             if ident not in self.env.parsed.globals and ident not in self.env.parsed.closure:
                 continue  # a builtin (or unbound): read the same way in the copy
             if isinstance(obj, types.ModuleType) or (callable(obj) and not isinstance(obj, np.ndarray)):
+                if self.func.__globals__.get(ident, _MISSING) is obj:
+                    if not isinstance(obj, types.ModuleType):
+                        self.env.note(ident)
+                    continue  # the copy's module binds it too (np, math, a helper beside it): read it there
                 renamed[ident] = self.namer.fresh(f"{name}_{ident}")
                 self.cells[renamed[ident]] = obj
                 self.env.note(ident)
