@@ -3,6 +3,7 @@
 import ast
 import functools
 import inspect
+import types
 
 import numpy as np
 
@@ -241,8 +242,9 @@ def _make_wrapper(f, wrt, with_value):
             tuple(_bind(func, args, kwargs).values())
         types = tuple(map(type, values))
         hit = by_type.get(types)
-        if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__:
-            fn, floats = hit[2], hit[3]  # floats: every wrt argument is a Python float
+        if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__ \
+                and (not hit[3] or driver.current(hit[3])):
+            fn, floats = hit[2], hit[4]  # floats: every wrt argument is a Python float
         else:
             fn, floats = lookup(values, types), False
         try:
@@ -308,8 +310,8 @@ def _specializer(func, names):
 
     The one last run for each tuple of argument types (for scalars, the type decides the
     kind) or kinds (arrays also need their ranks) is kept here, so a repeated call costs a
-    lookup; derivatives that call the user's helper functions go through the cache every
-    time, which checks the helpers were not redefined since.
+    lookup, and for derivatives that call the user's helper functions (or read functions
+    bound to module-level names) a check that those were not redefined since.
     """
     code = func.__code__
     positional = not code.co_kwonlyargcount and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
@@ -320,12 +322,13 @@ def _specializer(func, names):
     def lookup(values, types):
         kinds = tuple(map(shapes.kind_of, values))
         hit = by_kind.get(kinds)
-        if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__:
+        if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__ \
+                and (not hit[3] or driver.current(hit[3])):
             return hit[2]
         _check_float(func, names, dict(zip(every, values)))
         compiled = _grad_derivative(func, names, kinds if positional else None)
-        if not compiled.dependencies and all(kinds[i] is not None and kinds[i][0] == "f" for i in where):
-            by_kind[kinds] = (cache.epoch, func.__code__, compiled.function)  # the kinds decide _check_float
+        if all(kinds[i] is not None and kinds[i][0] == "f" for i in where):  # the kinds decide _check_float
+            by_kind[kinds] = (cache.epoch, func.__code__, compiled.function, tuple(compiled.dependencies))
             if np.ndarray not in types:
                 by_type[types] = by_kind[kinds] + (all(types[i] is float for i in where),)
         return compiled.function
@@ -441,6 +444,9 @@ def source(f, mode="reverse", wrt=0, stage="derivative", optimize=True, *, args=
     with example arguments `args`, the reverse derivative grad runs for arguments of their
     kinds (shapes.py), identity wrappers left out.
     """
+    method, obj = _method(f)
+    if obj is not None:  # a bound method: its object is a constant, wrt counts the arguments after it
+        f, wrt = method, _after_self(wrt)
     func = entry(f)
     if stage not in driver.STAGES:
         raise S2SADError(f"stage must be one of {', '.join(map(repr, driver.STAGES))}, not {stage!r}",
@@ -498,7 +504,11 @@ class Differentiable:
         return self.__s2sad_wrapped__(*args, **kwargs)
 
     def __get__(self, obj, objtype=None):
-        return self if obj is None else functools.partial(self, obj)
+        """On an object, `model.loss` is the method bound to it with its derivatives (`model.loss.grad(x)`):
+        the object is a constant, wrt counts the arguments after it."""
+        if obj is None:
+            return self
+        return Differentiable(types.MethodType(self.__s2sad_wrapped__, obj), self.wrt, self.mode)
 
     def grad(self, *args, **kwargs):
         return grad(self.__s2sad_wrapped__, self.wrt)(*args, **kwargs)

@@ -243,3 +243,17 @@ def first_output(func):
     namespace["_func"] = func
     return _shim(title, params, f"_func({', '.join(args)})[0]", namespace)
 
+
+
+def dict_items(func, keys):
+    """`def f_items(<func's parameters>): out = _func(...); return (out[k1], out[k2], ...)`: the values of a
+    function returning a dict, as a tuple in the order of keys (a Jacobian of a dict output, keyed back)."""
+    title = _identifier(func.__name__, "f") + "_items"
+    params, args, namespace = _parameters(inspect.signature(func), title)
+    namespace["_func"] = func
+    picks = ", ".join(f"_out[{k!r}]" for k in keys)
+    source = f"def {title}({', '.join(params)}):\n    _out = _func({', '.join(args)})\n    return ({picks},)\n"
+    filename = f"<s2sad shim {title} #{next(_COUNTER)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace[title]

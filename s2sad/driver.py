@@ -28,6 +28,7 @@ from .partials import selects
 from .parse import parse, unwrap
 from .resolve import Resolver
 from .reverse import Reverse, _adjoint_reads, candidates, recomputable, reverse
+from .specialize import specialize
 from .stacks import stacks as stack_names
 from .syntax import check
 
@@ -51,7 +52,7 @@ def front(func):
     """Parse, check and normalize: what every derivative starts from."""
     parsed = parse(func)
     check(parsed)
-    return parsed, normalize(lift(checkpoint_calls(desugar(parsed))))
+    return parsed, normalize(lift(specialize(checkpoint_calls(desugar(parsed)))))
 
 
 def wrt_names(func, wrt):
@@ -108,7 +109,19 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
             if isinstance(node, tuple) else optimize(node, helpers, derived=getattr(node, "s2sad_derivatives", None))
     if callee:
         _name_for_callee(node, func, wrt, parsed.node.name)
-    return node, helpers, parsed, callees.dependencies
+    return node, helpers, parsed, callees.dependencies + _resolved(resolver, callees.dependencies)
+
+
+def _resolved(resolver, known):
+    """Dependencies on the names the front stages and the resolver read in the caller's module (a NumPy
+    function bound to a global name, a function passed at a call): rebinding one rebuilds the derivative."""
+    found, paths = [], {path for _, path, _ in known}
+    for path in dict.fromkeys(resolver.parsed.resolved + sorted(resolver.resolved)):
+        if path in paths:
+            continue
+        dependency = (resolver.lookup_path, path, identity(unwrap(resolver.lookup_path(path))))
+        found.append(dependency)
+    return found
 
 
 def _selects(normalized, resolver, callees, seen):
@@ -174,7 +187,7 @@ def derivative(func, mode, wrt, with_value=False, optimized=True, receiver=None,
     callee = callee and list(wrt) != list(inspect.signature(func).parameters)  # named apart only then
     k = cache.key(func, mode, wrt, with_value, optimized, receiver, kinds, callee, exact)
     hit = cache.get(k)
-    if hit is not None and _current(hit.dependencies):
+    if hit is not None and current(hit.dependencies):
         return hit
     with _collector_paused():
         return cache.put(k, _compile(func, mode, wrt, with_value, optimized, receiver, kinds, callee, exact))
@@ -209,13 +222,18 @@ def _collector_paused():
             gc.enable()
 
 
-def _current(dependencies):
-    """Whether every helper a derivative called is still the function it was (no notebook edit since)."""
+def current(dependencies):
+    """Whether every helper a derivative called is still the function it was (no notebook edit since), and
+    every name it read still names the same object."""
     for lookup, path, code in dependencies:
-        obj = unwrap(lookup(path))
-        if getattr(obj, "__code__", None) is not code:
+        if identity(unwrap(lookup(path))) is not code:
             return False
     return True
+
+
+def identity(obj):
+    """What a dependency compares: a Python function's code (redefined means changed), any other object itself."""
+    return obj.__code__ if inspect.isfunction(obj) else obj
 
 
 def callee_sources(compiled):

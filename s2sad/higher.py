@@ -26,7 +26,7 @@ import inspect
 import numpy as np
 
 from . import api, batching, driver
-from .callables import entry, first_output
+from .callables import dict_items, entry, first_output
 from .errors import LIMITATIONS, S2SADError
 from .parse import own_wrapper
 
@@ -189,9 +189,21 @@ def jacobian(f, wrt=0, mode="auto", has_aux=False):
             _plain_array(func, n, values[n], "jacobian")
         inputs = [values[n] for n in names]
         chosen = mode
+        probe = func(*values.values()) if mode == "auto" or not _DICT_CHECKED.get(func.__code__) else None
+        if isinstance(probe, dict):  # {key: Jacobian of out[key]}, as JAX nests it
+            keys = [k for k in probe if isinstance(k, (str, int)) and not isinstance(k, bool)]
+            if len(keys) != len(probe):
+                raise S2SADError("jacobian of a dict output needs string or integer keys", *_where(func), "jacobian")
+            items = jacobian(dict_items(func, keys), wrt, mode)(*args, **kwargs)
+            return dict(zip(keys, items))
+        if probe is not None and _has_dict(probe):
+            raise S2SADError("jacobian of an output holding a dict inside a tuple or list is not supported: return "
+                             "a dict or a tuple of arrays", *_where(func), "jacobian")
+        if probe is not None:
+            _DICT_CHECKED[func.__code__] = True
         if mode == "auto":
             n_in = sum(np.size(x) for x in inputs)
-            chosen = "forward" if n_in <= _size(func(*values.values())) else "reverse"
+            chosen = "forward" if n_in <= _size(probe) else "reverse"
         if chosen == "forward":
             out, douts = _batched_jvp(func, names, values, _unit_batches(inputs), ())
             per_out = _per_output(out, douts, lambda o, d: [_block(d, o, x, inputs, k) for k, x in enumerate(inputs)])
@@ -201,6 +213,15 @@ def jacobian(f, wrt=0, mode="auto", has_aux=False):
         return _shape_result(per_out, single)
 
     return own_wrapper(jacobian_f)
+
+
+_DICT_CHECKED = {}  # code -> whether its output was seen not to be a dict (checked once, f runs once more)
+
+
+def _has_dict(out):
+    if isinstance(out, dict):
+        return True
+    return isinstance(out, (tuple, list)) and any(_has_dict(o) for o in out)
 
 
 def _jacobian_with_aux(func, wrt, mode):

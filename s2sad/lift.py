@@ -38,11 +38,11 @@ def lift(parsed):
     if not nested:
         return parsed
     outer = _outer_names(parsed, fn)
+    originals = {name: copy.deepcopy(node) for name, (node, _) in nested.items()}
+    for name, (node, _) in nested.items():
+        _copy_siblings(parsed, name, node, nested, originals)
     for name, (node, statement) in nested.items():
         free = sorted(_free_names(node) & outer)
-        others = set(free) & set(nested)
-        if others:
-            refuse(parsed, node, f"a nested function {name!r} that calls another nested function ({sorted(others)[0]})")
         _check_only_called(parsed, fn, name, node, statement)
         parsed.closure[name] = types.CellType(_compile(parsed, name, node, free))
         _add_arguments(fn, name, free)
@@ -95,9 +95,29 @@ def _free_names(node):
     stored = set()
     loaded = set()
     for stmt in node.body:
+        if isinstance(stmt, gast.FunctionDef):  # a sibling copied in (_copy_siblings): what it reads from here
+            stored.add(stmt.name)
+            loaded |= _free_names(stmt)
+            continue
         stored |= set(b.names_in(stmt, gast.Store))
         loaded |= set(b.names_in(stmt, gast.Load))
     return loaded - params - stored
+
+
+def _copy_siblings(parsed, name, node, nested, originals):
+    """A nested function that calls others gets copies of them as nested defs of its own (lifted in turn
+    when it is differentiated), so `outer` calling `inner` works; a cycle among them is refused."""
+    reached, todo = [], [n for n in sorted(_free_names(node)) if n in nested and n != name]
+    while todo:
+        other = todo.pop(0)
+        if other in reached:
+            continue
+        reached.append(other)
+        todo += [n for n in sorted(_free_names(nested[other][0])) if n in nested and n not in reached]
+    if name in reached:
+        refuse(parsed, node, f"nested functions that call each other in a cycle ({name!r} and {reached[0]!r}) "
+                             "(define them at module level)")
+    node.body = [copy.deepcopy(originals[other]) for other in reached] + node.body
 
 
 def _check_only_called(parsed, fn, name, node, statement):
@@ -131,11 +151,17 @@ def _compile(parsed, name, node, free):
 
 
 def _add_arguments(fn, name, free):
+    """`name(a)` becomes `name(a, *free)` in fn's own code (a nested def has its own copy of name)."""
     if not free:
         return
-    for sub in gast.walk(fn):
+    todo = list(fn.body)
+    while todo:
+        sub = todo.pop()
+        if isinstance(sub, gast.FunctionDef):
+            continue
         if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Name) and sub.func.id == name:
             sub.args = list(sub.args) + [b.name(v) for v in free]
+        todo.extend(gast.iter_child_nodes(sub))
 
 
 def _without(stmts, removed):

@@ -28,6 +28,7 @@ class Parsed:
     globals: dict
     closure: dict = field(default_factory=dict)
     imported: set = field(default_factory=set)    # closure names bound by an import inside the function
+    resolved: list = field(default_factory=list)  # dotted names the front stages read to rewrite calls (specialize.py)
 
     def line_text(self, lineno):
         return linecache.getline(self.filename, lineno).strip()

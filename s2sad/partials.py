@@ -506,6 +506,12 @@ def require_rule(site, where):
             construct=site.label, hint=f"give it rules: {name} = s2sad.custom_vjp({_full_name(site)}); "
             f"{name}.defvjp(fwd, bwd) (and .defjvp for forward mode), see docs/custom_rules.md",
         )
+    if site.kind == "unknown" and site.label.isidentifier() and site.args and b.is_name(site.args[0], site.label):
+        raise where.error(
+            f"cannot differentiate the call of {site.label}, a function known only when the code runs (chosen from "
+            "a list, in a loop, or received by the function being differentiated)", construct=site.label,
+            hint="pass the function by name where a helper is called, apply(helper, x) or apply(np.sin, x), so "
+            "that s2sad specializes the helper to it; see docs/limitations.md")
     raise where.error(f"cannot differentiate {site.label or 'this expression'}", construct=site.label)
 
 

@@ -50,6 +50,7 @@ class Resolver:
         self.locals = set(local_names)
         self.helpers = dict(helpers or {})
         self._sites = {}                 # id(node) -> (node, Site): each expression is resolved once
+        self.resolved = set()            # paths of calls whose head is a module-level (or closure) name, not a module
         self.memo = {}                   # analyses of this function shared by its builders (analyze, stacks)
 
     def memoized(self, what, node, compute):
@@ -155,6 +156,7 @@ class Resolver:
             obj = self.lookup_path(path)
             if obj is _UNSET:
                 return Site("unknown", args=args, keywords=keywords, label=path)
+            self._note(path)
             if _user_method(obj) and lookup(obj) is None and isinstance(func, gast.Attribute):  # model.predict(x)
                 return self.primitive(obj.__func__, [func.value] + args, keywords, label=path)
             if isinstance(getattr(obj, "__self__", None), np.ndarray) and isinstance(func, gast.Attribute) \
@@ -172,6 +174,18 @@ class Resolver:
                 return Site(kind, func.attr, None, [func.value] + args, keywords, label=f".{func.attr}()")
             return self.primitive(method, [func.value] + args, keywords, label=f".{func.attr}()")
         return Site("unknown", args=[func] + args, keywords=keywords, label=path or "call")
+
+    def _note(self, path):
+        """Remember a call through a name the function's module (or closure) binds, other than a module:
+        `np_fn = np.sin` may later be bound to np.cos, and the derivative must follow (driver.py)."""
+        head = path.split(".")[0]
+        own = self.parsed.func.__code__.co_freevars if inspect.isfunction(self.parsed.func) else ()
+        if head in self.helpers or (head in self.parsed.closure and head not in own):
+            return
+        if head not in self.parsed.globals and head not in own:
+            return
+        if not inspect.ismodule(self.lookup_name(head)):
+            self.resolved.add(path)
 
     def primitive(self, obj, args, keywords=None, label=""):
         rule = lookup(obj)

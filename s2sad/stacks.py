@@ -163,8 +163,8 @@ def adjoint(builder, stmt, ctx):
     if pushed and pushed[0] in active:
         pop = builder.helpers.call("pop", b.name(builder.bar(pushed[0])))
         if builder.is_active(pushed[1]):
-            return [builder.accumulate(pushed[1].id, pop)]
-        return [b.expr_stmt(pop)]
+            return _unless_zero(builder, pushed[0], builder.accumulate(pushed[1].id, pop))
+        return _unless_zero(builder, pushed[0], b.expr_stmt(pop))
     popped = _pop(stmt, resolver)
     if popped and popped[1] in active:
         target, stack = popped
@@ -175,3 +175,14 @@ def adjoint(builder, stmt, ctx):
             items.append(builder.restore(stmt, b.name(target, store=True), ctx))
         return items
     return None
+
+
+def _unless_zero(builder, stack, statement):
+    """[statement], the pop of `L_bar`; for a tape received in a record (not made here), under
+    `if isinstance(L_bar, list):`. Its cotangent comes from the record's cotangent, which is zero
+    where no adjoint pushed onto it (the values popped off it in the other half carried no
+    derivative): then the values pushed here get no cotangent from it, and nothing is popped."""
+    if stack in stacks(builder.norm.node, builder.resolver):
+        return [statement]
+    test = b.call(b.name("isinstance"), [b.name(builder.bar(stack)), b.name("list")])
+    return [b.if_(test, [statement])]

@@ -248,3 +248,55 @@ def any_stops_reading(a, x):
     if all(a[j] * 0.0 + j < 1.5 for i in range(3) for j in range(i, 3 + 5 * i)):  # false at j = 2; a[5] never read
         n = n + 2
     return x * n + np.sum(a) * x
+
+
+# -- functions as values, *args and **kwargs in helpers -------------------------------------------
+
+
+def _total(*terms, **options):
+    s = 0.0
+    for t in terms:
+        s = s + np.sum(t)
+    return s * options["scale"]
+
+
+def star_args_helper(a, x):
+    return _total(a ** 2, np.sin(a) * x, scale=1.5) + _total(x * x, scale=2.0)
+
+
+def _reduced(v, reduce=np.sum):
+    return reduce(v ** 2)
+
+
+def function_valued_default(a):
+    return _reduced(a) + _reduced(a, reduce=np.max)
+
+
+def _apply(fn, v):
+    return fn(v)
+
+
+def _cubes(v):
+    return np.sum(v ** 3)
+
+
+def function_passed_by_name(a, x):
+    return _apply(_cubes, a) * x + np.sum(_apply(np.tanh, a))
+
+
+def lambda_passed_with_a_closure(a, x):
+    return np.sum(_apply(lambda v: v * x + v ** 2, a))
+
+
+def reduce_with_a_lambda(x, y):
+    import functools
+    return functools.reduce(lambda u, w: u * w + u, [x, y, x * y])
+
+
+def nested_functions_calling_each_other(a, x):
+    def inner(v):
+        return np.sin(v) * x
+
+    def outer(v):
+        return inner(v) * v
+    return np.sum(outer(a)) + np.sum(_apply(outer, a))

@@ -26,7 +26,7 @@ LAYERS = (
                 "runtime_misc", "runtime_scipy")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
     ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
-               "checkpointing", "lift",
+               "checkpointing", "specialize", "lift",
                "resolve", "normalize")),
     ("analysis", ("analyze", "stacks", "shapes")),
     ("transform", ("partials", "calls", "forward", "reverse")),

@@ -146,6 +146,32 @@ def c_kwargs(x, **options):
     return x
 
 
+def _star_sum(*terms, **options):
+    total = 0.0
+    for t in terms:
+        total = total + t
+    return total * options["scale"]
+
+
+def c_star_helper(x):
+    return _star_sum(x, x * x, scale=2.0)
+
+
+def _apply(fn, x):
+    return fn(x)
+
+
+def c_apply(x):
+    return _apply(math.sin, x) + _apply(lambda z: z * x, x)
+
+
+def c_chosen_at_run_time(x):
+    total = 0.0
+    for fn in [math.sin, math.cos]:
+        total = total + _apply(fn, x)
+    return total
+
+
 def c_list_comprehension(x):
     return sum([x * i for i in range(3)])
 
@@ -201,7 +227,10 @@ CONSTRUCTS = [
     ("dict comprehension", c_dict_comprehension, (1.5,)),
     ("recursion", c_recursion, (1.5, 2)),
     ("a call with no rule and no source", c_no_rule, (1.5,)),
-    ("`*args` / `**kwargs` parameters", c_kwargs, (1.5,)),
+    ("`*args` / `**kwargs` in the signature of the function differentiated", c_kwargs, (1.5,)),
+    ("a helper with `*args` / `**kwargs`, called with arguments written out", c_star_helper, (1.5,)),
+    ("a function passed as an argument (`apply(math.sin, x)`, a lambda, a nested def)", c_apply, (1.5,)),
+    ("a function chosen when the code runs (from a list, in a loop)", c_chosen_at_run_time, (1.5,)),
     ("list comprehension", c_list_comprehension, (1.5,)),
     ("`while` loop", c_while, (1.5,)),
     ("item assignment `y[i] = ...`", c_setitem, (1.5,)),

@@ -49,6 +49,8 @@ def generate(seed):
     helpers = gen.helpers()
     if random.Random(seed ^ 0x5EED).random() < 0.2:  # its own draw: the other seeds' programs are unchanged
         helpers.append(gen.recursive(random.Random(seed ^ 0xC0DE)))
+    if random.Random(seed ^ 0xF00D).random() < 0.2:  # its own draw too: *args, or a function passed as an argument
+        helpers.append(gen.higher_order(random.Random(seed ^ 0xFACE)))
     body = gen.function("f", [("x", kinds[0]), ("y", kinds[1])], S, top=True)
     imports = "import math\n\nimport numpy as np\n\n\n"
     source = imports + "\n\n\n".join(helpers + [body]) + "\n"
@@ -143,6 +145,17 @@ class _Gen:
         self.callables.append(("r1", [kind, "N"], kind, []))
         return (f"def r1(a, n):\n    if n <= 0:\n        return {base}\n"
                 f"    return 0.5 * r1(np.tanh({step}), n - 1) + {extra}")
+
+    def higher_order(self, rng):
+        """`star1(*terms, c=1.0)`, a helper summing its *args, or `apply1(fn, a)`, one calling the function it is
+        passed (np.sin, np.tanh, np.exp at the call): specialized copies (specialize.py). Its own rng."""
+        if rng.random() < 0.5:
+            self.callables.append(("star1", [S, S], S, ["c"]))
+            return ("def star1(*terms, c=1.0):\n    total = 0.0\n    for t in terms:\n"
+                    "        total = total + t\n    return c * total")
+        kind = rng.choice([S, V])
+        self.callables.append(("apply1", ["F", kind], kind, []))
+        return f"def apply1(fn, a):\n    return {rng.choice(['0.5', '1.5'])} * fn(a) + a"
 
     def function(self, name, params, ret, top=False, keyword=False):
 
@@ -466,10 +479,15 @@ class _Gen:
         if not options:
             return self.leaf(scope, kind)
         name, params, ret, keyword = self.rng.choice(options)
-        args = [str(self.rng.randint(0, 3)) if k == "N" else self.expr(scope, k, depth) for k in params]
+        args = [str(self.rng.randint(0, 3)) if k == "N" else self.function_value() if k == "F"
+                else self.expr(scope, k, depth) for k in params]
         if keyword and self.rng.random() < 0.6:
             args.append(f"c={self.leaf(scope, S)}")
         return f"{name}({', '.join(args)})"
+
+    def function_value(self):
+        """A function passed as an argument (to apply1)."""
+        return self.rng.choice(["np.sin", "np.tanh", "np.exp"])
 
     def ifexp(self, scope, depth):
 
