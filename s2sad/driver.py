@@ -28,6 +28,7 @@ from .partials import selects
 from .parse import parse, unwrap
 from .resolve import Resolver
 from .reverse import Reverse, _adjoint_reads, candidates, recomputable, reverse
+from .specialize import specialize_calls
 from .stacks import stacks as stack_names
 from .syntax import check
 
@@ -51,7 +52,7 @@ def front(func):
     """Parse, check and normalize: what every derivative starts from."""
     parsed = parse(func)
     check(parsed)
-    return parsed, normalize(lift(checkpoint_calls(desugar(parsed))))
+    return parsed, normalize(lift(specialize_calls(checkpoint_calls(desugar(parsed)))))
 
 
 def wrt_names(func, wrt):
