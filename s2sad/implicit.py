@@ -27,13 +27,14 @@ VJP (reverse mode).
 """
 
 import functools
+import inspect
 import itertools
 import linecache
 import threading
 
 import numpy as np
 
-from . import api, driver, solvers
+from . import api, driver, higher, solvers
 from .callables import entry
 from .registry import RULES, Rule
 
@@ -155,7 +156,7 @@ def fixed_point_cotangent_tangent(step, x, g, params, i, tol, max_iter, x_dot, g
     pullback_fn, names = _reverse_function(step, x, params)
     x_dot = solvers.tree_map(np.zeros_like, x) if x_dot is None else api._like(x_dot, x)
     g_dot = solvers.tree_map(np.zeros_like, x) if g_dot is None else api._like(g_dot, x)
-    dots = tuple(dots)
+    dots = (None,) * len(params) if dots is None else tuple(dots)
     zero_u = solvers.tree_map(np.zeros_like, u)
     _, moved = api.jvp(pullback_fn, (x, *params, u), (x_dot, *dots, zero_u))
     constant = solvers.tree_map(np.add, g_dot, _part(moved, 0, names)) if not solvers._scalar(g_dot) \
@@ -208,13 +209,167 @@ def _register_rules():
     RULES[fixed_point_cotangent_tangent] = _refusing_rule(
         fixed_point_cotangent_tangent, params + ("x_dot", "g_dot", "dots"), ("x", "g", "params", "x_dot", "g_dot", "dots"),
         "fixed_point_cotangent_tangent")
+    RULES[implicit_tangent] = _refusing_rule(implicit_tangent, ("step", "x", "params", "dots"), ("x", "params", "dots"),
+                                             "implicit_tangent")
+    RULES[implicit_cotangent] = _refusing_rule(implicit_cotangent, ("step", "x", "g", "params", "i"),
+                                               ("x", "g", "params"), "implicit_cotangent")
 
 
 def refuse_nested(step):
     """Reverse over reverse through a fixed point, or a third derivative: refused, never wrong."""
-    raise solvers.refuse("this nesting of derivatives through fixed_point is not supported: second derivatives "
-                         "work forward over reverse (s2sad.hessian, s2sad.hvp, jacobian of a gradient)",
-                         step, "fixed_point")
+    raise solvers.refuse("this nesting of derivatives through s2sad.fixed_point or s2sad.implicit is not "
+                         "supported: second derivatives through fixed_point work forward over reverse (s2sad.hessian, "
+                         "s2sad.hvp), and through an implicit solver not at all", step, "fixed_point")
+
+
+# -- implicit -------------------------------------------------------------------------------------
+
+
+def implicit(residual):
+    """Decorator: `solve(*params) -> x` whose derivatives come from `residual(x, *params) == 0` alone."""
+    if not callable(residual):
+        raise solvers.refuse(f"implicit(residual) needs a function, not {residual!r}", None, "implicit")
+
+    def decorate(solve):
+        return Implicit(solve, residual)
+    return decorate
+
+
+class Implicit:
+    """A solver whose answer s2sad differentiates by the implicit function theorem; calling it solves."""
+
+    def __init__(self, solve, residual):
+        functools.update_wrapper(self, solve)
+        self.solve, self.residual = solve, residual
+        self.__name__ = getattr(solve, "__name__", "solve")
+        self._twins = {}
+        count = _positional_count(solve)
+        if count is not None:  # s2sad.grad(solve) differentiates `def solve(a, b): return solve_2(a, b)`
+            self.__s2sad_wrapped__ = _trampoline(self.__s2sad_specialize__(count), solve)
+
+    def __call__(self, *params, **kwargs):
+        return self.solve(*params, **kwargs)
+
+    def __repr__(self):
+        return f"<s2sad.implicit {self.__name__}>"
+
+    def __s2sad_specialize__(self, count):
+        if count not in self._twins:
+            self._twins[count] = _implicit_twin(self, count)
+        return self._twins[count]
+
+
+def _positional_count(solve):
+    try:
+        params = inspect.signature(solve).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) or p.default is not p.empty for p in params):
+        return None
+    return len(params)
+
+
+def _trampoline(twin, solve):
+    names = list(inspect.signature(solve).parameters)
+    source = f"def {twin.__name__}_call({', '.join(names)}):\n    return solver({', '.join(names)})\n"
+    fn = _execute(source, twin.__name__, {"solver": twin})[f"{twin.__name__}_call"]
+    fn.__qualname__ = getattr(solve, "__qualname__", twin.__name__)
+    return fn
+
+
+def _implicit_twin(solver, count):
+    twin = _Twin(solver.solve, f"{solver.__name__}_{count}")
+    names = [f"p{i}" for i in range(count)]
+    if not names:
+        twin.__s2sad_rule__ = Rule(twin, "nondiff", name=twin.__name__)
+        return twin
+    params = "".join(n + ", " for n in names)
+    dots = "".join(n + "_dot, " for n in names)
+    me = solver.__name__ if solver.__name__.isidentifier() and not solver.__name__.startswith(("p", "implicit_")) \
+        and solver.__name__ not in ("ans", "cotangent") else "solver"
+    cotangents = ", ".join(f"implicit_cotangent({me}, ans, cotangent, ({params}), {i})" for i in range(count))
+    source = (f"def vjp(cotangent, ans, {params}):\n    return {cotangents}\n\n\n"
+              f"def jvp({dots}ans, {params}):\n    return implicit_tangent({me}, ans, ({params}), ({dots}))\n")
+    space = _execute(source, twin.__name__, {me: solver, "implicit_cotangent": implicit_cotangent,
+                                             "implicit_tangent": implicit_tangent})
+    twin.__s2sad_rule__ = Rule(twin, "custom", tuple(names), {}, tuple(names), space["jvp"], space["vjp"],
+                               name=twin.__name__)
+    return twin
+
+
+class _Linearized:
+    """dR/dx of residual at (x, params), as a map between flat vectors: dense or matrix-free."""
+
+    def __init__(self, solver, x, params):
+        self.solver, self.x, self.params = solver, x, tuple(params)
+        self.vector, self.rebuild = solvers.flatten(x)
+        out = solver.residual(x, *params)
+        self.out_vector, self.out_rebuild = solvers.flatten(out)
+        self.dense = self.vector.size <= solvers.DENSE_LIMIT
+        self.matrix = self._matrix() if self.dense else None
+        self._pullback = None
+
+    def matvec(self, v):
+        nothing = (None,) * len(self.params)
+        return solvers.flatten(api.jvp(self.solver.residual, (self.x, *self.params), (self.rebuild(v), *nothing))[1])[0]
+
+    def pullback(self, w):
+        if self._pullback is None:
+            _, self._pullback = api.vjp(self.solver.residual, self.x, *self.params)
+        return self._pullback(self.out_rebuild(w))
+
+    def rmatvec(self, w):
+        return solvers.flatten(self.pullback(w)[0])[0]
+
+    def _matrix(self):
+        if isinstance(self.x, np.ndarray) and self.x.ndim == 1:
+            jac = higher.jacobian(self.solver.residual, wrt=0, mode="forward")(self.x, *self.params)
+            return np.reshape(jac, (self.out_vector.size, self.vector.size))
+        columns = [self.matvec(e) for e in np.eye(self.vector.size)]
+        return np.column_stack(columns) if columns else np.zeros((self.out_vector.size, 0))
+
+    def solve(self, rhs, transposed=False):
+        """(dR/dx)^-1 rhs, or (dR/dx)^-T rhs: dense with a singularity check, or by GMRES."""
+        if self.dense:
+            return solvers.solve_dense(self.matrix.T if transposed else self.matrix, rhs, self._singular)
+        apply = self.rmatvec if transposed else self.matvec
+        return solvers.solve_matrix_free(apply, rhs, 1e-10, 2000, self._unsolved)
+
+    def _singular(self, cond, detail):
+        return solvers.refuse(f"the Jacobian of {_name(self.solver.residual)} with respect to x at the answer of "
+                              f"{_name(self.solver.solve)} is singular (condition number {cond:.3g}; {detail}), "
+                              "so the answer has no implicit derivative", self.solver.residual, "implicit")
+
+    def _unsolved(self, left):
+        return solvers.refuse(f"GMRES on the Jacobian of {_name(self.solver.residual)} did not converge (relative "
+                              f"residual {left:.3g}): the Jacobian may be singular or badly conditioned",
+                              self.solver.residual, "implicit")
+
+
+def implicit_tangent(solver, x, params, dots):
+    """x's tangent: -(dR/dx)^-1 (dR/dp . dots) at the answer x of solver."""
+    if all(d is None or solvers.magnitude(d) == 0.0 for d in dots):
+        return solvers.tree_map(np.zeros_like, x)
+    zero = solvers.tree_map(np.zeros_like, x)
+    _, moved = api.jvp(solver.residual, (x, *params), (zero, *dots))
+    linear = _Linearized(solver, x, params)
+    return linear.rebuild(-linear.solve(solvers.flatten(moved)[0]))
+
+
+_IMPLICIT = threading.local()
+
+
+def implicit_cotangent(solver, x, g, params, i):
+    """The cotangent of params[i]: -(dR/dp_i)^T lambda with (dR/dx)^T lambda = g."""
+    g = api._like(g, x)
+    last = getattr(_IMPLICIT, "last", None)
+    if last is None or last[0] is not solver or not all(solvers.same_values(a, b)
+                                                        for a, b in zip(last[1], (x, g, params))):
+        linear = _Linearized(solver, x, params)
+        lam = linear.solve(solvers.flatten(g)[0], transposed=True)
+        cotangents = linear.pullback(-lam)[1:]
+        last = _IMPLICIT.last = (solver, _copies((x, g, params)), cotangents)
+    return api._like(last[2][i], params[i])
 
 
 def _name(fn):
