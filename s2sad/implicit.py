@@ -207,7 +207,8 @@ def _register_rules():
     RULES[fixed_point_tangent] = _refusing_rule(fixed_point_tangent, ("step", "x", "params", "dots", "tol", "max_iter"),
                                                 ("x", "params", "dots"), "fixed_point_tangent")
     RULES[fixed_point_cotangent_tangent] = _refusing_rule(
-        fixed_point_cotangent_tangent, params + ("x_dot", "g_dot", "dots"), ("x", "g", "params", "x_dot", "g_dot", "dots"),
+        fixed_point_cotangent_tangent, params + ("x_dot", "g_dot", "dots"),
+        ("x", "g", "params", "x_dot", "g_dot", "dots"),
         "fixed_point_cotangent_tangent")
     RULES[implicit_tangent] = _refusing_rule(implicit_tangent, ("step", "x", "params", "dots"), ("x", "params", "dots"),
                                              "implicit_tangent")
