@@ -4,12 +4,11 @@ dot-product test <f_jvp(v), u> == <v, f_vjp(u)>."""
 
 import numpy as np
 import pytest
+from conftest import differentiable, inputs_for
+from test_corpus import FUNCTIONS
 
 import s2sad
 from s2sad.testing import flat, numerical_jvp
-from test_corpus import FUNCTIONS
-
-from conftest import differentiable, inputs_for
 
 
 def random_like(x, rng):
