@@ -36,7 +36,7 @@ import numpy as np
 
 from . import api, driver, higher, solvers
 from .callables import entry
-from .registry import RULES, Rule
+from .registry import Rule
 
 _COUNTER = itertools.count(1)
 
@@ -202,35 +202,39 @@ def _part(grads, position, names):
     return by_name.get(params[position], 0.0)
 
 
-def _refusing_rule(helper, params, wrt, title):
+def _refusing_rule(helper, params, wrt, title, note="Refused in both modes (S2SADError), never computed wrong."):
     """A rule for a helper whose derivative s2sad does not build: both templates raise S2SADError."""
     args = ", ".join(params)
     refusals = ", ".join("refuse_nested(step)" for _ in wrt)
-    source = (f"def vjp(cotangent, {args}):\n    return {refusals}\n\n\n"
+    source = (f'def vjp(cotangent, {args}):\n    """{note}"""\n    return {refusals}\n\n\n'
               f"def jvp({''.join('d_' + w + ', ' for w in wrt)}ans, {args}):\n    return refuse_nested(step)\n")
     space = _execute(source, title, {"refuse_nested": refuse_nested})
     return Rule(helper, "custom", tuple(params), {}, tuple(wrt), space["jvp"], space["vjp"], name=title)
 
 
 def _register_rules():
-    """The adjoint's forward rule (hessians through a fixed point), refusals for the other nestings."""
+    """The adjoint's forward rule (hessians through a fixed point), refusals for the other nestings.
+    Hung on the helpers themselves (`registry.lookup` finds them there), as a custom_vjp's rule is:
+    they belong to this module, not to the library's table."""
     params = ("step", "x", "g", "params", "i", "tol", "max_iter")
-    rule = _refusing_rule(fixed_point_cotangent, params, ("x", "g", "params"), "fixed_point_cotangent")
+    rule = _refusing_rule(fixed_point_cotangent, params, ("x", "g", "params"), "fixed_point_cotangent",
+                          "Forward rule: a second adjoint fixed point (hessians); reverse refused (S2SADError).")
     source = ("def jvp(x_dot, g_dot, params_dot, ans, step, x, g, params, i, tol, max_iter):\n"
               "    return fixed_point_cotangent_tangent(step, x, g, params, i, tol, max_iter, x_dot, g_dot, "
               "params_dot)\n")
     rule.jvp = _execute(source, "fixed_point_cotangent",
                         {"fixed_point_cotangent_tangent": fixed_point_cotangent_tangent})["jvp"]
-    RULES[fixed_point_cotangent] = rule
-    RULES[fixed_point_tangent] = _refusing_rule(fixed_point_tangent, ("step", "x", "params", "dots", "tol", "max_iter"),
-                                                ("x", "params", "dots"), "fixed_point_tangent")
-    RULES[fixed_point_cotangent_tangent] = _refusing_rule(
+    fixed_point_cotangent.__s2sad_rule__ = rule
+    fixed_point_tangent.__s2sad_rule__ = _refusing_rule(
+        fixed_point_tangent, ("step", "x", "params", "dots", "tol", "max_iter"), ("x", "params", "dots"),
+        "fixed_point_tangent")
+    fixed_point_cotangent_tangent.__s2sad_rule__ = _refusing_rule(
         fixed_point_cotangent_tangent, params + ("x_dot", "g_dot", "dots"),
         ("x", "g", "params", "x_dot", "g_dot", "dots"),
         "fixed_point_cotangent_tangent")
-    RULES[implicit_tangent] = _refusing_rule(implicit_tangent, ("step", "x", "params", "dots"), ("x", "params", "dots"),
-                                             "implicit_tangent")
-    RULES[implicit_cotangent] = _refusing_rule(implicit_cotangent, ("step", "x", "g", "params", "i"),
+    implicit_tangent.__s2sad_rule__ = _refusing_rule(
+        implicit_tangent, ("step", "x", "params", "dots"), ("x", "params", "dots"), "implicit_tangent")
+    implicit_cotangent.__s2sad_rule__ = _refusing_rule(implicit_cotangent, ("step", "x", "g", "params", "i"),
                                                ("x", "g", "params"), "implicit_cotangent")
 
 
@@ -398,6 +402,7 @@ def _execute(source, title, namespace):
     """Run generated rule templates, registered in linecache so the template reader finds them."""
     filename = f"<s2sad rules of {title} #{next(_COUNTER)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace.setdefault("__name__", __name__)  # the templates' module: s2sad.implicit
     exec(compile(source, filename, "exec"), namespace)
     return namespace
 
