@@ -366,3 +366,28 @@ def test_own_gmres_solves_a_nonsymmetric_system():
     rhs = RNG.normal(size=30)
     np.testing.assert_allclose(solvers.gmres(lambda v: matrix @ v, rhs, 1e-12, 300), np.linalg.solve(matrix, rhs),
                                rtol=1e-8)
+
+
+def cubic_residual(x, a, b):
+    return x ** 3 + a * x - b
+
+
+@s2sad.implicit(cubic_residual)
+def cubic_root(a, b):
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    return float(scipy_optimize.root(lambda x: cubic_residual(x, a, b), 1.0, tol=1e-14).x[0])
+
+
+def test_scipy_root_as_the_solver_with_two_parameters():
+    a, b = 2.0, 5.0
+    x = cubic_root(a, b)
+    slope = 3 * x ** 2 + a
+    da, db = s2sad.grad(cubic_root, wrt=(0, 1))(a, b)
+    assert (da, db) == pytest.approx((-x / slope, 1.0 / slope), rel=1e-10)
+    assert s2sad.jvp(cubic_root, (a, b), (1.0, 0.0))[1] == pytest.approx(-x / slope, rel=1e-10)
+    assert da == pytest.approx(fd(lambda v: cubic_root(v, b), a), rel=1e-6)
+
+
+def test_second_derivatives_through_an_implicit_solver_are_refused():
+    with pytest.raises(s2sad.S2SADError, match="nesting of derivatives"):
+        s2sad.hessian(cubic_root)(2.0, 5.0)
