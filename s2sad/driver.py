@@ -28,7 +28,7 @@ from .partials import selects
 from .parse import parse, unwrap
 from .resolve import Resolver
 from .reverse import Reverse, _adjoint_reads, candidates, recomputable, reverse
-from .specialize import specialize_calls
+from .arity import specialize_calls
 from .stacks import stacks as stack_names
 from .syntax import check
 

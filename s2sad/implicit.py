@@ -3,7 +3,7 @@
     x = s2sad.fixed_point(step, x0, a, b, tol=1e-12, max_iter=1000)
 
 iterates `x = step(x, a, b)` until two iterates agree to `tol`. Inside a differentiated function
-the call is a primitive with its own rules (specialize.py gives it one per argument count): at
+the call is a primitive with its own rules (arity.py gives it one per argument count): at
 the answer x* = F(x*, p), with A = dF/dx and B = dF/dp,
 
 * forward mode solves the tangent fixed point  t = A t + B p_dot  (iterating the generated JVP

@@ -26,7 +26,7 @@ LAYERS = (
                 "runtime_misc", "runtime_scipy", "solvers")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
     ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
-               "checkpointing", "specialize", "lift",
+               "checkpointing", "arity", "lift",
                "resolve", "normalize")),
     ("analysis", ("analyze", "stacks", "shapes")),
     ("transform", ("partials", "calls", "forward", "reverse")),
