@@ -5,7 +5,10 @@ from .checkpointing import checkpoint
 from .custom import custom_jvp, custom_vjp, stop_gradient
 from .errors import S2SADError
 from .higher import hessian, hvp, jacobian
+from .implicit import fixed_point, implicit
+from .linearize import linear_transpose, linearize
 
-__all__ = ["S2SADError", "checkpoint", "custom_jvp", "custom_vjp", "differentiate", "grad", "hessian", "hvp", "jacobian", "jvp",
-           "source", "stop_gradient", "value_and_grad", "vjp"]
+__all__ = ["S2SADError", "checkpoint", "custom_jvp", "custom_vjp", "differentiate", "fixed_point", "grad", "hessian",
+           "hvp", "implicit", "jacobian", "jvp", "linear_transpose", "linearize", "source", "stop_gradient",
+           "value_and_grad", "vjp"]
 __version__ = "0.1.0"

@@ -29,6 +29,7 @@ from .parse import parse, unwrap
 from .resolve import Resolver
 from .reverse import Reverse, _adjoint_reads, candidates, recomputable, reverse
 from .specialize import specialize
+from .arity import specialize_calls
 from .stacks import stacks as stack_names
 from .syntax import check
 
@@ -52,7 +53,7 @@ def front(func):
     """Parse, check and normalize: what every derivative starts from."""
     parsed = parse(func)
     check(parsed)
-    return parsed, normalize(lift(specialize(checkpoint_calls(desugar(parsed)))))
+    return parsed, normalize(lift(specialize(specialize_calls(checkpoint_calls(desugar(parsed))))))
 
 
 def wrt_names(func, wrt):

@@ -101,3 +101,22 @@ def test_plot_derivatives(tmp_path):
     for name in ("sin_derivative.png", "cube_derivatives.png"):
         png = tmp_path / "plots" / name
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_implicit_layer():
+    out = run("implicit_layer.py")
+    assert number(r"implicit (\S+),", out) == pytest.approx(number(r"finite differences (\S+)", out), rel=1e-7)
+    losses = [float(v) for v in re.findall(r"loss (\S+)", out)]
+    assert len(losses) == 11 and losses[-1] < 0.5 * losses[0]
+
+
+def test_bilevel(tmp_path):
+    pytest.importorskip("scipy")
+    out = run("bilevel.py", str(tmp_path / "plots"), cwd=tmp_path)
+    assert number(r"dL/dlam = (\S+),", out) == pytest.approx(number(r"closed form (\S+)", out), rel=1e-7)
+    assert number(r"max \|s2sad - closed form\| over 30 strengths: (\S+)", out) < 1e-6
+    if importlib.util.find_spec("matplotlib") is None:
+        assert "matplotlib is not installed" in out
+        pytest.skip("matplotlib is not installed: the values were checked, the plot was not drawn")
+    png = tmp_path / "plots" / "bilevel.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000

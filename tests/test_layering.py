@@ -23,17 +23,18 @@ LEAF_RUNTIMES = ("runtime", "batched_runtime", "runtime_decomp", "runtime_misc",
 # the optimize package.
 LAYERS = (
     ("leaves", ("errors", "naming", "build", "cache", "registry", "runtime", "batched_runtime", "runtime_decomp",
-                "runtime_misc", "runtime_scipy")),
+                "runtime_misc", "runtime_scipy", "solvers")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
     ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
-               "checkpointing", "specialize", "lift",
+               "checkpointing", "arity", "specialize", "lift",
                "resolve", "normalize")),
     ("analysis", ("analyze", "stacks", "shapes")),
     ("transform", ("partials", "calls", "forward", "reverse")),
     ("optimize", ("optimize", "optimize.*")),
     ("emit", ("emit",)),
     ("driver", ("driver",)),
-    ("face", ("", "__main__", "api", "higher", "batching", "cli", "testing", "fuzz", "fuzz.*")),
+    ("face", ("", "__main__", "api", "implicit", "linearize", "higher", "batching", "cli", "testing", "fuzz",
+              "fuzz.*")),
 )
 
 # (importer, imported): upward imports that exist today, each a leak to remove (see
