@@ -15,6 +15,7 @@ from . import cache, emit, rules, shapes  # noqa: F401  (importing rules fills t
 from .analyze import Analyses, activity
 from .calls import Callees, variant_name
 from .checkpointing import checkpoint_calls
+from .loops import checkpoint_loops
 from .desugar import desugar
 from .errors import S2SADError
 from .forward import forward
@@ -51,7 +52,7 @@ def front(func):
     """Parse, check and normalize: what every derivative starts from."""
     parsed = parse(func)
     check(parsed)
-    return parsed, normalize(lift(checkpoint_calls(desugar(parsed))))
+    return parsed, normalize(checkpoint_loops(lift(checkpoint_calls(desugar(parsed)))))
 
 
 def wrt_names(func, wrt):
