@@ -298,11 +298,12 @@ def _compile_text(parsed, info, name, text):
 _SEGMENT = '''\
 def {segment}({args}, {start}, {stride}, {lo}, {hi}, {snaps}):
     """Steps {lo}..{hi}-1 of the loop at line {line} by the binomial schedule ({snaps} states kept)."""
-    if {hi} - {lo} == 1:
-        return {step}({start} + {lo} * {stride}, {args})
-    {m} = {split}({hi} - {lo}, {snaps})
-    {mid} = {ckpt}({args}, {start}, {stride}, {lo}, {lo} + {m}, {snaps})
-    return {segment}({mid_args}, {start}, {stride}, {lo} + {m}, {hi}, {snaps} - 1)
+    while {hi} - {lo} > 1:
+        {m} = {split}({hi} - {lo}, {snaps})
+        {state} = {ckpt}({args}, {start}, {stride}, {lo}, {lo} + {m}, {snaps})
+        {lo} = {lo} + {m}
+        {snaps} = {snaps} - 1
+    return {step}({start} + {lo} * {stride}, {args})
 '''
 
 
@@ -310,10 +311,9 @@ def _segment_function(parsed, info, step, name):
     namer = Namer(set(info.state) | set(info.params) | {name})
     keys = ("start", "stride", "lo", "hi", "snaps", "m", "step", "split", "ckpt")
     fresh = {k: namer.fresh(f"_{k}") for k in keys}
-    mids = [namer.fresh(f"{s}_mid") for s in info.state]
     args = ", ".join(info.state + info.params)
-    text = _SEGMENT.format(segment=name, args=args, line=info.line, mid=", ".join(mids) + ("," if len(mids) == 1 else ""),
-                           mid_args=", ".join(mids + info.params), **fresh)
+    state = ", ".join(info.state) + ("," if len(info.state) == 1 else "")
+    text = _SEGMENT.format(segment=name, args=args, line=info.line, state=state, **fresh)
     filename = f"{parsed.filename} (schedule of the loop at line {info.line} in {parsed.node.name})"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     namespace = {"__name__": "s2sad.loops", fresh["step"]: step, fresh["split"]: revolve.split}

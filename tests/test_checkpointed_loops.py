@@ -1,0 +1,299 @@
+"""`for i in s2sad.checkpointed(range(n), snapshots=K):` reverse mode keeps at most K loop states and
+recomputes the rest by Griewank's binomial schedule. Gradients equal the fully taped ones (to 1e-12)
+and finite differences; Hessians equal differences of the gradient; the number of recomputed steps
+is Revolve's optimum; bad input is an S2SADError at the user's line."""
+
+import math
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import s2sad
+from s2sad import registry, revolve
+from test_regressions_rules import fd_grad
+
+X0 = np.array([0.3, -0.5, 0.7])
+
+
+def decay(x, a):
+    """A nonlinear recurrence over an array state, with a running sum: two state names."""
+    s = 0.0
+    for i in s2sad.checkpointed(range(12), snapshots=3):
+        x = np.sin(a * x) + 0.1 * i
+        s = s + np.sum(x * x)
+    return s + np.sum(x)
+
+
+def decay_taped(x, a):
+    s = 0.0
+    for i in range(12):
+        x = np.sin(a * x) + 0.1 * i
+        s = s + np.sum(x * x)
+    return s + np.sum(x)
+
+
+def scalar_map(a, x):
+    """A logistic map: a scalar state, the range with a start and a stride."""
+    for i in s2sad.checkpointed(range(3, 40, 2), snapshots=4):
+        x = a * x * (1.0 - x) + 0.001 * i
+    return x
+
+
+def scalar_map_taped(a, x):
+    for i in range(3, 40, 2):
+        x = a * x * (1.0 - x) + 0.001 * i
+    return x
+
+
+def with_break(x, limit):
+    total = 0.0
+    for i in s2sad.checkpointed(range(30), snapshots=3):
+        x = x * 1.1 + 0.05
+        total = total + x * x
+        if total > limit:
+            break
+    return total + x
+
+
+def with_break_taped(x, limit):
+    total = 0.0
+    for i in range(30):
+        x = x * 1.1 + 0.05
+        total = total + x * x
+        if total > limit:
+            break
+    return total + x
+
+
+def with_return(x):
+    y = x
+    for i in s2sad.checkpointed(range(25), snapshots=2):
+        y = np.cos(y) * x + 0.1
+        if y > 0.75:
+            return y * 3.0
+    return y
+
+
+def with_return_taped(x):
+    y = x
+    for i in range(25):
+        y = np.cos(y) * x + 0.1
+        if y > 0.75:
+            return y * 3.0
+    return y
+
+
+def square(v):
+    return v * v
+
+
+def calls_and_nests(w, x):
+    """A subroutine, a tuple in the state, an inner plain loop, a parameter read every step."""
+    pair = (x, 0.0)
+    for k in s2sad.checkpointed(range(9), snapshots=2):
+        h, acc = pair
+        for j in range(2):
+            h = np.tanh(w * h + 0.1 * j)
+        pair = (h, acc + square(np.sum(h)))
+    return pair[1] + np.sum(pair[0] * w)
+
+
+def calls_and_nests_taped(w, x):
+    pair = (x, 0.0)
+    for k in range(9):
+        h, acc = pair
+        for j in range(2):
+            h = np.tanh(w * h + 0.1 * j)
+        pair = (h, acc + square(np.sum(h)))
+    return pair[1] + np.sum(pair[0] * w)
+
+
+def nested_checkpointed(x):
+    """A checkpointed loop inside a checkpointed loop."""
+    for i in s2sad.checkpointed(range(4), snapshots=2):
+        for j in s2sad.checkpointed(range(5), snapshots=2):
+            x = np.sin(x) * 1.2 + 0.01 * j
+    return np.sum(x ** 2)
+
+
+def nested_taped(x):
+    for i in range(4):
+        for j in range(5):
+            x = np.sin(x) * 1.2 + 0.01 * j
+    return np.sum(x ** 2)
+
+
+PAIRS = [
+    (decay, decay_taped, (X0, 1.3)),
+    (scalar_map, scalar_map_taped, (2.5, 0.2)),
+    (with_break, with_break_taped, (0.4, 6.0)),
+    (with_break, with_break_taped, (0.4, 1e9)),
+    (with_return, with_return_taped, (0.6,)),
+    (with_return, with_return_taped, (0.2,)),
+    (calls_and_nests, calls_and_nests_taped, (np.array([0.5, -0.3]), np.array([0.2, 0.9]))),
+    (nested_checkpointed, nested_taped, (X0,)),
+]
+IDS = [f"{p[0].__name__}-{k}" for k, p in enumerate(PAIRS)]
+
+
+@pytest.mark.parametrize("f, taped, args", PAIRS, ids=IDS)
+def test_plain_call_runs_the_loop_unchanged(f, taped, args):
+    assert np.array_equal(f(*args), taped(*args))
+
+
+@pytest.mark.parametrize("f, taped, args", PAIRS, ids=IDS)
+def test_gradient_equals_the_taped_one_and_finite_differences(f, taped, args):
+    for wrt in range(len(args)):
+        got = s2sad.grad(f, wrt=wrt)(*args)
+        np.testing.assert_allclose(got, s2sad.grad(taped, wrt=wrt)(*args), rtol=1e-12, atol=1e-14)
+        others = list(args)
+
+        def along(v, wrt=wrt):
+            others[wrt] = v
+            return f(*others)
+        np.testing.assert_allclose(got, fd_grad(along, args[wrt]), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("f, taped, args", PAIRS, ids=IDS)
+def test_forward_mode_runs_the_schedule_plainly(f, taped, args):
+    want = fd_grad(lambda v: f(v, *args[1:]), args[0])
+    np.testing.assert_allclose(s2sad.jacobian(f, mode="forward")(*args), want, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("f, args", [(decay, (X0, 1.3)), (scalar_map, (2.5, 0.2)), (with_return, (0.6,)),
+                                     (nested_checkpointed, (X0,))])
+def test_hessian_matches_differences_of_the_gradient(f, args):
+    rest = args[1:]
+    hess = s2sad.hessian(f)(*args)
+    grad = s2sad.grad(f)
+    x = np.asarray(args[0], dtype=float)
+    want = np.array([fd_grad(lambda v, i=i: np.ravel(grad(v, *rest))[i], x) for i in range(x.size)])
+    np.testing.assert_allclose(np.reshape(hess, want.shape), want, rtol=1e-5, atol=1e-7)
+
+
+def test_reverse_over_reverse():
+    gg = s2sad.grad(s2sad.grad(scalar_map))
+    assert gg(2.5, 0.2) == pytest.approx(float(fd_grad(lambda a: s2sad.grad(scalar_map)(a, 0.2), 2.5)), rel=1e-6)
+
+
+# -- the schedule ------------------------------------------------------------------------------
+
+def optimum(n, s):
+    """Revolve's least number of forward steps: t*n - beta(s+1, t-1) for beta(s, t-1) < n <= beta(s, t)."""
+    t = next(t for t in range(n + 1) if math.comb(s + t, s) >= n)
+    return t * n - math.comb(s + 1 + t - 1, s + 1) if t >= 1 else 0
+
+
+@pytest.mark.parametrize("n, s", [(n, s) for s in range(1, 7) for n in range(1, 80)])
+def test_the_split_gives_revolves_optimum(n, s):
+    assert revolve.schedule_cost(n, s) == optimum(n, s) == revolve.optimal_cost(n, s)
+
+
+def test_the_closed_form_is_the_least_cost_by_dynamic_programming():
+    cost = {(1, 0): 0}
+    for s in range(1, 6):
+        for n in range(1, 40):
+            cost[n, s] = 0 if n == 1 else min(m + cost.get((n - m, s - 1), math.inf) + cost[m, s]
+                                              for m in range(1, n))
+            assert cost[n, s] == optimum(n, s)
+
+
+STEPS = []
+
+
+def tick(i):
+    """Counts the steps run: 0.0, no derivative."""
+    STEPS.append(i)
+    return 0.0
+
+
+registry.nondiff(tick)
+
+
+def counted(x, n, snapshots):
+    for i in s2sad.checkpointed(range(n), snapshots=snapshots):
+        x = np.sin(x) + tick(i)
+    return x
+
+
+@pytest.mark.parametrize("n, snapshots", [(1, 1), (2, 1), (7, 1), (10, 2), (20, 3), (37, 4), (50, 5), (100, 6),
+                                          (60, 60)])
+def test_gradient_runs_revolves_number_of_forward_steps(n, snapshots):
+    grad = s2sad.grad(counted)
+    grad(0.3, n, snapshots)  # compiled; then counted
+    STEPS.clear()
+    got = grad(0.3, n, snapshots)
+    assert len(STEPS) == n + optimum(n, min(snapshots, n - 1) if n > 1 else 1)  # n taped + the recomputed
+    assert got == pytest.approx(float(fd_grad(lambda v: counted(v, n, snapshots), 0.3)), rel=1e-6)
+
+
+def test_at_most_snapshots_states_are_kept_at_once():
+    """Each state is a fresh array; count the arrays of the state's size alive at the high point."""
+    n, snapshots = 200, 5
+    grad = s2sad.grad(decay_long)
+    x = np.linspace(0.0, 1.0, 4000)
+    grad(x, n, snapshots)
+    tracemalloc.start()
+    grad(x, n, snapshots)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < (snapshots + 8) * x.nbytes
+
+
+def decay_long(x, n, snapshots):
+    for i in s2sad.checkpointed(range(n), snapshots=snapshots):
+        x = np.sin(x) * 0.9
+    return np.sum(x)
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+def bad_snapshots(x, k):
+    for i in s2sad.checkpointed(range(4), snapshots=k):
+        x = x * 2.0
+    return x
+
+
+def not_a_range(x, xs):
+    for v in s2sad.checkpointed(xs, snapshots=2):
+        x = x * v
+    return x
+
+
+def escaping_temporary(x):
+    for i in s2sad.checkpointed(range(3), snapshots=2):
+        y = x * 2.0
+        x = y
+    return y
+
+
+def stray(x):
+    r = s2sad.checkpointed(range(3), snapshots=2)
+    for i in r:
+        x = x * 2.0
+    return x
+
+
+@pytest.mark.parametrize("k", [0, -1, 2.0, True, None])
+def test_bad_snapshots_is_an_error_at_the_users_line(k):
+    line = bad_snapshots.__code__.co_firstlineno + 1
+    with pytest.raises(s2sad.S2SADError, match=rf"test_checkpointed_loops.py:{line}: .*snapshots"):
+        s2sad.grad(bad_snapshots)(1.0, k)
+    with pytest.raises(s2sad.S2SADError, match=rf"test_checkpointed_loops.py:{line}: .*snapshots"):
+        bad_snapshots(1.0, k)
+
+
+def test_not_a_range_is_an_error_at_the_users_line():
+    line = not_a_range.__code__.co_firstlineno + 1
+    with pytest.raises(s2sad.S2SADError, match=rf"test_checkpointed_loops.py:{line}: checkpointed\(\) needs a range"):
+        s2sad.grad(not_a_range)(1.0, [1.0, 2.0])
+    with pytest.raises(s2sad.S2SADError, match=rf"test_checkpointed_loops.py:{line}: checkpointed\(\) needs a range"):
+        not_a_range(1.0, [1.0, 2.0])
+
+
+def test_a_temporary_read_after_the_loop_and_a_stray_call_are_refused():
+    with pytest.raises(s2sad.S2SADError, match="'y' is first assigned inside the checkpointed loop"):
+        s2sad.grad(escaping_temporary)(1.0)
+    with pytest.raises(s2sad.S2SADError, match="checkpointed.* other than as the iterable of a for"):
+        s2sad.grad(stray)(1.0)
