@@ -1,12 +1,12 @@
 """s2sad: source-to-source automatic differentiation for Python and NumPy."""
 
-from .api import differentiate, grad, jvp, source, value_and_grad, vjp
+from .api import differentiate, every_loop_checkpointed, grad, jvp, source, value_and_grad, vjp
 from .checkpointing import checkpoint
 from .custom import custom_jvp, custom_vjp, stop_gradient
 from .errors import S2SADError
 from .revolve import checkpointed
 from .higher import hessian, hvp, jacobian
 
-__all__ = ["S2SADError", "checkpoint", "checkpointed", "custom_jvp", "custom_vjp", "differentiate", "grad", "hessian", "hvp", "jacobian", "jvp",
+__all__ = ["S2SADError", "checkpoint", "checkpointed", "custom_jvp", "custom_vjp", "differentiate", "every_loop_checkpointed", "grad", "hessian", "hvp", "jacobian", "jvp",
            "source", "stop_gradient", "value_and_grad", "vjp"]
 __version__ = "0.1.0"

@@ -52,7 +52,8 @@ def front(func):
     """Parse, check and normalize: what every derivative starts from."""
     parsed = parse(func)
     check(parsed)
-    return parsed, normalize(checkpoint_loops(lift(checkpoint_calls(desugar(parsed)))))
+    every = getattr(parsed.func, "__s2sad_every_loop__", None)  # grad(f, checkpoint=K)
+    return parsed, normalize(checkpoint_loops(lift(checkpoint_calls(desugar(parsed))), every))
 
 
 def wrt_names(func, wrt):

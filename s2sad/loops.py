@@ -270,7 +270,7 @@ def _count_function(parsed, info, name):
     turns = Namer(identifiers(info.node)).fresh("_turns")
     text = to_source(b.module([b.function(name, info.state + info.params, [])]))
     head = text.split("\n")[0]
-    body = to_source(b.module(info.body))
+    body = to_source(b.module(info.body)).rstrip("\n") + "\n"
     code = (f"{head}\n    {turns} = 0\n    while {_text(info.node.test)}:\n"
             + textwrap.indent(body, "        ") + f"        {turns} = {turns} + 1\n    return {turns}\n")
     return _compile_text(parsed, info, name, code)
@@ -285,7 +285,7 @@ def _compile_text(parsed, info, name, text):
     that it shares the user's closure cells; its source is visible to inspect (and to s2sad)."""
     free = info.free
     outer = "def _outer():\n" + "".join(f"    {v} = None\n" for v in free) + textwrap.indent(text, "    ")
-    filename = f"{parsed.filename} (checkpointed loop at line {info.line} in {parsed.node.name})"
+    filename = f"{parsed.filename} ({name}: the checkpointed loop at line {info.line} in {parsed.node.name})"
     padded = "\n" * max(info.line - 2 - len(free), 0) + outer
     linecache.cache[filename] = (len(padded), None, padded.splitlines(True), filename)
     module = compile(padded, filename, "exec")

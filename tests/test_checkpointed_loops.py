@@ -8,10 +8,10 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from test_regressions_rules import fd_grad
 
 import s2sad
 from s2sad import registry, revolve
-from test_regressions_rules import fd_grad
 
 X0 = np.array([0.3, -0.5, 0.7])
 
@@ -147,11 +147,8 @@ def test_gradient_equals_the_taped_one_and_finite_differences(f, taped, args):
     for wrt in range(len(args)):
         got = s2sad.grad(f, wrt=wrt)(*args)
         np.testing.assert_allclose(got, s2sad.grad(taped, wrt=wrt)(*args), rtol=1e-12, atol=1e-14)
-        others = list(args)
-
         def along(v, wrt=wrt):
-            others[wrt] = v
-            return f(*others)
+            return f(*args[:wrt], v, *args[wrt + 1:])
         np.testing.assert_allclose(got, fd_grad(along, args[wrt]), rtol=1e-6, atol=1e-8)
 
 
@@ -228,21 +225,33 @@ def test_gradient_runs_revolves_number_of_forward_steps(n, snapshots):
     assert got == pytest.approx(float(fd_grad(lambda v: counted(v, n, snapshots), 0.3)), rel=1e-6)
 
 
-def test_at_most_snapshots_states_are_kept_at_once():
-    """Each state is a fresh array; count the arrays of the state's size alive at the high point."""
-    n, snapshots = 200, 5
-    grad = s2sad.grad(decay_long)
-    x = np.linspace(0.0, 1.0, 4000)
-    grad(x, n, snapshots)
+def peak_bytes(func, *args):
+    func(*args)
     tracemalloc.start()
-    grad(x, n, snapshots)
+    func(*args)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert peak < (snapshots + 8) * x.nbytes
+    return peak
+
+
+def test_memory_is_snapshots_and_a_record_per_level_not_one_per_step():
+    """At most `snapshots` states, plus one step's record on each of the t levels of the schedule."""
+    n, snapshots = 200, 5
+    x = np.linspace(0.0, 1.0, 4000)
+    t = revolve.repetitions(n, snapshots)
+    checkpointed = peak_bytes(s2sad.grad(decay_long), x, n, snapshots)
+    taped = peak_bytes(s2sad.grad(decay_long_taped), x, n, snapshots)
+    assert checkpointed < (snapshots + 7 * t) * x.nbytes < taped / 3
 
 
 def decay_long(x, n, snapshots):
     for i in s2sad.checkpointed(range(n), snapshots=snapshots):
+        x = np.sin(x) * 0.9
+    return np.sum(x)
+
+
+def decay_long_taped(x, n, snapshots):
+    for i in range(n):
         x = np.sin(x) * 0.9
     return np.sum(x)
 
@@ -297,3 +306,56 @@ def test_a_temporary_read_after_the_loop_and_a_stray_call_are_refused():
         s2sad.grad(escaping_temporary)(1.0)
     with pytest.raises(s2sad.S2SADError, match="checkpointed.* other than as the iterable of a for"):
         s2sad.grad(stray)(1.0)
+
+
+# -- grad(f, checkpoint=K): every loop --------------------------------------------------------
+
+def newton_then_map(x, a):
+    """A while loop whose trip count depends on the data, then a for loop over a range."""
+    y = 1.0
+    k = 0
+    while abs(y * y - a) > 1e-3 and k < 100:
+        y = 0.5 * (y + a / y) * x
+        k = k + 1
+    for i in range(7):
+        y = np.sin(y) + x * 0.1 * i
+    return y
+
+
+@pytest.mark.parametrize("snapshots", [1, 2, 5])
+def test_grad_with_checkpoint_equals_the_taped_gradient(snapshots):
+    for wrt, args in [(0, (1.0, 2.0)), (1, (1.0, 2.0)), (1, (1.0, 3.0))]:
+        got = s2sad.grad(newton_then_map, wrt=wrt, checkpoint=snapshots)(*args)
+        assert got == pytest.approx(s2sad.grad(newton_then_map, wrt=wrt)(*args), rel=1e-12)
+        def along(v, wrt=wrt, args=args):
+            return newton_then_map(*args[:wrt], v, *args[wrt + 1:])
+        assert got == pytest.approx(float(fd_grad(along, args[wrt])), rel=1e-6)
+
+
+def test_checkpoint_rewrites_every_loop_and_leaves_f_alone():
+    code = s2sad.source(s2sad.every_loop_checkpointed(newton_then_map, 3))
+    first = newton_then_map.__code__.co_firstlineno
+    assert f"newton_then_map_loop{first + 4}_segment" in code and f"newton_then_map_loop{first + 7}_segment" in code
+    assert "segment" not in s2sad.source(newton_then_map)
+
+
+def test_value_and_grad_vjp_and_the_decorator_take_checkpoint():
+    value, grad = s2sad.value_and_grad(decay_taped, checkpoint=2)(X0, 1.3)
+    assert value == decay_taped(X0, 1.3)
+    np.testing.assert_allclose(grad, s2sad.grad(decay_taped)(X0, 1.3), rtol=1e-12)
+    out, pullback = s2sad.vjp(decay_taped, X0, 1.3, checkpoint=2)
+    np.testing.assert_allclose(pullback(1.0)[1], s2sad.grad(decay_taped, wrt=1)(X0, 1.3), rtol=1e-12)
+    decorated = s2sad.differentiate(decay_taped, checkpoint=4)
+    np.testing.assert_allclose(decorated.grad(X0, 1.3), fd_grad(lambda v: decay_taped(v, 1.3), X0), rtol=1e-6)
+
+
+def test_hessian_through_a_checkpointed_while_loop():
+    f = s2sad.every_loop_checkpointed(newton_then_map, 2)
+    grad = s2sad.grad(f, wrt=1)
+    assert s2sad.hessian(f, wrt=1)(1.0, 2.0) == pytest.approx(float(fd_grad(lambda a: grad(1.0, a), 2.0)), rel=1e-5)
+
+
+@pytest.mark.parametrize("k", [0, 1.5, "4", True])
+def test_bad_checkpoint_is_an_error(k):
+    with pytest.raises(s2sad.S2SADError, match="checkpoint="):
+        s2sad.grad(decay_taped, checkpoint=k)
