@@ -1,14 +1,15 @@
 """s2sad: source-to-source automatic differentiation for Python and NumPy."""
 
-from .api import differentiate, grad, jvp, source, value_and_grad, vjp
+from .api import differentiate, every_loop_checkpointed, grad, jvp, source, value_and_grad, vjp
 from .checkpointing import checkpoint
 from .custom import custom_jvp, custom_vjp, stop_gradient
 from .errors import S2SADError
 from .higher import hessian, hvp, jacobian
 from .implicit import fixed_point, implicit
 from .linearize import linear_transpose, linearize
+from .revolve import checkpointed
 
-__all__ = ["S2SADError", "checkpoint", "custom_jvp", "custom_vjp", "differentiate", "fixed_point", "grad", "hessian",
-           "hvp", "implicit", "jacobian", "jvp", "linear_transpose", "linearize", "source", "stop_gradient",
-           "value_and_grad", "vjp"]
+__all__ = ["S2SADError", "checkpoint", "checkpointed", "custom_jvp", "custom_vjp", "differentiate",
+           "every_loop_checkpointed", "fixed_point", "grad", "hessian", "hvp", "implicit", "jacobian", "jvp",
+           "linear_transpose", "linearize", "source", "stop_gradient", "value_and_grad", "vjp"]
 __version__ = "0.1.0"

@@ -126,10 +126,42 @@ def _scalar_out(func, out):
 # -- transforms ----------------------------------------------------------------------
 
 
-def value_and_grad(f, wrt=0, has_aux=False):
+_EVERY_LOOP = {}
+
+
+def every_loop_checkpointed(f, snapshots):
+    """f as a function of its own (same code and environment, a code object of its own so that its
+    derivatives are cached apart) whose every `for` loop over a range and every `while` loop reverse
+    mode differentiates with at most `snapshots` saved states (loops.py). None: f itself."""
+    if snapshots is None:
+        return f
+    if isinstance(snapshots, bool) or not isinstance(snapshots, int) or snapshots < 1:
+        code = getattr(f, "__code__", None)
+        raise S2SADError(f"checkpoint={snapshots!r}: the number of saved loop states must be an int >= 1",
+                         code and code.co_filename, code and code.co_firstlineno, "checkpoint")
+    method, obj = _method(f)
+    func = method if obj is not None else f
+    if not inspect.isfunction(func):
+        func = entry(func)
+    if not inspect.isfunction(func):
+        raise S2SADError(f"checkpoint= needs a Python function, not {f!r}", construct="checkpoint")
+    made = _EVERY_LOOP.get((func, snapshots))
+    if made is None:
+        made = types.FunctionType(func.__code__.replace(), func.__globals__, func.__name__, func.__defaults__,
+                                  func.__closure__)
+        made.__kwdefaults__ = func.__kwdefaults__
+        made.__qualname__, made.__module__, made.__doc__ = func.__qualname__, func.__module__, func.__doc__
+        made.__s2sad_every_loop__ = snapshots
+        _EVERY_LOOP[func, snapshots] = made
+    return types.MethodType(made, obj) if obj is not None else made
+
+
+def value_and_grad(f, wrt=0, has_aux=False, checkpoint=None):
     """A function returning (f(...), gradient of f with respect to wrt).
 
-    With has_aux, f returns (value, aux) and the function returns ((value, aux), gradient)."""
+    With has_aux, f returns (value, aux) and the function returns ((value, aux), gradient).
+    With checkpoint=K, every loop of f keeps at most K states (see `every_loop_checkpointed`)."""
+    f = every_loop_checkpointed(f, checkpoint)
     func, obj = _method(f)
     make = _aux_wrapper if has_aux else _wrapper
     if obj is not None:
@@ -137,10 +169,12 @@ def value_and_grad(f, wrt=0, has_aux=False):
     return make(f, wrt, True)
 
 
-def grad(f, wrt=0, has_aux=False):
+def grad(f, wrt=0, has_aux=False, checkpoint=None):
     """The gradient of scalar-valued f with respect to wrt.
 
-    With has_aux, f returns (value, aux) and the function returns (gradient, aux)."""
+    With has_aux, f returns (value, aux) and the function returns (gradient, aux).
+    With checkpoint=K, every loop of f keeps at most K states (see `every_loop_checkpointed`)."""
+    f = every_loop_checkpointed(f, checkpoint)
     func, obj = _method(f)
     make = _aux_wrapper if has_aux else _wrapper
     if obj is not None:
@@ -405,10 +439,12 @@ def _tangent_like(t, out):
     return _like(t, out)
 
 
-def vjp(f, *primals, has_aux=False):
+def vjp(f, *primals, has_aux=False, checkpoint=None):
     """(f(*primals), pullback) with pullback(cotangent) giving one cotangent per primal.
 
-    With has_aux, f returns (out, aux): the result is (out, pullback, aux), the cotangent is out's."""
+    With has_aux, f returns (out, aux): the result is (out, pullback, aux), the cotangent is out's.
+    With checkpoint=K, every loop of f keeps at most K states (see `every_loop_checkpointed`)."""
+    f = every_loop_checkpointed(f, checkpoint)
     method, obj = _method(f)
     if obj is not None:
         out, pullback_with_self, *aux = vjp(method, obj, *primals, has_aux=has_aux)
@@ -494,11 +530,12 @@ def _header(func, mode, names, values, kinds, optimized):
 class Differentiable:
     """A function with its derivatives one attribute away; calling it calls the function."""
 
-    def __init__(self, func, wrt=0, mode="reverse"):
+    def __init__(self, func, wrt=0, mode="reverse", checkpoint=None):
         functools.update_wrapper(self, func)
         self.__s2sad_wrapped__ = func
         self.wrt = wrt
         self.mode = mode
+        self.checkpoint = checkpoint
 
     def __call__(self, *args, **kwargs):
         return self.__s2sad_wrapped__(*args, **kwargs)
@@ -511,23 +548,23 @@ class Differentiable:
         return Differentiable(types.MethodType(self.__s2sad_wrapped__, obj), self.wrt, self.mode)
 
     def grad(self, *args, **kwargs):
-        return grad(self.__s2sad_wrapped__, self.wrt)(*args, **kwargs)
+        return grad(self.__s2sad_wrapped__, self.wrt, checkpoint=self.checkpoint)(*args, **kwargs)
 
     def value_and_grad(self, *args, **kwargs):
-        return value_and_grad(self.__s2sad_wrapped__, self.wrt)(*args, **kwargs)
+        return value_and_grad(self.__s2sad_wrapped__, self.wrt, checkpoint=self.checkpoint)(*args, **kwargs)
 
     def jvp(self, primals, tangents):
         return jvp(self.__s2sad_wrapped__, primals, tangents)
 
     def vjp(self, *primals):
-        return vjp(self.__s2sad_wrapped__, *primals)
+        return vjp(self.__s2sad_wrapped__, *primals, checkpoint=self.checkpoint)
 
     def source(self, mode=None, stage="derivative", optimize=True):
         return source(self.__s2sad_wrapped__, mode or self.mode, self.wrt, stage, optimize)
 
 
-def differentiate(func=None, *, wrt=0, mode="reverse"):
-    """`@differentiate` or `@differentiate(wrt=..., mode=...)`."""
+def differentiate(func=None, *, wrt=0, mode="reverse", checkpoint=None):
+    """`@differentiate` or `@differentiate(wrt=..., mode=..., checkpoint=K)`."""
     if func is None:
-        return lambda f: Differentiable(f, wrt, mode)
-    return Differentiable(func, wrt, mode)
+        return lambda f: Differentiable(f, wrt, mode, checkpoint)
+    return Differentiable(func, wrt, mode, checkpoint)

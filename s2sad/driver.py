@@ -13,23 +13,24 @@ import gast
 
 from . import cache, emit, rules, shapes  # noqa: F401  (importing rules fills the table)
 from .analyze import Analyses, activity
+from .arity import specialize_calls
 from .calls import Callees, variant_name
 from .checkpointing import checkpoint_calls
 from .desugar import desugar
 from .errors import S2SADError
 from .forward import forward
 from .lift import lift
+from .loops import checkpoint_loops
 from .naming import Namer
 from .normalize import normalize
 from .optimize import optimize
 from .optimize.effects import names
 from .parse import defaults as parse_defaults
-from .partials import selects
 from .parse import parse, unwrap
+from .partials import selects
 from .resolve import Resolver
 from .reverse import Reverse, _adjoint_reads, candidates, recomputable, reverse
 from .specialize import specialize
-from .arity import specialize_calls
 from .stacks import stacks as stack_names
 from .syntax import check
 
@@ -53,7 +54,9 @@ def front(func):
     """Parse, check and normalize: what every derivative starts from."""
     parsed = parse(func)
     check(parsed)
-    return parsed, normalize(lift(specialize(specialize_calls(checkpoint_calls(desugar(parsed))))))
+    every = getattr(parsed.func, "__s2sad_every_loop__", None)  # grad(f, checkpoint=K)
+    front_end = lift(specialize(specialize_calls(checkpoint_calls(desugar(parsed)))))
+    return parsed, normalize(checkpoint_loops(front_end, every))
 
 
 def wrt_names(func, wrt):

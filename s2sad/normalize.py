@@ -66,7 +66,8 @@ def normalize(parsed):
     """Normalize a Parsed function; the user's tree is left untouched."""
     node = clone(parsed.node)
     namer = Namer(identifiers(node) | set(parsed.closure))
-    structure_exits(node, namer)
+    if not getattr(node, "s2sad_exits_structured", False):  # loops.py structured them already
+        structure_exits(node, namer)
     norm = _Normalizer(namer, parsed)
     node.body = norm.block(node.body)
     propagate_aliases(node, norm.temps)

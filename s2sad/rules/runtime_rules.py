@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import runtime
+from .. import revolve, runtime
 from ..registry import elementwise, jvp, linear, nondiff, vjp
 from ..runtime import broadcast_like, matmul_adjoint_a, matmul_adjoint_b, unbroadcast
 
@@ -534,3 +534,6 @@ def tri_inv_(ct, ans, a):
 @jvp(runtime.tri_inv)
 def tri_inv_jvp(a_dot, ans, a):
     return -(ans @ np.tril(a_dot) @ ans)
+
+
+nondiff(revolve.split, revolve.loop_bounds)  # the checkpointed loops' schedule: integers only

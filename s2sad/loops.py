@@ -1,0 +1,323 @@
+"""Checkpointed loops: `for i in s2sad.checkpointed(range(n), snapshots=K):` (a front stage, after lifting).
+
+The loop's state is the names its body writes that were bound before it (the rest are the body's
+own temporaries; one of those read after the loop is refused). The body becomes a step function
+`step(i, *state, *params) -> state`, and the loop a call of a generated recursive segment function
+that runs steps lo..hi-1 by Griewank's binomial schedule (`revolve.py`)::
+
+    def segment(*state, *params, start, stride, lo, hi, snapshots):
+        if hi - lo == 1:
+            return step(start + lo * stride, *state, *params)
+        m = split(hi - lo, snapshots)
+        mid = checkpoint(segment)(*state, *params, start, stride, lo, lo + m, snapshots)
+        return segment(*mid, *params, start, stride, lo + m, hi, snapshots - 1)
+
+Reverse mode keeps of a `s2sad.checkpoint` call only its arguments (one snapshot: the state at lo)
+and runs it again in the adjoint sweep, after reversing the last hi - lo - m steps with one snapshot
+fewer: exactly Revolve's recursion, so the forward steps are Revolve's optimum and at most
+`snapshots` states are kept at once. Since the schedule is ordinary generated code, forward mode,
+Hessians and reverse over reverse differentiate it as any other (it runs the loop unchanged as a
+plain call). `break` and `return` inside the loop are flags of the state (exits.py): once set, the
+remaining steps do nothing.
+
+`checkpoint_loops(parsed, every=K)` (grad(f, checkpoint=K)) treats every `for` loop over a range
+and every `while` loop so. A `while` loop's trip count is found by running it once plainly
+(a counting pass), then it is reversed by the binomial schedule for that count: at most
+`n + optimal_cost(n, K)` forward steps.
+"""
+
+import ast
+import linecache
+import textwrap
+import types
+
+import gast
+
+from . import build as b
+from . import revolve
+from .checkpointing import _lookup, checkpoint
+from .errors import S2SADError
+from .exits import structure_exits
+from .naming import Namer, identifiers
+from .registry import Rule
+
+
+def checkpoint_loops(parsed, every=None):
+    """Rewrite parsed's checkpointed loops (every loop, with `every` snapshots) as calls of generated
+    segment functions; the loops inside them are rewritten when those are differentiated in turn."""
+    fn = parsed.node
+    _refuse_stray_calls(parsed, fn)
+    if not _outermost(parsed, fn.body, every):
+        return parsed
+    structure_exits(fn, Namer(identifiers(fn) | set(parsed.closure)))
+    fn.s2sad_exits_structured = True
+    namer = Namer(identifiers(fn) | set(parsed.closure) | set(parsed.globals))
+    for loop in _outermost(parsed, fn.body, every):
+        _rewrite(parsed, fn, loop, every, namer)
+    return parsed
+
+
+def _checkpointed_call(parsed, node):
+    return isinstance(node, gast.Call) and _lookup(parsed, node.func) is revolve.checkpointed
+
+
+def _refuse_stray_calls(parsed, fn):
+    """checkpointed(...) anywhere but as the iterable of a `for` would be taped silently: refused."""
+    allowed = {id(s.iter) for s in gast.walk(fn) if isinstance(s, gast.For)}
+    for node in gast.walk(fn):
+        if _checkpointed_call(parsed, node) and id(node) not in allowed:
+            raise S2SADError("s2sad.checkpointed(...) used other than as the iterable of a for statement",
+                             parsed.filename, getattr(node, "lineno", fn.lineno), "checkpointed",
+                             "write `for i in s2sad.checkpointed(range(n), snapshots=K):`")
+
+
+def _wanted(parsed, stmt, every):
+    if isinstance(stmt, gast.For):
+        if _checkpointed_call(parsed, stmt.iter):
+            return True
+        return every is not None and _is_range(parsed, stmt.iter)
+    return isinstance(stmt, gast.While) and every is not None
+
+
+def _is_range(parsed, node):
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == "range" \
+        and _lookup(parsed, node.func) is None and not node.keywords
+
+
+def _outermost(parsed, stmts, every):
+    """The loops to rewrite that no other such loop encloses, in source order."""
+    found = []
+    for stmt in stmts:
+        if _wanted(parsed, stmt, every):
+            found.append(stmt)
+            continue
+        for field in ("body", "orelse"):
+            found += _outermost(parsed, getattr(stmt, field, None) or [], every)
+    return found
+
+
+# --- what the loop reads and writes ------------------------------------------------------------
+
+def _flat(stmts, out):
+    """fn's statements in execution order as (node, "enter" | "exit" | "stmt", stores, loads)."""
+    for stmt in stmts:
+        if isinstance(stmt, (gast.For, gast.While, gast.If)):
+            header = [stmt.target, stmt.iter] if isinstance(stmt, gast.For) else [stmt.test]
+            out.append((stmt, "enter", _names(header, gast.Store), _names(header, gast.Load)))
+            _flat(stmt.body, out)
+            _flat(stmt.orelse, out)
+            out.append((stmt, "exit", set(), set()))
+        else:
+            out.append((stmt, "stmt", _names([stmt], gast.Store), _names([stmt], gast.Load)))
+    return out
+
+
+def _names(nodes, ctx):
+    found = set()
+    for node in nodes:
+        found |= set(b.names_in(node, ctx))
+    return found
+
+
+def _context(fn, loop):
+    """(names bound before the loop, names read after it or by a later turn of a loop around it)."""
+    flat = _flat(fn.body, [])
+    enter = next(k for k, item in enumerate(flat) if item[0] is loop and item[1] == "enter")
+    leave = next(k for k, item in enumerate(flat) if item[0] is loop and item[1] == "exit")
+    before = {a.id for a in fn.args.args} | set().union(*(item[2] for item in flat[:enter]))
+    after = set().union(*(item[3] for item in flat[leave + 1:]))
+    for k, item in enumerate(flat[:enter]):
+        if item[1] == "enter" and isinstance(item[0], (gast.For, gast.While)):
+            close = next(j for j, other in enumerate(flat) if other[0] is item[0] and other[1] == "exit")
+            if close > leave:  # a loop around ours: its next turn reads what ours leaves
+                after |= set().union(*(other[3] for other in flat[k:enter] + flat[leave + 1:close]))
+    return before, after
+
+
+class _Loop:
+    """The parts of one loop to rewrite: its counter, state, parameters and body."""
+
+    def __init__(self, parsed, fn, loop, every):
+        self.parsed, self.node = parsed, loop
+        self.line = loop.lineno
+        self.target = self.counter_name(loop)
+        body = list(loop.body)
+        self.stop = None
+        last = body[-1] if body else None
+        if isinstance(last, gast.If) and b.is_name(last.test) and len(last.body) == 1 \
+                and isinstance(last.body[0], gast.Break) and not last.orelse:
+            self.stop = last.test.id  # exits.py's `if _stopN: break`: the flag joins the state
+            body = body[:-1]
+        self.body = body
+        written = _names(body, gast.Store) | ({self.target} if self.target else set())
+        before, after = _context(fn, loop)
+        locals_ = {a.id for a in fn.args.args} | _names(fn.body, gast.Store)
+        state_names = written - {self.target}
+        self.state = sorted(state_names & before)
+        escaping = sorted((state_names - before) & after)
+        if escaping:
+            self.refuse(f"{escaping[0]!r} is first assigned inside the checkpointed loop and read after it",
+                        f"assign {escaping[0]} before the loop")
+        if self.target and self.target in after:
+            self.refuse(f"the loop variable {self.target!r} is read after the checkpointed loop",
+                        "keep the last index in a variable of its own")
+        reads = _names(body, gast.Load) | (_names([loop.test], gast.Load) if isinstance(loop, gast.While) else set())
+        self.params = sorted((reads - written) & locals_)
+        self.free = sorted((reads - written - locals_) & set(parsed.closure))
+
+    def counter_name(self, loop):
+        if isinstance(loop, gast.While):
+            return None
+        if not isinstance(loop.target, gast.Name):
+            self.refuse("a checkpointed loop's target must be one name", "write `for i in ...` and unpack inside")
+        return loop.target.id
+
+    def refuse(self, message, hint=None):
+        raise S2SADError(message, self.parsed.filename, self.line, "checkpointed loop", hint)
+
+
+# --- the generated functions -------------------------------------------------------------------
+
+def _rewrite(parsed, fn, loop, every, namer):
+    info = _Loop(parsed, fn, loop, every)
+    if not info.state:  # writes nothing that outlives a turn: nothing to keep, the loop stays as it is
+        if isinstance(loop, gast.For) and _checkpointed_call(parsed, loop.iter):
+            loop.iter = _range_of(parsed, loop.iter, info)[0]
+        return
+    stem = f"{fn.name}_loop{info.line}"
+    step = _step_function(parsed, info, f"{stem}_step")
+    segment = _segment_function(parsed, info, step, f"{stem}_segment")
+    names = {key: namer.fresh(f"{stem}_{key}") for key in ("segment", "bounds", "count")}
+    parsed.closure[names["segment"]] = types.CellType(segment)
+    parsed.closure[names["bounds"]] = types.CellType(revolve.loop_bounds)
+    if isinstance(loop, gast.While):
+        count = _count_function(parsed, info, f"{stem}_count")
+        count.__s2sad_rule__ = Rule(count, "nondiff", name=count.__name__)  # an int: no derivative
+        parsed.closure[names["count"]] = types.CellType(count)
+    _replace(fn, loop, _call_statements(parsed, info, names, namer, every))
+
+
+def _range_of(parsed, call, info):
+    """(range expression, snapshots expression) of `checkpointed(range(...), snapshots=K)`."""
+    args = list(call.args)
+    keywords = {k.arg: k.value for k in call.keywords}
+    if set(keywords) - {"snapshots"} or len(args) + len(keywords) != 2 or not args:
+        info.refuse("checkpointed() takes a range and snapshots=K", "write checkpointed(range(n), snapshots=K)")
+    return args[0], (args[1] if len(args) == 2 else keywords["snapshots"])
+
+
+def _call_statements(parsed, info, names, namer, every):
+    """The statements that replace the loop: check the bounds, then run the segment over them."""
+    state = ", ".join(info.state) + ("," if len(info.state) == 1 else "")
+    params = "".join(f"{p}, " for p in info.state + info.params)
+    steps, start, stride, snaps = (namer.fresh(f"_{key}") for key in ("steps", "start", "stride", "snapshots"))
+    where = f"{parsed.filename!r}, {info.line}"
+    if isinstance(info.node, gast.While):
+        count_args = "".join(f"{p}, " for p in info.state + info.params)
+        lines = [f"{steps} = {names['count']}({count_args})",
+                 f"{steps}, {start}, {stride}, {snaps} = {names['bounds']}(range({steps}), {every}, {where})"]
+    else:
+        if _checkpointed_call(parsed, info.node.iter):
+            iterable, snapshots = (_text(node) for node in _range_of(parsed, info.node.iter, info))
+        else:
+            iterable, snapshots = _text(info.node.iter), repr(every)
+        lines = [f"{steps}, {start}, {stride}, {snaps} = {names['bounds']}({iterable}, {snapshots}, {where})"]
+    lines += [f"if {steps} > 0:",
+              f"    {state} = {names['segment']}({params}{start}, {stride}, 0, {steps}, {snaps})"]
+    stmts = gast.parse("\n".join(lines)).body
+    for node in stmts:
+        for sub in gast.walk(node):
+            if hasattr(sub, "lineno") or isinstance(sub, (gast.stmt, gast.expr)):
+                sub.lineno, sub.col_offset = info.line, info.node.col_offset
+                sub.end_lineno, sub.end_col_offset = info.line, info.node.col_offset
+    return stmts
+
+
+def to_source(node):
+    return ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(node)))
+
+
+def _text(node):
+    return to_source(b.module([b.expr_stmt(node)])).strip()
+
+
+def _replace(fn, loop, stmts):
+    def visit(block):
+        for k, stmt in enumerate(block):
+            if stmt is loop:
+                block[k:k + 1] = stmts
+                return True
+            for field in ("body", "orelse"):
+                if visit(getattr(stmt, field, None) or []):
+                    return True
+        return False
+    visit(fn.body)
+
+
+def _step_function(parsed, info, name):
+    """`def step(i, *state, *params): body; return state` with the user's globals and closure cells.
+    A `while` loop's step is its body alone (the counting pass found how many turns run)."""
+    body = info.body
+    if info.stop is not None:  # after a break or return: the remaining turns do nothing
+        body = [b.if_(gast.UnaryOp(op=gast.Not(), operand=b.name(info.stop)), body)]
+    fn = b.function(name, ([info.target] if info.target else ["_turn"]) + info.state + info.params,
+                    body + [b.ret(b.tup([b.name(s) for s in info.state]))])
+    return _compile_nested(parsed, info, fn)
+
+
+def _count_function(parsed, info, name):
+    """`def count(*state, *params)`: a `while` loop run plainly, returning its number of turns."""
+    turns = Namer(identifiers(info.node)).fresh("_turns")
+    text = to_source(b.module([b.function(name, info.state + info.params, [])]))
+    head = text.split("\n")[0]
+    body = to_source(b.module(info.body)).rstrip("\n") + "\n"
+    code = (f"{head}\n    {turns} = 0\n    while {_text(info.node.test)}:\n"
+            + textwrap.indent(body, "        ") + f"        {turns} = {turns} + 1\n    return {turns}\n")
+    return _compile_text(parsed, info, name, code)
+
+
+def _compile_nested(parsed, info, fn):
+    return _compile_text(parsed, info, fn.name, to_source(b.module([fn])))
+
+
+def _compile_text(parsed, info, name, text):
+    """A function from its source, inside an outer def that declares the closure names it reads, so
+    that it shares the user's closure cells; its source is visible to inspect (and to s2sad)."""
+    free = info.free
+    outer = "def _outer():\n" + "".join(f"    {v} = None\n" for v in free) + textwrap.indent(text, "    ")
+    filename = f"{parsed.filename} ({name}: the checkpointed loop at line {info.line} in {parsed.node.name})"
+    padded = "\n" * max(info.line - 2 - len(free), 0) + outer
+    linecache.cache[filename] = (len(padded), None, padded.splitlines(True), filename)
+    module = compile(padded, filename, "exec")
+    outer_code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
+    code = next(c for c in outer_code.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
+    cells = tuple(parsed.closure[v] for v in code.co_freevars)
+    return types.FunctionType(code, parsed.globals, name, None, cells or None)
+
+
+_SEGMENT = '''\
+def {segment}({args}, {start}, {stride}, {lo}, {hi}, {snaps}):
+    """Steps {lo}..{hi}-1 of the loop at line {line} by the binomial schedule ({snaps} states kept)."""
+    while {hi} - {lo} > 1:
+        {m} = {split}({hi} - {lo}, {snaps})
+        {state} = {ckpt}({args}, {start}, {stride}, {lo}, {lo} + {m}, {snaps})
+        {lo} = {lo} + {m}
+        {snaps} = {snaps} - 1
+    return {step}({start} + {lo} * {stride}, {args})
+'''
+
+
+def _segment_function(parsed, info, step, name):
+    namer = Namer(set(info.state) | set(info.params) | {name})
+    keys = ("start", "stride", "lo", "hi", "snaps", "m", "step", "split", "ckpt")
+    fresh = {k: namer.fresh(f"_{k}") for k in keys}
+    args = ", ".join(info.state + info.params)
+    state = ", ".join(info.state) + ("," if len(info.state) == 1 else "")
+    text = _SEGMENT.format(segment=name, args=args, line=info.line, state=state, **fresh)
+    filename = f"{parsed.filename} (schedule of the loop at line {info.line} in {parsed.node.name})"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {"__name__": "s2sad.loops", fresh["step"]: step, fresh["split"]: revolve.split}
+    exec(compile(text, filename, "exec"), namespace)  # noqa: S102 (our own generated source)
+    segment = namespace[name]
+    namespace[fresh["ckpt"]] = checkpoint(segment)
+    return segment
