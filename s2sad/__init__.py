@@ -5,7 +5,8 @@ from .checkpointing import checkpoint
 from .custom import custom_jvp, custom_vjp, stop_gradient
 from .errors import S2SADError
 from .higher import hessian, hvp, jacobian
+from .jets import jet
 
-__all__ = ["S2SADError", "checkpoint", "custom_jvp", "custom_vjp", "differentiate", "grad", "hessian", "hvp", "jacobian", "jvp",
+__all__ = ["S2SADError", "checkpoint", "custom_jvp", "custom_vjp", "differentiate", "grad", "hessian", "hvp", "jacobian", "jet", "jvp",
            "source", "stop_gradient", "value_and_grad", "vjp"]
 __version__ = "0.1.0"

@@ -17,23 +17,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "s2sad"
 
-LEAF_RUNTIMES = ("runtime", "batched_runtime", "runtime_decomp", "runtime_misc", "runtime_scipy")
+LEAF_RUNTIMES = ("runtime", "batched_runtime", "runtime_decomp", "runtime_misc", "runtime_scipy", "runtime_taylor")
 
 # Module names relative to s2sad ("" is the package's __init__); "optimize.*" is every module of
 # the optimize package.
 LAYERS = (
     ("leaves", ("errors", "naming", "build", "cache", "registry", "runtime", "batched_runtime", "runtime_decomp",
-                "runtime_misc", "runtime_scipy")),
+                "runtime_misc", "runtime_scipy", "runtime_taylor")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
     ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
                "checkpointing", "lift",
                "resolve", "normalize")),
     ("analysis", ("analyze", "stacks", "shapes")),
-    ("transform", ("partials", "calls", "forward", "reverse")),
+    ("transform", ("partials", "calls", "forward", "reverse", "taylor")),
     ("optimize", ("optimize", "optimize.*")),
     ("emit", ("emit",)),
     ("driver", ("driver",)),
-    ("face", ("", "__main__", "api", "higher", "batching", "cli", "testing", "fuzz", "fuzz.*")),
+    ("face", ("", "__main__", "api", "higher", "batching", "cli", "jets", "testing", "fuzz", "fuzz.*")),
 )
 
 # (importer, imported): upward imports that exist today, each a leak to remove (see
