@@ -25,7 +25,11 @@ def jet(f, primals, series):
     if len(primals) != len(series):
         raise S2SADError(f"jet got {len(primals)} primals but {len(series)} series", *where, "jet")
     order = _order(series, where)
-    values = _bind(func, primals, {})
+    code = func.__code__
+    if len(primals) == code.co_argcount and not code.co_kwonlyargcount and not code.co_flags & 0x0C:
+        values = dict(zip(code.co_varnames, primals))  # every parameter given: no binding to do
+    else:
+        values = _bind(func, primals, {})
     names, normalized = [], []
     for name, x, terms in zip(values, primals, series):
         if _is_float(x):
@@ -51,6 +55,11 @@ def _normalized(x, terms, order, name, where):
     """[x1 / 1!, ..., xK / K!] with each term shaped like x (zeros for a missing series)."""
     if terms is None:
         return [runtime.zeros_like(x)] * order
+    if type(x) is float:  # the common scalar case, quickly
+        try:
+            return [float(t) / math.factorial(k) for k, t in enumerate(terms, 1)]
+        except TypeError:
+            pass
     out = []
     for k, term in enumerate(terms, 1):
         if np.shape(term) != np.shape(x) and not isinstance(x, (tuple, list, dict)):
@@ -79,6 +88,8 @@ def _derivatives(out, coefficients):
                                      for i, o in enumerate(out)])
     if isinstance(out, dict):
         return {key: _derivatives(o, [runtime.part(c, key) for c in coefficients]) for key, o in out.items()}
+    if type(out) is float:
+        return [float(c) * math.factorial(k) for k, c in enumerate(coefficients, 1)]
     terms = []
     for k, c in enumerate(coefficients, 1):
         term = c * math.factorial(k)

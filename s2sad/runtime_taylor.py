@@ -22,6 +22,7 @@ Every public function here is pure (a fresh value from its arguments; `optimize.
 """
 
 import math
+from operator import mul as _times
 
 import numpy as np
 
@@ -70,19 +71,21 @@ def _full(x, xs, order):
 
 
 def _cauchy(a, b, k, start=0):
-    """sum_{j=start..k} a_j b_{k-j}."""
-    total = a[start] * b[k - start]
-    for j in range(start + 1, k + 1):
-        total = total + a[j] * b[k - j]
-    return total
+    """sum_{j=start..k} a_j b_{k-j} (map and sum: the loop runs in C for floats)."""
+    return sum(map(_times, a[start:k + 1], b[k - start::-1]))
+
+
+def _weighted(a):
+    """[0, 1 a_1, 2 a_2, ...]: the factors of a series' derivative, k a_k."""
+    return [0.0] + [j * c for j, c in enumerate(a[1:], 1)]
 
 
 def mul(ans, x, xs, y, ys):
     """x * y by Leibniz's rule: (xy)_k = sum_j x_j y_{k-j}."""
     if xs is None or ys is None:  # one factor constant: coefficient by coefficient
         return [c * y for c in xs] if ys is None else [x * c for c in ys]
-    a, b = [x] + xs, [y] + ys
-    return [_cauchy(a, b, k) for k in range(1, len(a))]
+    a, b = [x, *xs], [y, *ys]
+    return [sum(map(_times, a[:k + 1], b[k::-1])) for k in range(1, len(a))]
 
 
 def bilinear(op, ans, x, xs, y, ys):
@@ -117,12 +120,9 @@ def reciprocal(ans, x, xs):
     return div(ans, 1.0, None, x, xs)
 
 
-def _integral(xs, g, k):
-    """(1/k) sum_{j=1..k} j x_j g_{k-j}: the k-th coefficient of y with y' = g x'."""
-    total = xs[1] * g[k - 1]
-    for j in range(2, k + 1):
-        total = total + j * xs[j] * g[k - j]
-    return total / k
+def _integral(jx, g, k):
+    """(1/k) sum_{j=1..k} j x_j g_{k-j}: the k-th coefficient of y with y' = g x' (jx = _weighted(x))."""
+    return sum(map(_times, jx[1:k + 1], g[k - 1::-1])) / k
 
 
 # -- exponentials and logarithms -------------------------------------------------------
@@ -130,16 +130,16 @@ def _integral(xs, g, k):
 
 def exp(ans, x, xs):
     """y = exp(x): y' = y x'."""
-    a, y = [x] + xs, [ans]
-    for k in range(1, len(a)):
-        y.append(_integral(a, y, k))
+    jx, y = _weighted([x, *xs]), [ans]
+    for k in range(1, len(jx)):
+        y.append(_integral(jx, y, k))
     return y[1:]
 
 
 def expm1(ans, x, xs):
-    a, y = [x] + xs, [ans + 1.0]
-    for k in range(1, len(a)):
-        y.append(_integral(a, y, k))
+    jx, y = _weighted([x, *xs]), [ans + 1.0]
+    for k in range(1, len(jx)):
+        y.append(_integral(jx, y, k))
     return y[1:]
 
 
@@ -149,13 +149,11 @@ def exp2(ans, x, xs):
 
 def log(ans, x, xs):
     """y = log(x): x y' = x' gives y_k = (x_k - (1/k) sum_{j=1..k-1} j y_j x_{k-j}) / x_0."""
-    a, y = [x] + xs, [ans]
+    a, jy = [x, *xs], [0.0]
     for k in range(1, len(a)):
-        total = a[k] * k
-        for j in range(1, k):
-            total = total - j * y[j] * a[k - j]
-        y.append(total / (k * x))
-    return y[1:]
+        y_k = (a[k] - sum(map(_times, jy[1:k], a[k - 1:0:-1])) / k) / x
+        jy.append(k * y_k)
+    return [c / k for k, c in enumerate(jy[1:], 1)]
 
 
 def log1p(ans, x, xs):
@@ -220,12 +218,9 @@ def power(ans, x, xs, p, ps):
 
 def sqrt(ans, x, xs):
     """y = sqrt(x): y*y = x gives y_k = (x_k - sum_{j=1..k-1} y_j y_{k-j}) / (2 y_0)."""
-    y = [ans]
+    y, twice = [ans], 2.0 * ans
     for k in range(1, len(xs) + 1):
-        total = xs[k - 1]
-        for j in range(1, k):
-            total = total - y[j] * y[k - j]
-        y.append(total / (2.0 * ans))
+        y.append((xs[k - 1] - sum(map(_times, y[1:k], y[k - 1:0:-1]))) / twice)
     return y[1:]
 
 
@@ -238,10 +233,10 @@ def cbrt(ans, x, xs):
 
 def _sin_cos(s0, c0, x, xs, sign):
     """The series of sin and cos (sign -1), or sinh and cosh (sign +1), together: s' = c x', c' = sign s x'."""
-    a, s, c = [x] + xs, [s0], [c0]
-    for k in range(1, len(a)):
-        s_k = _integral(a, c, k)
-        c.append(sign * _integral(a, s, k))
+    jx, s, c = _weighted([x, *xs]), [s0], [c0]
+    for k in range(1, len(jx)):
+        s_k = _integral(jx, c, k)
+        c.append(sign * _integral(jx, s, k))
         s.append(s_k)
     return s[1:], c[1:]
 
@@ -269,26 +264,26 @@ def _one_plus_square(y, k, sign):
 
 def tan(ans, x, xs):
     """y = tan(x): y' = (1 + y**2) x'."""
-    a, y, g = [x] + xs, [ans], [1.0 + ans * ans]
-    for k in range(1, len(a)):
-        y.append(_integral(a, g, k))
+    jx, y, g = _weighted([x, *xs]), [ans], [1.0 + ans * ans]
+    for k in range(1, len(jx)):
+        y.append(_integral(jx, g, k))
         g.append(_one_plus_square(y, k, 1.0))
     return y[1:]
 
 
 def tanh(ans, x, xs):
     """y = tanh(x): y' = (1 - y**2) x'."""
-    a, y, g = [x] + xs, [ans], [1.0 - ans * ans]
-    for k in range(1, len(a)):
-        y.append(_integral(a, g, k))
+    jx, y, g = _weighted([x, *xs]), [ans], [1.0 - ans * ans]
+    for k in range(1, len(jx)):
+        y.append(_integral(jx, g, k))
         g.append(_one_plus_square(y, k, -1.0))
     return y[1:]
 
 
 def _by_derivative(ans, x, xs, fprime_ser):
     """y = f(x) with the series of f'(x) given: y_k = (1/k) sum_j j x_j f'_{k-j}."""
-    a, g = [x] + xs, fprime_ser
-    return [_integral(a, g, k) for k in range(1, len(a))]
+    jx = _weighted([x, *xs])
+    return [_integral(jx, fprime_ser, k) for k in range(1, len(jx))]
 
 
 def _inverse_root(x, xs, sign, shift):
@@ -348,9 +343,9 @@ def erfc(ans, x, xs):
 
 def expit(ans, x, xs):
     """The logistic sigmoid: y' = y (1 - y) x'."""
-    a, y, g = [x] + xs, [ans], [ans * (1.0 - ans)]
-    for k in range(1, len(a)):
-        y.append(_integral(a, g, k))
+    jx, y, g = _weighted([x, *xs]), [ans], [ans * (1.0 - ans)]
+    for k in range(1, len(jx)):
+        y.append(_integral(jx, g, k))
         g.append(y[k] - _cauchy(y, y, k))
     return y[1:]
 

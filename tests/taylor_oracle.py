@@ -142,7 +142,8 @@ SYMPY_NP = types.SimpleNamespace(
     abs=lambda p: p if p.c[0] > 0 else -p, fabs=lambda p: p if p.c[0] > 0 else -p,
     maximum=_select(lambda a, b: a >= b), minimum=_select(lambda a, b: a <= b),
     hypot=lambda a, b: compose("sqrt", sp.sqrt(_Y), a * a + b * b),
-    arctan2=lambda a, b: compose("atan", sp.atan(_Y), a / b) + (mpmath.atan2(a.c[0], b.c[0]) - mpmath.atan(a.c[0] / b.c[0])),
+    arctan2=lambda a, b: compose("atan", sp.atan(_Y), a / b) + (mpmath.atan2(a.c[0], b.c[0])
+                                                                - mpmath.atan(a.c[0] / b.c[0])),
     logaddexp=lambda a, b: compose("log", sp.log(_Y), compose("exp", sp.exp(_Y), a) + compose("exp", sp.exp(_Y), b)),
     power=lambda a, p: a ** p, pi=math.pi,
 )
