@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import runtime
+from .. import runtime, runtime_vmap
 from ..registry import elementwise, jvp, linear, nondiff, vjp
 from ..runtime import broadcast_like, matmul_adjoint_a, matmul_adjoint_b, unbroadcast
 
@@ -534,3 +534,34 @@ def tri_inv_(ct, ans, a):
 @jvp(runtime.tri_inv)
 def tri_inv_jvp(a_dot, ans, a):
     return -(ans @ np.tril(a_dot) @ ans)
+
+
+# -- vmap's helpers (s2sad.vmap generates a loop over them; grad(vmap(f)) differentiates it) ----
+
+
+@linear(runtime_vmap.take)
+def vmap_take(ct, x, i, axis):
+    return runtime_vmap.untake(ct, x, i, axis)
+
+
+@linear(runtime_vmap.untake)
+def vmap_untake(ct, g, x, i, axis):
+    return runtime_vmap.take(ct, i, axis)
+
+
+@linear(runtime_vmap.stack)
+def vmap_stack(ct, outs, axis):
+    return runtime_vmap.unstack(ct, outs, axis)
+
+
+@linear(runtime_vmap.unstack)
+def vmap_unstack(ct, g, outs, axis):
+    return runtime_vmap.restack(ct, outs, axis)
+
+
+@linear(runtime_vmap.restack)
+def vmap_restack(ct, items, outs, axis):
+    return runtime_vmap.unstack(ct, outs, axis)
+
+
+nondiff(runtime_vmap.size)
