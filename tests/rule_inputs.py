@@ -1547,11 +1547,6 @@ def rt_unappend(g0, g1):
     return runtime.unappend(xs, [g0, g1]) * 1.0
 
 
-# -- rules of numpy_decomp, numpy_misc and the SciPy modules: in a file of their own ----------------------
-
-from rule_inputs_extra import *  # noqa: E402, F401, F403
-
-
 # -- vmap's helpers --------------------------------------------------------------------------
 
 
@@ -1588,3 +1583,8 @@ def rt_vmap_unstack(g, a, b):
 @case(runtime_vmap.restack, (3,), (3,), (3,), (3,), wrt=(0, 1))
 def rt_vmap_restack(a, b, x, y):
     return runtime_vmap.restack([a, b], [x, y], 0)
+
+
+# -- rules of numpy_decomp, numpy_misc and the SciPy modules: in a file of their own ----------------------
+
+from rule_inputs_extra import *  # noqa: E402, F401, F403
