@@ -36,7 +36,7 @@ from peers import available  # noqa: E402
 
 import s2sad  # noqa: E402
 
-FAMILIES = ("compile", "straight", "loops", "subroutines", "numpy", "gp_attention", "higher", "taylor")
+FAMILIES = ("compile", "straight", "loops", "subroutines", "numpy", "gp_attention", "higher", "taylor", "batching")
 
 
 class Timeout(Exception):
