@@ -110,7 +110,8 @@ def _parameter_names(f, count):
     except (TypeError, ValueError):
         params = []
     names = [p.name for p in params[:count]]
-    reserved = {"n", "i", "outs", "vmap_size", "vmap_take", "vmap_stack", "range", getattr(f, "__name__", "")}
+    reserved = {"n", "i", "outs", "vmap_size", "vmap_take", "vmap_stack", "range", getattr(f, "__name__", ""),
+                f"transformed_{getattr(f, '__name__', '')}"}
     if len(names) == count and len(set(names)) == count and not reserved & set(names):
         return names
     return [f"a{k}" for k in range(count)]
@@ -120,21 +121,22 @@ def generate(f, axes, out_axes):
     """The per-example loop for f with these in_axes, compiled from source registered in linecache."""
     name = getattr(f, "__name__", "f")
     name = name if name.isidentifier() and name not in ("n", "i", "outs", "range") else "f"
+    callee = f"transformed_{name}" if hasattr(f, "__wrapped__") else name  # grad(z) is not z: say so
     params = _parameter_names(f, len(axes))
     sized = ", ".join(f"{p}, {a}" for p, a in zip(params, axes) if a is not None)
     args = ", ".join(p if a is None else f"vmap_take({p}, i, {a})" for p, a in zip(params, axes))
     shown = ", ".join(map(repr, axes))
     source = (f"def {name}_vmap({', '.join(params)}):\n"
-              f"    # vmap of {name}, in_axes=({shown}{',' if len(axes) == 1 else ''}), out_axes={out_axes!r}: "
+              f"    # vmap of {callee}, in_axes=({shown}{',' if len(axes) == 1 else ''}), out_axes={out_axes!r}: "
               f"one call per example\n"
               f"    n = vmap_size({sized})\n"
               f"    outs = []\n"
               f"    for i in range(n):\n"
-              f"        outs.append({name}({args}))\n"
+              f"        outs.append({callee}({args}))\n"
               f"    return vmap_stack(outs, {out_axes!r})\n")
     filename = f"<s2sad vmap {name} #{next(_COUNTER)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace = {name: f, "vmap_size": batch_size, "vmap_take": runtime_vmap.take,
+    namespace = {callee: f, "vmap_size": batch_size, "vmap_take": runtime_vmap.take,
                  "vmap_stack": runtime_vmap.stack}
     exec(compile(source, filename, "exec"), namespace)
     fn = namespace[f"{name}_vmap"]
