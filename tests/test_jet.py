@@ -320,3 +320,29 @@ def test_item_write_into_active_array_is_refused():
 def test_series_of_wrong_length_is_refused():
     with pytest.raises(s2sad.S2SADError, match="same length"):
         s2sad.jet(rational, (0.5, 0.2), ([1.0, 0.0], [1.0]))
+
+
+def power_by_recursion(x, n):
+    if n == 0:
+        return 1.0
+    return x * power_by_recursion(x, n - 1)
+
+
+def test_recursion_matches_closed_form():
+    """x**4 by recursion along x + t: the derivatives 4x^3, 12x^2, 24x, 24."""
+    x = 1.3
+    _, series = s2sad.jet(power_by_recursion, (x, 4), ([1.0, 0.0, 0.0, 0.0, 0.0], None))
+    np.testing.assert_allclose(series, [4 * x**3, 12 * x**2, 24 * x, 24.0, 0.0], rtol=1e-13, atol=1e-12)
+
+
+def scaled_exp(p):
+    return np.exp(p["a"]) * p["b"]
+
+
+def test_dict_primal_and_integer_argument():
+    out, series = s2sad.jet(scaled_exp, ({"a": 0.5, "b": 2.0},), ([{"a": 1.0, "b": 0.0}, {"a": 0.0, "b": 1.0}],))
+    # along a = 0.5 + t, b = 2 + t^2/2: d/dt = 2e^a, d2/dt2 = 2e^a + e^a (b'' = 1)
+    np.testing.assert_allclose(series, [2 * np.exp(0.5), 3 * np.exp(0.5)], rtol=1e-13)
+    _, series = s2sad.jet(loop_sum, (0.6, 3), ([1.0, 0.0], None))
+    exact = exact_derivatives(lambda x: loop_sum(x, 3), (0.6,), ([1.0, 0.0],), 2)
+    np.testing.assert_allclose(series, exact, rtol=1e-12)
