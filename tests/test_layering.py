@@ -17,7 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "s2sad"
 
-LEAF_RUNTIMES = ("runtime", "batched_runtime", "runtime_decomp", "runtime_misc", "runtime_scipy", "runtime_taylor", "runtime_vmap")
+LEAF_RUNTIMES = ("runtime", "batched_runtime", "runtime_decomp", "runtime_misc", "runtime_scipy", "runtime_taylor",
+                 "runtime_vmap")
 
 # Module names relative to s2sad ("" is the package's __init__); "optimize.*" is every module of
 # the optimize package.
