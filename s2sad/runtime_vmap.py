@@ -107,3 +107,41 @@ def _part(g, key):
     if isinstance(g, (tuple, list)):
         return g[key]
     return 0.0
+
+
+# -- the vectorized path: the batch as a leading axis of arrays ---------------------------------
+
+
+def all_arrays(*xs):
+    """Whether every batched argument is a NumPy array of numbers (else the loop runs instead)."""
+    return all(isinstance(x, np.ndarray) and x.dtype.kind in "fiu" and x.ndim >= 1 for x in xs)
+
+
+def lift(x, other, other_batched):
+    """Batched x with ones inserted after its batch axis, so that its examples broadcast against
+    other's as they do one at a time (an example of x of rank 1 against a matrix: (B, 1, n))."""
+    rank = np.ndim(other) - (1 if other_batched else 0)
+    missing = rank - (x.ndim - 1)
+    return x.reshape(x.shape[:1] + (1,) * missing + x.shape[1:]) if missing > 0 else x
+
+
+def batch_sum(x):
+    """np.sum of each example."""
+    return np.sum(x, axis=tuple(range(1, x.ndim)))
+
+
+def batch_mean(x):
+    """np.mean of each example."""
+    return np.mean(x, axis=tuple(range(1, x.ndim)))
+
+
+def unsum(ct, x):
+    """batch_sum's adjoint: each example's cotangent spread over the example."""
+    ct = np.asarray(ct)
+    return np.broadcast_to(ct.reshape(ct.shape[:1] + (1,) * (np.ndim(x) - 1)), np.shape(x)).copy()
+
+
+def broadcast_batch(value, n):
+    """An output that does not depend on the batch: the same for every example."""
+    value = np.asarray(value)
+    return np.broadcast_to(value, (n,) + value.shape).copy()

@@ -20,13 +20,21 @@ argument; a container argument or output is batched leaf by leaf. Keyword argume
 taken (pass them positionally, with None in in_axes), nor is out_axes=None.
 """
 
+import copy
 import functools
 import inspect
 import itertools
 import linecache
+import operator
 
-from . import registry, runtime, runtime_vmap
+import gast
+import numpy as np
+
+from . import build as b
+from . import driver, emit, registry, runtime, runtime_vmap
+from .build import is_marker as build_is_marker
 from .errors import S2SADError
+from .resolve import Resolver
 
 _COUNTER = itertools.count()
 
@@ -44,7 +52,7 @@ def vmap(f, in_axes=0, out_axes=0):
                          construct="vmap")
     count = len(in_axes) if isinstance(in_axes, (tuple, list)) else _positional_count(f)
     if count is not None:
-        return generate(f, _axes_per_argument(in_axes, count), out_axes)
+        return _batched(f, _axes_per_argument(in_axes, count), out_axes)
     generated = {}
 
     @functools.wraps(f)
@@ -52,10 +60,16 @@ def vmap(f, in_axes=0, out_axes=0):
         axes = _axes_per_argument(in_axes, len(args))
         fn = generated.get(axes)
         if fn is None:
-            fn = generated[axes] = generate(f, axes, out_axes)
+            fn = generated[axes] = _batched(f, axes, out_axes)
         return fn(*args)
 
     return batched
+
+
+def _batched(f, axes, out_axes):
+    """The vectorized function where f allows it (see below), else the per-example loop."""
+    loop = generate(f, axes, out_axes)
+    return (vectorized(f, axes, loop) if out_axes == 0 else None) or loop
 
 
 def _positional_count(f):
@@ -142,3 +156,124 @@ def generate(f, axes, out_axes):
     fn = namespace[f"{name}_vmap"]
     fn.__s2sad_source__ = source
     return fn
+
+
+# -- the vectorized path ----------------------------------------------------------------------
+#
+# For the common case the batch needs no loop: a function of straight-line code (no branch or
+# loop, no call of a user function) whose steps on batched values are elementwise (NumPy ufuncs,
+# arithmetic operators), full sums and means, or matrix products with one batched operand runs on
+# the whole batch at once, written with the batch as the leading axis of every batched array.
+# Anything else (or an argument that is not an array at run time) takes the loop.
+
+_ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg, operator.pos}
+_REDUCTIONS = {np.sum: "batch_sum", np.mean: "batch_mean"}
+
+
+class _NotVectorizable(Exception):
+    pass
+
+
+def vectorized(f, axes, loop):
+    """The batch-at-once version of f (falling back to `loop` for non-array arguments), or None."""
+    if any(a not in (0, None) for a in axes) or not inspect.isfunction(f) or hasattr(f, "__wrapped__"):
+        return None
+    try:
+        parsed, normalized = driver.front(f)
+    except S2SADError:
+        return None
+    node = normalized.node
+    params = [a.id for a in node.args.args]
+    if len(params) != len(axes) or node.args.defaults:
+        return None
+    resolver = Resolver(parsed, driver._locals(normalized), normalized.helpers)
+    helpers = dict(normalized.helpers)
+    batched = {p for p, a in zip(params, axes) if a is not None}
+    try:
+        body = _vectorized_body(node.body, resolver, batched, helpers)
+    except _NotVectorizable:
+        return None
+    helpers.update({"vmap_loop": loop, "vmap_all_arrays": runtime_vmap.all_arrays})
+    arrays = b.call(b.name("vmap_all_arrays"), [b.name(p) for p in params if p in batched])
+    guard = b.if_(gast.UnaryOp(op=gast.Not(), operand=arrays),
+                  [b.ret(b.call(b.name("vmap_loop"), [b.name(p) for p in params]))])
+    n = b.assign("vmap_n", b.call(b.name(_helper(helpers, runtime_vmap.size, "vmap_size")),
+                                  [x for p in params if p in batched for x in (b.name(p), b.const(0))]))
+    fn = b.function(f"{node.name}_vmap", params, [guard, n] + body)
+    function, _ = emit.load(fn, helpers, parsed)
+    return function
+
+
+def _helper(helpers, obj, name):
+    helpers[name] = obj
+    return name
+
+
+def _vectorized_body(stmts, resolver, batched, helpers):
+    out = []
+    for stmt in stmts:
+        if build_is_marker(stmt):
+            continue
+        if isinstance(stmt, gast.Return):
+            value = stmt.value
+            if isinstance(value, gast.Name) and value.id in batched:
+                out.append(stmt)
+            elif isinstance(value, (gast.Name, gast.Constant)):
+                size = b.name("vmap_n")
+                out.append(b.ret(b.call(b.name(_helper(helpers, runtime_vmap.broadcast_batch, "vmap_broadcast")),
+                                        [value, size])))
+            else:
+                raise _NotVectorizable
+            continue
+        if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+            raise _NotVectorizable
+        out.append(_vectorized_assign(stmt, resolver, batched, helpers))
+    return out
+
+
+def _vectorized_assign(stmt, resolver, batched, helpers):
+    target, value = stmt.targets[0].id, stmt.value
+    site = resolver.site(value)
+    operands = [a for a in site.operands() if isinstance(a, gast.Name) and a.id in batched]
+    if not operands:
+        batched.discard(target)  # rebound to a value of no example
+        return stmt
+    batched.add(target)
+    if site.kind == "atom":
+        return stmt
+    if site.kind != "rule" or site.keywords:
+        raise _NotVectorizable
+    prim = site.prim
+    if prim in _REDUCTIONS and len(site.args) == 1:
+        return b.assign(target, b.call(b.name(_helper(helpers, getattr(runtime_vmap, _REDUCTIONS[prim]),
+                                                      f"vmap_{_REDUCTIONS[prim]}")), [site.args[0]]))
+    if prim in (operator.matmul, np.matmul):
+        a, c = site.args
+        if b.is_name(c) and c.id in batched or not (b.is_name(a) and a.id in batched):
+            raise _NotVectorizable  # a batched right operand: a vector example is no matrix row
+        return stmt
+    elementwise = prim in _ARITHMETIC or isinstance(prim, np.ufunc) and site.rule is not None \
+        and site.rule.kind in ("elementwise", "linear")
+    if not elementwise or isinstance(value, gast.Compare):
+        raise _NotVectorizable
+    if len(site.args) == 1:
+        return stmt
+    if len(site.args) != 2:
+        raise _NotVectorizable
+    lifted = [_lifted(arg, other, batched, helpers) for arg, other in (site.args, site.args[::-1])]
+    new = copy.deepcopy(value)
+    if isinstance(new, gast.BinOp):
+        new.left, new.right = lifted
+    else:
+        new.args = lifted
+    return b.assign(target, new)
+
+
+def _lifted(arg, other, batched, helpers):
+    """arg, lifted against other when arg is batched (its examples then broadcast as one at a time)."""
+    if not (b.is_name(arg) and arg.id in batched) or isinstance(other, gast.Constant) \
+            or b.is_name(other) and other.id == arg.id:
+        return copy.deepcopy(arg)  # against a number or itself, the batch broadcasts as it is
+    other_batched = b.is_name(other) and other.id in batched
+    return b.call(b.name(_helper(helpers, runtime_vmap.lift, "vmap_lift")),
+                  [copy.deepcopy(arg), copy.deepcopy(other), b.const(other_batched)])

@@ -1585,6 +1585,31 @@ def rt_vmap_restack(a, b, x, y):
     return runtime_vmap.restack([a, b], [x, y], 0)
 
 
+@case(runtime_vmap.lift, (3, 2), (4, 2), wrt=(0,))
+def rt_vmap_lift(x, other):
+    return runtime_vmap.lift(x, other, False)
+
+
+@case(runtime_vmap.batch_sum, (3, 2, 4), wrt=(0,))
+def rt_vmap_batch_sum(x):
+    return runtime_vmap.batch_sum(x)
+
+
+@case(runtime_vmap.unsum, (3,), (3, 2, 4), wrt=(0,))
+def rt_vmap_unsum(g, x):
+    return runtime_vmap.unsum(g, x)
+
+
+@case(runtime_vmap.batch_mean, (3, 5), wrt=(0,))
+def rt_vmap_batch_mean(x):
+    return runtime_vmap.batch_mean(x)
+
+
+@case(runtime_vmap.broadcast_batch, (2, 3), wrt=(0,))
+def rt_vmap_broadcast_batch(x):
+    return runtime_vmap.broadcast_batch(x, 4)
+
+
 # -- rules of numpy_decomp, numpy_misc and the SciPy modules: in a file of their own ----------------------
 
 from rule_inputs_extra import *  # noqa: E402, F401, F403

@@ -178,10 +178,22 @@ def test_in_axes_must_batch_something():
         s2sad.vmap(outer_sum, in_axes=(None, None))(np.ones(3), np.ones(3))
 
 
-def test_the_generated_source_is_a_loop():
+def test_straight_line_code_is_vectorized():
+    """Elementwise steps, sums and a matrix product with one batched operand: the batch at once."""
     batched = s2sad.vmap(mlp_loss, in_axes=(None, 0, 0))
     text = inspect.getsource(batched)
-    assert "def mlp_loss_vmap(params, x, y):" in text and "for i in range(n):" in text
+    assert "def mlp_loss_vmap(params, x, y):" in text and "for i in range" not in text
+    assert "vmap_batch_sum(" in text and "return vmap_loop(params, x, y)" in text  # the loop for non-arrays
+    rng = np.random.default_rng(3)
+    params = {"W": rng.normal(size=(4, 5)), "b": rng.normal(size=5), "v": rng.normal(size=(5, 2))}
+    X, Y = rng.normal(size=(6, 4)), rng.normal(size=(6, 2))
+    want = [mlp_loss(params, x, y) for x, y in zip(X, Y)]
+    np.testing.assert_allclose(batched(params, X, Y), want, rtol=1e-13)
+
+
+def test_control_flow_gets_the_loop():
+    text = inspect.getsource(s2sad.vmap(branchy, in_axes=(0, None)))
+    assert "def branchy_vmap(" in text and "for i in range(n):" in text  # (its own n: the parameters are renamed)
 
 
 def sine_energy(x, w):
@@ -204,3 +216,25 @@ def test_grad_of_vmap():
     np.testing.assert_allclose(got, want, rtol=1e-12)
     _, tangent = s2sad.jvp(batched, (X, w), (np.ones_like(X), np.zeros(3)))
     np.testing.assert_allclose(tangent, want.sum(axis=1), rtol=1e-12)
+
+
+def test_grad_through_the_vectorized_path():
+    batched = s2sad.vmap(mlp_loss, in_axes=(None, 0, 0))
+    assert "vmap_batch_sum" in inspect.getsource(batched)
+
+    def total(params, X, Y):
+        return np.sum(batched(params, X, Y))
+
+    rng = np.random.default_rng(4)
+    params = {"W": rng.normal(size=(4, 5)), "b": rng.normal(size=5), "v": rng.normal(size=(5, 2))}
+    X, Y = rng.normal(size=(6, 4)), rng.normal(size=(6, 2))
+    got = s2sad.grad(total)(params, X, Y)
+    eps = 1e-6
+    up, down = copy.deepcopy(params), copy.deepcopy(params)
+    up["v"][2, 1] += eps
+    down["v"][2, 1] -= eps
+    fd = sum(mlp_loss(up, x, y) - mlp_loss(down, x, y) for x, y in zip(X, Y)) / (2 * eps)
+    assert got["v"][2, 1] == pytest.approx(fd, rel=1e-6)
+    grads = [s2sad.grad(mlp_loss)(params, x, y) for x, y in zip(X, Y)]
+    for key in params:
+        np.testing.assert_allclose(got[key], sum(g[key] for g in grads), rtol=1e-11)

@@ -565,3 +565,31 @@ def vmap_restack(ct, items, outs, axis):
 
 
 nondiff(runtime_vmap.size)
+
+
+@linear(runtime_vmap.lift)
+def vmap_lift(ct, x, other, other_batched):
+    return np.reshape(ct, np.shape(x))
+
+
+@linear(runtime_vmap.batch_sum)
+def vmap_batch_sum(ct, x):
+    return runtime_vmap.unsum(ct, x)
+
+
+@linear(runtime_vmap.unsum)
+def vmap_unsum(ct, g, x):
+    return runtime_vmap.batch_sum(ct)
+
+
+@linear(runtime_vmap.batch_mean)
+def vmap_batch_mean(ct, x):
+    return runtime_vmap.unsum(ct, x) * (np.shape(x)[0] / np.size(x))
+
+
+@linear(runtime_vmap.broadcast_batch)
+def vmap_broadcast_batch(ct, value, n):
+    return np.sum(ct, axis=0)
+
+
+nondiff(runtime_vmap.all_arrays)
