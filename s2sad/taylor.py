@@ -232,6 +232,12 @@ class Taylor(Forward):
 
     def coefficientwise(self, value, active, where, site):
         """The primitive applied to each coefficient: its active operands replaced, the rest kept."""
+        if site.rule.kind == "linear":  # linear in its wrt parameters only: a series elsewhere has no rule
+            bound = site.rule.bind(site.args, site.keywords)
+            if any(isinstance(node, gast.Name) and self.tangent_of(node) is not None and p not in site.rule.wrt
+                   for p, node in bound.items()):
+                raise where.error(f"{site.label} with a Taylor series in an argument it is not linear in has no "
+                                  "Taylor-mode (jet) rule", construct=site.label)
         names = []
         for atom in active:
             if atom.id not in names:
