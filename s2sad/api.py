@@ -470,7 +470,7 @@ def vjp(f, *primals, has_aux=False, checkpoint=None):
     return (out, pullback, aux) if has_aux else (out, pullback)
 
 
-def source(f, mode="reverse", wrt=0, stage="derivative", optimize=True, *, args=None):
+def source(f, mode="reverse", wrt=None, stage="derivative", optimize=True, *, args=None, order=None):
     """The output of one stage of the pipeline, as source text (or a table, for "analyses").
 
     stage is one of `driver.STAGES`: "parse" (the function as read), "anf" (normalized),
@@ -478,12 +478,16 @@ def source(f, mode="reverse", wrt=0, stage="derivative", optimize=True, *, args=
     after the optimizer), "derivative" (the optimized one unless optimize=False). For the
     derivative, mode is "forward", "reverse" or "both". Without `args`, the general derivative;
     with example arguments `args`, the reverse derivative grad runs for arguments of their
-    kinds (shapes.py), identity wrappers left out.
+    kinds (shapes.py), identity wrappers left out. Mode "jet" with `order=K` is Taylor mode (s2sad.jet)
+    to order K, with a series for every parameter unless `wrt` names them (wrt is 0 for the other modes).
     """
     method, obj = _method(f)
     if obj is not None:  # a bound method: its object is a constant, wrt counts the arguments after it
         f, wrt = method, _after_self(wrt)
     func = entry(f)
+    if mode == "jet":
+        return _jet_source(func, wrt, stage, order)
+    wrt = 0 if wrt is None else wrt
     if stage not in driver.STAGES:
         raise S2SADError(f"stage must be one of {', '.join(map(repr, driver.STAGES))}, not {stage!r}",
                          construct="stage")
@@ -509,6 +513,19 @@ def source(f, mode="reverse", wrt=0, stage="derivative", optimize=True, *, args=
             compiled.append(driver.derivative(func, m, names, optimized=optimize))
             heads.append(_header(func, m, names, None, None, optimize))
     return "\n\n".join([h + c.source for h, c in zip(heads, compiled)] + driver.callee_sources(compiled))
+
+
+def _jet_source(func, wrt, stage, order):
+    """The generated Taylor-mode code to order K and the jets of the user functions it calls."""
+    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+        raise S2SADError(f"source(mode='jet') needs order=K, a whole number >= 1, not {order!r}", construct="order")
+    if stage not in ("derivative", "unoptimized", "optimized"):
+        return source(func, "forward", 0 if wrt is None else wrt, stage)
+    names = tuple(inspect.signature(func).parameters) if wrt is None else driver.wrt_names(func, wrt)
+    compiled = driver.derivative(func, f"jet:{order}", names)
+    head = (f"# jet (Taylor mode) to order {order} wrt {', '.join(names) or 'nothing'}: each x_ser is the list "
+            f"[x1, ..., x{order}] of normalized Taylor coefficients (k-th derivative / k!)\n")
+    return "\n\n".join([head + compiled.source] + driver.callee_sources([compiled]))
 
 
 def _header(func, mode, names, values, kinds, optimized):

@@ -118,8 +118,13 @@ def is_library(func):
     filename = func.__code__.co_filename
     if filename.startswith("<"):
         return False
-    path = os.path.realpath(filename)
-    return path.startswith(_library_roots())
+    return _in_library(filename)
+
+
+@functools.lru_cache(maxsize=4096)
+def _in_library(filename):
+    """Whether a file lies under a library root (remembered: a realpath per call cost ~5 us per transform call)."""
+    return os.path.realpath(filename).startswith(_library_roots())
 
 
 # -- shims ---------------------------------------------------------------------------------

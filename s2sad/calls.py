@@ -182,7 +182,8 @@ class Recursive:
                 arguments[their] = arguments.pop(mine)
             return arguments
 
-        if mode == "forward":
+        forward_like = mode == "forward" or mode.startswith("jet:")  # tangents or series after the parameters
+        if forward_like:
             def function(**arguments):
                 return compiled().function(**renamed(arguments))
         else:
@@ -193,7 +194,8 @@ class Recursive:
             return compiled().backward(record, g)
 
         base = variant_name(func, wrt)
-        for fn, suffix, kind in ((function, "jvp" if mode == "forward" else "fwd", "function"),
+        first = "jet" if mode.startswith("jet:") else "jvp" if mode == "forward" else "fwd"
+        for fn, suffix, kind in ((function, first, "function"),
                                  (backward, "bwd", "backward")):
             fn.__name__ = fn.__qualname__ = f"{base}_{suffix}"
             # read back for a higher derivative: parse.unwrap follows this to the generated function

@@ -1,6 +1,6 @@
 """`s2sad dump FILE.py`: print or save the generated derivative code of a file's functions.
 
-    s2sad dump FILE.py [--function NAME] [--mode forward|reverse|both] [--wrt x,y]
+    s2sad dump FILE.py [--function NAME] [--mode forward|reverse|both|jet] [--order K] [--wrt x,y]
                        [--stage anf|derivative] [-o OUT.py] [--check x=0.5,y=[1,2] ...] [--tol 1e-5]
 
 Without `-o` the generated functions are printed; with `-o` they are written, after a copy
@@ -108,15 +108,20 @@ def _wrt(func, spec):
     return driver.wrt_names(func, items)
 
 
-def generate(module, function=None, mode="reverse", wrt=None, stage="derivative"):
-    """A Dumped for each chosen function and mode (mode "both": forward, then reverse)."""
+def generate(module, function=None, mode="reverse", wrt=None, stage="derivative", order=None):
+    """A Dumped for each chosen function and mode (mode "both": forward, then reverse; "jet": Taylor
+    mode to `order`, with a series for every parameter unless `wrt` names them)."""
     results = []
     modes = ("forward", "reverse") if mode == "both" else (mode,)
+    if mode == "jet":
+        if order is None or order < 1:
+            raise S2SADError("--mode jet needs --order K (a whole number >= 1)", construct="--order")
+        modes = (f"jet:{order}",)
     for func in functions_of(module, function):
         if stage == "anf":
             results.append(Dumped(func, "anf", None, driver.anf_source(func)))
             continue
-        names = _wrt(func, wrt)
+        names = tuple(inspect.signature(func).parameters) if mode == "jet" and wrt is None else _wrt(func, wrt)
         for m in modes:
             compiled = driver.derivative(func, m, names)
             results.append(Dumped(func, m, compiled, compiled.source))
@@ -467,8 +472,10 @@ def parser():
                                       "functions of FILE.")
     dump.add_argument("file", help="a Python file")
     dump.add_argument("--function", help="only this function (default: every function in the file)")
-    dump.add_argument("--mode", choices=["forward", "reverse", "both"], default="reverse",
-                      help="forward (JVP), reverse (VJP), or both into one module (default: reverse)")
+    dump.add_argument("--mode", choices=["forward", "reverse", "both", "jet"], default="reverse",
+                      help="forward (JVP), reverse (VJP), both into one module, or jet (Taylor mode to "
+                           "--order K) (default: reverse)")
+    dump.add_argument("--order", type=int, help="the order K of --mode jet")
     dump.add_argument("--wrt", help="comma-separated parameter names or positions (default: the first)")
     dump.add_argument("--stage", choices=["anf", "derivative"], default="derivative",
                       help="anf: the normalized function instead of its derivative")
@@ -485,9 +492,12 @@ def dump(args):
     """Generate, write or print, and check; returns the exit status."""
     if args.check and args.stage != "derivative":
         raise S2SADError("--check needs --stage derivative", construct="--check")
+    if args.check and args.mode == "jet":
+        raise S2SADError("--check compares first derivatives with finite differences; it does not check "
+                         "--mode jet (tests/test_jet.py checks jets against SymPy)", construct="--check")
     point = parse_point(args.check) if args.check else None
     module = load_module(args.file)
-    results = generate(module, args.function, args.mode, args.wrt, args.stage)
+    results = generate(module, args.function, args.mode, args.wrt, args.stage, args.order)
     text = standalone(args.file, results, module) if (args.output or point is not None) else None
     if args.output:
         if Path(args.output).resolve() == Path(args.file).resolve():

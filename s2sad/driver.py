@@ -33,6 +33,7 @@ from .reverse import Reverse, _adjoint_reads, candidates, recomputable, reverse
 from .specialize import specialize
 from .stacks import stacks as stack_names
 from .syntax import check
+from .taylor import taylor
 
 MODES = ("forward", "reverse")
 
@@ -90,7 +91,7 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     one per parameter and the seed's last, specializes reverse mode to such arguments.
     `exact`: a caller selects, so every partial product is exact-zero (partials.selects).
     """
-    if mode not in MODES + ("split",) and mode not in _TRANSFORMS:
+    if mode not in MODES + ("split",) and mode not in _TRANSFORMS and jet_order(mode) is None:
         raise S2SADError(f"mode must be 'forward' or 'reverse', not {mode!r}", construct="mode")
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers, dict([receiver]) if receiver else None)
@@ -99,7 +100,9 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     callees.exact = exact or _selects(normalized, resolver, callees, {func.__code__})
     in_progress.append(func.__code__)
     try:
-        if mode in _TRANSFORMS:
+        if jet_order(mode) is not None:  # here, not registered: the callees get their jets through `callees`
+            node, helpers = taylor(normalized, parsed, resolver, wrt, Namer(normalized.names), callees, jet_order(mode))
+        elif mode in _TRANSFORMS:
             node, helpers = _TRANSFORMS[mode](normalized, parsed, resolver, wrt, Namer(normalized.names))
         elif mode == "forward":
             node, helpers = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees)
@@ -108,7 +111,7 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
                                     callees, split=mode == "split", shapes=shapes.infer(normalized, resolver, kinds) if kinds else None)
     finally:
         in_progress.pop()
-    if optimized:  # the names the transform made for adjoints and tangents: its FunctionDefs carry them (debt)
+    if optimized and jet_order(mode) is None:  # the names the transform made for adjoints and tangents: its FunctionDefs carry them (debt)
         node = tuple(optimize(n, helpers, derived=getattr(n, "s2sad_derivatives", None)) for n in node) \
             if isinstance(node, tuple) else optimize(node, helpers, derived=getattr(node, "s2sad_derivatives", None))
     if callee:
@@ -126,6 +129,13 @@ def _resolved(resolver, known):
         dependency = (resolver.lookup_path, path, identity(unwrap(resolver.lookup_path(path))))
         found.append(dependency)
     return found
+
+
+def jet_order(mode):
+    """K for Taylor mode "jet:K" (K >= 1), else None."""
+    if isinstance(mode, str) and mode.startswith("jet:") and mode[4:].isdigit() and int(mode[4:]) >= 1:
+        return int(mode[4:])
+    return None
 
 
 def _selects(normalized, resolver, callees, seen):

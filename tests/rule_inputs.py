@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from s2sad import factored, runtime
+from s2sad import factored, runtime, runtime_vmap
 
 
 @dataclass(frozen=True)
@@ -1545,6 +1545,69 @@ def rt_unappend(g0, g1):
     """Forward mode only: reverse mode over an unappend is refused (test_rules.REVERSE_REFUSED)."""
     xs = [1.0, 2.0]
     return runtime.unappend(xs, [g0, g1]) * 1.0
+
+
+# -- vmap's helpers --------------------------------------------------------------------------
+
+
+@case(runtime_vmap.take, (4, 3), wrt=(0,))
+def rt_vmap_take(x):
+    return runtime_vmap.take(x, 2, 0)
+
+
+@case(runtime_vmap.take, (3, 4, 2), wrt=(0,))
+def rt_vmap_take_axis(x):
+    return runtime_vmap.take(x, 1, 1)
+
+
+@case(runtime_vmap.untake, (3,), (4, 3), wrt=(0,))
+def rt_vmap_untake(g, x):
+    return runtime_vmap.untake(g, x, 2, 0)
+
+
+@case(runtime_vmap.stack, (3,), (3,), wrt=(0, 1))
+def rt_vmap_stack(a, b):
+    return runtime_vmap.stack([a, b], 0)
+
+
+@case(runtime_vmap.stack, (2, 3), (2, 3), wrt=(0, 1))
+def rt_vmap_stack_axis(a, b):
+    return runtime_vmap.stack([a, b], 2)
+
+
+@case(runtime_vmap.unstack, (2, 3), (3,), (3,), wrt=(0,))
+def rt_vmap_unstack(g, a, b):
+    return runtime_vmap.unstack(g, [a, b], 0)[1]
+
+
+@case(runtime_vmap.restack, (3,), (3,), (3,), (3,), wrt=(0, 1))
+def rt_vmap_restack(a, b, x, y):
+    return runtime_vmap.restack([a, b], [x, y], 0)
+
+
+@case(runtime_vmap.lift, (3, 2), (4, 2), wrt=(0,))
+def rt_vmap_lift(x, other):
+    return runtime_vmap.lift(x, other, False)
+
+
+@case(runtime_vmap.batch_sum, (3, 2, 4), wrt=(0,))
+def rt_vmap_batch_sum(x):
+    return runtime_vmap.batch_sum(x)
+
+
+@case(runtime_vmap.unsum, (3,), (3, 2, 4), wrt=(0,))
+def rt_vmap_unsum(g, x):
+    return runtime_vmap.unsum(g, x)
+
+
+@case(runtime_vmap.batch_mean, (3, 5), wrt=(0,))
+def rt_vmap_batch_mean(x):
+    return runtime_vmap.batch_mean(x)
+
+
+@case(runtime_vmap.broadcast_batch, (2, 3), wrt=(0,))
+def rt_vmap_broadcast_batch(x):
+    return runtime_vmap.broadcast_batch(x, 4)
 
 
 # -- rules of numpy_decomp, numpy_misc and the SciPy modules: in a file of their own ----------------------

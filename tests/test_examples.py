@@ -90,6 +90,20 @@ def test_mlp():
     assert "def loss_vjp(W1, b1, W2, b2, X, labels, loss_bar=1.0):" in out
 
 
+def test_ode_taylor(tmp_path):
+    out = run("ode_taylor.py", str(tmp_path / "ode.png"), cwd=tmp_path)
+    assert "def lorenz_jet(x, y, z, x_ser, y_ser, z_ser):" in out
+    second = re.search(r"x'' at .*: jet \[(.*)\]  by hand \[(.*)\]", out)
+    assert [float(v) for v in second.group(1).split()] == pytest.approx([float(v) for v in second.group(2).split()],
+                                                                          rel=1e-12)
+    third = re.search(r"x''' at .*: jet \[(.*)\]  differences \[(.*)\]", out)
+    assert [float(v) for v in third.group(1).split()] == pytest.approx([float(v) for v in third.group(2).split()],
+                                                                         rel=1e-5)
+    assert len(re.findall(r"K = \d: R_K = ", out)) == 8
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert (tmp_path / "ode.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_plot_derivatives(tmp_path):
     out = run("plot_derivatives.py", str(tmp_path / "plots"), cwd=tmp_path)
     assert number(r"max \|s2sad.grad\(sin\) - cos\| on 200 points: (\S+)", out) < 1e-12

@@ -17,24 +17,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "s2sad"
 
-LEAF_RUNTIMES = ("runtime", "batched_runtime", "runtime_decomp", "runtime_misc", "runtime_scipy")
+LEAF_RUNTIMES = ("runtime", "batched_runtime", "runtime_decomp", "runtime_misc", "runtime_scipy", "runtime_taylor",
+                 "runtime_vmap")
 
 # Module names relative to s2sad ("" is the package's __init__); "optimize.*" is every module of
 # the optimize package.
 LAYERS = (
     ("leaves", ("errors", "naming", "build", "cache", "registry", "runtime", "batched_runtime", "runtime_decomp",
-                "runtime_misc", "runtime_scipy", "solvers", "revolve")),
+                "runtime_misc", "runtime_scipy", "solvers", "revolve", "runtime_taylor", "runtime_vmap")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
     ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
                "checkpointing", "arity", "specialize", "lift", "loops",
                "resolve", "normalize")),
     ("analysis", ("analyze", "stacks", "shapes")),
-    ("transform", ("partials", "calls", "forward", "reverse")),
+    ("transform", ("partials", "calls", "forward", "reverse", "taylor")),
     ("optimize", ("optimize", "optimize.*")),
     ("emit", ("emit",)),
     ("driver", ("driver",)),
-    ("face", ("", "__main__", "api", "implicit", "linearize", "higher", "batching", "cli", "testing", "fuzz",
-              "fuzz.*")),
+    ("face", ("", "__main__", "api", "implicit", "linearize", "higher", "batching", "cli", "jets", "vmapping", "testing",
+              "fuzz", "fuzz.*")),
 )
 
 # (importer, imported): upward imports that exist today, each a leak to remove (see

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import revolve, runtime
+from .. import revolve, runtime, runtime_vmap
 from ..registry import elementwise, jvp, linear, nondiff, vjp
 from ..runtime import broadcast_like, matmul_adjoint_a, matmul_adjoint_b, unbroadcast
 
@@ -537,3 +537,60 @@ def tri_inv_jvp(a_dot, ans, a):
 
 
 nondiff(revolve.split, revolve.loop_bounds)  # the checkpointed loops' schedule: integers only
+# -- vmap's helpers (s2sad.vmap generates a loop over them; grad(vmap(f)) differentiates it) ----
+
+
+@linear(runtime_vmap.take)
+def vmap_take(ct, x, i, axis):
+    return runtime_vmap.untake(ct, x, i, axis)
+
+
+@linear(runtime_vmap.untake)
+def vmap_untake(ct, g, x, i, axis):
+    return runtime_vmap.take(ct, i, axis)
+
+
+@linear(runtime_vmap.stack)
+def vmap_stack(ct, outs, axis):
+    return runtime_vmap.unstack(ct, outs, axis)
+
+
+@linear(runtime_vmap.unstack)
+def vmap_unstack(ct, g, outs, axis):
+    return runtime_vmap.restack(ct, outs, axis)
+
+
+@linear(runtime_vmap.restack)
+def vmap_restack(ct, items, outs, axis):
+    return runtime_vmap.unstack(ct, outs, axis)
+
+
+nondiff(runtime_vmap.size)
+
+
+@linear(runtime_vmap.lift)
+def vmap_lift(ct, x, other, other_batched):
+    return np.reshape(ct, np.shape(x))
+
+
+@linear(runtime_vmap.batch_sum)
+def vmap_batch_sum(ct, x):
+    return runtime_vmap.unsum(ct, x)
+
+
+@linear(runtime_vmap.unsum)
+def vmap_unsum(ct, g, x):
+    return runtime_vmap.batch_sum(ct)
+
+
+@linear(runtime_vmap.batch_mean)
+def vmap_batch_mean(ct, x):
+    return runtime_vmap.unsum(ct, x) * (np.shape(x)[0] / np.size(x))
+
+
+@linear(runtime_vmap.broadcast_batch)
+def vmap_broadcast_batch(ct, value, n):
+    return np.sum(ct, axis=0)
+
+
+nondiff(runtime_vmap.all_arrays)

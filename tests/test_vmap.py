@@ -1,0 +1,240 @@
+"""s2sad.vmap: a batch through vmap(f) equals a Python loop of f, for every corpus function;
+vmap(grad(f)) equals a loop of grads; per-example gradients of a loss against finite differences."""
+
+import copy
+import inspect
+
+import numpy as np
+import pytest
+from conftest import differentiable, inputs_for
+from test_corpus import FUNCTIONS
+
+import s2sad
+from s2sad.testing import flat
+
+BATCH = 3
+
+
+def _draws(func):
+    """BATCH argument lists for func, one per seed (same structure, different values)."""
+    return [inputs_for(func, seed=1234 + k) for k in range(BATCH)]
+
+
+def _stacked(values):
+    """The examples' values stacked on a leading axis (leaf by leaf in a container)."""
+    first = values[0]
+    if isinstance(first, dict):
+        return {k: _stacked([v[k] for v in values]) for k in first}
+    if isinstance(first, (tuple, list)):
+        return type(first)(_stacked([v[j] for v in values]) for j in range(len(first)))
+    return np.stack([np.asarray(v) for v in values])
+
+
+def _batched_args(func, draws):
+    """(args, in_axes): the float arguments batched on axis 0, the others (ints, settings) as in draw 0."""
+    floats = set(differentiable(func, draws[0]))
+    args, axes = [], []
+    for k, value in enumerate(draws[0]):
+        same_structure = all(_structure(d[k]) == _structure(value) for d in draws)
+        if k in floats and same_structure:
+            args.append(_stacked([d[k] for d in draws]))
+            axes.append(0)
+        else:
+            args.append(value)
+            axes.append(None)
+    return args, tuple(axes)
+
+
+def _structure(x):
+    if isinstance(x, dict):
+        return ("dict", tuple((k, _structure(v)) for k, v in x.items()))
+    if isinstance(x, (tuple, list)):
+        return (type(x).__name__, tuple(_structure(v) for v in x))
+    return np.shape(x)
+
+
+def _loop(func, draws, axes):
+    """f on each example, the unbatched arguments taken from draw 0, as a plain Python loop would."""
+    outs = []
+    for draw in draws:
+        args = [copy.deepcopy(draw[k] if axis is not None else draws[0][k]) for k, axis in enumerate(axes)]
+        outs.append(func(*args))
+    return outs
+
+
+def _batchable(func):
+    draws = _draws(func)
+    _, axes = _batched_args(func, draws)
+    if all(axis is None for axis in axes):
+        return False
+    try:
+        _stacked(_loop(func, draws, axes))
+    except Exception:  # noqa: BLE001 (an output that is not numbers: a string, None, ragged lists)
+        return False
+    return True
+
+
+BATCHABLE = [f for f in FUNCTIONS if _batchable(f)]
+
+
+def test_most_of_the_corpus_is_batchable():
+    assert len(BATCHABLE) >= 0.8 * len(FUNCTIONS)
+
+
+@pytest.mark.parametrize("func", BATCHABLE, ids=lambda f: f.__name__)
+def test_vmap_equals_a_loop(func):
+    draws = _draws(func)
+    args, axes = _batched_args(func, draws)
+    want = _stacked(_loop(func, draws, axes))
+    got = s2sad.vmap(func, in_axes=axes)(*copy.deepcopy(args))
+    assert _structure(got) == _structure(want)
+    np.testing.assert_allclose(flat(got), flat(want), rtol=1e-13, atol=1e-13)
+
+
+def _scalar_valued(func):
+    out = func(*inputs_for(func))
+    return not isinstance(out, (tuple, list, dict)) and np.ndim(out) == 0
+
+
+SCALAR = [f for f in BATCHABLE if _scalar_valued(f)]
+
+
+@pytest.mark.parametrize("func", SCALAR, ids=lambda f: f.__name__)
+def test_vmap_of_grad_equals_a_loop_of_grads(func):
+    draws = _draws(func)
+    args, axes = _batched_args(func, draws)
+    wrt = next(k for k, axis in enumerate(axes) if axis is not None)
+    grad = s2sad.grad(func, wrt=wrt)
+    want = _stacked(_loop(grad, draws, axes))
+    got = s2sad.vmap(grad, in_axes=axes)(*copy.deepcopy(args))
+    np.testing.assert_allclose(flat(got), flat(want), rtol=1e-12, atol=1e-12)
+
+
+# -- per-example gradients, against finite differences ----------------------------------
+
+
+def mlp_loss(params, x, y):
+    h = np.tanh(x @ params["W"] + params["b"])
+    return np.sum((h @ params["v"] - y) ** 2)
+
+
+def test_per_example_gradients_match_finite_differences():
+    rng = np.random.default_rng(0)
+    params = {"W": rng.normal(size=(4, 5)), "b": rng.normal(size=5), "v": rng.normal(size=(5, 2))}
+    X, Y = rng.normal(size=(6, 4)), rng.normal(size=(6, 2))
+    per_example = s2sad.vmap(s2sad.grad(mlp_loss), in_axes=(None, 0, 0))(params, X, Y)
+    assert per_example["W"].shape == (6, 4, 5) and per_example["v"].shape == (6, 5, 2)
+    eps = 1e-6
+    for i in (0, 5):
+        for (r, c) in ((0, 0), (3, 4)):
+            up, down = copy.deepcopy(params), copy.deepcopy(params)
+            up["W"][r, c] += eps
+            down["W"][r, c] -= eps
+            fd = (mlp_loss(up, X[i], Y[i]) - mlp_loss(down, X[i], Y[i])) / (2 * eps)
+            assert per_example["W"][i, r, c] == pytest.approx(fd, rel=1e-6, abs=1e-8)
+
+
+# -- axes, control flow, errors, the generated source --------------------------------------
+
+
+def branchy(x, n):
+    total = 0.0
+    k = 0
+    while x > 0.1 and k < n:  # each example runs its own number of trips
+        x = x * 0.5
+        total = total + x
+        k = k + 1
+    if total > 1.0:
+        return total
+    return -total
+
+
+def test_control_flow_on_batched_values():
+    xs = np.array([0.05, 1.0, 8.0, 3.0])
+    np.testing.assert_array_equal(s2sad.vmap(branchy, in_axes=(0, None))(xs, 10), [branchy(x, 10) for x in xs])
+
+
+def outer_sum(a, b):
+    return np.outer(a, b).sum(axis=0), a * np.sum(b)
+
+
+def test_in_axes_and_out_axes():
+    rng = np.random.default_rng(1)
+    A, B = rng.normal(size=(3, 4)), rng.normal(size=(4, 5))  # a batch of 4 columns of A, rows of B (length 5)
+    first, second = s2sad.vmap(outer_sum, in_axes=(1, 0), out_axes=1)(A, B[:, :3])
+    for i in range(4):
+        want_first, want_second = outer_sum(A[:, i], B[i, :3])
+        np.testing.assert_allclose(first[:, i], want_first)
+        np.testing.assert_allclose(second[:, i], want_second)
+
+
+def test_batch_sizes_must_agree():
+    with pytest.raises(s2sad.S2SADError, match="different sizes"):
+        s2sad.vmap(outer_sum)(np.ones((3, 2)), np.ones((4, 2)))
+
+
+def test_in_axes_must_batch_something():
+    with pytest.raises(s2sad.S2SADError, match="at least one"):
+        s2sad.vmap(outer_sum, in_axes=(None, None))(np.ones(3), np.ones(3))
+
+
+def test_straight_line_code_is_vectorized():
+    """Elementwise steps, sums and a matrix product with one batched operand: the batch at once."""
+    batched = s2sad.vmap(mlp_loss, in_axes=(None, 0, 0))
+    text = inspect.getsource(batched)
+    assert "def mlp_loss_vmap(params, x, y):" in text and "for i in range" not in text
+    assert "vmap_batch_sum(" in text and "return vmap_loop(params, x, y)" in text  # the loop for non-arrays
+    rng = np.random.default_rng(3)
+    params = {"W": rng.normal(size=(4, 5)), "b": rng.normal(size=5), "v": rng.normal(size=(5, 2))}
+    X, Y = rng.normal(size=(6, 4)), rng.normal(size=(6, 2))
+    want = [mlp_loss(params, x, y) for x, y in zip(X, Y)]
+    np.testing.assert_allclose(batched(params, X, Y), want, rtol=1e-13)
+
+
+def test_control_flow_gets_the_loop():
+    text = inspect.getsource(s2sad.vmap(branchy, in_axes=(0, None)))
+    assert "def branchy_vmap(" in text and "for i in range(n):" in text  # (its own n: the parameters are renamed)
+
+
+def sine_energy(x, w):
+    return np.sum(np.sin(x) * w) + x[0] * x[1]
+
+
+def test_grad_of_vmap():
+    """The batched function is generated source, so s2sad differentiates it: grad(sum of vmap(f))."""
+    batched = s2sad.vmap(sine_energy, in_axes=(0, None))
+
+    def total(X, w):
+        return np.sum(batched(X, w))
+
+    rng = np.random.default_rng(2)
+    X, w = rng.normal(size=(4, 3)), rng.normal(size=3)
+    got = s2sad.grad(total)(X, w)
+    want = np.cos(X) * w
+    want[:, 0] += X[:, 1]
+    want[:, 1] += X[:, 0]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    _, tangent = s2sad.jvp(batched, (X, w), (np.ones_like(X), np.zeros(3)))
+    np.testing.assert_allclose(tangent, want.sum(axis=1), rtol=1e-12)
+
+
+def test_grad_through_the_vectorized_path():
+    batched = s2sad.vmap(mlp_loss, in_axes=(None, 0, 0))
+    assert "vmap_batch_sum" in inspect.getsource(batched)
+
+    def total(params, X, Y):
+        return np.sum(batched(params, X, Y))
+
+    rng = np.random.default_rng(4)
+    params = {"W": rng.normal(size=(4, 5)), "b": rng.normal(size=5), "v": rng.normal(size=(5, 2))}
+    X, Y = rng.normal(size=(6, 4)), rng.normal(size=(6, 2))
+    got = s2sad.grad(total)(params, X, Y)
+    eps = 1e-6
+    up, down = copy.deepcopy(params), copy.deepcopy(params)
+    up["v"][2, 1] += eps
+    down["v"][2, 1] -= eps
+    fd = sum(mlp_loss(up, x, y) - mlp_loss(down, x, y) for x, y in zip(X, Y)) / (2 * eps)
+    assert got["v"][2, 1] == pytest.approx(fd, rel=1e-6)
+    grads = [s2sad.grad(mlp_loss)(params, x, y) for x, y in zip(X, Y)]
+    for key in params:
+        np.testing.assert_allclose(got[key], sum(g[key] for g in grads), rtol=1e-11)
