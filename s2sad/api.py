@@ -481,13 +481,14 @@ def source(f, mode="reverse", wrt=None, stage="derivative", optimize=True, *, ar
     kinds (shapes.py), identity wrappers left out. Mode "jet" with `order=K` is Taylor mode (s2sad.jet)
     to order K, with a series for every parameter unless `wrt` names them (wrt is 0 for the other modes).
     """
+    if wrt is None and mode != "jet":
+        wrt = 0
     method, obj = _method(f)
     if obj is not None:  # a bound method: its object is a constant, wrt counts the arguments after it
         f, wrt = method, _after_self(wrt)
     func = entry(f)
     if mode == "jet":
         return _jet_source(func, wrt, stage, order)
-    wrt = 0 if wrt is None else wrt
     if stage not in driver.STAGES:
         raise S2SADError(f"stage must be one of {', '.join(map(repr, driver.STAGES))}, not {stage!r}",
                          construct="stage")
