@@ -458,8 +458,8 @@ def test_aliasing_writes_are_refused(func, text, mode):
 
 def reads_an_item_and_the_whole_array(x, y):
     s = y[3] + np.sum(np.sin(y + x))
-    for e in y:     # the loop starts y_bar at 0.0, so `y_bar = 0.0 + unbroadcast(g, y)` before y[3] adds
-        v = y
+    for _ in y:     # y named in the loop starts y_bar at 0.0: `y_bar = 0.0 + unbroadcast(g, y)` before y[3] adds
+        held = y    # noqa: F841 (unused, but what makes the adjoint start at 0.0)
     return s
 
 
