@@ -451,3 +451,29 @@ def test_aliasing_writes_are_refused(func, text, mode):
         else:
             s2sad.jvp(func, (0.7,), (1.0,))
     assert "test_regressions_reverse.py" in str(info.value)
+
+
+# -- an adjoint updated in place never shares its array with another adjoint ----------------------
+
+
+def reads_an_item_and_the_whole_array(x, y):
+    s = y[3] + np.sum(np.sin(y + x))
+    for _ in y:     # y named in the loop starts y_bar at 0.0: `y_bar = 0.0 + unbroadcast(g, y)` before y[3] adds
+        held = y    # noqa: F841 (unused, but what makes the adjoint start at 0.0)
+    return s
+
+
+def test_folding_a_zero_start_keeps_the_adjoint_its_own():
+    """Folding `y_bar = 0.0 + unbroadcast(g, y)` to `unbroadcast(g, y)` left y_bar holding g itself,
+    which x_bar also held: scatter_add of y[3]'s cotangent into y_bar then added 1 to x_bar[3]. The
+    general derivative (grad runs one specialized to its arguments) is checked here, through the driver."""
+    from s2sad import driver
+
+    x, y = np.array([0.9, 1.2, -0.7, -0.8]), np.array([-0.1, -0.4, 0.2, 0.3])
+    general = driver.derivative(reads_an_item_and_the_whole_array, "reverse", ("x", "y")).function
+    fd = [[numerical_jvp(reads_an_item_and_the_whole_array, (x, y), i, e) for e in np.eye(4)] for i in (0, 1)]
+    x_bar, y_bar = general(x, y)
+    np.testing.assert_allclose(x_bar, fd[0], rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(y_bar, fd[1], rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(x_bar, np.cos(x + y), rtol=1e-12)   # x[3] is not read alone: no extra 1
+    check_derivatives(reads_an_item_and_the_whole_array, (x, y))

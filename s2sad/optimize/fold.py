@@ -72,13 +72,27 @@ def _block(stmts, changed, is_derived, updated):
                 setattr(stmt, field, _block(value, changed, is_derived, updated) or empty)
             elif isinstance(value, gast.expr):
                 setattr(stmt, field, expression(value, simplify, changed))
-        if before is not None and isinstance(stmt.value, gast.Name) and {stmt.value.id, target} & updated:
-            stmt.value = before  # an identity would leave two names holding one array written in place
+        if before is not None and _aliases(before, stmt.value, target, updated):
+            stmt.value = before  # the folded value would leave two names holding one array written in place
         if target is not None and isinstance(stmt.value, gast.Name) and stmt.value.id == target:
             changed[0] = True
             continue
         out.append(stmt)
     return out
+
+
+_FRESH = (gast.BinOp, gast.UnaryOp, gast.Constant)
+
+
+def _aliases(before, after, target, updated):
+    """Whether folding `target = before` to `target = after` may leave target holding an array another
+    name holds, where one of them is updated in place: a bare name (`z = w * 1.0` to `z = w`), or a
+    helper that passes its argument through (`y_bar = 0.0 + unbroadcast(g, y)` to `unbroadcast(g, y)`,
+    which returns g itself when the shapes agree, so scatter_add into y_bar would change g's other
+    holders too). An arithmetic result was a new array; the folded value may not be."""
+    if isinstance(after, gast.Name):
+        return bool({after.id, target} & updated)
+    return isinstance(before, _FRESH) and not isinstance(after, _FRESH)
 
 
 def number(value):
