@@ -1,7 +1,5 @@
 # fuzz seed 2002438: a cotangent folded to a bare 0.0 (`0.0 * np.sum(...)`) reached cumsum's adjoint, which ravels
 # and reshapes it: grad raised ValueError: cannot reshape array of size 1 into shape (4,)
-import math
-
 import numpy as np
 
 
