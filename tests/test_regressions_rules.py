@@ -410,3 +410,47 @@ def test_complex_derivative_of_real_input_is_refused_where_no_rule_refused_it():
                            s2sad.jacobian(norm_of_complex, mode="forward"), s2sad.hessian(norm_of_complex)):
             with pytest.raises(s2sad.S2SADError, match="complex"):
                 derivative(x)
+
+
+# -- a cotangent folded to a bare 0.0 reaches an adjoint helper that reads its shape ---------------
+# (fuzz seed 2002438) `0.0 * np.sum(op(a))` gives op's output the cotangent 0.0, which the optimizer
+# passes on as a scalar: cumsum_adjoint ravels and reshapes it to a's shape and crashed. A helper linear
+# in its cotangent given a zero is a zero, so the optimizer folds it away as it does unbroadcast's.
+
+def zeroed_cumsum(x):
+    return np.sum(x ** 2) + 0.0 * np.sum(np.cumsum(x * 3.0))
+
+
+def zeroed_cumprod(x):
+    return np.sum(x ** 2) + 0.0 * np.sum(np.cumprod(x))
+
+
+def zeroed_diff(x):
+    return np.sum(x ** 2) + 0.0 * np.sum(np.diff(x * 3.0))
+
+
+def zeroed_tile_repeat_pad(x):
+    return np.sum(x ** 2) + 0.0 * (np.sum(np.tile(x, 2)) + np.sum(np.repeat(x, 2)) + np.sum(np.pad(x, 1)))
+
+
+def zeroed_take_and_sort(x):
+    return np.sum(x ** 2) + 0.0 * (np.sum(np.take(x, [0, 2])) + np.sum(np.sort(x)))
+
+
+@pytest.mark.parametrize("f", [zeroed_cumsum, zeroed_cumprod, zeroed_diff, zeroed_tile_repeat_pad,
+                               zeroed_take_and_sort])
+def test_zeroed_cotangent_of_a_shape_reading_adjoint(f):
+    x = np.array([[0.3, -1.2, 0.7], [1.1, 0.4, -0.5]])
+    assert_grad(f, x, want=2.0 * x)  # d/dx sum(x**2) = 2x; the zeroed term adds nothing
+    np.testing.assert_allclose(fd_grad(f, x), 2.0 * x, rtol=1e-6, atol=1e-7)
+
+
+def test_every_helper_folded_on_a_zero_is_linear_in_its_first_argument():
+    from s2sad import registry, rules  # noqa: F401 (rules registers the helpers' own rules)
+    from s2sad.optimize.fold import _LINEAR_IN_FIRST
+    linear = {prim.__name__: rule for prim, rule in registry.RULES.items()
+              if rule.kind == "linear" and getattr(prim, "__module__", "").startswith("s2sad.runtime")}
+    bilinear = {"matmul_adjoint_a", "matmul_adjoint_b", "dot_adjoint_a", "dot_adjoint_b"}  # g times an operand
+    for name in _LINEAR_IN_FIRST - {"np.transpose", "np.reshape"} - bilinear:
+        assert name in linear, f"{name} is folded to 0.0 on a zero but has no @linear rule"
+        assert linear[name].wrt == linear[name].params[:1], f"{name} is not linear in its first argument"

@@ -27,10 +27,16 @@ from .zeros import is_zero
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
          gast.Pow: operator.pow}
-# helpers linear in their first argument: a zero in gives a zero out
+# helpers linear in their first argument and array-valued: a zero in gives a zero out. Every such helper
+# that reads its first argument's shape (cumsum_adjoint ravels it, diff_adjoint pads it) must be here:
+# once an adjoint upstream has folded to a bare 0.0 it reaches them shapeless (tests/test_regressions_rules.py
+# checks that every array-valued @linear runtime helper is listed)
 _LINEAR_IN_FIRST = frozenset(
     "unbroadcast broadcast_like sum_adjoint mean_adjoint sum_to_scalar scatter without_item matmul_adjoint_a "
-    "matmul_adjoint_b dot_adjoint_a dot_adjoint_b np.transpose np.reshape".split())
+    "matmul_adjoint_b dot_adjoint_a dot_adjoint_b np.transpose np.reshape "
+    "cumsum_adjoint diff_adjoint tile_adjoint repeat_adjoint diag_adjoint diagonal_adjoint trace_adjoint "
+    "pad_tangent pad_adjoint take_adjoint take_along_axis_adjoint sort_tangent sort_adjoint item_adjoint "
+    "sym_lower sym_lower_adjoint ravel_like unravel_like".split())
 
 
 # helpers that update their first argument in place (reverse.py's _in_place_adjoints)
