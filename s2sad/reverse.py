@@ -572,6 +572,7 @@ class Reverse:
             terms = cotangent_terms(site, ans, g, self.is_active, self.helpers, where, self.shapes, ident)
         if ident in self.maybe_zero and (site.kind != "rule" or site.rule.kind == "elementwise"):
             self.maybe_zero.update(a.id for a, _ in terms)  # a term of a bare 0.0 may be one too
+        self.maybe_zero.update(a.id for a, t in terms if _has_zero_factor(t))
         terms = merge_twins(terms)
         items = self.spread_now(ident, site, terms, ans)
         terms = [(a, self.spread_later(a, t)) for a, t in terms]
@@ -1199,3 +1200,19 @@ def _read_from_record(adjoint, kept):
 
     visit(adjoint)
     return {n for n in kept if first.get(n) == "load"}
+
+
+def _has_zero_factor(term):
+    """Whether a cotangent term holds a constant zero (the partial of `0.0 * s`): the optimizer folds
+    such a product to a bare 0.0, which must be spread to an array's shape before an adjoint that
+    reads its cotangent's shape (cumsum, matmul, kron, solve, ...) takes it."""
+    def zero(n):
+        return isinstance(n, gast.Constant) and type(n.value) in (int, float) and n.value == 0
+
+    for n in gast.walk(term):
+        if isinstance(n, gast.BinOp) and isinstance(n.op, gast.Mult) and (zero(n.left) or zero(n.right)):
+            return True
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id.startswith("times_partial") \
+                and any(zero(a) for a in n.args):
+            return True
+    return False

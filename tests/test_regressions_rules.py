@@ -454,3 +454,52 @@ def test_every_helper_folded_on_a_zero_is_linear_in_its_first_argument():
     for name in _LINEAR_IN_FIRST - {"np.transpose", "np.reshape"} - bilinear:
         assert name in linear, f"{name} is folded to 0.0 on a zero but has no @linear rule"
         assert linear[name].wrt == linear[name].params[:1], f"{name} is not linear in its first argument"
+
+
+# -- a cotangent zeroed by a constant factor, into adjoints that read its shape (fuzz seed 2002438) --
+
+def zeroed_kron(x, w):
+    a = x * w
+    return w * np.sum(x) + 0.0 * np.sum(np.kron(a, a))
+
+
+def zeroed_matmul(x, w):
+    a = x * w
+    return w * np.sum(x) + 0.0 * np.sum(a @ a.T)
+
+
+def zeroed_einsum(x, w):
+    a = x * w
+    return w * np.sum(x) + 0.0 * np.sum(np.einsum("ij,kj->ik", a, a))
+
+
+def zeroed_tril(x, w):
+    a = x * w
+    return w * np.sum(x) + 0.0 * np.sum(np.tril(a))
+
+
+def zeroed_concatenate(x, w):
+    a = x * w
+    return w * np.sum(x) + 0.0 * np.sum(np.concatenate([a, a]))
+
+
+def zeroed_solve(x, w):
+    a = x * w
+    m = a @ a.T + np.eye(2)
+    return w * np.sum(x) + 0.0 * np.sum(np.linalg.solve(m, a[:, 0]))
+
+
+ZEROED_BY_A_CONSTANT = [zeroed_kron, zeroed_matmul, zeroed_einsum, zeroed_tril, zeroed_concatenate, zeroed_solve]
+
+
+@pytest.mark.parametrize("f", ZEROED_BY_A_CONSTANT, ids=lambda f: f.__name__)
+def test_zeroed_cotangent_into_an_adjoint_that_reads_its_shape(f):
+    x = np.array([[0.3, -1.2, 0.7], [1.1, 0.4, -0.5]])
+    w = 1.5
+    gx, gw = s2sad.grad(f, wrt=(0, 1))(x, w)
+    np.testing.assert_allclose(gx, np.full_like(x, w))
+    assert gw == pytest.approx(np.sum(x))
+    h = 1e-6
+    assert gw == pytest.approx((f(x, w + h) - f(x, w - h)) / (2 * h), rel=1e-6)
+    _, tangent = s2sad.jvp(f, (x, w), (np.ones_like(x), 1.0))
+    assert tangent == pytest.approx(w * x.size + np.sum(x))
