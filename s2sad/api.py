@@ -12,7 +12,6 @@ from .callables import entry
 from .errors import LIMITATIONS, S2SADError
 from .parse import own_wrapper
 
-
 # -- values in and out ---------------------------------------------------------------
 
 
@@ -59,7 +58,8 @@ def _bind(func, args, kwargs):
     try:
         bound = inspect.signature(func).bind(*args, **kwargs)
     except TypeError as exc:
-        raise S2SADError(f"{func.__name__}: {exc}", func.__code__.co_filename, func.__code__.co_firstlineno, "call") from None
+        code = func.__code__
+        raise S2SADError(f"{func.__name__}: {exc}", code.co_filename, code.co_firstlineno, "call") from None
     bound.apply_defaults()
     return bound.arguments
 
@@ -95,7 +95,7 @@ def check_like(func, name, x, v, what, role="tangent"):
         for k, (a, c) in enumerate(zip(x, v)):
             check_like(func, f"{name}[{k}]", a, c, what, role)
         return
-    if not isinstance(x, (float, int, complex, np.number, np.ndarray)) or getattr(x, "dtype", None) == object:
+    if not isinstance(x, (float, int, complex, np.number, np.ndarray)) or getattr(x, "dtype", None) == np.dtype(object):
         return  # a value of its own kind (runtime.Pieces): its tangent is not an array to check
     try:
         shape = type(v).__name__ if isinstance(v, dict) else np.shape(v)

@@ -65,7 +65,7 @@ def entry(f):
         raise S2SADError(f"{_name(f)} is library code ({f.__code__.co_filename}) with no derivative rule; s2sad "
                          "differentiates only your own Python source", construct=_name(f),
                          hint=f"give it rules with s2sad.custom_vjp({_name(f)}) and .defvjp(fwd, bwd)")
-    call = getattr(type(f), "__call__", None)
+    call = getattr(type(f), "__call__", None)  # noqa: B004 (the class's own __call__, not callable(f))
     if inspect.isfunction(call) and not isinstance(f, type):
         return _object_shim(f, call)
     raise S2SADError(f"cannot differentiate {_name(f)}: it is not a Python function, a method, a partial, a callable "

@@ -15,6 +15,7 @@ is made (`derive`), so this module never reaches back into the pipeline. A helpe
 called from several places is generated once (the driver's cache).
 """
 
+import functools
 import inspect
 
 import gast
@@ -22,7 +23,6 @@ import gast
 from .callables import is_library
 from .parse import unwrap
 from .partials import require_rule
-
 
 _RUNTIMES = {f"{__package__}.{name}" for name in
              ("runtime", "runtime_decomp", "runtime_misc", "runtime_scipy", "batched_runtime")}
@@ -199,7 +199,7 @@ class Recursive:
                                  (backward, "bwd", "backward")):
             fn.__name__ = fn.__qualname__ = f"{base}_{suffix}"
             # read back for a higher derivative: parse.unwrap follows this to the generated function
-            fn.__s2sad_generated__ = (lambda kind: lambda: getattr(compiled(), kind))(kind)
+            fn.__s2sad_generated__ = functools.partial(_generated_half, compiled, kind)
         self.function, self.backward = function, backward
 
 
@@ -223,3 +223,8 @@ def tangent_names(compiled, params):
 
 def parameters(func):
     return list(inspect.signature(func).parameters)
+
+
+def _generated_half(compiled, kind):
+    """The generated function (or backward half) a callee's variant stands for, read when needed."""
+    return getattr(compiled(), kind)

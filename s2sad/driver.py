@@ -69,10 +69,12 @@ def wrt_names(func, wrt):
     names = []
     for item in items:
         if isinstance(item, bool) or not isinstance(item, (int, str)):
-            raise S2SADError(f"wrt must be a parameter position or name, not {item!r}", code.co_filename, code.co_firstlineno, "wrt")
+            raise S2SADError(f"wrt must be a parameter position or name, not {item!r}", code.co_filename,
+                             code.co_firstlineno, "wrt")
         if isinstance(item, int):
             if not -len(params) <= item < len(params):
-                raise S2SADError(f"wrt={item} but {func.__name__} has {len(params)} parameters", code.co_filename, code.co_firstlineno, "wrt")
+                raise S2SADError(f"wrt={item} but {func.__name__} has {len(params)} parameters", code.co_filename,
+                                 code.co_firstlineno, "wrt")
             item = params[item]
         if item not in params:
             raise S2SADError(f"wrt names {item!r}, which is not a parameter of {func.__name__}{tuple(params)}",
@@ -108,10 +110,12 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
             node, helpers = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees)
         else:
             node, helpers = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), with_value,
-                                    callees, split=mode == "split", shapes=shapes.infer(normalized, resolver, kinds) if kinds else None)
+                                    callees, split=mode == "split",
+                                    shapes=shapes.infer(normalized, resolver, kinds) if kinds else None)
     finally:
         in_progress.pop()
-    if optimized and jet_order(mode) is None:  # the names the transform made for adjoints and tangents: its FunctionDefs carry them (debt)
+    # the names the transform made for adjoints and tangents: its FunctionDefs carry them (debt)
+    if optimized and jet_order(mode) is None:
         node = tuple(optimize(n, helpers, derived=getattr(n, "s2sad_derivatives", None)) for n in node) \
             if isinstance(node, tuple) else optimize(node, helpers, derived=getattr(node, "s2sad_derivatives", None))
     if callee:
