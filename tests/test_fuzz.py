@@ -94,6 +94,37 @@ def test_the_checker_catches_a_planted_wrong_rule(workdir, factor, outcome):
     assert result.outcome == outcome, result.detail
 
 
+CANCELS = """import numpy as np
+
+
+def f(x, y):
+    a = np.zeros(3)
+    a[2] = y
+    a = a + 1e13 * x
+    a = a - a[0]
+    return np.sum(a) + x
+"""
+
+
+def test_rounding_of_a_huge_intermediate_is_a_kink_not_wrong(workdir):
+    """a grows to 1e13 and cancels to [0, 0, y]: central differences read d/dy = 0 or thousands, the
+    exact gradient is (1, 1) (s2sad's), so the checker must not trust them (seed 2013544 came out WRONG).
+    Complex step cannot run f: it stores y into a float array."""
+    import s2sad
+
+    program = generate(0).with_source(CANCELS)
+    program.args = (0.3, -1.17)
+    assert s2sad.grad(program_function(CANCELS, workdir), wrt=(0, 1))(0.3, -1.17) == (1.0, 1.0)
+    result = check(program, workdir)
+    assert (result.outcome, result.check) == ("KINK", "rounding"), result.detail
+
+
+def program_function(source, workdir):
+    from s2sad.fuzz.check import load
+
+    return load(source, workdir).f
+
+
 def test_the_shrinker_keeps_only_what_fails():
     source = ("import numpy as np\n\n\ndef f(x, y):\n    a = np.sin(x)\n    b = np.cos(y) * a\n    c = a + b\n"
               "    return c\n")

@@ -302,6 +302,19 @@ def integrates_particles(p):
     return np.sum(p * p)
 
 
+def writes_from_the_end_then_reads_the_last_index(x):
+    # fuzz seed 2013544 (there the outer loop grew a to 1e13 and finite differences, not s2sad, failed):
+    # a[3 - i] written in a loop, a rebound by a loop reading a[j], then a[i] read after its loop
+    a = np.zeros(4)
+    a[3] = x
+    for i in range(4):
+        a[3 - i] += np.cos(x)
+    for j in range(3):
+        a = a - np.outer((0.5 * a)[:2], ((np.ones(4) * 0.5 * a[j]) ** 3)[2:]).reshape(4)
+    a = a - a[i]
+    return np.sum(a * a)
+
+
 RIGHT = [
     (breaks_out_of_an_and_test, [0.3]),
     (breaks_out_of_an_and_test, [0.45]),
@@ -333,6 +346,7 @@ RIGHT = [
     (conditional_expression_before_a_while, [0.3]),
     (integrates_particles, [np.array([0.3, 0.5, -0.2])]),
     (copies_then_shifts_the_original, [np.array([0.3, -0.4, 0.6])]),
+    (writes_from_the_end_then_reads_the_last_index, [0.7]),
 ]
 
 

@@ -2,7 +2,8 @@
 
 Invariant: `check(program)` returns a `Result` whose outcome is one of
 OK, KINK (the reference is not trustworthy at this point: a branch decision changed within the
-finite-difference step, the step sizes disagree, or a value is not finite), REFUSED (s2sad raised
+finite-difference step, the step sizes disagree, a value is not finite, or an intermediate is so
+large that its rounding swamps the finite differences), REFUSED (s2sad raised
 S2SADError), WRONG (a number or a shape differs), CRASH (anything else raised from s2sad), or
 INVALID (the program itself fails: a generator bug, never s2sad's).
 
@@ -28,6 +29,7 @@ import s2sad
 
 OUTCOMES = ("OK", "KINK", "REFUSED", "WRONG", "CRASH", "INVALID")
 FD_STEPS = (1e-5, 1e-6)
+HESSIAN_STEPS = (1e-4, 1e-5)
 NON_ANALYTIC = {"abs", "max", "min", "where", "maximum", "minimum", "sort", "clip", "norm", "int", "float",
                 "round", "astype", "math"}
 _COUNTER = itertools.count()
@@ -182,6 +184,51 @@ def traced(f, args):
     return value, lines
 
 
+def largest_intermediate(f, args):
+    """The largest magnitude a floating value takes among the locals of f's frames (and its helpers').
+
+    Rounding a value of size M costs M * eps, which a difference quotient of step h amplifies by 1/h:
+    past some size, finite differences see only rounding (a sum of 1e13-sized terms that cancel to
+    O(1) moves in steps of 2e-3, so a step of 1e-6 reads a slope of 0 or thousands)."""
+    filename = f.__code__.co_filename
+    largest = 0.0
+
+    def local(frame, event, arg):
+        nonlocal largest
+        if event in ("line", "return"):
+            for value in frame.f_locals.values():
+                largest = max(largest, _magnitude(value))
+        return local
+
+    def tracer(frame, event, arg):
+        return local if frame.f_code.co_filename == filename else None
+
+    sys.settrace(tracer)
+    try:
+        f(*args)
+    finally:
+        sys.settrace(None)
+    return largest
+
+
+def _magnitude(value, depth=0):
+    """The largest finite absolute value of a float, a floating array, or a (shallow) container of them."""
+    if isinstance(value, (float, complex, np.floating, np.complexfloating)):
+        return float(abs(value)) if np.isfinite(value) else 0.0
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fc" and value.size:
+        finite = np.abs(value[np.isfinite(value)])
+        return float(finite.max()) if finite.size else 0.0
+    if depth < 2 and isinstance(value, (list, tuple, dict)):
+        items = value.values() if isinstance(value, dict) else value
+        return max((_magnitude(item, depth + 1) for item in items), default=0.0)
+    return 0.0
+
+
+def rounding_swamps(largest, step, scale, tolerance=1e-4):
+    """Whether rounding an intermediate of size `largest`, divided by `step`, can exceed the comparison's tolerance."""
+    return largest * np.finfo(float).eps / step > tolerance * scale
+
+
 def analytic(source):
     """Whether complex step applies: nothing in the source compares, takes a modulus or truncates."""
     for node in ast.walk(ast.parse(source)):
@@ -322,14 +369,16 @@ def _forward_checks(f, args, g, scale, rng):
     _close(plain[1], out_dot, 1e-8, "unoptimized-forward", scale * np.abs(direction).sum())
 
 
-def _hessian_check(f, args, base_lines):
+def _hessian_check(f, args, base_lines, largest):
     """hessian(f, wrt=0) against central differences of grad(f, wrt=0), at two step sizes."""
     x = args[0]
+    if rounding_swamps(largest, HESSIAN_STEPS[-1], 1.0):
+        raise _Kink("rounding", f"an intermediate reaches {largest:.3g}: rounding swamps the Hessian's differences")
     H = np.ravel(_stage("hessian", lambda: s2sad.hessian(f, wrt=0)(*_copies(args))))
     grad = s2sad.grad(f, wrt=0)
     z = np.ravel(np.asarray(x, dtype=float))
     columns = {}
-    for h in (1e-4, 1e-5):
+    for h in HESSIAN_STEPS:
         cols = []
         for j in range(z.size):
             pair = []
@@ -342,10 +391,11 @@ def _hessian_check(f, args, base_lines):
                 pair.append(np.ravel(grad(*_copies(point))))
             cols.append((pair[0] - pair[1]) / (2 * h))
         columns[h] = np.stack(cols, axis=1).ravel()
-    scale = max(1.0, float(np.max(np.abs(columns[1e-4]))))
-    if not np.allclose(columns[1e-4], columns[1e-5], rtol=0, atol=1e-4 * scale):
+    wide, narrow = (columns[h] for h in HESSIAN_STEPS)
+    scale = max(1.0, float(np.max(np.abs(wide))))
+    if not np.allclose(wide, narrow, rtol=0, atol=1e-4 * scale):
         raise _Kink("steps", "the gradient's finite differences disagree at two step sizes")
-    _close(H, columns[1e-4], 1e-4, "hessian-vs-fd", scale)
+    _close(H, wide, 1e-4, "hessian-vs-fd", scale)
 
 
 def _copies(args):
@@ -398,7 +448,10 @@ def _check(f, program, hessian):
         return Result("KINK", "nonfinite", f"f = {value}")
     try:
         exact = analytic(program.source) and (reference := complex_step(f, args)) is not None
+        largest = largest_intermediate(f, _copies(args))
         if not exact:
+            if rounding_swamps(largest, min(FD_STEPS), max(1.0, abs(value))):
+                raise _Kink("rounding", f"an intermediate reaches {largest:.3g}: rounding swamps finite differences")
             reference = finite_differences(f, args, base_lines, max(1.0, abs(value)))
         scale = max(1.0, abs(value), float(np.max(np.abs(reference))))
         if scale > 1e6:
@@ -406,7 +459,7 @@ def _check(f, program, hessian):
         g = _reverse_checks(f, args, value, reference, scale, exact)
         _forward_checks(f, args, g, scale, np.random.default_rng(program.seed))
         if hessian:
-            _hessian_check(f, args, base_lines)
+            _hessian_check(f, args, base_lines, largest)
     except _Kink as kink:
         return Result("KINK", kink.check, kink.detail)
     except _Mismatch as bad:
