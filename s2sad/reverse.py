@@ -163,7 +163,7 @@ class Reverse:
         fwd.args.defaults = copy.deepcopy(fn.args.defaults)
         unpack = [b.assign(b.tup([b.name(n, store=True) for n in kept], store=True), b.name(record))] if kept else []
         stored = _stored(primal, self.tape_name) | _read_from_record(adjoint, kept)
-        unpack += [b.assign(n, b.call(b.attribute(b.name(n), "copy"))) for n in kept
+        unpack += [b.assign(n, _copy_of(n)) for n in kept
                    if n in _written_into(adjoint) and not _viewed_by(n, primal, stored - {n}, self.makes_new)]
         result = grads[0] if len(grads) == 1 else b.tup(grads)
         bwd = b.function(f"{fn.name}_bwd", [record, seed], unpack + adjoint + [b.ret(result)])
@@ -1216,3 +1216,11 @@ def _has_zero_factor(term):
                 and any(zero(a) for a in n.args):
             return True
     return False
+
+
+def _copy_of(name):
+    """`name.copy() if name is not None else None`: a value made only in a branch or loop the primal
+    did not take is None in the record (and the adjoint sweep, taking the same way, never reads it)."""
+    copied = b.call(b.attribute(b.name(name), "copy"))
+    is_set = gast.Compare(left=b.name(name), ops=[gast.IsNot()], comparators=[b.const(None)])
+    return gast.IfExp(test=is_set, body=copied, orelse=b.const(None))
