@@ -53,7 +53,7 @@ def lift(parsed):
 def _nested(parsed, fn):
     """{name: (FunctionDef, the statement defining it)} for every def and `name = lambda` in fn's blocks."""
     found = {}
-    for stmt in _statements(fn.body):
+    for stmt in own_statements(fn.body):
         if isinstance(stmt, gast.FunctionDef):
             if stmt.decorator_list:
                 refuse(parsed, stmt, "a decorated nested def")
@@ -71,19 +71,19 @@ def _nested(parsed, fn):
     return found
 
 
-def _statements(stmts):
+def own_statements(stmts):
     """Every statement of fn's own blocks, nested blocks included, a nested def's body excluded."""
     for stmt in stmts:
         yield stmt
         if not isinstance(stmt, gast.FunctionDef):
             for field in ("body", "orelse"):
-                yield from _statements(getattr(stmt, field, None) or [])
+                yield from own_statements(getattr(stmt, field, None) or [])
 
 
 def _outer_names(parsed, fn):
     """Names the nested functions may read from the function around them: its locals and its closure."""
     names = {a.id for a in fn.args.args} | (set(parsed.closure) - parsed.imported)  # a nested def imports its own
-    for stmt in _statements(fn.body):
+    for stmt in own_statements(fn.body):
         for target in getattr(stmt, "targets", None) or [getattr(stmt, "target", None)]:
             if target is not None:
                 names |= set(b.names_in(target, gast.Store))

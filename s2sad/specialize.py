@@ -48,6 +48,7 @@ import numpy as np
 
 from . import build as b
 from .callables import is_library
+from .lift import own_statements
 from .naming import Namer, identifiers
 from .parse import parse, unwrap
 from .registry import lookup
@@ -158,7 +159,7 @@ class _Caller:
 def _nested_functions(fn):
     """{name: def or lambda} of the nested functions fn defines once (by `def` or `name = lambda`)."""
     found, twice = {}, set()
-    for node in _statements(fn.body):
+    for node in own_statements(fn.body):
         if isinstance(node, gast.FunctionDef) and not node.decorator_list:
             name, value = node.name, node
         elif isinstance(node, gast.Assign) and isinstance(node.value, gast.Lambda) and len(node.targets) == 1 \
@@ -169,18 +170,10 @@ def _nested_functions(fn):
         if name in found:
             twice.add(name)
         found[name] = value
-    stores = {n.id for stmt in _statements(fn.body) if not isinstance(stmt, gast.FunctionDef)
+    stores = {n.id for stmt in own_statements(fn.body) if not isinstance(stmt, gast.FunctionDef)
               for n in gast.walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     lambdas = {k for k, v in found.items() if isinstance(v, gast.Lambda)}
     return {k: v for k, v in found.items() if k not in twice and (k not in stores or k in lambdas)}
-
-
-def _statements(stmts):
-    for stmt in stmts:
-        yield stmt
-        if not isinstance(stmt, gast.FunctionDef):
-            for field in ("body", "orelse"):
-                yield from _statements(getattr(stmt, field, None) or [])
 
 
 def _is_function(obj):
