@@ -1,6 +1,7 @@
 """The public transforms: plain functions in, plain functions out (see shared API contract)."""
 
 import ast
+import dataclasses
 import functools
 import inspect
 import types
@@ -372,9 +373,51 @@ def _specializer(func, names):
 
 def _grad_derivative(func, names, kinds):
     """The compiled derivative grad and value_and_grad run: value and gradients, specialized to the
-    arguments' kinds (None: general, for a function with keyword-only or variable arguments)."""
+    arguments' kinds (None: general, for a function with keyword-only or variable arguments).
+
+    When the differentiated inputs total one scalar, forward mode (one pass, no tape, see
+    `_forward_for_grad`); else reverse mode."""
     specialized = None if kinds is None else tuple(kinds) + (shapes.GRAD_SEED,)
+    if grad_mode(func, names, kinds) == "forward":
+        forward = _forward_for_grad(func, names, specialized)
+        if forward is not None:
+            return forward
     return driver.derivative(func, "reverse", names, with_value=True, kinds=specialized)
+
+
+def grad_mode(func, names, kinds):
+    """The mode grad runs for arguments of these kinds: "forward" when it differentiates one
+    parameter holding one float (a Python or NumPy float, a 0-d array), whose derivative is a
+    single tangent, "reverse" otherwise."""
+    if kinds is None or len(names) != 1:
+        return "reverse"
+    kind = kinds[list(inspect.signature(func).parameters).index(names[0])]
+    return "forward" if kind == shapes.FLOAT else "reverse"
+
+
+_FORWARD_FOR_GRAD = {}
+
+
+def _forward_for_grad(func, names, kinds):
+    """A Compiled whose function is the forward derivative with the one tangent's default 1.0, so
+    that `fn(*values)` returns (value, gradient) as the reverse one does; None when forward mode
+    refuses the function (a custom_vjp without a forward rule...), which reverse mode then runs."""
+    try:
+        compiled = driver.derivative(func, "forward", names, kinds=kinds)
+    except S2SADError:
+        return None
+    made = _FORWARD_FOR_GRAD.get(compiled.function)
+    if made is None:
+        fn = compiled.function
+        seeded = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, (fn.__defaults__ or (0.0,))[:-1] + (1.0,),
+                                    fn.__closure__)
+        seeded.__dict__.update(fn.__dict__)
+        seeded.__doc__, seeded.__qualname__, seeded.__module__ = fn.__doc__, fn.__qualname__, fn.__module__
+        made = dataclasses.replace(compiled, function=seeded)
+        if len(_FORWARD_FOR_GRAD) > 1024:
+            _FORWARD_FOR_GRAD.clear()
+        _FORWARD_FOR_GRAD[fn] = made
+    return made
 
 
 _FLOAT_ONLY = {float}
@@ -477,9 +520,11 @@ def source(f, mode="reverse", wrt=None, stage="derivative", optimize=True, *, ar
     "analyses" (reverse mode's tables), "unoptimized" or "optimized" (the derivative before or
     after the optimizer), "derivative" (the optimized one unless optimize=False). For the
     derivative, mode is "forward", "reverse" or "both". Without `args`, the general derivative;
-    with example arguments `args`, the reverse derivative grad runs for arguments of their
-    kinds (shapes.py), identity wrappers left out. Mode "jet" with `order=K` is Taylor mode (s2sad.jet)
-    to order K, with a series for every parameter unless `wrt` names them (wrt is 0 for the other modes).
+    with example arguments `args`, in place of the reverse one, the derivative grad runs for
+    arguments of their kinds (shapes.py), identity wrappers left out: forward mode when they
+    differentiate one float (see `grad_mode`), else reverse, as its first line says. Mode "jet"
+    with `order=K` is Taylor mode (s2sad.jet) to order K, with a series for every parameter unless
+    `wrt` names them (wrt is 0 for the other modes).
     """
     if wrt is None and mode != "jet":
         wrt = 0
@@ -507,9 +552,10 @@ def source(f, mode="reverse", wrt=None, stage="derivative", optimize=True, *, ar
     for m in modes:
         if m == "reverse" and values is not None:  # what grad(f)(*args) runs, the very function
             by_kind = None if kinds is None else kinds[:-1]
+            chosen = grad_mode(func, names, by_kind)
             compiled.append(_grad_derivative(func, names, by_kind) if optimize else
-                            driver.derivative(func, m, names, True, False, kinds=kinds))
-            heads.append(_header(func, m, names, values, by_kind, optimize))
+                            driver.derivative(func, chosen, names, chosen == "reverse", False, kinds=kinds))
+            heads.append(_header(func, compiled[-1].mode, names, values, by_kind, optimize))
         else:
             compiled.append(driver.derivative(func, m, names, optimized=optimize))
             heads.append(_header(func, m, names, None, None, optimize))
@@ -534,7 +580,8 @@ def _header(func, mode, names, values, kinds, optimized):
     what = f"# {mode} mode wrt {', '.join(names) or 'nothing'}" + ("" if optimized else ", unoptimized")
     if kinds is not None:
         shown = ", ".join(f"{n}: {shapes.show(k)}" for n, k in zip(values, kinds))
-        return f"{what}, specialized to {shown} (what grad runs for such arguments)\n"
+        why = ": one float differentiated, one forward pass; called with the tangent 1.0" if mode == "forward" else ""
+        return f"{what}, specialized to {shown} (what grad runs for such arguments{why})\n"
     if values is not None:
         return f"{what}, general (what grad runs: {func.__name__} has keyword-only or variable parameters)\n"
     if mode == "reverse":

@@ -90,7 +90,8 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     Mode "split" is reverse mode cut in two for a caller (see calls.py): a pair of
     FunctionDefs, `f_fwd` and `f_bwd`. `receiver` is (parameter, class) for a method
     whose `self` is known, so `self.other_method(...)` resolves. `kinds` (see shapes.py),
-    one per parameter and the seed's last, specializes reverse mode to such arguments.
+    one per parameter and the seed's last, specializes reverse mode to such arguments (and
+    forward mode, whose "seed" is then the output's kind, GRAD_SEED for grad's scalar output).
     `exact`: a caller selects, so every partial product is exact-zero (partials.selects).
     """
     if mode not in MODES + ("split",) and mode not in _TRANSFORMS and jet_order(mode) is None:
@@ -107,7 +108,8 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
         elif mode in _TRANSFORMS:
             node, helpers = _TRANSFORMS[mode](normalized, parsed, resolver, wrt, Namer(normalized.names))
         elif mode == "forward":
-            node, helpers = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees)
+            node, helpers = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees,
+                                    shapes=shapes.infer(normalized, resolver, kinds) if kinds else None)
         else:
             node, helpers = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), with_value,
                                     callees, split=mode == "split",

@@ -24,8 +24,9 @@ from .partials import Helpers, require_rule, selects, tangent_terms
 class Forward:
     """Builds the JVP of one normalized function."""
 
-    def __init__(self, normalized, parsed, resolver, wrt, namer, callees=None):
+    def __init__(self, normalized, parsed, resolver, wrt, namer, callees=None, shapes=None):
         self.callees = callees
+        self.shapes = shapes  # shapes.Shapes of a derivative specialized to its arguments' kinds, or None
         self.norm = normalized
         self.parsed = parsed
         self.resolver = resolver
@@ -35,6 +36,7 @@ class Forward:
         self.helpers.exact = getattr(callees, "exact", False) or selects(normalized.node, resolver)
         self.activity = activity(normalized.node, resolver, wrt)
         self.dots = {}
+        self.renamed = {}  # a fresh name holding a variable's new value -> the variable
 
     def dot(self, ident):
         if ident not in self.dots:
@@ -111,6 +113,7 @@ class Forward:
         operands = {a.id for a in site.operands() if isinstance(a, gast.Name)}
         if target.id in operands:  # x = f(x): keep the old x until the tangent is computed
             ans = self.namer.fresh(f"{target.id}_new")
+            self.renamed[ans] = target.id  # of target's kind, for `scalar`
             primal = [b.assign(ans, stmt.value)]
             finish = [b.assign(b.name(target.id, store=True), b.name(ans))]
         else:
@@ -149,13 +152,19 @@ class Forward:
         if not any(self.tangent_of(a) is not None for a in site.operands()):
             return None
         require_rule(site, where)
-        terms = tangent_terms(site, value, ans, self.tangent_of, self.helpers, where)
+        terms = tangent_terms(site, value, ans, self.tangent_of, self.helpers, where,
+                              self.scalar(ans.id))
         if not terms:
             return None
         total = terms[0]
         for term in terms[1:]:
             total = b.add(total, term)
         return total
+
+    def scalar(self, ident):
+        """Whether the shapes table proves the variable of rank 0 (a float, a 0-d array)."""
+        kind = self.shapes.kind(self.renamed.get(ident, ident)) if self.shapes is not None else None
+        return kind is not None and kind[1] == ()
 
     def call(self, stmt, site, where):
         """y = g(a, b) for a user function g: `y, y_dot = g_jvp(a, b, a_dot)`."""
@@ -195,9 +204,12 @@ class Forward:
         return self.helpers.call("owned", tangent, copy.deepcopy(ans))
 
 
-def forward(normalized, parsed, resolver, wrt, namer, callees=None):
-    """The gast FunctionDef of the JVP, and the helper objects its names stand for."""
-    builder = Forward(normalized, parsed, resolver, wrt, namer, callees)
+def forward(normalized, parsed, resolver, wrt, namer, callees=None, shapes=None):
+    """The gast FunctionDef of the JVP, and the helper objects its names stand for.
+
+    With `shapes` (the table of a derivative specialized to its arguments' kinds, which is
+    never differentiated again), exact products of rank-0 values are written out without a call."""
+    builder = Forward(normalized, parsed, resolver, wrt, namer, callees, shapes)
     node = builder.function()
     node.s2sad_derivatives = set(builder.dots.values())  # what the optimizer may treat as tangents
     return node, builder.helpers.by_name

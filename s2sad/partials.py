@@ -260,21 +260,23 @@ def _cut(terms, exact, ans, helpers):
     return [] if exact else terms
 
 
-def tangent_terms(site, value, ans, tangent_of, helpers, where):
+def tangent_terms(site, value, ans, tangent_of, helpers, where, scalar=False):
     """One tangent term per active operand of `value` (the statement's right-hand side).
 
     Each term has the result's shape once the terms are added up: an operand smaller than
     the result (`x + C` with scalar x) has its term broadcast to `ans`. A result cast to an
-    integer or boolean dtype has no terms (see `_exact_dtype`).
+    integer or boolean dtype has no terms (see `_exact_dtype`). `scalar`: the shapes table
+    proves the result of rank 0 (a specialized derivative), so an elementwise rule's operands,
+    their tangents and its partials are too, and exact products are `times_partial_scalar`.
     """
     if site.rule is None or site.rule.kind == "nondiff":  # no rule: a call of nothing active
         return []
     bound, raw = _bindings(site, where, helpers)
-    return _cut(_tangent_terms(site, bound, raw, value, ans, tangent_of, helpers, where),
+    return _cut(_tangent_terms(site, bound, raw, value, ans, tangent_of, helpers, where, scalar),
                 _exact_dtype(bound, helpers), ans, helpers)
 
 
-def _tangent_terms(site, bound, raw, value, ans, tangent_of, helpers, where):
+def _tangent_terms(site, bound, raw, value, ans, tangent_of, helpers, where, scalar=False):
     rule = site.rule
     active = [p for p in rule.wrt if tangent_of(bound.get(p)) is not None]
     if not active:
@@ -282,7 +284,7 @@ def _tangent_terms(site, bound, raw, value, ans, tangent_of, helpers, where):
     if rule.kind == "linear":
         return [_linear_tangent(site, value, tangent_of, helpers)]
     if rule.kind == "elementwise":
-        return _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers)
+        return _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers, scalar)
     if rule.jvp is None and rule.kind == "custom":
         raise where.error(f"{site.label} has a custom_vjp rule but forward mode needs a forward rule",
                           construct=site.label,
@@ -314,7 +316,7 @@ def _linear_tangent(site, value, tangent_of, helpers):
     return _replace(value, swaps)
 
 
-def _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers):
+def _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers, scalar=False):
     """x_dot * dfdx for each active x; broadcast to `ans` when nothing else in the sum has its shape."""
     _, exprs = templates.parts(rule.jvp, len(rule.wrt))
     env = {**bound, "ans": ans}
@@ -322,7 +324,7 @@ def _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers):
     for p in active:
         expr = exprs[rule.wrt.index(p)]
         partial, singular = _partial(rule, expr, rule.jvp, env, raw, helpers)
-        terms.append(_scale(tangent_of(bound[p]), partial, helpers if helpers.exact or singular else None))
+        terms.append(_scale(tangent_of(bound[p]), partial, helpers if helpers.exact or singular else None, scalar))
         covered |= {p} | {q for q in rule.params if templates.mentions(expr, q)}
         if templates.mentions(expr, "ans"):
             covered |= set(rule.params)

@@ -81,7 +81,7 @@ def _ran_by_grad(monkeypatch, f, args):
 def _body(text):
     """The source without the header comment source() puts first."""
     first, rest = text.split("\n", 1)
-    assert first.startswith("# reverse mode")
+    assert first.startswith(("# reverse mode", "# forward mode"))
     return rest
 
 
@@ -112,6 +112,9 @@ def test_the_header_says_which_variant():
     assert s2sad.source(plain).splitlines()[0] == (
         "# reverse mode wrt x, general (grad runs a variant specialized to its arguments: source(f, args=...))")
     assert s2sad.source(plain, mode="forward").splitlines()[0] == "# forward mode wrt x, general"
+    assert s2sad.source(plain, args=(np.ones(2),)).splitlines()[0] == (
+        "# reverse mode wrt x, specialized to x: f[n] (what grad runs for such arguments)")
     assert s2sad.source(plain, args=(1.5,)).splitlines()[0] == (
-        "# reverse mode wrt x, specialized to x: float (what grad runs for such arguments)")
+        "# forward mode wrt x, specialized to x: float (what grad runs for such arguments: one float "
+        "differentiated, one forward pass; called with the tangent 1.0)")
     assert s2sad.source(plain, stage="unoptimized").splitlines()[0].startswith("# reverse mode wrt x, unoptimized, ")
