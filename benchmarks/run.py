@@ -36,7 +36,8 @@ from peers import available  # noqa: E402
 
 import s2sad  # noqa: E402
 
-FAMILIES = ("compile", "straight", "loops", "subroutines", "numpy", "gp_attention", "higher", "implicit", "taylor",
+FAMILIES = ("compile", "straight", "loops", "spellings", "subroutines", "numpy", "gp_attention", "higher", "implicit",
+            "taylor",
             "batching")
 
 

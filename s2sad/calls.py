@@ -23,6 +23,7 @@ import gast
 from .callables import is_library
 from .parse import unwrap
 from .partials import require_rule
+from .shapes import kind_of
 
 _RUNTIMES = {f"{__package__}.{name}" for name in
              ("runtime", "runtime_decomp", "runtime_misc", "runtime_scipy", "batched_runtime")}
@@ -67,21 +68,25 @@ class Callees:
                 raise where.error(f"the call to {site.label} misses the argument {name!r}", construct=site.label)
         return dict(bound.arguments)
 
-    def compiled_call(self, site, where, is_active, mode):
+    def compiled_call(self, site, where, is_active, mode, kinds_at=None):
         """(function, {parameter: atom}, the active parameters, its derivative) for a call derivatives flow into.
 
-        Refused, at the call's line, when the callee has neither Python source nor a rule."""
+        `kinds_at(bound) -> ({parameter: kind}, output kind) or None`: the kinds the caller knows at this
+        call, to which the callee's derivative is specialized (shapes.py). Refused, at the call's line,
+        when the callee has neither Python source nor a rule."""
         func = self.target(site)
         if func is None:
             require_rule(site, where)
         bound = self.bind(func, site, where)
         wrt = [p for p, atom in bound.items() if is_active(atom)]
-        return func, bound, wrt, self.derivative(func, mode, wrt, where, site)
+        return func, bound, wrt, self.derivative(func, mode, wrt, where, site, _kinds(func, kinds_at, bound))
 
-    def derivative(self, func, mode, wrt, where, site):
+    def derivative(self, func, mode, wrt, where, site, kinds=None):
         # by identity: the same text in two modules is two functions, not recursion
         if any(code is func.__code__ for code in self.in_progress):
             compiled = Recursive(self.derive, func, mode, tuple(wrt), self.receiver(func, site), self.exact)
+        elif kinds is not None:
+            compiled = self.derive(func, mode, tuple(wrt), self.receiver(func, site), self.exact, kinds=kinds)
         else:
             compiled = self.derive(func, mode, tuple(wrt), self.receiver(func, site), self.exact)
         for dependency in [(self.resolver.lookup_path, site.label, func.__code__), *compiled.dependencies]:
@@ -99,6 +104,23 @@ class Callees:
         if cls is None or getattr(cls, func.__name__, None) is not func:
             return None
         return parameters(func)[0], cls
+
+
+def _kinds(func, kinds_at, bound):
+    """One kind per parameter of func, then the output's (shapes.infer's `kinds`), or None.
+
+    A parameter the call leaves to its default is unknown (None) unless the default is a number."""
+    known = kinds_at(bound) if kinds_at is not None else None
+    if known is None:
+        return None
+    by_param, out = known
+    kinds = []
+    for name, param in inspect.signature(func).parameters.items():
+        if param.kind not in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            return None
+        default = param.default if isinstance(param.default, (int, float)) else None
+        kinds.append(by_param[name] if name in by_param else kind_of(default) if default is not None else None)
+    return tuple(kinds) + (out,)
 
 
 def _opaque(method):

@@ -196,8 +196,11 @@ def _in_progress():
     return _THREAD.in_progress
 
 
-def _derive_callee(func, mode, wrt, receiver, exact=False):
-    return derivative(func, "split" if mode == "reverse" else mode, wrt, receiver=receiver, callee=True, exact=exact)
+def _derive_callee(func, mode, wrt, receiver, exact=False, kinds=None):
+    """A called user function's derivative; `kinds` (its parameters', then its output's, as the caller
+    knows them at the call) specialize its reverse halves to them (shapes.py)."""
+    return derivative(func, "split" if mode == "reverse" else mode, wrt, receiver=receiver, callee=True, exact=exact,
+                      kinds=kinds if mode == "reverse" else None)
 
 
 def derivative(func, mode, wrt, with_value=False, optimized=True, receiver=None, kinds=None, callee=False,

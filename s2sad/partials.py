@@ -403,11 +403,13 @@ class _Known:
         return _Specialize(self).visit(term)
 
 
-_SPECIALIZED = (runtime.unbroadcast, runtime.matmul_adjoint_a, runtime.matmul_adjoint_b)
+_SPECIALIZED = (runtime.unbroadcast, runtime.matmul_adjoint_a, runtime.matmul_adjoint_b, runtime.dot_adjoint_a,
+                runtime.dot_adjoint_b)
+_ADJOINTS_OF_A = (runtime.matmul_adjoint_a, runtime.dot_adjoint_a)
 
 
 class _Specialize(gast.NodeTransformer):
-    """`unbroadcast(t, x)` -> `t` when shapes match; a matmul adjoint of known ranks -> its NumPy call.
+    """`unbroadcast(t, x)` -> `t` when shapes match; a matmul (or np.dot) adjoint of known ranks -> its NumPy call.
 
     Each replacement is the computation the helper performs for those ranks (`a.T @ g`
     is the same BLAS call as the helper's `swapaxes(a) @ g[:, None]`), so values are
@@ -427,7 +429,8 @@ class _Specialize(gast.NodeTransformer):
         if helper is runtime.unbroadcast and len(shapes) == 2 and shapes[0] is not None and shapes[0] == shapes[1]:
             return node.args[0]
         if helper is not runtime.unbroadcast and len(shapes) == 3 and None not in shapes:
-            return self.matmul(helper is runtime.matmul_adjoint_a, node.args, shapes) or node
+            # np.dot of a matrix by a vector or a matrix is the matmul: dot's helpers call matmul's
+            return self.matmul(any(helper is h for h in _ADJOINTS_OF_A), node.args, shapes) or node
         return node
 
     def helper(self, node):

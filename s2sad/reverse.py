@@ -357,7 +357,7 @@ class Reverse:
         if isinstance(target, gast.Name) and target.id in self.activity.active:
             site = self.resolver.site(stmt.value)
             if site.kind in ("function", "method") and any(self.is_active(a) for a in site.operands()):
-                call = self.split_call(site, self.where(stmt))
+                call = self.split_call(site, self.where(stmt), target.id)
             elif site.kind == "rule" and site.rule.fwd is not None:
                 call = self.residual_call(site)
         self.calls[stmt] = call
@@ -377,7 +377,7 @@ class Reverse:
         record = self.namer.fresh(f"{site.rule.primitive.__name__}_record")
         return Split(value, b.name(self.helpers(backward, backward.__name__)), [bound[p] for p in active], record, True)
 
-    def split_call(self, site, where):
+    def split_call(self, site, where, target=None):
         """(forward call expression, backward callee, active argument atoms, record name, bare single result)."""
         if site.kind == "method":  # the object's class is known only when the call runs
             active = [self.is_active(a) for a in site.args[1:]]
@@ -389,7 +389,8 @@ class Reverse:
             return Split(value, backward, atoms, self.namer.fresh(f"{site.prim}_record"), False)
         if self.callees is None:
             require_rule(site, where)
-        func, bound, wrt, compiled = self.callees.compiled_call(site, where, self.is_active, "reverse")
+        func, bound, wrt, compiled = self.callees.compiled_call(site, where, self.is_active, "reverse",
+                                                                lambda bound: self.callee_kinds(bound, target))
         arguments = {p: copy.deepcopy(atom) for p, atom in bound.items()}
         value = b.call(b.name(self.helpers(compiled.function, compiled.function.__name__)), [], arguments)
         backward = b.name(self.helpers(compiled.backward, compiled.backward.__name__))
@@ -398,6 +399,14 @@ class Reverse:
             primal = b.call(b.name(self.helpers(site.prim, func.__name__)), [], copy.deepcopy(arguments))
             split = split._replace(value=primal, recompute=value)
         return split
+
+    def callee_kinds(self, bound, target):
+        """The kinds of a callee's arguments at this call, then of its output (the seed of its backward
+        half): its derivative is specialized to them (shapes.py). None when the caller's table is
+        unknown or the output's kind is (a tuple, a dict): then the callee's general derivative."""
+        if self.shapes is None or target is None or self.shapes.kind(target) is None:
+            return None
+        return {p: self.shapes.of(a) for p, a in bound.items()}, self.shapes.kind(target)
 
     def call_forward(self, stmt, call, ctx):
         """`y, g_record = g_fwd(...)`, the record kept on the tape inside loops."""

@@ -30,6 +30,7 @@ import gast
 import numpy as np
 
 from . import build as b
+from . import runtime
 from .analyze import assignments, returned
 
 ONE_NOT = -1
@@ -86,6 +87,10 @@ class Shapes:
         """
         kind = expr_kind(node, _Env(self.kinds, self.resolver, extra, objects))
         return None if kind is None else kind[1]
+
+    def of(self, node):
+        """The kind of an expression over the table's names (an argument atom of a call), or None."""
+        return expr_kind(node, _Env(self.kinds, self.resolver))
 
     def dump(self):
         return "\n".join(f"{n}: {show(self.kinds[n])}" for n in sorted(self.kinds))
@@ -333,10 +338,12 @@ def _compare(node, env):
 
 
 def _subscript(node, env):
-    value, index = expr_kind(node.value, env), expr_kind(node.slice, env)
-    if value is None or index is None or not value[1] or index != ("i", ()):
+    """x[i] and x[i, j] with integer indices: the item's kind (each index drops one axis)."""
+    value = expr_kind(node.value, env)
+    parts = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+    if value is None or len(parts) > len(value[1]) or any(expr_kind(p, env) != ("i", ()) for p in parts):
         return None
-    return (value[0], value[1][1:])
+    return (value[0], value[1][len(parts):])
 
 
 def _attribute(node, env):
@@ -352,9 +359,30 @@ def _call(node, env):
     path = b.dotted_path(node.func)
     prim = env.lookup_path(path) if path is not None else None
     args = [expr_kind(a, env) for a in node.args]
-    if prim is None or not args or any(a is None for a in args):
+    if any(a is None for a in args):
+        return None
+    if prim is None and isinstance(node.func, gast.Attribute):
+        return _method_kind(expr_kind(node.func.value, env), node.func.attr, args)
+    if prim is None or not args:
         return None
     return _call_kind(prim, args)
+
+
+_METHOD_TOTALS = frozenset("sum mean prod max min".split())
+
+
+def _method_kind(obj, attr, args):
+    """The kind of `x.attr(*args)` for an array x of kind obj: `x.dot(y)`, a total `x.sum()`, `x.copy()`."""
+    if obj is None or not obj[1]:
+        return None
+    if attr == "dot" and len(args) == 1:
+        shape = matmul_shape(obj[1], args[0][1])
+        return None if shape is None else (_tag((obj[0], args[0][0]), True), shape)
+    if attr in _METHOD_TOTALS and not args:
+        return ("n", ())
+    if attr == "copy" and not args:
+        return obj
+    return None
 
 
 def _call_kind(prim, args):
@@ -364,7 +392,7 @@ def _call_kind(prim, args):
         return ("n" if "f" not in tags else "f", broadcast(*shapes))
     if getattr(prim, "__module__", None) == "math":
         return ("n", ()) if all(s == () for s in shapes) else None
-    if (prim is builtins.abs or prim is np.asarray) and len(args) == 1:
+    if (prim is builtins.abs or prim is np.asarray or prim is runtime.sequence) and len(args) == 1:
         return args[0]
     if (prim is builtins.max or prim is builtins.min) and len(args) == 2 and shapes == [(), ()]:
         return (_tag(tags, True), ())
@@ -378,7 +406,7 @@ def _call_kind(prim, args):
     return None
 
 
-_TOTALS = (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin)
+_TOTALS = (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.linalg.norm)
 
 _KINDS = {_Iter: _iter_kind, gast.Name: _name, gast.Constant: _constant, gast.BinOp: _binop, gast.UnaryOp: _unaryop,
           gast.Compare: _compare, gast.Subscript: _subscript, gast.Attribute: _attribute, gast.Call: _call}

@@ -278,8 +278,13 @@ def test_a_custom_jvp_alone_stops_reverse_mode_with_advice():
     erf.defjvp(lambda p, t: (math.erf(p[0]), t[0] * 2.0 / math.sqrt(math.pi) * math.exp(-p[0] ** 2)))
     assert erf(0.5) == math.erf(0.5)
     assert s2sad.jvp(erf, (0.0,), (1.0,))[1] == pytest.approx(2.0 / math.sqrt(math.pi))
+    # grad of one float runs forward mode, which the rule serves; with two inputs grad runs reverse mode
+    assert s2sad.grad(erf)(0.5) == pytest.approx(2.0 / math.sqrt(math.pi) * math.exp(-0.25))
+
+    def erf_times(x, y):
+        return erf(x) * y
     with pytest.raises(s2sad.S2SADError, match=r"erf has a custom_jvp rule but reverse mode needs a custom_vjp rule"):
-        s2sad.grad(erf)(0.5)
+        s2sad.grad(erf_times, wrt=(0, 1))(0.5, 2.0)
 
 
 # -- mistakes in rules are reported, not differentiated ----------------------------------------------
