@@ -385,11 +385,17 @@ def _grad_derivative(func, names, kinds):
     return driver.derivative(func, "reverse", names, with_value=True, kinds=specialized)
 
 
+_REVERSE_SCHEDULES = frozenset(("checkpointed", "checkpoint", "reversible"))
+
+
 def grad_mode(func, names, kinds):
     """The mode grad runs for arguments of these kinds: "forward" when it differentiates one
     parameter holding one float (a Python or NumPy float, a 0-d array), whose derivative is a
-    single tangent, "reverse" otherwise."""
-    if kinds is None or len(names) != 1:
+    single tangent, "reverse" otherwise, and always where f asks for a reverse-mode schedule
+    (`s2sad.checkpointed`, `s2sad.checkpoint`, `s2sad.reversible`, `grad(f, checkpoint=K)`): it
+    runs as asked, with the recomputations and the tape it promises."""
+    if kinds is None or len(names) != 1 or hasattr(func, "__s2sad_every_loop__") \
+            or not _REVERSE_SCHEDULES.isdisjoint(func.__code__.co_names):
         return "reverse"
     kind = kinds[list(inspect.signature(func).parameters).index(names[0])]
     return "forward" if kind == shapes.FLOAT else "reverse"

@@ -14,6 +14,7 @@ import gast
 from . import cache, emit, rules, shapes  # noqa: F401  (importing rules fills the table)
 from .analyze import Analyses, activity
 from .arity import specialize_calls
+from .callables import is_library
 from .calls import Callees, variant_name
 from .checkpointing import checkpoint_calls
 from .desugar import desugar
@@ -109,11 +110,11 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
             node, helpers = _TRANSFORMS[mode](normalized, parsed, resolver, wrt, Namer(normalized.names))
         elif mode == "forward":
             node, helpers = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees,
-                                    shapes=shapes.infer(normalized, resolver, kinds) if kinds else None)
+                                    shapes=_table(normalized, resolver, kinds, func))
         else:
             node, helpers = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), with_value,
                                     callees, split=mode == "split",
-                                    shapes=shapes.infer(normalized, resolver, kinds) if kinds else None)
+                                    shapes=_table(normalized, resolver, kinds, func))
     finally:
         in_progress.pop()
     # the names the transform made for adjoints and tangents: its FunctionDefs carry them (debt)
@@ -123,6 +124,41 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     if callee:
         _name_for_callee(node, func, wrt, parsed.node.name)
     return node, helpers, parsed, callees.dependencies + _resolved(resolver, callees.dependencies)
+
+
+def _table(normalized, resolver, kinds, func):
+    """The shapes table of a derivative specialized to `kinds` (None: general), calls of the user's
+    functions followed into their own tables (`_callee_output`)."""
+    return shapes.infer(normalized, resolver, kinds, _callee_output({func.__code__}, {})) if kinds else None
+
+
+def _callee_output(seen, memo):
+    """`callee(func, arg_kinds)` for shapes.infer: the kind of func's output for arguments of these kinds,
+    read from func's own table; None for recursion, a function s2sad refuses, or keyword arguments."""
+    def output(func, arg_kinds):
+        func = unwrap(func)
+        key = (func, tuple(arg_kinds))
+        if func.__code__ in seen or is_library(func):
+            return None
+        if key not in memo:
+            memo[key] = None  # a call back into it while it is worked out is unknown
+            memo[key] = _output_kind(func, arg_kinds, seen | {func.__code__}, memo)
+        return memo[key]
+    return output
+
+
+def _output_kind(func, arg_kinds, seen, memo):
+    params = list(inspect.signature(func).parameters.values())
+    if len(arg_kinds) > len(params) or any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params):
+        return None
+    defaults = [shapes.kind_of(p.default) if isinstance(p.default, (int, float)) else None
+                for p in params[len(arg_kinds):]]
+    try:
+        parsed, normalized = front(func)
+    except S2SADError:
+        return None
+    resolver = Resolver(parsed, _locals(normalized), normalized.helpers)
+    return shapes.output_kind(normalized, resolver, list(arg_kinds) + defaults, _callee_output(seen, memo))
 
 
 def _resolved(resolver, known):
@@ -306,7 +342,7 @@ def analyses(func, wrt, kinds=None):
     node = normalized.node
     params = [a.id for a in node.args.args]
     act = activity(node, resolver, wrt)
-    table = shapes.infer(normalized, resolver, kinds) if kinds else None
+    table = _table(normalized, resolver, kinds, func)
     overwritten = candidates(node, params) - recomputable(normalized, resolver)
     in_progress = _in_progress()
     in_progress.append(func.__code__)

@@ -25,6 +25,7 @@ a float and an int::
 """
 
 import builtins
+import inspect
 
 import gast
 import numpy as np
@@ -73,9 +74,10 @@ def kinds_of(values):
 class Shapes:
     """Kinds of a normalized function's variables: `kind(name)`, `shape(expr)`, `dump()`."""
 
-    def __init__(self, kinds, resolver):
+    def __init__(self, kinds, resolver, callee=None):
         self.kinds = kinds
         self.resolver = resolver
+        self.callee = callee  # see `infer`
 
     def kind(self, ident):
         return self.kinds.get(ident)
@@ -85,12 +87,12 @@ class Shapes:
 
         `objects` names what generated code's own names (such as a helper's `np`) stand for.
         """
-        kind = expr_kind(node, _Env(self.kinds, self.resolver, extra, objects))
+        kind = expr_kind(node, _Env(self.kinds, self.resolver, extra, objects, self.callee))
         return None if kind is None else kind[1]
 
     def of(self, node):
         """The kind of an expression over the table's names (an argument atom of a call), or None."""
-        return expr_kind(node, _Env(self.kinds, self.resolver))
+        return expr_kind(node, _Env(self.kinds, self.resolver, callee=self.callee))
 
     def dump(self):
         return "\n".join(f"{n}: {show(self.kinds[n])}" for n in sorted(self.kinds))
@@ -108,11 +110,12 @@ def show(kind):
 class _Env:
     """Name lookup for the transfer functions: the table, then extra names; unknown otherwise."""
 
-    def __init__(self, kinds, resolver, extra=None, objects=None):
+    def __init__(self, kinds, resolver, extra=None, objects=None, callee=None):
         self.kinds = kinds
         self.resolver = resolver
         self.extra = extra or {}
         self.objects = objects or {}
+        self.callee = callee
 
     def get(self, ident):
         kind = self.kinds.get(ident)
@@ -129,22 +132,48 @@ class _Env:
         return obj
 
 
-def infer(normalized, resolver, kinds):
+def infer(normalized, resolver, kinds, callee=None):
     """The Shapes table of a normalized function whose parameters, then seed, have `kinds`.
 
     `kinds` holds one kind per parameter, in order, and last the kind of the output's
     cotangent (the seed). Returns None when the seed's shape is not the output's: then
     the cotangents are not known to be shaped like their variables, and nothing may be
     specialized. The seed GRAD_SEED is grad's: the caller refuses any output that is not
-    a scalar, so an output of unknown kind is taken to be one.
+    a scalar, so an output of unknown kind is taken to be one. `callee(func, arg_kinds)`
+    gives the output kind of a call of the user's function func (see `output_kind`), or None.
     """
     fn = normalized.node
     params = [a.id for a in fn.args.args]
     if len(kinds) != len(params) + 1 or fn.args.vararg or fn.args.kwarg or fn.args.kwonlyargs:
         return None
+    known = _known(fn, resolver, dict(zip(params, kinds)), callee)
+    seed = kinds[-1]
+    for out in _returned(fn):
+        if seed is None or (known[out][1] != seed[1] if out in known else seed != GRAD_SEED):
+            return None
+    return Shapes(known, resolver, callee)
+
+
+def output_kind(normalized, resolver, kinds, callee=None):
+    """The kind of what a normalized function returns when its parameters have `kinds` (one each,
+    None for unknown), or None: unknown, or not the same kind at every `return`."""
+    fn = normalized.node
+    params = [a.id for a in fn.args.args]
+    if len(kinds) != len(params) or fn.args.vararg or fn.args.kwarg or fn.args.kwonlyargs:
+        return None
+    returns = [n.value for n in gast.walk(fn) if isinstance(n, gast.Return)]
+    if not returns or not all(isinstance(v, gast.Name) for v in returns):
+        return None
+    known = _known(fn, resolver, dict(zip(params, kinds)), callee)
+    found = {known.get(v.id) for v in returns}
+    return found.pop() if len(found) == 1 else None
+
+
+def _known(fn, resolver, params, callee):
+    """{name: kind} for the names of fn whose kind the parameters' kinds decide: a fixpoint."""
     untracked = _untracked(fn)
-    flow = _Flow({**{p: _TOP if k is None else k for p, k in zip(params, kinds)}, **{n: _TOP for n in untracked}},
-                 resolver)
+    flow = _Flow({**{p: _TOP if k is None else k for p, k in params.items()}, **{n: _TOP for n in untracked}},
+                 resolver, callee=callee)
     stmts = [(t, v) for t, v, s in assignments(fn.body) if isinstance(s.targets[0], gast.Name)]
     stmts += [(t, _Iter(i)) for t, i in _loop_targets(fn.body)]
     changed = True
@@ -156,12 +185,7 @@ def infer(normalized, resolver, kinds):
             except _NotYet:
                 continue
             changed |= flow.assign(target, kind)
-    known = {n: k for n, k in flow.kinds.items() if k is not _TOP and n not in untracked}
-    seed = kinds[-1]
-    for out in _returned(fn):
-        if seed is None or (known[out][1] != seed[1] if out in known else seed != GRAD_SEED):
-            return None
-    return Shapes(known, resolver)
+    return {n: k for n, k in flow.kinds.items() if k is not _TOP and n not in untracked}
 
 
 _TOP = "unknown"
@@ -365,6 +389,9 @@ def _call(node, env):
         return _method_kind(expr_kind(node.func.value, env), node.func.attr, args)
     if prim is None or not args:
         return None
+    if env.callee is not None and inspect.isfunction(prim) \
+            and not (prim.__module__ or "").startswith(("numpy", "scipy", "s2sad")):
+        return env.callee(prim, args)  # a user's function: the kind its own table gives its output
     return _call_kind(prim, args)
 
 

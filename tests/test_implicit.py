@@ -58,7 +58,9 @@ def test_hessian_through_a_fixed_point():
 
 def test_reverse_over_reverse_is_refused():
     with pytest.raises(s2sad.S2SADError, match="nesting of derivatives"):
-        s2sad.grad(s2sad.grad(sqrt_fixed))(2.0)
+        s2sad.vjp(s2sad.grad(sqrt_fixed), 2.0)[1](1.0)
+    # grad of one float runs forward mode: forward over reverse, the second derivative
+    assert s2sad.grad(s2sad.grad(sqrt_fixed))(2.0) == pytest.approx(-0.25 * 2.0 ** -1.5, rel=1e-10)
 
 
 # -- 2. a contraction in R^50 ---------------------------------------------------------------------
@@ -313,7 +315,9 @@ def expanding_answer(a):
 def test_non_contraction_is_refused_in_both_modes():
     assert expanding_answer(1.5) == 1.5
     with pytest.raises(s2sad.S2SADError, match="adjoint iteration of fixed_point did not converge"):
-        s2sad.grad(expanding_answer)(1.5)
+        s2sad.vjp(expanding_answer, 1.5)[1](1.0)
+    with pytest.raises(s2sad.S2SADError, match="tangent iteration of fixed_point did not converge"):
+        s2sad.grad(expanding_answer)(1.5)  # grad of one float runs forward mode
     with pytest.raises(s2sad.S2SADError, match="tangent iteration of fixed_point did not converge"):
         s2sad.jvp(expanding_answer, (1.5,), (1.0,))
 
