@@ -382,6 +382,7 @@ class _Known:
         # the cotangent g and `ans` are shaped like the target (ans may be a copy's name)
         self.extra = {n.id: kind for n in like_target if isinstance(n, gast.Name)}
         self.helpers = helpers
+        self.ans = like_target[1]  # the primal result of the statement, for `_Specialize.visit_BinOp`
 
     def shape(self, node):
         return None if self.shapes is None else self.shapes.shape(node, self.extra, self.objects())
@@ -420,6 +421,32 @@ class _Specialize(gast.NodeTransformer):
     def __init__(self, known):
         self.known = known
 
+    def visit_BinOp(self, node):
+        """`sum_adjoint(g, x, None, False) * norm_slope(x, None, None)` with g of rank 0 (the rule of
+        `ans = np.linalg.norm(x)`): `np.asarray(g) * (x / (ans + (ans == 0)))`, the slope (shaped like x)
+        spreading g, with no copy, from the norm the primal computed (norm_slope's own short case). The
+        0-d array keeps the helper's dtype: a float32 slope times a float64 g is float64 either way."""
+        self.generic_visit(node)
+        spread, slope = node.left, node.right
+        if not (isinstance(node.op, gast.Mult) and self.called(spread, runtime.sum_adjoint)
+                and self.called(slope, runtime.norm_slope)) or len(spread.args) != 4 or spread.keywords:
+            return node
+        g, x, axis, keepdims = spread.args
+        if not (_is_const(axis, None) and _is_const(keepdims, False) and _same(x, slope.args[0])
+                and len(slope.args) == 3 and _is_const(slope.args[1], None) and _is_const(slope.args[2], None)
+                and not slope.keywords and self.known.shape(g) == () and self.known.shape(x)
+                and isinstance(self.known.ans, gast.Name)):
+            return node
+        asarray = b.attribute(b.name(self.known.helpers(np, "np")), "asarray")
+        ans = self.known.ans
+        safe = b.binop(b.name(ans.id), gast.Add(), gast.Compare(left=b.name(ans.id), ops=[gast.Eq()],
+                                                                  comparators=[b.const(0)]))
+        return b.binop(b.call(asarray, [g]), gast.Mult(), b.binop(copy.deepcopy(x), gast.Div(), safe))
+
+    def called(self, node, obj):
+        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+            and self.known.helpers.by_name.get(node.func.id) is obj
+
     def visit_Call(self, node):
         self.generic_visit(node)
         helper = self.helper(node)
@@ -449,6 +476,10 @@ class _Specialize(gast.NodeTransformer):
         if wrt_a:  # (m, k) @ (k, n)
             return b.binop(g, gast.MatMult(), _transposed(x))
         return b.binop(_transposed(a), gast.MatMult(), g)
+
+
+def _is_const(node, value):
+    return isinstance(node, gast.Constant) and node.value is value
 
 
 def _transposed(node):

@@ -160,15 +160,40 @@ def nondiff(*prims):
     _register(prims, lambda p: Rule(p, "nondiff", name=_label(p)))
 
 
+_LATE = []  # loaders of rule families registered on first need (see `late`)
+
+
+def late(loader):
+    """Register `loader() -> bool`, which fills the table with a family of rules whose library is costly to
+    import (SciPy's: scipy.stats alone takes half a second) once that library is imported, returning True
+    then. It runs at the first lookup that misses, until it returns True: a function that calls SciPy has
+    imported it, so its rules are there before its first derivative needs them."""
+    _LATE.append(loader)
+
+
+def load_late():
+    """Run the loaders whose libraries are imported now (or that import them: the tests, the coverage page)."""
+    for loader in list(_LATE):
+        if loader():
+            _LATE.remove(loader)
+
+
 def lookup(prim):
     """prim's rule: from the table, or the one a user's custom_vjp / custom_jvp object carries."""
     try:
         rule = RULES.get(prim)
     except TypeError:  # an unhashable callable has no table entry
-        rule = None
-    if rule is None:
-        own = getattr(prim, "__dict__", None)
-        rule = own.get("__s2sad_rule__") if isinstance(own, dict) else None
-        if rule is not None and inspect.isfunction(prim) and "__wrapped__" in own:
-            rule = None  # functools.wraps copied a custom function's rule onto a wrapper that computes something else
+        return _own_rule(prim)
+    if rule is None and _LATE:
+        load_late()
+        rule = RULES.get(prim)
+    return rule if rule is not None else _own_rule(prim)
+
+
+def _own_rule(prim):
+    """The rule a user's custom_vjp / custom_jvp object carries, or None."""
+    own = getattr(prim, "__dict__", None)
+    rule = own.get("__s2sad_rule__") if isinstance(own, dict) else None
+    if rule is not None and inspect.isfunction(prim) and "__wrapped__" in own:
+        rule = None  # functools.wraps copied a custom function's rule onto a wrapper that computes something else
     return rule

@@ -299,8 +299,9 @@ def scatter_add(acc, g, x, index):
     """acc + scatter(g, x, index), adding in place into acc when acc owns its buffer (the transform proved
     no other variable holds it; the optimizer may still have made it a view, `x_bar = 0.0 + sum_adjoint(...)`
     folded to a broadcast, which is then added out of place)."""
-    if type(index) is int and type(acc) is np.ndarray and type(x) is np.ndarray and acc.shape == x.shape \
-            and (g.dtype == acc.dtype if type(g) is np.ndarray else type(g) is float and acc.dtype.kind in "fc") \
+    if type(acc) is np.ndarray and type(x) is np.ndarray and _int_index(index) and acc.shape == x.shape \
+            and (g.dtype == acc.dtype if type(g) is np.ndarray or type(g) is _FLOAT64
+                 else type(g) is float and acc.dtype.kind in "fc") \
             and acc.base is None and acc.flags.writeable:
         # the common case in a loop, the checks below made cheap: same answers, same in-place add
         acc[index] += g
@@ -317,6 +318,11 @@ def scatter_add(acc, g, x, index):
         acc[key] = acc[key] + g if key in acc else g
         return acc
     return acc + scatter(g, x, index)
+
+
+def _int_index(index):
+    """Whether index is a Python int or a tuple of them (`x[i]`, `x[i, 1]` in a loop): one element or row."""
+    return type(index) is int or (type(index) is tuple and all(type(k) is int for k in index))
 
 
 def _basic(index):
@@ -696,6 +702,9 @@ def norm_slope(x, ord=None, axis=None):
 
     Not linear: its derivative is `norm_slope_dot`. At a kink the slope is the average of the
     one-sided slopes: 0 at the origin, ties shared equally (docs/rules.md)."""
+    if ord is None and axis is None and type(x) is np.ndarray:  # the 2-norm of all of x: the common case, short
+        n = np.linalg.norm(x)
+        return x / (n + (n == 0))
     x = np.asarray(x)
     matrix = (axis is None and x.ndim == 2 and ord is not None) or (axis is not None and np.ndim(axis) == 1
                                                                     and len(axis) == 2)

@@ -21,6 +21,7 @@ called with active arguments gets its own jet (the driver builds it in mode "jet
 import copy
 import math
 import operator
+import sys
 
 import gast
 import numpy as np
@@ -77,15 +78,11 @@ if hasattr(math, "exp2"):
 
 
 def _scipy_rules():
-    """The SciPy primitives with a Taylor rule, when SciPy is there."""
-    try:
-        import scipy.special as special
-    except ImportError:  # pragma: no cover - SciPy is optional
-        return
-    TAYLOR.update({special.erf: rt.erf, special.erfc: rt.erfc, special.expit: rt.expit})
-
-
-_scipy_rules()
+    """The SciPy primitives with a Taylor rule, once the user's code has imported scipy.special (not at
+    `import s2sad`: SciPy is optional and costly to import). Run by each Taylor transform."""
+    special = sys.modules.get("scipy.special")
+    if special is not None and special.erf not in TAYLOR:
+        TAYLOR.update({special.erf: rt.erf, special.erfc: rt.erfc, special.expit: rt.expit})
 
 
 class Taylor(Forward):
@@ -94,6 +91,7 @@ class Taylor(Forward):
     def __init__(self, normalized, parsed, resolver, wrt, namer, callees, order):
         super().__init__(normalized, parsed, resolver, wrt, namer, callees)
         self.order = order
+        _scipy_rules()
 
     def dot(self, ident):
         if ident not in self.dots:

@@ -18,7 +18,10 @@ from pathlib import Path
 import numpy as np
 
 import s2sad.driver  # noqa: F401  (importing the driver fills the table)
+import s2sad.rules
 from s2sad.registry import RULES
+
+s2sad.rules.load_all()  # SciPy's rules too (registered on first need otherwise)
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "coverage.md"
 

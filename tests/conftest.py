@@ -8,6 +8,10 @@ matrices and sequences in `_NUMPY_CORPUS`. The tests draw inputs from these conv
 
 import numpy as np
 
+import s2sad.rules
+
+s2sad.rules.load_all()  # the tests list every rule, SciPy's too (otherwise registered on first need)
+
 _RNG_SEED = 1234
 
 

@@ -1,5 +1,8 @@
 """The derivative rules, grouped by family. Importing this package fills the table."""
 
+import sys
+
+from ..registry import late
 from . import (  # noqa: F401
     arithmetic,
     builtin,
@@ -13,9 +16,23 @@ from . import (  # noqa: F401
     runtime_rules,
 )
 
-try:  # SciPy is optional (pip install s2sad[scipy]): its rules are registered when it imports
-    import scipy  # noqa: F401
-except ImportError:
-    pass
-else:
-    from . import scipy_linalg, scipy_special  # noqa: F401
+
+def _scipy_rules(force=False):
+    """SciPy's rules (SciPy is optional: pip install s2sad[scipy]), registered once the user's code has
+    imported SciPy (registry.late), not at `import s2sad`: importing them imports scipy.stats."""
+    if not force and "scipy" not in sys.modules:
+        return False
+    try:
+        from . import scipy_linalg, scipy_special  # noqa: F401
+    except ImportError:
+        pass
+    return True
+
+
+late(_scipy_rules)
+
+
+def load_all():
+    """Every family of rules, SciPy's included when it is installed (for what lists them all: the tests,
+    the coverage page)."""
+    _scipy_rules(force=True)
