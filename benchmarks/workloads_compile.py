@@ -92,17 +92,27 @@ def transform_time(settings):
         s2sad.grad(fifty_lines)(x)
         firsts.append(time.perf_counter() - start)
     value = statistics.median(firsts) - cached
+    reverse = []  # grad of one float runs forward mode: the reverse transform of the same function, timed apart
+    kinds = s2sad.shapes.kinds_of((x,)) + (s2sad.shapes.GRAD_SEED,)
+    for _ in range(settings.repeats):
+        s2sad.cache.clear()
+        start = time.perf_counter()
+        s2sad.driver.derivative(fifty_lines, "reverse", ("x",), with_value=True, kinds=kinds)
+        reverse.append(time.perf_counter() - start)
     return [ProbeRow("transform_50_lines", "first s2sad.grad(f)(x) − cached call", value * 1e3, "ms", 50.0,
-                     f"median of {len(firsts)} (cache cleared each time); first in this process "
-                     f"{(first_in_process - cached) * 1e3:.1f} ms; cached call {cached * 1e6:.1f} µs")]
+                     f"median of {len(firsts)} (cache cleared each time); grad of one float: forward mode; first in "
+                     f"this process {(first_in_process - cached) * 1e3:.1f} ms; cached call {cached * 1e6:.1f} µs"),
+            ProbeRow("transform_50_lines_reverse", "reverse-mode transform of the same function",
+                     statistics.median(reverse) * 1e3, "ms", 50.0,
+                     f"median of {len(reverse)} (cache cleared each time): what grad runs for array arguments")]
 
 
 def call_overhead(settings):
     """Cached s2sad.grad(f)(x), and a prebuilt g(x), minus the generated function called directly."""
     x = 0.3
-    # the generated function grad runs for a float argument: specialized to the argument's kind
-    kinds = s2sad.shapes.kinds_of((x,)) + (s2sad.shapes.GRAD_SEED,)
-    direct = s2sad.driver.derivative(small, "reverse", ("x",), with_value=True, kinds=kinds).function
+    # the generated function grad runs for a float argument, specialized to its kind (forward mode, its tangent
+    # 1.0 by default)
+    direct = s2sad.api._grad_derivative(small, ("x",), s2sad.shapes.kinds_of((x,))).function
     g = s2sad.grad(small)
     g(x)
 
@@ -111,12 +121,12 @@ def call_overhead(settings):
 
     times = {}
     for _ in range(3):  # interleave, as the timing table does
-        for key, fn, args in (("direct", direct, (x, 1.0)), ("api", api_call, ()), ("prebuilt", g, (x,))):
+        for key, fn, args in (("direct", direct, (x,)), ("api", api_call, ()), ("prebuilt", g, (x,))):
             times.setdefault(key, []).append(median_time(fn, args, settings))
     t = {k: statistics.median(v) for k, v in times.items()}
     note = f"generated function alone {t['direct'] * 1e6:.2f} µs"
     return [
-        ProbeRow("cached_call_overhead", "s2sad.grad(f)(x) − generated fn(x, 1.0)", (t["api"] - t["direct"]) * 1e6,
+        ProbeRow("cached_call_overhead", "s2sad.grad(f)(x) − generated fn(x)", (t["api"] - t["direct"]) * 1e6,
                  "µs", 5.0, note),
         ProbeRow("prebuilt_call_overhead", "g(x), g = s2sad.grad(f) built once, − generated fn",
                  (t["prebuilt"] - t["direct"]) * 1e6, "µs", None, note),

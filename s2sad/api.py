@@ -1,7 +1,6 @@
 """The public transforms: plain functions in, plain functions out (see shared API contract)."""
 
 import ast
-import dataclasses
 import functools
 import inspect
 import types
@@ -265,7 +264,7 @@ def _make_wrapper(f, wrt, with_value):
     """The wrapper function itself: one frame between the caller and the generated code."""
     func = entry(f)
     names = driver.wrt_names(func, wrt)
-    by_type, lookup = _specializer(func, names)
+    by_type, lookup = _specializer(func, names, with_value)
     code = func.__code__
     count = code.co_argcount
     positional = not code.co_kwonlyargcount and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
@@ -279,17 +278,20 @@ def _make_wrapper(f, wrt, with_value):
         hit = by_type.get(types)
         if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__ \
                 and (not hit[3] or driver.current(hit[3])):
-            fn, floats = hit[2], hit[4]  # floats: every wrt argument is a Python float
+            fn, valueless, floats = hit[2], hit[4], hit[5]  # floats: every wrt argument is a Python float
         else:
-            fn, floats = lookup(values, types), False
+            (fn, valueless), floats = lookup(values, types), False
         try:
-            out, grads = fn(*values)  # the seed out_bar defaults to 1.0
+            if valueless:  # the output is proven a scalar: only the gradients (see _specializer)
+                grads = fn(*values)
+            else:
+                out, grads = fn(*values)  # the seed out_bar defaults to 1.0
         except Exception as exc:
-            failed = output_at_failure(fn, exc)  # read from the failed run: f's code never runs twice
+            failed = _NOTHING if valueless else output_at_failure(fn, exc)  # f's code never runs twice
             if failed is not _NOTHING:
                 _scalar_out(func, failed)  # a non-scalar output explains the failure
             raise
-        if type(out) is not float:
+        if not valueless and type(out) is not float:
             _scalar_out(func, out)
         if first is not None:
             shaped = grads if floats and type(grads) is float else _shaped(grads, values[first])
@@ -340,13 +342,16 @@ def _output_name(fn):
     return _OUTPUT_NAMES[code]
 
 
-def _specializer(func, names):
+def _specializer(func, names, with_value=True):
     """(by_type, lookup): the generated function for arguments of these values' kinds (shapes.py).
 
     The one last run for each tuple of argument types (for scalars, the type decides the
     kind) or kinds (arrays also need their ranks) is kept here, so a repeated call costs a
     lookup, and for derivatives that call the user's helper functions (or read functions
-    bound to module-level names) a check that those were not redefined since.
+    bound to module-level names) a check that those were not redefined since. `lookup`
+    returns (function, valueless): valueless when grad (not with_value) runs a reverse
+    derivative that returns the gradients alone, the shapes table having proved the output
+    a scalar, so that neither the output's last statements nor the check run.
     """
     code = func.__code__
     positional = not code.co_kwonlyargcount and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
@@ -359,30 +364,39 @@ def _specializer(func, names):
         hit = by_kind.get(kinds)
         if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__ \
                 and (not hit[3] or driver.current(hit[3])):
-            return hit[2]
+            return hit[2], hit[4]
         _check_float(func, names, dict(zip(every, values)))
-        compiled = _grad_derivative(func, names, kinds if positional else None)
+        valueless = not with_value and positional and _valueless(func, names, kinds)
+        compiled = _grad_derivative(func, names, kinds if positional else None, not valueless)
         if all(kinds[i] is not None and kinds[i][0] == "f" for i in where):  # the kinds decide _check_float
-            by_kind[kinds] = (cache.epoch, func.__code__, compiled.function, tuple(compiled.dependencies))
+            by_kind[kinds] = (cache.epoch, func.__code__, compiled.function, tuple(compiled.dependencies), valueless)
             if np.ndarray not in types:
                 by_type[types] = by_kind[kinds] + (all(types[i] is float for i in where),)
-        return compiled.function
+        return compiled.function, valueless
 
     return by_type, lookup
 
 
-def _grad_derivative(func, names, kinds):
+def _grad_derivative(func, names, kinds, with_value=True):
     """The compiled derivative grad and value_and_grad run: value and gradients, specialized to the
     arguments' kinds (None: general, for a function with keyword-only or variable arguments).
 
     When the differentiated inputs total one scalar, forward mode (one pass, no tape, see
-    `_forward_for_grad`); else reverse mode."""
+    `_forward_for_grad`); else reverse mode, without the value when with_value is False
+    (`_valueless`)."""
     specialized = None if kinds is None else tuple(kinds) + (shapes.GRAD_SEED,)
     if grad_mode(func, names, kinds) == "forward":
         forward = _forward_for_grad(func, names, specialized)
         if forward is not None:
             return forward
-    return driver.derivative(func, "reverse", names, with_value=True, kinds=specialized)
+    return driver.derivative(func, "reverse", names, with_value=with_value, kinds=specialized)
+
+
+def _valueless(func, names, kinds):
+    """Whether grad may run the reverse derivative that returns the gradients alone: the shapes table
+    proves f's output a scalar for arguments of these kinds (grad's check would pass), and f's
+    last statements, which compute only the output, need not run."""
+    return grad_mode(func, names, kinds) == "reverse" and driver.scalar_output(func, kinds)
 
 
 _REVERSE_SCHEDULES = frozenset(("checkpointed", "checkpoint", "reversible"))
@@ -401,29 +415,14 @@ def grad_mode(func, names, kinds):
     return "forward" if kind == shapes.FLOAT else "reverse"
 
 
-_FORWARD_FOR_GRAD = {}
-
-
 def _forward_for_grad(func, names, kinds):
-    """A Compiled whose function is the forward derivative with the one tangent's default 1.0, so
-    that `fn(*values)` returns (value, gradient) as the reverse one does; None when forward mode
-    refuses the function (a custom_vjp without a forward rule...), which reverse mode then runs."""
+    """The forward derivative whose one tangent defaults to 1.0 (with_value, for forward mode), so that
+    `fn(*values)` returns (value, gradient) as the reverse one does; None when forward mode refuses
+    the function (a custom_vjp without a forward rule...), which reverse mode then runs."""
     try:
-        compiled = driver.derivative(func, "forward", names, kinds=kinds)
+        return driver.derivative(func, "forward", names, with_value=True, kinds=kinds)
     except S2SADError:
         return None
-    made = _FORWARD_FOR_GRAD.get(compiled.function)
-    if made is None:
-        fn = compiled.function
-        seeded = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, (fn.__defaults__ or (0.0,))[:-1] + (1.0,),
-                                    fn.__closure__)
-        seeded.__dict__.update(fn.__dict__)
-        seeded.__doc__, seeded.__qualname__, seeded.__module__ = fn.__doc__, fn.__qualname__, fn.__module__
-        made = dataclasses.replace(compiled, function=seeded)
-        if len(_FORWARD_FOR_GRAD) > 1024:
-            _FORWARD_FOR_GRAD.clear()
-        _FORWARD_FOR_GRAD[fn] = made
-    return made
 
 
 _FLOAT_ONLY = {float}
@@ -559,8 +558,9 @@ def source(f, mode="reverse", wrt=None, stage="derivative", optimize=True, *, ar
         if m == "reverse" and values is not None:  # what grad(f)(*args) runs, the very function
             by_kind = None if kinds is None else kinds[:-1]
             chosen = grad_mode(func, names, by_kind)
-            compiled.append(_grad_derivative(func, names, by_kind) if optimize else
-                            driver.derivative(func, chosen, names, chosen == "reverse", False, kinds=kinds))
+            valued = by_kind is None or not _valueless(func, names, by_kind)
+            compiled.append(_grad_derivative(func, names, by_kind, valued) if optimize else
+                            driver.derivative(func, chosen, names, chosen == "forward" or valued, False, kinds=kinds))
             heads.append(_header(func, compiled[-1].mode, names, values, by_kind, optimize))
         else:
             compiled.append(driver.derivative(func, m, names, optimized=optimize))

@@ -132,6 +132,18 @@ def _table(normalized, resolver, kinds, func):
     return shapes.infer(normalized, resolver, kinds, _callee_output({func.__code__}, {})) if kinds else None
 
 
+def scalar_output(func, kinds):
+    """Whether the shapes table proves that func returns a value of rank 0 (a scalar) for arguments
+    of these kinds (one per parameter): grad's check of the output then needs no value."""
+    try:
+        parsed, normalized = front(func)
+    except S2SADError:
+        return False
+    resolver = Resolver(parsed, _locals(normalized), normalized.helpers)
+    kind = shapes.output_kind(normalized, resolver, list(kinds), _callee_output({func.__code__}, {}))
+    return kind is not None and kind[1] == ()
+
+
 def _callee_output(seen, memo):
     """`callee(func, arg_kinds)` for shapes.infer: the kind of func's output for arguments of these kinds,
     read from func's own table; None for recursion, a function s2sad refuses, or keyword arguments."""
@@ -261,6 +273,8 @@ def _compile(func, mode, wrt, with_value, optimized, receiver, kinds, callee, ex
         return Compiled(fwd, fwd_source + "\n\n" + bwd_source, wrt, mode, helpers, bwd, dependencies)
     if mode == "reverse":
         defaults += (1.0,)
+    elif mode == "forward" and with_value:  # grad's forward mode (api._forward_for_grad): the tangent 1.0
+        defaults += (0.0,) * (len(wrt) - 1) + (1.0,)
     elif defaults:
         defaults += (0.0,) * len(wrt)
     fn, source = emit.load(node, helpers, parsed, defaults)

@@ -189,7 +189,11 @@ def jacobian(f, wrt=0, mode="auto", has_aux=False):
             _plain_array(func, n, values[n], "jacobian")
         inputs = [values[n] for n in names]
         chosen = mode
-        probe = func(*values.values()) if mode == "auto" or not _DICT_CHECKED.get(func.__code__) else None
+        n_in = sum(np.size(x) for x in inputs)
+        # f runs once more only to see its output: to learn it is not a dict (once), to size it for "auto"
+        # (not when the inputs are one float: forward mode then, whatever the output)
+        sized = mode == "auto" and n_in > 1
+        probe = func(*values.values()) if sized or not _DICT_CHECKED.get(func.__code__) else None
         if isinstance(probe, dict):  # {key: Jacobian of out[key]}, as JAX nests it
             keys = [k for k in probe if isinstance(k, (str, int)) and not isinstance(k, bool)]
             if len(keys) != len(probe):
@@ -202,8 +206,7 @@ def jacobian(f, wrt=0, mode="auto", has_aux=False):
         if probe is not None:
             _DICT_CHECKED[func.__code__] = True
         if mode == "auto":
-            n_in = sum(np.size(x) for x in inputs)
-            chosen = "forward" if n_in <= _size(probe) else "reverse"
+            chosen = "forward" if not sized or n_in <= _size(probe) else "reverse"
         if chosen == "forward":
             out, douts = _batched_jvp(func, names, values, _unit_batches(inputs), ())
             per_out = _per_output(out, douts, lambda o, d: [_block(d, o, x, inputs, k) for k, x in enumerate(inputs)])
