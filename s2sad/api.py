@@ -366,9 +366,10 @@ def _specializer(func, names, with_value=True):
                 and (not hit[3] or driver.current(hit[3])):
             return hit[2], hit[4]
         _check_float(func, names, dict(zip(every, values)))
-        valueless = not with_value and positional and _valueless(func, names, kinds)
+        kept = all(kinds[i] is not None and kinds[i][0] == "f" for i in where)  # the kinds decide _check_float
+        valueless = not with_value and positional and kept and _valueless(func, names, kinds)
         compiled = _grad_derivative(func, names, kinds if positional else None, not valueless)
-        if all(kinds[i] is not None and kinds[i][0] == "f" for i in where):  # the kinds decide _check_float
+        if kept:
             by_kind[kinds] = (cache.epoch, func.__code__, compiled.function, tuple(compiled.dependencies), valueless)
             if np.ndarray not in types:
                 by_type[types] = by_kind[kinds] + (all(types[i] is float for i in where),)
@@ -395,7 +396,8 @@ def _grad_derivative(func, names, kinds, with_value=True):
 def _valueless(func, names, kinds):
     """Whether grad may run the reverse derivative that returns the gradients alone: the shapes table
     proves f's output a scalar for arguments of these kinds (grad's check would pass), and f's
-    last statements, which compute only the output, need not run."""
+    last statements, which compute only the output, need not run. Asked once per kinds (it reads
+    f's source): only where the wrapper keeps its answer, every wrt argument of a float kind."""
     return grad_mode(func, names, kinds) == "reverse" and driver.scalar_output(func, kinds)
 
 
@@ -411,7 +413,9 @@ def grad_mode(func, names, kinds):
     if kinds is None or len(names) != 1 or hasattr(func, "__s2sad_every_loop__") \
             or not _REVERSE_SCHEDULES.isdisjoint(func.__code__.co_names):
         return "reverse"
-    kind = kinds[list(inspect.signature(func).parameters).index(names[0])]
+    code = func.__code__  # the kinds are those of the positional parameters, in order (cheap: runs per call)
+    params = code.co_varnames[:code.co_argcount]
+    kind = kinds[params.index(names[0])] if names[0] in params else None
     return "forward" if kind == shapes.FLOAT else "reverse"
 
 
@@ -558,7 +562,9 @@ def source(f, mode="reverse", wrt=None, stage="derivative", optimize=True, *, ar
         if m == "reverse" and values is not None:  # what grad(f)(*args) runs, the very function
             by_kind = None if kinds is None else kinds[:-1]
             chosen = grad_mode(func, names, by_kind)
-            valued = by_kind is None or not _valueless(func, names, by_kind)
+            where = [list(values).index(n) for n in names]
+            kept = by_kind is not None and all(by_kind[i] is not None and by_kind[i][0] == "f" for i in where)
+            valued = not kept or not _valueless(func, names, by_kind)
             compiled.append(_grad_derivative(func, names, by_kind, valued) if optimize else
                             driver.derivative(func, chosen, names, chosen == "forward" or valued, False, kinds=kinds))
             heads.append(_header(func, compiled[-1].mode, names, values, by_kind, optimize))
