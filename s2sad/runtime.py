@@ -299,12 +299,16 @@ def scatter_add(acc, g, x, index):
     """acc + scatter(g, x, index), adding in place into acc when acc owns its buffer (the transform proved
     no other variable holds it; the optimizer may still have made it a view, `x_bar = 0.0 + sum_adjoint(...)`
     folded to a broadcast, which is then added out of place)."""
-    if type(acc) is np.ndarray and type(x) is np.ndarray and _int_index(index) and acc.shape == x.shape \
-            and (g.dtype == acc.dtype if type(g) is np.ndarray or type(g) is _FLOAT64
-                 else type(g) is float and acc.dtype.kind in "fc") \
-            and acc.base is None and acc.flags.writeable:
+    if type(acc) is np.ndarray and acc.base is None and _int_index(index) and type(x) is np.ndarray \
+            and acc.shape == x.shape and (g.dtype == acc.dtype if type(g) is np.ndarray or type(g) is _FLOAT64
+                                          else type(g) is float and acc.dtype.kind in "fc") \
+            and acc.flags.writeable:
         # the common case in a loop, the checks below made cheap: same answers, same in-place add
-        acc[index] += g
+        row = acc[index]
+        if type(row) is np.ndarray:  # a row: a view of acc, added into where it is
+            row += g
+        else:
+            acc[index] = row + g
         return acc
     if isinstance(acc, np.ndarray) and isinstance(x, np.ndarray) and acc.shape == np.shape(x) \
             and np.can_cast(np.result_type(g), acc.dtype, "same_kind") and _own_buffer(acc):
