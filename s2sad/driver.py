@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import cache, emit, rules, shapes  # noqa: F401  (importing rules fills the table)
+from . import build, cache, emit, rules, shapes  # noqa: F401  (importing rules fills the table)
 from .analyze import Analyses, activity
 from .arity import specialize_calls
 from .callables import is_library
@@ -111,6 +111,8 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
         elif mode == "forward":
             node, helpers = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees,
                                     shapes=_table(normalized, resolver, kinds, func))
+            if with_value and node.args.defaults:  # grad's forward mode: the printed tangent default as run
+                node.args.defaults[-1] = build.const(1.0)
         else:
             node, helpers = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), with_value,
                                     callees, split=mode == "split",

@@ -104,6 +104,16 @@ def cubic(x):
     return np.sum(x**3) + x[0] * x[1]
 
 
+def rnn_step(W, U, b, x, h):
+    return np.tanh(np.dot(W, h) + np.dot(U, x) + b)
+
+
+def rnn_dot(W, U, b, xs, h):
+    for t in range(xs.shape[0]):
+        h = rnn_step(W, U, b, xs[t], h)
+    return np.sum(h * h)
+
+
 CASES = {
     # name: (function, keyword arguments of s2sad.source); the function may be a transform's output
     "straight_line_reverse": (lecture_z, {"mode": "reverse", "wrt": ("x1", "x2")}),
@@ -129,6 +139,11 @@ CASES = {
     "matrix_ops_reverse": (matrix_ops, {"mode": "reverse", "wrt": ("S", "a")}),
     "matrix_ops_forward": (matrix_ops, {"mode": "forward", "wrt": "S"}),
     "hessian_forward_over_reverse": (s2sad.grad(cubic), {"mode": "forward"}),  # what hvp and hessian run
+    # what grad runs for one float: forward mode, with exact products of floats written out
+    "one_float_grad_forward": (newton_sqrt, {"mode": "reverse", "args": (2.0,)}),
+    # np.dot adjoints of known ranks as NumPy calls, in a helper specialized to the kinds at its call
+    "dot_helper_kinds": (rnn_dot, {"mode": "reverse", "wrt": ("W", "U", "b"),
+                                   "args": (np.ones((2, 2)), np.ones((2, 3)), np.ones(2), np.ones((4, 3)), np.ones(2))}),
 }
 SHOWN = {"hessian_forward_over_reverse": "s2sad.grad(cubic)"}  # how the header names a function that is not plain
 
