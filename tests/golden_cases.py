@@ -142,8 +142,8 @@ CASES = {
     # what grad runs for one float: forward mode, with exact products of floats written out
     "one_float_grad_forward": (newton_sqrt, {"mode": "reverse", "args": (2.0,)}),
     # np.dot adjoints of known ranks as NumPy calls, in a helper specialized to the kinds at its call
-    "dot_helper_kinds": (rnn_dot, {"mode": "reverse", "wrt": ("W", "U", "b"),
-                                   "args": (np.ones((2, 2)), np.ones((2, 3)), np.ones(2), np.ones((4, 3)), np.ones(2))}),
+    "dot_helper_kinds": (rnn_dot, {"mode": "reverse", "wrt": ("W", "U", "b"), "args": (
+        np.ones((2, 2)), np.ones((2, 3)), np.ones(2), np.ones((4, 3)), np.ones(2))}),
 }
 SHOWN = {"hessian_forward_over_reverse": "s2sad.grad(cubic)"}  # how the header names a function that is not plain
 
