@@ -487,7 +487,7 @@ def _transposed(node):
 
 
 def merge_twins(terms):
-    """`t * 2.0` for an operand's first two terms when they are the same expression (`x * x`).
+    """`t * 2.0` for an operand's first two terms when they are the same expression (`x * x`; `_doubled`).
 
     Where the operand's adjoint has no value yet, its first two terms are added to each other,
     and t + t is exactly t * 2.0, one operation less; where it has one, `x_bar + t * 2.0` is
@@ -502,9 +502,18 @@ def merge_twins(terms):
         if len(places) >= 2:
             first, second = places[0], places[1]
             if _same(terms[first][1], terms[second][1]):
-                merged[first] = (terms[first][0], b.binop(terms[first][1], gast.Mult(), b.const(2.0)))
+                merged[first] = (terms[first][0], _doubled(terms[first][1]))
                 drop.add(second)
     return [t for i, t in enumerate(merged) if i not in drop]
+
+
+def _doubled(term):
+    """term * 2.0, written `g * 2.0 * x` for a product `g * x` (the cotangent times a partial): the same
+    value (doubling is exact), and where g is a scalar and x an array (`np.sum(d * d)`'s adjoint)
+    one array operation instead of two."""
+    if isinstance(term, gast.BinOp) and isinstance(term.op, gast.Mult):
+        return b.binop(b.binop(term.left, gast.Mult(), b.const(2.0)), gast.Mult(), term.right)
+    return b.binop(term, gast.Mult(), b.const(2.0))
 
 
 def _same(left, right):

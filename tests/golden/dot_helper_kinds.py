@@ -11,7 +11,7 @@ def rnn_dot_vjp(W, U, b, xs, h, rnn_dot_bar=1.0):
         push(_tape, rnn_step_record)
     # d/dx of: return np.sum(h * h)   (golden_cases.py:114)
     h_times_h_bar = np.asarray(rnn_dot_bar)
-    h_bar = h_times_h_bar * h * 2.0
+    h_bar = h_times_h_bar * 2.0 * h
     # d/dx of: for t in range(xs.shape[0]):   (golden_cases.py:112)
     U_bar = 0.0
     W_bar = 0.0
