@@ -21,10 +21,10 @@ from .errors import S2SADError
 from .forward import forward
 from .lift import lift
 from .loops import checkpoint_loops
+from .names import names
 from .naming import Namer
 from .normalize import normalize
 from .optimize import optimize
-from .optimize.effects import names
 from .parse import defaults as parse_defaults
 from .parse import parse, unwrap
 from .partials import selects
@@ -34,6 +34,7 @@ from .specialize import specialize
 from .stacks import stacks as stack_names
 from .syntax import check
 from .taylor import taylor
+from .unparse import to_source
 
 MODES = ("forward", "reverse")
 
@@ -283,12 +284,12 @@ def parse_source(func):
     """The parsed function as s2sad reads it (checked; before lifting and normalizing)."""
     parsed = parse(func)
     check(parsed)
-    return emit.to_source(parsed.node)
+    return to_source(parsed.node)
 
 
 def anf_source(func):
     _, normalized = front(func)
-    return emit.to_source(normalized.node)
+    return to_source(normalized.node)
 
 
 def analyses(func, wrt, kinds=None):

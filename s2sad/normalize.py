@@ -35,8 +35,8 @@ from . import runtime
 from .aliases import propagate_aliases
 from .errors import LIMITATIONS, S2SADError
 from .exits import structure_exits
+from .names import names
 from .naming import Namer, identifiers
-from .optimize.effects import names
 from .resolve import Resolver
 from .syntax import refuse
 from .templates import clone
