@@ -104,21 +104,22 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     in_progress.append(func.__code__)
     try:
         if jet_order(mode) is not None:  # here, not registered: the callees get their jets through `callees`
-            node, helpers = taylor(normalized, parsed, resolver, wrt, Namer(normalized.names), callees, jet_order(mode))
+            node, helpers, derived = taylor(normalized, parsed, resolver, wrt, Namer(normalized.names), callees,
+                                            jet_order(mode))
         elif mode in _TRANSFORMS:
-            node, helpers = _TRANSFORMS[mode](normalized, parsed, resolver, wrt, Namer(normalized.names))
+            node, helpers, derived = _TRANSFORMS[mode](normalized, parsed, resolver, wrt, Namer(normalized.names))
         elif mode == "forward":
-            node, helpers = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees)
+            node, helpers, derived = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees)
         else:
-            node, helpers = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), with_value,
-                                    callees, split=mode == "split",
-                                    shapes=shapes.infer(normalized, resolver, kinds) if kinds else None)
+            node, helpers, derived = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names),
+                                             with_value, callees, split=mode == "split",
+                                             shapes=shapes.infer(normalized, resolver, kinds) if kinds else None)
     finally:
         in_progress.pop()
-    # the names the transform made for adjoints and tangents: its FunctionDefs carry them (debt)
+    # `derived`: the names the transform made for adjoints and tangents, which the optimizer may treat as such
     if optimized and jet_order(mode) is None:
-        node = tuple(optimize(n, helpers, derived=getattr(n, "s2sad_derivatives", None)) for n in node) \
-            if isinstance(node, tuple) else optimize(node, helpers, derived=getattr(node, "s2sad_derivatives", None))
+        node = tuple(optimize(n, helpers, derived=derived) for n in node) \
+            if isinstance(node, tuple) else optimize(node, helpers, derived=derived)
     if callee:
         _name_for_callee(node, func, wrt, parsed.node.name)
     return node, helpers, parsed, callees.dependencies + _resolved(resolver, callees.dependencies)
@@ -169,7 +170,7 @@ _TRANSFORMS = {}
 def register(mode, build):
     """Add a transform of the face's own (batched forward mode) under the name `mode`.
 
-    `build(normalized, parsed, resolver, wrt, namer) -> (FunctionDef, helpers)`; its output then goes
+    `build(normalized, parsed, resolver, wrt, namer) -> (FunctionDef, helpers, derived names)`; its output goes
     through the same stages as forward and reverse mode's: the optimizer, `emit`, the cache
     (`derivative(func, mode, wrt)`). Called with forward mode's arguments (tangents after the
     parameters, zero by default where the function has defaults)."""

@@ -999,9 +999,7 @@ def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, 
         for fn in node if isinstance(node, tuple) else (node,):
             _in_place_adjoints(fn, names, builder.helpers)
     made = set(builder.bars.values()) | set(builder.part_names)  # what the optimizer may treat as adjoints
-    for fn in node if isinstance(node, tuple) else (node,):
-        fn.s2sad_derivatives = made
-    return node, builder.helpers.by_name
+    return node, builder.helpers.by_name, made
 
 
 def _with_sharers(reads, sharers):
