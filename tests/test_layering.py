@@ -28,7 +28,7 @@ LAYERS = (
     ("rules", ("factored", "rules", "rules.*", "custom")),
     ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
                "checkpointing", "arity", "specialize", "lift", "loops",
-               "resolve", "normalize")),
+               "resolve", "anf_expressions", "normalize")),
     ("analysis", ("analyze", "stacks", "shapes")),
     ("transform", ("partials", "calls", "forward", "reverse", "taylor")),
     ("optimize", ("optimize", "optimize.*")),
