@@ -46,16 +46,60 @@ _COUNTER = itertools.count(1)
 def inner_derivatives(parsed):
     """Rewrite parsed's calls `s2sad.grad(h, wrt=...)(args)` into calls of a name bound to that gradient."""
     calls = [n for n in gast.walk(parsed.node) if isinstance(n, gast.Call) and _maker(parsed, n.func)]
-    if not calls:
+    if not calls and not any(isinstance(n, gast.Call) and _maker(parsed, n) for n in gast.walk(parsed.node)):
         return parsed
     env = _Caller(parsed)
     for call in calls:
-        made, extra = env.gradient(call.func)
-        cell = env.fresh(f"{made.__name__}")
-        parsed.closure[cell] = types.CellType(made)
-        call.func = gast.copy_location(b.name(cell), call.func)
-        call.args = list(call.args) + [b.name(v) for v in extra]
+        _call_made(env, call, *env.gradient(call.func))
+    named = _named_gradients(parsed)
+    for statement, uses in named:
+        made, extra = env.gradient(statement.value)
+        for call in uses:
+            _call_made(env, call, made, extra)
+    if named:
+        parsed.node.body = _without(parsed.node.body, {id(s) for s, _ in named})
     return parsed
+
+
+def _call_made(env, call, made, extra):
+    """call calls the made gradient, bound to a fresh name, with the caller's variables it reads added."""
+    cell = env.fresh(made.__name__)
+    env.parsed.closure[cell] = types.CellType(made)
+    call.func = gast.copy_location(b.name(cell), call.func)
+    call.args = list(call.args) + [b.name(v) for v in extra]
+
+
+def _named_gradients(parsed):
+    """[(`dh = s2sad.grad(h)`, the calls `dh(...)`)] for each local name bound once to a gradient and only called."""
+    fn = parsed.node
+    found = []
+    for stmt in own_statements(fn.body):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) \
+                and _maker(parsed, stmt.value):
+            name = stmt.targets[0].id
+            stores = [n for n in gast.walk(fn) if isinstance(n, gast.Name) and n.id == name
+                      and not isinstance(n.ctx, gast.Load)]
+            calls = [n for n in gast.walk(fn) if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
+                     and n.func.id == name]
+            loads = [n for n in gast.walk(fn) if isinstance(n, gast.Name) and n.id == name
+                     and isinstance(n.ctx, gast.Load)]
+            if len(stores) == 1 and len(loads) == len(calls) and name not in {a.id for a in fn.args.args}:
+                found.append((stmt, calls))
+    return found
+
+
+def _without(stmts, removed):
+    """The statements with those whose ids are in removed taken out (a block left empty gets `pass`)."""
+    kept = []
+    for stmt in stmts:
+        if id(stmt) in removed:
+            continue
+        for field in ("body", "orelse"):
+            block = getattr(stmt, field, None)
+            if isinstance(block, list) and block and not isinstance(stmt, gast.FunctionDef):
+                setattr(stmt, field, _without(block, removed) or [gast.Pass()])
+        kept.append(stmt)
+    return kept
 
 
 def _maker(parsed, node):

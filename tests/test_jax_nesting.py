@@ -116,6 +116,28 @@ def test_nested_grads_and_value_and_grad_inside():
     assert s2sad.grad(value_and_grad_inside)(2.0) == pytest.approx(2 * 96 * 2.0)  # d/dx 96 x^2
 
 
+def gradient_bound_to_a_name(x, w):
+    slope = s2sad.grad(lambda v: np.sum(np.sin(v) * x))   # JAX's habit: name the gradient, then call it
+    return np.sum(slope(w) * w)                          # sum(x cos(w) w)
+
+
+def test_a_gradient_bound_to_a_local_name_and_called():
+    x, w = 0.4, np.array([0.2, -1.3])
+    gx, gw = s2sad.grad(gradient_bound_to_a_name, wrt=(0, 1))(x, w)
+    assert gx == pytest.approx(np.sum(np.cos(w) * w), rel=1e-13)
+    np.testing.assert_allclose(gw, x * (np.cos(w) - np.sin(w) * w), rtol=1e-13)
+
+
+def jvp_inside(x):
+    return s2sad.jvp(np.sin, (x,), (1.0,))[1] * x
+
+
+def test_other_transforms_inside_are_refused_at_the_users_line_not_read():
+    with pytest.raises(s2sad.S2SADError, match="s2sad.jvp, an s2sad transform") as caught:
+        s2sad.grad(jvp_inside)(0.5)
+    assert (caught.value.filename, caught.value.lineno) == (__file__, jvp_inside.__code__.co_firstlineno + 1)
+
+
 def with_aux_inside(x):
     return s2sad.grad(lambda y: (x * y, 0.0), has_aux=True)(1.0)[0]
 
