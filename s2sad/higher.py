@@ -173,7 +173,8 @@ def hessian(f, wrt=0):
 
     own_wrapper(hessian_f)
     if single:  # the Jacobian of the gradient: what jacobian(hessian(f)) differentiates
-        hessian_f.__s2sad_jacobian__ = (hessian_f, lambda: (driver.derivative(func, "reverse", names).function, names))
+        hessian_f.__s2sad_jacobian__ = (hessian_f, lambda: (driver.derivative(func, "reverse", names).function, names,
+                                                            func))
     return hessian_f
 
 
@@ -235,7 +236,7 @@ def jacobian(f, wrt=0, mode="auto", has_aux=False):
 
     own_wrapper(jacobian_f)
     if single:
-        jacobian_f.__s2sad_jacobian__ = (jacobian_f, lambda: (func, names))
+        jacobian_f.__s2sad_jacobian__ = (jacobian_f, lambda: (func, names, func))
     return jacobian_f
 
 
@@ -348,19 +349,21 @@ def _jacobian_of_jacobian(outer, made, wrt):
 
     @functools.wraps(outer)
     def jacobian_f(*args, **kwargs):
-        g, names0 = made()
+        g, names0, func = made()
         names1 = driver.wrt_names(g, wrt)
         values = _prepare(g, tuple(dict.fromkeys(names0 + names1)), args, kwargs)
         for n in names0 + names1:
-            _plain_array(g, n, values[n], "jacobian of a jacobian")
+            _plain_array(func, n, values[n], "jacobian of a jacobian")
         x0 = values[names0[0]]
-        column = jacobian(driver.derivative(g, "forward", names0).function, names1, "forward")
+        tangent = driver.derivative(g, "forward", names0).function
+        out, _ = tangent(*values.values(), api._like(0.0, x0))
+        if isinstance(out, (tuple, list, dict)):
+            raise S2SADError(f"jacobian of a jacobian needs a function returning one array, not a {type(out).__name__}",
+                             *_where(func), "jacobian")
+        column = jacobian(tangent, names1, "forward")
         cols = [column(*values.values(), api._like(e, x0))[1] for e in _units(x0)]
-        if not isinstance(cols[0], tuple):
-            raise S2SADError("jacobian of a jacobian needs a function returning one array, not a tuple",
-                             *_where(g), "jacobian")
         blocks = tuple(_stack_columns([c[k] for c in cols], x0, values[n]) for k, n in enumerate(names1))
-        _no_complex(blocks, g)
+        _no_complex(blocks, func)
         return blocks[0] if single else blocks
 
     return own_wrapper(jacobian_f)

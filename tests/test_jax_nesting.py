@@ -228,6 +228,21 @@ def two_powers(y):
     return np.array([y ** 4, y ** 3])
 
 
+def sine_and_cosine(x):
+    return np.sin(x), np.cos(x)
+
+
+def sine_in_a_dict(x):
+    return {"s": np.sin(x)}
+
+
+@pytest.mark.parametrize("f, kind", [(sine_and_cosine, "tuple"), (sine_in_a_dict, "dict")])
+def test_jacobian_of_a_jacobian_of_a_container_output_is_refused_at_the_users_function(f, kind):
+    with pytest.raises(s2sad.S2SADError, match=f"returning one array, not a {kind}") as caught:
+        s2sad.jacobian(s2sad.jacobian(f))(X)
+    assert (caught.value.filename, caught.value.lineno) == (__file__, f.__code__.co_firstlineno)
+
+
 def test_a_fourth_nesting_is_refused():
     with pytest.raises(s2sad.S2SADError, match="cannot be differentiated again"):
         s2sad.jacobian(s2sad.jacobian(s2sad.jacobian(sum_of_cubed_sines)))(X)
