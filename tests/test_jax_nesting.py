@@ -328,3 +328,10 @@ def pair_out(p):
 def test_jacobian_of_a_tuple_output_with_respect_to_a_container_is_refused():
     with pytest.raises(s2sad.S2SADError, match="returning one array"):
         s2sad.jacobian(pair_out)({"a": X})
+
+
+def test_the_fuzzer_draws_gradients_taken_inside():
+    from s2sad.fuzz.generator import generate
+    sources = [generate(seed).source for seed in range(80)]
+    assert any("def grad1(a, b):\n    return s2sad.grad(lambda t: " in s for s in sources)
+    assert any("s2sad.value_and_grad(lambda t: " in s for s in sources)
