@@ -335,3 +335,32 @@ def test_the_fuzzer_draws_gradients_taken_inside():
     sources = [generate(seed).source for seed in range(80)]
     assert any("def grad1(a, b):\n    return s2sad.grad(lambda t: " in s for s in sources)
     assert any("s2sad.value_and_grad(lambda t: " in s for s in sources)
+
+
+# -- the corpus functions (tests/corpus_language.py) at second order ---------------------------------
+
+
+def test_corpus_grad_inside_of_a_lambda_against_its_closed_form():
+    import corpus_language as lang
+    x, y = 0.6, 0.8  # x (x + y)
+    assert s2sad.grad(lang.grad_inside_of_a_lambda, wrt=(0, 1))(x, y) == pytest.approx((2 * x + y, x))
+    H = s2sad.hessian(lang.grad_inside_of_a_lambda, wrt=(0, 1))(x, y)
+    assert [H[0][0], H[0][1], H[1][0], H[1][1]] == pytest.approx([2.0, 1.0, 1.0, 0.0])
+
+
+@pytest.mark.parametrize("name", ["grad_inside_of_a_nested_def", "grad_of_grad_inside", "value_and_grad_inside",
+                                  "grad_bound_to_a_name"])
+def test_corpus_gradients_inside_at_second_order(name):
+    import corpus_language as lang
+    from conftest import inputs_for
+    func = getattr(lang, name)
+    args = inputs_for(func)
+    H = s2sad.hessian(func, wrt=(0, 1))(*args)
+    for i in range(2):
+        for j in range(2):
+            def partial_grad(v, i=i, j=j):
+                moved = list(args)
+                moved[j] = v
+                return s2sad.grad(func, wrt=(0, 1))(*moved)[i]
+            numeric = central(partial_grad, args[j], 1e-5)
+            np.testing.assert_allclose(H[i][j], numeric, rtol=1e-5, atol=1e-6)
