@@ -364,3 +364,31 @@ def test_corpus_gradients_inside_at_second_order(name):
                 return s2sad.grad(func, wrt=(0, 1))(*moved)[i]
             numeric = central(partial_grad, args[j], 1e-5)
             np.testing.assert_allclose(H[i][j], numeric, rtol=1e-5, atol=1e-6)
+
+
+def norm_times_scale(p):
+    return np.sum(p[0] ** 2) * p[1]
+
+
+Pair = __import__("collections").namedtuple("Pair", "w b")
+
+
+@pytest.mark.parametrize("make", [tuple, lambda items: Pair(*items)], ids=["tuple", "namedtuple"])
+def test_a_tuple_of_an_array_and_a_float_in_every_transform(make):
+    """An array and a float in one tuple (once crashed jvp: NumPy could not make one array of the tangent)."""
+    w, b = X, 2.0
+    p = make((w, b))
+    out, tangent = s2sad.jvp(norm_times_scale, (p,), (make((np.ones(3), 1.0)),))
+    assert tangent == pytest.approx(2 * np.sum(w) * b + np.sum(w ** 2))
+    g = s2sad.grad(norm_times_scale)(p)
+    assert type(g) is type(p)
+    np.testing.assert_allclose(g[0], 2 * w * b)
+    J = s2sad.jacobian(norm_times_scale)(p)
+    np.testing.assert_allclose(J[0], 2 * w * b)
+    assert J[1] == pytest.approx(np.sum(w ** 2))
+    H = s2sad.hessian(norm_times_scale)(p)
+    assert type(H) is type(p) and type(H[0]) is type(p)
+    np.testing.assert_allclose(H[0][0], 2 * b * np.eye(3))
+    np.testing.assert_allclose(H[0][1], 2 * w)
+    np.testing.assert_allclose(H[1][0], 2 * w)
+    assert H[1][1] == 0.0

@@ -4,6 +4,7 @@
 happens; `status(name)` says whether a name of the API contract is in `s2sad.__all__`.
 """
 
+import collections
 import contextlib
 import math
 import re
@@ -180,6 +181,13 @@ def c_jvp_inside(x):
     return s2sad.jvp(math.sin, (x,), (1.0,))[1] * x
 
 
+Pair = collections.namedtuple("Pair", "w b")
+
+
+def c_namedtuple_field(p):
+    return p.w * p.b
+
+
 def c_list_comprehension(x):
     return sum([x * i for i in range(3)])
 
@@ -242,6 +250,8 @@ CONSTRUCTS = [
     ("`s2sad.grad(h)(y)` inside the function (h a function, lambda or nested def)", c_grad_inside, (1.5,)),
     ("`s2sad.jvp`, `jacobian`, `hessian`, ... inside the function, on values derivatives flow through", c_jvp_inside,
      (1.5,)),
+    ("a namedtuple's field, a dataclass's or an object's attribute that derivatives flow through", c_namedtuple_field,
+     (Pair(1.5, 3.0),)),
     ("list comprehension", c_list_comprehension, (1.5,)),
     ("`while` loop", c_while, (1.5,)),
     ("item assignment `y[i] = ...`", c_setitem, (1.5,)),
