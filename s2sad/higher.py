@@ -360,8 +360,13 @@ def _jacobian_of_jacobian(outer, made, wrt):
         if isinstance(out, (tuple, list, dict)):
             raise S2SADError(f"jacobian of a jacobian needs a function returning one array, not a {type(out).__name__}",
                              *_where(func), "jacobian")
-        column = jacobian(tangent, names1, "forward")
-        cols = [column(*values.values(), api._like(e, x0))[1] for e in _units(x0)]
+        inputs1 = [values[n] for n in names1]
+        seeds = _unit_batches(inputs1)
+        cols = []
+        for e in _units(x0):  # column e of J, differentiated along every unit vector of the wrt inputs at once
+            with_tangent = {**values, " tangent": api._like(e, x0)}
+            (_, dout), (_, ddout) = _batched_jvp(tangent, names1, with_tangent, seeds, ())
+            cols.append([_block(ddout, dout, x1, inputs1, k) for k, x1 in enumerate(inputs1)])
         blocks = tuple(_stack_columns([c[k] for c in cols], x0, values[n]) for k, n in enumerate(names1))
         _no_complex(blocks, func)
         return blocks[0] if single else blocks
