@@ -163,9 +163,11 @@ def hessian(f, wrt=0):
             (out, _), (_, dgrads) = _run_checked(func, "hessian", run, grad_fn)
             _scalar(func, out, "hessian")
         except _NotScalar as exc:
-            if not single or isinstance(exc.out, (tuple, list, dict)):
+            if isinstance(exc.out, (tuple, list, dict)):
                 raise
-            return jacobian(jacobian(func, wrt, "forward"), wrt, "forward")(*args, **kwargs)  # JAX: out + in + in
+            if single:  # JAX: out + in + in
+                return jacobian(jacobian(func, wrt, "forward"), wrt, "forward")(*args, **kwargs)
+            return tuple(jacobian(jacobian(func, w, "forward"), wrt, "forward")(*args, **kwargs) for w in wrt)
         dgrads = (dgrads,) if len(names) == 1 else dgrads
         blocks = tuple(_blocks(dg, x, inputs) for dg, x in zip(dgrads, inputs))
         _no_complex(blocks, func)

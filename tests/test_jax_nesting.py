@@ -192,6 +192,22 @@ def sum_of_cubed_sines(x):
     return np.sum(np.sin(x) ** 3)
 
 
+def scaled_sines(x, a):
+    return np.sin(x) * a[0] * a[1]
+
+
+def test_hessian_of_a_vector_function_with_a_tuple_wrt_gives_blocks_out_plus_in_i_plus_in_j():
+    a = np.array([1.5, -0.5])
+    H = s2sad.hessian(scaled_sines, wrt=(0, 1))(X, a)
+    assert [[np.shape(H[i][j]) for j in range(2)] for i in range(2)] == [[(3, 3, 3), (3, 3, 2)],
+                                                                         [(3, 2, 3), (3, 2, 2)]]
+    for i, j in [(0, 0), (0, 1), (1, 0), (1, 1)]:
+        def inner_jacobian(v, i=i, j=j):  # by hand: d/dx = diag(cos x) a0 a1, d/da = [sin(x) a1, sin(x) a0]
+            x, b = [v, a] if j == 0 else [X, v]
+            return np.diag(np.cos(x)) * b[0] * b[1] if i == 0 else np.stack([np.sin(x) * b[1], np.sin(x) * b[0]], 1)
+        np.testing.assert_allclose(H[i][j], central(inner_jacobian, [X, a][j]), rtol=1e-7, atol=1e-8)
+
+
 def test_jacobian_of_a_hessian():
     def hessian_by_hand(x):
         return np.diag(6 * np.sin(x) * np.cos(x) ** 2 - 3 * np.sin(x) ** 3)
