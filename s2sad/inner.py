@@ -252,6 +252,8 @@ def _compiled(parsed, node):
     if hit is not None:
         return hit
     lineno = getattr(node, "lineno", 2) or 2
+    if node.name == "lambda_":  # its body, the lambda's expression, on the lambda's line: errors name that line
+        lineno -= 1
     source = f"def _s2sad_make({', '.join(cells)}):\n" + "\n".join("    " + line for line in text.splitlines()) \
         + f"\n    return {node.name}\n"
     filename = f"{parsed.filename} (inner {node.name} of {parsed.node.name} #{next(_COUNTER)})"

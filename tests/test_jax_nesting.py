@@ -2,6 +2,8 @@
 Hessians and Jacobians with respect to containers. Every value is checked against closed forms or
 central differences of an independent (hand-written or analytic) derivative."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -148,6 +150,17 @@ def computed_wrt_inside(x, k):
 
 def chosen_at_run_time(x, fns):
     return s2sad.grad(fns[0])(x)
+
+
+def gamma_inside(x):
+    return x * s2sad.grad(lambda y: math.gamma(y) * x)(1.5)
+
+
+def test_a_refusal_inside_the_inner_lambda_names_the_users_file_and_line():
+    with pytest.raises(s2sad.S2SADError, match="math.gamma has no derivative rule") as caught:
+        s2sad.grad(gamma_inside)(2.0)
+    assert caught.value.filename.startswith(__file__)
+    assert caught.value.lineno == gamma_inside.__code__.co_firstlineno + 1
 
 
 @pytest.mark.parametrize("f, args, match", [
