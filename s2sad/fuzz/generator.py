@@ -11,7 +11,7 @@ arithmetic and powers, NumPy ufuncs and reductions, index reads and writes, loca
 their aliases, `for` over ranges (fixed or data-dependent, sometimes with an `else`) and over
 arrays, `while` with `and` / `or`, `break` / `continue` / early `return`, helpers calling
 helpers, a helper that calls itself (recursion, now and then), a helper taking a gradient inside
-(`s2sad.grad(lambda t: ...)(b)`, now and then), lists (summed whole, a comprehension is written
+(`s2sad.grad(inner1)(b, a)`, now and then), lists (summed whole, a comprehension is written
 as a generator expression), dicts.
 """
 
@@ -162,16 +162,18 @@ class _Gen:
         return f"def apply1(fn, a):\n    return {rng.choice(['0.5', '1.5'])} * fn(a) + a"
 
     def inner_gradient(self, rng):
-        """`grad1(a, b)`, a helper returning the derivative in t, at b, of a lambda reading a: JAX's grad taken
-        inside a differentiated function (the outer derivative flows through a). Its own rng."""
+        """`grad1(a, b)`, a helper returning d/dt inner1(t, a) at t = b, by `s2sad.grad(inner1)(b, a)` (or
+        value_and_grad): JAX's grad taken inside a differentiated function, the outer derivative flowing through a.
+        A named inner1, not a lambda reading a: a lambda's closure is new at every call, so each call of f would build the inner
+        derivative again, too slow for the finite differences (lambdas are in tests/test_jax_nesting.py)."""
         main, self.rng = self.rng, rng
         self.used = {"a", "b", "t", "i", "j", "k", "e"}
         scope = _Scope([("t", S), ("a", S)])
         body = f"{self.expr(scope, S, 1)} * t + np.sin(a * t)"
         self.rng = main
         self.callables.append(("grad1", [S, S], S, []))
-        form = rng.choice(["s2sad.grad(lambda t: {})(b)", "s2sad.value_and_grad(lambda t: {})(b)[1]"])
-        return f"def grad1(a, b):\n    return {form.format(body)}"
+        form = rng.choice(["s2sad.grad(inner1)(b, a)", "s2sad.value_and_grad(inner1)(b, a)[1]"])
+        return f"def inner1(t, a):\n    return {body}\n\n\ndef grad1(a, b):\n    return {form}"
 
     def function(self, name, params, ret, top=False, keyword=False):
 
