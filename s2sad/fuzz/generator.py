@@ -162,10 +162,10 @@ class _Gen:
         return f"def apply1(fn, a):\n    return {rng.choice(['0.5', '1.5'])} * fn(a) + a"
 
     def inner_gradient(self, rng):
-        """`grad1(a, b)`, a helper returning d/dt inner1(t, a) at t = b, by `s2sad.grad(inner1)(b, a)` (or
-        value_and_grad): JAX's grad taken inside a differentiated function, the outer derivative flowing through a.
-        A named inner1, not a lambda reading a: a lambda's closure is new at every call, so each call of f would build the inner
-        derivative again, too slow for the finite differences (lambdas are in tests/test_jax_nesting.py)."""
+        """`grad1(a, b)`, d/dt inner1(t, a) at t = b by `s2sad.grad(inner1)(b, a)` (or value_and_grad): JAX's
+        grad taken inside a differentiated function, the outer derivative flowing through a. A named inner1, not
+        a lambda reading a: a lambda's closure is new at every call, so each call of f would build the inner
+        derivative again, too slow for finite differences (lambdas are in tests/test_jax_nesting.py)."""
         main, self.rng = self.rng, rng
         self.used = {"a", "b", "t", "i", "j", "k", "e"}
         scope = _Scope([("t", S), ("a", S)])
