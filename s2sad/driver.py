@@ -19,6 +19,7 @@ from .checkpointing import checkpoint_calls
 from .desugar import desugar
 from .errors import S2SADError
 from .forward import forward
+from .inner import inner_derivatives
 from .lift import lift
 from .loops import checkpoint_loops
 from .names import names
@@ -57,7 +58,7 @@ def front(func):
     parsed = parse(func)
     check(parsed)
     every = getattr(parsed.func, "__s2sad_every_loop__", None)  # grad(f, checkpoint=K)
-    front_end = lift(specialize(specialize_calls(checkpoint_calls(desugar(parsed)))))
+    front_end = lift(specialize(specialize_calls(inner_derivatives(checkpoint_calls(desugar(parsed))))))
     return parsed, normalize(checkpoint_loops(front_end, every))
 
 

@@ -27,7 +27,7 @@ LAYERS = (
                 "runtime_misc", "runtime_scipy", "solvers", "revolve", "runtime_taylor", "runtime_vmap")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
     ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
-               "checkpointing", "arity", "specialize", "lift", "loops",
+               "checkpointing", "inner", "arity", "specialize", "lift", "loops",
                "resolve", "anf_expressions", "normalize")),
     ("analysis", ("analyze", "stacks", "shapes")),
     ("transform", ("partials", "calls", "forward", "reverse", "taylor")),
