@@ -23,8 +23,9 @@ LEAF_RUNTIMES = ("runtime", "batched_runtime", "runtime_decomp", "runtime_misc",
 # Module names relative to s2sad ("" is the package's __init__); "optimize.*" is every module of
 # the optimize package.
 LAYERS = (
-    ("leaves", ("errors", "naming", "build", "names", "unparse", "cache", "registry", "runtime", "batched_runtime", "runtime_decomp",
-                "runtime_misc", "runtime_scipy", "solvers", "revolve", "runtime_taylor", "runtime_vmap")),
+    ("leaves", ("errors", "naming", "build", "names", "unparse", "cache", "registry", "runtime", "batched_runtime",
+                "runtime_decomp", "runtime_misc", "runtime_scipy", "solvers", "revolve", "runtime_taylor",
+                "runtime_vmap")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
     ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
                "checkpointing", "inner", "arity", "specialize", "lift", "loops",
