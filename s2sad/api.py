@@ -35,7 +35,7 @@ def _like(g, x):
     (the last line of defence after the refusals in the rules): an error, never a cast."""
     if g is None:
         g = 0.0
-    if np.iscomplexobj(g) and not isinstance(x, (tuple, list, dict)) and not np.iscomplexobj(x):
+    if not isinstance(x, (tuple, list, dict)) and np.iscomplexobj(g) and not np.iscomplexobj(x):
         raise S2SADError("the derivative of a real value came out complex: a complex intermediate value went "
                          "through derivative rules written for real values (s2sad differentiates real values only)",
                          construct="complex value", hint=LIMITATIONS)

@@ -205,11 +205,11 @@ class Forward:
 
 
 def forward(normalized, parsed, resolver, wrt, namer, callees=None, shapes=None):
-    """The gast FunctionDef of the JVP, and the helper objects its names stand for.
+    """The gast FunctionDef of the JVP, the helper objects its names stand for, and the tangents' names
+    (what the optimizer may treat as tangents).
 
     With `shapes` (the table of a derivative specialized to its arguments' kinds, which is
     never differentiated again), exact products of rank-0 values are written out without a call."""
     builder = Forward(normalized, parsed, resolver, wrt, namer, callees, shapes)
     node = builder.function()
-    node.s2sad_derivatives = set(builder.dots.values())  # what the optimizer may treat as tangents
-    return node, builder.helpers.by_name
+    return node, builder.helpers.by_name, set(builder.dots.values())
