@@ -24,7 +24,7 @@ LEAF_RUNTIMES = ("runtime", "batched_runtime", "runtime_decomp", "runtime_misc",
 # the optimize package.
 LAYERS = (
     ("leaves", ("errors", "naming", "build", "cache", "registry", "runtime", "batched_runtime", "runtime_decomp",
-                "runtime_misc", "runtime_scipy", "solvers", "revolve", "runtime_taylor", "runtime_vmap")),
+                "runtime_misc", "runtime_scipy", "solvers", "revolve", "runtime_taylor", "runtime_vmap", "runtime_numba")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
     ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
                "checkpointing", "arity", "specialize", "lift", "loops",
@@ -35,7 +35,7 @@ LAYERS = (
     ("emit", ("emit",)),
     ("driver", ("driver",)),
     ("face", ("", "__main__", "api", "implicit", "linearize", "higher", "batching", "cli", "jets", "vmapping",
-              "testing", "fuzz", "fuzz.*")),
+              "testing", "fuzz", "fuzz.*", "backend_numba")),
 )
 
 # (importer, imported): upward imports that exist today, each a leak to remove (see

@@ -1,0 +1,336 @@
+"""The compiled backend: `s2sad.grad(f, backend="numba")` runs the same generated derivative, compiled by numba.
+
+The NumPy backend's derivative (the one `grad` runs for arguments of these kinds, shapes.py) is
+the input; three things change before `numba.njit` compiles it:
+
+* the tape: reverse mode keeps overwritten values on one Python list (`push(_tape, v)`, later
+  `v = pop(_tape)`), whose items may be floats, arrays and tuples at once, which numba cannot
+  type. Each name pushed gets a stack of its own (`_tape_v`), a typed list numba infers, and
+  `push` / `pop` become that list's `append` / `pop`. Reverse mode restores a name from a push
+  of that same name (holders.py), and the pushes and pops of a tape nest, so the pushes and pops
+  of one name nest in the same way: splitting the tape by name keeps every value's pairing.
+* runtime helpers become their numba twins (`runtime_numba.TWINS`); a helper without one (the
+  generated code of a called user function, a helper for containers, most array adjoints) is
+  refused with `S2SADError` naming the user's line that needs it, when the derivative is made.
+* the names the code reads from the user's module are copied at compile time, as numba freezes
+  globals: every call checks that each is still bound to the same object and compiles again if
+  not; a global array (which numba would freeze by value) is refused.
+
+What numba then fails to type (a list of mixed types, an unsupported NumPy call) is an
+`S2SADError` at the first call, naming the user's line; nothing falls back to the NumPy backend.
+"""
+
+import ast
+import functools
+import inspect
+import linecache
+import re
+import types
+
+import numpy as np
+
+from . import cache, driver, runtime, runtime_numba, shapes
+from .errors import S2SADError
+
+BACKENDS = ("numpy", "numba")
+_HINT = "see docs/numba.md for what the numba backend compiles; backend='numpy' differentiates it"
+
+
+def check_backend(backend, construct="backend"):
+    """S2SADError unless backend names a backend; for "numba", unless numba imports."""
+    if backend not in BACKENDS:
+        raise S2SADError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, not {backend!r}",
+                         construct=construct)
+    if backend == "numba":
+        numba_module()
+
+
+def numba_module():
+    """numba itself, or S2SADError saying how to install it."""
+    try:
+        import numba
+    except ImportError:
+        raise S2SADError("backend='numba' needs numba, which is not installed: pip install 's2sad[numba]'",
+                         construct="backend") from None
+    return numba
+
+
+# -- the public wrapper ----------------------------------------------------------------
+
+
+def grad_wrapper(f, wrt, with_value):
+    """grad(f, wrt, backend="numba") (with_value: value_and_grad)."""
+    from . import api  # the face's value helpers (same layer)
+    from .callables import entry
+
+    func = entry(f)
+    names = driver.wrt_names(func, wrt)
+    code = func.__code__
+    if code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        raise S2SADError(f"backend='numba' needs {func.__name__}'s parameters to be positional (no keyword-only, "
+                         "*args or **kwargs parameters)", code.co_filename, code.co_firstlineno, "backend", _HINT)
+    every = list(inspect.signature(func).parameters)
+    where = tuple(every.index(n) for n in names)
+    single = not isinstance(wrt, (tuple, list))
+    count = code.co_argcount
+    table = {}
+
+    def wrapper(*args, **kwargs):
+        values = args if not kwargs and len(args) == count else tuple(api._bind(func, args, kwargs).values())
+        kinds = tuple(map(shapes.kind_of, values))
+        jitted = table.get(kinds)
+        if jitted is None or not jitted.current():
+            api._check_float(func, names, dict(zip(every, values)))
+            jitted = table[kinds] = Jitted(func, api._grad_derivative(func, names, kinds))
+        out, grads = jitted(values)
+        if type(out) is not float:
+            api._scalar_out(func, out)
+        grads = (grads,) if len(where) == 1 else grads
+        shaped = tuple([api._shaped(g, values[i]) for g, i in zip(grads, where)])
+        shaped = shaped[0] if single else shaped
+        return (out, shaped) if with_value else shaped
+
+    wrapper = functools.wraps(func)(wrapper)
+    wrapper.__s2sad_backend__ = "numba"
+    return wrapper
+
+
+# -- one compiled derivative -------------------------------------------------------------
+
+
+class Jitted:
+    """One generated derivative, rewritten for numba and compiled on its first call."""
+
+    def __init__(self, func, compiled):
+        self.func = func
+        self.compiled = compiled
+        self.epoch = cache.epoch
+        self.user_lines = _user_lines(compiled.function)
+        self.filename = f"<s2sad numba {compiled.function.__name__} {id(self):x}>"
+        source = compiled.source
+        linecache.cache[self.filename] = (len(source), None, source.splitlines(True), self.filename)
+        tree = ast.parse(source, self.filename)
+        fn = tree.body[0]
+        bound = _bound_values(compiled.function)
+        helpers = self._helpers(fn, bound)
+        _Tape(self).visit(fn)
+        self.frozen = self._globals(fn, bound, helpers)
+        namespace = dict(func.__globals__)
+        namespace.update(helpers)
+        namespace["__s2sad_reversed_first__"] = runtime_numba.twins()["__s2sad_reversed_first__"]
+        namespace.update({k: v for k, v in bound.items() if k not in helpers})
+        exec(compile(ast.fix_missing_locations(tree), self.filename, "exec"), namespace)
+        python = namespace[fn.name]
+        python.__defaults__ = compiled.function.__defaults__
+        self.kernel = numba_module().njit(cache=False)(python)
+        self.compiled_once = False
+
+    def current(self):
+        """Whether the derivative and every global the compiled code froze are as they were."""
+        return self.epoch == cache.epoch and driver.current(self.compiled.dependencies) and \
+            all(space.get(name, _MISSING) is value for space, name, value in self.frozen)
+
+    def __call__(self, values):
+        if self.compiled_once:
+            return self.kernel(*values)
+        import numba
+
+        try:
+            result = self.kernel(*values)
+        except numba.core.errors.NumbaError as exc:
+            raise self._refusal(exc) from None
+        self.compiled_once = True
+        return result
+
+    # -- what the code reads -----------------------------------------------------------
+
+    def _helpers(self, fn, bound):
+        """{name: twin} for every runtime helper the code calls; S2SADError at a helper without one."""
+        twins = runtime_numba.twins()
+        out = {}
+        for node in ast.walk(fn):
+            if not isinstance(node, ast.Name) or node.id not in self.compiled.helpers or node.id in out:
+                continue
+            helper = self.compiled.helpers[node.id]
+            if helper is runtime.push or helper is runtime.pop:
+                continue
+            twin = twins.get(helper) if _hashable(helper) else None
+            if twin is None and not isinstance(helper, types.ModuleType):
+                what = getattr(helper, "__name__", node.id)
+                raise self.error(node, f"the numba backend has no compiled version of {what}, which the derivative "
+                                 "of this line calls", what)
+            out[node.id] = twin if twin is not None else helper
+        return out
+
+    def _globals(self, fn, bound, helpers):
+        """[(namespace, name, value)] of the user's globals the code reads (numba freezes them)."""
+        local = {a.arg for a in fn.args.args} | {n.id for n in ast.walk(fn)
+                                                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        space = self.func.__globals__
+        frozen = []
+        for node in ast.walk(fn):
+            if not isinstance(node, ast.Name) or node.id in local or node.id in helpers or node.id in bound:
+                continue
+            value = space.get(node.id, _MISSING)
+            if value is _MISSING:
+                continue  # a builtin (abs, range, float)
+            if isinstance(value, np.ndarray):
+                raise self.error(node, f"the derivative reads the global array {node.id!r}, which numba would freeze "
+                                 "at compile time; pass it as an argument", "global array")
+            frozen.append((space, node.id, value))
+        return frozen
+
+    # -- errors --------------------------------------------------------------------------
+
+    def user_line(self, generated):
+        """The user's line that generated line `generated` (of the shown source) came from."""
+        return self.user_lines.get(generated) or self.func.__code__.co_firstlineno
+
+    def error(self, node, message, construct):
+        return S2SADError(f"{message} (in {self.func.__name__}, backend='numba')", self.func.__code__.co_filename,
+                          self.user_line(getattr(node, "lineno", 0)), construct, _HINT)
+
+    def _refusal(self, exc):
+        """S2SADError for numba's failure to compile, naming the user's line it stopped at."""
+        text = str(exc)
+        lines = [int(m) for m in re.findall(re.escape(self.filename) + r'", line (\d+)', text)]
+        first = next((ln.strip() for ln in text.splitlines() if ln.strip()), type(exc).__name__)
+        node = types.SimpleNamespace(lineno=lines[-1] if lines else 0)
+        return self.error(node, f"numba cannot compile the derivative of this line: {first}", "numba")
+
+
+_MISSING = object()
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _cells(function):
+    """{name: value} of a generated function's filled closure cells: helpers, the user's cells, the relocator."""
+    code, cells = function.__code__, function.__closure__ or ()
+    out = {}
+    for name, cell in zip(code.co_freevars, cells):
+        try:
+            out[name] = cell.cell_contents
+        except ValueError:  # an empty cell
+            pass
+    return out
+
+
+def _bound_values(function):
+    """The closure values the generated code reads (the relocator, emit.py's error bookkeeping, left out)."""
+    out = _cells(function)
+    out.pop("__s2sad_relocate__", None)
+    return out
+
+
+def _user_lines(function):
+    """{line of the shown source: the user's line} from the emitted function's relocator (emit.py)."""
+    lines = getattr(_cells(function).get("__s2sad_relocate__"), "user_lines", {})
+    return {k - 1: v for k, v in lines.items()}  # the relocator counts the factory's header line
+
+
+class _Tape(ast.NodeTransformer):
+    """`_tape = []`, `push(_tape, v)`, `v = pop(_tape)` -> `_tape_v = []`, `_tape_v.append(v)`, `v = _tape_v.pop()`."""
+
+    def __init__(self, jitted):
+        self.jitted = jitted
+        helpers = jitted.compiled.helpers
+        self.push = {n for n, h in helpers.items() if h is runtime.push}
+        self.pop = {n for n, h in helpers.items() if h is runtime.pop}
+        self.tapes = {}  # tape name -> {pushed name}
+
+    def visit_FunctionDef(self, fn):
+        self.tapes = {_tape_name(s): set() for s in ast.walk(fn) if _tape_name(s)}
+        popped = {}
+        for node in ast.walk(fn):
+            if self._is(node, self.push) and len(node.args) == 2 and isinstance(node.args[1], ast.Name):
+                self.tapes[node.args[0].id].add(node.args[1].id)
+            restore = isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+            if restore and self._is(node.value, self.pop):
+                popped[node.targets[0].id] = (node.value.args[0].id, node)
+        for name, (tape, node) in popped.items():
+            if name not in self.tapes[tape]:
+                raise self.jitted.error(node, "the numba backend splits the tape by name, but this line restores "
+                                        f"{name!r}, which no line keeps", "tape")
+        self.generic_visit(fn)
+        return fn
+
+    def visit_For(self, node):
+        """`for i in reversed(range(a, b, c))` -> `for i in range(first, a - c, -c)` (numba has no reversed)."""
+        self.generic_visit(node)
+        it = node.iter
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "reversed" \
+                and len(it.args) == 1 and isinstance(it.args[0], ast.Call) and isinstance(it.args[0].func, ast.Name) \
+                and it.args[0].func.id == "range" and not it.args[0].keywords:
+            bounds = it.args[0].args
+            start, stop, step = (ast.Constant(0), *bounds, ast.Constant(1))[:3] if len(bounds) == 1 else \
+                (*bounds, ast.Constant(1))[:3]
+            first = ast.Call(ast.Name("__s2sad_reversed_first__", ast.Load()), [start, stop, step], [])
+            last = ast.BinOp(start, ast.Sub(), step)
+            node.iter = ast.copy_location(ast.Call(ast.Name("range", ast.Load()),
+                                                   [first, last, ast.UnaryOp(ast.USub(), step)], []), it)
+        return node
+
+    def visit_Assign(self, node):
+        name = _tape_name(node)
+        if name is not None:
+            return [ast.copy_location(_assign(_stack(name, pushed), ast.List([], ast.Load())), node)
+                    for pushed in sorted(self.tapes[name])] or [ast.copy_location(ast.Pass(), node)]
+        call = node.value
+        if self._is(call, self.pop):
+            target = node.targets[0] if len(node.targets) == 1 else None
+            if not isinstance(target, ast.Name):
+                raise self.jitted.error(node, "the numba backend splits the tape by name, but this line restores "
+                                        "a value that is not a plain name", "tape")
+            stack = _stack(call.args[0].id, target.id)
+            node.value = ast.copy_location(ast.Call(_attr(stack, "pop"), [], []), call)
+            return node
+        return self.generic_visit(node)
+
+    def visit_Expr(self, node):
+        call = node.value
+        if self._is(call, self.push):
+            value = call.args[1]
+            if not isinstance(value, ast.Name):
+                raise self.jitted.error(node, "the numba backend splits the tape by name, but this line keeps a "
+                                        "value that is not a plain name", "tape")
+            return ast.copy_location(ast.Expr(ast.Call(_attr(_stack(call.args[0].id, value.id), "append"),
+                                                       [value], [])), node)
+        return self.generic_visit(node)
+
+    def _is(self, call, names):
+        return isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in names \
+            and call.args and isinstance(call.args[0], ast.Name) and call.args[0].id in self.tapes
+
+    def visit_Name(self, node):
+        if node.id in self.tapes and isinstance(node.ctx, ast.Load):
+            raise self.jitted.error(node, "the numba backend cannot compile a tape handed on whole (a record of "
+                                    "a split derivative)", "tape")
+        return node
+
+
+def _tape_name(node):
+    """The tape a statement `_tape = []` makes, else None."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+            and node.targets[0].id.startswith("_tape") and isinstance(node.value, ast.List) and not node.value.elts:
+        return node.targets[0].id
+    return None
+
+
+def _stack(tape, pushed):
+    return f"{tape}__{pushed}"
+
+
+def _attr(name, method):
+    return ast.Attribute(ast.Name(name, ast.Load()), method, ast.Load())
+
+
+def _assign(name, value):
+    return ast.Assign([ast.Name(name, ast.Store())], value)
+

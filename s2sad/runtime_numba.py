@@ -1,0 +1,131 @@
+"""The runtime helpers that generated derivative code calls, as numba compiles them (backend="numba").
+
+Each twin computes exactly what its NumPy-backend original in `runtime.py` computes for the
+argument types it accepts; for any other types its typing fails, which the backend reports as
+an `S2SADError` naming the user's line (never a different answer). Only the helpers of scalar
+loops and of simple array code have twins: `TWINS` maps an original to its twin, and a helper
+missing from it is refused when the derivative is compiled (`backend_numba.py`).
+
+numba is imported by `twins()`, on first use of the backend, never by `import s2sad`.
+"""
+
+import numpy as np
+
+from . import runtime
+
+_TWINS = {}
+
+
+def twins():
+    """{runtime helper: its numba twin}, made on first call (this imports numba)."""
+    if not _TWINS:
+        _TWINS.update(_make())
+    return _TWINS
+
+
+def _make():
+    import numba
+    from numba import types
+    from numba.extending import overload
+
+    jit = numba.njit(cache=False, nogil=True)
+
+    def times_partial_nb(t, partial):
+        raise NotImplementedError  # replaced by the overload below inside compiled code
+
+    @overload(times_partial_nb, inline="always")
+    def _times_partial(t, partial):
+        if isinstance(t, types.Number) and isinstance(partial, types.Number):
+            def scalar(t, partial):
+                product = t * partial
+                if t != 0 and partial != 0:  # as Python's `if t and partial`: NaN is true
+                    return product
+                return product if product - product == 0.0 else 0.0  # a finite product of a zero is a zero
+            return scalar
+        if isinstance(t, types.Array) or isinstance(partial, types.Array):
+            def array(t, partial):
+                product = t * partial
+                zero = np.logical_or(np.equal(t, 0), np.equal(partial, 0))
+                return np.where(np.logical_and(zero, ~np.isfinite(product)), 0.0 * product, product)
+            return array
+        return None
+
+    def unbroadcast_nb(g, x):
+        raise NotImplementedError
+
+    @overload(unbroadcast_nb, inline="always")
+    def _unbroadcast(g, x):
+        if isinstance(x, types.Number) and isinstance(g, types.Number):
+            return lambda g, x: g
+        if isinstance(x, types.Number) and isinstance(g, types.Array):
+            return lambda g, x: g.sum()
+        if isinstance(x, types.Array) and isinstance(g, types.Number):
+            def spread(g, x):
+                return np.full(x.shape, g, dtype=x.dtype)
+            return spread
+        if isinstance(x, types.Array) and isinstance(g, types.Array) and g.ndim == x.ndim == 1:
+            def vector(g, x):
+                if g.shape[0] == x.shape[0]:
+                    return g
+                if x.shape[0] != 1:
+                    raise ValueError("s2sad: unbroadcast: shapes do not broadcast")
+                out = np.empty(1, dtype=g.dtype)
+                out[0] = g.sum()
+                return out
+            return vector
+        if isinstance(x, types.Array) and isinstance(g, types.Array) and g.ndim == x.ndim:
+            def same_rank(g, x):
+                if g.shape != x.shape:
+                    raise ValueError("s2sad: unbroadcast across axes of length 1 is not compiled by the numba "
+                                     "backend")
+                return g
+            return same_rank
+        return None
+
+    def sum_adjoint_nb(g, x):
+        raise NotImplementedError
+
+    @overload(sum_adjoint_nb, inline="always")
+    def _sum_adjoint(g, x):
+        if isinstance(x, types.Array) and isinstance(g, types.Number):
+            return lambda g, x: np.full(x.shape, g, dtype=np.float64)
+        if isinstance(x, types.Number) and isinstance(g, types.Number):
+            return lambda g, x: g
+        return None
+
+    @jit
+    def times_partial(t, partial):
+        return times_partial_nb(t, partial)
+
+    @jit
+    def unbroadcast(g, x):
+        return unbroadcast_nb(g, x)
+
+    @jit
+    def sum_adjoint(g, x):
+        return sum_adjoint_nb(g, x)
+
+    @jit
+    def pow_base_partial(a, b):
+        if b == 0:
+            return 0.0 * a
+        return b * np.power(a, b - 1.0)
+
+    @jit
+    def pow_exponent_partial(a, power):
+        return power * np.log(1.0 if a == 0 else a)
+
+    @jit
+    def reversed_first(start, stop, step):
+        """The first item of reversed(range(start, stop, step)) (start - step when it is empty)."""
+        return start + (len(range(start, stop, step)) - 1) * step
+
+    return {
+        "__s2sad_reversed_first__": reversed_first,
+        runtime.times_partial: times_partial,
+        runtime.times_partial_scalar: times_partial,
+        runtime.unbroadcast: unbroadcast,
+        runtime.sum_adjoint: sum_adjoint,
+        runtime.pow_base_partial: pow_base_partial,
+        runtime.pow_exponent_partial: pow_exponent_partial,
+    }
