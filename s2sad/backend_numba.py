@@ -81,7 +81,7 @@ def grad_wrapper(f, wrt, with_value):
         jitted = table.get(kinds)
         if jitted is None or not jitted.current():
             api._check_float(func, names, dict(zip(every, values)))
-            jitted = table[kinds] = Jitted(func, api._grad_derivative(func, names, kinds))
+            jitted = table[kinds] = Jitted(func, api._grad_derivative(func, names, kinds), values)
         out, grads = jitted(values)
         if type(out) is not float:
             api._scalar_out(func, out)
@@ -101,7 +101,7 @@ def grad_wrapper(f, wrt, with_value):
 class Jitted:
     """One generated derivative, rewritten for numba and compiled on its first call."""
 
-    def __init__(self, func, compiled):
+    def __init__(self, func, compiled, values):
         self.func = func
         self.compiled = compiled
         self.epoch = cache.epoch
@@ -114,10 +114,14 @@ class Jitted:
         bound = _bound_values(compiled.function)
         helpers = self._helpers(fn, bound)
         _Tape(self).visit(fn)
+        arrays = {a.arg for a, v in zip(fn.args.args, values) if isinstance(v, np.ndarray)}
+        _zero_arrays(fn, arrays)
+        _check_owned(self, fn, helpers)
         self.frozen = self._globals(fn, bound, helpers)
         namespace = dict(func.__globals__)
         namespace.update(helpers)
-        namespace["__s2sad_reversed_first__"] = runtime_numba.twins()["__s2sad_reversed_first__"]
+        for name in ("__s2sad_reversed_first__", "__s2sad_zeros_like__"):
+            namespace[name] = runtime_numba.twins()[name]
         namespace.update({k: v for k, v in bound.items() if k not in helpers})
         exec(compile(ast.fix_missing_locations(tree), self.filename, "exec"), namespace)
         python = namespace[fn.name]
@@ -233,6 +237,67 @@ def _user_lines(function):
     """{line of the shown source: the user's line} from the emitted function's relocator (emit.py)."""
     lines = getattr(_cells(function).get("__s2sad_relocate__"), "user_lines", {})
     return {k - 1: v for k, v in lines.items()}  # the relocator counts the factory's header line
+
+
+def _zero_arrays(fn, arrays):
+    """`a_bar = 0.0` -> `a_bar = zeros_like(a)` for an array parameter a: numba gives a variable one type,
+    so an adjoint that starts as the scalar zero and becomes an array (by `+` or `scatter_add`) must
+    start as an array of zeros (the same values: 0.0 + g and zeros + g agree)."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.Constant) and node.value.value == 0 \
+                and node.targets[0].id.endswith("_bar") and node.targets[0].id[:-4] in arrays:
+            node.value = ast.copy_location(ast.Call(ast.Name("__s2sad_zeros_like__", ast.Load()),
+                                                    [ast.Name(node.targets[0].id[:-4], ast.Load())], []), node.value)
+
+
+def _check_owned(jitted, fn, helpers):
+    """S2SADError unless every accumulator `acc = scatter_add(acc, ...)` owns its buffer.
+
+    The twin adds in place (as the NumPy backend does when `acc.base is None`, which numba cannot
+    see), so nothing else may hold acc's array: acc is bound only to fresh zeros or fresh results
+    (arithmetic, scatter_add of itself) and read only by arithmetic, its own scatter_add and the return."""
+    adders = {n for n, h in jitted.compiled.helpers.items() if h is runtime.scatter_add}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
+            node.value._s2sad_returned = True
+    accumulators = {s.targets[0].id for s in ast.walk(fn) if isinstance(s, ast.Assign) and _calls(s.value, adders)}
+    for acc in accumulators:
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == acc for t in node.targets) \
+                    and not _fresh(node.value, acc, adders):
+                raise jitted.error(node, f"the numba backend adds into {acc!r} in place, but this line may make it "
+                                   "share its array", "scatter_add")
+            if _aliasing_read(node, acc, adders):
+                raise jitted.error(node, f"the numba backend adds into {acc!r} in place, but this line may keep "
+                                   "its array elsewhere", "scatter_add")
+
+
+def _calls(value, names):
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in names
+
+
+def _fresh(value, acc, adders):
+    if isinstance(value, (ast.BinOp, ast.UnaryOp)):
+        return True
+    if _calls(value, adders):
+        return isinstance(value.args[0], ast.Name) and value.args[0].id == acc
+    return _calls(value, {"__s2sad_zeros_like__"}) or isinstance(value, ast.Constant)
+
+
+def _aliasing_read(node, acc, adders):
+    """Whether node reads acc where the array could be kept: anything but an operand, its own add, a return."""
+    if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Return)):
+        return False
+    if isinstance(node, ast.Tuple) and node.elts and any(isinstance(e, ast.Name) and e.id == acc for e in node.elts):
+        return not getattr(node, "_s2sad_returned", False)
+    children = list(ast.iter_child_nodes(node))
+    if _calls(node, adders):
+        children = children[2:]  # the function name and acc itself
+    if isinstance(node, ast.Assign):
+        children = [node.value]
+    return any(isinstance(c, ast.Name) and c.id == acc and isinstance(c.ctx, ast.Load) for c in children) \
+        and not isinstance(node, (ast.BinOp, ast.UnaryOp))
 
 
 class _Tape(ast.NodeTransformer):

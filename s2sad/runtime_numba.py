@@ -93,6 +93,51 @@ def _make():
             return lambda g, x: g
         return None
 
+    def _basic(index):
+        """An index that names each element at most once (ints, slices, a tuple of them): `+=` adds right."""
+        parts = index.types if isinstance(index, types.BaseTuple) else (index,)
+        return all(isinstance(p, (types.Integer, types.SliceType)) for p in parts)
+
+    def scatter_add_nb(acc, g, x, index):
+        raise NotImplementedError
+
+    @overload(scatter_add_nb, inline="always")
+    def _scatter_add(acc, g, x, index):
+        # in place: the backend calls it only on an accumulator it proved owns its buffer (backend_numba._Owned)
+        if isinstance(acc, types.Array) and isinstance(x, types.Array) and acc.ndim == x.ndim and _basic(index):
+            def add(acc, g, x, index):
+                if acc.shape != x.shape:
+                    raise ValueError("s2sad: scatter_add: the accumulator is not shaped like x")
+                acc[index] += g
+                return acc
+            return add
+        return None
+
+    def scatter_nb(g, x, index):
+        raise NotImplementedError
+
+    @overload(scatter_nb, inline="always")
+    def _scatter(g, x, index):
+        if isinstance(x, types.Array) and x.dtype == types.float64 and _basic(index):
+            def fresh(g, x, index):
+                out = np.zeros(x.shape, dtype=x.dtype)
+                out[index] += g
+                return out
+            return fresh
+        return None
+
+    @jit
+    def scatter_add(acc, g, x, index):
+        return scatter_add_nb(acc, g, x, index)
+
+    @jit
+    def scatter(g, x, index):
+        return scatter_nb(g, x, index)
+
+    @jit
+    def zeros_like(x):
+        return np.zeros_like(x)
+
     @jit
     def times_partial(t, partial):
         return times_partial_nb(t, partial)
@@ -122,6 +167,9 @@ def _make():
 
     return {
         "__s2sad_reversed_first__": reversed_first,
+        "__s2sad_zeros_like__": zeros_like,
+        runtime.scatter_add: scatter_add,
+        runtime.scatter: scatter,
         runtime.times_partial: times_partial,
         runtime.times_partial_scalar: times_partial,
         runtime.unbroadcast: unbroadcast,

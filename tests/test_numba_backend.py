@@ -1,0 +1,215 @@
+"""grad(f, backend="numba"): the same generated derivative compiled by numba, right or refused.
+
+Every example checks the compiled gradient against an oracle of its own (a closed form or
+central finite differences) and against the NumPy backend. Over the corpus, every function
+with a scalar output is differentiated with backend="numba": it either compiles and matches
+finite differences and the NumPy backend, or it is refused with an S2SADError (skipped here,
+and counted by `test_corpus_compiled_count`). numba compiles are slow (a few tenths of a second
+each), so the corpus run is a fixed, representative subset by default; S2SAD_NUMBA_FULL=1 runs
+every corpus function.
+
+Skipped as a whole when numba is not installed (it is an optional extra: pip install s2sad[numba]).
+"""
+
+import math
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import s2sad
+from s2sad.testing import flat, numerical_jvp
+
+numba = pytest.importorskip("numba", reason="numba is not installed: backend='numba' is an optional extra")
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
+from workloads_loops import logistic, logistic_grad, lorenz_rk4, lorenz_rk4_grad  # noqa: E402
+
+from conftest import differentiable, inputs_for  # noqa: E402
+from test_corpus import FUNCTIONS  # noqa: E402
+
+# -- examples: source in, derivative values out ------------------------------------------------
+
+
+def test_logistic_map_matches_the_hand_written_gradient():
+    g = s2sad.grad(logistic, backend="numba")
+    assert g(0.3, 50) == pytest.approx(logistic_grad(0.3, 50), rel=1e-12)
+    assert type(g(0.3, 50)) is float
+
+
+def test_lorenz_rk4_matches_the_hand_written_gradient():
+    args = (10.0, 28.0, 8.0 / 3.0, 200, 0.01)
+    got = s2sad.grad(lorenz_rk4, wrt=("sigma", "rho", "beta"), backend="numba")(*args)
+    np.testing.assert_allclose(got, lorenz_rk4_grad(*args), rtol=1e-10)
+
+
+def damped(x, tol):
+    """A while loop with a branch inside: its trip count depends on x."""
+    v = x
+    s = 0.0
+    while v > tol:
+        if v > 1.0:
+            v = 0.5 * v
+        else:
+            v = v * 0.9
+        s = s + math.sin(v)
+    return s
+
+
+def test_while_with_a_branch_matches_finite_differences():
+    g = s2sad.value_and_grad(damped, backend="numba")
+    value, slope = g(3.7, 1e-3)
+    assert value == pytest.approx(damped(3.7, 1e-3), rel=1e-15)
+    eps = 1e-6
+    numeric = (damped(3.7 + eps, 1e-3) - damped(3.7 - eps, 1e-3)) / (2 * eps)
+    assert slope == pytest.approx(numeric, rel=1e-6)
+
+
+def square_sum(a, n):
+    s = 0.0
+    for i in range(n):
+        s = s + a[i] * a[i]
+    return s
+
+
+def test_array_argument_gradient_is_an_array_of_its_shape():
+    a = np.array([1.0, -2.0, 3.0])
+    g = s2sad.grad(square_sum, backend="numba")(a, 3)
+    np.testing.assert_allclose(g, 2.0 * a, rtol=1e-15)  # closed form
+    assert isinstance(g, np.ndarray) and g.shape == a.shape
+
+
+def reversed_indices(x, n):
+    s = 0.0
+    for i in range(2, n, 3):
+        s = s * x + float(i)
+    return s
+
+
+def test_a_loop_variable_read_in_the_adjoint_sweep_runs_backwards_right():
+    # s = ((2 x + 5) x + 8): ds/dx = 4 x + 5 at n = 9 (i = 2, 5, 8)
+    assert s2sad.grad(reversed_indices, backend="numba")(1.5, 9) == pytest.approx(4 * 1.5 + 5, rel=1e-15)
+
+
+# -- refusals name the user's line ------------------------------------------------------------
+
+
+def uses_a_dict(x):
+    d = {"x": x}
+    return d["x"] * 2.0
+
+
+def test_a_helper_numba_cannot_run_is_refused_at_its_line():
+    with pytest.raises(s2sad.S2SADError, match="backend='numba'") as info:
+        s2sad.grad(uses_a_dict, backend="numba")(1.0)
+    assert info.value.lineno == uses_a_dict.__code__.co_firstlineno + 1
+    assert info.value.filename == __file__
+
+
+TABLE = np.array([1.0, 2.0])
+
+
+def reads_a_global_array(x):
+    return x * TABLE[0]
+
+
+def test_a_global_array_is_refused_not_frozen():
+    with pytest.raises(s2sad.S2SADError, match="global array 'TABLE'"):
+        s2sad.grad(reads_a_global_array, backend="numba")(1.0)
+
+
+SCALE = 2.0
+
+
+def reads_a_global_float(x):
+    return x * SCALE
+
+
+def test_a_rebound_global_is_seen_as_the_numpy_backend_sees_it():
+    global SCALE
+    g = s2sad.grad(reads_a_global_float, backend="numba")
+    assert g(1.0) == 2.0
+    SCALE = 5.0
+    try:
+        assert g(1.0) == 5.0
+    finally:
+        SCALE = 2.0
+
+
+def mixed_list(x, n):
+    items = []
+    for i in range(n):
+        items.append(x * i)
+    items.append("end")
+    return x
+
+
+def test_code_numba_cannot_type_is_an_error_at_first_call_naming_the_line():
+    with pytest.raises(s2sad.S2SADError, match="numba cannot compile") as info:
+        s2sad.grad(mixed_list, backend="numba")(1.0, 3)
+    first = mixed_list.__code__.co_firstlineno
+    assert first <= info.value.lineno <= first + 5
+
+
+def test_unknown_backend_is_an_error():
+    with pytest.raises(s2sad.S2SADError, match="backend must be one of"):
+        s2sad.grad(logistic, backend="jax")
+
+
+# -- the corpus ---------------------------------------------------------------------------------
+
+
+def _scalar_valued(func):
+    try:
+        out = func(*inputs_for(func))
+    except Exception:  # noqa: BLE001
+        return False
+    return not isinstance(out, (tuple, list, dict)) and np.ndim(out) == 0
+
+
+SCALAR = [f for f in FUNCTIONS if _scalar_valued(f)]
+# A representative subset for the default run: every corpus module's functions that compile,
+# chosen by name (scalar loops, while loops, branches, math functions, array indexing).
+SUBSET = {"lecture_z", "power_var", "math_functions", "math_pow_atan2", "abs_value", "global_constant",
+          "kwarg_default", "vector_sum", "for_range_accumulate", "while_newton_sqrt", "branch_in_loop",
+          "nested_loops", "loop_carried_pair", "early_break", "reversed_range", "logistic_map"}
+CHOSEN = SCALAR if os.environ.get("S2SAD_NUMBA_FULL") else [f for f in SCALAR if f.__name__ in SUBSET]
+OUTCOME = {}
+
+
+def _grad_or_refusal(func, args, floats):
+    try:
+        return s2sad.grad(func, wrt=tuple(floats), backend="numba")(*args), None
+    except s2sad.S2SADError as exc:
+        return None, exc
+
+
+@pytest.mark.parametrize("func", CHOSEN, ids=lambda f: f.__name__)
+def test_corpus_under_numba_matches_finite_differences_or_is_refused(func):
+    args = inputs_for(func)
+    floats = differentiable(func, args)
+    got, refusal = _grad_or_refusal(func, args, floats)
+    if refusal is not None:
+        assert refusal.lineno and refusal.filename, "a refusal names the user's file and line"
+        OUTCOME[func.__name__] = "refused"
+        pytest.skip(f"refused by backend='numba': {refusal}")
+    want = s2sad.grad(func, wrt=tuple(floats))(*args)
+    for i, g, w in zip(floats, got, want):
+        np.testing.assert_allclose(flat(g), flat(w), rtol=1e-9, atol=1e-12, err_msg="numba vs the NumPy backend")
+        rng = np.random.default_rng(0)
+        direction = rng.standard_normal(np.shape(args[i])) if np.ndim(args[i]) else 1.0
+        numeric = float(numerical_jvp(func, args, i, direction))
+        np.testing.assert_allclose(float(np.sum(flat(g) * flat(direction))), numeric, rtol=1e-4, atol=1e-5,
+                                   err_msg="numba vs central finite differences")
+    OUTCOME[func.__name__] = "compiled"
+
+
+def test_corpus_compiled_count():
+    """How many of the chosen corpus functions compile (the rest are refused, never wrong)."""
+    done = [f.__name__ for f in CHOSEN if f.__name__ in OUTCOME]
+    if len(done) < len(CHOSEN):
+        pytest.skip("runs after the corpus tests of this module")
+    compiled = sum(OUTCOME[n] == "compiled" for n in done)
+    print(f"backend='numba': {compiled} of {len(done)} corpus functions compiled, {len(done) - compiled} refused")
+    assert compiled >= len(done) // 2
