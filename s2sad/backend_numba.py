@@ -112,7 +112,8 @@ class Jitted:
         tree = ast.parse(source, self.filename)
         fn = tree.body[0]
         bound = _bound_values(compiled.function)
-        helpers = self._helpers(fn, bound)
+        helpers = self._module_twins(fn, bound)
+        helpers.update(self._helpers(fn, bound))
         _Tape(self).visit(fn)
         arrays = {a.arg for a, v in zip(fn.args.args, values) if isinstance(v, np.ndarray)}
         _zero_arrays(fn, arrays)
@@ -164,6 +165,29 @@ class Jitted:
                 raise self.error(node, f"the numba backend has no compiled version of {what}, which the derivative "
                                  "of this line calls", what)
             out[node.id] = twin if twin is not None else helper
+        return out
+
+    def _module_twins(self, fn, bound):
+        """`runtime.real_only` / `np.asarray` -> the twin's name, for a function of a module that has one;
+        S2SADError at any other function of s2sad's runtime (NumPy's own are numba's to type)."""
+        twins = runtime_numba.twins()
+        out = {}
+        for node in ast.walk(fn):
+            for field, child in ast.iter_fields(node):
+                if not (isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name)):
+                    continue
+                module = bound.get(child.value.id, self.func.__globals__.get(child.value.id))
+                if not isinstance(module, types.ModuleType):
+                    continue
+                target = getattr(module, child.attr, None)
+                twin = twins.get(target) if _hashable(target) else None
+                if twin is not None:
+                    name = f"__s2sad_twin_{child.value.id}_{child.attr}__"
+                    out[name] = twin
+                    setattr(node, field, ast.copy_location(ast.Name(name, ast.Load()), child))
+                elif module is runtime or module.__name__.startswith("s2sad."):
+                    raise self.error(child, f"the numba backend has no compiled version of {child.attr}, which the "
+                                     "derivative of this line calls", child.attr)
         return out
 
     def _globals(self, fn, bound, helpers):
@@ -259,8 +283,9 @@ def _check_owned(jitted, fn, helpers):
     (arithmetic, scatter_add of itself) and read only by arithmetic, its own scatter_add and the return."""
     adders = {n for n, h in jitted.compiled.helpers.items() if h is runtime.scatter_add}
     for node in ast.walk(fn):
-        if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
-            node.value._s2sad_returned = True
+        if isinstance(node, ast.Return):
+            for part in ast.walk(node):
+                part._s2sad_returned = True
     accumulators = {s.targets[0].id for s in ast.walk(fn) if isinstance(s, ast.Assign) and _calls(s.value, adders)}
     for acc in accumulators:
         for node in ast.walk(fn):
@@ -330,13 +355,18 @@ class _Tape(ast.NodeTransformer):
         """`for i in reversed(range(a, b, c))` -> `for i in range(first, a - c, -c)` (numba has no reversed)."""
         self.generic_visit(node)
         it = node.iter
-        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "reversed" \
-                and len(it.args) == 1 and isinstance(it.args[0], ast.Call) and isinstance(it.args[0].func, ast.Name) \
-                and it.args[0].func.id == "range" and not it.args[0].keywords:
-            bounds = it.args[0].args
+        inner = it.args[0] if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) \
+            and it.func.id == "reversed" and len(it.args) == 1 else None
+        limit = ast.Constant(2 ** 62)
+        if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Slice) and inner.slice.lower is None \
+                and inner.slice.step is None and inner.slice.upper is not None:  # reversed(range(n)[:trips])
+            inner, limit = inner.value, inner.slice.upper
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "range" \
+                and not inner.keywords:
+            bounds = inner.args
             start, stop, step = (ast.Constant(0), *bounds, ast.Constant(1))[:3] if len(bounds) == 1 else \
                 (*bounds, ast.Constant(1))[:3]
-            first = ast.Call(ast.Name("__s2sad_reversed_first__", ast.Load()), [start, stop, step], [])
+            first = ast.Call(ast.Name("__s2sad_reversed_first__", ast.Load()), [start, stop, step, limit], [])
             last = ast.BinOp(start, ast.Sub(), step)
             node.iter = ast.copy_location(ast.Call(ast.Name("range", ast.Load()),
                                                    [first, last, ast.UnaryOp(ast.USub(), step)], []), it)

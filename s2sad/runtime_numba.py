@@ -82,16 +82,72 @@ def _make():
             return same_rank
         return None
 
-    def sum_adjoint_nb(g, x):
+    def sum_adjoint_nb(g, x, axis, keepdims):
         raise NotImplementedError
 
     @overload(sum_adjoint_nb, inline="always")
-    def _sum_adjoint(g, x):
+    def _sum_adjoint(g, x, axis, keepdims):
+        # only the full sum (axis None): g a scalar spread over x
+        if not isinstance(axis, (types.NoneType, types.Omitted)):
+            return None
         if isinstance(x, types.Array) and isinstance(g, types.Number):
-            return lambda g, x: np.full(x.shape, g, dtype=np.float64)
+            return lambda g, x, axis, keepdims: np.full(x.shape, g, dtype=np.float64)
         if isinstance(x, types.Number) and isinstance(g, types.Number):
-            return lambda g, x: g
+            return lambda g, x, axis, keepdims: g
         return None
+
+    def identity_nb(x):
+        raise NotImplementedError
+
+    @overload(identity_nb, inline="always")
+    def _identity(x):
+        # real_only and sequence on what numba holds: real numbers, real arrays, tuples (as they are)
+        if isinstance(x, (types.Float, types.Integer, types.Boolean)):
+            return lambda x: x
+        if isinstance(x, types.Array) and not isinstance(x.dtype, types.Complex):
+            return lambda x: x
+        if isinstance(x, types.BaseTuple) and all(isinstance(t, (types.Float, types.Integer)) for t in x.types):
+            return lambda x: x
+        return None
+
+    def spread_zero_nb(g, like):
+        raise NotImplementedError
+
+    @overload(spread_zero_nb, inline="always")
+    def _spread_zero(g, like):
+        if isinstance(like, types.Array) and like.ndim and isinstance(g, types.Number):
+            return lambda g, like: np.full(like.shape, g, dtype=np.float64)
+        if isinstance(g, types.Array) or isinstance(like, types.Number):
+            return lambda g, like: g
+        return None
+
+    def asarray_nb(x):
+        raise NotImplementedError
+
+    @overload(asarray_nb, inline="always")
+    def _asarray(x):
+        # np.asarray of a float cotangent seed: the scalar itself (a 0-d array and a float give the same values)
+        if isinstance(x, types.Float):
+            return lambda x: x
+        if isinstance(x, types.Array):
+            return lambda x: x
+        return None
+
+    @jit
+    def real_only(value, construct="value"):
+        return identity_nb(value)
+
+    @jit
+    def sequence(xs):
+        return identity_nb(xs)
+
+    @jit
+    def spread_zero(g, like):
+        return spread_zero_nb(g, like)
+
+    @jit
+    def asarray(x):
+        return asarray_nb(x)
 
     def _basic(index):
         """An index that names each element at most once (ints, slices, a tuple of them): `+=` adds right."""
@@ -147,8 +203,8 @@ def _make():
         return unbroadcast_nb(g, x)
 
     @jit
-    def sum_adjoint(g, x):
-        return sum_adjoint_nb(g, x)
+    def sum_adjoint(g, x, axis=None, keepdims=False):
+        return sum_adjoint_nb(g, x, axis, keepdims)
 
     @jit
     def pow_base_partial(a, b):
@@ -161,15 +217,19 @@ def _make():
         return power * np.log(1.0 if a == 0 else a)
 
     @jit
-    def reversed_first(start, stop, step):
-        """The first item of reversed(range(start, stop, step)) (start - step when it is empty)."""
-        return start + (len(range(start, stop, step)) - 1) * step
+    def reversed_first(start, stop, step, limit):
+        """The first item of reversed(range(start, stop, step)[:limit]) (start - step when it is empty)."""
+        return start + (min(len(range(start, stop, step)), limit) - 1) * step
 
     return {
         "__s2sad_reversed_first__": reversed_first,
         "__s2sad_zeros_like__": zeros_like,
         runtime.scatter_add: scatter_add,
         runtime.scatter: scatter,
+        runtime.real_only: real_only,
+        runtime.sequence: sequence,
+        runtime.spread_zero: spread_zero,
+        np.asarray: asarray,
         runtime.times_partial: times_partial,
         runtime.times_partial_scalar: times_partial,
         runtime.unbroadcast: unbroadcast,
