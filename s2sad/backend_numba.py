@@ -99,36 +99,29 @@ def grad_wrapper(f, wrt, with_value):
 
 
 class Jitted:
-    """One generated derivative, rewritten for numba and compiled on its first call."""
+    """One generated derivative (and the derivatives of the user functions it calls), compiled on first call."""
 
     def __init__(self, func, compiled, values):
         self.func = func
         self.compiled = compiled
         self.epoch = cache.epoch
-        self.user_lines = _user_lines(compiled.function)
-        self.filename = f"<s2sad numba {compiled.function.__name__} {id(self):x}>"
-        source = compiled.source
-        linecache.cache[self.filename] = (len(source), None, source.splitlines(True), self.filename)
-        tree = ast.parse(source, self.filename)
-        fn = tree.body[0]
-        bound = _bound_values(compiled.function)
-        helpers = self._module_twins(fn, bound)
-        helpers.update(self._helpers(fn, bound))
-        _Tape(self).visit(fn)
-        arrays = {a.arg for a, v in zip(fn.args.args, values) if isinstance(v, np.ndarray)}
-        _zero_arrays(fn, arrays)
-        _check_owned(self, fn, helpers)
-        self.frozen = self._globals(fn, bound, helpers)
-        namespace = dict(func.__globals__)
-        namespace.update(helpers)
-        for name in ("__s2sad_reversed_first__", "__s2sad_zeros_like__"):
-            namespace[name] = runtime_numba.twins()[name]
-        namespace.update({k: v for k, v in bound.items() if k not in helpers})
-        exec(compile(ast.fix_missing_locations(tree), self.filename, "exec"), namespace)
-        python = namespace[fn.name]
-        python.__defaults__ = compiled.function.__defaults__
-        self.kernel = numba_module().njit(cache=False)(python)
+        self.kernels = {}  # generated function -> its _Kernel (callees included)
+        self.frozen = []   # (namespace, name, value) of the globals numba froze
+        arrays = {name for name, v in zip(inspect.signature(compiled.function).parameters, values)
+                  if isinstance(v, np.ndarray)}
+        self.kernel = self.kernel_of(compiled.function, compiled.source, arrays).dispatcher
         self.compiled_once = False
+
+    def kernel_of(self, function, source, arrays=()):
+        """The numba dispatcher of a generated function (made once: a callee may be called twice)."""
+        made = self.kernels.get(function)
+        if made is None:
+            if function in self.kernels:
+                raise _Kernel(self, function, source, None).error(None, "the numba backend does not compile recursive "
+                                                            "user functions", "recursion")
+            self.kernels[function] = None
+            made = self.kernels[function] = _Kernel(self, function, source, arrays)
+        return made
 
     def current(self):
         """Whether the derivative and every global the compiled code froze are as they were."""
@@ -147,27 +140,77 @@ class Jitted:
         self.compiled_once = True
         return result
 
+    def _refusal(self, exc):
+        """S2SADError for numba's failure to compile, naming the user's line it stopped at (the innermost)."""
+        text = str(exc)
+        first = next((ln.strip() for ln in text.splitlines() if ln.strip()), type(exc).__name__)
+        where = [(m.start(), k, int(m.group(1))) for k in self.kernels.values() if k is not None
+                 for m in re.finditer(re.escape(k.filename) + r'", line (\d+)', text)]
+        kernel, line = (max(where)[1], max(where)[2]) if where else (self.kernels[self.compiled.function], 0)
+        return kernel.error(types.SimpleNamespace(lineno=line), f"numba cannot compile the derivative of this line: "
+                            f"{first}", "numba")
+
+
+class _Kernel:
+    """One generated function rewritten for numba (tape, helpers, zeros) and its `numba.njit` dispatcher."""
+
+    def __init__(self, owner, function, source, arrays=()):
+        self.owner = owner
+        self.function = function
+        relocate = _cells(function).get("__s2sad_relocate__")
+        self.user_file = getattr(relocate, "filename", owner.func.__code__.co_filename)
+        self.user_name = getattr(relocate, "name", owner.func.__name__)
+        self.default_line = getattr(relocate, "default_line", owner.func.__code__.co_firstlineno)
+        self.user_lines = _user_lines(function)
+        if arrays is None:
+            return  # only for an error message
+        self.filename = f"<s2sad numba {function.__name__} {id(self):x}>"
+        linecache.cache[self.filename] = (len(source), None, source.splitlines(True), self.filename)
+        tree = ast.parse(source, self.filename)
+        fn = tree.body[0]
+        self.bound = _bound_values(function)
+        helpers = self._module_twins(fn)
+        helpers.update(self._helpers(fn))
+        _Tape(self).visit(fn)
+        _zero_arrays(fn, set(arrays))
+        _check_owned(self, fn)
+        owner.frozen.extend(self._globals(fn, helpers))
+        namespace = dict(function.__globals__)
+        namespace.update(helpers)
+        for name in ("__s2sad_reversed_first__", "__s2sad_zeros_like__"):
+            namespace[name] = runtime_numba.twins()[name]
+        namespace.update({k: v for k, v in self.bound.items() if k not in helpers})
+        exec(compile(ast.fix_missing_locations(tree), self.filename, "exec"), namespace)
+        python = namespace[fn.name]
+        python.__defaults__ = function.__defaults__
+        self.dispatcher = numba_module().njit(cache=False)(python)
+
     # -- what the code reads -----------------------------------------------------------
 
-    def _helpers(self, fn, bound):
-        """{name: twin} for every runtime helper the code calls; S2SADError at a helper without one."""
+    def _helpers(self, fn):
+        """{name: twin} for every helper the code calls (a called user function's derivative compiled too);
+        S2SADError at a helper without a twin."""
         twins = runtime_numba.twins()
         out = {}
         for node in ast.walk(fn):
-            if not isinstance(node, ast.Name) or node.id not in self.compiled.helpers or node.id in out:
+            if not isinstance(node, ast.Name) or node.id not in self.bound or node.id in out:
                 continue
-            helper = self.compiled.helpers[node.id]
-            if helper is runtime.push or helper is runtime.pop:
+            helper = self.bound[node.id]
+            if helper is runtime.push or helper is runtime.pop or isinstance(helper, types.ModuleType):
+                continue
+            if callable(helper) and hasattr(helper, "__s2sad_source__"):  # a callee's generated derivative
+                out[node.id] = self.owner.kernel_of(helper, helper.__s2sad_source__).dispatcher
                 continue
             twin = twins.get(helper) if _hashable(helper) else None
-            if twin is None and not isinstance(helper, types.ModuleType):
+            if twin is None and callable(helper):
                 what = getattr(helper, "__name__", node.id)
                 raise self.error(node, f"the numba backend has no compiled version of {what}, which the derivative "
                                  "of this line calls", what)
-            out[node.id] = twin if twin is not None else helper
+            if twin is not None:
+                out[node.id] = twin
         return out
 
-    def _module_twins(self, fn, bound):
+    def _module_twins(self, fn):
         """`runtime.real_only` / `np.asarray` -> the twin's name, for a function of a module that has one;
         S2SADError at any other function of s2sad's runtime (NumPy's own are numba's to type)."""
         twins = runtime_numba.twins()
@@ -176,7 +219,7 @@ class Jitted:
             for field, child in ast.iter_fields(node):
                 if not (isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name)):
                     continue
-                module = bound.get(child.value.id, self.func.__globals__.get(child.value.id))
+                module = self.bound.get(child.value.id, self.function.__globals__.get(child.value.id))
                 if not isinstance(module, types.ModuleType):
                     continue
                 target = getattr(module, child.attr, None)
@@ -190,14 +233,14 @@ class Jitted:
                                      "derivative of this line calls", child.attr)
         return out
 
-    def _globals(self, fn, bound, helpers):
+    def _globals(self, fn, helpers):
         """[(namespace, name, value)] of the user's globals the code reads (numba freezes them)."""
         local = {a.arg for a in fn.args.args} | {n.id for n in ast.walk(fn)
                                                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        space = self.func.__globals__
+        space = self.function.__globals__
         frozen = []
         for node in ast.walk(fn):
-            if not isinstance(node, ast.Name) or node.id in local or node.id in helpers or node.id in bound:
+            if not isinstance(node, ast.Name) or node.id in local or node.id in helpers or node.id in self.bound:
                 continue
             value = space.get(node.id, _MISSING)
             if value is _MISSING:
@@ -210,21 +253,10 @@ class Jitted:
 
     # -- errors --------------------------------------------------------------------------
 
-    def user_line(self, generated):
-        """The user's line that generated line `generated` (of the shown source) came from."""
-        return self.user_lines.get(generated) or self.func.__code__.co_firstlineno
-
     def error(self, node, message, construct):
-        return S2SADError(f"{message} (in {self.func.__name__}, backend='numba')", self.func.__code__.co_filename,
-                          self.user_line(getattr(node, "lineno", 0)), construct, _HINT)
-
-    def _refusal(self, exc):
-        """S2SADError for numba's failure to compile, naming the user's line it stopped at."""
-        text = str(exc)
-        lines = [int(m) for m in re.findall(re.escape(self.filename) + r'", line (\d+)', text)]
-        first = next((ln.strip() for ln in text.splitlines() if ln.strip()), type(exc).__name__)
-        node = types.SimpleNamespace(lineno=lines[-1] if lines else 0)
-        return self.error(node, f"numba cannot compile the derivative of this line: {first}", "numba")
+        """S2SADError at the user's line that generated line node.lineno (of the shown source) came from."""
+        line = self.user_lines.get(getattr(node, "lineno", 0)) or self.default_line
+        return S2SADError(f"{message} (in {self.user_name}, backend='numba')", self.user_file, line, construct, _HINT)
 
 
 _MISSING = object()
@@ -275,13 +307,13 @@ def _zero_arrays(fn, arrays):
                                                     [ast.Name(node.targets[0].id[:-4], ast.Load())], []), node.value)
 
 
-def _check_owned(jitted, fn, helpers):
+def _check_owned(kernel, fn):
     """S2SADError unless every accumulator `acc = scatter_add(acc, ...)` owns its buffer.
 
     The twin adds in place (as the NumPy backend does when `acc.base is None`, which numba cannot
     see), so nothing else may hold acc's array: acc is bound only to fresh zeros or fresh results
     (arithmetic, scatter_add of itself) and read only by arithmetic, its own scatter_add and the return."""
-    adders = {n for n, h in jitted.compiled.helpers.items() if h is runtime.scatter_add}
+    adders = {n for n, h in kernel.bound.items() if h is runtime.scatter_add}
     for node in ast.walk(fn):
         if isinstance(node, ast.Return):
             for part in ast.walk(node):
@@ -291,10 +323,10 @@ def _check_owned(jitted, fn, helpers):
         for node in ast.walk(fn):
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == acc for t in node.targets) \
                     and not _fresh(node.value, acc, adders):
-                raise jitted.error(node, f"the numba backend adds into {acc!r} in place, but this line may make it "
+                raise kernel.error(node, f"the numba backend adds into {acc!r} in place, but this line may make it "
                                    "share its array", "scatter_add")
             if _aliasing_read(node, acc, adders):
-                raise jitted.error(node, f"the numba backend adds into {acc!r} in place, but this line may keep "
+                raise kernel.error(node, f"the numba backend adds into {acc!r} in place, but this line may keep "
                                    "its array elsewhere", "scatter_add")
 
 
@@ -328,9 +360,9 @@ def _aliasing_read(node, acc, adders):
 class _Tape(ast.NodeTransformer):
     """`_tape = []`, `push(_tape, v)`, `v = pop(_tape)` -> `_tape_v = []`, `_tape_v.append(v)`, `v = _tape_v.pop()`."""
 
-    def __init__(self, jitted):
-        self.jitted = jitted
-        helpers = jitted.compiled.helpers
+    def __init__(self, kernel):
+        self.kernel = kernel
+        helpers = kernel.bound
         self.push = {n for n, h in helpers.items() if h is runtime.push}
         self.pop = {n for n, h in helpers.items() if h is runtime.pop}
         self.tapes = {}  # tape name -> {pushed name}
@@ -346,7 +378,7 @@ class _Tape(ast.NodeTransformer):
                 popped[node.targets[0].id] = (node.value.args[0].id, node)
         for name, (tape, node) in popped.items():
             if name not in self.tapes[tape]:
-                raise self.jitted.error(node, "the numba backend splits the tape by name, but this line restores "
+                raise self.kernel.error(node, "the numba backend splits the tape by name, but this line restores "
                                         f"{name!r}, which no line keeps", "tape")
         self.generic_visit(fn)
         return fn
@@ -381,7 +413,7 @@ class _Tape(ast.NodeTransformer):
         if self._is(call, self.pop):
             target = node.targets[0] if len(node.targets) == 1 else None
             if not isinstance(target, ast.Name):
-                raise self.jitted.error(node, "the numba backend splits the tape by name, but this line restores "
+                raise self.kernel.error(node, "the numba backend splits the tape by name, but this line restores "
                                         "a value that is not a plain name", "tape")
             stack = _stack(call.args[0].id, target.id)
             node.value = ast.copy_location(ast.Call(_attr(stack, "pop"), [], []), call)
@@ -393,7 +425,7 @@ class _Tape(ast.NodeTransformer):
         if self._is(call, self.push):
             value = call.args[1]
             if not isinstance(value, ast.Name):
-                raise self.jitted.error(node, "the numba backend splits the tape by name, but this line keeps a "
+                raise self.kernel.error(node, "the numba backend splits the tape by name, but this line keeps a "
                                         "value that is not a plain name", "tape")
             return ast.copy_location(ast.Expr(ast.Call(_attr(_stack(call.args[0].id, value.id), "append"),
                                                        [value], [])), node)
@@ -405,7 +437,7 @@ class _Tape(ast.NodeTransformer):
 
     def visit_Name(self, node):
         if node.id in self.tapes and isinstance(node.ctx, ast.Load):
-            raise self.jitted.error(node, "the numba backend cannot compile a tape handed on whole (a record of "
+            raise self.kernel.error(node, "the numba backend cannot compile a tape handed on whole (a record of "
                                     "a split derivative)", "tape")
         return node
 
