@@ -170,12 +170,19 @@ def _scalar_valued(func):
 
 
 SCALAR = [f for f in FUNCTIONS if _scalar_valued(f)]
-# A representative subset for the default run: every corpus module's functions that compile,
-# chosen by name (scalar loops, while loops, branches, math functions, array indexing).
-SUBSET = {"lecture_z", "power_var", "math_functions", "math_pow_atan2", "abs_value", "global_constant",
-          "kwarg_default", "vector_sum", "for_range_accumulate", "while_newton_sqrt", "branch_in_loop",
-          "nested_loops", "loop_carried_pair", "early_break", "reversed_range", "logistic_map"}
+# A representative subset for the default run, a few from each corpus module: scalar arithmetic and
+# math, loops (for, while, break, continue, negative steps), branches, called user functions,
+# array indexing, language forms; and some that are refused (containers, array adjoints without
+# a twin), which cost no compile. FULL: the 228 scalar-valued corpus functions (about 2 minutes:
+# 104 compile, 124 are refused, none differs).
+SUBSET = {"abs_value", "math_pow_atan2", "power_var", "broadcast_scalar", "matvec", "vector_sum",
+          "break_threshold", "continue_and_break", "newton_sqrt", "logistic_n", "range_negative_step",
+          "while_data_dependent", "loop_zero_trips", "nested_loops", "branch_in_loop",
+          "calls_a_helper_twice", "helper_in_a_while_loop", "helper_returning_a_tuple", "rk_with_helpers",
+          "horner_indexed", "lennard_jones", "walrus_while", "for_else_breaks",
+          "vector_mean", "list_iterated", "dict_build_and_read"}
 CHOSEN = SCALAR if os.environ.get("S2SAD_NUMBA_FULL") else [f for f in SCALAR if f.__name__ in SUBSET]
+REFUSED_IN_SUBSET = {"vector_mean", "list_iterated", "dict_build_and_read", "helper_returning_a_tuple"}
 OUTCOME = {}
 
 
@@ -213,4 +220,7 @@ def test_corpus_compiled_count():
         pytest.skip("runs after the corpus tests of this module")
     compiled = sum(OUTCOME[n] == "compiled" for n in done)
     print(f"backend='numba': {compiled} of {len(done)} corpus functions compiled, {len(done) - compiled} refused")
-    assert compiled >= len(done) // 2
+    if os.environ.get("S2SAD_NUMBA_FULL"):
+        assert compiled >= 104
+    else:
+        assert {n for n in done if OUTCOME[n] == "refused"} == REFUSED_IN_SUBSET
