@@ -33,7 +33,7 @@ def _make():
     def times_partial_nb(t, partial):
         raise NotImplementedError  # replaced by the overload below inside compiled code
 
-    @overload(times_partial_nb, inline="always")
+    @overload(times_partial_nb)
     def _times_partial(t, partial):
         if isinstance(t, types.Number) and isinstance(partial, types.Number):
             def scalar(t, partial):
@@ -53,7 +53,7 @@ def _make():
     def unbroadcast_nb(g, x):
         raise NotImplementedError
 
-    @overload(unbroadcast_nb, inline="always")
+    @overload(unbroadcast_nb)
     def _unbroadcast(g, x):
         if isinstance(x, types.Number) and isinstance(g, types.Number):
             return lambda g, x: g
@@ -85,7 +85,7 @@ def _make():
     def sum_adjoint_nb(g, x, axis, keepdims):
         raise NotImplementedError
 
-    @overload(sum_adjoint_nb, inline="always")
+    @overload(sum_adjoint_nb)
     def _sum_adjoint(g, x, axis, keepdims):
         # only the full sum (axis None): g a scalar spread over x
         if not isinstance(axis, (types.NoneType, types.Omitted)):
@@ -99,7 +99,7 @@ def _make():
     def identity_nb(x):
         raise NotImplementedError
 
-    @overload(identity_nb, inline="always")
+    @overload(identity_nb)
     def _identity(x):
         # real_only and sequence on what numba holds: real numbers, real arrays, tuples (as they are)
         if isinstance(x, (types.Float, types.Integer, types.Boolean)):
@@ -113,7 +113,7 @@ def _make():
     def spread_zero_nb(g, like):
         raise NotImplementedError
 
-    @overload(spread_zero_nb, inline="always")
+    @overload(spread_zero_nb)
     def _spread_zero(g, like):
         if isinstance(like, types.Array) and like.ndim and isinstance(g, types.Number):
             return lambda g, like: np.full(like.shape, g, dtype=np.float64)
@@ -124,7 +124,7 @@ def _make():
     def asarray_nb(x):
         raise NotImplementedError
 
-    @overload(asarray_nb, inline="always")
+    @overload(asarray_nb)
     def _asarray(x):
         # np.asarray of a float cotangent seed: the scalar itself (a 0-d array and a float give the same values)
         if isinstance(x, types.Float):
@@ -157,7 +157,7 @@ def _make():
     def scatter_add_nb(acc, g, x, index):
         raise NotImplementedError
 
-    @overload(scatter_add_nb, inline="always")
+    @overload(scatter_add_nb)
     def _scatter_add(acc, g, x, index):
         # in place: the backend calls it only on an accumulator it proved owns its buffer (backend_numba._Owned)
         if isinstance(acc, types.Array) and isinstance(x, types.Array) and acc.ndim == x.ndim and _basic(index):
@@ -172,7 +172,7 @@ def _make():
     def scatter_nb(g, x, index):
         raise NotImplementedError
 
-    @overload(scatter_nb, inline="always")
+    @overload(scatter_nb)
     def _scatter(g, x, index):
         if isinstance(x, types.Array) and x.dtype == types.float64 and _basic(index):
             def fresh(g, x, index):
