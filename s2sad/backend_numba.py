@@ -313,19 +313,26 @@ def _check_owned(kernel, fn):
     The twin adds in place (as the NumPy backend does when `acc.base is None`, which numba cannot
     see), so nothing else may hold acc's array: acc is bound only to fresh zeros or fresh results
     (arithmetic, scatter_add of itself) and read only by arithmetic, its own scatter_add and the return."""
-    adders = {n for n, h in kernel.bound.items() if h is runtime.scatter_add}
+    adders = {n for n, h in kernel.bound.items() if h is runtime.scatter_add or h is runtime.clear_item}
+    readers = {n for n, h in kernel.bound.items() if h is runtime.item_bar}  # their twin copies what it reads
     for node in ast.walk(fn):
         if isinstance(node, ast.Return):
             for part in ast.walk(node):
                 part._s2sad_returned = True
     accumulators = {s.targets[0].id for s in ast.walk(fn) if isinstance(s, ast.Assign) and _calls(s.value, adders)}
+    params = {a.arg for a in fn.args.args}
+    simple = {id(s.targets[0]) for s in ast.walk(fn) if isinstance(s, ast.Assign) and len(s.targets) == 1}
     for acc in accumulators:
         for node in ast.walk(fn):
+            stored = isinstance(node, ast.Name) and node.id == acc and isinstance(node.ctx, ast.Store)
+            if acc in params or (stored and id(node) not in simple):
+                raise kernel.error(node if stored else fn, f"the numba backend adds into {acc!r} in place, but it "
+                                   "may share its array (a parameter, or bound by unpacking)", "scatter_add")
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == acc for t in node.targets) \
                     and not _fresh(node.value, acc, adders):
                 raise kernel.error(node, f"the numba backend adds into {acc!r} in place, but this line may make it "
                                    "share its array", "scatter_add")
-            if _aliasing_read(node, acc, adders):
+            if _aliasing_read(node, acc, adders | readers):
                 raise kernel.error(node, f"the numba backend adds into {acc!r} in place, but this line may keep "
                                    "its array elsewhere", "scatter_add")
 
@@ -365,17 +372,30 @@ class _Tape(ast.NodeTransformer):
         helpers = kernel.bound
         self.push = {n for n, h in helpers.items() if h is runtime.push}
         self.pop = {n for n, h in helpers.items() if h is runtime.pop}
+        self.old_item = {n for n, h in helpers.items() if h is runtime.old_item}
         self.tapes = {}  # tape name -> {pushed name}
+
+    def key(self, node):
+        """The stack a kept or restored value goes on: a name's own, or for `old_item(y, i)` / `y[i] = ...`
+        the stack of y's items (reverse mode restores an item it kept before writing it); None: neither."""
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            return f"{node.value.id}__item"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.old_item \
+                and node.args and isinstance(node.args[0], ast.Name):
+            return f"{node.args[0].id}__item"
+        return None
 
     def visit_FunctionDef(self, fn):
         self.tapes = {_tape_name(s): set() for s in ast.walk(fn) if _tape_name(s)}
         popped = {}
         for node in ast.walk(fn):
-            if self._is(node, self.push) and len(node.args) == 2 and isinstance(node.args[1], ast.Name):
-                self.tapes[node.args[0].id].add(node.args[1].id)
-            restore = isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+            if self._is(node, self.push) and len(node.args) == 2 and self.key(node.args[1]):
+                self.tapes[node.args[0].id].add(self.key(node.args[1]))
+            restore = isinstance(node, ast.Assign) and len(node.targets) == 1 and self.key(node.targets[0])
             if restore and self._is(node.value, self.pop):
-                popped[node.targets[0].id] = (node.value.args[0].id, node)
+                popped[self.key(node.targets[0])] = (node.value.args[0].id, node)
         for name, (tape, node) in popped.items():
             if name not in self.tapes[tape]:
                 raise self.kernel.error(node, "the numba backend splits the tape by name, but this line restores "
@@ -411,11 +431,11 @@ class _Tape(ast.NodeTransformer):
                     for pushed in sorted(self.tapes[name])] or [ast.copy_location(ast.Pass(), node)]
         call = node.value
         if self._is(call, self.pop):
-            target = node.targets[0] if len(node.targets) == 1 else None
-            if not isinstance(target, ast.Name):
+            key = self.key(node.targets[0]) if len(node.targets) == 1 else None
+            if key is None:
                 raise self.kernel.error(node, "the numba backend splits the tape by name, but this line restores "
-                                        "a value that is not a plain name", "tape")
-            stack = _stack(call.args[0].id, target.id)
+                                        "a value that is neither a name nor an item", "tape")
+            stack = _stack(call.args[0].id, key)
             node.value = ast.copy_location(ast.Call(_attr(stack, "pop"), [], []), call)
             return node
         return self.generic_visit(node)
@@ -424,11 +444,12 @@ class _Tape(ast.NodeTransformer):
         call = node.value
         if self._is(call, self.push):
             value = call.args[1]
-            if not isinstance(value, ast.Name):
+            key = self.key(value)
+            if key is None:
                 raise self.kernel.error(node, "the numba backend splits the tape by name, but this line keeps a "
-                                        "value that is not a plain name", "tape")
-            return ast.copy_location(ast.Expr(ast.Call(_attr(_stack(call.args[0].id, value.id), "append"),
-                                                       [value], [])), node)
+                                        "value that is neither a name nor an item", "tape")
+            return ast.copy_location(ast.Expr(ast.Call(_attr(_stack(call.args[0].id, key), "append"),
+                                                       [self.generic_visit(value)], [])), node)
         return self.generic_visit(node)
 
     def _is(self, call, names):

@@ -138,6 +138,27 @@ def _make():
         return identity_nb(value)
 
     @jit
+    def real_cotangent(g, x, construct="value"):
+        identity_nb(x)  # a complex x fails typing: refused, as real_only refuses it
+        return g
+
+    def is_array_nb(x):
+        raise NotImplementedError
+
+    @overload(is_array_nb)
+    def _is_array(x):
+        # decided by the type, as isinstance(x, np.ndarray) is decided by the value's type
+        if isinstance(x, types.Array):
+            return lambda x: True
+        if isinstance(x, (types.Number, types.Boolean, types.BaseTuple)):
+            return lambda x: False
+        return None
+
+    @jit
+    def is_array(x):
+        return is_array_nb(x)
+
+    @jit
     def sequence(xs):
         return identity_nb(xs)
 
@@ -181,6 +202,62 @@ def _make():
                 return out
             return fresh
         return None
+
+    def snapshot_nb(value):
+        raise NotImplementedError
+
+    @overload(snapshot_nb)
+    def _snapshot(value):
+        if isinstance(value, types.Number):
+            return lambda value: value
+        if isinstance(value, types.Array):
+            return lambda value: value.copy()
+        return None
+
+    def old_item_nb(x, index):
+        raise NotImplementedError
+
+    @overload(old_item_nb)
+    def _old_item(x, index):
+        if isinstance(x, types.Array) and _basic(index):
+            return lambda x, index: snapshot_nb(x[index])
+        return None
+
+    def item_bar_nb(x_bar, index, value):
+        raise NotImplementedError
+
+    @overload(item_bar_nb)
+    def _item_bar(x_bar, index, value):
+        if isinstance(x_bar, types.Number) and isinstance(value, types.Number):
+            return lambda x_bar, index, value: 0.0 * value
+        if isinstance(x_bar, types.Array) and _basic(index):
+            return lambda x_bar, index, value: snapshot_nb(unbroadcast_nb(x_bar[index], value))
+        return None
+
+    def clear_item_nb(x_bar, index):
+        raise NotImplementedError
+
+    @overload(clear_item_nb)
+    def _clear_item(x_bar, index):
+        # in place: only on an adjoint the backend proved owns its buffer (backend_numba._check_owned)
+        if isinstance(x_bar, types.Array) and x_bar.ndim and _basic(index):
+            def clear(x_bar, index):
+                x_bar[index] = 0.0
+                return x_bar
+            return clear
+        return None
+
+    @jit
+    def old_item(x, index):
+        return old_item_nb(x, index)
+
+    @jit
+    def item_bar(x_bar, index, value):
+        return item_bar_nb(x_bar, index, value)
+
+    @jit
+    def clear_item(x_bar, index):
+        return clear_item_nb(x_bar, index)
 
     @jit
     def scatter_add(acc, g, x, index):
@@ -226,7 +303,12 @@ def _make():
         "__s2sad_zeros_like__": zeros_like,
         runtime.scatter_add: scatter_add,
         runtime.scatter: scatter,
+        runtime.old_item: old_item,
+        runtime.item_bar: item_bar,
+        runtime.clear_item: clear_item,
         runtime.real_only: real_only,
+        runtime.real_cotangent: real_cotangent,
+        runtime.is_array: is_array,
         runtime.sequence: sequence,
         runtime.spread_zero: spread_zero,
         np.asarray: asarray,
