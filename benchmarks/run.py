@@ -330,6 +330,20 @@ def summary_markdown(rows, probes):
     return "\n\n".join(parts)
 
 
+def numba_section(rows):
+    """The markdown lines saying what the numba columns are, when this run has them."""
+    if not any("numba" in r.times or "numba" in r.errors for r in rows):
+        return []
+    compiled = sum("numba" in r.times for r in rows)
+    refused = sum("numba" in r.errors for r in rows)
+    return ["## Compiled backend (numba)", "",
+            "`numba` is the same gradient with `s2sad.grad(f, backend=\"numba\")` ([the numba backend](numba.md)),",
+            "timed in the same rounds; `numba/hand` its ratio to the hand-written gradient (issue 18's target for the",
+            "scalar loops: ≤ 0.25). `refused`: the backend raised `S2SADError` (the reason is in the notes).",
+            f"In this run {compiled} workloads compiled and {refused} were refused. First calls (transform and",
+            "numba compile) are the `numba_first_compile_*` rows below.", ""]
+
+
 def write_markdown(path, command, info, settings, rows, probes, peer_names, elapsed):
     headers, body = main_table(rows, peer_names)
     pheaders, pbody = probe_table(probes)
@@ -352,6 +366,7 @@ def write_markdown(path, command, info, settings, rows, probes, peer_names, elap
         "",
         md_table(headers, body),
         "",
+        *numba_section(rows),
         "## Compiler costs and memory",
         "",
         md_table(pheaders, pbody),

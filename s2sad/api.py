@@ -193,9 +193,11 @@ def _compiled(f, wrt, has_aux, backend, with_value):
     from . import backend_numba
 
     backend_numba.check_backend(backend)
-    if has_aux:
-        raise S2SADError("has_aux=True is not compiled by backend='numba'; use backend='numpy'", construct="backend")
     func, obj = _method(f)
+    if has_aux:
+        code = getattr(entry(func), "__code__", None)
+        raise S2SADError("has_aux=True is not compiled by backend='numba'; use backend='numpy'",
+                         code and code.co_filename, code and code.co_firstlineno, "backend")
     if obj is not None:
         return functools.partial(backend_numba.grad_wrapper(func, _after_self(wrt), with_value), obj)
     return backend_numba.grad_wrapper(f, wrt, with_value)

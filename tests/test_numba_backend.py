@@ -92,6 +92,19 @@ def test_a_loop_variable_read_in_the_adjoint_sweep_runs_backwards_right():
     assert s2sad.grad(reversed_indices, backend="numba")(1.5, 9) == pytest.approx(4 * 1.5 + 5, rel=1e-15)
 
 
+def written_items(x, n):
+    y = np.zeros(n)
+    for i in range(n):
+        y[i] = x * i
+        y[i] = y[i] * x
+    return np.sum(y * y)
+
+
+def test_item_writes_into_an_array_the_function_made():
+    # sum_i (x^2 i)^2 = x^4 * sum_i i^2: the derivative is 4 x^3 * 5 at n = 3
+    assert s2sad.grad(written_items, backend="numba")(1.5, 3) == pytest.approx(4 * 1.5 ** 3 * 5, rel=1e-14)
+
+
 # -- refusals name the user's line ------------------------------------------------------------
 
 
@@ -151,6 +164,12 @@ def test_code_numba_cannot_type_is_an_error_at_first_call_naming_the_line():
     with pytest.raises(s2sad.S2SADError, match="numba cannot compile") as info:
         s2sad.grad(calls_plain_python, backend="numba")(1.0, 3)
     assert info.value.lineno == calls_plain_python.__code__.co_firstlineno + 2
+
+
+def test_without_numba_the_backend_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "numba", None)  # what `import numba` meets when numba is not installed
+    with pytest.raises(s2sad.S2SADError, match=r"pip install 's2sad\[numba\]'"):
+        s2sad.grad(logistic, backend="numba")
 
 
 def test_unknown_backend_is_an_error():
