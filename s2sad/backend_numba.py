@@ -315,6 +315,7 @@ def _check_owned(kernel, fn):
     (arithmetic, scatter_add of itself) and read only by arithmetic, its own scatter_add and the return."""
     adders = {n for n, h in kernel.bound.items() if h is runtime.scatter_add or h is runtime.clear_item}
     readers = {n for n, h in kernel.bound.items() if h is runtime.item_bar}  # their twin copies what it reads
+    copies = {n for n, h in kernel.bound.items() if h is runtime.own_copy or h is runtime.without_item}
     for node in ast.walk(fn):
         if isinstance(node, ast.Return):
             for part in ast.walk(node):
@@ -329,10 +330,10 @@ def _check_owned(kernel, fn):
                 raise kernel.error(node if stored else fn, f"the numba backend adds into {acc!r} in place, but it "
                                    "may share its array (a parameter, or bound by unpacking)", "scatter_add")
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == acc for t in node.targets) \
-                    and not _fresh(node.value, acc, adders):
+                    and not _fresh(node.value, acc, adders, copies):
                 raise kernel.error(node, f"the numba backend adds into {acc!r} in place, but this line may make it "
                                    "share its array", "scatter_add")
-            if _aliasing_read(node, acc, adders | readers):
+            if _aliasing_read(node, acc, adders | readers | copies):
                 raise kernel.error(node, f"the numba backend adds into {acc!r} in place, but this line may keep "
                                    "its array elsewhere", "scatter_add")
 
@@ -341,8 +342,8 @@ def _calls(value, names):
     return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in names
 
 
-def _fresh(value, acc, adders):
-    if isinstance(value, (ast.BinOp, ast.UnaryOp)):
+def _fresh(value, acc, adders, copies):
+    if isinstance(value, (ast.BinOp, ast.UnaryOp)) or _calls(value, copies):
         return True
     if _calls(value, adders):
         return isinstance(value.args[0], ast.Name) and value.args[0].id == acc

@@ -247,6 +247,29 @@ def _make():
             return clear
         return None
 
+    def without_item_nb(x_bar, index):
+        raise NotImplementedError
+
+    @overload(without_item_nb)
+    def _without_item(x_bar, index):
+        if isinstance(x_bar, types.Number):
+            return lambda x_bar, index: x_bar
+        if isinstance(x_bar, types.Array) and x_bar.ndim and _basic(index):
+            def cleared(x_bar, index):
+                out = x_bar.copy()
+                out[index] = 0.0
+                return out
+            return cleared
+        return None
+
+    @jit
+    def without_item(x_bar, index):
+        return without_item_nb(x_bar, index)
+
+    @jit
+    def own_copy(value):
+        return snapshot_nb(value)
+
     @jit
     def old_item(x, index):
         return old_item_nb(x, index)
@@ -304,6 +327,8 @@ def _make():
         runtime.scatter_add: scatter_add,
         runtime.scatter: scatter,
         runtime.old_item: old_item,
+        runtime.without_item: without_item,
+        runtime.own_copy: own_copy,
         runtime.item_bar: item_bar,
         runtime.clear_item: clear_item,
         runtime.real_only: real_only,
