@@ -24,7 +24,8 @@ LEAF_RUNTIMES = ("runtime", "batched_runtime", "runtime_decomp", "runtime_misc",
 # the optimize package.
 LAYERS = (
     ("leaves", ("errors", "naming", "build", "cache", "registry", "runtime", "batched_runtime", "runtime_decomp",
-                "runtime_misc", "runtime_scipy", "solvers", "revolve", "runtime_taylor", "runtime_vmap", "runtime_numba")),
+                "runtime_misc", "runtime_scipy", "solvers", "revolve", "runtime_taylor", "runtime_vmap",
+                "runtime_numba")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
     ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
                "checkpointing", "arity", "specialize", "lift", "loops",

@@ -11,6 +11,7 @@ every corpus function.
 Skipped as a whole when numba is not installed (it is an optional extra: pip install s2sad[numba]).
 """
 
+import importlib
 import math
 import os
 import sys
@@ -23,11 +24,24 @@ from s2sad.testing import flat, numerical_jvp
 
 numba = pytest.importorskip("numba", reason="numba is not installed: backend='numba' is an optional extra")
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
-from workloads_loops import logistic, logistic_grad, lorenz_rk4, lorenz_rk4_grad  # noqa: E402
-
 from conftest import differentiable, inputs_for  # noqa: E402
 from test_corpus import FUNCTIONS  # noqa: E402
+
+
+def _benchmark_module(name):
+    """A module of benchmarks/ (its workloads and their hand-written gradients), sys.path left as it was."""
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "benchmarks")
+    sys.path.insert(0, folder)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(folder)
+
+
+_LOOPS = _benchmark_module("workloads_loops")
+logistic, logistic_grad = _LOOPS.logistic, _LOOPS.logistic_grad
+lorenz_rk4, lorenz_rk4_grad = _LOOPS.lorenz_rk4, _LOOPS.lorenz_rk4_grad
+while_branch, while_branch_grad = _LOOPS.while_branch, _LOOPS.while_branch_grad
 
 # -- examples: source in, derivative values out ------------------------------------------------
 
@@ -42,6 +56,11 @@ def test_lorenz_rk4_matches_the_hand_written_gradient():
     args = (10.0, 28.0, 8.0 / 3.0, 200, 0.01)
     got = s2sad.grad(lorenz_rk4, wrt=("sigma", "rho", "beta"), backend="numba")(*args)
     np.testing.assert_allclose(got, lorenz_rk4_grad(*args), rtol=1e-10)
+
+
+def test_while_branch_workload_matches_the_hand_written_gradient():
+    assert s2sad.grad(while_branch, backend="numba")(3.0, 1.5e-4) == pytest.approx(while_branch_grad(3.0, 1.5e-4),
+                                                                                 rel=1e-12)
 
 
 def damped(x, tol):
