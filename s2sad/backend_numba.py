@@ -5,13 +5,17 @@ the input; three things change before `numba.njit` compiles it:
 
 * the tape: reverse mode keeps overwritten values on one Python list (`push(_tape, v)`, later
   `v = pop(_tape)`), whose items may be floats, arrays and tuples at once, which numba cannot
-  type. Each name pushed gets a stack of its own (`_tape_v`), a typed list numba infers, and
+  type. Each name pushed gets a stack of its own (`_tape__v`), a typed list numba infers, and
   `push` / `pop` become that list's `append` / `pop`. Reverse mode restores a name from a push
   of that same name (holders.py), and the pushes and pops of a tape nest, so the pushes and pops
-  of one name nest in the same way: splitting the tape by name keeps every value's pairing.
-* runtime helpers become their numba twins (`runtime_numba.TWINS`); a helper without one (the
-  generated code of a called user function, a helper for containers, most array adjoints) is
-  refused with `S2SADError` naming the user's line that needs it, when the derivative is made.
+  of one name nest in the same way: splitting the tape by name keeps every value's pairing. An
+  item kept before a write (`push(_tape, old_item(y, i))`, restored by `y[i] = pop(_tape)`) goes
+  on the stack of y's items.
+* runtime helpers become their numba twins (`runtime_numba.twins()`), and the derivatives of the
+  user functions it calls are compiled the same way; a helper without a twin (a helper for
+  containers, most array adjoints) is refused with `S2SADError` naming the user's line that
+  needs it, when the derivative is made. Twins that add or write in place (`scatter_add`,
+  `clear_item`) are used only on an adjoint proved to own its array (`_check_owned`).
 * the names the code reads from the user's module are copied at compile time, as numba freezes
   globals: every call checks that each is still bound to the same object and compiles again if
   not; a global array (which numba would freeze by value) is refused.
@@ -110,15 +114,15 @@ class Jitted:
         arrays = {name for name, v in zip(inspect.signature(compiled.function).parameters, values)
                   if isinstance(v, np.ndarray)}
         self.kernel = self.kernel_of(compiled.function, compiled.source, arrays).dispatcher
-        self.compiled_once = False
+        self.numba_error = numba_module().core.errors.NumbaError
 
     def kernel_of(self, function, source, arrays=()):
         """The numba dispatcher of a generated function (made once: a callee may be called twice)."""
         made = self.kernels.get(function)
         if made is None:
             if function in self.kernels:
-                raise _Kernel(self, function, source, None).error(None, "the numba backend does not compile recursive "
-                                                            "user functions", "recursion")
+                message = "the numba backend does not compile recursive user functions"
+                raise _Kernel(self, function, source, None).error(None, message, "recursion")
             self.kernels[function] = None
             made = self.kernels[function] = _Kernel(self, function, source, arrays)
         return made
@@ -129,16 +133,10 @@ class Jitted:
             all(space.get(name, _MISSING) is value for space, name, value in self.frozen)
 
     def __call__(self, values):
-        if self.compiled_once:
-            return self.kernel(*values)
-        import numba
-
         try:
-            result = self.kernel(*values)
-        except numba.core.errors.NumbaError as exc:
+            return self.kernel(*values)  # numba compiles on the first call (and for new array layouts)
+        except self.numba_error as exc:
             raise self._refusal(exc) from None
-        self.compiled_once = True
-        return result
 
     def _refusal(self, exc):
         """S2SADError for numba's failure to compile, naming the user's line it stopped at (the innermost)."""

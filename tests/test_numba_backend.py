@@ -139,6 +139,19 @@ def test_a_helper_numba_cannot_run_is_refused_at_its_line():
     assert info.value.filename == __file__
 
 
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)
+
+
+def test_a_recursive_function_is_refused_at_its_call():
+    with pytest.raises(s2sad.S2SADError, match="backend='numba'") as info:
+        s2sad.grad(power, backend="numba")(1.5, 3)
+    assert info.value.lineno == power.__code__.co_firstlineno + 3
+    assert s2sad.grad(power)(1.5, 3) == pytest.approx(3 * 1.5 ** 2, rel=1e-15)  # the NumPy backend does it
+
+
 TABLE = np.array([1.0, 2.0])
 
 
