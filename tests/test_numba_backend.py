@@ -212,8 +212,9 @@ def test_unknown_backend_is_an_error():
 # -- the fuzzer's programs ----------------------------------------------------------------------
 
 # Seeds of s2sad.fuzz's generator whose programs the backend compiles (scripts/fuzz_numba.py finds
-# them: of its first 300 programs, 10 compile and the rest are refused; none differs).
-FUZZ_SEEDS = [32, 85, 116, 139, 266]
+# them: of its first 300 programs, 10 compile and the rest are refused; none differs). Three of the
+# quicker ones here (85 and 139 compile too, in 10 to 20 s each on a loaded machine).
+FUZZ_SEEDS = [32, 116, 266]
 
 
 @pytest.mark.parametrize("seed", FUZZ_SEEDS)
