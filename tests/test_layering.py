@@ -25,7 +25,7 @@ LEAF_RUNTIMES = ("runtime", "batched_runtime", "runtime_decomp", "runtime_misc",
 LAYERS = (
     ("leaves", ("errors", "naming", "build", "names", "unparse", "cache", "registry", "runtime", "batched_runtime",
                 "runtime_decomp", "runtime_misc", "runtime_scipy", "solvers", "revolve", "runtime_taylor",
-                "runtime_vmap")),
+                "runtime_vmap", "runtime_numba")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
     ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
                "checkpointing", "inner", "arity", "specialize", "lift", "loops",
@@ -36,7 +36,7 @@ LAYERS = (
     ("emit", ("emit",)),
     ("driver", ("driver",)),
     ("face", ("", "__main__", "api", "implicit", "linearize", "higher", "batching", "cli", "jets", "vmapping",
-              "testing", "fuzz", "fuzz.*")),
+              "testing", "fuzz", "fuzz.*", "backend_numba")),
 )
 
 # (importer, imported): upward imports that exist today, each a leak to remove (see
