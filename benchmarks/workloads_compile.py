@@ -112,7 +112,7 @@ def call_overhead(settings):
     x = 0.3
     # the generated function grad runs for a float argument, specialized to its kind (forward mode, its tangent
     # 1.0 by default)
-    direct = s2sad.api._grad_derivative(small, ("x",), s2sad.shapes.kinds_of((x,))).function
+    direct = s2sad.api._grad_variant(small, ("x",), s2sad.shapes.kinds_of((x,))).function
     g = s2sad.grad(small)
     g(x)
 

@@ -389,7 +389,7 @@ def _specializer(func, names, with_value=True):
         _check_float(func, names, dict(zip(every, values)))
         kept = all(kinds[i] is not None and kinds[i][0] == "f" for i in where)  # the kinds decide _check_float
         valueless = not with_value and positional and kept and _valueless(func, names, kinds)
-        compiled = _grad_derivative(func, names, kinds if positional else None, not valueless)
+        compiled = _grad_variant(func, names, kinds if positional else None, not valueless)
         if kept:
             by_kind[kinds] = (cache.epoch, func.__code__, compiled.function, tuple(compiled.dependencies), valueless)
             if np.ndarray not in types:
@@ -400,18 +400,22 @@ def _specializer(func, names, with_value=True):
 
 
 def _grad_derivative(func, names, kinds, with_value=True):
-    """The compiled derivative grad and value_and_grad run: value and gradients, specialized to the
-    arguments' kinds (None: general, for a function with keyword-only or variable arguments).
-
-    When the differentiated inputs total one scalar, forward mode (one pass, no tape, see
-    `_forward_for_grad`); else reverse mode, without the value when with_value is False
-    (`_valueless`)."""
+    """The reverse derivative of grad and value_and_grad: value (unless with_value is False, see
+    `_valueless`) and gradients, specialized to the arguments' kinds (None: general, for a function
+    with keyword-only or variable arguments). What the numba backend compiles."""
     specialized = None if kinds is None else tuple(kinds) + (shapes.GRAD_SEED,)
+    return driver.derivative(func, "reverse", names, with_value=with_value, kinds=specialized)
+
+
+def _grad_variant(func, names, kinds, with_value=True):
+    """The compiled derivative grad and value_and_grad run on NumPy: when the differentiated inputs
+    total one scalar, forward mode (one pass, no tape, see `_forward_for_grad`); else
+    `_grad_derivative`."""
     if grad_mode(func, names, kinds) == "forward":
-        forward = _forward_for_grad(func, names, specialized)
+        forward = _forward_for_grad(func, names, tuple(kinds) + (shapes.GRAD_SEED,))
         if forward is not None:
             return forward
-    return driver.derivative(func, "reverse", names, with_value=with_value, kinds=specialized)
+    return _grad_derivative(func, names, kinds, with_value)
 
 
 def _valueless(func, names, kinds):
@@ -586,7 +590,7 @@ def source(f, mode="reverse", wrt=None, stage="derivative", optimize=True, *, ar
             where = [list(values).index(n) for n in names]
             kept = by_kind is not None and all(by_kind[i] is not None and by_kind[i][0] == "f" for i in where)
             valued = not kept or not _valueless(func, names, by_kind)
-            compiled.append(_grad_derivative(func, names, by_kind, valued) if optimize else
+            compiled.append(_grad_variant(func, names, by_kind, valued) if optimize else
                             driver.derivative(func, chosen, names, chosen == "forward" or valued, False, kinds=kinds))
             heads.append(_header(func, compiled[-1].mode, names, values, by_kind, optimize))
         else:
