@@ -356,12 +356,20 @@ class _Linearized:
         if self.dense:
             return solvers.solve_dense(self.matrix.T if transposed else self.matrix, rhs, self._singular)
         apply = self.rmatvec if transposed else self.matvec
-        return solvers.solve_matrix_free(apply, rhs, 1e-10, 2000, self._unsolved)
+        return solvers.solve_matrix_free(apply, rhs, 1e-10, 2000, self._unsolved, self._not_unique)
 
     def _singular(self, cond, detail):
         return solvers.refuse(f"the Jacobian of {_name(self.solver.residual)} with respect to x at the answer of "
                               f"{_name(self.solver.solve)} is singular (condition number {cond:.3g}; {detail}), "
                               "so the answer has no implicit derivative", self.solver.residual, "implicit")
+
+    def _not_unique(self, probe_error, left):
+        return solvers.refuse(f"the Jacobian of {_name(self.solver.residual)} with respect to x at the answer of "
+                              f"{_name(self.solver.solve)} is singular or nearly so: GMRES (matrix-free, "
+                              f"{self.vector.size} unknowns) recovers a random vector v from the Jacobian times v "
+                              f"only to a relative error of {probe_error:.3g} (limit {solvers.UNIQUENESS_LIMIT:g}; "
+                              f"the derivative's own system was solved to a relative residual of {left:.3g}), so "
+                              "the answer has no unique implicit derivative", self.solver.residual, "implicit")
 
     def _unsolved(self, left):
         return solvers.refuse(f"GMRES on the Jacobian of {_name(self.solver.residual)} did not converge (relative "

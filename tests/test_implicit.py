@@ -391,3 +391,78 @@ def test_scipy_root_as_the_solver_with_two_parameters():
 def test_second_derivatives_through_an_implicit_solver_are_refused():
     with pytest.raises(s2sad.S2SADError, match="nesting of derivatives"):
         s2sad.hessian(cubic_root)(2.0, 5.0)
+
+
+# -- singular Jacobians, small (dense) and large (matrix-free) ------------------------------------
+# R(x, a) = x - s * mean(x) - a * v: its Jacobian I - (s/n) 1 1^T is singular at s = 1 (the
+# constants are its null space, the zero-mean vectors its range), well conditioned for s < 1.
+
+
+def projection_residual(x, a, shrink, v):
+    return x - shrink * np.mean(x) - a * v
+
+
+def projection_solver(v, shrink):
+    """The answer x = a v + c 1, c = s mean(a v) / (1 - s) (any c when s = 1 and mean(v) = 0)."""
+    @s2sad.implicit(lambda x, a: projection_residual(x, a, shrink, v))
+    def solve(a):
+        c = 0.0 if shrink == 1.0 else shrink * np.mean(a * v) / (1 - shrink)
+        return a * v + c
+    return solve
+
+
+def inconsistent_projection_solver(n):
+    """R(x, a) = x - mean(x) + (a - 2) 1: zero at a = 2 for every constant x; dR/da = 1 is outside
+    the range of dR/dx, so no derivative exists."""
+    @s2sad.implicit(lambda x, a: x - np.mean(x) + (a - 2.0) * np.ones(n))
+    def solve(a):
+        return np.full(n, 3.0)
+    return solve
+
+
+SIZES = [pytest.param(6, id="small-dense"), pytest.param(solvers.DENSE_LIMIT + 200, id="large-matrix-free")]
+
+
+def zero_mean(n):
+    v = np.random.default_rng(n).normal(size=n)
+    return v - np.mean(v)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_singular_consistent_jacobian_is_refused(n):
+    solve = projection_solver(zero_mean(n), 1.0)
+    assert np.max(np.abs(projection_residual(solve(0.5), 0.5, 1.0, zero_mean(n)))) < 1e-12
+    with pytest.raises(s2sad.S2SADError, match="is singular") as info:
+        s2sad.jvp(solve, (0.5,), (1.0,))
+    assert "test_implicit.py" in str(info.value)
+    with pytest.raises(s2sad.S2SADError, match="is singular"):
+        s2sad.grad(lambda a: np.sum(solve(a) ** 2))(0.5)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_singular_inconsistent_jacobian_is_refused(n):
+    solve = inconsistent_projection_solver(n)
+    with pytest.raises(s2sad.S2SADError, match="is singular"):
+        s2sad.jvp(solve, (2.0,), (1.0,))
+    with pytest.raises(s2sad.S2SADError, match="is singular"):
+        s2sad.grad(lambda a: np.sum(solve(a)))(2.0)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_nearly_singular_but_well_posed_jacobian_is_solved(n):
+    shrink = 0.999          # condition number 1000
+    v = np.random.default_rng(n + 1).normal(size=n)
+    solve = projection_solver(v, shrink)
+    a = 0.5
+    exact = solve(a) / a    # x is linear in a
+    assert np.max(np.abs(projection_residual(solve(a), a, shrink, v))) < 1e-9
+    np.testing.assert_allclose(s2sad.jvp(solve, (a,), (1.0,))[1], exact, rtol=1e-7)
+    np.testing.assert_allclose(fd(solve, a), exact, rtol=1e-6)
+    weights = np.random.default_rng(n + 2).normal(size=n)
+    assert s2sad.grad(lambda s: np.vdot(weights, solve(s)))(a) == pytest.approx(np.vdot(weights, exact), rel=1e-7)
+
+
+def test_matrix_free_error_reports_the_measurement():
+    n = solvers.DENSE_LIMIT + 200
+    with pytest.raises(s2sad.S2SADError, match=r"matrix-free, 1200 unknowns.*relative error of [0-9.e-]+"):
+        s2sad.jvp(projection_solver(zero_mean(n), 1.0), (0.5,), (1.0,))
