@@ -34,8 +34,7 @@ import threading
 
 import numpy as np
 
-from . import api, driver, higher, solvers
-from .callables import entry
+from . import api, higher, solvers
 from .registry import Rule
 
 _COUNTER = itertools.count(1)
@@ -120,7 +119,9 @@ def _linear_failure(step, which, tol):
 
 
 class _LastSolve:
-    """The last linear solve of one kind. A derivative asks for each active parameter's cotangent in
+    """The last linear solve of one kind (owner: a function, or a tuple of functions and ints).
+
+    A derivative asks for each active parameter's cotangent in
     a call of its own, with the very same objects: those calls reuse the solve. A hit needs the same
     objects holding the same values (nothing written into them since), so a later derivative, even at
     equal values, solves again."""
@@ -130,7 +131,7 @@ class _LastSolve:
 
     def get(self, owner, inputs, compute):
         last = getattr(self.local, "last", None)
-        if last is not None and last[0] is owner and len(last[1]) == len(inputs) \
+        if last is not None and last[0] == owner and len(last[1]) == len(inputs) \
                 and all(a is b for a, b in zip(last[1], inputs)) \
                 and all(solvers.same_values(c, v) for c, v in zip(last[2], inputs)):
             return last[3]
@@ -164,85 +165,6 @@ def fixed_point_cotangent(step, x, g, params, i, tol, max_iter):
     """The cotangent of params[i] given x's cotangent g, x the fixed point of step."""
     _, cotangents = adjoint(step, x, g, params, tol, max_iter)
     return api._like(cotangents[i], params[i])
-
-
-def fixed_point_cotangent_tangent(step, x, g, params, i, tol, max_iter, x_dot, g_dot, dots):
-    """The tangent of fixed_point_cotangent(step, x, g, params, i, ...) along (x_dot, g_dot, dots):
-    what a hessian (forward over reverse) needs. With V(x, p, u) = step's VJP at seed u:
-    u_dot = g_dot + dV_x/d(x, p) . (x_dot, p_dot) + A^T u_dot, then p_bar_dot = dV_p/d(x, p, u)."""
-    u, _ = adjoint(step, x, g, params, tol, max_iter)
-    pullback_fn, names = _reverse_function(step, x, params)
-    x_dot = solvers.tree_map(np.zeros_like, x) if x_dot is None else api._like(x_dot, x)
-    g_dot = solvers.tree_map(np.zeros_like, x) if g_dot is None else api._like(g_dot, x)
-    dots = (None,) * len(params) if dots is None else tuple(dots)
-    zero_u = solvers.tree_map(np.zeros_like, u)
-    _, moved = api.jvp(pullback_fn, (x, *params, u), (x_dot, *dots, zero_u))
-    constant = solvers.tree_map(np.add, g_dot, _part(moved, 0, names)) if not solvers._scalar(g_dot) \
-        else g_dot + _part(moved, 0, names)
-    _, pullback = api.vjp(step, x, *params)
-    u_dot = solvers.linear_fixed_point(lambda v: pullback(v)[0], constant, tol, max_iter,
-                                       _linear_failure(step, "second-order adjoint", tol))
-    _, out_dot = api.jvp(pullback_fn, (x, *params, u), (x_dot, *dots, u_dot))
-    return api._like(_part(out_dot, i + 1, names), params[i])
-
-
-def _reverse_function(step, x, params):
-    """step's generated VJP, `vjp(x, *params, seed)`, and the names it differentiates."""
-    func = entry(step)
-    values = api._bind(func, (x, *params), {})
-    names = tuple(n for n in list(values)[: 1 + len(params)] if api._is_float(values[n]))
-    return driver.derivative(func, "reverse", names).function, (list(values), names)
-
-
-def _part(grads, position, names):
-    """The gradient of the position-th parameter from a generated VJP's output (None: not float)."""
-    params, float_names = names
-    grads = (grads,) if len(float_names) == 1 else grads
-    by_name = dict(zip(float_names, grads))
-    return by_name.get(params[position], 0.0)
-
-
-def _refusing_rule(helper, params, wrt, title, note="Refused in both modes (S2SADError), never computed wrong."):
-    """A rule for a helper whose derivative s2sad does not build: both templates raise S2SADError."""
-    args = ", ".join(params)
-    refusals = ", ".join("refuse_nested(step)" for _ in wrt)
-    source = (f'def vjp(cotangent, {args}):\n    """{note}"""\n    return {refusals}\n\n\n'
-              f"def jvp({''.join('d_' + w + ', ' for w in wrt)}ans, {args}):\n    return refuse_nested(step)\n")
-    space = _execute(source, title, {"refuse_nested": refuse_nested})
-    return Rule(helper, "custom", tuple(params), {}, tuple(wrt), space["jvp"], space["vjp"], name=title)
-
-
-def _register_rules():
-    """The adjoint's forward rule (hessians through a fixed point), refusals for the other nestings.
-    Hung on the helpers themselves (`registry.lookup` finds them there), as a custom_vjp's rule is:
-    they belong to this module, not to the library's table."""
-    params = ("step", "x", "g", "params", "i", "tol", "max_iter")
-    rule = _refusing_rule(fixed_point_cotangent, params, ("x", "g", "params"), "fixed_point_cotangent",
-                          "Forward rule: a second adjoint fixed point (hessians); reverse refused (S2SADError).")
-    source = ("def jvp(x_dot, g_dot, params_dot, ans, step, x, g, params, i, tol, max_iter):\n"
-              "    return fixed_point_cotangent_tangent(step, x, g, params, i, tol, max_iter, x_dot, g_dot, "
-              "params_dot)\n")
-    rule.jvp = _execute(source, "fixed_point_cotangent",
-                        {"fixed_point_cotangent_tangent": fixed_point_cotangent_tangent})["jvp"]
-    fixed_point_cotangent.__s2sad_rule__ = rule
-    fixed_point_tangent.__s2sad_rule__ = _refusing_rule(
-        fixed_point_tangent, ("step", "x", "params", "dots", "tol", "max_iter"), ("x", "params", "dots"),
-        "fixed_point_tangent")
-    fixed_point_cotangent_tangent.__s2sad_rule__ = _refusing_rule(
-        fixed_point_cotangent_tangent, params + ("x_dot", "g_dot", "dots"),
-        ("x", "g", "params", "x_dot", "g_dot", "dots"),
-        "fixed_point_cotangent_tangent")
-    implicit_tangent.__s2sad_rule__ = _refusing_rule(
-        implicit_tangent, ("step", "x", "params", "dots"), ("x", "params", "dots"), "implicit_tangent")
-    implicit_cotangent.__s2sad_rule__ = _refusing_rule(implicit_cotangent, ("step", "x", "g", "params", "i"),
-                                               ("x", "g", "params"), "implicit_cotangent")
-
-
-def refuse_nested(step):
-    """Reverse over reverse through a fixed point, or a third derivative: refused, never wrong."""
-    raise solvers.refuse("this nesting of derivatives through s2sad.fixed_point or s2sad.implicit is not "
-                         "supported: second derivatives through fixed_point work forward over reverse (s2sad.hessian, "
-                         "s2sad.hvp), and through an implicit solver not at all", step, "fixed_point")
 
 
 # -- implicit -------------------------------------------------------------------------------------
@@ -383,7 +305,7 @@ def implicit_tangent(solver, x, params, dots):
         return solvers.tree_map(np.zeros_like, x)
     zero = solvers.tree_map(np.zeros_like, x)
     _, moved = api.jvp(solver.residual, (x, *params), (zero, *dots))
-    linear = _Linearized(solver, x, params)
+    linear = linearized(solver, x, params)
     return linear.rebuild(-linear.solve(solvers.flatten(moved)[0]))
 
 
@@ -392,14 +314,27 @@ _IMPLICIT = _LastSolve()
 
 def implicit_cotangent(solver, x, g, params, i):
     """The cotangent of params[i]: -(dR/dp_i)^T lambda with (dR/dx)^T lambda = g."""
-    cotangents = _IMPLICIT.get(solver, (x, g, *params), lambda: _implicit_cotangents(solver, x, g, params))
+    _, cotangents = implicit_adjoint(solver, x, g, params)
     return api._like(cotangents[i], params[i])
 
 
+def implicit_adjoint(solver, x, g, params):
+    """(lambda, the cotangents of params): (dR/dx)^T lambda = g, then -(dR/dp)^T lambda."""
+    return _IMPLICIT.get(solver, (x, g, *params), lambda: _implicit_cotangents(solver, x, g, params))
+
+
 def _implicit_cotangents(solver, x, g, params):
-    linear = _Linearized(solver, x, params)
+    linear = linearized(solver, x, params)
     lam = linear.solve(solvers.flatten(api._like(g, x))[0], transposed=True)
-    return linear.pullback(-lam)[1:]
+    return linear.out_rebuild(lam), linear.pullback(-lam)[1:]
+
+
+_LINEARIZED = _LastSolve()
+
+
+def linearized(solver, x, params):
+    """dR/dx at (x, params), formed once for the several solves of one derivative."""
+    return _LINEARIZED.get(solver, (x, *params), lambda: _Linearized(solver, x, params))
 
 
 def _name(fn):
@@ -414,5 +349,3 @@ def _execute(source, title, namespace):
     exec(compile(source, filename, "exec"), namespace)
     return namespace
 
-
-_register_rules()

@@ -83,7 +83,8 @@ def magnitude(a):
 def same_values(a, b):
     """Whether two structured values hold the same numbers (NaN equal to NaN)."""
     pa, pb = leaves(a), leaves(b)
-    return len(pa) == len(pb) and all(np.shape(p) == np.shape(q) and np.array_equal(p, q, equal_nan=True)
+    return len(pa) == len(pb) and all(p is q if p is None or q is None else
+                                      np.shape(p) == np.shape(q) and np.array_equal(p, q, equal_nan=True)
                                       for p, q in zip(pa, pb))
 
 

@@ -56,11 +56,6 @@ def test_hessian_through_a_fixed_point():
     assert s2sad.hvp(sqrt_fixed, (a,), (1.0,)) == pytest.approx(-0.25 * a ** -1.5, rel=1e-10)
 
 
-def test_reverse_over_reverse_is_refused():
-    with pytest.raises(s2sad.S2SADError, match="nesting of derivatives"):
-        s2sad.grad(s2sad.grad(sqrt_fixed))(2.0)
-
-
 # -- 2. a contraction in R^50 ---------------------------------------------------------------------
 
 N50 = 50
@@ -388,11 +383,6 @@ def test_scipy_root_as_the_solver_with_two_parameters():
     assert da == pytest.approx(fd(lambda v: cubic_root(v, b), a), rel=1e-6)
 
 
-def test_second_derivatives_through_an_implicit_solver_are_refused():
-    with pytest.raises(s2sad.S2SADError, match="nesting of derivatives"):
-        s2sad.hessian(cubic_root)(2.0, 5.0)
-
-
 # -- singular Jacobians, small (dense) and large (matrix-free) ------------------------------------
 # R(x, a) = x - s * mean(x) - a * v: its Jacobian I - (s/n) 1 1^T is singular at s = 1 (the
 # constants are its null space, the zero-mean vectors its range), well conditioned for s < 1.
@@ -466,3 +456,122 @@ def test_matrix_free_error_reports_the_measurement():
     n = solvers.DENSE_LIMIT + 200
     with pytest.raises(s2sad.S2SADError, match=r"matrix-free, 1200 unknowns.*relative error of [0-9.e-]+"):
         s2sad.jvp(projection_solver(zero_mean(n), 1.0), (0.5,), (1.0,))
+
+
+# -- second derivatives, every nesting of modes ---------------------------------------------------
+# Against central differences of the gradient (FD of s2sad's first derivative, itself checked above
+# against FD of the solution) and, for ridge regression, against the closed form.
+
+
+def second_derivatives(f, args, wrt, v, u):
+    """<u, H v> four ways: forward over reverse (hvp), reverse over reverse, reverse over forward,
+    forward over forward. args: a tuple; v, u: one direction per wrt position."""
+    fwd_rev = s2sad.hvp(f, args, v, wrt=wrt)
+    rev_rev = s2sad.vjp(s2sad.grad(f, wrt=wrt), *args)[1](v[0] if len(wrt) == 1 else tuple(v))
+    tangent = s2sad.higher.jvp_function(f, wrt=wrt)
+    cotangents = s2sad.vjp(tangent, *args, *v)[1]((0.0 * f(*args), 1.0))
+    u_all = [u[wrt.index(i)] if i in wrt else None for i in range(len(args))]
+    zeros = tuple(0.0 * np.asarray(t) if np.ndim(t) else 0.0 for t in v)
+    fwd_fwd = s2sad.jvp(tangent, tuple(args) + tuple(v), tuple(u_all) + zeros)[1][1]
+    dot = sum(np.vdot(ui, hi) for ui, hi in zip(u, fwd_rev))
+    return ([fwd_rev[k] for k in range(len(wrt))], [rev_rev[i] for i in wrt], [cotangents[i] for i in wrt],
+            dot, fwd_fwd)
+
+
+def hessian_by_fd(f, args, wrt, v, eps=1e-5):
+    """H v by central differences of s2sad's gradient along v."""
+    def moved(sign):
+        shifted = list(args)
+        for i, vi in zip(wrt, v):
+            shifted[i] = args[i] + sign * eps * vi
+        return s2sad.grad(f, wrt=wrt)(*shifted)   # a tuple: wrt is one
+    return [(p - m) / (2 * eps) for p, m in zip(moved(1), moved(-1))]
+
+
+def check_second_derivatives(f, args, wrt, rtol=1e-6, atol=1e-9):
+    rng = np.random.default_rng(len(wrt))
+    v = [rng.normal(size=np.shape(args[i])) if np.ndim(args[i]) else float(rng.normal()) for i in wrt]
+    u = [rng.normal(size=np.shape(args[i])) if np.ndim(args[i]) else float(rng.normal()) for i in wrt]
+    want = hessian_by_fd(f, args, wrt, v)
+    fwd_rev, rev_rev, rev_fwd, dot, fwd_fwd = second_derivatives(f, args, wrt, v, u)
+    for got in (fwd_rev, rev_rev, rev_fwd):
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
+    assert fwd_fwd == pytest.approx(sum(np.vdot(ui, wi) for ui, wi in zip(u, want)), rel=rtol, abs=atol)
+    assert fwd_fwd == pytest.approx(dot, rel=1e-9, abs=1e-12)
+
+
+def contraction_loss_of_c(c):
+    return contraction_loss(A50, c)
+
+
+def cubic_root_product(a, b):
+    return cubic_root(a, b) * a
+
+
+def ridge_validation(lam):
+    w = ridge_by_solve(lam)
+    return np.mean((X_VALID @ w - Y_VALID) ** 2)
+
+
+SECOND_ORDER = [
+    pytest.param(sqrt_fixed, (2.0,), (0,), id="newton-sqrt"),
+    pytest.param(contraction_loss_of_c, (RNG.normal(size=N50),), (0,), id="contraction-R50"),
+    pytest.param(deq_loss, (W_DEQ, RNG.normal(size=INPUTS), RNG.normal(size=WIDTH)), (0, 1, 2), id="deq"),
+    pytest.param(coupled_product, (0.7,), (0,), id="dict-state"),
+    pytest.param(sqrt_sum_in_a_loop, (2.0,), (0,), id="in-a-loop"),
+    pytest.param(ridge_validation, (0.7,), (0,), id="ridge-solve"),
+    pytest.param(validation_loss, (0.7,), (0,), id="ridge-minimize"),
+    pytest.param(cubic_root_product, (2.0, 5.0), (0, 1), id="scipy-root-two-params"),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", SECOND_ORDER)
+def test_second_derivatives_in_every_nesting(f, args, wrt):
+    check_second_derivatives(f, args, wrt, rtol=1e-4 if f is validation_loss else 1e-6)
+
+
+def test_hessian_of_the_newton_square_root_every_way():
+    a, exact = 2.0, -0.25 * 2.0 ** -1.5
+    assert s2sad.grad(s2sad.grad(sqrt_fixed))(a) == pytest.approx(exact, rel=1e-12)
+    assert s2sad.jacobian(s2sad.grad(sqrt_fixed), mode="reverse")(a) == pytest.approx(exact, rel=1e-12)
+    assert s2sad.jacobian(s2sad.grad(sqrt_fixed), mode="forward")(a) == pytest.approx(exact, rel=1e-12)
+
+
+def ridge_second_derivative(lam):
+    """d^2 w / d lam^2 = 2 H^-2 H^-1 X^T y... of w = H^-1 X^T y, H = X^T X + lam I: 2 H^-3 X^T y."""
+    H = X_TRAIN.T @ X_TRAIN + lam * np.eye(4)
+    return 2 * np.linalg.solve(H, np.linalg.solve(H, np.linalg.solve(H, X_TRAIN.T @ Y_TRAIN)))
+
+
+@pytest.mark.parametrize("solver", [ridge_by_solve, ridge_by_minimize], ids=["solve", "minimize"])
+def test_ridge_second_derivative_closed_form(solver):
+    lam, weights = 0.7, RNG.normal(size=4)
+    exact = np.vdot(weights, ridge_second_derivative(lam))
+
+    def weighted(s):
+        return np.vdot(weights, solver(s))
+    assert s2sad.hessian(weighted)(lam) == pytest.approx(exact, rel=1e-6)
+    assert s2sad.grad(s2sad.grad(weighted))(lam) == pytest.approx(exact, rel=1e-6)
+
+
+@pytest.mark.parametrize("n", [pytest.param(4, id="dense"), pytest.param(solvers.DENSE_LIMIT + 10, id="matrix-free")])
+def test_second_derivative_through_a_large_implicit_solver(n):
+    v = np.random.default_rng(3).normal(size=n)
+    solve = projection_solver(v, 0.5)          # x = a v + a mean(v): linear in a
+
+    def energy(a):
+        return np.sum(np.sin(solve(a)))
+    a = 0.3
+    x_per_a = solve(1.0)
+    exact = -np.sum(np.sin(a * x_per_a) * x_per_a ** 2)
+    assert s2sad.hessian(energy)(a) == pytest.approx(exact, rel=1e-8)
+    assert s2sad.grad(s2sad.grad(energy))(a) == pytest.approx(exact, rel=1e-8)
+
+
+def test_third_derivatives_are_refused():
+    with pytest.raises(s2sad.S2SADError, match="third and higher derivatives") as info:
+        s2sad.grad(s2sad.grad(s2sad.grad(sqrt_fixed)))(2.0)
+    assert "test_implicit.py" in str(info.value)
+    with pytest.raises(s2sad.S2SADError, match="third and higher derivatives"):
+        s2sad.hessian(s2sad.grad(cubic_root))(2.0, 5.0)
