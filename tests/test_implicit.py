@@ -166,6 +166,24 @@ def test_heat_equation_by_jacobi_matches_the_linear_solve():
     np.testing.assert_allclose(dq, exact_q, rtol=1e-8)
     assert dleft == pytest.approx(np.linalg.solve(laplacian.T, 2 * T)[0], rel=1e-8)
     assert dleft == pytest.approx(fd(lambda v: heat_energy(q, v), left), rel=1e-6)
+    direction = RNG.normal(size=CELLS)
+    quadratic = fd(lambda v: heat_energy(v, left), q, direction, eps=1e-3)   # exact for a quadratic
+    assert np.vdot(dq, direction) == pytest.approx(quadratic, rel=1e-6)
+
+
+def heat_energy_unrolled(q, left):
+    T = np.zeros(CELLS)
+    for _ in range(800):            # spectral radius cos(pi / 9) = 0.94: converged to 1e-16
+        T = jacobi(T, q, left, 1.0)
+    return np.sum(T ** 2)
+
+
+def test_heat_equation_matches_the_unrolled_jacobi_iterations():
+    q, left = RNG.uniform(0.5, 1.5, CELLS), 0.3
+    implicit = s2sad.grad(heat_energy, wrt=(0, 1))(q, left)
+    unrolled = s2sad.grad(heat_energy_unrolled, wrt=(0, 1))(q, left)
+    np.testing.assert_allclose(implicit[0], unrolled[0], rtol=1e-9)
+    assert implicit[1] == pytest.approx(unrolled[1], rel=1e-9)
 
 
 # -- 5, 6, 7. ridge regression by np.linalg.solve and scipy.optimize.minimize; a bilevel gradient --
@@ -208,6 +226,7 @@ def test_ridge_regression_weights(solver):
     _, pullback = s2sad.vjp(solver, lam)
     direction = RNG.normal(size=4)
     assert pullback(direction)[0] == pytest.approx(np.vdot(exact, direction), rel=1e-6)
+    np.testing.assert_allclose(fd(solver, lam, eps=1e-4), exact, rtol=1e-5)
 
 
 def validation_loss(lam):
