@@ -13,9 +13,9 @@ the answer x* = F(x*, p), with A = dF/dx and B = dF/dp,
 
 x0 gets no derivative (its influence vanishes at convergence). Both linear iterations stop on
 the same tolerance as the primal one; any that does not converge raises S2SADError with the
-distance between its last two iterates. A second derivative works where it is forward over
-reverse (`hessian`, `hvp`, `jacobian(mode="reverse")`): the adjoint has a forward rule of its
-own. Other nestings are refused.
+distance between its last two iterates. Second derivatives work in every nesting of modes: the
+helpers the first derivative calls have rules of their own (implicit_second.py); third
+derivatives are refused.
 
     @s2sad.implicit(residual)
     def solve(a, b): ...            # any solver; residual(solve(a, b), a, b) == 0
@@ -23,7 +23,8 @@ own. Other nestings are refused.
 differentiates the answer of solve from residual alone: dx/dp = -(dR/dx)^-1 dR/dp. Up to
 `solvers.DENSE_LIMIT` unknowns dR/dx is formed (s2sad's jacobian) and solved directly, its
 condition number checked; beyond, GMRES runs matrix-free on the generated JVP (forward mode) or
-VJP (reverse mode).
+VJP (reverse mode), and a second GMRES solve of a random vector's image checks that the answer
+is unique (solvers.solve_matrix_free).
 """
 
 import functools
