@@ -30,7 +30,7 @@ these rules (third derivatives) are refusals: `S2SADError`, never a wrong number
 
 import numpy as np
 
-from . import api, driver, solvers
+from . import api, driver, runtime, solvers
 from .callables import entry
 from .implicit import (
     _execute,
@@ -127,6 +127,19 @@ class GeneratedMaps:
         return self.forward_cotangents(_zeros(self.inputs[0]) if t is None else t, dots, u)[0]
 
 
+def _shaped_like(value, g):
+    """value (structured like x) in the form of g, x's cotangent as the generated code holds it: where g is
+    a `runtime.Parts` (a tuple's cotangent written as {position: item}), so is the result, since the code
+    reads and adds it as one."""
+    if isinstance(g, dict) and isinstance(value, (tuple, list)):
+        return runtime.Parts({k: _shaped_like(v, g.get(k)) for k, v in enumerate(value)})
+    if isinstance(g, dict) and isinstance(value, dict):
+        return type(g)({k: _shaped_like(v, g.get(k)) for k, v in value.items()})
+    if isinstance(g, (tuple, list)) and isinstance(value, (tuple, list)) and len(g) == len(value):
+        return type(value)(_shaped_like(v, h) for v, h in zip(value, g))
+    return value
+
+
 def _maps(fn, x, params):
     return GeneratedMaps(fn, x, params)
 
@@ -186,7 +199,7 @@ def fixed_point_cotangent_cotangents(step, x, g, params, i, tol, max_iter, cotan
         dots = tuple(cotangent if k == i else None for k in range(len(params)))
         lam = fixed_point_tangent(step, x, params, dots, tol, max_iter)
         ins = _maps(step, x, params).reverse_cotangents(u, {0: lam, i + 1: cotangent})
-        return api._like(ins[0], x), api._like(lam, x), _like_all(ins[1:], params)
+        return api._like(ins[0], x), _shaped_like(api._like(lam, x), g), _like_all(ins[1:], params)
     return compute
 
 
@@ -217,7 +230,7 @@ def implicit_cotangent_tangent(solver, x, g, params, i, x_dot, g_dot, params_dot
     lam, _ = implicit_adjoint(solver, x, g, params)
     maps = _maps(solver.residual, x, params)
     along = (x_dot, *_dots(params, params_dot))
-    moved = solvers.flatten(maps.reverse_tangent(lam, along, _zeros(lam))[0])[0]
+    moved = solvers.flatten(api._like(maps.reverse_tangent(lam, along, _zeros(lam))[0], x))[0]   # by key: a Parts
     rhs = -moved if g_dot is None else solvers.flatten(api._like(g_dot, x))[0] - moved
     linear = linearized(solver, x, params)
     lam_dot = linear.out_rebuild(linear.solve(rhs, transposed=True))
@@ -234,7 +247,7 @@ def implicit_cotangent_cotangents(solver, x, g, params, i, cotangent):
         linear = linearized(solver, x, params)
         n = linear.rebuild(linear.solve(solvers.flatten(moved)[0]))
         ins = _maps(solver.residual, x, params).reverse_cotangents(lam, {0: n, i + 1: _negate(cotangent)})
-        return api._like(ins[0], x), api._like(_negate(n), x), _like_all(ins[1:], params)
+        return api._like(ins[0], x), _shaped_like(api._like(_negate(n), x), g), _like_all(ins[1:], params)
     return compute
 
 

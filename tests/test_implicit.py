@@ -520,6 +520,34 @@ def check_second_derivatives(f, args, wrt, rtol=1e-6, atol=1e-9):
     assert fwd_fwd == pytest.approx(dot, rel=1e-9, abs=1e-12)
 
 
+def damped_step(x, a, count, scale=0.5):
+    """An int parameter and a default argument besides the float one."""
+    return scale * np.cos(x) * a + 0.1 * a ** count
+
+
+def damped_cubes(a):
+    return np.sum(s2sad.fixed_point(damped_step, np.zeros(3), a, 2) ** 3)
+
+
+def coupled_residual(state, a):
+    x, y = state
+    return (x + 0.3 * np.sin(y) - a, y - 0.2 * x ** 2 - a ** 2)
+
+
+@s2sad.implicit(coupled_residual)
+def coupled_solver(a):
+    """A tuple answer, by a plain iteration s2sad does not read."""
+    x, y = 0.0, 0.0
+    for _ in range(200):
+        x, y = a - 0.3 * np.sin(y), 0.2 * x ** 2 + a ** 2
+    return (x, y)
+
+
+def coupled_solution_product(a):
+    x, y = coupled_solver(a)
+    return x * y ** 2
+
+
 def contraction_loss_of_c(c):
     return contraction_loss(A50, c)
 
@@ -538,6 +566,9 @@ SECOND_ORDER = [
     pytest.param(contraction_loss_of_c, (RNG.normal(size=N50),), (0,), id="contraction-R50"),
     pytest.param(deq_loss, (W_DEQ, RNG.normal(size=INPUTS), RNG.normal(size=WIDTH)), (0, 1, 2), id="deq"),
     pytest.param(coupled_product, (0.7,), (0,), id="dict-state"),
+    pytest.param(pair_product, (0.7,), (0,), id="tuple-state"),
+    pytest.param(damped_cubes, (np.array([0.3, 0.5, 0.7]),), (0,), id="int-parameter-and-default"),
+    pytest.param(coupled_solution_product, (0.4,), (0,), id="implicit-tuple-answer"),
     pytest.param(sqrt_sum_in_a_loop, (2.0,), (0,), id="in-a-loop"),
     pytest.param(ridge_validation, (0.7,), (0,), id="ridge-solve"),
     pytest.param(validation_loss, (0.7,), (0,), id="ridge-minimize"),
