@@ -35,7 +35,7 @@ import threading
 
 import numpy as np
 
-from . import api, higher, solvers
+from . import api, higher, runtime, solvers
 from .registry import Rule
 
 _COUNTER = itertools.count(1)
@@ -165,7 +165,18 @@ def _copies(values):
 def fixed_point_cotangent(step, x, g, params, i, tol, max_iter):
     """The cotangent of params[i] given x's cotangent g, x the fixed point of step."""
     _, cotangents = adjoint(step, x, g, params, tol, max_iter)
-    return api._like(cotangents[i], params[i])
+    return cotangent_form(api._like(cotangents[i], params[i]))
+
+
+def cotangent_form(value):
+    """A cotangent as generated code holds it: a container's as a `runtime.Parts` ({position or key:
+    item}), which adds item by item where two cotangents of one value meet. (Two tuples would
+    concatenate: the gradient of a tuple parameter shared by two fixed points came out wrong.)"""
+    if isinstance(value, dict):
+        return runtime.Parts({k: cotangent_form(v) for k, v in value.items()})
+    if isinstance(value, (tuple, list)):
+        return runtime.Parts({k: cotangent_form(v) for k, v in enumerate(value)})
+    return value
 
 
 # -- implicit -------------------------------------------------------------------------------------
@@ -316,7 +327,7 @@ _IMPLICIT = _LastSolve()
 def implicit_cotangent(solver, x, g, params, i):
     """The cotangent of params[i]: -(dR/dp_i)^T lambda with (dR/dx)^T lambda = g."""
     _, cotangents = implicit_adjoint(solver, x, g, params)
-    return api._like(cotangents[i], params[i])
+    return cotangent_form(api._like(cotangents[i], params[i]))
 
 
 def implicit_adjoint(solver, x, g, params):

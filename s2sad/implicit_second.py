@@ -30,7 +30,7 @@ these rules (third derivatives) are refusals: `S2SADError`, never a wrong number
 
 import numpy as np
 
-from . import api, driver, runtime, solvers
+from . import api, driver, solvers
 from .callables import entry
 from .implicit import (
     _execute,
@@ -38,6 +38,7 @@ from .implicit import (
     _linear_failure,
     _solve_adjoint,
     adjoint,
+    cotangent_form,
     fixed_point_cotangent,
     fixed_point_tangent,
     implicit_adjoint,
@@ -127,19 +128,6 @@ class GeneratedMaps:
         return self.forward_cotangents(_zeros(self.inputs[0]) if t is None else t, dots, u)[0]
 
 
-def _shaped_like(value, g):
-    """value (structured like x) in the form of g, x's cotangent as the generated code holds it: where g is
-    a `runtime.Parts` (a tuple's cotangent written as {position: item}), so is the result, since the code
-    reads and adds it as one."""
-    if isinstance(g, dict) and isinstance(value, (tuple, list)):
-        return runtime.Parts({k: _shaped_like(v, g.get(k)) for k, v in enumerate(value)})
-    if isinstance(g, dict) and isinstance(value, dict):
-        return type(g)({k: _shaped_like(v, g.get(k)) for k, v in value.items()})
-    if isinstance(g, (tuple, list)) and isinstance(value, (tuple, list)) and len(g) == len(value):
-        return type(value)(_shaped_like(v, h) for v, h in zip(value, g))
-    return value
-
-
 def _maps(fn, x, params):
     return GeneratedMaps(fn, x, params)
 
@@ -150,6 +138,11 @@ def _dots(params, dots):
 
 def _like_all(bars, values):
     return tuple(None if b is None else api._like(b, v) for b, v in zip(bars, values))
+
+
+def _bars(*cotangents):
+    """A reverse rule's cotangents in generated code's form (containers as runtime.Parts)."""
+    return tuple(cotangent_form(c) for c in cotangents)
 
 
 # -- fixed points ---------------------------------------------------------------------------------
@@ -173,7 +166,7 @@ def fixed_point_tangent_cotangents(step, x, params, dots, tol, max_iter, t, cota
     def compute():
         m, _ = _solve_adjoint(step, x, api._like(cotangent, x), params, tol, max_iter)
         ins, dot_bars = _maps(step, x, params).forward_cotangents(t, dots, m)
-        return api._like(ins[0], x), _like_all(ins[1:], params), _like_all(dot_bars, params)
+        return _bars(api._like(ins[0], x), _like_all(ins[1:], params), _like_all(dot_bars, params))
     return compute
 
 
@@ -188,18 +181,20 @@ def fixed_point_cotangent_tangent(step, x, g, params, i, tol, max_iter, x_dot, g
     _, pullback = api.vjp(step, x, *params)
     u_dot = solvers.linear_fixed_point(lambda v: pullback(v)[0], constant, tol, max_iter,
                                        _linear_failure(step, "second-order adjoint", tol))
-    return api._like(maps.reverse_tangent(u, along, u_dot)[i + 1], params[i])
+    return cotangent_form(api._like(maps.reverse_tangent(u, along, u_dot)[i + 1], params[i]))   # a cotangent's tangent
 
 
 def fixed_point_cotangent_cotangents(step, x, g, params, i, tol, max_iter, cotangent):
     """(x_bar, g_bar, params_bar) of fixed_point_cotangent(step, x, g, params, i) for its cotangent c:
     l = A l + B_i c, g_bar = l, and V's VJP at (l on A^T u, c on B_i^T u) (reverse over reverse)."""
+    cotangent = api._like(cotangent, params[i])   # a container's may come as a runtime.Parts
+
     def compute():
         u, _ = adjoint(step, x, g, params, tol, max_iter)
         dots = tuple(cotangent if k == i else None for k in range(len(params)))
         lam = fixed_point_tangent(step, x, params, dots, tol, max_iter)
         ins = _maps(step, x, params).reverse_cotangents(u, {0: lam, i + 1: cotangent})
-        return api._like(ins[0], x), _shaped_like(api._like(lam, x), g), _like_all(ins[1:], params)
+        return _bars(api._like(ins[0], x), api._like(lam, x), _like_all(ins[1:], params))
     return compute
 
 
@@ -220,7 +215,7 @@ def implicit_tangent_cotangents(solver, x, params, dots, t, cotangent):
         linear = linearized(solver, x, params)
         lam = linear.out_rebuild(linear.solve(solvers.flatten(api._like(cotangent, x))[0], transposed=True))
         ins, dot_bars = _maps(solver.residual, x, params).forward_cotangents(t, dots, _negate(lam))
-        return api._like(ins[0], x), _like_all(ins[1:], params), _like_all(dot_bars, params)
+        return _bars(api._like(ins[0], x), _like_all(ins[1:], params), _like_all(dot_bars, params))
     return compute
 
 
@@ -234,12 +229,14 @@ def implicit_cotangent_tangent(solver, x, g, params, i, x_dot, g_dot, params_dot
     rhs = -moved if g_dot is None else solvers.flatten(api._like(g_dot, x))[0] - moved
     linear = linearized(solver, x, params)
     lam_dot = linear.out_rebuild(linear.solve(rhs, transposed=True))
-    return api._like(_negate(maps.reverse_tangent(lam, along, lam_dot)[i + 1]), params[i])
+    return cotangent_form(api._like(_negate(maps.reverse_tangent(lam, along, lam_dot)[i + 1]), params[i]))
 
 
 def implicit_cotangent_cotangents(solver, x, g, params, i, cotangent):
     """(x_bar, g_bar, params_bar) of implicit_cotangent(solver, x, g, params, i) for its cotangent c:
     R_x n = R_p_i c, g_bar = -n, and V's VJP at (n on R_x^T l, -c on R_p_i^T l)."""
+    cotangent = api._like(cotangent, params[i])
+
     def compute():
         lam, _ = implicit_adjoint(solver, x, g, params)
         dots = tuple(cotangent if k == i else None for k in range(len(params)))
@@ -247,7 +244,7 @@ def implicit_cotangent_cotangents(solver, x, g, params, i, cotangent):
         linear = linearized(solver, x, params)
         n = linear.rebuild(linear.solve(solvers.flatten(moved)[0]))
         ins = _maps(solver.residual, x, params).reverse_cotangents(lam, {0: n, i + 1: _negate(cotangent)})
-        return api._like(ins[0], x), _shaped_like(api._like(_negate(n), x), g), _like_all(ins[1:], params)
+        return _bars(api._like(ins[0], x), api._like(_negate(n), x), _like_all(ins[1:], params))
     return compute
 
 

@@ -548,6 +548,51 @@ def coupled_solution_product(a):
     return x * y ** 2
 
 
+# A tuple parameter shared by two fixed points (or solvers): its two cotangents must add item by
+# item (they once concatenated as tuples, a wrong gradient).
+
+
+def cosine_step(x, p):
+    a, b = p
+    return 0.5 * np.cos(x) * a + b
+
+
+def sine_step(x, p):
+    a, b = p
+    return 0.3 * np.sin(x) * b + a
+
+
+def shared_tuple_parameter(a, b):
+    p = (a, b)
+    return s2sad.fixed_point(cosine_step, 0.0, p) * s2sad.fixed_point(sine_step, 0.0, p)
+
+
+def cubic_residual_of_pair(x, p):
+    a, b = p
+    return x ** 3 + a * x - b
+
+
+@s2sad.implicit(cubic_residual_of_pair)
+def cubic_root_of_pair(p):
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    return float(scipy_optimize.root(lambda x: cubic_residual_of_pair(x, p), 1.0, tol=1e-14).x[0])
+
+
+def shared_tuple_parameter_of_solvers(a, b):
+    p = (a, b)
+    return cubic_root_of_pair(p) * cubic_root_of_pair((b, a)) + cubic_root_of_pair(p) ** 2
+
+
+@pytest.mark.parametrize("f", [shared_tuple_parameter, shared_tuple_parameter_of_solvers],
+                         ids=["fixed-points", "implicit-solvers"])
+def test_a_tuple_parameter_shared_by_two_solves(f):
+    a, b = 0.7, 0.4
+    da, db = s2sad.grad(f, wrt=(0, 1))(a, b)
+    assert da == pytest.approx(fd(lambda v: f(v, b), a), rel=1e-6)
+    assert db == pytest.approx(fd(lambda v: f(a, v), b), rel=1e-6)
+    assert s2sad.jvp(f, (a, b), (1.0, 0.0))[1] == pytest.approx(da, rel=1e-9)
+
+
 def contraction_loss_of_c(c):
     return contraction_loss(A50, c)
 
@@ -569,6 +614,8 @@ SECOND_ORDER = [
     pytest.param(pair_product, (0.7,), (0,), id="tuple-state"),
     pytest.param(damped_cubes, (np.array([0.3, 0.5, 0.7]),), (0,), id="int-parameter-and-default"),
     pytest.param(coupled_solution_product, (0.4,), (0,), id="implicit-tuple-answer"),
+    pytest.param(shared_tuple_parameter, (0.7, 0.4), (0, 1), id="shared-tuple-parameter"),
+    pytest.param(shared_tuple_parameter_of_solvers, (0.7, 0.4), (0, 1), id="implicit-shared-tuple-parameter"),
     pytest.param(sqrt_sum_in_a_loop, (2.0,), (0,), id="in-a-loop"),
     pytest.param(ridge_validation, (0.7,), (0,), id="ridge-solve"),
     pytest.param(validation_loss, (0.7,), (0,), id="ridge-minimize"),
