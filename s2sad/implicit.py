@@ -35,7 +35,8 @@ import threading
 
 import numpy as np
 
-from . import api, higher, runtime, solvers
+from . import api, driver, higher, runtime, solvers
+from .callables import entry
 from .registry import Rule
 
 _COUNTER = itertools.count(1)
@@ -98,16 +99,52 @@ class _Twin:
 
 def fixed_point_tangent(step, x, params, dots, tol, max_iter):
     """The t with t = A t + B dots at the fixed point x of step (A, B: step's derivatives)."""
-    dots = tuple(None if d is None else d for d in dots)
     if all(d is None or solvers.magnitude(d) == 0.0 for d in dots):
         return solvers.tree_map(np.zeros_like, x)
     zero = solvers.tree_map(np.zeros_like, x)
     _, constant = api.jvp(step, (x, *params), (zero, *dots))
-    nothing = (None,) * len(params)
+    return solvers.linear_fixed_point(state_maps(step, x, params).tangent, constant, tol, max_iter,
+                                      _linear_failure(step, "tangent", tol))
 
-    def apply(t):
-        return api.jvp(step, (x, *params), (t, *nothing))[1]
-    return solvers.linear_fixed_point(apply, constant, tol, max_iter, _linear_failure(step, "tangent", tol))
+
+class StateMaps:
+    """t -> A t and u -> A^T u for A = dstep/dx at (x, *params): step's generated JVP and VJP with
+    respect to x alone, called directly. The linear iterations apply them hundreds of times, so
+    they skip the parameters' derivatives (the VJP of a layer `W @ z` would form an outer product
+    for W at every step) and the API's checks."""
+
+    def __init__(self, step, x, params):
+        func = entry(step)
+        values = api._bind(func, (x, *params), {})
+        self.x, self.inputs, name = x, tuple(values.values()), next(iter(values))
+        self.forward = driver.derivative(func, "forward", (name,)).function
+        self.reverse = driver.derivative(func, "reverse", (name,)).function
+
+    def tangent(self, t):
+        return api._like(self.forward(*self.inputs, t)[1], self.x)
+
+    def cotangent(self, u):
+        return api._like(self.reverse(*self.inputs, u), self.x)
+
+
+class _CheckedStateMaps:
+    """The same maps through the API (checked, every derivative): for a state s2sad does not take
+    as one float value (an int start, a container holding ints)."""
+
+    def __init__(self, step, x, params):
+        self.step, self.x, self.params = step, x, params
+        self.pullback = api.vjp(step, x, *params)[1]
+
+    def tangent(self, t):
+        return api.jvp(self.step, (self.x, *self.params), (t, *(None,) * len(self.params)))[1]
+
+    def cotangent(self, u):
+        return self.pullback(u)[0]
+
+
+def state_maps(step, x, params):
+    """The maps t -> A t and u -> A^T u of step at (x, params)."""
+    return (StateMaps if api._is_float(x) else _CheckedStateMaps)(step, x, params)
 
 
 def _linear_failure(step, which, tol):
@@ -150,12 +187,9 @@ def adjoint(step, x, g, params, tol, max_iter):
 
 
 def _solve_adjoint(step, x, g, params, tol, max_iter):
-    _, pullback = api.vjp(step, x, *params)
-
-    def apply(u):
-        return pullback(u)[0]
-    u = solvers.linear_fixed_point(apply, g, tol, max_iter, _linear_failure(step, "adjoint", tol))
-    return u, pullback(u)[1:]
+    u = solvers.linear_fixed_point(state_maps(step, x, params).cotangent, g, tol, max_iter,
+                                   _linear_failure(step, "adjoint", tol))
+    return u, api.vjp(step, x, *params)[1](u)[1:]
 
 
 def _copies(values):

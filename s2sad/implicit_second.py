@@ -45,6 +45,7 @@ from .implicit import (
     implicit_cotangent,
     implicit_tangent,
     linearized,
+    state_maps,
 )
 from .registry import Rule
 
@@ -128,10 +129,6 @@ class GeneratedMaps:
         return self.forward_cotangents(_zeros(self.inputs[0]) if t is None else t, dots, u)[0]
 
 
-def _maps(fn, x, params):
-    return GeneratedMaps(fn, x, params)
-
-
 def _dots(params, dots):
     return (None,) * len(params) if dots is None else tuple(dots)
 
@@ -148,16 +145,11 @@ def _bars(*cotangents):
 # -- fixed points ---------------------------------------------------------------------------------
 
 
-def _tangent_map(step, x, params):
-    nothing = (None,) * len(params)
-    return lambda t: api.jvp(step, (x, *params), (t, *nothing))[1]
-
-
 def fixed_point_tangent_tangent(step, x, params, dots, tol, max_iter, t, x_dot, params_dot, dots_dot):
     """The tangent of t = fixed_point_tangent(step, x, params, dots) along (x_dot, params_dot, dots_dot)."""
-    constant = _maps(step, x, params).forward_tangent(t, dots, (x_dot, *_dots(params, params_dot)),
+    constant = GeneratedMaps(step, x, params).forward_tangent(t, dots, (x_dot, *_dots(params, params_dot)),
                                                       _dots(params, dots_dot))
-    return solvers.linear_fixed_point(_tangent_map(step, x, params), constant, tol, max_iter,
+    return solvers.linear_fixed_point(state_maps(step, x, params).tangent, constant, tol, max_iter,
                                       _linear_failure(step, "second-order tangent", tol))
 
 
@@ -165,7 +157,7 @@ def fixed_point_tangent_cotangents(step, x, params, dots, tol, max_iter, t, cota
     """(x_bar, params_bar, dots_bar) of t = fixed_point_tangent(step, x, params, dots) for t's cotangent."""
     def compute():
         m, _ = _solve_adjoint(step, x, api._like(cotangent, x), params, tol, max_iter)
-        ins, dot_bars = _maps(step, x, params).forward_cotangents(t, dots, m)
+        ins, dot_bars = GeneratedMaps(step, x, params).forward_cotangents(t, dots, m)
         return _bars(api._like(ins[0], x), _like_all(ins[1:], params), _like_all(dot_bars, params))
     return compute
 
@@ -174,12 +166,11 @@ def fixed_point_cotangent_tangent(step, x, g, params, i, tol, max_iter, x_dot, g
     """The tangent of fixed_point_cotangent(step, x, g, params, i, ...) along (x_dot, g_dot, params_dot):
     u' = g' + V_x'(x, p) + A^T u', then V_p_i'(x, p, u) with u' (what a hessian needs)."""
     u, _ = adjoint(step, x, g, params, tol, max_iter)
-    maps = _maps(step, x, params)
+    maps = GeneratedMaps(step, x, params)
     along = (x_dot, *_dots(params, params_dot))
     moved = maps.reverse_tangent(u, along, _zeros(u))[0]
     constant = _add(_zeros(x) if g_dot is None else api._like(g_dot, x), api._like(moved, x))
-    _, pullback = api.vjp(step, x, *params)
-    u_dot = solvers.linear_fixed_point(lambda v: pullback(v)[0], constant, tol, max_iter,
+    u_dot = solvers.linear_fixed_point(state_maps(step, x, params).cotangent, constant, tol, max_iter,
                                        _linear_failure(step, "second-order adjoint", tol))
     return cotangent_form(api._like(maps.reverse_tangent(u, along, u_dot)[i + 1], params[i]))   # a cotangent's tangent
 
@@ -193,7 +184,7 @@ def fixed_point_cotangent_cotangents(step, x, g, params, i, tol, max_iter, cotan
         u, _ = adjoint(step, x, g, params, tol, max_iter)
         dots = tuple(cotangent if k == i else None for k in range(len(params)))
         lam = fixed_point_tangent(step, x, params, dots, tol, max_iter)
-        ins = _maps(step, x, params).reverse_cotangents(u, {0: lam, i + 1: cotangent})
+        ins = GeneratedMaps(step, x, params).reverse_cotangents(u, {0: lam, i + 1: cotangent})
         return _bars(api._like(ins[0], x), api._like(lam, x), _like_all(ins[1:], params))
     return compute
 
@@ -203,7 +194,7 @@ def fixed_point_cotangent_cotangents(step, x, g, params, i, tol, max_iter, cotan
 
 def implicit_tangent_tangent(solver, x, params, dots, t, x_dot, params_dot, dots_dot):
     """The tangent of t = implicit_tangent(solver, x, params, dots): R_x t' = -J'(x, p, d)."""
-    moved = _maps(solver.residual, x, params).forward_tangent(t, dots, (x_dot, *_dots(params, params_dot)),
+    moved = GeneratedMaps(solver.residual, x, params).forward_tangent(t, dots, (x_dot, *_dots(params, params_dot)),
                                                               _dots(params, dots_dot))
     linear = linearized(solver, x, params)
     return linear.rebuild(-linear.solve(solvers.flatten(moved)[0]))
@@ -214,7 +205,7 @@ def implicit_tangent_cotangents(solver, x, params, dots, t, cotangent):
     def compute():
         linear = linearized(solver, x, params)
         lam = linear.out_rebuild(linear.solve(solvers.flatten(api._like(cotangent, x))[0], transposed=True))
-        ins, dot_bars = _maps(solver.residual, x, params).forward_cotangents(t, dots, _negate(lam))
+        ins, dot_bars = GeneratedMaps(solver.residual, x, params).forward_cotangents(t, dots, _negate(lam))
         return _bars(api._like(ins[0], x), _like_all(ins[1:], params), _like_all(dot_bars, params))
     return compute
 
@@ -223,7 +214,7 @@ def implicit_cotangent_tangent(solver, x, g, params, i, x_dot, g_dot, params_dot
     """The tangent of implicit_cotangent(solver, x, g, params, i): R_x^T l' = g' - V_x'(x, p), then
     -V_p_i'(x, p, l) with l'."""
     lam, _ = implicit_adjoint(solver, x, g, params)
-    maps = _maps(solver.residual, x, params)
+    maps = GeneratedMaps(solver.residual, x, params)
     along = (x_dot, *_dots(params, params_dot))
     moved = solvers.flatten(api._like(maps.reverse_tangent(lam, along, _zeros(lam))[0], x))[0]   # by key: a Parts
     rhs = -moved if g_dot is None else solvers.flatten(api._like(g_dot, x))[0] - moved
@@ -243,7 +234,7 @@ def implicit_cotangent_cotangents(solver, x, g, params, i, cotangent):
         _, moved = api.jvp(solver.residual, (x, *params), (None, *dots))
         linear = linearized(solver, x, params)
         n = linear.rebuild(linear.solve(solvers.flatten(moved)[0]))
-        ins = _maps(solver.residual, x, params).reverse_cotangents(lam, {0: n, i + 1: _negate(cotangent)})
+        ins = GeneratedMaps(solver.residual, x, params).reverse_cotangents(lam, {0: n, i + 1: _negate(cotangent)})
         return _bars(api._like(ins[0], x), api._like(_negate(n), x), _like_all(ins[1:], params))
     return compute
 
