@@ -132,7 +132,8 @@ def custom_cotangent(fn, i, g, args):
     if not isinstance(cotangents, (tuple, list)) or len(cotangents) != len(args):
         raise fn.error(f"the bwd rule of {fn.__qualname__} must return a tuple of {len(args)} cotangent(s), "
                        f"one per parameter {fn.parameters}, not {_describe(cotangents)}")
-    return _checked(fn, cotangents[i], args[i], f"cotangent of {fn.parameters[i]!r} from bwd")
+    # a tuple's cotangent as runtime.Parts: two of them (the argument used twice) add, not concatenate
+    return runtime.as_parts(_checked(fn, cotangents[i], args[i], f"cotangent of {fn.parameters[i]!r} from bwd"))
 
 
 def custom_tangent(fn, primals, tangents):

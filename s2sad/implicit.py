@@ -203,14 +203,10 @@ def fixed_point_cotangent(step, x, g, params, i, tol, max_iter):
 
 
 def cotangent_form(value):
-    """A cotangent as generated code holds it: a container's as a `runtime.Parts` ({position or key:
-    item}), which adds item by item where two cotangents of one value meet. (Two tuples would
-    concatenate: the gradient of a tuple parameter shared by two fixed points came out wrong.)"""
-    if isinstance(value, dict):
-        return runtime.Parts({k: cotangent_form(v) for k, v in value.items()})
-    if isinstance(value, (tuple, list)):
-        return runtime.Parts({k: cotangent_form(v) for k, v in enumerate(value)})
-    return value
+    """A cotangent as generated code holds it: a container's as a `runtime.Parts`, which adds item by
+    item where two cotangents of one value meet (two tuples would concatenate: the gradient of a
+    tuple parameter shared by two fixed points once came out wrong)."""
+    return runtime.as_parts(value)
 
 
 # -- implicit -------------------------------------------------------------------------------------
