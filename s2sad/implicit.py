@@ -113,15 +113,16 @@ class StateMaps:
     they skip the parameters' derivatives (the VJP of a layer `W @ z` would form an outer product
     for W at every step) and the API's checks."""
 
-    def __init__(self, step, x, params):
+    def __init__(self, step, x, params, out=None):
         func = entry(step)
         values = api._bind(func, (x, *params), {})
         self.x, self.inputs, name = x, tuple(values.values()), next(iter(values))
+        self.out = x if out is None else out    # step's output (a residual's need not look like x)
         self.forward = driver.derivative(func, "forward", (name,)).function
         self.reverse = driver.derivative(func, "reverse", (name,)).function
 
     def tangent(self, t):
-        return api._like(self.forward(*self.inputs, t)[1], self.x)
+        return api._like(self.forward(*self.inputs, t)[1], self.out)
 
     def cotangent(self, u):
         return api._like(self.reverse(*self.inputs, u), self.x)
@@ -131,7 +132,7 @@ class _CheckedStateMaps:
     """The same maps through the API (checked, every derivative): for a state s2sad does not take
     as one float value (an int start, a container holding ints)."""
 
-    def __init__(self, step, x, params):
+    def __init__(self, step, x, params, out=None):
         self.step, self.x, self.params = step, x, params
         self.pullback = api.vjp(step, x, *params)[1]
 
@@ -142,9 +143,9 @@ class _CheckedStateMaps:
         return self.pullback(u)[0]
 
 
-def state_maps(step, x, params):
-    """The maps t -> A t and u -> A^T u of step at (x, params)."""
-    return (StateMaps if api._is_float(x) else _CheckedStateMaps)(step, x, params)
+def state_maps(step, x, params, out=None):
+    """The maps t -> A t and u -> A^T u of step at (x, params) (out: step's output there, if not like x)."""
+    return (StateMaps if api._is_float(x) else _CheckedStateMaps)(step, x, params, out)
 
 
 def _linear_failure(step, which, tol):
@@ -293,12 +294,12 @@ class _Linearized:
         out = solver.residual(x, *params)
         self.out_vector, self.out_rebuild = solvers.flatten(out)
         self.dense = self.vector.size <= solvers.DENSE_LIMIT
+        self.maps = state_maps(solver.residual, x, self.params, out)   # dR/dx alone, for GMRES's many products
         self.matrix = self._matrix() if self.dense else None
         self._pullback = None
 
     def matvec(self, v):
-        nothing = (None,) * len(self.params)
-        return solvers.flatten(api.jvp(self.solver.residual, (self.x, *self.params), (self.rebuild(v), *nothing))[1])[0]
+        return solvers.flatten(self.maps.tangent(self.rebuild(v)))[0]
 
     def pullback(self, w):
         if self._pullback is None:
@@ -306,7 +307,7 @@ class _Linearized:
         return self._pullback(self.out_rebuild(w))
 
     def rmatvec(self, w):
-        return solvers.flatten(self.pullback(w)[0])[0]
+        return solvers.flatten(api._like(self.maps.cotangent(self.out_rebuild(w)), self.x))[0]
 
     def _matrix(self):
         if isinstance(self.x, np.ndarray) and self.x.ndim == 1:
