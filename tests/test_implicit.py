@@ -672,3 +672,16 @@ def test_third_derivatives_are_refused():
     assert "test_implicit.py" in str(info.value)
     with pytest.raises(s2sad.S2SADError, match="third and higher derivatives"):
         s2sad.hessian(s2sad.grad(cubic_root))(2.0, 5.0)
+
+
+@pytest.mark.parametrize("f, args", [pytest.param(sqrt_fixed, (2.0,), id="newton-sqrt"),
+                                     pytest.param(contraction_loss_of_c, (RNG.normal(size=N50),), id="contraction"),
+                                     pytest.param(ridge_validation, (0.7,), id="ridge-solve")])
+def test_linearize_and_transpose_through_a_fixed_point_or_solver(f, args):
+    """The transposed linear code differentiates fixed_point_tangent / implicit_tangent in reverse mode."""
+    out, f_jvp = s2sad.linearize(f, *args)
+    f_vjp = s2sad.linear_transpose(f_jvp, *args)
+    v = RNG.normal(size=np.shape(args[0])) if np.ndim(args[0]) else 1.3
+    assert out == pytest.approx(f(*args), rel=1e-12)
+    assert f_jvp(v) == pytest.approx(np.vdot(fd(f, args[0], v, eps=1e-5), 1.0), rel=1e-6)
+    assert np.vdot(f_vjp(1.0)[0], v) == pytest.approx(f_jvp(v), rel=1e-10)   # <f_jvp(v), 1> == <v, f_vjp(1)>
