@@ -35,7 +35,7 @@ import threading
 
 import numpy as np
 
-from . import api, driver, higher, runtime, solvers
+from . import api, custom, driver, higher, solvers
 from .callables import entry
 from .registry import Rule
 
@@ -207,7 +207,7 @@ def cotangent_form(value):
     """A cotangent as generated code holds it: a container's as a `runtime.Parts`, which adds item by
     item where two cotangents of one value meet (two tuples would concatenate: the gradient of a
     tuple parameter shared by two fixed points once came out wrong)."""
-    return runtime.as_parts(value)
+    return custom.as_parts(value)
 
 
 # -- implicit -------------------------------------------------------------------------------------

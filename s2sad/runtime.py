@@ -227,16 +227,6 @@ class Parts(dict):
     __radd__ = __add__
 
 
-def as_parts(g):
-    """A container's cotangent as Parts, nested ones too, so that it adds to another item by item.
-    A rule that hands back a tuple cotangent would otherwise meet `+` with another tuple: concatenation."""
-    if isinstance(g, dict):
-        return Parts({k: as_parts(v) for k, v in g.items()})
-    if isinstance(g, (list, tuple)):
-        return Parts({k: as_parts(v) for k, v in enumerate(g)})
-    return g
-
-
 def _entries(g):
     """(key, cotangent) pairs of a container's cotangent, written in any of its forms."""
     if isinstance(g, dict):

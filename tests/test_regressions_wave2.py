@@ -219,7 +219,6 @@ def test_runtime_refusals_name_the_users_line():
 STRUCTURAL = {
     "append": "xs = append(xs, v) is paired by the transforms (a tangent list beside it; unappend in reverse)",
     "rebuild": "called by the API on results, never by generated code",
-    "as_parts": "called by custom_vjp's and fixed_point's runtime helpers on the cotangents they return",
 }
 # Helpers still without a rule: a derivative through one of them stops with "no derivative rule" (or at a
 # construct of its source). This list only shrinks: the test fails when one of them gets a rule.
