@@ -101,10 +101,9 @@ def fixed_point_tangent(step, x, params, dots, tol, max_iter):
     """The t with t = A t + B dots at the fixed point x of step (A, B: step's derivatives)."""
     if all(d is None or solvers.magnitude(d) == 0.0 for d in dots):
         return solvers.tree_map(np.zeros_like, x)
-    zero = solvers.tree_map(np.zeros_like, x)
-    _, constant = api.jvp(step, (x, *params), (zero, *dots))
-    return solvers.linear_fixed_point(state_maps(step, x, params).tangent, constant, tol, max_iter,
-                                      _linear_failure(step, "tangent", tol))
+    maps = state_maps(step, x, params)
+    _, constant = api.jvp(step, (x, *params), (solvers.tree_map(np.zeros_like, x), *dots))
+    return solvers.linear_fixed_point(maps.tangent, constant, tol, max_iter, _linear_failure(step, "tangent", tol))
 
 
 class StateMaps:
@@ -128,24 +127,23 @@ class StateMaps:
         return api._like(self.reverse(*self.inputs, u), self.x)
 
 
-class _CheckedStateMaps:
-    """The same maps through the API (checked, every derivative): for a state s2sad does not take
-    as one float value (an int start, a container holding ints)."""
-
-    def __init__(self, step, x, params, out=None):
-        self.step, self.x, self.params = step, x, params
-        self.pullback = api.vjp(step, x, *params)[1]
-
-    def tangent(self, t):
-        return api.jvp(self.step, (self.x, *self.params), (t, *(None,) * len(self.params)))[1]
-
-    def cotangent(self, u):
-        return self.pullback(u)[0]
-
-
 def state_maps(step, x, params, out=None):
-    """The maps t -> A t and u -> A^T u of step at (x, params) (out: step's output there, if not like x)."""
-    return (StateMaps if api._is_float(x) else _CheckedStateMaps)(step, x, params, out)
+    """The maps t -> A t and u -> A^T u of step at (x, params) (out: step's output there, if not like x).
+    A state holding an int or a flag besides floats has no tangent s2sad can iterate: refused."""
+    if not api._is_float(x):
+        raise solvers.refuse(f"{_name(step)} is differentiated at a state that is not a float value or a container "
+                             f"of floats only ({_describe(x)}): keep integers and flags out of the state of "
+                             "s2sad.fixed_point or of an s2sad.implicit answer (pass them as parameters)",
+                             step, "fixed_point")
+    return StateMaps(step, x, params, out)
+
+
+def _describe(x):
+    if isinstance(x, dict):
+        return "a dict holding " + ", ".join(f"{k!r}: {type(v).__name__}" for k, v in x.items())
+    if isinstance(x, (tuple, list)):
+        return f"a {type(x).__name__} of " + ", ".join(type(v).__name__ for v in x)
+    return type(x).__name__
 
 
 def _linear_failure(step, which, tol):

@@ -685,3 +685,23 @@ def test_linearize_and_transpose_through_a_fixed_point_or_solver(f, args):
     assert out == pytest.approx(f(*args), rel=1e-12)
     assert f_jvp(v) == pytest.approx(np.vdot(fd(f, args[0], v, eps=1e-5), 1.0), rel=1e-6)
     assert np.vdot(f_vjp(1.0)[0], v) == pytest.approx(f_jvp(v), rel=1e-10)   # <f_jvp(v), 1> == <v, f_vjp(1)>
+
+
+def counted_step(state, a):
+    return {"x": 0.5 * np.cos(state["x"]) + a, "n": state["n"]}
+
+
+def state_with_an_int(a):
+    state = s2sad.fixed_point(counted_step, {"x": 0.0, "n": 3}, a)
+    return state["x"] ** 2 * state["n"]
+
+
+def test_a_state_holding_an_int_is_refused():
+    """Its derivative once failed with a TypeError inside the adjoint iteration."""
+    assert state_with_an_int(0.7) > 0
+    for derivative in (lambda: s2sad.grad(state_with_an_int)(0.7),
+                       lambda: s2sad.jvp(state_with_an_int, (0.7,), (1.0,))):
+        with pytest.raises(s2sad.S2SADError, match=r"not a float value or a container of floats only \(a dict "
+                                                   r"holding 'x': float64, 'n': int\)") as info:
+            derivative()
+        assert "test_implicit.py" in str(info.value)
