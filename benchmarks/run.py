@@ -12,6 +12,7 @@ is reported in its row and the run goes on.
 import argparse
 import contextlib
 import datetime
+import importlib.util
 import os
 import platform
 import signal
@@ -38,6 +39,9 @@ import s2sad  # noqa: E402
 
 FAMILIES = ("compile", "straight", "loops", "subroutines", "numpy", "gp_attention", "higher", "implicit", "taylor",
             "batching")
+
+
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
 
 class Timeout(Exception):
@@ -131,6 +135,8 @@ def run_workload(w, peers, settings):
         candidates[key] = fn
 
     prepare("s2sad", w.s2sad or (lambda: s2sad.grad(w.primal, w.wrt)))
+    if w.s2sad is None and HAVE_NUMBA:  # a plain gradient: the same one compiled by numba (issue 18)
+        prepare("numba", lambda: s2sad.grad(w.primal, w.wrt, backend="numba"))
     for key, build in w.extra.items():
         prepare(key, build, check=False)
     if w.peer is not None:
@@ -194,13 +200,15 @@ def notes_cell(row, peer_names):
         parts.append(f"unsupported: {row.errors['s2sad']}")
     parts.append(row.notes)
     for key, err in row.errors.items():
-        if key != "s2sad":
+        if key == "numba":
+            parts.append(f"numba refused: {err}")
+        elif key != "s2sad":
             parts.append(f"{key} {err}" if err.startswith("skipped") else f"{key} failed: {err}")
     for key, why in row.mismatch.items():
         if key != "s2sad":
             parts.append(f"{key} differs from hand-written: {why}")
     for key in row.times:
-        if key not in ("primal", "s2sad", "hand") and key not in peer_names:
+        if key not in ("primal", "s2sad", "hand", "numba") and key not in peer_names:
             parts.append(f"{key} {fmt_time(row.times[key])}")
     cut = [r for k, r in row.rounds.items() if r < max(row.rounds.values())]
     if cut:
@@ -209,7 +217,8 @@ def notes_cell(row, peer_names):
 
 
 def main_table(rows, peer_names):
-    headers = ["workload", "primal", "s2sad", "hand", *peer_names, "s2sad/primal", "s2sad/hand",
+    numba = ["numba", "numba/hand"] if HAVE_NUMBA else []
+    headers = ["workload", "primal", "s2sad", "hand", *peer_names, "s2sad/primal", "s2sad/hand", *numba,
                *[f"{p}/s2sad" for p in peer_names], "check", "targets", "notes"]
     body = []
     for r in rows:
@@ -217,8 +226,11 @@ def main_table(rows, peer_names):
         peers = [fmt_time(r.times.get(p)) if p in r.times else
                  ("skipped" if r.errors.get(p, "").startswith("skipped") else "error" if p in r.errors else "—")
                  for p in peer_names]
+        compiled = [] if not numba else [
+            "refused" if "numba" in r.errors else fmt_time(r.times.get("numba")) if "numba" in r.times else "—",
+            fmt_ratio(r.ratio("numba", "hand"))]
         body.append([r.name, fmt_time(r.times.get("primal")), s2, fmt_time(r.times.get("hand")), *peers,
-                     fmt_ratio(r.ratio("s2sad", "primal")), fmt_ratio(r.ratio("s2sad", "hand")),
+                     fmt_ratio(r.ratio("s2sad", "primal")), fmt_ratio(r.ratio("s2sad", "hand")), *compiled,
                      *[fmt_ratio(r.ratio(p, "s2sad")) for p in peer_names],
                      check_cell(r, peer_names), target_cell(r.targets), notes_cell(r, peer_names)])
     return headers, body
@@ -293,6 +305,7 @@ def findings(rows, probes):
     unsupported = [(r.name, r.errors["s2sad"]) for r in rows if "s2sad" in r.errors]
     unsupported += [(p.name, p.notes) for p in probes if p.value is None]
     wrong = [(r.name, r.mismatch["s2sad"]) for r in rows if "s2sad" in r.mismatch]
+    wrong += [(r.name, f"backend='numba': {r.mismatch['numba']}") for r in rows if "numba" in r.mismatch]
     missed = [(r.name, f"{label} = {value:.2f} > {limit:g}") for r in rows for label, value, limit in r.targets
               if value is not None and value > limit]
     missed += [(p.name, f"{p.value:.3g} {p.unit} > {p.limit:g} {p.unit}") for p in probes
@@ -317,6 +330,20 @@ def summary_markdown(rows, probes):
     return "\n\n".join(parts)
 
 
+def numba_section(rows):
+    """The markdown lines saying what the numba columns are, when this run has them."""
+    if not any("numba" in r.times or "numba" in r.errors for r in rows):
+        return []
+    compiled = sum("numba" in r.times for r in rows)
+    refused = sum("numba" in r.errors for r in rows)
+    return ["## Compiled backend (numba)", "",
+            "`numba` is the same gradient with `s2sad.grad(f, backend=\"numba\")` ([the numba backend](numba.md)),",
+            "timed in the same rounds; `numba/hand` its ratio to the hand-written gradient (issue 18's target for the",
+            "scalar loops: ≤ 0.25). `refused`: the backend raised `S2SADError` (the reason is in the notes).",
+            f"In this run {compiled} workloads compiled and {refused} were refused. First calls (transform and",
+            "numba compile) are the `numba_first_compile_*` rows below.", ""]
+
+
 def write_markdown(path, command, info, settings, rows, probes, peer_names, elapsed):
     headers, body = main_table(rows, peer_names)
     pheaders, pbody = probe_table(probes)
@@ -339,6 +366,7 @@ def write_markdown(path, command, info, settings, rows, probes, peer_names, elap
         "",
         md_table(headers, body),
         "",
+        *numba_section(rows),
         "## Compiler costs and memory",
         "",
         md_table(pheaders, pbody),

@@ -113,6 +113,48 @@ def s2sad_mlp_grad():
     return s2sad.grad(mlp_loss)
 
 
+# -- JAX's nestings (issue 13): a gradient taken inside, a third-order tensor ---------------
+
+
+def energy_with_inner_grad(x):
+    """sum(x * g(x)), g = d/dw sum(tanh(w * x)) at w = x: s2sad.grad inside (s2sad/inner.py)."""
+    return np.sum(s2sad.grad(lambda w: np.sum(np.tanh(w * x)))(x) * x)
+
+
+def energy_written_out(x):
+    """The same function with the inner derivative written by hand: sum(x^2 (1 - tanh(x^2)^2))."""
+    t = np.tanh(x * x)
+    return np.sum(x * x * (1.0 - t * t))
+
+
+def energy_gradient(x):
+    t = np.tanh(x * x)
+    return 2.0 * x * (1.0 - t * t) - 4.0 * x ** 3 * t * (1.0 - t * t)
+
+
+def sine_times_norm(x):
+    return np.sin(x) * np.sum(x * x)
+
+
+def sine_times_norm_third(x):
+    """d/dx_i of J[o, j] = delta_oj cos(x_o) |x|^2 + 2 sin(x_o) x_j, by hand."""
+    n = x.shape[0]
+    eye = np.eye(n)
+    s, c = np.sin(x), np.cos(x)
+    T = -np.einsum("o,oj,oi->oji", s * np.sum(x * x), eye, eye)
+    T += 2.0 * np.einsum("o,oj,i->oji", c, eye, x) + 2.0 * np.einsum("o,oi,j->oji", c, eye, x)
+    T += 2.0 * np.einsum("o,ji->oji", s, eye)
+    return T
+
+
+def s2sad_third_order():
+    return s2sad.jacobian(s2sad.jacobian(sine_times_norm))
+
+
+def s2sad_vector_hessian():
+    return s2sad.hessian(sine_times_norm)
+
+
 def workloads(quick=False):
     rng = np.random.default_rng(6)
     x = rng.uniform(-1.0, 1.5, 100)
@@ -140,4 +182,11 @@ def workloads(quick=False):
                  s2sad=s2sad_mlp_hvp(v), peer=peer_mlp_hvp, extra={"s2sad_grad": s2sad_mlp_grad},
                  targets=[Target("s2sad", "s2sad_grad", 4.0, "hvp/grad")],
                  notes="HVP of the MLP loss (784-256-10, batch 64)"),
+        Workload("grad_of_inner_grad", "higher", energy_with_inner_grad, (x,), hand=energy_gradient, peer=None,
+                 extra={"written_out": lambda: s2sad.grad(energy_written_out)},
+                 notes="grad of f calling s2sad.grad(lambda w: ...)(x) inside, 100-dim; written_out: s2sad.grad of "
+                       "the same f with the inner derivative written by hand"),
+        Workload("jacobian_of_jacobian", "higher", sine_times_norm, (x[:20],), hand=sine_times_norm_third, peer=None,
+                 s2sad=s2sad_third_order, extra={"vector_hessian": s2sad_vector_hessian},
+                 notes="jacobian(jacobian(f)), f: R^20 -> R^20, the (20, 20, 20) tensor (20 batched passes)"),
     ]

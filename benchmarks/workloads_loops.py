@@ -61,6 +61,37 @@ def newton_sqrt_grad(a, tol):
     return a_bar + x_bar
 
 
+# -- a while loop with a branch inside ------------------------------------------------------
+
+
+def while_branch(x, tol):
+    v = x
+    s = 0.0
+    while v > tol:
+        if v > 1.0:
+            v = 0.9 * v - 0.01
+        else:
+            v = v * (0.97 - 0.01 * v)
+        s = s + v * v
+    return s
+
+
+def while_branch_grad(x, tol):
+    """Reverse by hand: keep each trip's v and branch, then walk them backwards."""
+    v = x
+    trips = []
+    while v > tol:
+        big = v > 1.0
+        trips.append((v, big))
+        v = 0.9 * v - 0.01 if big else v * (0.97 - 0.01 * v)
+    v_bar = 0.0
+    for v_old, big in reversed(trips):
+        v_new = 0.9 * v_old - 0.01 if big else v_old * (0.97 - 0.01 * v_old)
+        v_bar += 2.0 * v_new
+        v_bar *= 0.9 if big else 0.97 - 0.02 * v_old
+    return v_bar
+
+
 # -- RK4 on the Lorenz system ------------------------------------------------------------
 
 
@@ -242,6 +273,45 @@ def logistic_memory(settings):
     return rows
 
 
+_FIRST_COMPILE = """
+import sys, time
+sys.path.insert(0, {here!r})
+t0 = time.perf_counter()
+import numba
+t1 = time.perf_counter()
+import s2sad
+from workloads_loops import logistic, while_branch, lorenz_rk4
+print("import_numba", t1 - t0)
+for name, f, args, wrt in [("logistic_map", logistic, (0.3, 1000), 0), ("while_branch", while_branch, (3.0, 1.5e-4), 0),
+                           ("lorenz_rk4", lorenz_rk4, (10.0, 28.0, 8.0 / 3.0, 1000, 0.01), (0, 1, 2))]:
+    g = s2sad.grad(f, wrt, backend="numba")
+    t = time.perf_counter()
+    g(*args)
+    print(name, time.perf_counter() - t)
+"""
+
+
+def numba_first_compile(settings):
+    """Seconds from grad(f, backend="numba") to its first result, in a fresh process (numba imported first)."""
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("numba") is None:
+        return [ProbeRow("numba_first_compile", "first call, backend='numba'", None, "s", 1.0, "numba not installed")]
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.dirname(here), os.environ.get("PYTHONPATH", "")]))
+    out = subprocess.run([sys.executable, "-c", _FIRST_COMPILE.format(here=here)], capture_output=True, text=True,
+                         check=True, env=env, timeout=300).stdout
+    times = dict((name, float(value)) for name, value in (line.split() for line in out.splitlines()))
+    rows = [ProbeRow("numba_import", "import numba (not counted in the compiles)", times.pop("import_numba"), "s")]
+    rows += [ProbeRow(f"numba_first_compile_{name}", "transform + numba compile + first run (s)", value, "s", 1.0,
+                      "first in the process: pays numba's own warm-up" if i == 0 else "")
+             for i, (name, value) in enumerate(times.items())]
+    return rows
+
+
 def workloads(quick=False):
     rng = np.random.default_rng(1)
     hidden, inputs, steps = 64, 32, 100
@@ -251,15 +321,20 @@ def workloads(quick=False):
     xs = rng.normal(0.0, 1.0, (steps, inputs))
     h0 = np.zeros(hidden)
     scalar = [Target("s2sad", "primal", 3.0), Target("s2sad", "hand", 1.5)]
+    compiled = scalar + [Target("numba", "hand", 0.25)]  # issue 18: backend="numba" (benchmarks/run.py adds it)
     return [
         Workload("logistic_map", "loops", logistic, (0.3, 1000), wrt=0, hand=logistic_grad,
-                 targets=scalar, notes="for loop, n=1000"),
+                 targets=compiled, notes="for loop, n=1000"),
+        Workload("while_branch", "loops", while_branch, (3.0, 1.5e-4), wrt="x", hand=while_branch_grad,
+                 targets=compiled, notes="while loop with a branch inside, 289 trips",
+                 skip={"jax.jit": "a while loop on a traced value: jit cannot"}),
         Workload("newton_sqrt", "loops", newton_sqrt, (12345.678, 1e-8), wrt="a", hand=newton_sqrt_grad,
                  targets=scalar, notes="while loop, 11 iterations"),
         Workload("lorenz_rk4", "loops", lorenz_rk4, (10.0, 28.0, 8.0 / 3.0, 1000, 0.01),
-                 wrt=("sigma", "rho", "beta"), hand=lorenz_rk4_grad, targets=scalar, notes="1000 RK4 steps",
+                 wrt=("sigma", "rho", "beta"), hand=lorenz_rk4_grad, targets=compiled, notes="1000 RK4 steps",
                  skip={"jax.jit": "jit unrolls the 1000-step Python loop: a very long XLA compile"}),
         Workload("rnn_bptt", "loops", rnn_loss, (W, U, b, xs, h0), wrt=("W", "U", "b"), hand=rnn_loss_grad,
                  targets=[Target("s2sad", "hand", 1.3)], notes="100 steps, hidden 64"),
         Probe("logistic_memory", "loops", logistic_memory, "tracemalloc peak / n, n = 10^4 and 10^5"),
+        Probe("numba_first_compile", "loops", numba_first_compile, "fresh process: first call with backend='numba'"),
     ]

@@ -35,7 +35,7 @@ def _like(g, x):
     (the last line of defence after the refusals in the rules): an error, never a cast."""
     if g is None:
         g = 0.0
-    if np.iscomplexobj(g) and not isinstance(x, (tuple, list, dict)) and not np.iscomplexobj(x):
+    if not isinstance(x, (tuple, list, dict)) and np.iscomplexobj(g) and not np.iscomplexobj(x):
         raise S2SADError("the derivative of a real value came out complex: a complex intermediate value went "
                          "through derivative rules written for real values (s2sad differentiates real values only)",
                          construct="complex value", hint=LIMITATIONS)
@@ -156,12 +156,15 @@ def every_loop_checkpointed(f, snapshots):
     return types.MethodType(made, obj) if obj is not None else made
 
 
-def value_and_grad(f, wrt=0, has_aux=False, checkpoint=None):
+def value_and_grad(f, wrt=0, has_aux=False, checkpoint=None, backend="numpy"):
     """A function returning (f(...), gradient of f with respect to wrt).
 
     With has_aux, f returns (value, aux) and the function returns ((value, aux), gradient).
-    With checkpoint=K, every loop of f keeps at most K states (see `every_loop_checkpointed`)."""
+    With checkpoint=K, every loop of f keeps at most K states (see `every_loop_checkpointed`).
+    With backend="numba", the derivative is compiled by numba (backend_numba.py)."""
     f = every_loop_checkpointed(f, checkpoint)
+    if backend != "numpy":
+        return _compiled(f, wrt, has_aux, backend, True)
     func, obj = _method(f)
     make = _aux_wrapper if has_aux else _wrapper
     if obj is not None:
@@ -169,17 +172,35 @@ def value_and_grad(f, wrt=0, has_aux=False, checkpoint=None):
     return make(f, wrt, True)
 
 
-def grad(f, wrt=0, has_aux=False, checkpoint=None):
+def grad(f, wrt=0, has_aux=False, checkpoint=None, backend="numpy"):
     """The gradient of scalar-valued f with respect to wrt.
 
     With has_aux, f returns (value, aux) and the function returns (gradient, aux).
-    With checkpoint=K, every loop of f keeps at most K states (see `every_loop_checkpointed`)."""
+    With checkpoint=K, every loop of f keeps at most K states (see `every_loop_checkpointed`).
+    With backend="numba", the derivative is compiled by numba (backend_numba.py)."""
     f = every_loop_checkpointed(f, checkpoint)
+    if backend != "numpy":
+        return _compiled(f, wrt, has_aux, backend, False)
     func, obj = _method(f)
     make = _aux_wrapper if has_aux else _wrapper
     if obj is not None:
         return functools.partial(make(func, _after_self(wrt), False), obj)
     return make(f, wrt, False)
+
+
+def _compiled(f, wrt, has_aux, backend, with_value):
+    """grad / value_and_grad on a compiled backend (only "numba"): the same generated derivative, compiled."""
+    from . import backend_numba
+
+    backend_numba.check_backend(backend)
+    func, obj = _method(f)
+    if has_aux:
+        code = getattr(entry(func), "__code__", None)
+        raise S2SADError("has_aux=True is not compiled by backend='numba'; use backend='numpy'",
+                         code and code.co_filename, code and code.co_firstlineno, "backend")
+    if obj is not None:
+        return functools.partial(backend_numba.grad_wrapper(func, _after_self(wrt), with_value), obj)
+    return backend_numba.grad_wrapper(f, wrt, with_value)
 
 
 def _aux_wrapper(f, wrt, with_value):

@@ -288,7 +288,7 @@ def derivative(func, wrt):
 
 def _build(normalized, parsed, resolver, wrt, namer):
     builder = BatchedForward(normalized, parsed, resolver, wrt, namer)
-    return builder.function(), builder.helpers.by_name
+    return builder.function(), builder.helpers.by_name, set(builder.dots.values())
 
 
 driver.register(MODE, _build)

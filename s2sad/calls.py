@@ -26,7 +26,7 @@ from .partials import require_rule
 
 _RUNTIMES = {f"{__package__}.{name}" for name in
              ("runtime", "runtime_decomp", "runtime_misc", "runtime_scipy", "batched_runtime")}
-
+_TRANSFORMS = {"s2sad.api", "s2sad.higher", "s2sad.jets", "s2sad.linearize", "s2sad.vmapping", "s2sad.batching"}
 
 class Callees:
     """Derivatives of called user functions, made on demand and remembered as dependencies."""
@@ -74,6 +74,11 @@ class Callees:
         func = self.target(site)
         if func is None:
             require_rule(site, where)
+        if getattr(func, "__module__", None) in _TRANSFORMS:  # s2sad.jvp(h, ...) inside: never read s2sad's source
+            raise where.error(f"{site.label}, an s2sad transform, called on values derivatives flow through: inside a "
+                              "function being differentiated only s2sad.grad(h)(...) and s2sad.value_and_grad(h)(...) "
+                              "are differentiated (write the derivative with those, or differentiate h directly)",
+                              construct=site.label)
         bound = self.bind(func, site, where)
         wrt = [p for p, atom in bound.items() if is_active(atom)]
         return func, bound, wrt, self.derivative(func, mode, wrt, where, site)

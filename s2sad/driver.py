@@ -19,12 +19,13 @@ from .checkpointing import checkpoint_calls
 from .desugar import desugar
 from .errors import S2SADError
 from .forward import forward
+from .inner import inner_derivatives
 from .lift import lift
 from .loops import checkpoint_loops
+from .names import names
 from .naming import Namer
 from .normalize import normalize
 from .optimize import optimize
-from .optimize.effects import names
 from .parse import defaults as parse_defaults
 from .parse import parse, unwrap
 from .partials import selects
@@ -34,6 +35,7 @@ from .specialize import specialize
 from .stacks import stacks as stack_names
 from .syntax import check
 from .taylor import taylor
+from .unparse import to_source
 
 MODES = ("forward", "reverse")
 
@@ -56,7 +58,7 @@ def front(func):
     parsed = parse(func)
     check(parsed)
     every = getattr(parsed.func, "__s2sad_every_loop__", None)  # grad(f, checkpoint=K)
-    front_end = lift(specialize(specialize_calls(checkpoint_calls(desugar(parsed)))))
+    front_end = lift(specialize(specialize_calls(inner_derivatives(checkpoint_calls(desugar(parsed))))))
     return parsed, normalize(checkpoint_loops(front_end, every))
 
 
@@ -103,21 +105,22 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     in_progress.append(func.__code__)
     try:
         if jet_order(mode) is not None:  # here, not registered: the callees get their jets through `callees`
-            node, helpers = taylor(normalized, parsed, resolver, wrt, Namer(normalized.names), callees, jet_order(mode))
+            node, helpers, derived = taylor(normalized, parsed, resolver, wrt, Namer(normalized.names), callees,
+                                            jet_order(mode))
         elif mode in _TRANSFORMS:
-            node, helpers = _TRANSFORMS[mode](normalized, parsed, resolver, wrt, Namer(normalized.names))
+            node, helpers, derived = _TRANSFORMS[mode](normalized, parsed, resolver, wrt, Namer(normalized.names))
         elif mode == "forward":
-            node, helpers = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees)
+            node, helpers, derived = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees)
         else:
-            node, helpers = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), with_value,
-                                    callees, split=mode == "split",
-                                    shapes=shapes.infer(normalized, resolver, kinds) if kinds else None)
+            node, helpers, derived = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names),
+                                             with_value, callees, split=mode == "split",
+                                             shapes=shapes.infer(normalized, resolver, kinds) if kinds else None)
     finally:
         in_progress.pop()
-    # the names the transform made for adjoints and tangents: its FunctionDefs carry them (debt)
+    # `derived`: the names the transform made for adjoints and tangents, which the optimizer may treat as such
     if optimized and jet_order(mode) is None:
-        node = tuple(optimize(n, helpers, derived=getattr(n, "s2sad_derivatives", None)) for n in node) \
-            if isinstance(node, tuple) else optimize(node, helpers, derived=getattr(node, "s2sad_derivatives", None))
+        node = tuple(optimize(n, helpers, derived=derived) for n in node) \
+            if isinstance(node, tuple) else optimize(node, helpers, derived=derived)
     if callee:
         _name_for_callee(node, func, wrt, parsed.node.name)
     return node, helpers, parsed, callees.dependencies + _resolved(resolver, callees.dependencies)
@@ -168,7 +171,7 @@ _TRANSFORMS = {}
 def register(mode, build):
     """Add a transform of the face's own (batched forward mode) under the name `mode`.
 
-    `build(normalized, parsed, resolver, wrt, namer) -> (FunctionDef, helpers)`; its output then goes
+    `build(normalized, parsed, resolver, wrt, namer) -> (FunctionDef, helpers, derived names)`; its output goes
     through the same stages as forward and reverse mode's: the optimizer, `emit`, the cache
     (`derivative(func, mode, wrt)`). Called with forward mode's arguments (tangents after the
     parameters, zero by default where the function has defaults)."""
@@ -283,12 +286,12 @@ def parse_source(func):
     """The parsed function as s2sad reads it (checked; before lifting and normalizing)."""
     parsed = parse(func)
     check(parsed)
-    return emit.to_source(parsed.node)
+    return to_source(parsed.node)
 
 
 def anf_source(func):
     _, normalized = front(func)
-    return emit.to_source(normalized.node)
+    return to_source(normalized.node)
 
 
 def analyses(func, wrt, kinds=None):

@@ -196,8 +196,8 @@ class Forward:
 
 
 def forward(normalized, parsed, resolver, wrt, namer, callees=None):
-    """The gast FunctionDef of the JVP, and the helper objects its names stand for."""
+    """The gast FunctionDef of the JVP, the helper objects its names stand for, and the tangents' names
+    (what the optimizer may treat as tangents)."""
     builder = Forward(normalized, parsed, resolver, wrt, namer, callees)
     node = builder.function()
-    node.s2sad_derivatives = set(builder.dots.values())  # what the optimizer may treat as tangents
-    return node, builder.helpers.by_name
+    return node, builder.helpers.by_name, set(builder.dots.values())

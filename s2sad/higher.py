@@ -25,7 +25,7 @@ import inspect
 
 import numpy as np
 
-from . import api, batching, driver
+from . import api, batching, driver, runtime
 from .callables import dict_items, entry, first_output
 from .errors import LIMITATIONS, S2SADError
 from .parse import own_wrapper
@@ -48,10 +48,18 @@ def _prepare(func, names, args, kwargs):
     return values
 
 
+class _NotScalar(S2SADError):
+    """A scalar was needed (grad, hvp, hessian), the function returned out: hessian then takes JAX's way."""
+
+    def __init__(self, out, *args):
+        super().__init__(*args)
+        self.out = out
+
+
 def _scalar(func, out, what):
     if isinstance(out, (tuple, list, dict)) or np.ndim(out) != 0:
         shape = type(out).__name__ if isinstance(out, (tuple, list, dict)) else np.shape(out)
-        raise S2SADError(f"{what} needs {func.__name__} to return a scalar, but it returned {shape}; "
+        raise _NotScalar(out, f"{what} needs {func.__name__} to return a scalar, but it returned {shape}; "
                          "use s2sad.jacobian for a vector-valued function", *_where(func), what)
 
 
@@ -142,22 +150,34 @@ def hessian(f, wrt=0):
     @functools.wraps(func)
     def hessian_f(*args, **kwargs):
         values = _prepare(func, names, args, kwargs)
-        for n in names:
-            _plain_array(func, n, values[n], "hessian")
         inputs = [values[n] for n in names]
+        if any(isinstance(x, (tuple, list, dict)) for x in inputs):
+            blocks = _container_hessian(func, names, values, inputs)
+            return blocks[0][0] if single else blocks
         grad_fn = _gradient_function(func, names)
         seeds = _unit_batches(inputs)
 
         def run():
             return _batched_jvp(grad_fn, names, values, seeds, (1.0,))
-        (out, _), (_, dgrads) = _run_checked(func, "hessian", run, grad_fn)
-        _scalar(func, out, "hessian")
+        try:
+            (out, _), (_, dgrads) = _run_checked(func, "hessian", run, grad_fn)
+            _scalar(func, out, "hessian")
+        except _NotScalar as exc:
+            if isinstance(exc.out, (tuple, list, dict)):
+                raise
+            if single:  # JAX: out + in + in
+                return jacobian(jacobian(func, wrt, "forward"), wrt, "forward")(*args, **kwargs)
+            return tuple(jacobian(jacobian(func, w, "forward"), wrt, "forward")(*args, **kwargs) for w in wrt)
         dgrads = (dgrads,) if len(names) == 1 else dgrads
         blocks = tuple(_blocks(dg, x, inputs) for dg, x in zip(dgrads, inputs))
         _no_complex(blocks, func)
         return blocks[0][0] if single else blocks
 
-    return own_wrapper(hessian_f)
+    own_wrapper(hessian_f)
+    if single:  # the Jacobian of the gradient: what jacobian(hessian(f)) differentiates
+        hessian_f.__s2sad_jacobian__ = (hessian_f, lambda: (driver.derivative(func, "reverse", names).function, names,
+                                                            func))
+    return hessian_f
 
 
 # -- jacobian -------------------------------------------------------------------------------
@@ -176,6 +196,9 @@ def jacobian(f, wrt=0, mode="auto", has_aux=False):
     method, obj = api._method(f)
     if obj is not None:
         return functools.partial(jacobian(method, api._after_self(wrt), mode, has_aux), obj)
+    owner, made = getattr(f, "__s2sad_jacobian__", (None, None))
+    if owner is f and not has_aux:  # jacobian(jacobian(f)), jacobian(hessian(f)); not a copy functools.wraps made
+        return _jacobian_of_jacobian(f, made, wrt)
     if has_aux:
         return _jacobian_with_aux(entry(f), wrt, mode)
     func = entry(f)
@@ -185,9 +208,10 @@ def jacobian(f, wrt=0, mode="auto", has_aux=False):
     @functools.wraps(func)
     def jacobian_f(*args, **kwargs):
         values = _prepare(func, names, args, kwargs)
-        for n in names:
-            _plain_array(func, n, values[n], "jacobian")
         inputs = [values[n] for n in names]
+        if any(isinstance(x, (tuple, list, dict)) for x in inputs):
+            blocks = _container_jacobian(func, names, values, inputs)
+            return blocks[0] if single else blocks
         chosen = mode
         probe = func(*values.values()) if mode == "auto" or not _DICT_CHECKED.get(func.__code__) else None
         if isinstance(probe, dict):  # {key: Jacobian of out[key]}, as JAX nests it
@@ -212,7 +236,10 @@ def jacobian(f, wrt=0, mode="auto", has_aux=False):
         _no_complex(per_out, func)
         return _shape_result(per_out, single)
 
-    return own_wrapper(jacobian_f)
+    own_wrapper(jacobian_f)
+    if single:
+        jacobian_f.__s2sad_jacobian__ = (jacobian_f, lambda: (func, names, func))
+    return jacobian_f
 
 
 _DICT_CHECKED = {}  # code -> whether its output was seen not to be a dict (checked once, f runs once more)
@@ -311,6 +338,155 @@ def _row_block(rows, out, x):
     """Rows d out_i / d x, stacked as (out.size,) + x.shape, laid out as out.shape + x.shape."""
     rows = np.broadcast_to(rows, (int(np.size(out)),) + np.shape(x))
     return _finish(np.reshape(rows, np.shape(out) + np.shape(x)))
+
+
+# -- third order: jacobian(jacobian(f)) -------------------------------------------------------
+
+
+def _jacobian_of_jacobian(outer, made, wrt):
+    """The Jacobian of J = jacobian(g, wrt0) (or of hessian(f), the Jacobian of f's generated gradient g):
+    shape out + in0 + in1. Column j of J is the JVP of g along the unit vector e_j, and that JVP is
+    generated code (forward mode of g), so each column's Jacobian is one more batched forward pass."""
+    single = not isinstance(wrt, (tuple, list))
+
+    @functools.wraps(outer)
+    def jacobian_f(*args, **kwargs):
+        g, names0, func = made()
+        names1 = driver.wrt_names(g, wrt)
+        values = _prepare(g, tuple(dict.fromkeys(names0 + names1)), args, kwargs)
+        for n in names0 + names1:
+            _plain_array(func, n, values[n], "jacobian of a jacobian")
+        x0 = values[names0[0]]
+        tangent = driver.derivative(g, "forward", names0).function
+        out, _ = tangent(*values.values(), api._like(0.0, x0))
+        if isinstance(out, (tuple, list, dict)):
+            raise S2SADError(f"jacobian of a jacobian needs a function returning one array, not a {type(out).__name__}",
+                             *_where(func), "jacobian")
+        inputs1 = [values[n] for n in names1]
+        seeds = _unit_batches(inputs1)
+        cols = []
+        for e in _units(x0):  # column e of J, differentiated along every unit vector of the wrt inputs at once
+            with_tangent = {**values, " tangent": api._like(e, x0)}
+            (_, dout), (_, ddout) = _batched_jvp(tangent, names1, with_tangent, seeds, ())
+            cols.append([_block(ddout, dout, x1, inputs1, k) for k, x1 in enumerate(inputs1)])
+        blocks = tuple(_stack_columns([c[k] for c in cols], x0, values[n]) for k, n in enumerate(names1))
+        _no_complex(blocks, func)
+        return blocks[0] if single else blocks
+
+    return own_wrapper(jacobian_f)
+
+
+def _units(x):
+    """The unit vectors of x's space, each shaped like x."""
+    n = int(np.size(x))
+    return [row.reshape(np.shape(x)) for row in np.eye(n)]
+
+
+def _stack_columns(cols, x0, x1):
+    """Blocks out + x1 for each unit vector of x0, laid out as out + x0 + x1."""
+    out_shape = np.shape(cols[0])[: np.ndim(cols[0]) - np.ndim(x1)]
+    stacked = np.stack([np.broadcast_to(c, out_shape + np.shape(x1)) for c in cols], axis=len(out_shape))
+    return _finish(stacked.reshape(out_shape + np.shape(x0) + np.shape(x1)))
+
+
+# -- containers: JAX's nested blocks -----------------------------------------------------------
+
+
+def _leaves(x):
+    """The arrays (and floats) of a tuple / list / dict, in order; x itself if it is none of those."""
+    if isinstance(x, dict):
+        return [leaf for v in x.values() for leaf in _leaves(v)]
+    if isinstance(x, (tuple, list)):
+        return [leaf for v in x for leaf in _leaves(v)]
+    return [x]
+
+
+def _leaves_like(g, x):
+    """The leaves of g, a tangent or cotangent shaped like x (a missing item reads as zero)."""
+    if isinstance(x, dict):
+        return [leaf for k, v in x.items() for leaf in _leaves_like(runtime.part(g, k), v)]
+    if isinstance(x, (tuple, list)):
+        return [leaf for i, v in enumerate(x) for leaf in _leaves_like(runtime.part(g, i), v)]
+    return [0.0 if g is None else g]
+
+
+def _rebuild(x, leaves):
+    """x's structure holding the next items of the iterator leaves."""
+    if isinstance(x, dict):
+        return {k: _rebuild(v, leaves) for k, v in x.items()}
+    if isinstance(x, (tuple, list)):
+        return runtime.rebuild(x, [_rebuild(v, leaves) for v in x])
+    return next(leaves)
+
+
+def _container_columns(inputs):
+    """(k, j, tangents) for every element of every leaf: input k's leaf j seeded at one element, all else zero."""
+    leaves = [_leaves(x) for x in inputs]
+    zeros = [[np.zeros(np.shape(leaf)) for leaf in ls] for ls in leaves]
+    for k, ls in enumerate(leaves):
+        for j, leaf in enumerate(ls):
+            for e in _units(leaf):
+                seeded = [list(z) for z in zeros]
+                seeded[k][j] = e
+                tangents = [api._like(_rebuild(x, iter(s)), x) for x, s in zip(inputs, seeded)]
+                yield k, j, tangents
+
+
+def _container_jacobian(func, names, values, inputs):
+    """Per wrt input, its structure holding the blocks out.shape + leaf.shape (jax.jacobian of a dict
+    gives a dict): one forward pass per element, the leaves' tangents given as containers."""
+    plain = driver.derivative(func, "forward", names).function
+    columns = {}
+    out = None
+    for k, j, tangents in _container_columns(inputs):
+        out, dout = plain(*values.values(), *tangents)
+        if isinstance(out, (tuple, list, dict)):
+            raise S2SADError("jacobian with respect to a container needs a function returning one array, not a "
+                             f"{type(out).__name__}", *_where(func), "jacobian")
+        columns.setdefault((k, j), []).append(dout)
+    blocks = []
+    for k, x in enumerate(inputs):
+        per_leaf = [_leaf_block(columns[k, j], np.shape(out), leaf) for j, leaf in enumerate(_leaves(x))]
+        blocks.append(_rebuild(x, iter(per_leaf)))
+    _no_complex(blocks, func)
+    return tuple(blocks)
+
+
+def _leaf_block(columns, out_shape, leaf):
+    """The block out_shape + leaf.shape from one column per element of leaf (in C order)."""
+    stacked = np.stack([np.broadcast_to(c, out_shape) for c in columns])
+    return _finish(np.moveaxis(stacked, 0, -1).reshape(out_shape + np.shape(leaf)))
+
+
+def _container_hessian(func, names, values, inputs):
+    """H[i][j]: input i's structure holding, per leaf, input j's structure holding the blocks
+    leaf_i.shape + leaf_j.shape (jax.hessian of f(params: dict) gives H[k1][k2]): forward over
+    reverse, one pass per element."""
+    grad_fn = _gradient_function(func, names)
+    tangent = driver.derivative(grad_fn, "forward", names).function
+    columns = {}
+    for k, j, tangents in _container_columns(inputs):
+        def run(tangents=tangents):
+            return tangent(*values.values(), 1.0, *tangents)
+        (out, _), (_, dgrads) = _run_checked(func, "hessian", run, grad_fn)
+        _scalar(func, out, "hessian")
+        dgrads = (dgrads,) if len(names) == 1 else dgrads
+        for i, x in enumerate(inputs):
+            for m, d in enumerate(_leaves_like(dgrads[i], x)):
+                columns.setdefault((i, m, k, j), []).append(d)
+    result = []
+    for i, xi in enumerate(inputs):
+        row = []
+        for k, xk in enumerate(inputs):
+            per_leaf = []
+            for m, leaf_i in enumerate(_leaves(xi)):
+                inner = [_leaf_block(columns[i, m, k, j], np.shape(leaf_i), leaf_k)
+                         for j, leaf_k in enumerate(_leaves(xk))]
+                per_leaf.append(_rebuild(xk, iter(inner)))
+            row.append(_rebuild(xi, iter(per_leaf)))
+        result.append(tuple(row))
+    _no_complex(result, func)
+    return tuple(result)
 
 
 # -- batched tangents ------------------------------------------------------------------------

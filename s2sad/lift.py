@@ -27,8 +27,8 @@ import types
 import gast
 
 from . import build as b
-from .emit import to_source
 from .syntax import refuse
+from .unparse import to_source
 
 
 def lift(parsed):

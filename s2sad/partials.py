@@ -512,6 +512,11 @@ def require_rule(site, where):
             "a list, in a loop, or received by the function being differentiated)", construct=site.label,
             hint="pass the function by name where a helper is called, apply(helper, x) or apply(np.sin, x), so "
             "that s2sad specializes the helper to it; see docs/limitations.md")
+    if site.kind == "unknown" and site.label.startswith(".") and site.label[1:].isidentifier():
+        raise where.error(f"cannot differentiate {site.label}, an attribute of a value derivatives flow through "
+                          "(a namedtuple's field, a dataclass's or an object's attribute)", construct=site.label,
+                          hint="pass the arrays as parameters, or in a tuple, list or dict (whose gradients keep "
+                          "their structure); an object's attributes are constants; see docs/limitations.md")
     raise where.error(f"cannot differentiate {site.label or 'this expression'}", construct=site.label)
 
 

@@ -30,7 +30,7 @@ import gast
 import numpy as np
 
 from . import build as b
-from . import emit, holders, runtime, stacks
+from . import holders, runtime, stacks
 from .analyze import activity, assignments
 from .errors import Location
 from .partials import Helpers, cotangent_terms, index_expr, merge_twins, require_rule, selects
@@ -727,8 +727,8 @@ def _marked(parsed, line, items, label="d/dx of", before=()):
     """items under a comment naming the user's line (invisible with label None: a line map entry only)."""
     if not items or line is None:
         return items
-    marker = emit.origin(parsed, line, label)
-    last = next((s for s in reversed(before) if emit.is_marker(s)), None)
+    marker = b.origin(parsed, line, label)
+    last = next((s for s in reversed(before) if b.is_marker(s)), None)
     if last is not None and last.value.value == marker.value.value:  # the same line goes on
         return items
     return [marker] + items
@@ -999,9 +999,7 @@ def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, 
         for fn in node if isinstance(node, tuple) else (node,):
             _in_place_adjoints(fn, names, builder.helpers)
     made = set(builder.bars.values()) | set(builder.part_names)  # what the optimizer may treat as adjoints
-    for fn in node if isinstance(node, tuple) else (node,):
-        fn.s2sad_derivatives = made
-    return node, builder.helpers.by_name
+    return node, builder.helpers.by_name, made
 
 
 def _with_sharers(reads, sharers):

@@ -353,8 +353,8 @@ _BINARY_HELPERS = {rt.mul, rt.div, rt.power, rt.maximum, rt.minimum, rt.hypot, r
 
 
 def taylor(normalized, parsed, resolver, wrt, namer, callees, order):
-    """The gast FunctionDef of the jet to order K, and the helper objects its names stand for."""
+    """The gast FunctionDef of the jet to order K, the helper objects its names stand for, and the
+    series' names."""
     builder = Taylor(normalized, parsed, resolver, wrt, namer, callees, order)
     node = builder.function()
-    node.s2sad_derivatives = set(builder.dots.values())
-    return node, builder.helpers.by_name
+    return node, builder.helpers.by_name, set(builder.dots.values())

@@ -1,5 +1,6 @@
 """The language corpus (issue 13): generator expressions, comprehensions with conditions, sets of
-constants, loop `else`, `:=`, `assert`, value-neutral `with`, `import` inside the function.
+constants, loop `else`, `:=`, `assert`, value-neutral `with`, `import` inside the function,
+and `s2sad.grad` taken inside the function (JAX's habit; s2sad/inner.py).
 
 Inputs follow tests/conftest.py (x, y floats in [0.3, 0.9], a, b vectors of 3 in [-1, 1], p in
 [0.5, 2], vs a list of three vectors). This module imports neither `math` nor `warnings` nor
@@ -7,6 +8,8 @@ Inputs follow tests/conftest.py (x, y floats in [0.3, 0.9], a, b vectors of 3 in
 """
 
 import numpy as np
+
+import s2sad
 
 
 # -- generator expressions and comprehensions ------------------------------------------------
@@ -300,3 +303,30 @@ def nested_functions_calling_each_other(a, x):
     def outer(v):
         return inner(v) * v
     return np.sum(outer(a)) + np.sum(_apply(outer, a))
+
+
+# -- a gradient taken inside the function differentiated --------------------------------------------
+
+
+def grad_inside_of_a_lambda(x, y):
+    return x * s2sad.grad(lambda t: x * t * t + y * t)(0.5)  # x (x + y)
+
+
+def grad_inside_of_a_nested_def(a, x):
+    def energy(v):
+        return np.sum(np.sin(v * x))
+    return np.sum(s2sad.grad(energy)(a) * a)
+
+
+def grad_of_grad_inside(x, y):
+    return s2sad.grad(s2sad.grad(lambda t: np.sin(x * t) * y))(0.3) * x
+
+
+def value_and_grad_inside(a, x):
+    value, slope = s2sad.value_and_grad(_cubes)(a * x)
+    return value * np.sum(slope)
+
+
+def grad_bound_to_a_name(a, y):
+    slope = s2sad.grad(lambda v: np.sum(np.tanh(v) * y))
+    return np.sum(slope(a) ** 2)

@@ -33,6 +33,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
 LIVE = re.compile(r"<!-- (define|run|raises|shell|markdown): .*? -->\s*$")
 NORUN = re.compile(r"<!-- norun: (.+?) -->\s*$")
+REQUIRES = re.compile(r"<!-- requires: (\w+) -->")  # a page whose plain blocks need an optional package
 MAX_NORUN = 3
 
 
@@ -162,6 +163,8 @@ PLAIN_PAGES = [p for p in PAGES if any(kind == "plain" for kind, *_ in python_bl
 
 @pytest.mark.parametrize("page", PLAIN_PAGES, ids=_ids(PLAIN_PAGES))
 def test_plain_blocks_run(page, tmp_path, monkeypatch):
+    for package in REQUIRES.findall(page.read_text()):
+        pytest.importorskip(package, reason=f"{page.name}'s blocks need {package}, an optional extra")
     monkeypatch.chdir(tmp_path)
     namespace = {}
     for number, (kind, line, code, _) in enumerate(python_blocks(page)):

@@ -352,9 +352,13 @@ def test_what_batched_mode_cannot_do_is_done_column_by_column():
 # -- bad input ---------------------------------------------------------------------------------------
 
 
-def test_hessian_of_a_vector_function_is_refused():
-    with pytest.raises(s2sad.S2SADError, match="hessian needs spiral to return a scalar"):
-        s2sad.hessian(spiral)(*JACOBIAN_CASES[0][1])
+def test_hessian_of_a_vector_function_is_out_shape_plus_in_shape_twice_and_hvp_is_refused():
+    x, a = JACOBIAN_CASES[0][1]
+    H = s2sad.hessian(spiral)(x, a)  # JAX's hessian of a vector function: shape (3,) + (2,) + (2,)
+    assert H.shape == (3, 2, 2)
+    jac, h = s2sad.jacobian(spiral), 1e-6
+    numeric = np.stack([(jac(x + h * e, a) - jac(x - h * e, a)) / (2 * h) for e in np.eye(2)], axis=-1)
+    np.testing.assert_allclose(H, numeric, rtol=1e-6, atol=1e-7)
     with pytest.raises(s2sad.S2SADError, match="to return a scalar"):
         s2sad.hvp(spiral, JACOBIAN_CASES[0][1], (np.ones(2),))
 

@@ -315,21 +315,25 @@ def grad_inside(x):
     return np.sum(s2sad.grad(cube_sum)(x) * x)
 
 
-def test_grad_inside_a_differentiated_function_is_refused_not_misread():
-    with pytest.raises(s2sad.S2SADError):
-        s2sad.grad(grad_inside)(X)
+def test_grad_inside_a_differentiated_function_is_differentiated():
+    """sum(3 x^2 * x) = 3 sum(x^3): its gradient is 9 x^2 (tests/test_jax_nesting.py has the rest)."""
+    np.testing.assert_allclose(s2sad.grad(grad_inside)(X), 9 * X ** 2, rtol=1e-12)
 
 
-def test_hessian_with_respect_to_a_container_is_refused():
+def test_hessian_with_respect_to_a_container_gives_nested_blocks():
     def of_pair(p):
         return np.sum(p[0] ** 2 * p[1])
-    with pytest.raises(s2sad.S2SADError, match="container"):
-        s2sad.hessian(of_pair)((X, X))
+    H = s2sad.hessian(of_pair)((X, X))  # H[i][j] = d2f / dp[i] dp[j], shape X.shape + X.shape
+    np.testing.assert_allclose(H[0][0], np.diag(2 * X), rtol=1e-12)
+    np.testing.assert_allclose(H[0][1], np.diag(2 * X), rtol=1e-12)
+    np.testing.assert_allclose(H[1][1], np.zeros((3, 3)), atol=1e-12)
 
 
-def test_jacobian_of_a_jacobian_is_refused_with_the_way_out():
-    with pytest.raises(s2sad.S2SADError, match="cannot be differentiated again"):
-        s2sad.jacobian(s2sad.jacobian(np.sin))(X)
+def test_jacobian_of_a_jacobian_of_a_ufunc_is_the_third_derivative():
+    T = s2sad.jacobian(s2sad.jacobian(np.sin))(X)  # shape (3, 3, 3): -sin(x_i) on the diagonal
+    expected = np.zeros((3, 3, 3))
+    expected[np.arange(3), np.arange(3), np.arange(3)] = -np.sin(X)
+    np.testing.assert_allclose(T, expected, atol=1e-12)
 
 
 def test_the_fuzzer_draws_star_args_and_functions_passed_as_arguments():

@@ -4,6 +4,7 @@
 happens; `status(name)` says whether a name of the API contract is in `s2sad.__all__`.
 """
 
+import collections
 import contextlib
 import math
 import re
@@ -172,6 +173,21 @@ def c_chosen_at_run_time(x):
     return total
 
 
+def c_grad_inside(x):
+    return x * s2sad.grad(lambda y: x * y * y)(1.0)
+
+
+def c_jvp_inside(x):
+    return s2sad.jvp(math.sin, (x,), (1.0,))[1] * x
+
+
+Pair = collections.namedtuple("Pair", "w b")
+
+
+def c_namedtuple_field(p):
+    return p.w * p.b
+
+
 def c_list_comprehension(x):
     return sum([x * i for i in range(3)])
 
@@ -231,6 +247,11 @@ CONSTRUCTS = [
     ("a helper with `*args` / `**kwargs`, called with arguments written out", c_star_helper, (1.5,)),
     ("a function passed as an argument (`apply(math.sin, x)`, a lambda, a nested def)", c_apply, (1.5,)),
     ("a function chosen when the code runs (from a list, in a loop)", c_chosen_at_run_time, (1.5,)),
+    ("`s2sad.grad(h)(y)` inside the function (h a function, lambda or nested def)", c_grad_inside, (1.5,)),
+    ("`s2sad.jvp`, `jacobian`, `hessian`, ... inside the function, on values derivatives flow through", c_jvp_inside,
+     (1.5,)),
+    ("a namedtuple's field, a dataclass's or an object's attribute that derivatives flow through", c_namedtuple_field,
+     (Pair(1.5, 3.0),)),
     ("list comprehension", c_list_comprehension, (1.5,)),
     ("`while` loop", c_while, (1.5,)),
     ("item assignment `y[i] = ...`", c_setitem, (1.5,)),

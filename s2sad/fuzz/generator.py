@@ -10,8 +10,9 @@ Every construct drawn here is one the docs list as supported (tutorial, limitati
 arithmetic and powers, NumPy ufuncs and reductions, index reads and writes, local arrays and
 their aliases, `for` over ranges (fixed or data-dependent, sometimes with an `else`) and over
 arrays, `while` with `and` / `or`, `break` / `continue` / early `return`, helpers calling
-helpers, a helper that calls itself (recursion, now and then), lists (summed whole, a
-comprehension is written as a generator expression), dicts.
+helpers, a helper that calls itself (recursion, now and then), a helper taking a gradient inside
+(`s2sad.grad(inner1)(b, a)`, now and then), lists (summed whole, a comprehension is written
+as a generator expression), dicts.
 """
 
 import random
@@ -51,8 +52,11 @@ def generate(seed):
         helpers.append(gen.recursive(random.Random(seed ^ 0xC0DE)))
     if random.Random(seed ^ 0xF00D).random() < 0.2:  # its own draw too: *args, or a function passed as an argument
         helpers.append(gen.higher_order(random.Random(seed ^ 0xFACE)))
+    inner = random.Random(seed ^ 0xBEEF).random() < 0.15  # its own draw: a gradient taken inside (inner.py)
+    if inner:
+        helpers.append(gen.inner_gradient(random.Random(seed ^ 0xD1FF)))
     body = gen.function("f", [("x", kinds[0]), ("y", kinds[1])], S, top=True)
-    imports = "import math\n\nimport numpy as np\n\n\n"
+    imports = "import math\n\nimport numpy as np\n\n" + ("import s2sad\n\n" if inner else "") + "\n"
     source = imports + "\n\n\n".join(helpers + [body]) + "\n"
     return Program(seed, source, _arguments(seed, kinds))
 
@@ -156,6 +160,20 @@ class _Gen:
         kind = rng.choice([S, V])
         self.callables.append(("apply1", ["F", kind], kind, []))
         return f"def apply1(fn, a):\n    return {rng.choice(['0.5', '1.5'])} * fn(a) + a"
+
+    def inner_gradient(self, rng):
+        """`grad1(a, b)`, d/dt inner1(t, a) at t = b by `s2sad.grad(inner1)(b, a)` (or value_and_grad): JAX's
+        grad taken inside a differentiated function, the outer derivative flowing through a. A named inner1, not
+        a lambda reading a: a lambda's closure is new at every call, so each call of f would build the inner
+        derivative again, too slow for finite differences (lambdas are in tests/test_jax_nesting.py)."""
+        main, self.rng = self.rng, rng
+        self.used = {"a", "b", "t", "i", "j", "k", "e"}
+        scope = _Scope([("t", S), ("a", S)])
+        body = f"{self.expr(scope, S, 1)} * t + np.sin(a * t)"
+        self.rng = main
+        self.callables.append(("grad1", [S, S], S, []))
+        form = rng.choice(["s2sad.grad(inner1)(b, a)", "s2sad.value_and_grad(inner1)(b, a)[1]"])
+        return f"def inner1(t, a):\n    return {body}\n\n\ndef grad1(a, b):\n    return {form}"
 
     def function(self, name, params, ret, top=False, keyword=False):
 

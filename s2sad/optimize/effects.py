@@ -15,6 +15,7 @@ import re
 import gast
 
 from .. import batched_runtime, registry, runtime
+from ..names import _skeleton, names, reads, walk, writes  # noqa: F401  (the passes import them from here)
 
 _PURE_METHODS = frozenset(
     "all any argmax argmin astype clip conj conjugate copy cumprod cumsum diagonal dot flatten item max mean "
@@ -54,24 +55,24 @@ def pure_calls():
     function with a custom rule may have effects.
     """
     from .. import rules  # noqa: F401  (fills the table)
-    names = set(_PURE_EXTRA)
+    pure = set(_PURE_EXTRA)
     for prim, rule in list(registry.RULES.items()):
         module, name = registry.module_of(prim), getattr(prim, "__name__", None)
         if not name or rule is None:
             continue
         if module == "builtins":
-            names.add(name)
+            pure.add(name)
         elif module == "math":
-            names.add(f"math.{name}")
+            pure.add(f"math.{name}")
         elif module.startswith("numpy"):
             rest = module[len("numpy"):].lstrip(".")
             path = ".".join(p for p in rest.split(".") if p and not p.startswith("_"))
             if path.startswith("random"):  # draws change the generator's state
                 continue
             for head in ("np", "numpy"):
-                names.add(".".join(filter(None, (head, path, name))))
-    names |= _PURE_RUNTIME
-    return frozenset(names - _EFFECTS)
+                pure.add(".".join(filter(None, (head, path, name))))
+    pure |= _PURE_RUNTIME
+    return frozenset(pure - _EFFECTS)
 
 
 @functools.cache
@@ -142,83 +143,15 @@ def is_pure(node, shadowed=frozenset(), extra=frozenset()):
     return False
 
 
-def walk(node):
-    """Every node under node (node included), in no particular order; quicker than gast.walk."""
-    stack = [node]
-    ast_type = gast.AST
-    while stack:
-        current = stack.pop()
-        yield current
-        for field in current._fields:
-            value = getattr(current, field, None)
-            if type(value) is list:
-                stack.extend(v for v in value if isinstance(v, ast_type))
-            elif isinstance(value, ast_type):
-                stack.append(value)
-
-
-# fields that never hold a node, or only a node that is neither a name nor holds one (ctx, op)
-_NO_NAMES = frozenset("ctx op id attr arg kind type_comment module level is_async conversion simple".split())
-_NAME_FIELDS = {}
-
-
-def _skeleton(node):
-    """Every node under node (node included) but names, constants and the markers (ctx, op) no name
-    sits under; the names are listed apart. (nodes, names): what `walk` finds, for the questions
-    about names and scopes, at half its cost (the optimizer asks them of the whole function)."""
-    nodes, names, stack = [], [], [node]
-    ast_type, name_type, constant_type = gast.AST, gast.Name, gast.Constant
-    while stack:
-        current = stack.pop()
-        cls = current.__class__
-        if cls is name_type:
-            names.append(current)
-            if current.annotation is not None:
-                stack.append(current.annotation)
-            continue
-        if cls is constant_type:
-            continue
-        nodes.append(current)
-        fields = _NAME_FIELDS.get(cls)
-        if fields is None:
-            fields = _NAME_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NO_NAMES)
-        for field in fields:
-            value = getattr(current, field, None)
-            if type(value) is list:
-                stack.extend([v for v in value if isinstance(v, ast_type)])
-            elif isinstance(value, ast_type):
-                stack.append(value)
-    return nodes, names
-
-
-def names(node):
-    """Every Name node under node (node included), in no particular order."""
-    return _skeleton(node)[1]
-
-
-def reads(node):
-    """Names node loads (a subscript store `x[i] = v` reads x)."""
-    if node.__class__ is gast.Name and node.annotation is None:  # the usual operand: no walk
-        return set() if isinstance(node.ctx, (gast.Store, gast.Param)) else {node.id}
-    return {n.id for n in names(node) if not isinstance(n.ctx, (gast.Store, gast.Param))}
-
-
-def writes(node):
-    """Names node binds (assignment and loop targets, anywhere inside)."""
-    if node.__class__ is gast.Name and node.annotation is None:  # the usual target: no walk
-        return {node.id} if isinstance(node.ctx, gast.Store) else set()
-    return {n.id for n in names(node) if isinstance(n.ctx, gast.Store)}
-
-
 def pinned(fn):
     """Names the passes must leave alone: those a nested scope or a global statement sees."""
-    names = set()
+    seen = set()
     for node in _skeleton(fn)[0]:
         if isinstance(node, _SCOPES) and node is not fn:
-            names |= {n.id for n in walk(node) if isinstance(n, gast.Name)}
+            seen |= {n.id for n in walk(node) if isinstance(n, gast.Name)}
         elif isinstance(node, (gast.Global, gast.Nonlocal)):
-            names |= set(node.names)
-    return names
+            seen |= set(node.names)
+    return seen
 
 
 def is_derived(ident, derived=None):

@@ -17,7 +17,7 @@ import ast
 
 import gast
 
-from ..emit import to_ast
+from ..unparse import to_ast
 from .effects import derived_test, reads, simple_target
 
 _WIDTH = 100

@@ -1,0 +1,75 @@
+"""Which names a gast tree reads and writes: the questions every stage asks of a tree.
+
+A leaf, so that the front (normalize), the driver and the optimizer share one walk without the
+front reaching up into the optimizer.
+"""
+
+import gast
+
+
+def walk(node):
+    """Every node under node (node included), in no particular order; quicker than gast.walk."""
+    stack = [node]
+    ast_type = gast.AST
+    while stack:
+        current = stack.pop()
+        yield current
+        for field in current._fields:
+            value = getattr(current, field, None)
+            if type(value) is list:
+                stack.extend(v for v in value if isinstance(v, ast_type))
+            elif isinstance(value, ast_type):
+                stack.append(value)
+
+
+# fields that never hold a node, or only a node that is neither a name nor holds one (ctx, op)
+_NO_NAMES = frozenset("ctx op id attr arg kind type_comment module level is_async conversion simple".split())
+_NAME_FIELDS = {}
+
+
+def _skeleton(node):
+    """Every node under node (node included) but names, constants and the markers (ctx, op) no name
+    sits under; the names are listed apart. (nodes, names): what `walk` finds, for the questions
+    about names and scopes, at half its cost (the optimizer asks them of the whole function)."""
+    nodes, names, stack = [], [], [node]
+    ast_type, name_type, constant_type = gast.AST, gast.Name, gast.Constant
+    while stack:
+        current = stack.pop()
+        cls = current.__class__
+        if cls is name_type:
+            names.append(current)
+            if current.annotation is not None:
+                stack.append(current.annotation)
+            continue
+        if cls is constant_type:
+            continue
+        nodes.append(current)
+        fields = _NAME_FIELDS.get(cls)
+        if fields is None:
+            fields = _NAME_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NO_NAMES)
+        for field in fields:
+            value = getattr(current, field, None)
+            if type(value) is list:
+                stack.extend([v for v in value if isinstance(v, ast_type)])
+            elif isinstance(value, ast_type):
+                stack.append(value)
+    return nodes, names
+
+
+def names(node):
+    """Every Name node under node (node included), in no particular order."""
+    return _skeleton(node)[1]
+
+
+def reads(node):
+    """Names node loads (a subscript store `x[i] = v` reads x)."""
+    if node.__class__ is gast.Name and node.annotation is None:  # the usual operand: no walk
+        return set() if isinstance(node.ctx, (gast.Store, gast.Param)) else {node.id}
+    return {n.id for n in names(node) if not isinstance(n.ctx, (gast.Store, gast.Param))}
+
+
+def writes(node):
+    """Names node binds (assignment and loop targets, anywhere inside)."""
+    if node.__class__ is gast.Name and node.annotation is None:  # the usual target: no walk
+        return {node.id} if isinstance(node.ctx, gast.Store) else set()
+    return {n.id for n in names(node) if isinstance(n.ctx, gast.Store)}
