@@ -6,6 +6,8 @@
   Target: implicit / unrolled <= 1.0. The hand-written gradient solves (I - A^T) v = g densely.
 * `deq_memory`: tracemalloc peaks of both gradients at two iteration counts: the implicit one
   must not grow with the count (the unrolled one keeps every step).
+* `deq_second_order`: a Hessian-vector product through the fixed point (a second adjoint fixed
+  point) against the unrolled iterations' (forward over reverse through 300 steps).
 * `linearize_vs_jvp`: on the corpus's array functions whose forward code linearize splits,
   the time of a call of f_jvp against a `s2sad.jvp` minus the primal. Target: median ratio <= 1.2.
 """
@@ -117,6 +119,27 @@ def deq_memory(settings):
     return rows
 
 
+def deq_second_order(settings):
+    """A Hessian-vector product (forward over reverse) through the fixed point against the unrolled one's."""
+    W, u, target = deq_problem()
+    v = np.random.default_rng(8).normal(size=WIDTH)
+
+    def implicit_of_u(u):
+        return deq_implicit(W, u, target)
+
+    def unrolled_of_u(u):
+        return deq_unrolled(W, u, target)
+    implicit_hvp = s2sad.hvp(implicit_of_u, (u,), (v,))
+    unrolled_hvp = s2sad.hvp(unrolled_of_u, (u,), (v,))
+    gap = float(np.max(np.abs(implicit_hvp - unrolled_hvp)) / np.max(np.abs(unrolled_hvp)))
+    times = {name: median_time(s2sad.hvp, (fn, (u,), (v,)), settings)
+             for name, fn in (("implicit", implicit_of_u), ("unrolled", unrolled_of_u))}
+    return [ProbeRow("deq_hvp_implicit_vs_unrolled", "hvp time, implicit / unrolled (300 steps)",
+                     times["implicit"] / times["unrolled"], "×", None,
+                     f"implicit {times['implicit'] * 1e3:.1f} ms, unrolled {times['unrolled'] * 1e3:.1f} ms; "
+                     f"largest relative difference {gap:.1e}")]
+
+
 # -- linearize ----------------------------------------------------------------------------------
 
 
@@ -174,5 +197,6 @@ def workloads(quick=False):
                  notes=f"width {WIDTH}, {iterations(W, u, 1e-12)} forward iterations to 1e-12; unrolled: "
                        f"{UNROLLED_STEPS} steps"),
         Probe("deq_memory", "implicit", deq_memory, "tracemalloc peak of the gradients"),
+        Probe("deq_second_order", "implicit", deq_second_order, "hvp through the fixed point"),
         Probe("linearize_vs_jvp", "implicit", linearize_vs_jvp, "corpus_numpy functions with array arguments"),
     ]

@@ -7,16 +7,15 @@ strength through scipy.optimize.minimize (a bilevel problem).
 s2sad never reads SciPy's code. `@s2sad.implicit(residual)` says what the solver's answer
 satisfies, the gradient of the inner objective being zero (a residual s2sad generates with
 s2sad.grad), and dL/dlam follows from the implicit function theorem. The example compares it with
-the closed form and draws L and dL/dlam against lam (matplotlib; skipped when not installed).
+the closed form and draws L and dL/dlam against lam (matplotlib; skipped when not installed;
+the drawing helpers are plot_derivatives.py's).
 
     python examples/bilevel.py [OUTPUT_DIR]      (default: ./s2sad_plots)
 """
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import scipy.optimize
+from plot_derivatives import output_directory, pyplot, save  # the plotting both examples share
 
 import s2sad
 
@@ -57,12 +56,7 @@ def closed_form_gradient(lam):
     return np.vdot(2 * X_VALID.T @ (X_VALID @ w - Y_VALID) / len(Y_VALID), dw)
 
 
-def plot(lams, losses, grads, directory):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def plot(plt, lams, losses, grads, directory):
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(6, 6), sharex=True)
     top.plot(lams, losses)
     top.set_ylabel("validation loss L")
@@ -72,14 +66,10 @@ def plot(lams, losses, grads, directory):
     bottom.set_xlabel("regularization strength lam")
     bottom.set_xscale("log")
     top.set_title("ridge regression tuned through scipy.optimize.minimize")
-    path = directory / "bilevel.png"
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return save(plt, fig, directory / "bilevel.png")
 
 
 if __name__ == "__main__":
-    directory = Path(sys.argv[1] if len(sys.argv) > 1 else "s2sad_plots")
     gradient = s2sad.grad(validation_loss)
     lam = 2.0
     print(f"at lam = {lam}: dL/dlam = {gradient(lam):.10f}, closed form {closed_form_gradient(lam):.10f}")
@@ -90,10 +80,6 @@ if __name__ == "__main__":
     print(f"max |s2sad - closed form| over {lams.size} strengths: {worst:.1e}")
     best = lams[np.argmin(losses)]
     print(f"best strength on the grid: {best:.3g} (validation loss {losses.min():.4f})")
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print('matplotlib is not installed, so no plot was drawn (pip install -e ".[examples]")')
-        sys.exit(0)
-    directory.mkdir(parents=True, exist_ok=True)
-    print(f"wrote {plot(lams, losses, grads, directory)}")
+    plt = pyplot()
+    if plt is not None:
+        print(f"wrote {plot(plt, lams, losses, grads, output_directory())}")

@@ -39,13 +39,36 @@ def cube_derivatives(xs):
     return np.array([[f(float(x)) for x in xs] for f in (cube, d1, d2, d3)])
 
 
-def plot(xs, dsin, xs3, cubes, directory):
-    import matplotlib
+# -- drawing, shared with bilevel.py ----------------------------------------------------------------
 
-    matplotlib.use("Agg")  # files only, no window
+
+def output_directory():
+    """Where the plots go: the first command-line argument, else ./s2sad_plots."""
+    return Path(sys.argv[1] if len(sys.argv) > 1 else "s2sad_plots")
+
+
+def pyplot():
+    """matplotlib.pyplot drawing to files only (no window), or None, saying so, when it is not installed."""
+    try:
+        import matplotlib
+    except ImportError:
+        print('matplotlib is not installed, so no plots were drawn (pip install -e ".[examples]")')
+        return None
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    paths = []
+    return plt
+
+
+def save(plt, fig, path):
+    """fig written to path as a PNG (its folder made), then closed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def plot(plt, xs, dsin, xs3, cubes, directory):
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(xs, np.sin(xs), label="sin x")
     ax.plot(xs, dsin, label="s2sad.grad: d/dx sin x")
@@ -53,9 +76,7 @@ def plot(xs, dsin, xs3, cubes, directory):
     ax.set_xlabel("x")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3)
     ax.set_title("sin and its derivative")
-    paths.append(directory / "sin_derivative.png")
-    fig.savefig(paths[-1], dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    paths = [save(plt, fig, directory / "sin_derivative.png")]
 
     fig, ax = plt.subplots(figsize=(6, 4))
     for values, label in zip(cubes, ["x³", "d/dx: 3x²", "d²/dx²: 6x", "d³/dx³: 6"]):
@@ -64,14 +85,11 @@ def plot(xs, dsin, xs3, cubes, directory):
     ax.set_ylim(-13, 13)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=4)
     ax.set_title("x³ and its first three derivatives (grad of grad of grad)")
-    paths.append(directory / "cube_derivatives.png")
-    fig.savefig(paths[-1], dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    paths.append(save(plt, fig, directory / "cube_derivatives.png"))
     return paths
 
 
 if __name__ == "__main__":
-    directory = Path(sys.argv[1] if len(sys.argv) > 1 else "s2sad_plots")
     xs = np.linspace(-2 * np.pi, 2 * np.pi, 200)
     dsin = sin_derivative(xs)
     print(f"max |s2sad.grad(sin) - cos| on {xs.size} points: {np.max(np.abs(dsin - np.cos(xs))):.1e}")
@@ -81,11 +99,7 @@ if __name__ == "__main__":
     for k, name in enumerate(["x**3", "3x**2", "6x", "6"]):
         print(f"derivative {k} of x**3 vs {name:>5}: max error {np.max(np.abs(cubes[k] - exact[k])):.1e}")
     print(f"at x = 1.5: x**3 and its derivatives = {cube_derivatives([1.5])[:, 0].tolist()}")
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print('matplotlib is not installed, so no plots were drawn (pip install -e ".[examples]")')
-        sys.exit(0)
-    directory.mkdir(parents=True, exist_ok=True)
-    for path in plot(xs, dsin, xs3, cubes, directory):
-        print(f"wrote {path}")
+    plt = pyplot()
+    if plt is not None:
+        for path in plot(plt, xs, dsin, xs3, cubes, output_directory()):
+            print(f"wrote {path}")

@@ -1,5 +1,6 @@
 """s2sad: source-to-source automatic differentiation for Python and NumPy."""
 
+from . import implicit_second  # noqa: F401  (hangs the second-order rules on implicit's helpers)
 from .api import differentiate, every_loop_checkpointed, grad, jvp, source, value_and_grad, vjp
 from .checkpointing import checkpoint
 from .custom import custom_jvp, custom_vjp, stop_gradient

@@ -132,7 +132,18 @@ def custom_cotangent(fn, i, g, args):
     if not isinstance(cotangents, (tuple, list)) or len(cotangents) != len(args):
         raise fn.error(f"the bwd rule of {fn.__qualname__} must return a tuple of {len(args)} cotangent(s), "
                        f"one per parameter {fn.parameters}, not {_describe(cotangents)}")
-    return _checked(fn, cotangents[i], args[i], f"cotangent of {fn.parameters[i]!r} from bwd")
+    # a tuple's cotangent as runtime.Parts: two of them (the argument used twice) add, not concatenate
+    return as_parts(_checked(fn, cotangents[i], args[i], f"cotangent of {fn.parameters[i]!r} from bwd"))
+
+
+def as_parts(g):
+    """A container's cotangent as Parts, nested ones too, so that it adds to another item by item.
+    A rule that hands back a tuple cotangent would otherwise meet `+` with another tuple: concatenation."""
+    if isinstance(g, dict):
+        return runtime.Parts({k: as_parts(v) for k, v in g.items()})
+    if isinstance(g, (list, tuple)):
+        return runtime.Parts({k: as_parts(v) for k, v in enumerate(g)})
+    return g
 
 
 def custom_tangent(fn, primals, tangents):

@@ -13,9 +13,9 @@ the answer x* = F(x*, p), with A = dF/dx and B = dF/dp,
 
 x0 gets no derivative (its influence vanishes at convergence). Both linear iterations stop on
 the same tolerance as the primal one; any that does not converge raises S2SADError with the
-distance between its last two iterates. A second derivative works where it is forward over
-reverse (`hessian`, `hvp`, `jacobian(mode="reverse")`): the adjoint has a forward rule of its
-own. Other nestings are refused.
+distance between its last two iterates. Second derivatives work in every nesting of modes: the
+helpers the first derivative calls have rules of their own (implicit_second.py); third
+derivatives are refused.
 
     @s2sad.implicit(residual)
     def solve(a, b): ...            # any solver; residual(solve(a, b), a, b) == 0
@@ -23,7 +23,8 @@ own. Other nestings are refused.
 differentiates the answer of solve from residual alone: dx/dp = -(dR/dx)^-1 dR/dp. Up to
 `solvers.DENSE_LIMIT` unknowns dR/dx is formed (s2sad's jacobian) and solved directly, its
 condition number checked; beyond, GMRES runs matrix-free on the generated JVP (forward mode) or
-VJP (reverse mode).
+VJP (reverse mode), and a second GMRES solve of a random vector's image checks that the answer
+is unique (solvers.solve_matrix_free).
 """
 
 import functools
@@ -34,7 +35,7 @@ import threading
 
 import numpy as np
 
-from . import api, driver, higher, solvers
+from . import api, custom, driver, higher, solvers
 from .callables import entry
 from .registry import Rule
 
@@ -98,16 +99,51 @@ class _Twin:
 
 def fixed_point_tangent(step, x, params, dots, tol, max_iter):
     """The t with t = A t + B dots at the fixed point x of step (A, B: step's derivatives)."""
-    dots = tuple(None if d is None else d for d in dots)
     if all(d is None or solvers.magnitude(d) == 0.0 for d in dots):
         return solvers.tree_map(np.zeros_like, x)
-    zero = solvers.tree_map(np.zeros_like, x)
-    _, constant = api.jvp(step, (x, *params), (zero, *dots))
-    nothing = (None,) * len(params)
+    maps = state_maps(step, x, params)
+    _, constant = api.jvp(step, (x, *params), (solvers.tree_map(np.zeros_like, x), *dots))
+    return solvers.linear_fixed_point(maps.tangent, constant, tol, max_iter, _linear_failure(step, "tangent", tol))
 
-    def apply(t):
-        return api.jvp(step, (x, *params), (t, *nothing))[1]
-    return solvers.linear_fixed_point(apply, constant, tol, max_iter, _linear_failure(step, "tangent", tol))
+
+class StateMaps:
+    """t -> A t and u -> A^T u for A = dstep/dx at (x, *params): step's generated JVP and VJP with
+    respect to x alone, called directly. The linear iterations apply them hundreds of times, so
+    they skip the parameters' derivatives (the VJP of a layer `W @ z` would form an outer product
+    for W at every step) and the API's checks."""
+
+    def __init__(self, step, x, params, out=None):
+        func = entry(step)
+        values = api._bind(func, (x, *params), {})
+        self.x, self.inputs, name = x, tuple(values.values()), next(iter(values))
+        self.out = x if out is None else out    # step's output (a residual's need not look like x)
+        self.forward = driver.derivative(func, "forward", (name,)).function
+        self.reverse = driver.derivative(func, "reverse", (name,)).function
+
+    def tangent(self, t):
+        return api._like(self.forward(*self.inputs, t)[1], self.out)
+
+    def cotangent(self, u):
+        return api._like(self.reverse(*self.inputs, u), self.x)
+
+
+def state_maps(step, x, params, out=None):
+    """The maps t -> A t and u -> A^T u of step at (x, params) (out: step's output there, if not like x).
+    A state holding an int or a flag besides floats has no tangent s2sad can iterate: refused."""
+    if not api._is_float(x):
+        raise solvers.refuse(f"{_name(step)} is differentiated at a state that is not a float value or a container "
+                             f"of floats only ({_describe(x)}): keep integers and flags out of the state of "
+                             "s2sad.fixed_point or of an s2sad.implicit answer (pass them as parameters)",
+                             step, "fixed_point")
+    return StateMaps(step, x, params, out)
+
+
+def _describe(x):
+    if isinstance(x, dict):
+        return "a dict holding " + ", ".join(f"{k!r}: {type(v).__name__}" for k, v in x.items())
+    if isinstance(x, (tuple, list)):
+        return f"a {type(x).__name__} of " + ", ".join(type(v).__name__ for v in x)
+    return type(x).__name__
 
 
 def _linear_failure(step, which, tol):
@@ -120,7 +156,9 @@ def _linear_failure(step, which, tol):
 
 
 class _LastSolve:
-    """The last linear solve of one kind. A derivative asks for each active parameter's cotangent in
+    """The last linear solve of one kind (owner: a function, or a tuple of functions and ints).
+
+    A derivative asks for each active parameter's cotangent in
     a call of its own, with the very same objects: those calls reuse the solve. A hit needs the same
     objects holding the same values (nothing written into them since), so a later derivative, even at
     equal values, solves again."""
@@ -130,7 +168,7 @@ class _LastSolve:
 
     def get(self, owner, inputs, compute):
         last = getattr(self.local, "last", None)
-        if last is not None and last[0] is owner and len(last[1]) == len(inputs) \
+        if last is not None and last[0] == owner and len(last[1]) == len(inputs) \
                 and all(a is b for a, b in zip(last[1], inputs)) \
                 and all(solvers.same_values(c, v) for c, v in zip(last[2], inputs)):
             return last[3]
@@ -148,12 +186,9 @@ def adjoint(step, x, g, params, tol, max_iter):
 
 
 def _solve_adjoint(step, x, g, params, tol, max_iter):
-    _, pullback = api.vjp(step, x, *params)
-
-    def apply(u):
-        return pullback(u)[0]
-    u = solvers.linear_fixed_point(apply, g, tol, max_iter, _linear_failure(step, "adjoint", tol))
-    return u, pullback(u)[1:]
+    u = solvers.linear_fixed_point(state_maps(step, x, params).cotangent, g, tol, max_iter,
+                                   _linear_failure(step, "adjoint", tol))
+    return u, api.vjp(step, x, *params)[1](u)[1:]
 
 
 def _copies(values):
@@ -163,86 +198,14 @@ def _copies(values):
 def fixed_point_cotangent(step, x, g, params, i, tol, max_iter):
     """The cotangent of params[i] given x's cotangent g, x the fixed point of step."""
     _, cotangents = adjoint(step, x, g, params, tol, max_iter)
-    return api._like(cotangents[i], params[i])
+    return cotangent_form(api._like(cotangents[i], params[i]))
 
 
-def fixed_point_cotangent_tangent(step, x, g, params, i, tol, max_iter, x_dot, g_dot, dots):
-    """The tangent of fixed_point_cotangent(step, x, g, params, i, ...) along (x_dot, g_dot, dots):
-    what a hessian (forward over reverse) needs. With V(x, p, u) = step's VJP at seed u:
-    u_dot = g_dot + dV_x/d(x, p) . (x_dot, p_dot) + A^T u_dot, then p_bar_dot = dV_p/d(x, p, u)."""
-    u, _ = adjoint(step, x, g, params, tol, max_iter)
-    pullback_fn, names = _reverse_function(step, x, params)
-    x_dot = solvers.tree_map(np.zeros_like, x) if x_dot is None else api._like(x_dot, x)
-    g_dot = solvers.tree_map(np.zeros_like, x) if g_dot is None else api._like(g_dot, x)
-    dots = (None,) * len(params) if dots is None else tuple(dots)
-    zero_u = solvers.tree_map(np.zeros_like, u)
-    _, moved = api.jvp(pullback_fn, (x, *params, u), (x_dot, *dots, zero_u))
-    constant = solvers.tree_map(np.add, g_dot, _part(moved, 0, names)) if not solvers._scalar(g_dot) \
-        else g_dot + _part(moved, 0, names)
-    _, pullback = api.vjp(step, x, *params)
-    u_dot = solvers.linear_fixed_point(lambda v: pullback(v)[0], constant, tol, max_iter,
-                                       _linear_failure(step, "second-order adjoint", tol))
-    _, out_dot = api.jvp(pullback_fn, (x, *params, u), (x_dot, *dots, u_dot))
-    return api._like(_part(out_dot, i + 1, names), params[i])
-
-
-def _reverse_function(step, x, params):
-    """step's generated VJP, `vjp(x, *params, seed)`, and the names it differentiates."""
-    func = entry(step)
-    values = api._bind(func, (x, *params), {})
-    names = tuple(n for n in list(values)[: 1 + len(params)] if api._is_float(values[n]))
-    return driver.derivative(func, "reverse", names).function, (list(values), names)
-
-
-def _part(grads, position, names):
-    """The gradient of the position-th parameter from a generated VJP's output (None: not float)."""
-    params, float_names = names
-    grads = (grads,) if len(float_names) == 1 else grads
-    by_name = dict(zip(float_names, grads))
-    return by_name.get(params[position], 0.0)
-
-
-def _refusing_rule(helper, params, wrt, title, note="Refused in both modes (S2SADError), never computed wrong."):
-    """A rule for a helper whose derivative s2sad does not build: both templates raise S2SADError."""
-    args = ", ".join(params)
-    refusals = ", ".join("refuse_nested(step)" for _ in wrt)
-    source = (f'def vjp(cotangent, {args}):\n    """{note}"""\n    return {refusals}\n\n\n'
-              f"def jvp({''.join('d_' + w + ', ' for w in wrt)}ans, {args}):\n    return refuse_nested(step)\n")
-    space = _execute(source, title, {"refuse_nested": refuse_nested})
-    return Rule(helper, "custom", tuple(params), {}, tuple(wrt), space["jvp"], space["vjp"], name=title)
-
-
-def _register_rules():
-    """The adjoint's forward rule (hessians through a fixed point), refusals for the other nestings.
-    Hung on the helpers themselves (`registry.lookup` finds them there), as a custom_vjp's rule is:
-    they belong to this module, not to the library's table."""
-    params = ("step", "x", "g", "params", "i", "tol", "max_iter")
-    rule = _refusing_rule(fixed_point_cotangent, params, ("x", "g", "params"), "fixed_point_cotangent",
-                          "Forward rule: a second adjoint fixed point (hessians); reverse refused (S2SADError).")
-    source = ("def jvp(x_dot, g_dot, params_dot, ans, step, x, g, params, i, tol, max_iter):\n"
-              "    return fixed_point_cotangent_tangent(step, x, g, params, i, tol, max_iter, x_dot, g_dot, "
-              "params_dot)\n")
-    rule.jvp = _execute(source, "fixed_point_cotangent",
-                        {"fixed_point_cotangent_tangent": fixed_point_cotangent_tangent})["jvp"]
-    fixed_point_cotangent.__s2sad_rule__ = rule
-    fixed_point_tangent.__s2sad_rule__ = _refusing_rule(
-        fixed_point_tangent, ("step", "x", "params", "dots", "tol", "max_iter"), ("x", "params", "dots"),
-        "fixed_point_tangent")
-    fixed_point_cotangent_tangent.__s2sad_rule__ = _refusing_rule(
-        fixed_point_cotangent_tangent, params + ("x_dot", "g_dot", "dots"),
-        ("x", "g", "params", "x_dot", "g_dot", "dots"),
-        "fixed_point_cotangent_tangent")
-    implicit_tangent.__s2sad_rule__ = _refusing_rule(
-        implicit_tangent, ("step", "x", "params", "dots"), ("x", "params", "dots"), "implicit_tangent")
-    implicit_cotangent.__s2sad_rule__ = _refusing_rule(implicit_cotangent, ("step", "x", "g", "params", "i"),
-                                               ("x", "g", "params"), "implicit_cotangent")
-
-
-def refuse_nested(step):
-    """Reverse over reverse through a fixed point, or a third derivative: refused, never wrong."""
-    raise solvers.refuse("this nesting of derivatives through s2sad.fixed_point or s2sad.implicit is not "
-                         "supported: second derivatives through fixed_point work forward over reverse (s2sad.hessian, "
-                         "s2sad.hvp), and through an implicit solver not at all", step, "fixed_point")
+def cotangent_form(value):
+    """A cotangent as generated code holds it: a container's as a `runtime.Parts`, which adds item by
+    item where two cotangents of one value meet (two tuples would concatenate: the gradient of a
+    tuple parameter shared by two fixed points once came out wrong)."""
+    return custom.as_parts(value)
 
 
 # -- implicit -------------------------------------------------------------------------------------
@@ -329,12 +292,12 @@ class _Linearized:
         out = solver.residual(x, *params)
         self.out_vector, self.out_rebuild = solvers.flatten(out)
         self.dense = self.vector.size <= solvers.DENSE_LIMIT
+        self.maps = state_maps(solver.residual, x, self.params, out)   # dR/dx alone, for GMRES's many products
         self.matrix = self._matrix() if self.dense else None
         self._pullback = None
 
     def matvec(self, v):
-        nothing = (None,) * len(self.params)
-        return solvers.flatten(api.jvp(self.solver.residual, (self.x, *self.params), (self.rebuild(v), *nothing))[1])[0]
+        return solvers.flatten(self.maps.tangent(self.rebuild(v)))[0]
 
     def pullback(self, w):
         if self._pullback is None:
@@ -342,7 +305,7 @@ class _Linearized:
         return self._pullback(self.out_rebuild(w))
 
     def rmatvec(self, w):
-        return solvers.flatten(self.pullback(w)[0])[0]
+        return solvers.flatten(api._like(self.maps.cotangent(self.out_rebuild(w)), self.x))[0]
 
     def _matrix(self):
         if isinstance(self.x, np.ndarray) and self.x.ndim == 1:
@@ -356,12 +319,20 @@ class _Linearized:
         if self.dense:
             return solvers.solve_dense(self.matrix.T if transposed else self.matrix, rhs, self._singular)
         apply = self.rmatvec if transposed else self.matvec
-        return solvers.solve_matrix_free(apply, rhs, 1e-10, 2000, self._unsolved)
+        return solvers.solve_matrix_free(apply, rhs, 1e-10, 2000, self._unsolved, self._not_unique)
 
     def _singular(self, cond, detail):
         return solvers.refuse(f"the Jacobian of {_name(self.solver.residual)} with respect to x at the answer of "
                               f"{_name(self.solver.solve)} is singular (condition number {cond:.3g}; {detail}), "
                               "so the answer has no implicit derivative", self.solver.residual, "implicit")
+
+    def _not_unique(self, probe_error, left):
+        return solvers.refuse(f"the Jacobian of {_name(self.solver.residual)} with respect to x at the answer of "
+                              f"{_name(self.solver.solve)} is singular or nearly so: GMRES (matrix-free, "
+                              f"{self.vector.size} unknowns) recovers a random vector v from the Jacobian times v "
+                              f"only to a relative error of {probe_error:.3g} (limit {solvers.UNIQUENESS_LIMIT:g}; "
+                              f"the derivative's own system was solved to a relative residual of {left:.3g}), so "
+                              "the answer has no unique implicit derivative", self.solver.residual, "implicit")
 
     def _unsolved(self, left):
         return solvers.refuse(f"GMRES on the Jacobian of {_name(self.solver.residual)} did not converge (relative "
@@ -375,7 +346,7 @@ def implicit_tangent(solver, x, params, dots):
         return solvers.tree_map(np.zeros_like, x)
     zero = solvers.tree_map(np.zeros_like, x)
     _, moved = api.jvp(solver.residual, (x, *params), (zero, *dots))
-    linear = _Linearized(solver, x, params)
+    linear = linearized(solver, x, params)
     return linear.rebuild(-linear.solve(solvers.flatten(moved)[0]))
 
 
@@ -384,14 +355,27 @@ _IMPLICIT = _LastSolve()
 
 def implicit_cotangent(solver, x, g, params, i):
     """The cotangent of params[i]: -(dR/dp_i)^T lambda with (dR/dx)^T lambda = g."""
-    cotangents = _IMPLICIT.get(solver, (x, g, *params), lambda: _implicit_cotangents(solver, x, g, params))
-    return api._like(cotangents[i], params[i])
+    _, cotangents = implicit_adjoint(solver, x, g, params)
+    return cotangent_form(api._like(cotangents[i], params[i]))
+
+
+def implicit_adjoint(solver, x, g, params):
+    """(lambda, the cotangents of params): (dR/dx)^T lambda = g, then -(dR/dp)^T lambda."""
+    return _IMPLICIT.get(solver, (x, g, *params), lambda: _implicit_cotangents(solver, x, g, params))
 
 
 def _implicit_cotangents(solver, x, g, params):
-    linear = _Linearized(solver, x, params)
+    linear = linearized(solver, x, params)
     lam = linear.solve(solvers.flatten(api._like(g, x))[0], transposed=True)
-    return linear.pullback(-lam)[1:]
+    return linear.out_rebuild(lam), linear.pullback(-lam)[1:]
+
+
+_LINEARIZED = _LastSolve()
+
+
+def linearized(solver, x, params):
+    """dR/dx at (x, params), formed once for the several solves of one derivative."""
+    return _LINEARIZED.get(solver, (x, *params), lambda: _Linearized(solver, x, params))
 
 
 def _name(fn):
@@ -406,5 +390,3 @@ def _execute(source, title, namespace):
     exec(compile(source, filename, "exec"), namespace)
     return namespace
 
-
-_register_rules()

@@ -83,7 +83,8 @@ def magnitude(a):
 def same_values(a, b):
     """Whether two structured values hold the same numbers (NaN equal to NaN)."""
     pa, pb = leaves(a), leaves(b)
-    return len(pa) == len(pb) and all(np.shape(p) == np.shape(q) and np.array_equal(p, q, equal_nan=True)
+    return len(pa) == len(pb) and all(p is q if p is None or q is None else
+                                      np.shape(p) == np.shape(q) and np.array_equal(p, q, equal_nan=True)
                                       for p, q in zip(pa, pb))
 
 
@@ -133,23 +134,49 @@ def solve_dense(matrix, rhs, fail):
     return np.linalg.solve(matrix, rhs)
 
 
-def solve_matrix_free(matvec, rhs, tol, max_iter, fail):
-    """The x with matvec(x) == rhs, by GMRES (SciPy's when it is installed, else `gmres` below)."""
-    norm = float(np.linalg.norm(rhs))
-    if norm == 0.0:
+UNIQUENESS_LIMIT = 1e-6  # largest relative error of the probe solve (below) a nonsingular Jacobian may show
+
+
+def solve_matrix_free(matvec, rhs, tol, max_iter, unsolved, singular):
+    """The x with matvec(x) == rhs, by GMRES (SciPy's when it is installed, else `gmres` below).
+
+    A small residual is not enough: a singular matrix with rhs in its range also gives one, at
+    one of many solutions. So a second solve, of matvec(v) for a random v, must give v back:
+    with a null space, the Krylov solution misses v's part in it (for a random v about
+    1/sqrt(n) of v). unsolved(residual) and singular(probe error) make the errors raised."""
+    x = _krylov(matvec, rhs, tol, max_iter)
+    left = _relative_residual(matvec, x, rhs)
+    probe_error = _probe(matvec, rhs.size, tol, max_iter)
+    if probe_error > UNIQUENESS_LIMIT:
+        raise singular(probe_error, left)
+    if not np.isfinite(left) or left > max(tol * 10, 1e-8):
+        raise unsolved(left)
+    return x
+
+
+def _krylov(matvec, rhs, tol, max_iter):
+    if float(np.linalg.norm(rhs)) == 0.0:
         return np.zeros_like(rhs)
     try:
         from scipy.sparse.linalg import LinearOperator
         from scipy.sparse.linalg import gmres as scipy_gmres
     except ImportError:
-        x = gmres(matvec, rhs, tol, max_iter)
-    else:
-        operator = LinearOperator((rhs.size, rhs.size), matvec=matvec, dtype=float)
-        x, _ = scipy_gmres(operator, rhs, rtol=tol, atol=0.0, restart=min(rhs.size, 50), maxiter=max_iter)
-    left = float(np.linalg.norm(matvec(x) - rhs)) / norm
-    if not np.isfinite(left) or left > max(tol * 10, 1e-8):
-        raise fail(left)
-    return x
+        return gmres(matvec, rhs, tol, max_iter)
+    operator = LinearOperator((rhs.size, rhs.size), matvec=matvec, dtype=float)
+    return scipy_gmres(operator, rhs, rtol=tol, atol=0.0, restart=min(rhs.size, 50), maxiter=max_iter)[0]
+
+
+def _relative_residual(matvec, x, rhs):
+    norm = float(np.linalg.norm(rhs))
+    return float(np.linalg.norm(matvec(x) - rhs)) / norm if norm else 0.0
+
+
+def _probe(matvec, size, tol, max_iter):
+    """The relative error with which the solver recovers a random v from matvec(v)."""
+    v = np.random.default_rng(size).standard_normal(size)
+    back = _krylov(matvec, matvec(v), tol, max_iter)
+    error = float(np.linalg.norm(back - v) / np.linalg.norm(v)) if size else 0.0
+    return error if np.isfinite(error) else float("inf")
 
 
 def gmres(matvec, rhs, tol, max_iter, restart=50):

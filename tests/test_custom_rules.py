@@ -349,3 +349,34 @@ def only_stopped(a):
 def test_stop_gradient_everywhere_gives_zero_derivatives():
     np.testing.assert_array_equal(s2sad.grad(only_stopped)(A), np.zeros(3))
     assert s2sad.jvp(only_stopped, (A,), (np.ones(3),))[1] == 0.0
+
+
+# A custom rule's cotangent for a tuple argument, the tuple passed to two calls: the two cotangents
+# add item by item (as tuples they once concatenated, and the gradient read only the first's).
+
+
+@s2sad.custom_vjp
+def pair_product(p):
+    a, b = p
+    return a * b
+
+
+def pair_product_fwd(p):
+    return pair_product(p), p
+
+
+def pair_product_bwd(p, g):
+    a, b = p
+    return ((g * b, g * a),)
+
+
+pair_product.defvjp(pair_product_fwd, pair_product_bwd)
+
+
+def pair_used_twice(a, b):
+    p = (a, b)
+    return pair_product(p) + 2.0 * pair_product(p)
+
+
+def test_a_tuple_cotangent_from_two_custom_calls_adds():
+    assert s2sad.grad(pair_used_twice, wrt=(0, 1))(0.7, 0.4) == pytest.approx((3 * 0.4, 3 * 0.7), rel=1e-12)

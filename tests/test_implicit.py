@@ -56,13 +56,6 @@ def test_hessian_through_a_fixed_point():
     assert s2sad.hvp(sqrt_fixed, (a,), (1.0,)) == pytest.approx(-0.25 * a ** -1.5, rel=1e-10)
 
 
-def test_reverse_over_reverse_is_refused():
-    with pytest.raises(s2sad.S2SADError, match="nesting of derivatives"):
-        s2sad.vjp(s2sad.grad(sqrt_fixed), 2.0)[1](1.0)
-    # grad of one float runs forward mode: forward over reverse, the second derivative
-    assert s2sad.grad(s2sad.grad(sqrt_fixed))(2.0) == pytest.approx(-0.25 * 2.0 ** -1.5, rel=1e-10)
-
-
 # -- 2. a contraction in R^50 ---------------------------------------------------------------------
 
 N50 = 50
@@ -173,6 +166,24 @@ def test_heat_equation_by_jacobi_matches_the_linear_solve():
     np.testing.assert_allclose(dq, exact_q, rtol=1e-8)
     assert dleft == pytest.approx(np.linalg.solve(laplacian.T, 2 * T)[0], rel=1e-8)
     assert dleft == pytest.approx(fd(lambda v: heat_energy(q, v), left), rel=1e-6)
+    direction = RNG.normal(size=CELLS)
+    quadratic = fd(lambda v: heat_energy(v, left), q, direction, eps=1e-3)   # exact for a quadratic
+    assert np.vdot(dq, direction) == pytest.approx(quadratic, rel=1e-6)
+
+
+def heat_energy_unrolled(q, left):
+    T = np.zeros(CELLS)
+    for _ in range(800):            # spectral radius cos(pi / 9) = 0.94: converged to 1e-16
+        T = jacobi(T, q, left, 1.0)
+    return np.sum(T ** 2)
+
+
+def test_heat_equation_matches_the_unrolled_jacobi_iterations():
+    q, left = RNG.uniform(0.5, 1.5, CELLS), 0.3
+    implicit = s2sad.grad(heat_energy, wrt=(0, 1))(q, left)
+    unrolled = s2sad.grad(heat_energy_unrolled, wrt=(0, 1))(q, left)
+    np.testing.assert_allclose(implicit[0], unrolled[0], rtol=1e-9)
+    assert implicit[1] == pytest.approx(unrolled[1], rel=1e-9)
 
 
 # -- 5, 6, 7. ridge regression by np.linalg.solve and scipy.optimize.minimize; a bilevel gradient --
@@ -215,6 +226,7 @@ def test_ridge_regression_weights(solver):
     _, pullback = s2sad.vjp(solver, lam)
     direction = RNG.normal(size=4)
     assert pullback(direction)[0] == pytest.approx(np.vdot(exact, direction), rel=1e-6)
+    np.testing.assert_allclose(fd(solver, lam, eps=1e-4), exact, rtol=1e-5)
 
 
 def validation_loss(lam):
@@ -392,6 +404,306 @@ def test_scipy_root_as_the_solver_with_two_parameters():
     assert da == pytest.approx(fd(lambda v: cubic_root(v, b), a), rel=1e-6)
 
 
-def test_second_derivatives_through_an_implicit_solver_are_refused():
-    with pytest.raises(s2sad.S2SADError, match="nesting of derivatives"):
-        s2sad.hessian(cubic_root)(2.0, 5.0)
+# -- singular Jacobians, small (dense) and large (matrix-free) ------------------------------------
+# R(x, a) = x - s * mean(x) - a * v: its Jacobian I - (s/n) 1 1^T is singular at s = 1 (the
+# constants are its null space, the zero-mean vectors its range), well conditioned for s < 1.
+
+
+def projection_residual(x, a, shrink, v):
+    return x - shrink * np.mean(x) - a * v
+
+
+def projection_solver(v, shrink):
+    """The answer x = a v + c 1, c = s mean(a v) / (1 - s) (any c when s = 1 and mean(v) = 0)."""
+    @s2sad.implicit(lambda x, a: projection_residual(x, a, shrink, v))
+    def solve(a):
+        c = 0.0 if shrink == 1.0 else shrink * np.mean(a * v) / (1 - shrink)
+        return a * v + c
+    return solve
+
+
+def inconsistent_projection_solver(n):
+    """R(x, a) = x - mean(x) + (a - 2) 1: zero at a = 2 for every constant x; dR/da = 1 is outside
+    the range of dR/dx, so no derivative exists."""
+    @s2sad.implicit(lambda x, a: x - np.mean(x) + (a - 2.0) * np.ones(n))
+    def solve(a):
+        return np.full(n, 3.0)
+    return solve
+
+
+SIZES = [pytest.param(6, id="small-dense"), pytest.param(solvers.DENSE_LIMIT + 200, id="large-matrix-free")]
+
+
+def zero_mean(n):
+    v = np.random.default_rng(n).normal(size=n)
+    return v - np.mean(v)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_singular_consistent_jacobian_is_refused(n):
+    solve = projection_solver(zero_mean(n), 1.0)
+    assert np.max(np.abs(projection_residual(solve(0.5), 0.5, 1.0, zero_mean(n)))) < 1e-12
+    with pytest.raises(s2sad.S2SADError, match="is singular") as info:
+        s2sad.jvp(solve, (0.5,), (1.0,))
+    assert "test_implicit.py" in str(info.value)
+    with pytest.raises(s2sad.S2SADError, match="is singular"):
+        s2sad.grad(lambda a: np.sum(solve(a) ** 2))(0.5)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_singular_inconsistent_jacobian_is_refused(n):
+    solve = inconsistent_projection_solver(n)
+    with pytest.raises(s2sad.S2SADError, match="is singular"):
+        s2sad.jvp(solve, (2.0,), (1.0,))
+    with pytest.raises(s2sad.S2SADError, match="is singular"):
+        s2sad.grad(lambda a: np.sum(solve(a)))(2.0)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_nearly_singular_but_well_posed_jacobian_is_solved(n):
+    shrink = 0.999          # condition number 1000
+    v = np.random.default_rng(n + 1).normal(size=n)
+    solve = projection_solver(v, shrink)
+    a = 0.5
+    exact = solve(a) / a    # x is linear in a
+    assert np.max(np.abs(projection_residual(solve(a), a, shrink, v))) < 1e-9
+    np.testing.assert_allclose(s2sad.jvp(solve, (a,), (1.0,))[1], exact, rtol=1e-7)
+    np.testing.assert_allclose(fd(solve, a), exact, rtol=1e-6)
+    weights = np.random.default_rng(n + 2).normal(size=n)
+    assert s2sad.grad(lambda s: np.vdot(weights, solve(s)))(a) == pytest.approx(np.vdot(weights, exact), rel=1e-7)
+
+
+def test_matrix_free_error_reports_the_measurement():
+    n = solvers.DENSE_LIMIT + 200
+    with pytest.raises(s2sad.S2SADError, match=r"matrix-free, 1200 unknowns.*relative error of [0-9.e-]+"):
+        s2sad.jvp(projection_solver(zero_mean(n), 1.0), (0.5,), (1.0,))
+
+
+# -- second derivatives, every nesting of modes ---------------------------------------------------
+# Against central differences of the gradient (FD of s2sad's first derivative, itself checked above
+# against FD of the solution) and, for ridge regression, against the closed form.
+
+
+def second_derivatives(f, args, wrt, v, u):
+    """<u, H v> four ways: forward over reverse (hvp), reverse over reverse, reverse over forward,
+    forward over forward. args: a tuple; v, u: one direction per wrt position."""
+    fwd_rev = s2sad.hvp(f, args, v, wrt=wrt)
+    rev_rev = s2sad.vjp(s2sad.grad(f, wrt=wrt), *args)[1](v[0] if len(wrt) == 1 else tuple(v))
+    tangent = s2sad.higher.jvp_function(f, wrt=wrt)
+    cotangents = s2sad.vjp(tangent, *args, *v)[1]((0.0 * f(*args), 1.0))
+    u_all = [u[wrt.index(i)] if i in wrt else None for i in range(len(args))]
+    zeros = tuple(0.0 * np.asarray(t) if np.ndim(t) else 0.0 for t in v)
+    fwd_fwd = s2sad.jvp(tangent, tuple(args) + tuple(v), tuple(u_all) + zeros)[1][1]
+    dot = sum(np.vdot(ui, hi) for ui, hi in zip(u, fwd_rev))
+    return ([fwd_rev[k] for k in range(len(wrt))], [rev_rev[i] for i in wrt], [cotangents[i] for i in wrt],
+            dot, fwd_fwd)
+
+
+def hessian_by_fd(f, args, wrt, v, eps=1e-5):
+    """H v by central differences of s2sad's gradient along v."""
+    def moved(sign):
+        shifted = list(args)
+        for i, vi in zip(wrt, v):
+            shifted[i] = args[i] + sign * eps * vi
+        return s2sad.grad(f, wrt=wrt)(*shifted)   # a tuple: wrt is one
+    return [(p - m) / (2 * eps) for p, m in zip(moved(1), moved(-1))]
+
+
+def check_second_derivatives(f, args, wrt, rtol=1e-6, atol=1e-9):
+    rng = np.random.default_rng(len(wrt))
+    v = [rng.normal(size=np.shape(args[i])) if np.ndim(args[i]) else float(rng.normal()) for i in wrt]
+    u = [rng.normal(size=np.shape(args[i])) if np.ndim(args[i]) else float(rng.normal()) for i in wrt]
+    want = hessian_by_fd(f, args, wrt, v)
+    fwd_rev, rev_rev, rev_fwd, dot, fwd_fwd = second_derivatives(f, args, wrt, v, u)
+    for got in (fwd_rev, rev_rev, rev_fwd):
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
+    assert fwd_fwd == pytest.approx(sum(np.vdot(ui, wi) for ui, wi in zip(u, want)), rel=rtol, abs=atol)
+    assert fwd_fwd == pytest.approx(dot, rel=1e-9, abs=1e-12)
+
+
+def damped_step(x, a, count, scale=0.5):
+    """An int parameter and a default argument besides the float one."""
+    return scale * np.cos(x) * a + 0.1 * a ** count
+
+
+def damped_cubes(a):
+    return np.sum(s2sad.fixed_point(damped_step, np.zeros(3), a, 2) ** 3)
+
+
+def coupled_residual(state, a):
+    x, y = state
+    return (x + 0.3 * np.sin(y) - a, y - 0.2 * x ** 2 - a ** 2)
+
+
+@s2sad.implicit(coupled_residual)
+def coupled_solver(a):
+    """A tuple answer, by a plain iteration s2sad does not read."""
+    x, y = 0.0, 0.0
+    for _ in range(200):
+        x, y = a - 0.3 * np.sin(y), 0.2 * x ** 2 + a ** 2
+    return (x, y)
+
+
+def coupled_solution_product(a):
+    x, y = coupled_solver(a)
+    return x * y ** 2
+
+
+# A tuple parameter shared by two fixed points (or solvers): its two cotangents must add item by
+# item (they once concatenated as tuples, a wrong gradient).
+
+
+def cosine_step(x, p):
+    a, b = p
+    return 0.5 * np.cos(x) * a + b
+
+
+def sine_step(x, p):
+    a, b = p
+    return 0.3 * np.sin(x) * b + a
+
+
+def shared_tuple_parameter(a, b):
+    p = (a, b)
+    return s2sad.fixed_point(cosine_step, 0.0, p) * s2sad.fixed_point(sine_step, 0.0, p)
+
+
+def cubic_residual_of_pair(x, p):
+    a, b = p
+    return x ** 3 + a * x - b
+
+
+@s2sad.implicit(cubic_residual_of_pair)
+def cubic_root_of_pair(p):
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    return float(scipy_optimize.root(lambda x: cubic_residual_of_pair(x, p), 1.0, tol=1e-14).x[0])
+
+
+def shared_tuple_parameter_of_solvers(a, b):
+    p = (a, b)
+    return cubic_root_of_pair(p) * cubic_root_of_pair((b, a)) + cubic_root_of_pair(p) ** 2
+
+
+@pytest.mark.parametrize("f", [shared_tuple_parameter, shared_tuple_parameter_of_solvers],
+                         ids=["fixed-points", "implicit-solvers"])
+def test_a_tuple_parameter_shared_by_two_solves(f):
+    a, b = 0.7, 0.4
+    da, db = s2sad.grad(f, wrt=(0, 1))(a, b)
+    assert da == pytest.approx(fd(lambda v: f(v, b), a), rel=1e-6)
+    assert db == pytest.approx(fd(lambda v: f(a, v), b), rel=1e-6)
+    assert s2sad.jvp(f, (a, b), (1.0, 0.0))[1] == pytest.approx(da, rel=1e-9)
+
+
+def contraction_loss_of_c(c):
+    return contraction_loss(A50, c)
+
+
+def cubic_root_product(a, b):
+    return cubic_root(a, b) * a
+
+
+def ridge_validation(lam):
+    w = ridge_by_solve(lam)
+    return np.mean((X_VALID @ w - Y_VALID) ** 2)
+
+
+SECOND_ORDER = [
+    pytest.param(sqrt_fixed, (2.0,), (0,), id="newton-sqrt"),
+    pytest.param(contraction_loss_of_c, (RNG.normal(size=N50),), (0,), id="contraction-R50"),
+    pytest.param(deq_loss, (W_DEQ, RNG.normal(size=INPUTS), RNG.normal(size=WIDTH)), (0, 1, 2), id="deq"),
+    pytest.param(coupled_product, (0.7,), (0,), id="dict-state"),
+    pytest.param(pair_product, (0.7,), (0,), id="tuple-state"),
+    pytest.param(damped_cubes, (np.array([0.3, 0.5, 0.7]),), (0,), id="int-parameter-and-default"),
+    pytest.param(coupled_solution_product, (0.4,), (0,), id="implicit-tuple-answer"),
+    pytest.param(shared_tuple_parameter, (0.7, 0.4), (0, 1), id="shared-tuple-parameter"),
+    pytest.param(shared_tuple_parameter_of_solvers, (0.7, 0.4), (0, 1), id="implicit-shared-tuple-parameter"),
+    pytest.param(sqrt_sum_in_a_loop, (2.0,), (0,), id="in-a-loop"),
+    pytest.param(ridge_validation, (0.7,), (0,), id="ridge-solve"),
+    pytest.param(validation_loss, (0.7,), (0,), id="ridge-minimize"),
+    pytest.param(cubic_root_product, (2.0, 5.0), (0, 1), id="scipy-root-two-params"),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", SECOND_ORDER)
+def test_second_derivatives_in_every_nesting(f, args, wrt):
+    check_second_derivatives(f, args, wrt, rtol=1e-4 if f is validation_loss else 1e-6)
+
+
+def test_hessian_of_the_newton_square_root_every_way():
+    a, exact = 2.0, -0.25 * 2.0 ** -1.5
+    assert s2sad.grad(s2sad.grad(sqrt_fixed))(a) == pytest.approx(exact, rel=1e-12)
+    assert s2sad.jacobian(s2sad.grad(sqrt_fixed), mode="reverse")(a) == pytest.approx(exact, rel=1e-12)
+    assert s2sad.jacobian(s2sad.grad(sqrt_fixed), mode="forward")(a) == pytest.approx(exact, rel=1e-12)
+
+
+def ridge_second_derivative(lam):
+    """d^2 w / d lam^2 = 2 H^-2 H^-1 X^T y... of w = H^-1 X^T y, H = X^T X + lam I: 2 H^-3 X^T y."""
+    H = X_TRAIN.T @ X_TRAIN + lam * np.eye(4)
+    return 2 * np.linalg.solve(H, np.linalg.solve(H, np.linalg.solve(H, X_TRAIN.T @ Y_TRAIN)))
+
+
+@pytest.mark.parametrize("solver", [ridge_by_solve, ridge_by_minimize], ids=["solve", "minimize"])
+def test_ridge_second_derivative_closed_form(solver):
+    lam, weights = 0.7, RNG.normal(size=4)
+    exact = np.vdot(weights, ridge_second_derivative(lam))
+
+    def weighted(s):
+        return np.vdot(weights, solver(s))
+    assert s2sad.hessian(weighted)(lam) == pytest.approx(exact, rel=1e-6)
+    assert s2sad.grad(s2sad.grad(weighted))(lam) == pytest.approx(exact, rel=1e-6)
+
+
+@pytest.mark.parametrize("n", [pytest.param(4, id="dense"), pytest.param(solvers.DENSE_LIMIT + 10, id="matrix-free")])
+def test_second_derivative_through_a_large_implicit_solver(n):
+    v = np.random.default_rng(3).normal(size=n)
+    solve = projection_solver(v, 0.5)          # x = a v + a mean(v): linear in a
+
+    def energy(a):
+        return np.sum(np.sin(solve(a)))
+    a = 0.3
+    x_per_a = solve(1.0)
+    exact = -np.sum(np.sin(a * x_per_a) * x_per_a ** 2)
+    assert s2sad.hessian(energy)(a) == pytest.approx(exact, rel=1e-8)
+    assert s2sad.grad(s2sad.grad(energy))(a) == pytest.approx(exact, rel=1e-8)
+
+
+def test_third_derivatives_are_refused():
+    with pytest.raises(s2sad.S2SADError, match="third and higher derivatives") as info:
+        s2sad.grad(s2sad.grad(s2sad.grad(sqrt_fixed)))(2.0)
+    assert "test_implicit.py" in str(info.value)
+    with pytest.raises(s2sad.S2SADError, match="third and higher derivatives"):
+        s2sad.hessian(s2sad.grad(cubic_root))(2.0, 5.0)
+
+
+@pytest.mark.parametrize("f, args", [pytest.param(sqrt_fixed, (2.0,), id="newton-sqrt"),
+                                     pytest.param(contraction_loss_of_c, (RNG.normal(size=N50),), id="contraction"),
+                                     pytest.param(ridge_validation, (0.7,), id="ridge-solve")])
+def test_linearize_and_transpose_through_a_fixed_point_or_solver(f, args):
+    """The transposed linear code differentiates fixed_point_tangent / implicit_tangent in reverse mode."""
+    out, f_jvp = s2sad.linearize(f, *args)
+    f_vjp = s2sad.linear_transpose(f_jvp, *args)
+    v = RNG.normal(size=np.shape(args[0])) if np.ndim(args[0]) else 1.3
+    assert out == pytest.approx(f(*args), rel=1e-12)
+    assert f_jvp(v) == pytest.approx(np.vdot(fd(f, args[0], v, eps=1e-5), 1.0), rel=1e-6)
+    assert np.vdot(f_vjp(1.0)[0], v) == pytest.approx(f_jvp(v), rel=1e-10)   # <f_jvp(v), 1> == <v, f_vjp(1)>
+
+
+def counted_step(state, a):
+    return {"x": 0.5 * np.cos(state["x"]) + a, "n": state["n"]}
+
+
+def state_with_an_int(a):
+    state = s2sad.fixed_point(counted_step, {"x": 0.0, "n": 3}, a)
+    return state["x"] ** 2 * state["n"]
+
+
+def test_a_state_holding_an_int_is_refused():
+    """Its derivative once failed with a TypeError inside the adjoint iteration."""
+    assert state_with_an_int(0.7) > 0
+    for derivative in (lambda: s2sad.grad(state_with_an_int)(0.7),
+                       lambda: s2sad.jvp(state_with_an_int, (0.7,), (1.0,))):
+        with pytest.raises(s2sad.S2SADError, match=r"not a float value or a container of floats only \(a dict "
+                                                   r"holding 'x': float64, 'n': int\)") as info:
+            derivative()
+        assert "test_implicit.py" in str(info.value)
