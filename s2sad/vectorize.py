@@ -23,6 +23,7 @@ function like any other; `vmap(grad(loss))` relies on it (vmapping.py).
 """
 
 import copy
+import inspect
 import operator
 
 import gast
@@ -183,8 +184,9 @@ class _Batcher:
     def call(self, site):
         """A user function: a call of its batched version (keywords bound to positions first)."""
         func = site.prim
+        if not inspect.isfunction(func) or hasattr(func, "__wrapped__") or func.__code__.co_flags & 0x0C:
+            raise NotVectorizable  # a decorated or library function, *args: the loop calls it as it is
         try:
-            import inspect
             bound = inspect.signature(func).bind(*site.args, **site.keywords)
         except (TypeError, ValueError):
             raise NotVectorizable from None

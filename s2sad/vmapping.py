@@ -196,6 +196,7 @@ def per_example_gradients(func, wrt, axes, loop):
         return loop(*args) if made is None else made(*copies)
 
     batched.__wrapped__ = loop
+    batched.__s2sad_batched__ = built  # argument structure and shapes -> the gradient made (None: the loop)
     batched.__s2sad_opaque__ = True  # a Python wrapper: differentiate vmap of a function, not of this
     return batched
 
