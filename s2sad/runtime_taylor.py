@@ -84,6 +84,35 @@ def mul(ans, x, xs, y, ys):
     """x * y by Leibniz's rule: (xy)_k = sum_j x_j y_{k-j}."""
     if xs is None or ys is None:  # one factor constant: coefficient by coefficient
         return [c * y for c in xs] if ys is None else [x * c for c in ys]
+    return _leibniz(len(xs))(x, xs, y, ys)
+
+
+_LEIBNIZ = {}
+
+
+def _leibniz(order):
+    """`product(x, xs, y, ys)`, the K coefficients of x * y written out as sums of products of locals.
+
+    Made once per order (K <= 24) from source: Leibniz's rule unrolled costs a third of the loop over
+    k of sums of slices, for floats and arrays alike (the arithmetic is the same)."""
+    made = _LEIBNIZ.get(order)
+    if made is not None:
+        return made
+    if order > 24:
+        return _leibniz_loop
+    xs = [f"x{k}" for k in range(1, order + 1)]
+    ys = [f"y{k}" for k in range(1, order + 1)]
+    terms = [" + ".join(f"{'x' if j == 0 else xs[j - 1]} * {'y' if k == j else ys[k - j - 1]}" for j in range(k + 1))
+             for k in range(1, order + 1)]
+    source = (f"def product(x, xs, y, ys):\n    {', '.join(xs)}, = xs\n    {', '.join(ys)}, = ys\n"
+              f"    return [{', '.join(terms)}]\n")
+    namespace = {}
+    exec(compile(source, f"<s2sad jet product of order {order}>", "exec"), namespace)
+    made = _LEIBNIZ[order] = namespace["product"]
+    return made
+
+
+def _leibniz_loop(x, xs, y, ys):
     a, b = [x, *xs], [y, *ys]
     return [sum(map(_times, a[:k + 1], b[k::-1])) for k in range(1, len(a))]
 
@@ -110,7 +139,7 @@ def div(ans, x, xs, y, ys):
         return [c / y for c in xs]
     order = len(ys)
     a = _full(x, xs, order)
-    b, q = [y] + ys, [ans]
+    b, q = [y, *ys], [ans]
     for k in range(1, order + 1):
         q.append((a[k] - _cauchy(b, q, k, start=1)) / y)
     return q[1:]
@@ -207,7 +236,7 @@ def power(ans, x, xs, p, ps):
             return _natural_power(ans, x, xs, p)
         except ValueError:
             pass
-    a, y = [x] + xs, [ans]
+    a, y = [x, *xs], [ans]
     for k in range(1, len(a)):
         total = (p * k) * a[k] * ans
         for j in range(1, k):
