@@ -224,7 +224,10 @@ class Taylor(Forward):
         the series to the result's item: unrolled, as K is known (a tuple display costs a third of a
         list comprehension's frame and zip). A series given as a call is read once, by a comprehension."""
         if all(isinstance(s, gast.Name) for s in series):
-            return b.tup([expr_of([b.subscript(b.name(s.id), b.const(k)) for s in series]) for k in range(self.order)])
+            unrolled = b.tup([expr_of([b.subscript(b.name(s.id), b.const(k)) for s in series])
+                              for k in range(self.order)])
+            unrolled.s2sad_unrolled = True  # fuse() may write it into the one statement that reads it
+            return unrolled
         loop = [self.namer.fresh(f"{getattr(s, 'id', 'c').removesuffix('_ser')}_k") for s in series]
         item = expr_of([b.name(n) for n in loop])
         if len(series) == 1:
@@ -360,5 +363,96 @@ def taylor(normalized, parsed, resolver, wrt, namer, callees, order):
     """The gast FunctionDef of the jet to order K, and the helper objects its names stand for."""
     builder = Taylor(normalized, parsed, resolver, wrt, namer, callees, order)
     node = builder.function()
+    fuse(node)
     node.s2sad_derivatives = set(builder.dots.values())
     return node, builder.helpers.by_name
+
+
+# -- fusing coefficient-wise steps ------------------------------------------------------------
+#
+# `t_ser = (x_ser[0] * c, ...)` read only by `u_ser = (t_ser[0] + y_ser[0], ...)` a few statements
+# later becomes `u_ser = (x_ser[0] * c + y_ser[0], ...)`: one tuple built instead of two. Chains of
+# linear steps (an RK4 stage's sums) collapse into one statement per series; the primal
+# statements are untouched. Only where it keeps every value: the series is bound once, read once
+# per coefficient by a single later statement of the same block, and nothing its items read is
+# rebound in between.
+
+
+def fuse(fn):
+    """Write each coefficient-wise series into its one reader, where that is safe (see above)."""
+    changed = True
+    while changed:
+        changed = False
+        counts = _name_counts(fn)
+        for block in _blocks(fn):
+            k = 0
+            while k < len(block):
+                if _fuse_at(block, k, counts):
+                    changed = True
+                    counts = _name_counts(fn)
+                else:
+                    k += 1
+
+
+def _blocks(fn):
+    """Every statement list in fn (the body, and the bodies of its branches and loops)."""
+    for node in gast.walk(fn):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
+                yield block
+
+
+def _name_counts(fn):
+    """{(name, 'load' | 'store'): how often} over the whole function."""
+    counts = {}
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Name):
+            key = (node.id, "store" if isinstance(node.ctx, (gast.Store, gast.Del)) else "load")
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _is_unrolled(stmt):
+    return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) \
+        and getattr(stmt.value, "s2sad_unrolled", False)
+
+
+def _fuse_at(block, k, counts):
+    """Fuse block[k] into its reader; whether it did."""
+    stmt = block[k]
+    if not _is_unrolled(stmt):
+        return False
+    name, items = stmt.targets[0].id, stmt.value.elts
+    if counts.get((name, "store")) != 1 or counts.get((name, "load")) != len(items):
+        return False
+    reader = next((j for j in range(k + 1, len(block)) if _reads(block[j], name)), None)
+    if reader is None or not _is_unrolled(block[reader]):
+        return False
+    uses = [n for n in gast.walk(block[reader].value) if isinstance(n, gast.Subscript) and b.is_name(n.value, name)]
+    indices = [u.slice.value for u in uses if isinstance(u.slice, gast.Constant) and type(u.slice.value) is int]
+    if len(uses) != len(items) or sorted(indices) != list(range(len(items))):
+        return False
+    read = {n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name)}
+    between = {n.id for s in block[k + 1:reader] for n in gast.walk(s)
+               if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    if read & between:
+        return False
+    by_index = dict(zip((id(u) for u in uses), indices))
+    _substitute(block[reader].value, by_index, items)
+    del block[k]
+    return True
+
+
+def _reads(stmt, name):
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load) for n in gast.walk(stmt))
+
+
+def _substitute(tree, by_index, items):
+    """Each use (a subscript node listed in by_index) replaced by a copy of its item."""
+    for node in list(gast.walk(tree)):
+        for field, child in gast.iter_fields(node):
+            if isinstance(child, list):
+                child[:] = [copy.deepcopy(items[by_index[id(c)]]) if id(c) in by_index else c for c in child]
+            elif id(child) in by_index:
+                setattr(node, field, copy.deepcopy(items[by_index[id(child)]]))
