@@ -42,6 +42,11 @@ def like(xs, ans):
     return [c + zeros_like(ans) for c in xs]
 
 
+def negated_like(xs, ans):
+    """The series of c - x: minus like(xs, ans)."""
+    return [-c for c in like(xs, ans)]
+
+
 def stacks(order):
     """The series of an empty list used as a stack: one empty list per coefficient."""
     return [[] for _ in range(order)]

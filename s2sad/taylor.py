@@ -275,10 +275,7 @@ class Taylor(Forward):
             return self.comprehension(lambda loop: b.binop(loop[0], op, loop[1]), [sx, sy])
         if sx is not None:
             return self.jet_call(rt.like, sx, copy.deepcopy(ans))
-        like = self.jet_call(rt.like, sy, copy.deepcopy(ans))
-        if not minus:
-            return like
-        return self.comprehension(lambda loop: gast.UnaryOp(op=gast.USub(), operand=loop[0]), [like])
+        return self.jet_call(rt.negated_like if minus else rt.like, sy, copy.deepcopy(ans))
 
     def bilinear(self, site, value, ans, where):
         """Both factors with series: Leibniz's rule over the primitive, given as a lambda of the two."""
