@@ -190,8 +190,14 @@ def matmul_adjoint(ct, a, c, a_batched, c_batched, which):
     out_shape = np.broadcast_shapes(a2.shape[:-2], c2.shape[:-2]) + (a2.shape[-2], c2.shape[-1])
     g = np.reshape(ct, out_shape)
     if which == 0:
-        return _summed_to(np.matmul(g, np.swapaxes(c2, -1, -2)), a2.shape).reshape(np.shape(a))
-    return _summed_to(np.matmul(np.swapaxes(a2, -1, -2), g), c2.shape).reshape(np.shape(c))
+        return _summed_to(_product(g, np.swapaxes(c2, -1, -2)), a2.shape).reshape(np.shape(a))
+    return _summed_to(_product(np.swapaxes(a2, -1, -2), g), c2.shape).reshape(np.shape(c))
+
+
+def _product(p, q):
+    """p @ q; an outer product (contracting an axis of length 1) by broadcasting, which NumPy's
+    matmul does slowly for stacks (a per-example gradient x^T g of one example's row is one)."""
+    return p * q if p.shape[-1] == 1 else np.matmul(p, q)
 
 
 def _summed_to(x, shape):
