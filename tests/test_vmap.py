@@ -349,3 +349,36 @@ def vector_loss(w, x):
 def test_per_example_gradient_of_a_vector_output_is_refused_as_grad_refuses_it():
     with pytest.raises(s2sad.S2SADError):
         s2sad.vmap(s2sad.grad(vector_loss), in_axes=(None, 0))(np.ones(3), np.ones((4, 3)))
+
+
+# -- the batched matrix product that vectorized code calls (runtime_vmap.matmul) ---------------
+
+_RANKS = [(1, 1), (1, 2), (2, 1), (2, 2), (3, 2), (2, 3), (1, 3)]
+
+
+def _example_shapes(ranks):
+    """Shapes of one example's a and c with those ranks that matmul accepts (contracting 4)."""
+    left = {1: (4,), 2: (3, 4), 3: (2, 3, 4)}[ranks[0]]
+    right = {1: (4,), 2: (4, 5), 3: (2, 4, 5)}[ranks[1]]
+    return left, right
+
+
+@pytest.mark.parametrize("ranks", _RANKS)
+@pytest.mark.parametrize("batched", [(True, False), (False, True), (True, True)])
+def test_batched_matmul_equals_a_loop_and_its_adjoint_is_its_transpose(ranks, batched):
+    from s2sad import runtime_vmap
+
+    rng = np.random.default_rng(7)
+    left, right = _example_shapes(ranks)
+    a = rng.normal(size=((6,) if batched[0] else ()) + left)
+    c = rng.normal(size=((6,) if batched[1] else ()) + right)
+    out = runtime_vmap.matmul(a, c, *batched)
+    want = np.stack([(a[i] if batched[0] else a) @ (c[i] if batched[1] else c) for i in range(6)])
+    np.testing.assert_allclose(out, want, rtol=1e-13)
+    ct = rng.normal(size=out.shape)  # matmul is linear in each operand: <ct, M da> = <M^T ct, da>
+    da, dc = rng.normal(size=a.shape), rng.normal(size=c.shape)
+    a_bar = runtime_vmap.matmul_adjoint(ct, a, c, *batched, 0)
+    c_bar = runtime_vmap.matmul_adjoint(ct, a, c, *batched, 1)
+    assert a_bar.shape == a.shape and c_bar.shape == c.shape
+    assert np.sum(ct * runtime_vmap.matmul(da, c, *batched)) == pytest.approx(np.sum(a_bar * da), rel=1e-12)
+    assert np.sum(ct * runtime_vmap.matmul(a, dc, *batched)) == pytest.approx(np.sum(c_bar * dc), rel=1e-12)
