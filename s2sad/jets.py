@@ -77,7 +77,9 @@ def _floats_only(f, primals, series):
 
 def _remember_floats(f, func, order, primals, compiled):
     """Keep the generated jet for _floats_only when f is a plain function called with floats only."""
-    if f is func and all(type(x) is float for x in primals) and len(primals) == func.__code__.co_argcount:
+    code = func.__code__
+    plain = not code.co_kwonlyargcount and not code.co_flags & 0x0C  # no keyword-only parameters, *args, **kwargs
+    if f is func and plain and all(type(x) is float for x in primals) and len(primals) == code.co_argcount:
         if len(_FLOAT_JETS) > 256:
             _FLOAT_JETS.clear()
         _FLOAT_JETS[(f, order, len(primals))] = (cache.epoch, func.__code__, compiled.function,

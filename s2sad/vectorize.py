@@ -78,7 +78,10 @@ def batched_function(func, states, made=None):
     made = {} if made is None else made
     key = (func, repr(states))
     if key not in made:
+        made[key] = None  # being made: a recursive call is not batched (the loop runs)
         made[key] = _Batcher(func, states, made).build()
+    if made[key] is None:
+        raise NotVectorizable
     return made[key]
 
 

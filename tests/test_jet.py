@@ -428,3 +428,13 @@ def test_fast_path_sees_a_redefined_helper():
         assert s2sad.jet(scaled, (1.5,), ([1.0],))[1] == [pytest.approx(13.5)]
     finally:
         _helper_for_redefinition = old
+
+
+def with_keyword_only(x, *, scale=2.0):
+    return np.exp(x) * scale
+
+
+def test_keyword_only_defaults_are_kept_on_repeated_calls():
+    for _ in range(2):  # the second call must not skip the default (the float fast path is not taken)
+        out, series = s2sad.jet(with_keyword_only, (0.5,), ([1.0, 0.0],))
+        np.testing.assert_allclose([out, *series], [2.0 * np.exp(0.5)] * 3, rtol=1e-14)

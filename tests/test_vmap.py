@@ -382,3 +382,21 @@ def test_batched_matmul_equals_a_loop_and_its_adjoint_is_its_transpose(ranks, ba
     assert a_bar.shape == a.shape and c_bar.shape == c.shape
     assert np.sum(ct * runtime_vmap.matmul(da, c, *batched)) == pytest.approx(np.sum(a_bar * da), rel=1e-12)
     assert np.sum(ct * runtime_vmap.matmul(a, dc, *batched)) == pytest.approx(np.sum(c_bar * dc), rel=1e-12)
+
+
+def countdown(x, n):
+    """Recursive: the batched version would call itself; vmap loops instead."""
+    return x if n == 0 else countdown(np.sin(x), n - 1) + x
+
+
+def recursive_loss(x):
+    return np.sum(countdown(x, 2))
+
+
+def test_recursion_is_not_batched_but_looped():
+    X = np.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+    np.testing.assert_allclose(s2sad.vmap(recursive_loss)(X), [recursive_loss(x) for x in X], rtol=1e-15)
+    got = s2sad.vmap(s2sad.grad(recursive_loss))(X)
+    for x, g in zip(X, got):  # d/dx of sin(sin(x)) + sin(x) + x
+        want = np.cos(np.sin(x)) * np.cos(x) + np.cos(x) + 1.0
+        np.testing.assert_allclose(g, want, rtol=1e-13)
