@@ -197,7 +197,8 @@ def per_example_gradients(func, wrt, axes, loop):
 
     batched.__wrapped__ = loop
     batched.__s2sad_batched__ = built  # argument structure and shapes -> the gradient made (None: the loop)
-    batched.__s2sad_opaque__ = True  # a Python wrapper: differentiate vmap of a function, not of this
+    batched.__s2sad_owner__ = batched
+    batched.__s2sad_generated__ = lambda: loop  # differentiated again, it is the loop (the same values)
     return batched
 
 

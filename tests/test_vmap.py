@@ -400,3 +400,19 @@ def test_recursion_is_not_batched_but_looped():
     for x, g in zip(X, got):  # d/dx of sin(sin(x)) + sin(x) + x
         want = np.cos(np.sin(x)) * np.cos(x) + np.cos(x) + 1.0
         np.testing.assert_allclose(g, want, rtol=1e-13)
+
+
+def test_per_example_gradients_can_be_differentiated_again():
+    """grad of a sum of per-example gradients differentiates the loop of gradients (the same values)."""
+    per_example = s2sad.vmap(s2sad.grad(sine_energy), in_axes=(0, None))
+
+    def total(X, w):
+        return np.sum(per_example(X, w))
+
+    rng = np.random.default_rng(8)
+    X, w = rng.normal(size=(4, 3)), rng.normal(size=3)
+    got = s2sad.grad(total)(X, w)
+    want = -np.sin(X) * w  # d/dX of sum(cos(X) w + [x1, x0, 0]) per row
+    want[:, 0] += 1.0
+    want[:, 1] += 1.0
+    np.testing.assert_allclose(got, want, rtol=1e-12)
