@@ -26,7 +26,7 @@ from operator import mul as _times
 
 import numpy as np
 
-from .runtime import zeros_like
+from .runtime import clip_partial, zeros_like
 
 
 def zeros(x, order):
@@ -392,6 +392,46 @@ def absolute(ans, x, xs):
     sign = np.where(np.asarray(x) < 0, -1.0, 1.0)
     sign = float(sign) if np.ndim(sign) == 0 and not isinstance(x, np.ndarray) else sign
     return [sign * c for c in xs]
+
+
+def _linear_piece(ans, slopes, series):
+    """y_k = sum_i slope_i (x_i)_k: f linear on the piece the primal is on (its partials there)."""
+    out = None
+    for slope, xs in zip(slopes, series):
+        if xs is not None:
+            terms = [slope * c for c in xs]
+            out = terms if out is None else [a + t for a, t in zip(out, terms)]
+    if isinstance(ans, np.ndarray):
+        return [c + zeros_like(ans) for c in out]
+    return out
+
+
+def remainder(ans, x, xs, y, ys):
+    """x % y, np.fmod, np.remainder, math.remainder: x - q y with q a whole number constant on the piece
+    (floor, trunc or round of x / y, read off the primal as round((x - ans) / y)), so slopes 1 and -q."""
+    quotient = np.round((np.asarray(x) - ans) / y)
+    if np.ndim(quotient) == 0 and not isinstance(ans, np.ndarray):
+        quotient = float(quotient)
+    return _linear_piece(ans, (1.0, -quotient), (xs, ys))
+
+
+def copysign(ans, x, xs, y, ys):
+    """|x| with y's sign: slope sign(x) sign(y) in x (0 at x = 0, as forward mode's rule), 0 in y."""
+    slope = np.sign(x) * np.copysign(1.0, y)
+    if np.ndim(slope) == 0 and not isinstance(ans, np.ndarray):
+        slope = float(slope)
+    return _linear_piece(ans, (slope,), (xs,)) if xs is not None else zeros(ans, len(ys))
+
+
+def clip(ans, a, a_s, lo, lo_s, hi, hi_s):
+    """np.clip(a, lo, hi): the series of whichever of a, lo, hi the primal is (ties shared, as forward mode's
+    rule: runtime.clip_partial)."""
+    slopes = [clip_partial(a, lo, hi, which) for which in ("a", "a_min", "a_max")]
+    order = len(next(s for s in (a_s, lo_s, hi_s) if s is not None))
+    terms = _linear_piece(np.asarray(ans), slopes, (a_s, lo_s, hi_s)) or zeros(ans, order)
+    if not isinstance(ans, np.ndarray):
+        return [float(c) for c in terms]
+    return terms
 
 
 def _select(pick_x, ans, x, xs, y, ys):

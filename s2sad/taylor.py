@@ -69,7 +69,10 @@ TAYLOR = _unary(
     (rt.maximum, (np.maximum, np.fmax, max)), (rt.minimum, (np.minimum, np.fmin, min)),
     (rt.hypot, (np.hypot, math.hypot)), (rt.arctan2, (np.arctan2, math.atan2)),
     (rt.logaddexp, (np.logaddexp,)), (rt.logaddexp2, (np.logaddexp2,)),
+    (rt.remainder, (operator.mod, np.mod, np.remainder, np.fmod, math.fmod, math.remainder)),
+    (rt.copysign, (np.copysign, math.copysign)),
 )
+_CLIPS = {np.clip, np.ndarray.clip}
 if hasattr(math, "cbrt"):
     TAYLOR[math.cbrt] = rt.cbrt
 if hasattr(math, "exp2"):
@@ -204,6 +207,8 @@ class Taylor(Forward):
             return self.coefficientwise(value, active, where, site)
         if prim in _BILINEAR:
             return self.bilinear(site, value, ans, where)
+        if prim in _CLIPS:
+            return self.clip(site, ans, where)
         helper = TAYLOR.get(prim)
         if helper is None:
             raise where.error(f"{site.label} has no Taylor-mode (jet) rule", construct=site.label,
@@ -310,13 +315,26 @@ class Taylor(Forward):
         bound = rule.bind(site.args, site.keywords)
         params = [p for p in rule.params if isinstance(bound.get(p), gast.AST)]
         wanted = 2 if helper in _BINARY_HELPERS else 1
-        if len(params) != wanted or any(p not in rule.wrt for p in params):
+        if len(params) != wanted or any(p not in rule.wrt for p in params if self.tangent_of(bound[p]) is not None):
             raise where.error(f"{site.label} called with these arguments has no Taylor-mode (jet) rule",
                               construct=site.label)
         args = [copy.deepcopy(ans)]
         for p in params:
             args += [copy.deepcopy(bound[p]), self.tangent_of(bound[p]) or b.const(None)]
         return self.jet_call(helper, *args)
+
+    def clip(self, site, ans, where):
+        """np.clip(a, a_min, a_max) (or a.clip(...)): `jet_clip(ans, a, a_ser, lo, lo_ser, hi, hi_ser)`."""
+        bound = site.rule.bind(site.args, site.keywords)
+        if any(bound.get(p) is not None for p in ("min", "max")) or set(bound) - {"a", "a_min", "a_max", "min", "max"}:
+            raise where.error(f"{site.label} called with these arguments has no Taylor-mode (jet) rule",
+                              construct=site.label, hint="write np.clip(a, a_min, a_max)")
+        args = [copy.deepcopy(ans)]
+        for p in ("a", "a_min", "a_max"):
+            atom = bound.get(p)
+            atom = b.const(None) if atom is None else atom
+            args += [copy.deepcopy(atom), self.tangent_of(atom) or b.const(None)]
+        return self.jet_call(rt.clip, *args)
 
     def container(self, site, value):
         if not any(self.tangent_of(a) is not None for a in site.args):
@@ -353,7 +371,7 @@ class Taylor(Forward):
 
 
 _BINARY_HELPERS = {rt.mul, rt.div, rt.power, rt.maximum, rt.minimum, rt.hypot, rt.arctan2, rt.logaddexp,
-                   rt.logaddexp2}
+                   rt.logaddexp2, rt.remainder, rt.copysign}
 
 
 def taylor(normalized, parsed, resolver, wrt, namer, callees, order):

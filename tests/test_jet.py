@@ -5,6 +5,7 @@ input curve); jet's output series must match the oracle's derivatives of f along
 to 1e-10 relative, at order 12.
 """
 
+import inspect
 import math
 
 import numpy as np
@@ -438,3 +439,61 @@ def test_keyword_only_defaults_are_kept_on_repeated_calls():
     for _ in range(2):  # the second call must not skip the default (the float fast path is not taken)
         out, series = s2sad.jet(with_keyword_only, (0.5,), ([1.0, 0.0],))
         np.testing.assert_allclose([out, *series], [2.0 * np.exp(0.5)] * 3, rtol=1e-14)
+
+
+# -- piecewise linear primitives: the series of the piece the primal is on -------------------------
+
+
+def remainders(x, y):
+    return np.exp(np.mod(x * 3.0, 1.3)) + np.fmod(np.sin(x) * 5.0, y) * np.remainder(x, y * 0.25) \
+        + (x * 7.0) % (y + 0.2)
+
+
+def clipped(x, y):
+    return np.clip(x * x, 0.1, 0.5) * np.sin(x) + np.clip(x, y, 2.0) ** 3 + np.clip(np.exp(x), None, 1.5)
+
+
+def signs(x, y):
+    return np.copysign(np.tanh(x), -y) * x + np.copysign(x * x, y)
+
+
+@pytest.mark.parametrize("func", [remainders, clipped, signs])
+def test_piecewise_linear_primitives_match_the_oracle(func):
+    primals = (0.6, 0.7)
+    series = [_series_for(primals, k, ORDER)[k] for k in range(2)]
+    out, ours = s2sad.jet(func, primals, series)
+    ok, worst = _close(ours, exact_derivatives(func, primals, series, ORDER))
+    assert ok, f"worst relative error {worst:.2e}"
+    _, tangent = s2sad.jvp(func, primals, tuple(s[0] for s in series))
+    np.testing.assert_allclose(ours[0], tangent, rtol=1e-13)
+
+
+def test_clip_with_other_bound_names_is_refused():
+    def f(x):
+        return np.clip(x, min=0.0, max=1.0)
+    if "min" not in inspect.signature(np.clip).parameters:
+        pytest.skip("NumPy before 2.1 has no min/max keywords for clip")
+    with pytest.raises(s2sad.S2SADError, match="no Taylor-mode"):
+        s2sad.jet(f, (0.5,), ([1.0],))
+
+
+def math_pieces(x, y):
+    return math.remainder(x, y) * 2.0 + math.fmod(x, y) + math.copysign(x, -y)
+
+
+def test_math_module_pieces_closed_form():
+    """x = 2.7, y = 1.0: remainder = x - 3y, fmod = x - 2y, copysign(x, -y) = -x: slopes (2, -6), (1, -2), (-1, 0)."""
+    out, series = s2sad.jet(math_pieces, (2.7, 1.0), ([0.5, 0.25], [1.5, -1.0]))
+    assert out == pytest.approx(2 * (-0.3) + 0.7 - 2.7)
+    np.testing.assert_allclose(series, [2 * 0.5 - 6 * 1.5 + 0.5 - 2 * 1.5 - 0.5,
+                                        2 * 0.25 - 6 * -1.0 + 0.25 - 2 * -1.0 - 0.25], rtol=1e-14)
+
+
+@pytest.mark.parametrize("func", [remainders, clipped, signs])
+def test_piecewise_linear_on_arrays_matches_scalar_runs(func):
+    x = np.array([0.6, 0.2, 1.1])
+    series = [np.full(3, 0.7), np.full(3, -0.4), np.zeros(3)]
+    _, vec = s2sad.jet(func, (x, 0.7), (series, [0.3, 0.1, 0.0]))
+    for i in range(3):
+        _, one = s2sad.jet(func, (float(x[i]), 0.7), ([0.7, -0.4, 0.0], [0.3, 0.1, 0.0]))
+        np.testing.assert_allclose([c[i] for c in vec], one, rtol=1e-13)
