@@ -34,8 +34,8 @@ LAYERS = (
     ("optimize", ("optimize", "optimize.*")),
     ("emit", ("emit",)),
     ("driver", ("driver",)),
-    ("face", ("", "__main__", "api", "implicit", "linearize", "higher", "batching", "cli", "jets", "vmapping", "vectorize",
-              "testing", "fuzz", "fuzz.*")),
+    ("face", ("", "__main__", "api", "implicit", "linearize", "higher", "batching", "cli", "jets", "vmapping",
+              "vectorize", "testing", "fuzz", "fuzz.*")),
 )
 
 # (importer, imported): upward imports that exist today, each a leak to remove (see
