@@ -191,6 +191,8 @@ def per_example_gradients(func, wrt, axes, loop):
         n = batch_size(*[x for a, axis in zip(args, axes) if axis is not None for x in (a, axis)])
         copies = [runtime_vmap.replicate(a, n) if k in where and axes[k] is None else a for k, a in enumerate(args)]
         if key not in built:
+            if len(built) > 64:  # many shapes: keep the table small
+                built.clear()
             built[key] = _batch_gradient(func, wrt, copies, axes, where, n)
         made = built[key]
         return loop(*args) if made is None else made(*copies)
