@@ -68,7 +68,7 @@ def _floats_only(f, primals, series):
         return None
     inverse, factorial = _scales(order)
     try:
-        normalized = [[float(t) * c for t, c in zip(terms, inverse)] for terms in series]
+        normalized = [[t * c for t, c in zip(map(float, terms), inverse)] for terms in series]
     except (TypeError, ValueError):
         return None
     out, coefficients = hit[2](*primals, *normalized)
@@ -136,7 +136,7 @@ def _derivatives(out, coefficients):
     """The output's series in JAX's layout: a list of K derivatives per output (k! times each coefficient)."""
     if type(out) is tuple and all(type(o) is float for o in out):
         factorial = _scales(len(coefficients))[1]
-        return tuple([float(c[i]) * k for c, k in zip(coefficients, factorial)] for i in range(len(out)))
+        return tuple([float(c) * k for c, k in zip(column, factorial)] for column in zip(*coefficients))
     if isinstance(out, (tuple, list)):
         return runtime.rebuild(out, [_derivatives(o, [runtime.part(c, i) for c in coefficients])
                                      for i, o in enumerate(out)])
