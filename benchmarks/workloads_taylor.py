@@ -10,6 +10,7 @@ forward mode (the generated JVP differentiated again, K times) is the comparison
 
 import time
 
+import numpy as np
 from harness import Probe, ProbeRow, Target, Workload
 
 import s2sad
@@ -73,8 +74,9 @@ def hand_jet(order):
     return run
 
 
-def s2sad_jet(order):
-    series = [[1.0] * order] * 3  # the curve x + t + t**2/2 + ...: every derivative 1
+def s2sad_jet(order, size=None):
+    one = 1.0 if size is None else np.ones(size)
+    series = [[one] * order] * 3  # the curve x + t + t**2/2 + ...: every derivative 1
 
     def build():
         def run(x, y, z):
@@ -145,5 +147,9 @@ def workloads(quick=False):
                              s2sad=s2sad_jet(order), peer=None, extra=extra, targets=targets,
                              notes=f"s2sad.jet of an RK4 step of Lorenz (3 floats), order {order}"
                                    + ("; extra: nested forward mode to the same order" if extra else "")))
+    states = tuple(np.linspace(v, v + 1.0, 1000) for v in args)
+    rows.append(Workload("jet_rk4_arrays_order8", "taylor", rk4_step, states, hand=_hand_series(8),
+                         s2sad=s2sad_jet(8, 1000), peer=None,
+                         notes="the same step on 1000 trajectories at once (each state variable an array), order 8"))
     rows.append(Probe("jet_growth", "taylor", jet_growth, "s2sad.jet on the RK4 step, orders 1, 2, 4, 8, 12"))
     return rows

@@ -325,6 +325,8 @@ def _make_wrapper(f, wrt, with_value):
 
     own_wrapper(functools.wraps(func)(wrapper))
     wrapper.__s2sad_generated__ = _generated(func, "reverse", names, with_value)
+    if not with_value:
+        wrapper.__s2sad_grad__ = (func, wrt)  # vmap(grad(f)) batches f itself (vmapping.per_example_gradients)
     return wrapper
 
 

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from . import driver, runtime
+from . import cache, driver, runtime
 from .api import _bind, _is_float
 from .callables import entry
 from .errors import S2SADError
@@ -19,6 +19,9 @@ from .errors import S2SADError
 
 def jet(f, primals, series):
     """(f(*primals), the series of f's output): its K derivatives along the curve the series give."""
+    fast = _floats_only(f, primals, series)
+    if fast is not None:
+        return fast
     func = entry(f)
     primals, series = tuple(primals), tuple(series)
     where = (func.__code__.co_filename, func.__code__.co_firstlineno)
@@ -38,8 +41,56 @@ def jet(f, primals, series):
         elif terms is not None and any(np.any(np.asarray(t) != 0) for t in terms):
             raise S2SADError(f"jet: {name!r} is not a float, so its series must be None or zeros", *where, "jet")
     compiled = driver.derivative(func, f"jet:{order}", tuple(names))
+    _remember_floats(f, func, order, primals, compiled)
     out, out_series = compiled.function(*values.values(), *normalized)
     return out, _derivatives(out, out_series)
+
+
+# -- every primal a float: the common case of an ODE's state, with less to check per call ----------
+
+_FLOAT_JETS = {}  # (f, K, number of primals) -> (cache epoch, code, generated jet, its dependencies)
+_SCALES = {}      # K -> ([1/1!, ..., 1/K!], [1!, ..., K!])
+
+
+def _floats_only(f, primals, series):
+    """jet(f, primals, series) when every primal is a float and every series K floats (or None) and
+    f's generated jet was run before with these; else None (the general path checks and compiles)."""
+    if type(primals) is not tuple or type(series) not in (tuple, list) or len(primals) != len(series):
+        return None
+    order = None
+    for x, terms in zip(primals, series):
+        if type(x) is not float or type(terms) not in (list, tuple) or order not in (None, len(terms)):
+            return None
+        order = len(terms)
+    hit = _FLOAT_JETS.get((f, order, len(primals)))
+    if hit is None or hit[0] != cache.epoch or hit[1] is not getattr(f, "__code__", None) \
+            or (hit[3] and not driver.current(hit[3])):
+        return None
+    inverse, factorial = _scales(order)
+    try:
+        normalized = [[t * c for t, c in zip(map(float, terms), inverse)] for terms in series]
+    except (TypeError, ValueError):
+        return None
+    out, coefficients = hit[2](*primals, *normalized)
+    return out, _derivatives(out, coefficients)
+
+
+def _remember_floats(f, func, order, primals, compiled):
+    """Keep the generated jet for _floats_only when f is a plain function called with floats only."""
+    code = func.__code__
+    plain = not code.co_kwonlyargcount and not code.co_flags & 0x0C  # no keyword-only parameters, *args, **kwargs
+    if f is func and plain and all(type(x) is float for x in primals) and len(primals) == code.co_argcount:
+        if len(_FLOAT_JETS) > 256:
+            _FLOAT_JETS.clear()
+        _FLOAT_JETS[(f, order, len(primals))] = (cache.epoch, func.__code__, compiled.function,
+                                                 tuple(compiled.dependencies))
+
+
+def _scales(order):
+    if order not in _SCALES:
+        _SCALES[order] = ([1.0 / math.factorial(k) for k in range(1, order + 1)],
+                          [float(math.factorial(k)) for k in range(1, order + 1)])
+    return _SCALES[order]
 
 
 def _order(series, where):
@@ -83,13 +134,16 @@ def _scale(term, factor, like):
 
 def _derivatives(out, coefficients):
     """The output's series in JAX's layout: a list of K derivatives per output (k! times each coefficient)."""
+    if type(out) is tuple and all(type(o) is float for o in out):
+        factorial = _scales(len(coefficients))[1]
+        return tuple([float(c) * k for c, k in zip(column, factorial)] for column in zip(*coefficients))
     if isinstance(out, (tuple, list)):
         return runtime.rebuild(out, [_derivatives(o, [runtime.part(c, i) for c in coefficients])
                                      for i, o in enumerate(out)])
     if isinstance(out, dict):
         return {key: _derivatives(o, [runtime.part(c, key) for c in coefficients]) for key, o in out.items()}
     if type(out) is float:
-        return [float(c) * math.factorial(k) for k, c in enumerate(coefficients, 1)]
+        return [float(c) * k for c, k in zip(coefficients, _scales(len(coefficients))[1])]
     terms = []
     for k, c in enumerate(coefficients, 1):
         term = c * math.factorial(k)

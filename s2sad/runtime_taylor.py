@@ -26,7 +26,7 @@ from operator import mul as _times
 
 import numpy as np
 
-from .runtime import zeros_like
+from .runtime import clip_partial, zeros_like
 
 
 def zeros(x, order):
@@ -40,6 +40,11 @@ def like(xs, ans):
     if type(xs[0]) is float and type(ans) is float or np.shape(xs[0]) == np.shape(ans):
         return xs
     return [c + zeros_like(ans) for c in xs]
+
+
+def negated_like(xs, ans):
+    """The series of c - x: minus like(xs, ans)."""
+    return [-c for c in like(xs, ans)]
 
 
 def stacks(order):
@@ -84,6 +89,35 @@ def mul(ans, x, xs, y, ys):
     """x * y by Leibniz's rule: (xy)_k = sum_j x_j y_{k-j}."""
     if xs is None or ys is None:  # one factor constant: coefficient by coefficient
         return [c * y for c in xs] if ys is None else [x * c for c in ys]
+    return _leibniz(len(xs))(x, xs, y, ys)
+
+
+_LEIBNIZ = {}
+
+
+def _leibniz(order):
+    """`product(x, xs, y, ys)`, the K coefficients of x * y written out as sums of products of locals.
+
+    Made once per order (K <= 24) from source: Leibniz's rule unrolled costs a third of the loop over
+    k of sums of slices, for floats and arrays alike (the arithmetic is the same)."""
+    made = _LEIBNIZ.get(order)
+    if made is not None:
+        return made
+    if order > 24:
+        return _leibniz_loop
+    xs = [f"x{k}" for k in range(1, order + 1)]
+    ys = [f"y{k}" for k in range(1, order + 1)]
+    terms = [" + ".join(f"{'x' if j == 0 else xs[j - 1]} * {'y' if k == j else ys[k - j - 1]}" for j in range(k + 1))
+             for k in range(1, order + 1)]
+    source = (f"def product(x, xs, y, ys):\n    {', '.join(xs)}, = xs\n    {', '.join(ys)}, = ys\n"
+              f"    return [{', '.join(terms)}]\n")
+    namespace = {}
+    exec(compile(source, f"<s2sad jet product of order {order}>", "exec"), namespace)
+    made = _LEIBNIZ[order] = namespace["product"]
+    return made
+
+
+def _leibniz_loop(x, xs, y, ys):
     a, b = [x, *xs], [y, *ys]
     return [sum(map(_times, a[:k + 1], b[k::-1])) for k in range(1, len(a))]
 
@@ -110,7 +144,7 @@ def div(ans, x, xs, y, ys):
         return [c / y for c in xs]
     order = len(ys)
     a = _full(x, xs, order)
-    b, q = [y] + ys, [ans]
+    b, q = [y, *ys], [ans]
     for k in range(1, order + 1):
         q.append((a[k] - _cauchy(b, q, k, start=1)) / y)
     return q[1:]
@@ -207,7 +241,7 @@ def power(ans, x, xs, p, ps):
             return _natural_power(ans, x, xs, p)
         except ValueError:
             pass
-    a, y = [x] + xs, [ans]
+    a, y = [x, *xs], [ans]
     for k in range(1, len(a)):
         total = (p * k) * a[k] * ans
         for j in range(1, k):
@@ -358,6 +392,46 @@ def absolute(ans, x, xs):
     sign = np.where(np.asarray(x) < 0, -1.0, 1.0)
     sign = float(sign) if np.ndim(sign) == 0 and not isinstance(x, np.ndarray) else sign
     return [sign * c for c in xs]
+
+
+def _linear_piece(ans, slopes, series):
+    """y_k = sum_i slope_i (x_i)_k: f linear on the piece the primal is on (its partials there)."""
+    out = None
+    for slope, xs in zip(slopes, series):
+        if xs is not None:
+            terms = [slope * c for c in xs]
+            out = terms if out is None else [a + t for a, t in zip(out, terms)]
+    if isinstance(ans, np.ndarray):
+        return [c + zeros_like(ans) for c in out]
+    return out
+
+
+def remainder(ans, x, xs, y, ys):
+    """x % y, np.fmod, np.remainder, math.remainder: x - q y with q a whole number constant on the piece
+    (floor, trunc or round of x / y, read off the primal as round((x - ans) / y)), so slopes 1 and -q."""
+    quotient = np.round((np.asarray(x) - ans) / y)
+    if np.ndim(quotient) == 0 and not isinstance(ans, np.ndarray):
+        quotient = float(quotient)
+    return _linear_piece(ans, (1.0, -quotient), (xs, ys))
+
+
+def copysign(ans, x, xs, y, ys):
+    """|x| with y's sign: slope sign(x) sign(y) in x (0 at x = 0, as forward mode's rule), 0 in y."""
+    slope = np.sign(x) * np.copysign(1.0, y)
+    if np.ndim(slope) == 0 and not isinstance(ans, np.ndarray):
+        slope = float(slope)
+    return _linear_piece(ans, (slope,), (xs,)) if xs is not None else zeros(ans, len(ys))
+
+
+def clip(ans, a, a_s, lo, lo_s, hi, hi_s):
+    """np.clip(a, lo, hi): the series of whichever of a, lo, hi the primal is (ties shared, as forward mode's
+    rule: runtime.clip_partial)."""
+    slopes = [clip_partial(a, lo, hi, which) for which in ("a", "a_min", "a_max")]
+    order = len(next(s for s in (a_s, lo_s, hi_s) if s is not None))
+    terms = _linear_piece(np.asarray(ans), slopes, (a_s, lo_s, hi_s)) or zeros(ans, order)
+    if not isinstance(ans, np.ndarray):
+        return [float(c) for c in terms]
+    return terms
 
 
 def _select(pick_x, ans, x, xs, y, ys):

@@ -145,3 +145,93 @@ def broadcast_batch(value, n):
     """An output that does not depend on the batch: the same for every example."""
     value = np.asarray(value)
     return np.broadcast_to(value, (n,) + value.shape).copy()
+
+
+def example_shape(x):
+    """x.shape of one example of batched x."""
+    return np.shape(x)[1:]
+
+
+def _as_stacks(a, c, a_batched, c_batched):
+    """a and c as stacks of matrices that NumPy's matmul pairs example by example: an example of
+    rank 1 made a row (a) or a column (c), and the batched operand given ones after its batch axis
+    until its example has as many stack axes as the other's."""
+    rank_a, rank_c = np.ndim(a) - a_batched, np.ndim(c) - c_batched
+    a2 = np.expand_dims(a, -2) if rank_a == 1 else a
+    c2 = np.expand_dims(c, -1) if rank_c == 1 else c
+    stack_a, stack_c = max(rank_a, 2) - 2, max(rank_c, 2) - 2
+    a2 = _insert_after_batch(a2, stack_c - stack_a) if a_batched else a2
+    c2 = _insert_after_batch(c2, stack_a - stack_c) if c_batched else c2
+    return a2, c2, rank_a, rank_c
+
+
+def _insert_after_batch(x, count):
+    return x.reshape(x.shape[:1] + (1,) * count + x.shape[1:]) if count > 0 else x
+
+
+def _unmatrix(out, rank_a, rank_c):
+    if rank_a == 1:
+        return out[..., 0, 0] if rank_c == 1 else out[..., 0, :]
+    return out[..., 0] if rank_c == 1 else out
+
+
+def matmul(a, c, a_batched, c_batched):
+    """a @ c example by example, either operand batched along axis 0 (the other shared by all)."""
+    a2, c2, rank_a, rank_c = _as_stacks(a, c, a_batched, c_batched)
+    if rank_a == 0 or rank_c == 0:
+        raise ValueError("matmul: an operand of an example is a scalar")
+    return _unmatrix(np.matmul(a2, c2), rank_a, rank_c)
+
+
+def matmul_adjoint(ct, a, c, a_batched, c_batched, which):
+    """The cotangent of a (which 0) or c (which 1) in matmul(a, c, ...): a shared operand's is summed
+    over the batch."""
+    a2, c2, rank_a, rank_c = _as_stacks(a, c, a_batched, c_batched)
+    out_shape = np.broadcast_shapes(a2.shape[:-2], c2.shape[:-2]) + (a2.shape[-2], c2.shape[-1])
+    g = np.reshape(ct, out_shape)
+    if which == 0:
+        return _summed_to(_product(g, np.swapaxes(c2, -1, -2)), a2.shape).reshape(np.shape(a))
+    return _summed_to(_product(np.swapaxes(a2, -1, -2), g), c2.shape).reshape(np.shape(c))
+
+
+def _product(p, q):
+    """p @ q; an outer product (contracting an axis of length 1) by broadcasting, which NumPy's
+    matmul does slowly for stacks (a per-example gradient x^T g of one example's row is one)."""
+    return p * q if p.shape[-1] == 1 else np.matmul(p, q)
+
+
+def _summed_to(x, shape):
+    """x summed over the axes that broadcasting added or stretched, to shape."""
+    extra = x.ndim - len(shape)
+    if extra:
+        x = np.sum(x, axis=tuple(range(extra)))
+    stretched = tuple(k for k, n in enumerate(shape) if n == 1 and x.shape[k] != 1)
+    return np.sum(x, axis=stretched, keepdims=True) if stretched else x
+
+
+def all_floats(x):
+    """Whether every leaf of x is a float or an array of floats (what a gradient is taken of)."""
+    if isinstance(x, dict):
+        return all(all_floats(v) for v in x.values())
+    if isinstance(x, (tuple, list)) and not hasattr(x, "_fields"):
+        return all(all_floats(v) for v in x)
+    return type(x) is float or isinstance(x, np.ndarray) and x.dtype.kind == "f"
+
+
+def replicate(x, n):
+    """x shared by n examples: a read-only view with a new leading axis of n (leaf by leaf)."""
+    if isinstance(x, dict):
+        return type(x)((k, replicate(v, n)) for k, v in x.items())
+    if isinstance(x, (tuple, list)):
+        return type(x)(replicate(v, n) for v in x)
+    x = np.asarray(x, dtype=np.float64) if type(x) is float else x
+    return np.broadcast_to(x, (n,) + np.shape(x))
+
+
+def leaves(x):
+    """The leaves of a container (x itself for anything else)."""
+    if isinstance(x, dict):
+        return [leaf for v in x.values() for leaf in leaves(v)]
+    if isinstance(x, (tuple, list)) and not hasattr(x, "_fields"):
+        return [leaf for v in x for leaf in leaves(v)]
+    return [x]

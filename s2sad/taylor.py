@@ -70,7 +70,10 @@ TAYLOR = _unary(
     (rt.maximum, (np.maximum, np.fmax, max)), (rt.minimum, (np.minimum, np.fmin, min)),
     (rt.hypot, (np.hypot, math.hypot)), (rt.arctan2, (np.arctan2, math.atan2)),
     (rt.logaddexp, (np.logaddexp,)), (rt.logaddexp2, (np.logaddexp2,)),
+    (rt.remainder, (operator.mod, np.mod, np.remainder, np.fmod, math.fmod, math.remainder)),
+    (rt.copysign, (np.copysign, math.copysign)),
 )
+_CLIPS = {np.clip, np.ndarray.clip}
 if hasattr(math, "cbrt"):
     TAYLOR[math.cbrt] = rt.cbrt
 if hasattr(math, "exp2"):
@@ -202,6 +205,8 @@ class Taylor(Forward):
             return self.coefficientwise(value, active, where, site)
         if prim in _BILINEAR:
             return self.bilinear(site, value, ans, where)
+        if prim in _CLIPS:
+            return self.clip(site, ans, where)
         helper = TAYLOR.get(prim)
         if helper is None:
             raise where.error(f"{site.label} has no Taylor-mode (jet) rule", construct=site.label,
@@ -218,7 +223,14 @@ class Taylor(Forward):
         return sum(1 for a in site.args if a is active[0] or b.is_name(a, active[0].id)) == 1
 
     def comprehension(self, expr_of, series):
-        """`[expr for a_k, b_k in zip(a_ser, b_ser)]`, expr_of mapping the loop names to the item."""
+        """`(expr(a_ser[0], b_ser[0]), ..., expr(a_ser[K-1], b_ser[K-1]))`, expr_of mapping the items of
+        the series to the result's item: unrolled, as K is known (a tuple display costs a third of a
+        list comprehension's frame and zip). A series given as a call is read once, by a comprehension."""
+        if all(isinstance(s, gast.Name) for s in series):
+            unrolled = b.tup([expr_of([b.subscript(b.name(s.id), b.const(k)) for s in series])
+                              for k in range(self.order)])
+            unrolled.s2sad_unrolled = True  # fuse() may write it into the one statement that reads it
+            return unrolled
         loop = [self.namer.fresh(f"{getattr(s, 'id', 'c').removesuffix('_ser')}_k") for s in series]
         item = expr_of([b.name(n) for n in loop])
         if len(series) == 1:
@@ -266,10 +278,7 @@ class Taylor(Forward):
             return self.comprehension(lambda loop: b.binop(loop[0], op, loop[1]), [sx, sy])
         if sx is not None:
             return self.jet_call(rt.like, sx, copy.deepcopy(ans))
-        like = self.jet_call(rt.like, sy, copy.deepcopy(ans))
-        if not minus:
-            return like
-        return self.comprehension(lambda loop: gast.UnaryOp(op=gast.USub(), operand=loop[0]), [like])
+        return self.jet_call(rt.negated_like if minus else rt.like, sy, copy.deepcopy(ans))
 
     def bilinear(self, site, value, ans, where):
         """Both factors with series: Leibniz's rule over the primitive, given as a lambda of the two."""
@@ -304,13 +313,26 @@ class Taylor(Forward):
         bound = rule.bind(site.args, site.keywords)
         params = [p for p in rule.params if isinstance(bound.get(p), gast.AST)]
         wanted = 2 if helper in _BINARY_HELPERS else 1
-        if len(params) != wanted or any(p not in rule.wrt for p in params):
+        if len(params) != wanted or any(p not in rule.wrt for p in params if self.tangent_of(bound[p]) is not None):
             raise where.error(f"{site.label} called with these arguments has no Taylor-mode (jet) rule",
                               construct=site.label)
         args = [copy.deepcopy(ans)]
         for p in params:
             args += [copy.deepcopy(bound[p]), self.tangent_of(bound[p]) or b.const(None)]
         return self.jet_call(helper, *args)
+
+    def clip(self, site, ans, where):
+        """np.clip(a, a_min, a_max) (or a.clip(...)): `jet_clip(ans, a, a_ser, lo, lo_ser, hi, hi_ser)`."""
+        bound = site.rule.bind(site.args, site.keywords)
+        if any(bound.get(p) is not None for p in ("min", "max")) or set(bound) - {"a", "a_min", "a_max", "min", "max"}:
+            raise where.error(f"{site.label} called with these arguments has no Taylor-mode (jet) rule",
+                              construct=site.label, hint="write np.clip(a, a_min, a_max)")
+        args = [copy.deepcopy(ans)]
+        for p in ("a", "a_min", "a_max"):
+            atom = bound.get(p)
+            atom = b.const(None) if atom is None else atom
+            args += [copy.deepcopy(atom), self.tangent_of(atom) or b.const(None)]
+        return self.jet_call(rt.clip, *args)
 
     def container(self, site, value):
         if not any(self.tangent_of(a) is not None for a in site.args):
@@ -323,7 +345,7 @@ class Taylor(Forward):
         index = {s.id: k for k, s in enumerate(series)}
 
         def item(loop):
-            elts = [loop[index[self.tangent_of(a).id]] if self.tangent_of(a) is not None
+            elts = [copy.deepcopy(loop[index[self.tangent_of(a).id]]) if self.tangent_of(a) is not None
                     else self.helpers.call("zeros_like", copy.deepcopy(a)) for a in site.args]
             if site.prim is dict:
                 return gast.Dict(keys=copy.deepcopy(value.keys), values=elts)
@@ -347,7 +369,7 @@ class Taylor(Forward):
 
 
 _BINARY_HELPERS = {rt.mul, rt.div, rt.power, rt.maximum, rt.minimum, rt.hypot, rt.arctan2, rt.logaddexp,
-                   rt.logaddexp2}
+                   rt.logaddexp2, rt.remainder, rt.copysign}
 
 
 def taylor(normalized, parsed, resolver, wrt, namer, callees, order):
@@ -355,4 +377,95 @@ def taylor(normalized, parsed, resolver, wrt, namer, callees, order):
     series' names."""
     builder = Taylor(normalized, parsed, resolver, wrt, namer, callees, order)
     node = builder.function()
+    fuse(node)
     return node, builder.helpers.by_name, set(builder.dots.values())
+
+
+# -- fusing coefficient-wise steps ------------------------------------------------------------
+#
+# `t_ser = (x_ser[0] * c, ...)` read only by `u_ser = (t_ser[0] + y_ser[0], ...)` a few statements
+# later becomes `u_ser = (x_ser[0] * c + y_ser[0], ...)`: one tuple built instead of two. Chains of
+# linear steps (an RK4 stage's sums) collapse into one statement per series; the primal
+# statements are untouched. Only where it keeps every value: the series is bound once, read once
+# per coefficient by a single later statement of the same block, and nothing its items read is
+# rebound in between.
+
+
+def fuse(fn):
+    """Write each coefficient-wise series into its one reader, where that is safe (see above)."""
+    changed = True
+    while changed:
+        changed = False
+        counts = _name_counts(fn)
+        for block in _blocks(fn):
+            k = 0
+            while k < len(block):
+                if _fuse_at(block, k, counts):
+                    changed = True
+                    counts = _name_counts(fn)
+                else:
+                    k += 1
+
+
+def _blocks(fn):
+    """Every statement list in fn (the body, and the bodies of its branches and loops)."""
+    for node in gast.walk(fn):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
+                yield block
+
+
+def _name_counts(fn):
+    """{(name, 'load' | 'store'): how often} over the whole function."""
+    counts = {}
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Name):
+            key = (node.id, "store" if isinstance(node.ctx, (gast.Store, gast.Del)) else "load")
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _is_unrolled(stmt):
+    return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) \
+        and getattr(stmt.value, "s2sad_unrolled", False)
+
+
+def _fuse_at(block, k, counts):
+    """Fuse block[k] into its reader; whether it did."""
+    stmt = block[k]
+    if not _is_unrolled(stmt):
+        return False
+    name, items = stmt.targets[0].id, stmt.value.elts
+    if counts.get((name, "store")) != 1 or counts.get((name, "load")) != len(items):
+        return False
+    reader = next((j for j in range(k + 1, len(block)) if _reads(block[j], name)), None)
+    if reader is None or not _is_unrolled(block[reader]):
+        return False
+    uses = [n for n in gast.walk(block[reader].value) if isinstance(n, gast.Subscript) and b.is_name(n.value, name)]
+    indices = [u.slice.value for u in uses if isinstance(u.slice, gast.Constant) and type(u.slice.value) is int]
+    if len(uses) != len(items) or sorted(indices) != list(range(len(items))):
+        return False
+    read = {n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name)}
+    between = {n.id for s in block[k + 1:reader] for n in gast.walk(s)
+               if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    if read & between:
+        return False
+    by_index = dict(zip((id(u) for u in uses), indices))
+    _substitute(block[reader].value, by_index, items)
+    del block[k]
+    return True
+
+
+def _reads(stmt, name):
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load) for n in gast.walk(stmt))
+
+
+def _substitute(tree, by_index, items):
+    """Each use (a subscript node listed in by_index) replaced by a copy of its item."""
+    for node in list(gast.walk(tree)):
+        for field, child in gast.iter_fields(node):
+            if isinstance(child, list):
+                child[:] = [copy.deepcopy(items[by_index[id(c)]]) if id(c) in by_index else c for c in child]
+            elif id(child) in by_index:
+                setattr(node, field, copy.deepcopy(items[by_index[id(child)]]))

@@ -20,21 +20,15 @@ argument; a container argument or output is batched leaf by leaf. Keyword argume
 taken (pass them positionally, with None in in_axes), nor is out_axes=None.
 """
 
-import copy
 import functools
 import inspect
 import itertools
 import linecache
-import operator
 
-import gast
 import numpy as np
 
-from . import build as b
-from . import driver, emit, registry, runtime, runtime_vmap
-from .build import is_marker as build_is_marker
+from . import driver, registry, runtime, runtime_vmap, vectorize
 from .errors import S2SADError
-from .resolve import Resolver
 
 _COUNTER = itertools.count()
 
@@ -69,7 +63,12 @@ def vmap(f, in_axes=0, out_axes=0):
 def _batched(f, axes, out_axes):
     """The vectorized function where f allows it (see below), else the per-example loop."""
     loop = generate(f, axes, out_axes)
-    return (vectorized(f, axes, loop) if out_axes == 0 else None) or loop
+    if out_axes != 0:
+        return loop
+    gradient_of = getattr(f, "__s2sad_grad__", None)
+    if gradient_of is not None and all(a in (0, None) for a in axes):
+        return per_example_gradients(*gradient_of, axes, loop)
+    return vectorized(f, axes, loop) or loop
 
 
 def _positional_count(f):
@@ -158,20 +157,7 @@ def generate(f, axes, out_axes):
     return fn
 
 
-# -- the vectorized path ----------------------------------------------------------------------
-#
-# For the common case the batch needs no loop: a function of straight-line code (no branch or
-# loop, no call of a user function) whose steps on batched values are elementwise (NumPy ufuncs,
-# arithmetic operators), full sums and means, or matrix products with one batched operand runs on
-# the whole batch at once, written with the batch as the leading axis of every batched array.
-# Anything else (or an argument that is not an array at run time) takes the loop.
-
-_ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.neg, operator.pos}
-_REDUCTIONS = {np.sum: "batch_sum", np.mean: "batch_mean"}
-
-
-class _NotVectorizable(Exception):
-    pass
+# -- the vectorized paths (vectorize.py) ------------------------------------------------------
 
 
 def vectorized(f, axes, loop):
@@ -179,101 +165,76 @@ def vectorized(f, axes, loop):
     if any(a not in (0, None) for a in axes) or not inspect.isfunction(f) or hasattr(f, "__wrapped__"):
         return None
     try:
-        parsed, normalized = driver.front(f)
-    except S2SADError:
+        return vectorize.batched_entry(f, tuple(a is not None for a in axes), loop)
+    except vectorize.NotVectorizable:
         return None
-    node = normalized.node
-    params = [a.id for a in node.args.args]
-    if len(params) != len(axes) or node.args.defaults:
-        return None
-    resolver = Resolver(parsed, driver._locals(normalized), normalized.helpers)
-    helpers = dict(normalized.helpers)
-    batched = {p for p, a in zip(params, axes) if a is not None}
+
+
+def per_example_gradients(func, wrt, axes, loop):
+    """vmap(grad(func, wrt)) as one gradient of batched code, when func's statements batch.
+
+    The example's gradient with respect to a shared argument p is that of the sum over examples
+    of func(p_i, x_i) with respect to p_i, p_i a copy of p per example (examples do not interact,
+    so each term depends on its own copy only). So the wrt arguments that in_axes leaves shared
+    are replicated along a new batch axis (`np.broadcast_to`: no copy), func's batched version
+    is summed over the batch, and reverse mode differentiates that once. The loop runs instead
+    when an argument is not what this needs (arrays of floats) or func does not batch."""
+    names = driver.wrt_names(func, wrt)
+    params = list(inspect.signature(func).parameters)
+    where = [params.index(n) for n in names]
+    built = {}
+
+    def batched(*args):
+        if len(args) != len(axes) or not _gradient_arguments(args, axes, where):
+            return loop(*args)
+        key = tuple((repr(vectorize.state_of(a, True)), tuple(map(np.shape, runtime_vmap.leaves(a)))) for a in args)
+        n = batch_size(*[x for a, axis in zip(args, axes) if axis is not None for x in (a, axis)])
+        copies = [runtime_vmap.replicate(a, n) if k in where and axes[k] is None else a for k, a in enumerate(args)]
+        if key not in built:
+            if len(built) > 64:  # many shapes: keep the table small
+                built.clear()
+            built[key] = _batch_gradient(func, wrt, copies, axes, where, n)
+        made = built[key]
+        return loop(*args) if made is None else made(*copies)
+
+    batched.__wrapped__ = loop
+    batched.__s2sad_batched__ = built  # argument structure and shapes -> the gradient made (None: the loop)
+    batched.__s2sad_owner__ = batched
+    batched.__s2sad_generated__ = lambda: loop  # differentiated again, it is the loop (the same values)
+    return batched
+
+
+def _gradient_arguments(args, axes, where):
+    """Whether the batched arguments are arrays of numbers and the wrt ones hold floats only."""
+    batched = [leaf for a, axis in zip(args, axes) if axis is not None for leaf in runtime_vmap.leaves(a)]
+    if not runtime_vmap.all_arrays(*batched):
+        return False
+    return all(runtime_vmap.all_floats(args[k]) for k in where)
+
+
+def _batch_gradient(func, wrt, args, axes, where, n):
+    """grad of the batch's total loss, func's batched version summed; None if func does not batch
+    or its output is not one number per example (grad refuses that: the loop says so)."""
+    from .api import grad
+
+    states = tuple(vectorize.state_of(a, axis is not None or k in where) for k, (a, axis) in
+                   enumerate(zip(args, axes)))
     try:
-        body = _vectorized_body(node.body, resolver, batched, helpers)
-    except _NotVectorizable:
+        function, result = vectorize.batched_function(func, states)
+    except vectorize.NotVectorizable:
         return None
-    helpers.update({"vmap_loop": loop, "vmap_all_arrays": runtime_vmap.all_arrays})
-    arrays = b.call(b.name("vmap_all_arrays"), [b.name(p) for p in params if p in batched])
-    guard = b.if_(gast.UnaryOp(op=gast.Not(), operand=arrays),
-                  [b.ret(b.call(b.name("vmap_loop"), [b.name(p) for p in params]))])
-    n = b.assign("vmap_n", b.call(b.name(_helper(helpers, runtime_vmap.size, "vmap_size")),
-                                  [x for p in params if p in batched for x in (b.name(p), b.const(0))]))
-    fn = b.function(f"{node.name}_vmap", params, [guard, n] + body)
-    function, _ = emit.load(fn, helpers, parsed)
-    return function
+    if result is not True or np.shape(function(*args)) != (n,):
+        return None
+    total = _total(function, len(args))
+    return grad(total, wrt=tuple(where) if not isinstance(wrt, (int, str)) else where[0])
 
 
-def _helper(helpers, obj, name):
-    helpers[name] = obj
-    return name
-
-
-def _vectorized_body(stmts, resolver, batched, helpers):
-    out = []
-    for stmt in stmts:
-        if build_is_marker(stmt):
-            continue
-        if isinstance(stmt, gast.Return):
-            value = stmt.value
-            if isinstance(value, gast.Name) and value.id in batched:
-                out.append(stmt)
-            elif isinstance(value, (gast.Name, gast.Constant)):
-                size = b.name("vmap_n")
-                out.append(b.ret(b.call(b.name(_helper(helpers, runtime_vmap.broadcast_batch, "vmap_broadcast")),
-                                        [value, size])))
-            else:
-                raise _NotVectorizable
-            continue
-        if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
-            raise _NotVectorizable
-        out.append(_vectorized_assign(stmt, resolver, batched, helpers))
-    return out
-
-
-def _vectorized_assign(stmt, resolver, batched, helpers):
-    target, value = stmt.targets[0].id, stmt.value
-    site = resolver.site(value)
-    operands = [a for a in site.operands() if isinstance(a, gast.Name) and a.id in batched]
-    if not operands:
-        batched.discard(target)  # rebound to a value of no example
-        return stmt
-    batched.add(target)
-    if site.kind == "atom":
-        return stmt
-    if site.kind != "rule" or site.keywords:
-        raise _NotVectorizable
-    prim = site.prim
-    if prim in _REDUCTIONS and len(site.args) == 1:
-        return b.assign(target, b.call(b.name(_helper(helpers, getattr(runtime_vmap, _REDUCTIONS[prim]),
-                                                      f"vmap_{_REDUCTIONS[prim]}")), [site.args[0]]))
-    if prim in (operator.matmul, np.matmul):
-        a, c = site.args
-        if b.is_name(c) and c.id in batched or not (b.is_name(a) and a.id in batched):
-            raise _NotVectorizable  # a batched right operand: a vector example is no matrix row
-        return stmt
-    elementwise = prim in _ARITHMETIC or isinstance(prim, np.ufunc) and site.rule is not None \
-        and site.rule.kind in ("elementwise", "linear")
-    if not elementwise or isinstance(value, gast.Compare):
-        raise _NotVectorizable
-    if len(site.args) == 1:
-        return stmt
-    if len(site.args) != 2:
-        raise _NotVectorizable
-    lifted = [_lifted(arg, other, batched, helpers) for arg, other in (site.args, site.args[::-1])]
-    new = copy.deepcopy(value)
-    if isinstance(new, gast.BinOp):
-        new.left, new.right = lifted
-    else:
-        new.args = lifted
-    return b.assign(target, new)
-
-
-def _lifted(arg, other, batched, helpers):
-    """arg, lifted against other when arg is batched (its examples then broadcast as one at a time)."""
-    if not (b.is_name(arg) and arg.id in batched) or isinstance(other, gast.Constant) \
-            or b.is_name(other) and other.id == arg.id:
-        return copy.deepcopy(arg)  # against a number or itself, the batch broadcasts as it is
-    other_batched = b.is_name(other) and other.id in batched
-    return b.call(b.name(_helper(helpers, runtime_vmap.lift, "vmap_lift")),
-                  [copy.deepcopy(arg), copy.deepcopy(other), b.const(other_batched)])
+def _total(function, count):
+    """def total(a0, ..., ak): return np.sum(batched(a0, ..., ak)), compiled from registered source."""
+    params = ", ".join(f"a{k}" for k in range(count))
+    source = f"def vmap_total({params}):\n    return vmap_sum(vmap_batched({params}))\n"
+    filename = f"<s2sad vmap total #{next(_COUNTER)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {"vmap_sum": np.sum, "vmap_batched": function}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace["vmap_total"]

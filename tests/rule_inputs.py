@@ -1610,6 +1610,21 @@ def rt_vmap_broadcast_batch(x):
     return runtime_vmap.broadcast_batch(x, 4)
 
 
+@case(runtime_vmap.matmul, (3, 4), (3, 4, 2))
+def rt_vmap_matmul_rows(a, c):
+    return runtime_vmap.matmul(a, c, True, True)
+
+
+@case(runtime_vmap.matmul, (2, 4), (3, 4))
+def rt_vmap_matmul_shared_left(a, c):
+    return runtime_vmap.matmul(a, c, False, True)
+
+
+@case(runtime_vmap.matmul, (3, 1, 4), (4, 2))
+def rt_vmap_matmul_outer(a, c):
+    return runtime_vmap.matmul(a, c, True, False)
+
+
 # -- rules of numpy_decomp, numpy_misc and the SciPy modules: in a file of their own ----------------------
 
 from rule_inputs_extra import *  # noqa: E402, F401, F403

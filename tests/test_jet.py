@@ -5,6 +5,7 @@ input curve); jet's output series must match the oracle's derivatives of f along
 to 1e-10 relative, at order 12.
 """
 
+import inspect
 import math
 
 import numpy as np
@@ -346,3 +347,153 @@ def test_dict_primal_and_integer_argument():
     _, series = s2sad.jet(loop_sum, (0.6, 3), ([1.0, 0.0], None))
     exact = exact_derivatives(lambda x: loop_sum(x, 3), (0.6,), ([1.0, 0.0],), 2)
     np.testing.assert_allclose(series, exact, rtol=1e-12)
+
+
+# -- the fast paths: unrolled series, fused steps, Leibniz's rule per order, float primals ---------
+
+
+def test_linear_steps_are_fused_into_one_statement_per_series():
+    """An RK4 stage's input x + h/2 * k1[0] is one tuple display of its coefficients, not three."""
+    text = s2sad.source(rk4_step, mode="jet", order=3)
+    assert "t1_ser = (x_ser[0] + h_over_2 * k1_ser[0][0], x_ser[1] + h_over_2 * k1_ser[1][0], " \
+           "x_ser[2] + h_over_2 * k1_ser[2][0])" in text
+    assert "h_over_2_times_k1_0_ser" not in text and "k1_0_ser" not in text
+
+
+def rebinds_in_a_loop(x):
+    """y's series is read after x is rebound in the loop: fusing must not read the new x."""
+    y = x * 2.0
+    for _ in range(3):
+        z = y + x
+        x = np.sin(z)
+        y = z * 0.5
+    return x + y
+
+
+def test_fusion_keeps_values_in_loops_and_rebinding():
+    primals, series = (0.3,), [[0.7, -0.4] + [0.0] * 6]
+    _, ours = s2sad.jet(rebinds_in_a_loop, primals, series)
+    ok, worst = _close(ours, exact_derivatives(rebinds_in_a_loop, primals, series, 8))
+    assert ok, worst
+
+
+@pytest.mark.parametrize("order", [1, 2, 5, 12, 24, 25, 30])
+def test_leibniz_rule_per_order_matches_the_sum(order):
+    """The unrolled product (K <= 24; a loop beyond) equals sum_j x_j y_(k-j), for floats and arrays."""
+    from s2sad import runtime_taylor as rt
+
+    rng = np.random.default_rng(order)
+    for shape in ((), (3,)):
+        x, y = rng.normal(size=shape), rng.normal(size=shape)
+        xs, ys = list(rng.normal(size=(order,) + shape)), list(rng.normal(size=(order,) + shape))
+        full_x, full_y = [x, *xs], [y, *ys]
+        want = [sum(full_x[j] * full_y[k - j] for j in range(k + 1)) for k in range(1, order + 1)]
+        np.testing.assert_allclose(rt.mul(x * y, x, xs, y, ys), want, rtol=1e-13, atol=1e-13)
+
+
+def cubic(x, y):
+    return x * x * y
+
+
+def test_float_primals_take_the_fast_path_with_the_same_result():
+    """Repeated calls with floats skip the checks (s2sad.jets._FLOAT_JETS); results are Python floats."""
+    from s2sad import jets
+
+    series = ([1.0, 0.5, 0.0], [0.0, 1.0, 0.25])
+    first = s2sad.jet(cubic, (0.7, 1.3), series)
+    assert (cubic, 3, 2) in jets._FLOAT_JETS
+    again = s2sad.jet(cubic, (0.7, 1.3), series)
+    assert again == first and all(type(d) is float for d in again[1])
+    # x(t) = 0.7 + t + t^2/4, y(t) = 1.3 + t^2/2 + t^3/24: f = x^2 y, derivatives from the polynomial in t
+    t = sympy.symbols("t")
+    poly = sympy.expand((sympy.Rational(7, 10) + t + t ** 2 / 4) ** 2 * (sympy.Rational(13, 10) + t ** 2 / 2 + t ** 3 / 24))
+    want = [float(poly.coeff(t, k) * math.factorial(k)) for k in range(1, 4)]
+    np.testing.assert_allclose(again[1], want, rtol=1e-13)
+
+
+def scaled(x):
+    return _helper_for_redefinition(x) * 2.0
+
+
+def _helper_for_redefinition(x):
+    return x * x
+
+
+def test_fast_path_sees_a_redefined_helper():
+    global _helper_for_redefinition
+    old = _helper_for_redefinition
+    assert s2sad.jet(scaled, (1.5,), ([1.0],))[1] == [6.0]
+    try:
+        def _helper_for_redefinition(x):  # noqa: F811 - redefined on purpose
+            return x * x * x
+        assert s2sad.jet(scaled, (1.5,), ([1.0],))[1] == [pytest.approx(13.5)]
+    finally:
+        _helper_for_redefinition = old
+
+
+def with_keyword_only(x, *, scale=2.0):
+    return np.exp(x) * scale
+
+
+def test_keyword_only_defaults_are_kept_on_repeated_calls():
+    for _ in range(2):  # the second call must not skip the default (the float fast path is not taken)
+        out, series = s2sad.jet(with_keyword_only, (0.5,), ([1.0, 0.0],))
+        np.testing.assert_allclose([out, *series], [2.0 * np.exp(0.5)] * 3, rtol=1e-14)
+
+
+# -- piecewise linear primitives: the series of the piece the primal is on -------------------------
+
+
+def remainders(x, y):
+    return np.exp(np.mod(x * 3.0, 1.3)) + np.fmod(np.sin(x) * 5.0, y) * np.remainder(x, y * 0.25) \
+        + (x * 7.0) % (y + 0.2)
+
+
+def clipped(x, y):
+    return np.clip(x * x, 0.1, 0.5) * np.sin(x) + np.clip(x, y, 2.0) ** 3 + np.clip(np.exp(x), None, 1.5)
+
+
+def signs(x, y):
+    return np.copysign(np.tanh(x), -y) * x + np.copysign(x * x, y)
+
+
+@pytest.mark.parametrize("func", [remainders, clipped, signs])
+def test_piecewise_linear_primitives_match_the_oracle(func):
+    primals = (0.6, 0.7)
+    series = [_series_for(primals, k, ORDER)[k] for k in range(2)]
+    out, ours = s2sad.jet(func, primals, series)
+    ok, worst = _close(ours, exact_derivatives(func, primals, series, ORDER))
+    assert ok, f"worst relative error {worst:.2e}"
+    _, tangent = s2sad.jvp(func, primals, tuple(s[0] for s in series))
+    np.testing.assert_allclose(ours[0], tangent, rtol=1e-13)
+
+
+def test_clip_with_other_bound_names_is_refused():
+    def f(x):
+        return np.clip(x, min=0.0, max=1.0)
+    if "min" not in inspect.signature(np.clip).parameters:
+        pytest.skip("NumPy before 2.1 has no min/max keywords for clip")
+    with pytest.raises(s2sad.S2SADError, match="no Taylor-mode"):
+        s2sad.jet(f, (0.5,), ([1.0],))
+
+
+def math_pieces(x, y):
+    return math.remainder(x, y) * 2.0 + math.fmod(x, y) + math.copysign(x, -y)
+
+
+def test_math_module_pieces_closed_form():
+    """x = 2.7, y = 1.0: remainder = x - 3y, fmod = x - 2y, copysign(x, -y) = -x: slopes (2, -6), (1, -2), (-1, 0)."""
+    out, series = s2sad.jet(math_pieces, (2.7, 1.0), ([0.5, 0.25], [1.5, -1.0]))
+    assert out == pytest.approx(2 * (-0.3) + 0.7 - 2.7)
+    np.testing.assert_allclose(series, [2 * 0.5 - 6 * 1.5 + 0.5 - 2 * 1.5 - 0.5,
+                                        2 * 0.25 - 6 * -1.0 + 0.25 - 2 * -1.0 - 0.25], rtol=1e-14)
+
+
+@pytest.mark.parametrize("func", [remainders, clipped, signs])
+def test_piecewise_linear_on_arrays_matches_scalar_runs(func):
+    x = np.array([0.6, 0.2, 1.1])
+    series = [np.full(3, 0.7), np.full(3, -0.4), np.zeros(3)]
+    _, vec = s2sad.jet(func, (x, 0.7), (series, [0.3, 0.1, 0.0]))
+    for i in range(3):
+        _, one = s2sad.jet(func, (float(x[i]), 0.7), ([0.7, -0.4, 0.0], [0.3, 0.1, 0.0]))
+        np.testing.assert_allclose([c[i] for c in vec], one, rtol=1e-13)

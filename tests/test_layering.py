@@ -36,7 +36,7 @@ LAYERS = (
     ("emit", ("emit",)),
     ("driver", ("driver",)),
     ("face", ("", "__main__", "api", "implicit", "linearize", "higher", "batching", "cli", "jets", "vmapping",
-              "testing", "fuzz", "fuzz.*", "backend_numba", "implicit_second")),
+              "vectorize", "testing", "fuzz", "fuzz.*", "backend_numba", "implicit_second")),
 )
 
 # (importer, imported): upward imports that exist today, each a leak to remove (see

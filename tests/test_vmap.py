@@ -238,3 +238,181 @@ def test_grad_through_the_vectorized_path():
     grads = [s2sad.grad(mlp_loss)(params, x, y) for x, y in zip(X, Y)]
     for key in params:
         np.testing.assert_allclose(got[key], sum(g[key] for g in grads), rtol=1e-11)
+
+
+# -- vmap(grad(loss)): one gradient of batched code, not a loop of gradients -----------------
+
+
+def _dense(W, b, x):
+    return x @ W + b
+
+
+def _log_softmax(z):
+    z = z - np.max(z, axis=1, keepdims=True)
+    return z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+
+
+def net_loss(params, x, labels):
+    """The benchmark's MLP loss: subroutines, reductions along an axis, x.shape; each example a batch of one."""
+    h = np.tanh(_dense(params["W1"], params["b1"], x))
+    logits = _dense(params["W2"], params["b2"], h)
+    return -np.sum(labels * _log_softmax(logits)) / logits.shape[0]
+
+
+def _net_data(seed=5, batch=5):
+    rng = np.random.default_rng(seed)
+    params = {"W1": rng.normal(size=(6, 4)), "b1": rng.normal(size=4), "W2": rng.normal(size=(4, 3)),
+              "b2": rng.normal(size=3)}
+    X = rng.normal(size=(batch, 1, 6))
+    Y = np.eye(3)[rng.integers(0, 3, batch)][:, None, :]
+    return params, X, Y
+
+
+def _fd_gradient(loss, args, k, eps=1e-6):
+    """Central differences of loss with respect to every entry of args[k] (an array or dict of arrays)."""
+    def entries(value):
+        return value.items() if isinstance(value, dict) else [(None, value)]
+    out = {}
+    for key, leaf in entries(args[k]):
+        g = np.zeros_like(leaf)
+        for index in np.ndindex(leaf.shape):
+            moved = []
+            for sign in (1, -1):
+                shifted = copy.deepcopy(args)
+                target = shifted[k] if key is None else shifted[k][key]
+                target[index] += sign * eps
+                moved.append(loss(*shifted))
+            g[index] = (moved[0] - moved[1]) / (2 * eps)
+        out[key] = g
+    return out if isinstance(args[k], dict) else out[None]
+
+
+def test_per_example_gradients_of_the_mlp_are_batched_code():
+    params, X, Y = _net_data()
+    per_example = s2sad.vmap(s2sad.grad(net_loss), in_axes=(None, 0, 0))
+    got = per_example(params, X, Y)
+    assert [v for v in per_example.__s2sad_batched__.values()] != [None]  # batched code, not the loop
+    for i in range(len(X)):
+        want = _fd_gradient(net_loss, [params, X[i], Y[i]], 0)
+        one = s2sad.grad(net_loss)(params, X[i], Y[i])
+        for key in params:
+            assert got[key].shape == (len(X),) + params[key].shape
+            np.testing.assert_allclose(got[key][i], one[key], rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(got[key][i], want[key], rtol=1e-6, atol=1e-8)
+
+
+def logistic_loss(w, b, x, y):
+    """Examples of rank 1: x @ w is a dot product."""
+    z = x @ w + b
+    return np.log(1.0 + np.exp(-y * z))
+
+
+def projected(W, x):
+    """A shared matrix times a batched vector (batched right operand)."""
+    return np.sum(np.tanh(W @ x) ** 2)
+
+
+@pytest.mark.parametrize("case", ["logistic", "logistic_wrt_x", "projected"])
+def test_per_example_gradients_of_small_losses(case):
+    rng = np.random.default_rng(6)
+    if case.startswith("logistic"):
+        w, b, X, y = rng.normal(size=4), 0.3, rng.normal(size=(7, 4)), np.sign(rng.normal(size=7))
+        func, args, axes = logistic_loss, [w, b, X, y], (None, None, 0, 0)
+        wrt = (0, 1) if case == "logistic" else 2
+    else:
+        func, args, axes, wrt = projected, [rng.normal(size=(3, 4)), rng.normal(size=(7, 4))], (None, 0), 0
+    batched = s2sad.vmap(s2sad.grad(func, wrt=wrt), in_axes=axes)
+    got = batched(*args)
+    assert None not in batched.__s2sad_batched__.values()
+    for i in range(7):
+        example = [a[i] if axis == 0 else a for a, axis in zip(args, axes)]
+        for k, g in zip((wrt,) if isinstance(wrt, int) else wrt, (got,) if isinstance(wrt, int) else got):
+            want = _fd_gradient(func, [np.asarray(a, dtype=float) for a in example], k)
+            np.testing.assert_allclose(g[i], want, rtol=1e-6, atol=1e-8)
+
+
+def branchy_loss(w, x):
+    return np.sum(w * x) if x[0] > 0 else np.sum(w * w * x)
+
+
+def test_per_example_gradients_through_a_branch_take_the_loop():
+    w, X = np.array([1.0, 2.0]), np.array([[1.0, 3.0], [-1.0, 3.0]])
+    batched = s2sad.vmap(s2sad.grad(branchy_loss), in_axes=(None, 0))
+    np.testing.assert_allclose(batched(w, X), [[1.0, 3.0], [-2.0, 12.0]], rtol=1e-15)
+    assert list(batched.__s2sad_batched__.values()) == [None]
+
+
+def vector_loss(w, x):
+    return w * x
+
+
+def test_per_example_gradient_of_a_vector_output_is_refused_as_grad_refuses_it():
+    with pytest.raises(s2sad.S2SADError):
+        s2sad.vmap(s2sad.grad(vector_loss), in_axes=(None, 0))(np.ones(3), np.ones((4, 3)))
+
+
+# -- the batched matrix product that vectorized code calls (runtime_vmap.matmul) ---------------
+
+_RANKS = [(1, 1), (1, 2), (2, 1), (2, 2), (3, 2), (2, 3), (1, 3)]
+
+
+def _example_shapes(ranks):
+    """Shapes of one example's a and c with those ranks that matmul accepts (contracting 4)."""
+    left = {1: (4,), 2: (3, 4), 3: (2, 3, 4)}[ranks[0]]
+    right = {1: (4,), 2: (4, 5), 3: (2, 4, 5)}[ranks[1]]
+    return left, right
+
+
+@pytest.mark.parametrize("ranks", _RANKS)
+@pytest.mark.parametrize("batched", [(True, False), (False, True), (True, True)])
+def test_batched_matmul_equals_a_loop_and_its_adjoint_is_its_transpose(ranks, batched):
+    from s2sad import runtime_vmap
+
+    rng = np.random.default_rng(7)
+    left, right = _example_shapes(ranks)
+    a = rng.normal(size=((6,) if batched[0] else ()) + left)
+    c = rng.normal(size=((6,) if batched[1] else ()) + right)
+    out = runtime_vmap.matmul(a, c, *batched)
+    want = np.stack([(a[i] if batched[0] else a) @ (c[i] if batched[1] else c) for i in range(6)])
+    np.testing.assert_allclose(out, want, rtol=1e-13)
+    ct = rng.normal(size=out.shape)  # matmul is linear in each operand: <ct, M da> = <M^T ct, da>
+    da, dc = rng.normal(size=a.shape), rng.normal(size=c.shape)
+    a_bar = runtime_vmap.matmul_adjoint(ct, a, c, *batched, 0)
+    c_bar = runtime_vmap.matmul_adjoint(ct, a, c, *batched, 1)
+    assert a_bar.shape == a.shape and c_bar.shape == c.shape
+    assert np.sum(ct * runtime_vmap.matmul(da, c, *batched)) == pytest.approx(np.sum(a_bar * da), rel=1e-12)
+    assert np.sum(ct * runtime_vmap.matmul(a, dc, *batched)) == pytest.approx(np.sum(c_bar * dc), rel=1e-12)
+
+
+def countdown(x, n):
+    """Recursive: the batched version would call itself; vmap loops instead."""
+    return x if n == 0 else countdown(np.sin(x), n - 1) + x
+
+
+def recursive_loss(x):
+    return np.sum(countdown(x, 2))
+
+
+def test_recursion_is_not_batched_but_looped():
+    X = np.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+    np.testing.assert_allclose(s2sad.vmap(recursive_loss)(X), [recursive_loss(x) for x in X], rtol=1e-15)
+    got = s2sad.vmap(s2sad.grad(recursive_loss))(X)
+    for x, g in zip(X, got):  # d/dx of sin(sin(x)) + sin(x) + x
+        want = np.cos(np.sin(x)) * np.cos(x) + np.cos(x) + 1.0
+        np.testing.assert_allclose(g, want, rtol=1e-13)
+
+
+def test_per_example_gradients_can_be_differentiated_again():
+    """grad of a sum of per-example gradients differentiates the loop of gradients (the same values)."""
+    per_example = s2sad.vmap(s2sad.grad(sine_energy), in_axes=(0, None))
+
+    def total(X, w):
+        return np.sum(per_example(X, w))
+
+    rng = np.random.default_rng(8)
+    X, w = rng.normal(size=(4, 3)), rng.normal(size=3)
+    got = s2sad.grad(total)(X, w)
+    want = -np.sin(X) * w  # d/dX of sum(cos(X) w + [x1, x0, 0]) per row
+    want[:, 0] += 1.0
+    want[:, 1] += 1.0
+    np.testing.assert_allclose(got, want, rtol=1e-12)

@@ -594,3 +594,15 @@ def vmap_broadcast_batch(ct, value, n):
 
 
 nondiff(runtime_vmap.all_arrays)
+nondiff(runtime_vmap.example_shape)
+
+
+@vjp(runtime_vmap.matmul, wrt=("a", "c"))
+def vmap_matmul(ct, ans, a, c, a_batched, c_batched):
+    return runtime_vmap.matmul_adjoint(ct, a, c, a_batched, c_batched, 0), \
+        runtime_vmap.matmul_adjoint(ct, a, c, a_batched, c_batched, 1)
+
+
+@jvp(runtime_vmap.matmul)
+def vmap_matmul_jvp(a_dot, c_dot, ans, a, c, a_batched, c_batched):
+    return runtime_vmap.matmul(a_dot, c, a_batched, c_batched), runtime_vmap.matmul(a, c_dot, a_batched, c_batched)
