@@ -34,7 +34,7 @@ LAYERS = (
     ("optimize", ("optimize", "optimize.*")),
     ("emit", ("emit",)),
     ("driver", ("driver",)),
-    ("face", ("", "__main__", "api", "implicit", "linearize", "higher", "batching", "cli", "jets", "vmapping",
+    ("face", ("", "__main__", "api", "implicit", "linearize", "higher", "batching", "cli", "tapes", "jets", "vmapping",
               "testing", "fuzz", "fuzz.*")),
 )
 
