@@ -6,10 +6,10 @@ from .custom import custom_jvp, custom_vjp, stop_gradient
 from .errors import S2SADError
 from .higher import hessian, hvp, jacobian
 from .implicit import fixed_point, implicit
-from .tapes import tape_report
 from .jets import jet
 from .linearize import linear_transpose, linearize
 from .revolve import checkpointed
+from .tapes import tape_report
 from .vmapping import vmap
 
 __all__ = ["S2SADError", "checkpoint", "checkpointed", "custom_jvp", "custom_vjp", "differentiate",

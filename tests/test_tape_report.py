@@ -111,3 +111,35 @@ def test_checkpoint_option_reports_the_schedule():
     report = s2sad.tape_report(decay, x, 0.5, 20, checkpoint=2)
     assert f"checkpointed loop at line {LINE_DECAY + 1}" in report
     assert number(report, r"at most ([\d,]+) bytes on the tapes") <= 3 * sys.getsizeof(x) + 1000
+
+
+LOOP_FILE = '''\
+import numpy as np
+
+
+def step_loss(x, n):
+    for i in range(n):
+        x = x + 0.1 * np.sin(x)
+    return np.sum(x)
+'''
+
+
+def test_cli_dump_tape_prints_the_report(tmp_path, capsys):
+    from s2sad import cli
+    path = tmp_path / "loop.py"
+    path.write_text(LOOP_FILE)
+    assert cli.main(["dump", str(path), "--tape", "--at", "x=np.ones(500),n=12"]) == 0
+    out = capsys.readouterr().out
+    per = sys.getsizeof(np.ones(500)) + 8
+    assert f"loop at line 5 (for i in range(n):): 12 iterations, {12 * per:,} bytes, {per:,} bytes per iteration" in out
+    assert f"line 6: {per:,} bytes per record, 12 records    x = x + 0.1 * np.sin(x)" in out
+
+
+def test_cli_dump_tape_without_a_point_is_an_error(tmp_path, capsys):
+    from s2sad import cli
+    path = tmp_path / "loop.py"
+    path.write_text(LOOP_FILE)
+    assert cli.main(["dump", str(path), "--tape"]) == 1
+    assert "--tape needs the point" in capsys.readouterr().err
+    assert cli.main(["dump", str(path), "--tape", "--at", "y=1.0"]) == 1
+    assert "no value for x, n" in capsys.readouterr().err
