@@ -190,8 +190,16 @@ class Recursive:
             def function(**arguments):
                 return compiled().function(**arguments)
 
+        cells = []  # the generated callers' cells that hold `backward` (emit.load adds them)
+
         def backward(record, g):
-            return compiled().backward(record, g)
+            # the callers' cells get the real backward half: this frame would hold the record while it runs
+            real = compiled().backward
+            for cell in cells:
+                cell.cell_contents = real
+            cells.clear()
+            return real(record, g)
+        backward.__s2sad_cells__ = cells
 
         base = variant_name(func, wrt)
         first = "jet" if mode.startswith("jet:") else "jvp" if mode == "forward" else "fwd"

@@ -25,6 +25,7 @@ from .naming import Namer
 from .normalize import normalize
 from .optimize import optimize
 from .optimize.effects import names
+from .optimize.release import release_references
 from .parse import defaults as parse_defaults
 from .parse import parse, unwrap
 from .partials import selects
@@ -118,6 +119,8 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     if optimized and jet_order(mode) is None:
         node = tuple(optimize(n, helpers, derived=getattr(n, "s2sad_derivatives", None)) for n in node) \
             if isinstance(node, tuple) else optimize(node, helpers, derived=getattr(node, "s2sad_derivatives", None))
+    if mode in ("split", "reverse") and getattr(func, "__s2sad_release__", False):  # checkpointed loops: loops.py
+        node = tuple(map(release_references, node)) if isinstance(node, tuple) else release_references(node)
     if callee:
         _name_for_callee(node, func, wrt, parsed.node.name)
     return node, helpers, parsed, callees.dependencies + _resolved(resolver, callees.dependencies)

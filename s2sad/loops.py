@@ -51,6 +51,7 @@ def checkpoint_loops(parsed, every=None):
         return parsed
     structure_exits(fn, Namer(identifiers(fn) | set(parsed.closure)))
     fn.s2sad_exits_structured = True
+    parsed.func.__s2sad_release__ = True  # its derivatives drop dead references early (optimize/release.py)
     namer = Namer(identifiers(fn) | set(parsed.closure) | set(parsed.globals))
     for loop in _outermost(parsed, fn.body, every):
         _rewrite(parsed, fn, loop, every, namer)
@@ -319,5 +320,6 @@ def _segment_function(parsed, info, step, name):
     namespace = {"__name__": "s2sad.loops", fresh["step"]: step, fresh["split"]: revolve.split}
     exec(compile(text, filename, "exec"), namespace)  # noqa: S102 (our own generated source)
     segment = namespace[name]
+    segment.__s2sad_release__ = True  # its backward half drops dead references (optimize/release.py)
     namespace[fresh["ckpt"]] = checkpoint(segment)
     return segment

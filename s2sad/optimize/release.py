@@ -1,0 +1,123 @@
+"""Drop references as soon as they are dead, in the backward halves of a checkpointed loop's schedule.
+
+A checkpointed loop's schedule (loops.py) is a recursive function; its backward half runs the
+backward halves of deeper levels while its own frame is still open. Whatever that frame still
+names stays alive: its record (the last step's intermediates), the state the last step started
+from, an adjoint about to be replaced. Over the schedule's levels that was several states per
+level, more than the snapshots themselves. This pass, run after optimization on those functions
+only, makes the frame let go:
+
+* a record made only to be passed on (`rec = g_fwd(...)[1]` then `g_bwd(rec, y_bar)`) is passed
+  inline, so the callee holds the only reference and its own pass can drop it (only records: an
+  inlined expression keeps the names it reads alive during the call);
+* after the last statement of a block that reads a name, `name = None` when the name is certainly
+  not read again before it is bound anew (at the function's top level: not read again at all; in
+  a loop body: bound again by a later statement of the body, or bound first in the body and read
+  nowhere outside the loop).
+
+Plain assignments of None, so the halves stay code that the transforms read back (Hessians).
+"""
+
+import gast
+
+from .. import build as b
+
+
+def release_references(fn):
+    """fn (a gast FunctionDef), its dead references dropped early."""
+    while _inline_block(fn, fn.body):
+        pass
+    local = {a.id for a in fn.args.args} | set(b.names_in(b.module(fn.body), gast.Store))
+    _release_block(fn, fn.body, None, local)
+    return fn
+
+
+def _loads(node, name):
+    return sum(1 for n in gast.walk(node) if isinstance(n, gast.Name) and n.id == name
+               and isinstance(n.ctx, gast.Load))
+
+
+def _stores(node, name):
+    return sum(1 for n in gast.walk(node) if isinstance(n, gast.Name) and n.id == name
+               and isinstance(n.ctx, (gast.Store, gast.Del)))
+
+
+def _inline_block(fn, block):
+    """`r = value; ... g(r, ...)` with r read once, right below: `g(value, ...)`. Whether any was."""
+    k, changed = 0, False
+    while k < len(block):
+        stmt = block[k]
+        for field in ("body", "orelse"):
+            changed |= _inline_block(fn, getattr(stmt, field, None) or [])
+        nxt = block[k + 1] if k + 1 < len(block) else None
+        if _inlinable(fn, stmt, nxt):
+            name = stmt.targets[0].id
+            call = nxt.value
+            call.args = [stmt.value if isinstance(a, gast.Name) and a.id == name else a for a in call.args]
+            del block[k]
+            changed = True
+            continue
+        k += 1
+    return changed
+
+
+def _inlinable(fn, stmt, nxt):
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)):
+        return False
+    if not (isinstance(nxt, gast.Assign) and isinstance(nxt.value, gast.Call)):
+        return False
+    name = stmt.targets[0].id
+    direct = [a for a in nxt.value.args if isinstance(a, gast.Name) and a.id == name]
+    return len(direct) == 1 and _loads(fn, name) == 1 and _stores(fn, name) == 1 and _loads(nxt, name) == 1 \
+        and isinstance(stmt.value, gast.Subscript) and isinstance(stmt.value.value, gast.Call)
+
+
+def _bound_by(stmt, name):
+    """Whether stmt certainly binds name anew without reading it first (a plain assignment)."""
+    if not isinstance(stmt, gast.Assign) or _loads(stmt.value, name):
+        return False
+    return any(name in b.names_in(t, gast.Store) for t in stmt.targets if isinstance(t, (gast.Name, gast.Tuple)))
+
+
+def _next_event(block, start, name):
+    """'bound' when a plain assignment at the block's level binds name before anything reads it,
+    'read' when something reads (or may bind) it first, None when nothing after start mentions it."""
+    for stmt in block[start:]:
+        if _bound_by(stmt, name):
+            return "bound"
+        if _loads(stmt, name) or _stores(stmt, name):
+            return "read"
+    return None
+
+
+def _release_block(fn, block, loop, local):
+    """Insert `name = None` in block (the body of `loop`, or the function's when loop is None)."""
+    k = 0
+    while k < len(block):
+        stmt = block[k]
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None) or []
+            _release_block(fn, inner, stmt if isinstance(stmt, (gast.For, gast.While)) else None, local)
+        if isinstance(stmt, gast.Return):
+            break
+        if k + 1 < len(block) and isinstance(block[k + 1], gast.Return):
+            break  # the frame ends next: nothing to gain
+        dead = [name for name in sorted(set(b.names_in(stmt, gast.Load)) & local)
+                if _dead_after(fn, block, k, name, loop)]
+        for offset, name in enumerate(dead, 1):
+            block.insert(k + offset, b.assign(name, b.const(None)))
+        k += 1 + len(dead)
+
+
+def _dead_after(fn, block, k, name, loop):
+    event = _next_event(block, k + 1, name)
+    if event == "bound":
+        return True
+    if event == "read" or _bound_by(block[k], name):
+        return False
+    if loop is None:
+        return block is fn.body
+    # the end of a loop body: dead if the body binds it first and nothing outside the loop reads it
+    if _next_event(block, 0, name) != "bound":
+        return False
+    return _loads(fn, name) == sum(_loads(s, name) for s in block)
