@@ -21,6 +21,7 @@ import inspect
 import gast
 
 from .callables import is_library
+from .errors import S2SADError
 from .parse import unwrap
 from .partials import require_rule
 
@@ -74,6 +75,11 @@ class Callees:
         func = self.target(site)
         if func is None:
             require_rule(site, where)
+        half = getattr(func, "__s2sad_reversible_half__", None)
+        if half is not None:  # reversing.py: run-time code, not to be differentiated again
+            raise S2SADError("a reversible loop is reversed at run time: its gradient cannot be differentiated "
+                             "again (hessian, hvp, reverse over reverse)", half.filename, half.line,
+                             "reversible loop", "use s2sad.checkpointed(range(n), snapshots=K) for higher derivatives")
         bound = self.bind(func, site, where)
         wrt = [p for p, atom in bound.items() if is_active(atom)]
         return func, bound, wrt, self.derivative(func, mode, wrt, where, site)

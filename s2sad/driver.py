@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import cache, emit, rules, shapes  # noqa: F401  (importing rules fills the table)
+from . import cache, emit, reversing, rules, shapes  # noqa: F401  (importing rules fills the table)
 from .analyze import Analyses, activity
 from .arity import specialize_calls
 from .calls import Callees, variant_name
@@ -198,6 +198,8 @@ def _in_progress():
 
 
 def _derive_callee(func, mode, wrt, receiver, exact=False):
+    if mode == "reverse" and getattr(func, "__s2sad_reversible__", None) is not None:
+        return reversing.split(func, wrt, _derive_callee)
     return derivative(func, "split" if mode == "reverse" else mode, wrt, receiver=receiver, callee=True, exact=exact)
 
 
