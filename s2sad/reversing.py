@@ -100,8 +100,10 @@ def _bar(g, like):
 def _turn(info, step, i, state, params, bars, step_wrt, grads):
     """One turn's forward half from `state` (a dict), then its backward half: the state's adjoints
     before the turn, and the parameters' parts added into grads."""
-    _, record = step.function(**{info.step.__code__.co_varnames[0]: i}, **state, **params)
-    parts = step.backward(record, tuple(bars[s] if s in bars else 0.0 for s in info.state))
+    record = step.function(**{info.step.__code__.co_varnames[0]: i}, **state, **params)[1]  # not its output
+    state = None
+    parts = step.backward(record, tuple(bars.pop(s) if s in bars else 0.0 for s in info.state))
+    record = None
     parts = parts if len(step_wrt) > 1 else (parts,)
     new_bars = {}
     for name, part in zip(step_wrt, parts):
@@ -117,8 +119,10 @@ def _by_inversion(info, step, state, bars, params, n, start, stride, step_wrt):
     index = info.inverse.__code__.co_varnames[0]
     for k in reversed(range(n)):
         i = start + k * stride
-        state = list(info.inverse(**{index: i}, **dict(zip(info.state, state)), **params))
-        bars = _turn(info, step, i, dict(zip(info.state, state)), params, bars, step_wrt, grads)
+        named = {name: value for name, value in zip(info.state, state)}
+        state = info.inverse(**{index: i}, **named, **params)
+        named = {name: value for name, value in zip(info.state, state)}
+        bars = _turn(info, step, i, named, params, bars, step_wrt, grads)
     grads.update(bars)
     return grads, state
 
