@@ -37,7 +37,7 @@ from peers import available  # noqa: E402
 import s2sad  # noqa: E402
 
 FAMILIES = ("compile", "straight", "loops", "subroutines", "numpy", "gp_attention", "higher", "implicit", "taylor",
-            "batching")
+            "batching", "long")
 
 
 class Timeout(Exception):
