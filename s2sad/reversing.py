@@ -119,12 +119,18 @@ def _by_inversion(info, step, state, bars, params, n, start, stride, step_wrt):
     index = info.inverse.__code__.co_varnames[0]
     for k in reversed(range(n)):
         i = start + k * stride
-        named = {name: value for name, value in zip(info.state, state)}
-        state = info.inverse(**{index: i}, **named, **params)
-        named = {name: value for name, value in zip(info.state, state)}
-        bars = _turn(info, step, i, named, params, bars, step_wrt, grads)
+        state = info.inverse(**{index: i}, **_named(info.state, state), **params)
+        bars = _turn(info, step, i, _named(info.state, state), params, bars, step_wrt, grads)
     grads.update(bars)
     return grads, state
+
+
+def _named(names, values):
+    """{name: value}, built without the (name, value) pairs zip would make each turn."""
+    named = {}
+    for k in range(len(names)):
+        named[names[k]] = values[k]
+    return named
 
 
 def _mismatch(got, real, final):
