@@ -28,10 +28,6 @@ _HINT = ("a reversible loop's body may only update its state affinely (x = x + g
          "nonzero a), swap state variables, and compute temporaries; use s2sad.checkpointed otherwise")
 
 
-class Refusal(S2SADError):
-    """A statement of a reversible loop that cannot be inverted."""
-
-
 def inverse_statements(body, state, filename, text):
     """The statements undoing one turn of body (gast statements over state names and temporaries)."""
     state = set(state)
@@ -50,7 +46,7 @@ def inverse_statements(body, state, filename, text):
 def _refuse(stmt, filename, text, why):
     line = getattr(stmt, "lineno", None)
     shown = text(stmt)
-    raise Refusal(f"cannot invert `{shown}` in a reversible loop: {why}", filename, line, "reversible loop", _HINT)
+    raise S2SADError(f"cannot invert `{shown}` in a reversible loop: {why}", filename, line, "reversible loop", _HINT)
 
 
 def _classify(stmt, state, filename, text):

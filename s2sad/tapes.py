@@ -17,6 +17,7 @@ costs only the slot: the bytes are what the tapes hold, each object once.
 import ast
 import gc
 import linecache
+import os
 import re
 import sys
 import tracemalloc
@@ -248,7 +249,7 @@ def tape_report(f, *args, wrt=0, checkpoint=None):
 def format_report(records):
     """The report's text: per loop, its records per iteration and the lines they serve."""
     wrt = ", ".join(records.wrt)
-    out = [f"tape report: reverse mode of {records.name} wrt {wrt} ({records.filename})"]
+    out = [f"tape report: reverse mode of {records.name} wrt {wrt} ({os.path.basename(records.filename)})"]
     groups = {}
     for site in records.sites.values():
         if site.records:
