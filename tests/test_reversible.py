@@ -215,3 +215,47 @@ def test_reversible_needs_a_range_and_a_for():
 
     with pytest.raises(s2sad.S2SADError, match="needs a range"):
         not_range(1.0)
+
+
+def with_a_counter(x, a, n):
+    k = 0
+    for i in s2sad.reversible(range(n)):
+        x = x + a * np.cos(1.0 * k)
+        k = k + 1
+    return x
+
+
+def reading_the_index(x, data, a):
+    for i in s2sad.reversible(range(len(data))):
+        x = x + a * data[i]
+    return x * x
+
+
+def inside_a_taped_loop(x, a):
+    s = 0.0
+    for j in range(3):
+        for i in s2sad.reversible(range(5)):
+            x = x + a * np.sin(j + 0.0)
+        s = s + x * x
+    return s
+
+
+def inside_a_checkpointed_loop(x, a):
+    for j in s2sad.checkpointed(range(4), snapshots=2):
+        for i in s2sad.reversible(range(5)):
+            x = x - a * 0.1
+        x = np.sin(x)
+    return x
+
+
+@pytest.mark.parametrize("func, args, wrt", [
+    (with_a_counter, (0.3, 0.2, 7), (0, 1)),
+    (reading_the_index, (0.3, np.arange(5.0), 0.2), (0, 2)),
+    (inside_a_taped_loop, (0.3, 0.2), (0, 1)),
+    (inside_a_checkpointed_loop, (0.3, 0.2), (0, 1)),
+])
+def test_nesting_an_integer_state_and_the_loop_index(func, args, wrt):
+    got = s2sad.grad(func, wrt=wrt)(*args)
+    assert reversing.LAST["fallback"] is False
+    for k, g in zip(wrt, got):
+        assert g == pytest.approx(fd(func, args, k), rel=1e-7)
