@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import runtime
+from .errors import S2SADError
 
 RTOL = 1e-12
 LAST = {"reconstructed": None, "error": None, "fallback": None}
@@ -71,6 +72,11 @@ def _floating(x):
 def _reverse(info, derive, arguments, out, g, wanted):
     """The cotangents of `wanted` (state and parameter names), by inversion or, if it drifted, checkpoints."""
     n, start, stride = _bounds(info, arguments)
+    for s in info.state:
+        if not _floating(arguments[s]) and not isinstance(arguments[s], (int, np.integer)):
+            raise S2SADError(f"the reversible loop's state {s!r} is a {type(arguments[s]).__name__}: only float values "
+                             "(scalars, arrays) and integers are inverted", info.filename, info.line,
+                             "reversible loop", "keep arrays in the loop's state, not containers of them")
     active_state = [s for s in info.state if _floating(arguments[s])]
     step_wrt = tuple(active_state + [p for p in info.params if p in wanted])
     step = derive(info.step, "reverse", step_wrt, None)

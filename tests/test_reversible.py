@@ -259,3 +259,15 @@ def test_nesting_an_integer_state_and_the_loop_index(func, args, wrt):
     assert reversing.LAST["fallback"] is False
     for k, g in zip(wrt, got):
         assert g == pytest.approx(fd(func, args, k), rel=1e-7)
+
+
+def list_state(xs, a, n):
+    for i in s2sad.reversible(range(n)):
+        xs = xs + [a]
+    return xs[-1] * 2.0
+
+
+def test_a_state_that_is_not_a_number_is_refused():
+    with pytest.raises(s2sad.S2SADError, match="state 'xs' is a list") as info:
+        s2sad.grad(list_state, wrt=1)([1.0], 0.5, 3)
+    assert f"test_reversible.py:{list_state.__code__.co_firstlineno + 1}" in str(info.value)
