@@ -144,6 +144,8 @@ def test_hypergradient(tmp_path):
         assert got == pytest.approx(fd, rel=1e-5)
         assert number(rf"{name}: .*finite differences (\S+)", out) < 1e-5
     assert "the inversion drifted, so the gradient was computed again with checkpoints" in out
+    assert "reversible over 50 steps: the inversion held" in out
+    assert number(r"over 50 steps: .* from the tape (\S+)", out) < 1e-12
     tape = [float(v) for v in re.findall(r"\d+: (\d+)", out.split("tape: ")[-1].splitlines()[0])]
     checkpointed = [float(v) for v in re.findall(r"\d+: (\d+)", out.split("checkpointed: ")[-1].splitlines()[0])]
     assert tape[-1] > 3 * tape[0] and checkpointed[-1] < 2 * checkpointed[0]  # linear against logarithmic
