@@ -120,7 +120,8 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
         node = tuple(optimize(n, helpers, derived=getattr(n, "s2sad_derivatives", None)) for n in node) \
             if isinstance(node, tuple) else optimize(node, helpers, derived=getattr(node, "s2sad_derivatives", None))
     if mode in ("split", "reverse") and getattr(func, "__s2sad_release__", False):  # checkpointed loops: loops.py
-        node = tuple(map(release_references, node)) if isinstance(node, tuple) else release_references(node)
+        node = tuple(release_references(n, helpers) for n in node) if isinstance(node, tuple) \
+            else release_references(node, helpers)
     if callee:
         _name_for_callee(node, func, wrt, parsed.node.name)
     return node, helpers, parsed, callees.dependencies + _resolved(resolver, callees.dependencies)

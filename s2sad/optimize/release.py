@@ -21,12 +21,16 @@ Plain assignments of None, so the halves stay code that the transforms read back
 import gast
 
 from .. import build as b
+from .. import runtime
 
 
-def release_references(fn):
-    """fn (a gast FunctionDef), its dead references dropped early."""
+def release_references(fn, helpers=None):
+    """fn (a gast FunctionDef), its dead references dropped early (helpers: the generated code's
+    names of runtime objects, given when values may be handed off through a stack)."""
     while _inline_block(fn, fn.body):
         pass
+    if helpers is not None:
+        _hand_off(fn, helpers)
     local = {a.id for a in fn.args.args} | set(b.names_in(b.module(fn.body), gast.Store))
     _release_block(fn, fn.body, None, local)
     return fn
@@ -121,3 +125,80 @@ def _dead_after(fn, block, k, name, loop):
     if _next_event(block, 0, name) != "bound":
         return False
     return _loads(fn, name) == sum(_loads(s, name) for s in block)
+
+
+# -- handing a value to a call ------------------------------------------------------------------
+
+def _helper(helpers, obj, preferred, taken):
+    for ident, known in helpers.items():
+        if known is obj:
+            return ident
+    ident = preferred
+    while ident in taken or ident in helpers:
+        ident += "_"
+    helpers[ident] = obj
+    return ident
+
+
+def _blocks(stmts, loops=0, tests=()):
+    """Every block with (its statements, how many loops enclose it, the tests of the ifs around it)."""
+    yield stmts, loops, tests
+    for stmt in stmts:
+        if isinstance(stmt, (gast.For, gast.While)):
+            yield from _blocks(stmt.body, loops + 1, tests)
+            yield from _blocks(stmt.orelse, loops + 1, tests)
+        elif isinstance(stmt, gast.If):
+            test = stmt.test.id if isinstance(stmt.test, gast.Name) else None
+            yield from _blocks(stmt.body, loops, tests + ((test, True),))
+            yield from _blocks(stmt.orelse, loops, tests + ((test, False),))
+
+
+def _hand_off(fn, helpers):
+    """`v = ...; ...; y = g_bwd(..., v, ...)` with v read there only: `v` goes on a one-item stack
+    right where it is made and comes off it as the argument, so the caller's frame holds no
+    reference while the backward half runs (CPython moves a call's argument values into the
+    callee's frame). Where v is made and where it is read run equally often: the same block, or
+    blocks under the same tests outside loops (the adjoint sweep mirrors the primal's branches)."""
+    taken = set(b.names_in(b.module([fn]))) | {a.id for a in fn.args.args}
+    params = {a.id for a in fn.args.args}
+    blocks = list(_blocks(fn.body))
+    made = {}  # name -> (block, index, loops, tests) of its only assignment
+    for block, loops, tests in blocks:
+        for stmt in block:
+            if isinstance(stmt, gast.Assign):
+                for name in b.names_in(stmt.targets[0], gast.Store):
+                    made[name] = (block, stmt, loops, tests)
+    plans = []
+    for block, loops, tests in blocks:
+        for stmt in block:
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call)
+                    and isinstance(stmt.value.func, gast.Name) and stmt.value.func.id.endswith("_bwd")):
+                continue  # only what a backward half is handed: a record, a cotangent
+            for position, arg in enumerate(stmt.value.args):
+                name = arg.id if isinstance(arg, gast.Name) else None
+                if name is None or name in params or name not in made or _loads(fn, name) != 1 \
+                        or _stores(fn, name) != 1:
+                    continue
+                home, source, home_loops, home_tests = made[name]
+                same = False  # a stack made and used in one block: reverse over reverse misreads it
+                mirrored = not loops and not home_loops and home_tests == tests and tests and \
+                    all(test is not None for test, _ in tests)
+                if same or mirrored:
+                    plans.append((name, home, source, stmt, position, same))
+    if not plans:
+        return
+    push = _helper(helpers, runtime.push, "push", taken)
+    pop = _helper(helpers, runtime.pop, "pop", taken)
+    for name, home, source, stmt, position, same in plans:
+        box = name + "_handed"
+        while box in taken:
+            box += "_"
+        taken.add(box)
+        where = home.index(source) + 1
+        home[where:where] = [b.expr_stmt(b.call(b.name(push), [b.name(box), b.name(name)])),
+                             b.assign(name, b.const(None))]
+        if same:
+            home.insert(where - 1, b.assign(box, b.lst([])))
+        else:
+            fn.body.insert(0, b.assign(box, b.lst([])))
+        stmt.value.args[position] = b.call(b.name(pop), [b.name(box)])
