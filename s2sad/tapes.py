@@ -43,6 +43,7 @@ class Site:
     line: object
     loops: tuple
     schedule: bool = False
+    handoff: bool = False
     records: int = 0
     bytes: int = 0
 
@@ -121,6 +122,7 @@ class _counting:
         self.cells = []
         self.sites = {}
         self.held = {}  # id -> how many records on the tapes hold the object (which keeps it alive)
+        self.boxes = set()  # the one-item stacks of optimize/release.py's hand-offs
         seen = set()
         self._collect(fn, seen)
 
@@ -159,6 +161,10 @@ class _counting:
     def push(self, stack, value):
         frame = sys._getframe(1)
         site = self.site(frame.f_code, frame.f_lineno)
+        if site.handoff:  # optimize/release.py passing a value on, not a tape
+            self.boxes.add(id(stack))
+            stack.append(value)
+            return
         size = SLOT
         for ident, nbytes in parts(value).items():  # an object already on a tape costs nothing more
             count = self.held.get(ident, 0)
@@ -172,6 +178,8 @@ class _counting:
 
     def pop(self, stack):
         value = stack.pop()
+        if id(stack) in self.boxes:
+            return value
         size = SLOT
         for ident, nbytes in parts(value).items():
             count = self.held.pop(ident) - 1
@@ -214,6 +222,10 @@ def _site(code, lineno, records):
     if relocate is None:
         return Site(code.co_filename, None, ())
     loops = []
+    lines = fn.__s2sad_source__.splitlines()
+    text = lines[lineno - 2] if 0 <= lineno - 2 < len(lines) else ""  # the source's line k is the code's k + 1
+    if "_handed" in text:  # a hand-off of optimize/release.py: not a tape
+        return Site(code.co_filename, None, (), handoff=True)
     tree = ast.parse(fn.__s2sad_source__)
     for node in ast.walk(tree):  # the generated source's line k is the code's line k + 1
         if isinstance(node, (ast.For, ast.While)) and node.lineno + 1 < lineno <= node.end_lineno + 1:

@@ -15,7 +15,11 @@ only, makes the frame let go:
   a loop body: bound again by a later statement of the body, or bound first in the body and read
   nowhere outside the loop).
 
-Plain assignments of None, so the halves stay code that the transforms read back (Hessians).
+* a record or cotangent made under `if t:` and handed to a backward half under `if t:` again goes
+  through a one-item stack (`_hand_off`), so the frame does not hold it while that half runs.
+
+Plain assignments of None and the tape's own push and pop, so the halves stay code that the
+transforms read back (Hessians, reverse over reverse).
 """
 
 import gast
@@ -154,15 +158,16 @@ def _blocks(stmts, loops=0, tests=()):
 
 
 def _hand_off(fn, helpers):
-    """`v = ...; ...; y = g_bwd(..., v, ...)` with v read there only: `v` goes on a one-item stack
-    right where it is made and comes off it as the argument, so the caller's frame holds no
-    reference while the backward half runs (CPython moves a call's argument values into the
-    callee's frame). Where v is made and where it is read run equally often: the same block, or
-    blocks under the same tests outside loops (the adjoint sweep mirrors the primal's branches)."""
+    """`v = ...` under `if t:`, then `y = g_bwd(..., v, ...)` under `if t:` (the same block or, the
+    adjoint sweep mirroring the primal's branches, another under the same tests), v read there
+    only, outside loops: v goes on a one-item stack
+    where it is made and comes off it as the argument, so the frame holds no reference while the
+    backward half runs (CPython moves a call's argument values into the callee's frame). Not at
+    the function's top level or in loops: reverse over reverse misreads such a stack."""
     taken = set(b.names_in(b.module([fn]))) | {a.id for a in fn.args.args}
     params = {a.id for a in fn.args.args}
     blocks = list(_blocks(fn.body))
-    made = {}  # name -> (block, index, loops, tests) of its only assignment
+    made = {}  # name -> (block, statement, loops, tests) of its only assignment
     for block, loops, tests in blocks:
         for stmt in block:
             if isinstance(stmt, gast.Assign):
@@ -170,6 +175,8 @@ def _hand_off(fn, helpers):
                     made[name] = (block, stmt, loops, tests)
     plans = []
     for block, loops, tests in blocks:
+        if loops or not tests or any(test is None for test, _ in tests):
+            continue
         for stmt in block:
             if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call)
                     and isinstance(stmt.value.func, gast.Name) and stmt.value.func.id.endswith("_bwd")):
@@ -180,16 +187,14 @@ def _hand_off(fn, helpers):
                         or _stores(fn, name) != 1:
                     continue
                 home, source, home_loops, home_tests = made[name]
-                same = False  # a stack made and used in one block: reverse over reverse misreads it
-                mirrored = not loops and not home_loops and home_tests == tests and tests and \
-                    all(test is not None for test, _ in tests)
-                if same or mirrored:
-                    plans.append((name, home, source, stmt, position, same))
+                if not home_loops and home_tests == tests and home.index(source) < len(home) \
+                        and (home is not block or home.index(source) < block.index(stmt)):
+                    plans.append((name, home, source, stmt, position))
     if not plans:
         return
     push = _helper(helpers, runtime.push, "push", taken)
     pop = _helper(helpers, runtime.pop, "pop", taken)
-    for name, home, source, stmt, position, same in plans:
+    for name, home, source, stmt, position in plans:
         box = name + "_handed"
         while box in taken:
             box += "_"
@@ -197,8 +202,5 @@ def _hand_off(fn, helpers):
         where = home.index(source) + 1
         home[where:where] = [b.expr_stmt(b.call(b.name(push), [b.name(box), b.name(name)])),
                              b.assign(name, b.const(None))]
-        if same:
-            home.insert(where - 1, b.assign(box, b.lst([])))
-        else:
-            fn.body.insert(0, b.assign(box, b.lst([])))
+        fn.body.insert(0, b.assign(box, b.lst([])))
         stmt.value.args[position] = b.call(b.name(pop), [b.name(box)])
