@@ -16,6 +16,7 @@ reports the median of its rounds, per call.
 import gc
 import statistics
 import time
+import tracemalloc
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -199,3 +200,16 @@ def first_line(exc, root=None):
     if not isinstance(exc, Exception) or type(exc).__name__ not in text:
         text = f"{type(exc).__name__}: {text}"
     return text
+
+
+def peak_bytes(fn, *args):
+    """tracemalloc's peak while fn(*args) runs, above what was traced when it started (garbage
+    collected first). Tracing slows the call: time it apart."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        fn(*args)
+        return tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()

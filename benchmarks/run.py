@@ -38,8 +38,7 @@ from peers import available  # noqa: E402
 import s2sad  # noqa: E402
 
 FAMILIES = ("compile", "straight", "loops", "spellings", "subroutines", "numpy", "gp_attention", "higher", "implicit",
-            "taylor",
-            "batching")
+            "taylor", "batching", "long")
 
 
 HAVE_NUMBA = importlib.util.find_spec("numba") is not None

@@ -12,14 +12,12 @@
   the time of a call of f_jvp against a `s2sad.jvp` minus the primal. Target: median ratio <= 1.2.
 """
 
-import gc
 import os
 import statistics
 import sys
-import tracemalloc
 
 import numpy as np
-from harness import Probe, ProbeRow, Target, Workload, median_time
+from harness import Probe, ProbeRow, Target, Workload, median_time, peak_bytes
 
 import s2sad
 
@@ -78,18 +76,6 @@ def iterations(W, u, tol):
     return count[0]
 
 
-def _peak_bytes(fn, *args):
-    gc.collect()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        fn(*args)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    return peak - base
-
-
 def deq_memory(settings):
     """Peak traced bytes of the implicit and unrolled gradients at two iteration counts."""
     W, u, target = deq_problem()
@@ -101,7 +87,7 @@ def deq_memory(settings):
             return np.sum((z - target) ** 2)
         g = s2sad.grad(loss)
         g(W)
-        implicit[tol] = _peak_bytes(g, W)
+        implicit[tol] = peak_bytes(g, W)
         count = iterations(W, u, tol)
         rows.append(ProbeRow(f"deq_implicit_peak_tol={tol:g}", f"peak traced bytes ({count} iterations)",
                              implicit[tol] / 1e6, "MB", None, "s2sad.fixed_point, reverse mode"))
@@ -109,7 +95,7 @@ def deq_memory(settings):
     for steps in (150, 300):
         g = s2sad.grad(deq_unrolled)
         g(W, u, target, steps)
-        unrolled[steps] = _peak_bytes(g, W, u, target, steps)
+        unrolled[steps] = peak_bytes(g, W, u, target, steps)
         rows.append(ProbeRow(f"deq_unrolled_peak_n={steps}", "peak traced bytes", unrolled[steps] / 1e6, "MB", None,
                              "s2sad.grad of the unrolled loop"))
     rows.append(ProbeRow("deq_implicit_growth", "implicit peak(1e-12) / peak(1e-6): independent of the count",

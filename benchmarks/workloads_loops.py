@@ -5,11 +5,9 @@ sweep; the RNN within 1.3x hand-written backprop through time; the logistic map'
 at most 64 bytes per iteration, growing linearly in n.
 """
 
-import gc
-import tracemalloc
 
 import numpy as np
-from harness import Probe, ProbeRow, Target, Workload
+from harness import Probe, ProbeRow, Target, Workload, peak_bytes
 
 import s2sad
 import s2sad.driver
@@ -245,18 +243,6 @@ def rnn_loss_grad(W, U, b, xs, h0):
 # -- tape memory ---------------------------------------------------------------------------
 
 
-def _peak_bytes(fn, *args):
-    gc.collect()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        fn(*args)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    return peak - base
-
-
 def logistic_memory(settings):
     """Peak traced memory of the logistic map's reverse-mode gradient, per iteration, at n = 10^4 and 10^5.
 
@@ -269,8 +255,8 @@ def logistic_memory(settings):
     rows = []
     per = {}
     for n in (10**4, 10**5):
-        per[n] = _peak_bytes(g, 0.3, n) / n
-        hand = _peak_bytes(logistic_grad, 0.3, n) / n
+        per[n] = peak_bytes(g, 0.3, n) / n
+        hand = peak_bytes(logistic_grad, 0.3, n) / n
         rows.append(ProbeRow(f"logistic_tape_n=1e{len(str(n)) - 1}", "peak traced bytes / iteration (s2sad)",
                              per[n], "B", 64.0, f"hand-written reverse {hand:.1f} B/iteration"))
     growth = per[10**5] * 10**5 / (per[10**4] * 10**4)

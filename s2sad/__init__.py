@@ -9,10 +9,12 @@ from .higher import hessian, hvp, jacobian
 from .implicit import fixed_point, implicit
 from .jets import jet
 from .linearize import linear_transpose, linearize
-from .revolve import checkpointed
+from .revolve import checkpointed, reversible
+from .tapes import tape_report
 from .vmapping import vmap
 
 __all__ = ["S2SADError", "checkpoint", "checkpointed", "custom_jvp", "custom_vjp", "differentiate",
            "every_loop_checkpointed", "fixed_point", "grad", "hessian", "hvp", "implicit", "jacobian", "jet", "jvp",
-           "linear_transpose", "linearize", "source", "stop_gradient", "value_and_grad", "vjp", "vmap"]
+           "linear_transpose", "linearize", "reversible", "source", "stop_gradient", "tape_report", "value_and_grad",
+           "vjp", "vmap"]
 __version__ = "0.1.0"

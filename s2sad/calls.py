@@ -21,6 +21,7 @@ import inspect
 import gast
 
 from .callables import is_library
+from .errors import S2SADError
 from .parse import unwrap
 from .partials import require_rule
 from .shapes import kind_of
@@ -82,6 +83,11 @@ class Callees:
                               "function being differentiated only s2sad.grad(h)(...) and s2sad.value_and_grad(h)(...) "
                               "are differentiated (write the derivative with those, or differentiate h directly)",
                               construct=site.label)
+        half = getattr(func, "__s2sad_reversible_half__", None)
+        if half is not None:  # reversing.py: run-time code, not to be differentiated again
+            raise S2SADError("a reversible loop is reversed at run time: its gradient cannot be differentiated "
+                             "again (hessian, hvp, reverse over reverse)", half.filename, half.line,
+                             "reversible loop", "use s2sad.checkpointed(range(n), snapshots=K) for higher derivatives")
         bound = self.bind(func, site, where)
         wrt = [p for p, atom in bound.items() if is_active(atom)]
         return func, bound, wrt, self.derivative(func, mode, wrt, where, site, _kinds(func, kinds_at, bound))
@@ -217,8 +223,16 @@ class Recursive:
             def function(**arguments):
                 return compiled().function(**arguments)
 
+        cells = []  # the generated callers' cells that hold `backward` (emit.load adds them)
+
         def backward(record, g):
-            return compiled().backward(record, g)
+            # the callers' cells get the real backward half: this frame would hold the record while it runs
+            real = compiled().backward
+            for cell in cells:
+                cell.cell_contents = real
+            cells.clear()
+            return real(record, g)
+        backward.__s2sad_cells__ = cells
 
         base = variant_name(func, wrt)
         first = "jet" if mode.startswith("jet:") else "jvp" if mode == "forward" else "fwd"

@@ -2,11 +2,13 @@
 
     s2sad dump FILE.py [--function NAME] [--mode forward|reverse|both|jet] [--order K] [--wrt x,y]
                        [--stage anf|derivative] [-o OUT.py] [--check x=0.5,y=[1,2] ...] [--tol 1e-5]
+    s2sad dump FILE.py --tape --at x=np.ones(1000),n=50 [--function NAME] [--wrt x,y]
 
 Without `-o` the generated functions are printed; with `-o` they are written, after a copy
 of the user's file (less its `if __name__ == "__main__":` block), as a module that imports
 and runs on its own. `--check` runs the dumped code itself at the given point and compares
-each derivative with central finite differences of the function.
+each derivative with central finite differences of the function. `--tape` prints, instead of the
+code, what reverse mode records at the point `--at` gives, per loop and per iteration (tapes.py).
 
 Exit status: 0 on success, 1 on an error (one line on stderr), 2 on a usage error,
 3 when `--check` finds an error above the tolerance.
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import driver, runtime
+from . import driver, runtime, tapes
 from .errors import S2SADError
 from .parse import unwrap
 
@@ -485,11 +487,17 @@ def parser():
                            "with central finite differences")
     dump.add_argument("--tol", type=float, default=1e-5,
                       help="largest relative error --check accepts (default: 1e-5)")
+    dump.add_argument("--tape", action="store_true",
+                      help="print what reverse mode records, per loop and per iteration, in bytes, at the "
+                           "point --at gives (instead of the code)")
+    dump.add_argument("--at", nargs="+", metavar="NAME=VALUE", help="the point of --tape (e.g. x=np.ones(1000),n=50)")
     return top
 
 
 def dump(args):
     """Generate, write or print, and check; returns the exit status."""
+    if args.tape or args.at:
+        return tape(args)
     if args.check and args.stage != "derivative":
         raise S2SADError("--check needs --stage derivative", construct="--check")
     if args.check and args.mode == "jet":
@@ -514,6 +522,32 @@ def dump(args):
         print(f"s2sad: error: --check: a derivative differs from finite differences by more than {args.tol:g}",
               file=sys.stderr)
         return CHECK_FAILED
+    return 0
+
+
+def tape(args):
+    """`--tape`: the tape report of each chosen function whose parameters --at gives."""
+    if not (args.tape and args.at):
+        raise S2SADError("--tape needs the point to run the gradient at: --at x=...,n=...", construct="--tape")
+    if args.mode != "reverse" or args.stage != "derivative" or args.output or args.check:
+        raise S2SADError("--tape reports reverse mode's records: it takes none of --mode, --stage, -o, --check",
+                         construct="--tape")
+    point = parse_point(args.at)
+    module = load_module(args.file)
+    reports, skipped = [], []
+    for func in functions_of(module, args.function):
+        params = inspect.signature(func).parameters
+        missing = [n for n, p in params.items() if n not in point and p.default is inspect.Parameter.empty]
+        if missing:
+            skipped.append(f"{func.__name__} (no value for {', '.join(missing)})")
+            continue
+        names = _wrt(func, args.wrt)
+        values = [(_as_float(point[n]) if n in names else point[n]) if n in point else p.default
+                  for n, p in params.items()]
+        reports.append(tapes.tape_report(func, *values, wrt=names))
+    if not reports:
+        raise S2SADError(f"--at gives the parameters of no function: {'; '.join(skipped)}", construct="--at")
+    print("\n\n".join(reports))
     return 0
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import build, cache, emit, rules, shapes  # noqa: F401  (importing rules fills the table)
+from . import build, cache, emit, reversing, rules, shapes  # noqa: F401  (importing rules fills the table)
 from .analyze import Analyses, activity
 from .arity import specialize_calls
 from .callables import is_library
@@ -27,6 +27,7 @@ from .names import names
 from .naming import Namer
 from .normalize import normalize
 from .optimize import optimize
+from .optimize.release import release_references
 from .parse import defaults as parse_defaults
 from .parse import parse, unwrap
 from .partials import selects
@@ -126,6 +127,9 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     if optimized and jet_order(mode) is None:
         node = tuple(optimize(n, helpers, derived=derived) for n in node) \
             if isinstance(node, tuple) else optimize(node, helpers, derived=derived)
+    if mode in ("split", "reverse") and getattr(func, "__s2sad_release__", False):  # checkpointed loops: loops.py
+        node = tuple(release_references(n, helpers) for n in node) if isinstance(node, tuple) \
+            else release_references(node, helpers)
     if callee:
         _name_for_callee(node, func, wrt, parsed.node.name)
     return node, helpers, parsed, callees.dependencies + _resolved(resolver, callees.dependencies)
@@ -252,6 +256,8 @@ def _in_progress():
 def _derive_callee(func, mode, wrt, receiver, exact=False, kinds=None):
     """A called user function's derivative; `kinds` (its parameters', then its output's, as the caller
     knows them at the call) specialize its reverse halves to them (shapes.py)."""
+    if mode == "reverse" and getattr(func, "__s2sad_reversible__", None) is not None:
+        return reversing.split(func, wrt, _derive_callee)
     return derivative(func, "split" if mode == "reverse" else mode, wrt, receiver=receiver, callee=True, exact=exact,
                       kinds=kinds if mode == "reverse" else None)
 

@@ -60,6 +60,7 @@ def load(fn_node, helpers, parsed, defaults=()):
             cells.append(types.CellType(relocate))
         else:
             cells.append(types.CellType(helpers[ident]))
+            getattr(helpers[ident], "__s2sad_cells__", []).append(cells[-1])  # calls.py: a trampoline's callers
     func = types.FunctionType(inner, parsed.globals, fn_node.name, tuple(defaults) or None, tuple(cells) or None)
     func.__s2sad_source__ = source
     return func, source

@@ -38,6 +38,7 @@ from . import revolve
 from .checkpointing import _lookup, checkpoint
 from .errors import S2SADError
 from .exits import structure_exits
+from .inversion import inverse_statements
 from .naming import Namer, identifiers
 from .registry import Rule
 
@@ -51,6 +52,7 @@ def checkpoint_loops(parsed, every=None):
         return parsed
     structure_exits(fn, Namer(identifiers(fn) | set(parsed.closure)))
     fn.s2sad_exits_structured = True
+    parsed.func.__s2sad_release__ = True  # its derivatives drop dead references early (optimize/release.py)
     namer = Namer(identifiers(fn) | set(parsed.closure) | set(parsed.globals))
     for loop in _outermost(parsed, fn.body, every):
         _rewrite(parsed, fn, loop, every, namer)
@@ -61,19 +63,26 @@ def _checkpointed_call(parsed, node):
     return isinstance(node, gast.Call) and _lookup(parsed, node.func) is revolve.checkpointed
 
 
+def _reversible_call(parsed, node):
+    return isinstance(node, gast.Call) and _lookup(parsed, node.func) is revolve.reversible
+
+
 def _refuse_stray_calls(parsed, fn):
-    """checkpointed(...) anywhere but as the iterable of a `for` would be taped silently: refused."""
+    """checkpointed(...) or reversible(...) anywhere but as the iterable of a `for` would be taped
+    silently: refused."""
     allowed = {id(s.iter) for s in gast.walk(fn) if isinstance(s, gast.For)}
     for node in gast.walk(fn):
-        if _checkpointed_call(parsed, node) and id(node) not in allowed:
-            raise S2SADError("s2sad.checkpointed(...) used other than as the iterable of a for statement",
-                             parsed.filename, getattr(node, "lineno", fn.lineno), "checkpointed",
-                             "write `for i in s2sad.checkpointed(range(n), snapshots=K):`")
+        for test, what in ((_checkpointed_call, "checkpointed"), (_reversible_call, "reversible")):
+            if test(parsed, node) and id(node) not in allowed:
+                shape = "range(n), snapshots=K" if what == "checkpointed" else "range(n)"
+                raise S2SADError(f"s2sad.{what}(...) used other than as the iterable of a for statement",
+                                 parsed.filename, getattr(node, "lineno", fn.lineno), what,
+                                 f"write `for i in s2sad.{what}({shape}):`")
 
 
 def _wanted(parsed, stmt, every):
     if isinstance(stmt, gast.For):
-        if _checkpointed_call(parsed, stmt.iter):
+        if _checkpointed_call(parsed, stmt.iter) or _reversible_call(parsed, stmt.iter):
             return True
         return every is not None and _is_range(parsed, stmt.iter)
     return isinstance(stmt, gast.While) and every is not None
@@ -180,6 +189,8 @@ class _Loop:
 
 def _rewrite(parsed, fn, loop, every, namer):
     info = _Loop(parsed, fn, loop, every)
+    if isinstance(loop, gast.For) and _reversible_call(parsed, loop.iter):
+        return _rewrite_reversible(parsed, fn, info, namer)
     if not info.state:  # writes nothing that outlives a turn: nothing to keep, the loop stays as it is
         if isinstance(loop, gast.For) and _checkpointed_call(parsed, loop.iter):
             loop.iter = _range_of(parsed, loop.iter, info)[0]
@@ -319,5 +330,90 @@ def _segment_function(parsed, info, step, name):
     namespace = {"__name__": "s2sad.loops", fresh["step"]: step, fresh["split"]: revolve.split}
     exec(compile(text, filename, "exec"), namespace)  # noqa: S102 (our own generated source)
     segment = namespace[name]
+    segment.__s2sad_release__ = True  # its backward half drops dead references (optimize/release.py)
     namespace[fresh["ckpt"]] = checkpoint(segment)
     return segment
+
+
+# --- reversible loops --------------------------------------------------------------------------
+
+class Reversible:
+    """What reverse mode needs of a reversible loop (reversing.py): its step and the step's inverse,
+    `f(i, *state, *params) -> state`, the names of both, and where the loop is."""
+
+    def __init__(self, step, inverse, state, params, filename, line):
+        self.step, self.inverse = step, inverse
+        self.state, self.params = list(state), list(params)
+        self.filename, self.line = filename, line
+
+
+def _rewrite_reversible(parsed, fn, info, namer):
+    """The loop becomes a call of a generated `run(*state, *params, start, stride, steps)`, which runs
+    it plainly; reverse mode does not tape it but inverts it (reversing.py)."""
+    if info.stop is not None:
+        info.refuse("a reversible loop cannot end early (break or return inside it)",
+                    "end it by its range, or use s2sad.checkpointed")
+    if not info.state:
+        info.node.iter = info.node.iter.args[0]
+        return
+    stem = f"{fn.name}_loop{info.line}"
+    step = _step_function(parsed, info, f"{stem}_step")
+    inverse = _inverse_function(parsed, info, f"{stem}_inverse")
+    run = _run_function(parsed, info, step, f"{stem}_reversible")
+    run.__s2sad_reversible__ = Reversible(step, inverse, info.state, info.params, parsed.filename, info.line)
+    run.__s2sad_reversible__.counters = run.__s2sad_counters__
+    names = {key: namer.fresh(f"{stem}_{key}") for key in ("run", "bounds")}
+    parsed.closure[names["run"]] = types.CellType(run)
+    parsed.closure[names["bounds"]] = types.CellType(revolve.reversible_bounds)
+    call = info.node.iter
+    if len(call.args) != 1 or call.keywords:
+        info.refuse("reversible() takes one range", "write reversible(range(n))")
+    state = ", ".join(info.state) + ("," if len(info.state) == 1 else "")
+    args = "".join(f"{p}, " for p in info.state + info.params)
+    steps, start, stride = (namer.fresh(f"_{key}") for key in ("steps", "start", "stride"))
+    lines = [f"{steps}, {start}, {stride} = {names['bounds']}({_text(call.args[0])}, {parsed.filename!r}, {info.line})",
+             f"if {steps} > 0:",
+             f"    {state} = {names['run']}({args}{start}, {stride}, {steps})"]
+    stmts = gast.parse("\n".join(lines)).body
+    for node in stmts:
+        for sub in gast.walk(node):
+            if isinstance(sub, (gast.stmt, gast.expr)):
+                sub.lineno, sub.col_offset = info.line, info.node.col_offset
+                sub.end_lineno, sub.end_col_offset = info.line, info.node.col_offset
+    _replace(fn, info.node, stmts)
+
+
+def _inverse_function(parsed, info, name):
+    """`def inverse(i, *state, *params)`: the state before a turn from the state after it."""
+    undo = inverse_statements(info.body, info.state, parsed.filename, _text_of_statement)
+    fn = b.function(name, [info.target] + info.state + info.params,
+                    undo + [b.ret(b.tup([b.name(s) for s in info.state]))])
+    return _compile_nested(parsed, info, fn)
+
+
+def _text_of_statement(stmt):
+    return to_source(b.module([stmt])).strip().splitlines()[0]
+
+
+_RUN = '''\
+def {run}({args}, {start}, {stride}, {steps}):
+    """The reversible loop at line {line}, run plainly."""
+    for {k} in range({steps}):
+        {state} = {step}({start} + {k} * {stride}, {args})
+    return ({tuple_})
+'''
+
+
+def _run_function(parsed, info, step, name):
+    namer = Namer(set(info.state) | set(info.params) | {name})
+    fresh = {k: namer.fresh(f"_{k}") for k in ("start", "stride", "steps", "k", "step")}
+    args = ", ".join(info.state + info.params)
+    state = ", ".join(info.state) + ("," if len(info.state) == 1 else "")
+    text = _RUN.format(run=name, args=args, line=info.line, state=state, tuple_=state, **fresh)
+    filename = f"{parsed.filename} (the reversible loop at line {info.line} in {parsed.node.name})"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {"__name__": "s2sad.loops", fresh["step"]: step}
+    exec(compile(text, filename, "exec"), namespace)  # noqa: S102 (our own generated source)
+    run = namespace[name]
+    run.__s2sad_counters__ = (fresh["start"], fresh["stride"], fresh["steps"])
+    return run

@@ -93,3 +93,20 @@ def loop_bounds(iterable, snapshots, filename, lineno):
 def segment_split(steps, snapshots):
     """split(steps, snapshots) as the generated segment function calls it (an int, never differentiated)."""
     return split(steps, snapshots)
+
+
+def reversible(iterable):
+    """`for i in s2sad.reversible(range(n)):` in a function s2sad differentiates: reverse mode keeps
+    only the loop's final state and inverts the body's updates in the adjoint sweep (loops.py,
+    reversing.py). Called plainly it checks its argument and returns the range itself."""
+    caller = sys._getframe(1)
+    reversible_bounds(iterable, caller.f_code.co_filename, caller.f_lineno)
+    return iterable
+
+
+def reversible_bounds(iterable, filename, lineno):
+    """(steps, start, stride) of a reversible loop, its argument checked."""
+    if not isinstance(iterable, range):
+        raise S2SADError(f"reversible() needs a range, not {type(iterable).__name__}", filename, lineno,
+                         "reversible", "loop over range(len(xs)) and index xs")
+    return len(iterable), iterable.start, iterable.step

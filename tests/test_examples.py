@@ -134,3 +134,23 @@ def test_bilevel(tmp_path):
         pytest.skip("matplotlib is not installed: the values were checked, the plot was not drawn")
     png = tmp_path / "plots" / "bilevel.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_hypergradient(tmp_path):
+    out = run("hypergradient.py", str(tmp_path / "plots"), "--steps", "200", cwd=tmp_path)
+    fd = (number(r"finite differences:  dL/dlr = (\S+)", out), number(r"finite differences: .* dL/ddecay = (\S+)", out))
+    for name in ("tape", "checkpointed", "reversible"):
+        got = (number(rf"{name}:  dL/dlr = (\S+)", out), number(rf"{name}: .* dL/ddecay = (\S+)", out))
+        assert got == pytest.approx(fd, rel=1e-5)
+        assert number(rf"{name}: .*finite differences (\S+)", out) < 1e-5
+    assert "the inversion drifted, so the gradient was computed again with checkpoints" in out
+    assert "reversible over 50 steps: the inversion held" in out
+    assert number(r"over 50 steps: .* from the tape (\S+)", out) < 1e-12
+    tape = [float(v) for v in re.findall(r"\d+: (\d+)", out.split("tape: ")[-1].splitlines()[0])]
+    checkpointed = [float(v) for v in re.findall(r"\d+: (\d+)", out.split("checkpointed: ")[-1].splitlines()[0])]
+    assert tape[-1] > 3 * tape[0] and checkpointed[-1] < 2 * checkpointed[0]  # linear against logarithmic
+    if importlib.util.find_spec("matplotlib") is None:
+        assert "matplotlib is not installed" in out
+        pytest.skip("matplotlib is not installed: the values were checked, the plot was not drawn")
+    png = tmp_path / "plots" / "hypergradient_memory.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000

@@ -28,14 +28,14 @@ LAYERS = (
                 "runtime_vmap", "runtime_numba")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
     ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
-               "checkpointing", "inner", "arity", "specialize", "lift", "loops",
+               "checkpointing", "inner", "arity", "specialize", "lift", "inversion", "loops",
                "resolve", "anf_expressions", "normalize")),
     ("analysis", ("analyze", "stacks", "shapes")),
     ("transform", ("partials", "calls", "forward", "reverse", "taylor")),
     ("optimize", ("optimize", "optimize.*")),
     ("emit", ("emit",)),
-    ("driver", ("driver",)),
-    ("face", ("", "__main__", "api", "implicit", "linearize", "higher", "batching", "cli", "jets", "vmapping",
+    ("driver", ("driver", "reversing")),
+    ("face", ("", "__main__", "api", "implicit", "linearize", "higher", "batching", "cli", "tapes", "jets", "vmapping",
               "vectorize", "testing", "fuzz", "fuzz.*", "backend_numba", "implicit_second")),
 )
 

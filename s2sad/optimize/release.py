@@ -1,0 +1,206 @@
+"""Drop references as soon as they are dead, in the backward halves of a checkpointed loop's schedule.
+
+A checkpointed loop's schedule (loops.py) is a recursive function; its backward half runs the
+backward halves of deeper levels while its own frame is still open. Whatever that frame still
+names stays alive: its record (the last step's intermediates), the state the last step started
+from, an adjoint about to be replaced. Over the schedule's levels that was several states per
+level, more than the snapshots themselves. This pass, run after optimization on those functions
+only, makes the frame let go:
+
+* a record made only to be passed on (`rec = g_fwd(...)[1]` then `g_bwd(rec, y_bar)`) is passed
+  inline, so the callee holds the only reference and its own pass can drop it (only records: an
+  inlined expression keeps the names it reads alive during the call);
+* after the last statement of a block that reads a name, `name = None` when the name is certainly
+  not read again before it is bound anew (at the function's top level: not read again at all; in
+  a loop body: bound again by a later statement of the body, or bound first in the body and read
+  nowhere outside the loop).
+
+* a record or cotangent made under `if t:` and handed to a backward half under `if t:` again goes
+  through a one-item stack (`_hand_off`), so the frame does not hold it while that half runs.
+
+Plain assignments of None and the tape's own push and pop, so the halves stay code that the
+transforms read back (Hessians, reverse over reverse).
+"""
+
+import gast
+
+from .. import build as b
+from .. import runtime
+
+
+def release_references(fn, helpers=None):
+    """fn (a gast FunctionDef), its dead references dropped early (helpers: the generated code's
+    names of runtime objects, given when values may be handed off through a stack)."""
+    while _inline_block(fn, fn.body):
+        pass
+    if helpers is not None:
+        _hand_off(fn, helpers)
+    local = {a.id for a in fn.args.args} | set(b.names_in(b.module(fn.body), gast.Store))
+    _release_block(fn, fn.body, None, local)
+    return fn
+
+
+def _loads(node, name):
+    return sum(1 for n in gast.walk(node) if isinstance(n, gast.Name) and n.id == name
+               and isinstance(n.ctx, gast.Load))
+
+
+def _stores(node, name):
+    return sum(1 for n in gast.walk(node) if isinstance(n, gast.Name) and n.id == name
+               and isinstance(n.ctx, (gast.Store, gast.Del)))
+
+
+def _inline_block(fn, block):
+    """`r = value; ... g(r, ...)` with r read once, right below: `g(value, ...)`. Whether any was."""
+    k, changed = 0, False
+    while k < len(block):
+        stmt = block[k]
+        for field in ("body", "orelse"):
+            changed |= _inline_block(fn, getattr(stmt, field, None) or [])
+        nxt = block[k + 1] if k + 1 < len(block) else None
+        if _inlinable(fn, stmt, nxt):
+            name = stmt.targets[0].id
+            call = nxt.value
+            call.args = [stmt.value if isinstance(a, gast.Name) and a.id == name else a for a in call.args]
+            del block[k]
+            changed = True
+            continue
+        k += 1
+    return changed
+
+
+def _inlinable(fn, stmt, nxt):
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)):
+        return False
+    if not (isinstance(nxt, gast.Assign) and isinstance(nxt.value, gast.Call)):
+        return False
+    name = stmt.targets[0].id
+    direct = [a for a in nxt.value.args if isinstance(a, gast.Name) and a.id == name]
+    return len(direct) == 1 and _loads(fn, name) == 1 and _stores(fn, name) == 1 and _loads(nxt, name) == 1 \
+        and isinstance(stmt.value, gast.Subscript) and isinstance(stmt.value.value, gast.Call)
+
+
+def _bound_by(stmt, name):
+    """Whether stmt certainly binds name anew without reading it first (a plain assignment)."""
+    if not isinstance(stmt, gast.Assign) or _loads(stmt.value, name):
+        return False
+    return any(name in b.names_in(t, gast.Store) for t in stmt.targets if isinstance(t, (gast.Name, gast.Tuple)))
+
+
+def _next_event(block, start, name):
+    """'bound' when a plain assignment at the block's level binds name before anything reads it,
+    'read' when something reads (or may bind) it first, None when nothing after start mentions it."""
+    for stmt in block[start:]:
+        if _bound_by(stmt, name):
+            return "bound"
+        if _loads(stmt, name) or _stores(stmt, name):
+            return "read"
+    return None
+
+
+def _release_block(fn, block, loop, local):
+    """Insert `name = None` in block (the body of `loop`, or the function's when loop is None)."""
+    k = 0
+    while k < len(block):
+        stmt = block[k]
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None) or []
+            _release_block(fn, inner, stmt if isinstance(stmt, (gast.For, gast.While)) else None, local)
+        if isinstance(stmt, gast.Return):
+            break
+        if k + 1 < len(block) and isinstance(block[k + 1], gast.Return):
+            break  # the frame ends next: nothing to gain
+        dead = [name for name in sorted(set(b.names_in(stmt, gast.Load)) & local)
+                if _dead_after(fn, block, k, name, loop)]
+        for offset, name in enumerate(dead, 1):
+            block.insert(k + offset, b.assign(name, b.const(None)))
+        k += 1 + len(dead)
+
+
+def _dead_after(fn, block, k, name, loop):
+    event = _next_event(block, k + 1, name)
+    if event == "bound":
+        return True
+    if event == "read" or _bound_by(block[k], name):
+        return False
+    if loop is None:
+        return block is fn.body
+    # the end of a loop body: dead if the body binds it first and nothing outside the loop reads it
+    if _next_event(block, 0, name) != "bound":
+        return False
+    return _loads(fn, name) == sum(_loads(s, name) for s in block)
+
+
+# -- handing a value to a call ------------------------------------------------------------------
+
+def _helper(helpers, obj, preferred, taken):
+    for ident, known in helpers.items():
+        if known is obj:
+            return ident
+    ident = preferred
+    while ident in taken or ident in helpers:
+        ident += "_"
+    helpers[ident] = obj
+    return ident
+
+
+def _blocks(stmts, loops=0, tests=()):
+    """Every block with (its statements, how many loops enclose it, the tests of the ifs around it)."""
+    yield stmts, loops, tests
+    for stmt in stmts:
+        if isinstance(stmt, (gast.For, gast.While)):
+            yield from _blocks(stmt.body, loops + 1, tests)
+            yield from _blocks(stmt.orelse, loops + 1, tests)
+        elif isinstance(stmt, gast.If):
+            test = stmt.test.id if isinstance(stmt.test, gast.Name) else None
+            yield from _blocks(stmt.body, loops, tests + ((test, True),))
+            yield from _blocks(stmt.orelse, loops, tests + ((test, False),))
+
+
+def _hand_off(fn, helpers):
+    """`v = ...` under `if t:`, then `y = g_bwd(..., v, ...)` under `if t:` (the same block or, the
+    adjoint sweep mirroring the primal's branches, another under the same tests), v read there
+    only, outside loops: v goes on a one-item stack
+    where it is made and comes off it as the argument, so the frame holds no reference while the
+    backward half runs (CPython moves a call's argument values into the callee's frame). Not at
+    the function's top level or in loops: reverse over reverse misreads such a stack."""
+    taken = set(b.names_in(b.module([fn]))) | {a.id for a in fn.args.args}
+    params = {a.id for a in fn.args.args}
+    blocks = list(_blocks(fn.body))
+    made = {}  # name -> (block, statement, loops, tests) of its only assignment
+    for block, loops, tests in blocks:
+        for stmt in block:
+            if isinstance(stmt, gast.Assign):
+                for name in b.names_in(stmt.targets[0], gast.Store):
+                    made[name] = (block, stmt, loops, tests)
+    plans = []
+    for block, loops, tests in blocks:
+        if loops or not tests or any(test is None for test, _ in tests):
+            continue
+        for stmt in block:
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call)
+                    and isinstance(stmt.value.func, gast.Name) and stmt.value.func.id.endswith("_bwd")):
+                continue  # only what a backward half is handed: a record, a cotangent
+            for position, arg in enumerate(stmt.value.args):
+                name = arg.id if isinstance(arg, gast.Name) else None
+                if name is None or name in params or name not in made or _loads(fn, name) != 1 \
+                        or _stores(fn, name) != 1:
+                    continue
+                home, source, home_loops, home_tests = made[name]
+                if not home_loops and home_tests == tests and home.index(source) < len(home) \
+                        and (home is not block or home.index(source) < block.index(stmt)):
+                    plans.append((name, home, source, stmt, position))
+    if not plans:
+        return
+    push = _helper(helpers, runtime.push, "push", taken)
+    pop = _helper(helpers, runtime.pop, "pop", taken)
+    for name, home, source, stmt, position in plans:
+        box = name + "_handed"
+        while box in taken:
+            box += "_"
+        taken.add(box)
+        where = home.index(source) + 1
+        home[where:where] = [b.expr_stmt(b.call(b.name(push), [b.name(box), b.name(name)])),
+                             b.assign(name, b.const(None))]
+        fn.body.insert(0, b.assign(box, b.lst([])))
+        stmt.value.args[position] = b.call(b.name(pop), [b.name(box)])
