@@ -7,7 +7,7 @@ import types
 
 import numpy as np
 
-from . import cache, driver, runtime, shapes
+from . import cache, driver, pytrees, runtime, shapes
 from .callables import entry
 from .errors import LIMITATIONS, S2SADError
 from .parse import own_wrapper
@@ -22,27 +22,34 @@ def _is_float(x):
         return True
     if isinstance(x, np.ndarray):
         return np.issubdtype(x.dtype, np.inexact)
+    if pytrees.is_record(x):  # a namedtuple, dataclass or object: its float fields are differentiated
+        return any(_is_float(value) for _, value in pytrees.items(x))
     if isinstance(x, (tuple, list, dict)):  # a container of floats (params = {"W": ..., "b": ...})
         items = list(x.values()) if isinstance(x, dict) else x
         return bool(items) and all(_is_float(item) for item in items)
     return False
 
 
-def _like(g, x):
+def _like(g, x, constant=None):
     """g given the type, shape and dtype of x (a gradient looks like its input).
 
-    A complex g for a real x means a complex value went through rules written for real values
-    (the last line of defence after the refusals in the rules): an error, never a cast."""
+    A record's fields that are not floats get `constant` (None in a gradient, 0.0 in a tangent
+    the generated code reads). A complex g for a real x means a complex value went through rules
+    written for real values (the last line of defence after the refusals in the rules): an error,
+    never a cast."""
     if g is None:
         g = 0.0
+    if pytrees.is_record(x):
+        return pytrees.remake(x, {name: _like(runtime.part(g, pytrees.key(x, i, name)), v, constant)
+                                  if _is_float(v) else constant for i, (name, v) in enumerate(pytrees.items(x))})
     if not isinstance(x, (tuple, list, dict)) and np.iscomplexobj(g) and not np.iscomplexobj(x):
         raise S2SADError("the derivative of a real value came out complex: a complex intermediate value went "
                          "through derivative rules written for real values (s2sad differentiates real values only)",
                          construct="complex value", hint=LIMITATIONS)
     if isinstance(x, (tuple, list, dict)):  # the gradient keeps the container's structure
         if isinstance(x, dict):
-            return {k: _like(runtime.part(g, k), v) for k, v in x.items()}
-        return runtime.rebuild(x, [_like(runtime.part(g, i), v) for i, v in enumerate(x)])
+            return {k: _like(runtime.part(g, k), v, constant) for k, v in x.items()}
+        return runtime.rebuild(x, [_like(runtime.part(g, i), v, constant) for i, v in enumerate(x)])
     if isinstance(x, float) and not isinstance(x, np.floating):
         return float(np.real(g)) if np.ndim(g) == 0 else float(np.sum(g))
     if isinstance(x, np.ndarray):
@@ -82,6 +89,14 @@ def check_like(func, name, x, v, what, role="tangent"):
     A scalar is not broadcast to an array and a (2, 3) cotangent is not summed into a (3,) one:
     JAX's rule, since such a mismatch is a mistake more often than a shorthand."""
     where = (func.__code__.co_filename, func.__code__.co_firstlineno)
+    if pytrees.is_record(x) and not pytrees.is_namedtuple(x):
+        if type(v) is not type(x):
+            raise S2SADError(f"{what}: the {role} for {name} must be a {type(x).__name__} like it, "
+                             f"not {type(v).__name__}", *where, what)
+        for field, value in pytrees.items(x):
+            if _is_float(value):
+                check_like(func, f"{name}.{field}", value, getattr(v, field), what, role)
+        return
     if isinstance(x, dict):
         if not isinstance(v, dict) or set(v) != set(x):
             raise S2SADError(f"{what}: the {role} for {name} must be a dict with the keys {sorted(x)}", *where, what)
@@ -194,7 +209,7 @@ def _aux_wrapper(f, wrt, with_value):
     def wrapper(*args, **kwargs):
         values = _bind(func, args, kwargs)
         _check_float(func, names, values)
-        compiled = driver.derivative(func, "split", names)
+        compiled = driver.derivative(func, "split", names, receiver=_types(values))
         out, record = compiled.function(*values.values())
         value, aux = aux_pair(func, out)
         _scalar_out(func, value)
@@ -360,7 +375,7 @@ def _specializer(func, names):
                 and (not hit[3] or driver.current(hit[3])):
             return hit[2]
         _check_float(func, names, dict(zip(every, values)))
-        compiled = _grad_derivative(func, names, kinds if positional else None)
+        compiled = _grad_derivative(func, names, kinds if positional else None, pytrees.object_types(every, values))
         if all(kinds[i] is not None and kinds[i][0] == "f" for i in where):  # the kinds decide _check_float
             by_kind[kinds] = (cache.epoch, func.__code__, compiled.function, tuple(compiled.dependencies))
             if np.ndarray not in types:
@@ -370,11 +385,17 @@ def _specializer(func, names):
     return by_type, lookup
 
 
-def _grad_derivative(func, names, kinds):
+def _grad_derivative(func, names, kinds, receiver=None):
     """The compiled derivative grad and value_and_grad run: value and gradients, specialized to the
-    arguments' kinds (None: general, for a function with keyword-only or variable arguments)."""
+    arguments' kinds (None: general, for a function with keyword-only or variable arguments) and to
+    the classes of the user's objects it receives (`receiver`, see pytrees.object_types)."""
     specialized = None if kinds is None else tuple(kinds) + (shapes.GRAD_SEED,)
-    return driver.derivative(func, "reverse", names, with_value=True, kinds=specialized)
+    return driver.derivative(func, "reverse", names, with_value=True, kinds=specialized, receiver=receiver)
+
+
+def _types(values):
+    """The classes of the user's objects among the bound parameter values (a dict), for the driver."""
+    return pytrees.object_types(list(values), list(values.values()))
 
 
 _FLOAT_ONLY = {float}
@@ -407,7 +428,7 @@ def _generated(func, mode, names, with_value=False):
 def jvp(f, primals, tangents):
     """(f(*primals), the directional derivative along tangents), in one forward pass."""
     method, obj = _method(f)
-    if obj is not None:
+    if obj is not None:  # the object is a constant: a record whose tangent is None is not differentiated
         return jvp(method, (obj, *primals), (None, *tangents))
     func = entry(f)
     primals, tangents = tuple(primals), tuple(tangents)
@@ -417,14 +438,14 @@ def jvp(f, primals, tangents):
     params = list(values)
     names, dots = [], []
     for name, x, t in zip(params, primals, tangents):
-        if _is_float(x):
+        if _is_float(x) and not (t is None and pytrees.is_record(x)):
             if t is not None:
                 check_like(func, repr(name), x, t, "jvp")
             names.append(name)
-            dots.append(_like(0.0 if t is None else t, x))
+            dots.append(_like(0.0 if t is None else t, x, 0.0))
         elif t is not None and np.any(np.asarray(t) != 0):
             raise S2SADError(f"jvp: {name!r} is not a float, so its tangent must be None or 0", construct="jvp")
-    compiled = driver.derivative(func, "forward", tuple(names))
+    compiled = driver.derivative(func, "forward", tuple(names), receiver=_types(values))
     out, out_dot = compiled.function(*values.values(), *dots)
     return out, _tangent_like(out_dot, out)
 
@@ -447,12 +468,17 @@ def vjp(f, *primals, has_aux=False, checkpoint=None):
     f = every_loop_checkpointed(f, checkpoint)
     method, obj = _method(f)
     if obj is not None:
-        out, pullback_with_self, *aux = vjp(method, obj, *primals, has_aux=has_aux)
-        return (out, lambda cotangent: pullback_with_self(cotangent)[1:], *aux)
+        return _vjp(method, (obj, *primals), has_aux, constant_self=True)
+    return _vjp(f, primals, has_aux)
+
+
+def _vjp(f, primals, has_aux, constant_self=False):
+    """vjp of f; with constant_self, f is a method whose first argument (its object) is a constant
+    and gets no cotangent."""
     func = entry(f)
     values = _bind(func, primals, {})
     params = list(values)[: len(primals)]
-    names = tuple(n for n in params if _is_float(values[n]))
+    names = tuple(n for n in params[constant_self:] if _is_float(values[n]))
     out = func(*primals)
     if has_aux:
         out, aux = aux_pair(func, out)
@@ -461,11 +487,11 @@ def vjp(f, *primals, has_aux=False, checkpoint=None):
         check_like(func, "the output", out, cotangent, "vjp", "cotangent")
         seed = (cotangent, 0.0) if has_aux else cotangent
         kinds = None if has_aux else _kinds(func, values.values(), shapes.kind_of(cotangent))
-        compiled = driver.derivative(func, "reverse", names, kinds=kinds)
+        compiled = driver.derivative(func, "reverse", names, kinds=kinds, receiver=_types(values))
         grads = compiled.function(*values.values(), seed) if names else ()
         grads = (grads,) if len(names) == 1 else grads
         by_name = dict(zip(names, grads))
-        return tuple(_like(by_name[n], values[n]) if n in by_name else None for n in params)
+        return tuple(_like(by_name[n], values[n]) if n in by_name else None for n in params[constant_self:])
 
     return (out, pullback, aux) if has_aux else (out, pullback)
 

@@ -13,6 +13,7 @@ import gast
 import numpy as np
 
 from . import build as b
+from . import runtime
 from .registry import lookup
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
@@ -143,8 +144,8 @@ class Resolver:
         if path is not None and path.split(".")[0] not in self.locals:
             return Site("inert", label=path)  # a module constant such as np.pi
         descriptor = getattr(np.ndarray, node.attr, None)
-        if descriptor is None:
-            return Site("unknown", args=[node.value], label=f".{node.attr}")
+        if descriptor is None:  # a field of a namedtuple, dataclass or object: read like a container's item
+            return self.primitive(runtime.field, [node.value, b.const(node.attr)], label=f".{node.attr}")
         return self.primitive(descriptor, [node.value], label=f".{node.attr}")
 
     def site_Call(self, node):
@@ -157,12 +158,17 @@ class Resolver:
             if obj is _UNSET:
                 return Site("unknown", args=args, keywords=keywords, label=path)
             self._note(path)
+            if _namedtuple_class(obj) and not keywords:  # P(w, b): a tuple whose items are named
+                return Site("container", obj, args=args, label=path)
             if _user_method(obj) and lookup(obj) is None and isinstance(func, gast.Attribute):  # model.predict(x)
                 return self.primitive(obj.__func__, [func.value] + args, keywords, label=path)
             if isinstance(getattr(obj, "__self__", None), np.ndarray) and isinstance(func, gast.Attribute) \
                     and getattr(np.ndarray, func.attr, None) is not None:  # W.dot(x) for a module-level array W
                 return self.primitive(getattr(np.ndarray, func.attr), [func.value] + args, keywords, label=path)
             return self.primitive(obj, args, keywords, label=path)
+        if isinstance(func, gast.Name) and func.id in self.types \
+                and inspect.isfunction(getattr(self.types[func.id], "__call__", None)):  # model(x)
+            return self.primitive(self.types[func.id].__call__, [func] + args, keywords, label=f"{func.id}()")
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and func.value.id in self.types:
             method = getattr(self.types[func.value.id], func.attr, None)
             if inspect.isfunction(method):  # self.other_method(...)
@@ -198,3 +204,7 @@ class Resolver:
 def _user_method(obj):
     """A method bound to an object the user made (not a NumPy array's method)."""
     return inspect.ismethod(obj) and inspect.isfunction(obj.__func__)
+
+
+def _namedtuple_class(obj):
+    return isinstance(obj, type) and issubclass(obj, tuple) and isinstance(getattr(obj, "_fields", None), tuple)

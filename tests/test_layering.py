@@ -35,7 +35,7 @@ LAYERS = (
     ("optimize", ("optimize", "optimize.*")),
     ("emit", ("emit",)),
     ("driver", ("driver",)),
-    ("face", ("", "__main__", "api", "implicit", "linearize", "higher", "batching", "cli", "jets", "vmapping",
+    ("face", ("", "__main__", "api", "pytrees", "implicit", "linearize", "higher", "batching", "cli", "jets", "vmapping",
               "testing", "fuzz", "fuzz.*")),
 )
 
