@@ -15,7 +15,9 @@ from .parse import own_wrapper
 # -- values in and out ---------------------------------------------------------------
 
 
-def _is_float(x):
+def _is_float(x, mixed=False):
+    """Whether x is differentiated: a float, a float array, a container of them, or a record (and,
+    `mixed`, a container inside a record) holding one, whose other fields are constants."""
     if isinstance(x, bool):
         return False
     if isinstance(x, (float, complex, np.floating, np.complexfloating)):
@@ -23,14 +25,17 @@ def _is_float(x):
     if isinstance(x, np.ndarray):
         return np.issubdtype(x.dtype, np.inexact)
     if pytrees.is_record(x):  # a namedtuple, dataclass or object: its float fields are differentiated
-        return any(_is_float(value) for _, value in pytrees.items(x))
+        return any(_is_float(value, True) for _, value in pytrees.items(x))
     if isinstance(x, (tuple, list, dict)):  # a container of floats (params = {"W": ..., "b": ...})
         items = list(x.values()) if isinstance(x, dict) else x
-        return bool(items) and all(_is_float(item) for item in items)
+        return bool(items) and (any if mixed else all)(_is_float(item, mixed) for item in items)
     return False
 
 
-def _like(g, x, constant=None):
+_PLAIN = object()  # _like outside records: a container's items all float
+
+
+def _like(g, x, constant=_PLAIN):
     """g given the type, shape and dtype of x (a gradient looks like its input).
 
     A record's fields that are not floats get `constant` (None in a gradient, 0.0 in a tangent
@@ -40,8 +45,11 @@ def _like(g, x, constant=None):
     if g is None:
         g = 0.0
     if pytrees.is_record(x):
+        constant = None if constant is _PLAIN else constant
         return pytrees.remake(x, {name: _like(runtime.part(g, pytrees.key(x, i, name)), v, constant)
-                                  if _is_float(v) else constant for i, (name, v) in enumerate(pytrees.items(x))})
+                                  if _is_float(v, True) else constant for i, (name, v) in enumerate(pytrees.items(x))})
+    if constant is not _PLAIN and not _is_float(x, True):  # inside a record: a constant item
+        return constant
     if not isinstance(x, (tuple, list, dict)) and np.iscomplexobj(g) and not np.iscomplexobj(x):
         raise S2SADError("the derivative of a real value came out complex: a complex intermediate value went "
                          "through derivative rules written for real values (s2sad differentiates real values only)",

@@ -292,6 +292,12 @@ def field_adjoint(g, x, name):
     return Parts({name: g})
 
 
+def field_part(ct, x, name):
+    """The transpose of field_adjoint: ct's entry for x.name."""
+    fields = getattr(type(x), "_fields", None)
+    return part(ct, fields.index(name) if isinstance(x, tuple) and fields and name in fields else name)
+
+
 def _position(x, index):
     return index % len(x) if isinstance(x, (list, tuple)) and isinstance(index, (int, np.integer)) else index
 

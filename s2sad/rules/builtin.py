@@ -22,6 +22,12 @@ def field(g, x, name):
     return field_adjoint(g, x, name)
 
 
+@linear(runtime.field_adjoint)
+def field_adjoint_(ct, g, x, name):
+    """Linear in g: second order (hessian of a function reading p.w) reads the entry back."""
+    return runtime.field_part(ct, x, name)
+
+
 @linear(builtins.float, shapes=((),))
 def float_(g, x):
     """Real x only (float of a complex value is an error in Python, of a NumPy complex a ComplexWarning)."""
