@@ -578,9 +578,9 @@ def jvp_function(f, wrt=0):
 
     @functools.wraps(func)
     def jvp_f(*args):
-        return driver.derivative(func, "forward", names, receiver=api._types(values)).function(*args)
+        return driver.derivative(func, "forward", names).function(*args)
 
-    own_wrapper(jvp_f).__s2sad_generated__ = lambda: driver.derivative(func, "forward", names, receiver=api._types(values)).function
+    own_wrapper(jvp_f).__s2sad_generated__ = lambda: driver.derivative(func, "forward", names).function
     return jvp_f
 
 

@@ -166,9 +166,10 @@ class Resolver:
                     and getattr(np.ndarray, func.attr, None) is not None:  # W.dot(x) for a module-level array W
                 return self.primitive(getattr(np.ndarray, func.attr), [func.value] + args, keywords, label=path)
             return self.primitive(obj, args, keywords, label=path)
-        if isinstance(func, gast.Name) and func.id in self.types \
-                and inspect.isfunction(getattr(self.types[func.id], "__call__", None)):  # model(x)
-            return self.primitive(self.types[func.id].__call__, [func] + args, keywords, label=f"{func.id}()")
+        known = self.types.get(func.id) if isinstance(func, gast.Name) else None
+        call = inspect.getattr_static(known, "__call__", None)
+        if inspect.isfunction(call):  # model(x) for a parameter holding the user's object (pytrees.py)
+            return self.primitive(call, [func] + args, keywords, label=f"{func.id}()")
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and func.value.id in self.types:
             method = getattr(self.types[func.value.id], func.attr, None)
             if inspect.isfunction(method):  # self.other_method(...)

@@ -35,8 +35,8 @@ LAYERS = (
     ("optimize", ("optimize", "optimize.*")),
     ("emit", ("emit",)),
     ("driver", ("driver",)),
-    ("face", ("", "__main__", "api", "pytrees", "implicit", "linearize", "higher", "batching", "cli", "jets", "vmapping",
-              "testing", "fuzz", "fuzz.*")),
+    ("face", ("", "__main__", "api", "pytrees", "implicit", "linearize", "higher", "batching", "cli", "jets",
+              "vmapping", "testing", "fuzz", "fuzz.*")),
 )
 
 # (importer, imported): upward imports that exist today, each a leak to remove (see

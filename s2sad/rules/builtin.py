@@ -6,8 +6,14 @@ import numpy as np
 
 from .. import runtime
 from ..registry import elementwise, jvp, linear, nondiff, vjp
-from ..runtime import (broadcast_like, field_adjoint, pow_base_partial, pow_exponent_partial, sum_list_adjoint,
-                       unbroadcast)
+from ..runtime import (
+    broadcast_like,
+    field_adjoint,
+    pow_base_partial,
+    pow_exponent_partial,
+    sum_list_adjoint,
+    unbroadcast,
+)
 
 
 @elementwise(builtins.abs)
