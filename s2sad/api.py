@@ -45,6 +45,7 @@ def _like(g, x, constant=_PLAIN):
     if g is None:
         g = 0.0
     if pytrees.is_record(x):
+        _check_record_derivative(g, x)
         constant = None if constant is _PLAIN else constant
         return pytrees.remake(x, {name: _like(runtime.part(g, pytrees.key(x, i, name)), v, constant)
                                   if _is_float(v, True) else constant for i, (name, v) in enumerate(pytrees.items(x))})
@@ -68,6 +69,25 @@ def _like(g, x, constant=_PLAIN):
     return g
 
 
+def _check_record_derivative(g, x):
+    """S2SADError unless g, the derivative of the record x, is one of its fields' (pytrees.py).
+
+    A record the derivative's code did not know the class of (an item of a dict, one made in the
+    function) and whose derivative went through a property, or through a field named like an array's
+    attribute (`.T`, `.shape`) read as that attribute, gets another entry or an array: refused,
+    never dropped."""
+    keys = {pytrees.key(x, i, name) for i, (name, _) in enumerate(pytrees.items(x))}
+    strange = sorted(map(str, set(g) - keys)) if isinstance(g, dict) else []
+    scalar = isinstance(g, (int, float, complex, np.generic)) and g != 0
+    if strange or isinstance(g, np.ndarray) or scalar:
+        what = f"its attribute {strange[0]}" if strange else "an array attribute read from it"
+        raise S2SADError(f"cannot differentiate with respect to the {type(x).__name__} {x!r:.60}: derivatives "
+                         f"flowed through {what}, which is not one of its fields (a property, or a field named "
+                         "like an array attribute, of an object whose class is known only when the code runs)",
+                         construct=type(x).__name__, hint="pass the object itself as a parameter (its class is "
+                         "then known), see docs/limitations.md")
+
+
 def _bind(func, args, kwargs):
     """Every parameter's value, in order, defaults filled in."""
     try:
@@ -79,8 +99,33 @@ def _bind(func, args, kwargs):
     return bound.arguments
 
 
+def _check_nested_records(func, name, x, top=True):
+    """S2SADError for a record inside a container (or another record) with a float field named like an
+    array attribute (`shape`, `T`, `real`): the derivative's code cannot know its class, so it would read
+    `d["g"].shape` as the array attribute. A parameter's own record is known (pytrees.object_types)."""
+    if pytrees.is_record(x):
+        children = pytrees.items(x)
+        for field, value in children if not top else ():
+            if field in pytrees.ARRAY_ATTRIBUTES and _is_float(value, True):
+                code = func.__code__
+                raise S2SADError(f"cannot differentiate {func.__name__} with respect to {name!r}: it holds a "
+                                 f"{type(x).__name__} whose field {field!r} is named like an array attribute, "
+                                 "inside a container, where s2sad cannot tell the two apart",
+                                 code.co_filename, code.co_firstlineno, "wrt",
+                                 hint="rename the field, or pass the record as a parameter of its own")
+    elif isinstance(x, dict):
+        children = x.items()
+    elif isinstance(x, (tuple, list)):
+        children = enumerate(x)
+    else:
+        return
+    for _, value in children:
+        _check_nested_records(func, name, value, False)
+
+
 def _check_float(func, names, values):
     for name in names:
+        _check_nested_records(func, name, values[name])
         if not _is_float(values[name]):
             kind = type(values[name]).__name__
             if isinstance(values[name], np.ndarray):
@@ -449,6 +494,7 @@ def jvp(f, primals, tangents):
         if _is_float(x) and not (t is None and pytrees.is_record(x)):
             if t is not None:
                 check_like(func, repr(name), x, t, "jvp")
+            _check_nested_records(func, name, x)
             names.append(name)
             dots.append(_like(0.0 if t is None else t, x, 0.0))
         elif t is not None and np.any(np.asarray(t) != 0):
@@ -487,6 +533,8 @@ def _vjp(f, primals, has_aux, constant_self=False):
     values = _bind(func, primals, {})
     params = list(values)[: len(primals)]
     names = tuple(n for n in params[constant_self:] if _is_float(values[n]))
+    for name in names:
+        _check_nested_records(func, name, values[name])
     out = func(*primals)
     if has_aux:
         out, aux = aux_pair(func, out)

@@ -28,6 +28,12 @@ _NOT_RECORDS = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctio
                 np.ndarray, np.generic, np.ufunc, str, bytes, int, float, complex, list, dict, set, frozenset)
 
 
+# an array's attributes that are values, not methods: `p.shape` of a record whose class the derivative's
+# code does not know (in a dict, made in the function) reads as the array's (api._check_nested_records)
+ARRAY_ATTRIBUTES = frozenset(n for n in dir(np.ndarray)
+                             if not n.startswith("_") and not callable(getattr(np.ndarray, n)))
+
+
 def is_namedtuple(x):
     return isinstance(x, tuple) and isinstance(getattr(type(x), "_fields", None), tuple)
 
@@ -68,8 +74,8 @@ def remake(x, values):
 
 
 def object_types(params, values):
-    """((parameter, class), ...) for the parameters holding records of a class with methods, so that
-    the derivative resolves `model(x)` and `model.predict(x)` (driver.receivers); None when there is none."""
-    pairs = tuple((name, type(value)) for name, value in zip(params, values)
-                  if is_record(value) and not is_namedtuple(value))
+    """((parameter, class), ...) for the parameters holding records, so that the derivative resolves
+    `model(x)`, `model.predict(x)`, a property `model.norm` and a field named like an array's
+    attribute (`params.shape`) by the class (driver.receivers); None when there is none."""
+    pairs = tuple((name, type(value)) for name, value in zip(params, values) if is_record(value))
     return pairs or None

@@ -143,8 +143,15 @@ class Resolver:
         path = b.dotted_path(node)
         if path is not None and path.split(".")[0] not in self.locals:
             return Site("inert", label=path)  # a module constant such as np.pi
+        known = self.types.get(node.value.id) if isinstance(node.value, gast.Name) else None
+        if known is not None:  # the class of a parameter holding the user's object, or of a method's self
+            static = inspect.getattr_static(known, node.attr, None)
+            if isinstance(static, property) and inspect.isfunction(static.fget):  # m.norm: the property's code
+                return self.primitive(static.fget, [node.value], label=f".{node.attr}")
+            return self.primitive(runtime.field, [node.value, b.const(node.attr)], label=f".{node.attr}")
         descriptor = getattr(np.ndarray, node.attr, None)
-        if descriptor is None:  # a field of a namedtuple, dataclass or object: read like a container's item
+        if descriptor is None or callable(descriptor):  # a field of a namedtuple, dataclass or object (`p.mean`:
+            # an array's method is called, not read): read like a container's item
             return self.primitive(runtime.field, [node.value, b.const(node.attr)], label=f".{node.attr}")
         return self.primitive(descriptor, [node.value], label=f".{node.attr}")
 
