@@ -112,7 +112,8 @@ def _check_nested_records(func, name, x, top=True):
                                  f"{type(x).__name__} whose field {field!r} is named like an array attribute, "
                                  "inside a container, where s2sad cannot tell the two apart",
                                  code.co_filename, code.co_firstlineno, "wrt",
-                                 hint="rename the field, or pass the record as a parameter of its own; see docs/limitations.md")
+                                 hint="rename the field, or pass the record as a parameter of its own; "
+                                 "see docs/limitations.md")
     elif isinstance(x, dict):
         children = x.items()
     elif isinstance(x, (tuple, list)):

@@ -34,6 +34,12 @@ def field_adjoint_(ct, g, x, name):
     return runtime.field_part(ct, x, name)
 
 
+@linear(runtime.field_part)
+def field_part_(g, ct, x, name):
+    """Linear in ct: its transpose puts the entry back (third order)."""
+    return field_adjoint(g, x, name)
+
+
 @linear(builtins.float, shapes=((),))
 def float_(g, x):
     """Real x only (float of a complex value is an error in Python, of a NumPy complex a ComplexWarning)."""
