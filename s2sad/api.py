@@ -429,8 +429,11 @@ def _specializer(func, names):
                 and (not hit[3] or driver.current(hit[3])):
             return hit[2]
         _check_float(func, names, dict(zip(every, values)))
-        compiled = _grad_derivative(func, names, kinds if positional else None, pytrees.object_types(every, values))
-        if all(kinds[i] is not None and kinds[i][0] == "f" for i in where):  # the kinds decide _check_float
+        receiver = pytrees.object_types(every, values)
+        compiled = _grad_derivative(func, names, kinds if positional else None, receiver)
+        # kept by kind only when the kinds decide _check_float and no call was resolved by an object's class
+        # (`model(x)`: another class of the same kind calls another method)
+        if receiver is None and all(kinds[i] is not None and kinds[i][0] == "f" for i in where):
             by_kind[kinds] = (cache.epoch, func.__code__, compiled.function, tuple(compiled.dependencies))
             if np.ndarray not in types:
                 by_type[types] = by_kind[kinds] + (all(types[i] is float for i in where),)

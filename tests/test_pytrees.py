@@ -330,3 +330,17 @@ def test_corpus_grad_has_the_structure_of_its_input(func):
         np.testing.assert_allclose(flat(g), flat(cotangents[i]), rtol=1e-12)
         for leaf, arg in zip(leaves(g), leaves(args[i])):
             assert np.shape(leaf) == np.shape(arg)
+
+
+class Doubled(Model):
+    def __call__(self, x):
+        return 2.0 * np.tanh(self.W @ x + self.b)
+
+
+def test_a_model_of_another_class_calls_its_own_method():
+    """The derivative resolved `m(x)` by m's class: a call with another class must not reuse it."""
+    first = s2sad.grad(called, wrt=1)(model(), X)
+    other = Doubled(model().W, model().b)
+    second = s2sad.grad(called, wrt=1)(other, X)
+    np.testing.assert_allclose(second, 4.0 * first)
+    assert_gradient(called, [other, X], s2sad.grad(called)(other, X))
