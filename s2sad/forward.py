@@ -143,7 +143,7 @@ class Forward:
             elts = [self.tangent_or_zero(a) for a in site.args]
             if site.prim is dict:
                 return gast.Dict(keys=copy.deepcopy(value.keys), values=elts)
-            if site.prim not in (tuple, list):  # a namedtuple's class called: P(a_dot, b_dot)
+            if site.prim not in (tuple, list):  # a namedtuple's class called: P(a_dot, b_dot), in field order
                 return b.call(copy.deepcopy(value.func), elts)
             return b.tup(elts) if site.prim is tuple else b.lst(elts)
         if site.kind == "inert":

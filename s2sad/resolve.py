@@ -165,8 +165,9 @@ class Resolver:
             if obj is _UNSET:
                 return Site("unknown", args=args, keywords=keywords, label=path)
             self._note(path)
-            if _namedtuple_class(obj) and not keywords:  # P(w, b): a tuple whose items are named
-                return Site("container", obj, args=args, label=path)
+            if _namedtuple_class(obj) and set(keywords) == set(obj._fields[len(args):]):  # P(w, b=c): a tuple
+                items = args + [keywords[name] for name in obj._fields[len(args):]]     # whose items are named
+                return Site("container", obj, args=items, label=path)
             if _user_method(obj) and lookup(obj) is None and isinstance(func, gast.Attribute):  # model.predict(x)
                 return self.primitive(obj.__func__, [func.value] + args, keywords, label=path)
             if isinstance(getattr(obj, "__self__", None), np.ndarray) and isinstance(func, gast.Attribute) \

@@ -344,3 +344,13 @@ def test_a_model_of_another_class_calls_its_own_method():
     second = s2sad.grad(called, wrt=1)(other, X)
     np.testing.assert_allclose(second, 4.0 * first)
     assert_gradient(called, [other, X], s2sad.grad(called)(other, X))
+
+
+def made_with_keywords(x):
+    p = P(b=np.cos(x), w=x * 2.0)
+    return np.sum(p.w * p.b) + p[1][0]
+
+
+def test_a_namedtuple_made_with_keywords_in_the_function():
+    check_derivatives(made_with_keywords, [X], wrt=(0,))
+    assert_gradient(made_with_keywords, [X], s2sad.grad(made_with_keywords)(X))
