@@ -7,7 +7,7 @@ import types
 
 import numpy as np
 
-from . import cache, driver, runtime, shapes
+from . import cache, driver, pytrees, runtime, shapes
 from .callables import entry
 from .errors import LIMITATIONS, S2SADError
 from .parse import own_wrapper
@@ -15,34 +15,50 @@ from .parse import own_wrapper
 # -- values in and out ---------------------------------------------------------------
 
 
-def _is_float(x):
+def _is_float(x, mixed=False):
+    """Whether x is differentiated: a float, a float array, a container of them, or a record (and,
+    `mixed`, a container inside a record) holding one, whose other fields are constants."""
     if isinstance(x, bool):
         return False
     if isinstance(x, (float, complex, np.floating, np.complexfloating)):
         return True
     if isinstance(x, np.ndarray):
         return np.issubdtype(x.dtype, np.inexact)
+    if pytrees.is_record(x):  # a namedtuple, dataclass or object: its float fields are differentiated
+        return any(_is_float(value, True) for _, value in pytrees.items(x))
     if isinstance(x, (tuple, list, dict)):  # a container of floats (params = {"W": ..., "b": ...})
         items = list(x.values()) if isinstance(x, dict) else x
-        return bool(items) and all(_is_float(item) for item in items)
+        return bool(items) and (any if mixed else all)(_is_float(item, mixed) for item in items)
     return False
 
 
-def _like(g, x):
+_PLAIN = object()  # _like outside records: a container's items all float
+
+
+def _like(g, x, constant=_PLAIN):
     """g given the type, shape and dtype of x (a gradient looks like its input).
 
-    A complex g for a real x means a complex value went through rules written for real values
-    (the last line of defence after the refusals in the rules): an error, never a cast."""
+    A record's fields that are not floats get `constant` (None in a gradient, 0.0 in a tangent
+    the generated code reads). A complex g for a real x means a complex value went through rules
+    written for real values (the last line of defence after the refusals in the rules): an error,
+    never a cast."""
     if g is None:
         g = 0.0
+    if pytrees.is_record(x):
+        _check_record_derivative(g, x)
+        constant = None if constant is _PLAIN else constant
+        return pytrees.remake(x, {name: _like(runtime.part(g, pytrees.key(x, i, name)), v, constant)
+                                  if _is_float(v, True) else constant for i, (name, v) in enumerate(pytrees.items(x))})
+    if constant is not _PLAIN and not _is_float(x, True):  # inside a record: a constant item
+        return constant
     if not isinstance(x, (tuple, list, dict)) and np.iscomplexobj(g) and not np.iscomplexobj(x):
         raise S2SADError("the derivative of a real value came out complex: a complex intermediate value went "
                          "through derivative rules written for real values (s2sad differentiates real values only)",
                          construct="complex value", hint=LIMITATIONS)
     if isinstance(x, (tuple, list, dict)):  # the gradient keeps the container's structure
         if isinstance(x, dict):
-            return {k: _like(runtime.part(g, k), v) for k, v in x.items()}
-        return runtime.rebuild(x, [_like(runtime.part(g, i), v) for i, v in enumerate(x)])
+            return {k: _like(runtime.part(g, k), v, constant) for k, v in x.items()}
+        return runtime.rebuild(x, [_like(runtime.part(g, i), v, constant) for i, v in enumerate(x)])
     if isinstance(x, float) and not isinstance(x, np.floating):
         return float(np.real(g)) if np.ndim(g) == 0 else float(np.sum(g))
     if isinstance(x, np.ndarray):
@@ -51,6 +67,25 @@ def _like(g, x):
     if isinstance(x, (np.floating, np.complexfloating)):
         return type(x)(g)
     return g
+
+
+def _check_record_derivative(g, x):
+    """S2SADError unless g, the derivative of the record x, is one of its fields' (pytrees.py).
+
+    A record the derivative's code did not know the class of (an item of a dict, one made in the
+    function) and whose derivative went through a property, or through a field named like an array's
+    attribute (`.T`, `.shape`) read as that attribute, gets another entry or an array: refused,
+    never dropped."""
+    keys = {pytrees.key(x, i, name) for i, (name, _) in enumerate(pytrees.items(x))}
+    strange = sorted(map(str, set(g) - keys)) if isinstance(g, dict) else []
+    scalar = isinstance(g, (int, float, complex, np.generic)) and g != 0
+    if strange or isinstance(g, np.ndarray) or scalar:
+        what = f"its attribute {strange[0]}" if strange else "an array attribute read from it"
+        raise S2SADError(f"cannot differentiate with respect to the {type(x).__name__} {x!r:.60}: derivatives "
+                         f"flowed through {what}, which is not one of its fields (a property, or a field named "
+                         "like an array attribute, of an object whose class is known only when the code runs)",
+                         construct=type(x).__name__, hint="pass the object itself as a parameter (its class is "
+                         "then known), see docs/limitations.md")
 
 
 def _bind(func, args, kwargs):
@@ -64,8 +99,34 @@ def _bind(func, args, kwargs):
     return bound.arguments
 
 
+def _check_nested_records(func, name, x, top=True):
+    """S2SADError for a record inside a container (or another record) with a float field named like an
+    array attribute (`shape`, `T`, `real`): the derivative's code cannot know its class, so it would read
+    `d["g"].shape` as the array attribute. A parameter's own record is known (pytrees.object_types)."""
+    if pytrees.is_record(x):
+        children = pytrees.items(x)
+        for field, value in children if not top else ():
+            if field in pytrees.ARRAY_ATTRIBUTES and _is_float(value, True):
+                code = func.__code__
+                raise S2SADError(f"cannot differentiate {func.__name__} with respect to {name!r}: it holds a "
+                                 f"{type(x).__name__} whose field {field!r} is named like an array attribute, "
+                                 "inside a container, where s2sad cannot tell the two apart",
+                                 code.co_filename, code.co_firstlineno, "wrt",
+                                 hint="rename the field, or pass the record as a parameter of its own; "
+                                 "see docs/limitations.md")
+    elif isinstance(x, dict):
+        children = x.items()
+    elif isinstance(x, (tuple, list)):
+        children = enumerate(x)
+    else:
+        return
+    for _, value in children:
+        _check_nested_records(func, name, value, False)
+
+
 def _check_float(func, names, values):
     for name in names:
+        _check_nested_records(func, name, values[name])
         if not _is_float(values[name]):
             kind = type(values[name]).__name__
             if isinstance(values[name], np.ndarray):
@@ -82,6 +143,14 @@ def check_like(func, name, x, v, what, role="tangent"):
     A scalar is not broadcast to an array and a (2, 3) cotangent is not summed into a (3,) one:
     JAX's rule, since such a mismatch is a mistake more often than a shorthand."""
     where = (func.__code__.co_filename, func.__code__.co_firstlineno)
+    if pytrees.is_record(x) and not pytrees.is_namedtuple(x):
+        if type(v) is not type(x):
+            raise S2SADError(f"{what}: the {role} for {name} must be a {type(x).__name__} like it, "
+                             f"not {type(v).__name__}", *where, what)
+        for field, value in pytrees.items(x):
+            if _is_float(value):
+                check_like(func, f"{name}.{field}", value, getattr(v, field), what, role)
+        return
     if isinstance(x, dict):
         if not isinstance(v, dict) or set(v) != set(x):
             raise S2SADError(f"{what}: the {role} for {name} must be a dict with the keys {sorted(x)}", *where, what)
@@ -215,7 +284,7 @@ def _aux_wrapper(f, wrt, with_value):
     def wrapper(*args, **kwargs):
         values = _bind(func, args, kwargs)
         _check_float(func, names, values)
-        compiled = driver.derivative(func, "split", names)
+        compiled = driver.derivative(func, "split", names, receiver=_types(values))
         out, record = compiled.function(*values.values())
         value, aux = aux_pair(func, out)
         _scalar_out(func, value)
@@ -389,9 +458,12 @@ def _specializer(func, names, with_value=True):
                 and (not hit[3] or driver.current(hit[3])):
             return hit[2], hit[4]
         _check_float(func, names, dict(zip(every, values)))
-        kept = all(kinds[i] is not None and kinds[i][0] == "f" for i in where)  # the kinds decide _check_float
+        receiver = pytrees.object_types(every, values)
+        # kept by kind only when the kinds decide _check_float and no call was resolved by an object's class
+        # (`model(x)`: another class of the same kind calls another method)
+        kept = receiver is None and all(kinds[i] is not None and kinds[i][0] == "f" for i in where)
         valueless = not with_value and positional and kept and _valueless(func, names, kinds)
-        compiled = _grad_variant(func, names, kinds if positional else None, not valueless)
+        compiled = _grad_variant(func, names, kinds if positional else None, not valueless, receiver)
         if kept:
             by_kind[kinds] = (cache.epoch, func.__code__, compiled.function, tuple(compiled.dependencies), valueless)
             if np.ndarray not in types:
@@ -401,23 +473,24 @@ def _specializer(func, names, with_value=True):
     return by_type, lookup
 
 
-def _grad_derivative(func, names, kinds, with_value=True):
+def _grad_derivative(func, names, kinds, with_value=True, receiver=None):
     """The reverse derivative of grad and value_and_grad: value (unless with_value is False, see
     `_valueless`) and gradients, specialized to the arguments' kinds (None: general, for a function
-    with keyword-only or variable arguments). What the numba backend compiles."""
+    with keyword-only or variable arguments) and to the classes of the user's objects it receives
+    (`receiver`, see pytrees.object_types). What the numba backend compiles."""
     specialized = None if kinds is None else tuple(kinds) + (shapes.GRAD_SEED,)
-    return driver.derivative(func, "reverse", names, with_value=with_value, kinds=specialized)
+    return driver.derivative(func, "reverse", names, with_value=with_value, kinds=specialized, receiver=receiver)
 
 
-def _grad_variant(func, names, kinds, with_value=True):
+def _grad_variant(func, names, kinds, with_value=True, receiver=None):
     """The compiled derivative grad and value_and_grad run on NumPy: when the differentiated inputs
     total one scalar, forward mode (one pass, no tape, see `_forward_for_grad`); else
     `_grad_derivative`."""
     if grad_mode(func, names, kinds) == "forward":
-        forward = _forward_for_grad(func, names, tuple(kinds) + (shapes.GRAD_SEED,))
+        forward = _forward_for_grad(func, names, tuple(kinds) + (shapes.GRAD_SEED,), receiver)
         if forward is not None:
             return forward
-    return _grad_derivative(func, names, kinds, with_value)
+    return _grad_derivative(func, names, kinds, with_value, receiver)
 
 
 def _valueless(func, names, kinds):
@@ -446,14 +519,19 @@ def grad_mode(func, names, kinds):
     return "forward" if kind == shapes.FLOAT else "reverse"
 
 
-def _forward_for_grad(func, names, kinds):
+def _forward_for_grad(func, names, kinds, receiver=None):
     """The forward derivative whose one tangent defaults to 1.0 (with_value, for forward mode), so that
     `fn(*values)` returns (value, gradient) as the reverse one does; None when forward mode refuses
     the function (a custom_vjp without a forward rule...), which reverse mode then runs."""
     try:
-        return driver.derivative(func, "forward", names, with_value=True, kinds=kinds)
+        return driver.derivative(func, "forward", names, with_value=True, kinds=kinds, receiver=receiver)
     except S2SADError:
         return None
+
+
+def _types(values):
+    """The classes of the user's objects among the bound parameter values (a dict), for the driver."""
+    return pytrees.object_types(list(values), list(values.values()))
 
 
 _FLOAT_ONLY = {float}
@@ -486,7 +564,7 @@ def _generated(func, mode, names, with_value=False):
 def jvp(f, primals, tangents):
     """(f(*primals), the directional derivative along tangents), in one forward pass."""
     method, obj = _method(f)
-    if obj is not None:
+    if obj is not None:  # the object is a constant: a record whose tangent is None is not differentiated
         return jvp(method, (obj, *primals), (None, *tangents))
     func = entry(f)
     primals, tangents = tuple(primals), tuple(tangents)
@@ -496,14 +574,15 @@ def jvp(f, primals, tangents):
     params = list(values)
     names, dots = [], []
     for name, x, t in zip(params, primals, tangents):
-        if _is_float(x):
+        if _is_float(x) and not (t is None and pytrees.is_record(x)):
             if t is not None:
                 check_like(func, repr(name), x, t, "jvp")
+            _check_nested_records(func, name, x)
             names.append(name)
-            dots.append(_like(0.0 if t is None else t, x))
+            dots.append(_like(0.0 if t is None else t, x, 0.0))
         elif t is not None and np.any(np.asarray(t) != 0):
             raise S2SADError(f"jvp: {name!r} is not a float, so its tangent must be None or 0", construct="jvp")
-    compiled = driver.derivative(func, "forward", tuple(names))
+    compiled = driver.derivative(func, "forward", tuple(names), receiver=_types(values))
     out, out_dot = compiled.function(*values.values(), *dots)
     return out, _tangent_like(out_dot, out)
 
@@ -526,12 +605,19 @@ def vjp(f, *primals, has_aux=False, checkpoint=None):
     f = every_loop_checkpointed(f, checkpoint)
     method, obj = _method(f)
     if obj is not None:
-        out, pullback_with_self, *aux = vjp(method, obj, *primals, has_aux=has_aux)
-        return (out, lambda cotangent: pullback_with_self(cotangent)[1:], *aux)
+        return _vjp(method, (obj, *primals), has_aux, constant_self=True)
+    return _vjp(f, primals, has_aux)
+
+
+def _vjp(f, primals, has_aux, constant_self=False):
+    """vjp of f; with constant_self, f is a method whose first argument (its object) is a constant
+    and gets no cotangent."""
     func = entry(f)
     values = _bind(func, primals, {})
     params = list(values)[: len(primals)]
-    names = tuple(n for n in params if _is_float(values[n]))
+    names = tuple(n for n in params[constant_self:] if _is_float(values[n]))
+    for name in names:
+        _check_nested_records(func, name, values[name])
     out = func(*primals)
     if has_aux:
         out, aux = aux_pair(func, out)
@@ -540,11 +626,11 @@ def vjp(f, *primals, has_aux=False, checkpoint=None):
         check_like(func, "the output", out, cotangent, "vjp", "cotangent")
         seed = (cotangent, 0.0) if has_aux else cotangent
         kinds = None if has_aux else _kinds(func, values.values(), shapes.kind_of(cotangent))
-        compiled = driver.derivative(func, "reverse", names, kinds=kinds)
+        compiled = driver.derivative(func, "reverse", names, kinds=kinds, receiver=_types(values))
         grads = compiled.function(*values.values(), seed) if names else ()
         grads = (grads,) if len(names) == 1 else grads
         by_name = dict(zip(names, grads))
-        return tuple(_like(by_name[n], values[n]) if n in by_name else None for n in params)
+        return tuple(_like(by_name[n], values[n]) if n in by_name else None for n in params[constant_self:])
 
     return (out, pullback, aux) if has_aux else (out, pullback)
 

@@ -106,15 +106,27 @@ class Callees:
         return compiled
 
     def receiver(self, func, site):
-        """(self parameter, its class) when func is a method called on an object of a known class."""
+        """(self parameter, its class) when func is a method called on an object of a known class; with
+        the caller's parameters that hold the user's objects passed on (`helper(model, x)`, pytrees.py),
+        a tuple of such pairs (driver.receivers)."""
+        pairs = self.passed_objects(func, site)
         qualname = func.__qualname__.split(".")
         if len(qualname) < 2 or qualname[-2] == "<locals>" or not site.args:
-            return None
+            return pairs or None
         first = site.args[0]
         cls = self.resolver.type_of(first.id) if isinstance(first, gast.Name) else None
         if cls is None or getattr(cls, func.__name__, None) is not func:
-            return None
-        return parameters(func)[0], cls
+            return pairs or None
+        own = (parameters(func)[0], cls)
+        rest = tuple(p for p in pairs if p[0] != own[0])
+        return ((own,) + rest) if rest else own
+
+    def passed_objects(self, func, site):
+        """((parameter, class), ...) for the callee's parameters given a name whose class the caller knows
+        from its own arguments (resolver.types), so that `model(x)` in the callee resolves too."""
+        atoms = list(zip(parameters(func), site.args)) + list(site.keywords.items())
+        return tuple((p, self.resolver.types[a.id]) for p, a in atoms
+                     if isinstance(a, gast.Name) and a.id in self.resolver.types)
 
 
 def _kinds(func, kinds_at, bound):

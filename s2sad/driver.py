@@ -87,21 +87,29 @@ def wrt_names(func, wrt):
     return tuple(names)
 
 
+def receivers(receiver):
+    """{parameter: class} from `receiver`: None, one (parameter, class) pair (a method's self), or a
+    tuple of such pairs (the parameters holding the user's objects, `model(x)`, see api.object_types)."""
+    if not receiver:
+        return None
+    return dict([receiver]) if isinstance(receiver[0], str) else dict(receiver)
+
+
 def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, kinds=None, callee=False,
               exact=False):
     """The generated derivative's gast FunctionDef(s), helpers, parsed function and dependencies.
 
     Mode "split" is reverse mode cut in two for a caller (see calls.py): a pair of
     FunctionDefs, `f_fwd` and `f_bwd`. `receiver` is (parameter, class) for a method
-    whose `self` is known, so `self.other_method(...)` resolves. `kinds` (see shapes.py),
-    one per parameter and the seed's last, specializes reverse mode to such arguments (and
-    forward mode, whose "seed" is then the output's kind, GRAD_SEED for grad's scalar output).
+    whose `self` is known, so `self.other_method(...)` resolves, or a tuple of such pairs. `kinds`
+    (see shapes.py), one per parameter and the seed's last, specializes reverse mode to such arguments
+    (and forward mode, whose "seed" is then the output's kind, GRAD_SEED for grad's scalar output).
     `exact`: a caller selects, so every partial product is exact-zero (partials.selects).
     """
     if mode not in MODES + ("split",) and mode not in _TRANSFORMS and jet_order(mode) is None:
         raise S2SADError(f"mode must be 'forward' or 'reverse', not {mode!r}", construct="mode")
     parsed, normalized = front(func)
-    resolver = Resolver(parsed, _locals(normalized), normalized.helpers, dict([receiver]) if receiver else None)
+    resolver = Resolver(parsed, _locals(normalized), normalized.helpers, receivers(receiver))
     in_progress = _in_progress()
     callees = Callees(_derive_callee, in_progress, resolver)
     callees.exact = exact or _selects(normalized, resolver, callees, {func.__code__})

@@ -18,7 +18,7 @@ from . import runtime, stacks
 from .analyze import activity
 from .calls import parameters, tangent_names
 from .errors import Location
-from .partials import Helpers, require_rule, selects, tangent_terms
+from .partials import Helpers, refuse_active_object, require_rule, selects, tangent_terms
 
 
 class Forward:
@@ -146,6 +146,8 @@ class Forward:
             elts = [self.tangent_or_zero(a) for a in site.args]
             if site.prim is dict:
                 return gast.Dict(keys=copy.deepcopy(value.keys), values=elts)
+            if site.prim not in (tuple, list):  # a namedtuple's class called: P(a_dot, b_dot), in field order
+                return b.call(copy.deepcopy(value.func), elts)
             return b.tup(elts) if site.prim is tuple else b.lst(elts)
         if site.kind == "inert":
             return None
@@ -171,6 +173,8 @@ class Forward:
         if self.callees is None:
             require_rule(site, where)
         if site.kind == "method":  # obj.method(a, b): the object's class is known only when the call runs
+            if self.tangent_of(site.args[0]) is not None:
+                refuse_active_object(site, where)
             dispatch = b.name(self.helpers(self.callees.dispatch.method_jvp, "method_jvp"))
             args = [copy.deepcopy(a) for a in site.args[1:]]
             dots = [self.tangent_of(a) or b.const(None) for a in site.args[1:]]

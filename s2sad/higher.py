@@ -25,7 +25,7 @@ import inspect
 
 import numpy as np
 
-from . import api, batching, driver, runtime
+from . import api, batching, driver, pytrees, runtime
 from .callables import dict_items, entry, first_output
 from .errors import LIMITATIONS, S2SADError
 from .parse import own_wrapper
@@ -68,8 +68,13 @@ def _check_vector(func, name, x, v, what):
     api.check_like(func, repr(name), x, v, what, "vector")
 
 
+def _structured(x):
+    """Whether x is a container or a record (pytrees.py): its derivatives are blocks in its structure."""
+    return isinstance(x, (tuple, list, dict)) or pytrees.is_record(x)
+
+
 def _plain_array(func, name, x, what):
-    if isinstance(x, (tuple, list, dict)):
+    if _structured(x):
         raise S2SADError(f"{what} with respect to the container {name!r} is not supported: pass its arrays "
                          "as separate parameters", *_where(func), what)
 
@@ -151,7 +156,7 @@ def hessian(f, wrt=0):
     def hessian_f(*args, **kwargs):
         values = _prepare(func, names, args, kwargs)
         inputs = [values[n] for n in names]
-        if any(isinstance(x, (tuple, list, dict)) for x in inputs):
+        if any(_structured(x) for x in inputs):
             blocks = _container_hessian(func, names, values, inputs)
             return blocks[0][0] if single else blocks
         grad_fn = _gradient_function(func, names)
@@ -209,7 +214,7 @@ def jacobian(f, wrt=0, mode="auto", has_aux=False):
     def jacobian_f(*args, **kwargs):
         values = _prepare(func, names, args, kwargs)
         inputs = [values[n] for n in names]
-        if any(isinstance(x, (tuple, list, dict)) for x in inputs):
+        if any(_structured(x) for x in inputs):
             blocks = _container_jacobian(func, names, values, inputs)
             return blocks[0] if single else blocks
         chosen = mode
@@ -292,14 +297,15 @@ def _per_output(out, douts, make):
     """make(out_item, its batched tangent) for each item of a tuple output, or for the output."""
     if isinstance(out, (tuple, list)):
         douts = douts if isinstance(douts, (tuple, list)) else (douts,) * len(out)
-        return tuple(make(o, d) for o, d in zip(out, douts))
+        made = [make(o, d) for o, d in zip(out, douts)]
+        return runtime.rebuild(out, made) if pytrees.is_namedtuple(out) else tuple(made)
     return make(out, douts)
 
 
 def _shape_result(per_out, single):
     """Jacobians as the API gives them: bare for one wrt, a tuple per output item for a tuple output."""
-    if isinstance(per_out, tuple):
-        return tuple(js[0] if single else tuple(js) for js in per_out)
+    if isinstance(per_out, tuple):  # a namedtuple output gives a namedtuple of Jacobians (JAX)
+        return runtime.rebuild(per_out, [js[0] if single else tuple(js) for js in per_out])
     return per_out[0] if single else tuple(per_out)
 
 
@@ -396,7 +402,10 @@ def _stack_columns(cols, x0, x1):
 
 
 def _leaves(x):
-    """The arrays (and floats) of a tuple / list / dict, in order; x itself if it is none of those."""
+    """The arrays (and floats) of a tuple / list / dict, in order; x itself if it is none of those.
+    A record's (pytrees.py) are those of its float fields."""
+    if pytrees.is_record(x):
+        return [leaf for _, v in pytrees.items(x) if api._is_float(v, True) for leaf in _leaves(v)]
     if isinstance(x, dict):
         return [leaf for v in x.values() for leaf in _leaves(v)]
     if isinstance(x, (tuple, list)):
@@ -406,6 +415,9 @@ def _leaves(x):
 
 def _leaves_like(g, x):
     """The leaves of g, a tangent or cotangent shaped like x (a missing item reads as zero)."""
+    if pytrees.is_record(x):
+        return [leaf for i, (name, v) in enumerate(pytrees.items(x)) if api._is_float(v, True)
+                for leaf in _leaves_like(runtime.part(g, pytrees.key(x, i, name)), v)]
     if isinstance(x, dict):
         return [leaf for k, v in x.items() for leaf in _leaves_like(runtime.part(g, k), v)]
     if isinstance(x, (tuple, list)):
@@ -414,7 +426,10 @@ def _leaves_like(g, x):
 
 
 def _rebuild(x, leaves):
-    """x's structure holding the next items of the iterator leaves."""
+    """x's structure holding the next items of the iterator leaves (None in a record's constant fields)."""
+    if pytrees.is_record(x):
+        return pytrees.remake(x, {name: _rebuild(v, leaves) if api._is_float(v, True) else None
+                                  for name, v in pytrees.items(x)})
     if isinstance(x, dict):
         return {k: _rebuild(v, leaves) for k, v in x.items()}
     if isinstance(x, (tuple, list)):
@@ -431,14 +446,14 @@ def _container_columns(inputs):
             for e in _units(leaf):
                 seeded = [list(z) for z in zeros]
                 seeded[k][j] = e
-                tangents = [api._like(_rebuild(x, iter(s)), x) for x, s in zip(inputs, seeded)]
+                tangents = [api._like(_rebuild(x, iter(s)), x, 0.0) for x, s in zip(inputs, seeded)]
                 yield k, j, tangents
 
 
 def _container_jacobian(func, names, values, inputs):
     """Per wrt input, its structure holding the blocks out.shape + leaf.shape (jax.jacobian of a dict
     gives a dict): one forward pass per element, the leaves' tangents given as containers."""
-    plain = driver.derivative(func, "forward", names).function
+    plain = driver.derivative(func, "forward", names, receiver=api._types(values)).function
     columns = {}
     out = None
     for k, j, tangents in _container_columns(inputs):
@@ -587,7 +602,7 @@ def batched_jvp(f, primals, tangents):
     for name, x, t in zip(list(values), primals, tangents):
         if t is None:
             continue
-        if not api._is_float(x) or isinstance(x, (tuple, list, dict)):
+        if not api._is_float(x) or _structured(x):
             raise S2SADError(f"batched_jvp: {name!r} is not a float array, so its tangent batch must be None",
                              *_where(func), "jvp")
         if np.ndim(t) != np.ndim(x) + 1 or np.shape(t)[1:] != np.shape(x):

@@ -565,6 +565,16 @@ def require_rule(site, where):
     raise where.error(f"cannot differentiate {site.label or 'this expression'}", construct=site.label)
 
 
+def refuse_active_object(site, where):
+    """A method called on an object derivatives flow through, whose class is known only when the call
+    runs: the run-time dispatch (calls.Dispatch) differentiates its arguments, never the object."""
+    raise where.error(f"cannot differentiate {site.label} with respect to its object: the object's class is known "
+                      "only when the code runs (an object made in the function, or one a helper receives from "
+                      "outside the function being differentiated)", construct=site.label,
+                      hint="call the method on a parameter of the function being differentiated (its class is "
+                      "known from the argument), see docs/limitations.md")
+
+
 def _full_name(site):
     """`math.gamma` rather than `gamma` when the call spelled it short (`from math import gamma`)."""
     module = getattr(site.prim, "__module__", None)

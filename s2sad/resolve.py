@@ -13,6 +13,7 @@ import gast
 import numpy as np
 
 from . import build as b
+from . import runtime
 from .registry import lookup
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
@@ -142,9 +143,16 @@ class Resolver:
         path = b.dotted_path(node)
         if path is not None and path.split(".")[0] not in self.locals:
             return Site("inert", label=path)  # a module constant such as np.pi
+        known = self.types.get(node.value.id) if isinstance(node.value, gast.Name) else None
+        if known is not None:  # the class of a parameter holding the user's object, or of a method's self
+            static = inspect.getattr_static(known, node.attr, None)
+            if isinstance(static, property) and inspect.isfunction(static.fget):  # m.norm: the property's code
+                return self.primitive(static.fget, [node.value], label=f".{node.attr}")
+            return self.primitive(runtime.field, [node.value, b.const(node.attr)], label=f".{node.attr}")
         descriptor = getattr(np.ndarray, node.attr, None)
-        if descriptor is None:
-            return Site("unknown", args=[node.value], label=f".{node.attr}")
+        if descriptor is None or callable(descriptor):  # a field of a namedtuple, dataclass or object (`p.mean`:
+            # an array's method is called, not read): read like a container's item
+            return self.primitive(runtime.field, [node.value, b.const(node.attr)], label=f".{node.attr}")
         return self.primitive(descriptor, [node.value], label=f".{node.attr}")
 
     def site_Call(self, node):
@@ -157,12 +165,19 @@ class Resolver:
             if obj is _UNSET:
                 return Site("unknown", args=args, keywords=keywords, label=path)
             self._note(path)
+            if _namedtuple_class(obj) and set(keywords) == set(obj._fields[len(args):]):  # P(w, b=c): a tuple
+                items = args + [keywords[name] for name in obj._fields[len(args):]]     # whose items are named
+                return Site("container", obj, args=items, label=path)
             if _user_method(obj) and lookup(obj) is None and isinstance(func, gast.Attribute):  # model.predict(x)
                 return self.primitive(obj.__func__, [func.value] + args, keywords, label=path)
             if isinstance(getattr(obj, "__self__", None), np.ndarray) and isinstance(func, gast.Attribute) \
                     and getattr(np.ndarray, func.attr, None) is not None:  # W.dot(x) for a module-level array W
                 return self.primitive(getattr(np.ndarray, func.attr), [func.value] + args, keywords, label=path)
             return self.primitive(obj, args, keywords, label=path)
+        known = self.types.get(func.id) if isinstance(func, gast.Name) else None
+        call = inspect.getattr_static(known, "__call__", None)
+        if inspect.isfunction(call):  # model(x) for a parameter holding the user's object (pytrees.py)
+            return self.primitive(call, [func] + args, keywords, label=f"{func.id}()")
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and func.value.id in self.types:
             method = getattr(self.types[func.value.id], func.attr, None)
             if inspect.isfunction(method):  # self.other_method(...)
@@ -198,3 +213,7 @@ class Resolver:
 def _user_method(obj):
     """A method bound to an object the user made (not a NumPy array's method)."""
     return inspect.ismethod(obj) and inspect.isfunction(obj.__func__)
+
+
+def _namedtuple_class(obj):
+    return isinstance(obj, type) and issubclass(obj, tuple) and isinstance(getattr(obj, "_fields", None), tuple)

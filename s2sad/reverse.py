@@ -33,7 +33,7 @@ from . import build as b
 from . import holders, runtime, stacks
 from .analyze import activity, assignments
 from .errors import Location
-from .partials import Helpers, cotangent_terms, index_expr, merge_twins, require_rule, selects
+from .partials import Helpers, cotangent_terms, index_expr, merge_twins, refuse_active_object, require_rule, selects
 
 
 class _Ctx:
@@ -380,6 +380,8 @@ class Reverse:
     def split_call(self, site, where, target=None):
         """(forward call expression, backward callee, active argument atoms, record name, bare single result)."""
         if site.kind == "method":  # the object's class is known only when the call runs
+            if self.is_active(site.args[0]):
+                refuse_active_object(site, where)
             active = [self.is_active(a) for a in site.args[1:]]
             value = b.call(b.name(self.helpers(self.callees.dispatch.method_fwd, "method_fwd")),
                            [copy.deepcopy(site.args[0]), b.const(site.prim),

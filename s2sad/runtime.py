@@ -266,12 +266,36 @@ class Sum(tuple):
 
 
 def part(g, key):
-    """Item `key` of g, a container's cotangent or tangent (zero when it has none)."""
+    """Item `key` of g, a container's cotangent or tangent (zero when it has none); a string key of
+    a value other than a dict is an attribute (the tangent of a namedtuple, dataclass or object)."""
     if isinstance(g, dict):
         return g.get(key, 0.0)
+    if isinstance(key, str):
+        return getattr(g, key, 0.0)
     if isinstance(g, (list, tuple)) or (isinstance(g, np.ndarray) and g.ndim):
         return g[key]
     return 0.0
+
+
+def field(x, name):
+    """x.name: the primitive behind reading an attribute (`p.w`) of a namedtuple, dataclass or object,
+    whose derivative is the field's own, as for an item of a container (`field_adjoint`)."""
+    return getattr(x, name)
+
+
+def field_adjoint(g, x, name):
+    """The cotangent of x given g, the cotangent of x.name: one entry, keyed as `part` reads it back
+    (a namedtuple's field by its position, so that `p.w` and `p[0]` add up), the rest zero."""
+    fields = getattr(type(x), "_fields", None)
+    if isinstance(x, tuple) and fields and name in fields:
+        return Parts({fields.index(name): g})
+    return Parts({name: g})
+
+
+def field_part(ct, x, name):
+    """The transpose of field_adjoint: ct's entry for x.name."""
+    fields = getattr(type(x), "_fields", None)
+    return part(ct, fields.index(name) if isinstance(x, tuple) and fields and name in fields else name)
 
 
 def _position(x, index):

@@ -349,6 +349,8 @@ class Taylor(Forward):
                     else self.helpers.call("zeros_like", copy.deepcopy(a)) for a in site.args]
             if site.prim is dict:
                 return gast.Dict(keys=copy.deepcopy(value.keys), values=elts)
+            if site.prim not in (tuple, list):  # a namedtuple's class called: P(a_dot, b_dot), in field order
+                return b.call(copy.deepcopy(value.func), elts)
             return b.tup(elts) if site.prim is tuple else b.lst(elts)
 
         return self.comprehension(item, series)

@@ -6,11 +6,26 @@ and custom rules the same way the test suite checks s2sad.
 
 import numpy as np
 
-from . import api
+from . import api, pytrees, runtime
+
+
+def _record_map(fn, x, *others):
+    """A record like x whose float fields are fn(field, the same field of each of others); its other
+    fields are kept (pytrees.py: they are constants)."""
+    values = {}
+    for i, (name, v) in enumerate(pytrees.items(x)):
+        if api._is_float(v, True):
+            key = pytrees.key(x, i, name)
+            values[name] = fn(v, *[runtime.part(o, key) for o in others])
+        else:
+            values[name] = v
+    return pytrees.remake(x, values)
 
 
 def _axpy(x, eps, d):
     """x + eps * d over a value and a direction of the same structure."""
+    if pytrees.is_record(x):
+        return _record_map(lambda a, b: _axpy(a, eps, b), x, d)
     if isinstance(x, (tuple, list)):
         return type(x)(_axpy(a, eps, b) for a, b in zip(x, d))
     if isinstance(x, dict):
@@ -34,6 +49,8 @@ def numerical_jvp(f, args, index, direction, eps=1e-6):
 
 
 def _tree_map2(fn, a, b):
+    if pytrees.is_record(a):
+        return _record_map(lambda x, y: _tree_map2(fn, x, y), a, b)
     if isinstance(a, (tuple, list)):
         return type(a)(_tree_map2(fn, x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
@@ -47,6 +64,8 @@ def leaves(x):
 
 
 def _leaves(x):
+    if pytrees.is_record(x):  # its float fields (a gradient has None in the others)
+        return [leaf for _, v in pytrees.items(x) if api._is_float(v, True) for leaf in _leaves(v)]
     if isinstance(x, (tuple, list)):
         return [leaf for item in x for leaf in _leaves(item)]
     if isinstance(x, dict):
@@ -65,6 +84,8 @@ def _vdot(a, b):
 
 
 def _random_like(x, rng):
+    if pytrees.is_record(x):
+        return _record_map(lambda v: _random_like(v, rng), x)
     if isinstance(x, (tuple, list)):
         return type(x)(_random_like(item, rng) for item in x)
     if isinstance(x, dict):

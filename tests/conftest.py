@@ -92,8 +92,30 @@ def _structured(base, rng):
     if base == "R":  # particles on a grid, jittered, never closer than about 1
         grid = np.array([(i, j, 0.0) for i in range(3) for j in range(2)])
         return 1.2 * grid + rng.uniform(-0.05, 0.05, grid.shape)
+    if base in _PYTREE_NAMES:
+        return _pytree_inputs()[base](rng)
     if base == "coef":
         return rng.uniform(-1.0, 1.0, 5)
     if base == "idx":
         return np.array([2, 0, 2])
     raise ValueError(f"no input convention for a parameter named {base!r}")
+
+
+def _layer(rng, n_in=3, n_out=4):
+    from corpus_pytrees import Layer
+    return Layer(rng.normal(0.0, 0.5, (n_in, n_out)), rng.normal(0.0, 0.1, n_out), "tanh")
+
+
+def _pytree_inputs():
+    """Records of the pytree corpus (corpus_pytrees.py), made from the generator given."""
+    from corpus_pytrees import Affine, Body, Nest
+    return {
+        "layer": _layer,
+        "model": lambda rng: Affine(rng.normal(0.0, 0.5, (2, 3)), rng.normal(0.0, 0.1, 2), 2),
+        "body": lambda rng: Body(rng.uniform(-1.0, 1.0, 3), rng.uniform(-1.0, 1.0, 3), float(rng.uniform(1.0, 2.0))),
+        "net": lambda rng: {"hidden": _layer(rng), "out": _layer(rng, 4, 2)},
+        "nest": lambda rng: Nest((rng.uniform(-1.0, 1.0, 3), float(rng.uniform(0.5, 1.5))), float(rng.uniform(0.5, 1.0))),
+    }
+
+
+_PYTREE_NAMES = ("layer", "model", "body", "net", "nest")

@@ -1001,6 +1001,26 @@ def rt_part(g):
     return runtime.part(g, 1)
 
 
+_Box = __import__("collections").namedtuple("_Box", "w b")
+_BOX = _Box(np.ones(3), 2.0)
+
+
+@case(runtime.field, (3,), (2,), wrt=(0, 1))
+def rt_field(w, b):
+    box = _Box(w, b)
+    return runtime.field(box, "w") * runtime.field(box, "b")[0]
+
+
+@case(runtime.field_adjoint, (3,), wrt=(0,))
+def rt_field_adjoint(g):
+    return runtime.part(runtime.field_adjoint(g, _BOX, "w"), 0) * 2.0
+
+
+@case(runtime.field_part, (3,), wrt=(0,))
+def rt_field_part(g):
+    return runtime.field_part(runtime.field_adjoint(g, _BOX, "b"), _BOX, "b") * 3.0
+
+
 @case(runtime.item_bar, (4, 3), (3,), wrt=(0,))
 def rt_item_bar(x_bar, value):
     return runtime.item_bar(x_bar, 2, value)

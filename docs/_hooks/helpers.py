@@ -188,6 +188,49 @@ def c_namedtuple_field(p):
     return p.w * p.b
 
 
+class Model:
+    def __init__(self, W, steps=2):
+        self.W, self.steps = W, steps
+
+    def __call__(self, x):
+        return np.tanh(self.W @ x)
+
+    def predict(self, x):
+        return self(x) * self.steps
+
+
+MODEL = (Model(np.eye(2)), np.ones(2))
+
+
+def c_model_call(m, x):
+    return np.sum(m(x) + m.predict(x))
+
+
+def c_attribute_write(m, x):
+    m.cache = x
+    return np.sum(m(x))
+
+
+def c_field_write(p):
+    p.w[0] = 0.0
+    return np.sum(p.w) * p.b
+
+
+def c_array_named_field(params):
+    return params["g"].shape * params["g"].scale
+
+
+Gamma = collections.namedtuple("Gamma", "shape scale")
+
+
+def c_method_of_an_item(models, x):
+    return model_sum(models[0], x)
+
+
+def model_sum(m, x):
+    return np.sum(m.predict(x))
+
+
 def c_list_comprehension(x):
     return sum([x * i for i in range(3)])
 
@@ -252,6 +295,13 @@ CONSTRUCTS = [
      (1.5,)),
     ("a namedtuple's field, a dataclass's or an object's attribute that derivatives flow through", c_namedtuple_field,
      (Pair(1.5, 3.0),)),
+    ("a model object differentiated: `m(x)`, `m.predict(x)`, `self.W`", c_model_call, MODEL),
+    ("assigning an attribute (`m.cache = x`)", c_attribute_write, MODEL),
+    ("writing into a field (`p.w[0] = 0.0`)", c_field_write, (Pair(np.ones(2), 3.0),)),
+    ("a record in a container with a field named like an array attribute (`params[\"g\"].shape`)",
+     c_array_named_field, ({"g": Gamma(2.0, 1.5)},)),
+    ("a method of an object derivatives flow through, whose class only the running code knows (`models[0]`)",
+     c_method_of_an_item, ([MODEL[0]], MODEL[1])),
     ("list comprehension", c_list_comprehension, (1.5,)),
     ("`while` loop", c_while, (1.5,)),
     ("item assignment `y[i] = ...`", c_setitem, (1.5,)),

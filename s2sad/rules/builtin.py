@@ -6,13 +6,38 @@ import numpy as np
 
 from .. import runtime
 from ..registry import elementwise, jvp, linear, nondiff, vjp
-from ..runtime import broadcast_like, pow_base_partial, pow_exponent_partial, sum_list_adjoint, unbroadcast
+from ..runtime import (
+    broadcast_like,
+    field_adjoint,
+    pow_base_partial,
+    pow_exponent_partial,
+    sum_list_adjoint,
+    unbroadcast,
+)
 
 
 @elementwise(builtins.abs)
 def abs_(x):
     """Slope 0 at 0, as np.sign. Real x only."""
     return np.sign(runtime.real_only(x, "abs"))
+
+
+@linear(runtime.field)
+def field(g, x, name):
+    """`p.w` for a namedtuple, dataclass or object p: the cotangent goes to p's entry for w."""
+    return field_adjoint(g, x, name)
+
+
+@linear(runtime.field_adjoint)
+def field_adjoint_(ct, g, x, name):
+    """Linear in g: second order (hessian of a function reading p.w) reads the entry back."""
+    return runtime.field_part(ct, x, name)
+
+
+@linear(runtime.field_part)
+def field_part_(g, ct, x, name):
+    """Linear in ct: its transpose puts the entry back (third order)."""
+    return field_adjoint(g, x, name)
 
 
 @linear(builtins.float, shapes=((),))
