@@ -19,15 +19,16 @@ import types
 
 import gast
 
-from . import build as b
+from .parse import bound_names, environment_object
 
 
 def specialize_calls(parsed):
     """Every call of an object with `__s2sad_specialize__` turned into a call of its specialized twin."""
+    bound = bound_names(parsed.node)
     for node in gast.walk(parsed.node):
         if not isinstance(node, gast.Call) or any(isinstance(a, gast.Starred) for a in node.args):
             continue
-        obj = _lookup(parsed, node.func)
+        obj = environment_object(parsed, node.func, bound)
         special = getattr(obj, "__s2sad_specialize__", None) if obj is not None else None
         if special is None:
             continue
@@ -44,26 +45,3 @@ def _fresh(parsed, twin):
     while name in parsed.globals or (name in parsed.closure and parsed.closure[name].cell_contents is not twin):
         name += "_"
     return name
-
-
-def _lookup(parsed, node):
-    """The object a dotted name of the function's environment holds, or None (a local, an expression)."""
-    path = b.dotted_path(node)
-    if path is None:
-        return None
-    head, *rest = path.split(".")
-    locals_ = {a.id for a in parsed.node.args.args}
-    if head in locals_:
-        return None
-    if head in parsed.closure:
-        try:
-            obj = parsed.closure[head].cell_contents
-        except ValueError:
-            return None
-    elif head in parsed.globals:
-        obj = parsed.globals[head]
-    else:
-        return None
-    for attr in rest:
-        obj = getattr(obj, attr, None)
-    return obj

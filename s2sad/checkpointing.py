@@ -24,8 +24,7 @@ import types
 
 import gast
 
-from . import build as b
-from .parse import own_wrapper
+from .parse import bound_names, environment_object, own_wrapper
 
 
 def checkpoint(g):
@@ -42,13 +41,14 @@ def checkpoint(g):
 def checkpoint_calls(parsed):
     """`s2sad.checkpoint(g)(x)` written at the call: the checkpointed g becomes a name of the function's
     environment, so the call resolves as a call of a checkpointed function (a stage before lifting)."""
+    bound = bound_names(parsed.node)
     for node in gast.walk(parsed.node):
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Call)):
             continue
         inner = node.func
-        if _lookup(parsed, inner.func) is not checkpoint or len(inner.args) != 1 or inner.keywords:
+        if environment_object(parsed, inner.func, bound) is not checkpoint or len(inner.args) != 1 or inner.keywords:
             continue
-        g = _lookup(parsed, inner.args[0])
+        g = environment_object(parsed, inner.args[0], bound)
         if not inspect.isfunction(g):
             continue
         name = f"{g.__name__}_checkpointed"
@@ -58,20 +58,3 @@ def checkpoint_calls(parsed):
         parsed.closure.setdefault(name, types.CellType(checkpoint(g)))
         node.func = gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
     return parsed
-
-
-def _lookup(parsed, node):
-    """The object a dotted name (`s2sad.checkpoint`, `step`) of the function's environment holds, or None."""
-    path = b.dotted_path(node)
-    if path is None:
-        return None
-    head, *rest = path.split(".")
-    if head in parsed.closure:
-        obj = parsed.closure[head].cell_contents
-    elif head in parsed.globals:
-        obj = parsed.globals[head]
-    else:
-        return None
-    for attr in rest:
-        obj = getattr(obj, attr, None)
-    return obj

@@ -24,7 +24,6 @@ Anything else written that way (`has_aux`, a computed `wrt`) is refused at the u
 """
 
 import ast
-import builtins
 import copy
 import itertools
 import linecache
@@ -36,6 +35,7 @@ import gast
 from . import build as b
 from .errors import LIMITATIONS, S2SADError
 from .lift import own_statements
+from .parse import environment_object
 
 _MAKERS = ("grad", "value_and_grad")
 _MEMO = {}                 # (filename, copy's source, cells) -> the copy, so its derivatives are cached
@@ -106,30 +106,12 @@ def _maker(parsed, node):
     """The s2sad transform (grad or value_and_grad) node calls, if it is a call of one, else None."""
     if not isinstance(node, gast.Call):
         return None
-    obj = _lookup(parsed, node.func)
+    obj = environment_object(parsed, node.func, (), builtins_too=True)
     if getattr(obj, "__module__", None) == "s2sad.api" and getattr(obj, "__name__", None) in _MAKERS:
         return obj
     return None
 
 
-def _lookup(parsed, node):
-    """The object a dotted name of the function's environment holds now, or None."""
-    path = b.dotted_path(node)
-    if path is None:
-        return None
-    head, *rest = path.split(".")
-    if head in parsed.closure:
-        try:
-            obj = parsed.closure[head].cell_contents
-        except ValueError:
-            return None
-    elif head in parsed.globals:
-        obj = parsed.globals[head]
-    else:
-        obj = getattr(builtins, head, None)
-    for attr in rest:
-        obj = getattr(obj, attr, None)
-    return obj
 
 
 class _Caller:
@@ -182,7 +164,7 @@ class _Caller:
         """(the function h names, the caller's variables it reads and must be passed)."""
         path = b.dotted_path(node)
         if path is not None and path.split(".")[0] not in self.locals:
-            obj = _lookup(self.parsed, node)
+            obj = environment_object(self.parsed, node, (), builtins_too=True)  # self.locals: checked above
             if obj is None or not callable(obj):
                 self.refuse(call, f"s2sad.grad of {path}, which is not a function")
             head = path.split(".")[0]

@@ -35,11 +35,12 @@ import gast
 
 from . import build as b
 from . import revolve
-from .checkpointing import _lookup, checkpoint
+from .checkpointing import checkpoint
 from .errors import S2SADError
 from .exits import structure_exits
 from .inversion import inverse_statements
 from .naming import Namer, identifiers
+from .parse import environment_object
 from .registry import Rule
 
 
@@ -60,11 +61,11 @@ def checkpoint_loops(parsed, every=None):
 
 
 def _checkpointed_call(parsed, node):
-    return isinstance(node, gast.Call) and _lookup(parsed, node.func) is revolve.checkpointed
+    return isinstance(node, gast.Call) and environment_object(parsed, node.func, ()) is revolve.checkpointed
 
 
 def _reversible_call(parsed, node):
-    return isinstance(node, gast.Call) and _lookup(parsed, node.func) is revolve.reversible
+    return isinstance(node, gast.Call) and environment_object(parsed, node.func, ()) is revolve.reversible
 
 
 def _refuse_stray_calls(parsed, fn):
@@ -90,7 +91,7 @@ def _wanted(parsed, stmt, every):
 
 def _is_range(parsed, node):
     return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id == "range" \
-        and _lookup(parsed, node.func) is None and not node.keywords
+        and environment_object(parsed, node.func, ()) is None and not node.keywords
 
 
 def _outermost(parsed, stmts, every):

@@ -6,6 +6,7 @@ very dict and cells the function reads, so later stages resolve names exactly as
 function does when it runs.
 """
 
+import builtins
 import functools
 import inspect
 import linecache
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 import gast
 
+from . import build as b
 from .errors import S2SADError
 
 
@@ -186,3 +188,34 @@ def _lambda_as_def(module, func, filename, start):
     node.end_lineno, node.end_col_offset = lam.end_lineno, lam.end_col_offset
     return node
 
+
+def bound_names(node):
+    """The names a function binds itself (parameters and assignment targets, nested scopes included):
+    each hides the global or closure variable of the same name."""
+    return set(b.names_in(node, (gast.Param, gast.Store)))
+
+
+def environment_object(parsed, node, bound, builtins_too=False):
+    """The object a dotted name (`s2sad.checkpoint`, `step`) of the function's environment holds now, or
+    None: for an expression, a name in `bound` (see bound_names: a parameter `g` is not the module's `g`),
+    an empty closure cell, or a builtin unless builtins_too."""
+    path = b.dotted_path(node)
+    if path is None:
+        return None
+    head, *rest = path.split(".")
+    if head in bound:
+        return None
+    if head in parsed.closure:
+        try:
+            obj = parsed.closure[head].cell_contents
+        except ValueError:
+            return None
+    elif head in parsed.globals:
+        obj = parsed.globals[head]
+    elif builtins_too:
+        obj = getattr(builtins, head, None)
+    else:
+        return None
+    for attr in rest:
+        obj = getattr(obj, attr, None)
+    return obj

@@ -106,3 +106,20 @@ def test_memory_kept_per_iteration_drops():
     W, h = np.linspace(0.1, 1.0, 2000), np.linspace(-1.0, 1.0, 2000)
     np.testing.assert_allclose(s2sad.grad(many_steps_checkpointed)(W, h), s2sad.grad(many_steps)(W, h), rtol=1e-12)
     assert _peak(many_steps_checkpointed, W, h) < 0.5 * _peak(many_steps, W, h)
+
+
+def cube(y):
+    return y ** 3
+
+
+def checkpoint_of_a_parameter(x, cube):
+    """`cube` here is the parameter, not the module's function of the same name."""
+    return s2sad.checkpoint(cube)(x)
+
+
+def test_a_parameter_hides_the_global_of_its_name():
+    """s2sad.checkpoint(g) with g a parameter once differentiated the module's g (6.75 for y**2 at
+    1.5): now the call is refused, as any function received by the function being differentiated."""
+    with pytest.raises(s2sad.S2SADError, match="known only when the code runs") as info:
+        s2sad.grad(checkpoint_of_a_parameter)(1.5, np.square)
+    assert info.value.lineno == checkpoint_of_a_parameter.__code__.co_firstlineno + 2
