@@ -213,6 +213,15 @@ def lorenz_rk4_grad(sigma, rho, beta, n, dt):
 # -- an RNN on NumPy arrays --------------------------------------------------------------
 
 
+def rnn_inputs(rng, hidden=64, inputs=32, steps=100):
+    """(W, U, b, xs, h0) of the RNN workloads (every spelling of benchmarks/workloads_spellings.py too)."""
+    W = rng.normal(0.0, 0.9 / np.sqrt(hidden), (hidden, hidden))
+    U = rng.normal(0.0, 1.0 / np.sqrt(inputs), (hidden, inputs))
+    b = rng.normal(0.0, 0.1, hidden)
+    xs = rng.normal(0.0, 1.0, (steps, inputs))
+    return W, U, b, xs, np.zeros(hidden)
+
+
 def rnn_loss(W, U, b, xs, h0):
     h = h0
     for t in range(xs.shape[0]):
@@ -306,12 +315,7 @@ def numba_first_compile(settings):
 
 def workloads(quick=False):
     rng = np.random.default_rng(1)
-    hidden, inputs, steps = 64, 32, 100
-    W = rng.normal(0.0, 0.9 / np.sqrt(hidden), (hidden, hidden))
-    U = rng.normal(0.0, 1.0 / np.sqrt(inputs), (hidden, inputs))
-    b = rng.normal(0.0, 0.1, hidden)
-    xs = rng.normal(0.0, 1.0, (steps, inputs))
-    h0 = np.zeros(hidden)
+    W, U, b, xs, h0 = rnn_inputs(rng)
     scalar = [Target("s2sad", "primal", 3.0), Target("s2sad", "hand", 1.5)]
     compiled = scalar + [Target("numba", "hand", 0.25)]  # issue 18: backend="numba" (benchmarks/run.py adds it)
     return [

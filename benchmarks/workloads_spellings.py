@@ -9,7 +9,7 @@ included). Targets: every gradient at most 1.3x its hand-written one.
 
 import numpy as np
 from harness import Target, Workload
-from workloads_loops import rnn_loss_grad
+from workloads_loops import rnn_inputs, rnn_loss_grad
 
 # -- the RNN, three more spellings -----------------------------------------------------------
 
@@ -107,13 +107,7 @@ def spring_chain_gravity_grad(x, k, rest):
 
 def workloads(quick=False):
     rng = np.random.default_rng(1)
-    hidden, inputs, steps = 64, 32, 100
-    W = rng.normal(0.0, 0.9 / np.sqrt(hidden), (hidden, hidden))
-    U = rng.normal(0.0, 1.0 / np.sqrt(inputs), (hidden, inputs))
-    b = rng.normal(0.0, 0.1, hidden)
-    xs = rng.normal(0.0, 1.0, (steps, inputs))
-    h0 = np.zeros(hidden)
-    rnn = (W, U, b, xs, h0)
+    rnn = rnn_inputs(rng)
     hand = [Target("s2sad", "hand", 1.3)]
     pos = rng.uniform(0.0, 3.0, (30, 3))
     chain = np.stack([np.linspace(0.0, 10.0, 50), rng.uniform(-0.5, 0.5, 50)], axis=1)
