@@ -413,10 +413,10 @@ def sharers(write):
 
 
 def outside(write):
-    """The kind of object a write goes into that the function did not make: "param", OUTER or None."""
-    for obj, _ in write.holds[write.name]:
-        if obj == OUTER:
-            return OUTER
-        if isinstance(obj, tuple) and obj[0] == "param":
-            return "param"
-    return None
+    """The kind of object a write goes into that the function did not make: "param", OUTER or None.
+    An argument's field is both (the caller's object, reached through an attribute): "param" wins, so the
+    message does not depend on the order of a set."""
+    objects = {obj for obj, _ in write.holds[write.name]}
+    if any(isinstance(obj, tuple) and obj[0] == "param" for obj in objects):
+        return "param"
+    return OUTER if OUTER in objects else None
