@@ -1,0 +1,260 @@
+"""The function `grad(f)` and `value_and_grad(f)` return, and the derivative variant it runs.
+
+A call looks up the generated derivative specialized to its arguments' kinds (shapes.py), runs
+it, and shapes the gradients like their inputs. The lookup is the part that runs on every call,
+so it is kept to one dictionary lookup keyed by the arguments' types where the types decide the
+kinds (see `_make_wrapper`)."""
+
+import ast
+import functools
+import inspect
+
+import numpy as np
+
+from . import cache, driver, pytrees, shapes
+from .callables import entry
+from .errors import S2SADError
+from .parse import own_wrapper
+from .values import _bind, _check_float, _scalar_out, _shaped, _single, _types, aux_pair
+
+_WRAPPERS = {}
+
+
+def _wrapper(f, wrt, with_value):
+    """grad(f, wrt) or value_and_grad(f, wrt), made once per (f, wrt): making one costs more than calling it."""
+    key = (f, wrt, with_value) if _plain_wrt(wrt) else None
+    try:
+        made = _WRAPPERS.get(key) if key else None
+    except TypeError:  # an unhashable callable
+        key = made = None
+    if made is None:
+        made = _make_wrapper(f, wrt, with_value)
+        if key is not None:
+            if len(_WRAPPERS) > 1024:
+                _WRAPPERS.clear()
+            _WRAPPERS[key] = made
+    return made
+
+
+def _plain_wrt(wrt):
+    """Whether wrt can key a table (bool and int compare equal, so only exact ints and names)."""
+    if type(wrt) is int or type(wrt) is str:
+        return True
+    return type(wrt) is tuple and all(type(w) is int or type(w) is str for w in wrt)
+
+
+def _make_wrapper(f, wrt, with_value):
+    """The wrapper function itself: one frame between the caller and the generated code."""
+    func = entry(f)
+    names = driver.wrt_names(func, wrt)
+    by_type, lookup = _specializer(func, names, with_value)
+    code = func.__code__
+    count = code.co_argcount
+    positional = not code.co_kwonlyargcount and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
+    where = tuple(list(inspect.signature(func).parameters).index(n) for n in names)
+    first = where[0] if _single(wrt) else None
+
+    def wrapper(*args, **kwargs):
+        values = args if not kwargs and len(args) == count and positional else \
+            tuple(_bind(func, args, kwargs).values())
+        types = tuple(map(type, values))
+        hit = by_type.get(types)
+        if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__ \
+                and (not hit[3] or driver.current(hit[3])):
+            fn, valueless, floats = hit[2], hit[4], hit[5]  # floats: every wrt argument is a Python float
+        else:
+            (fn, valueless), floats = lookup(values, types), False
+        try:
+            if valueless:  # the output is proven a scalar: only the gradients (see _specializer)
+                grads = fn(*values)
+            else:
+                out, grads = fn(*values)  # the seed out_bar defaults to 1.0
+        except Exception as exc:
+            failed = _NOTHING if valueless else output_at_failure(fn, exc)  # f's code never runs twice
+            if failed is not _NOTHING:
+                _scalar_out(func, failed)  # a non-scalar output explains the failure
+            raise
+        if not valueless and type(out) is not float:
+            _scalar_out(func, out)
+        if first is not None:
+            shaped = grads if floats and type(grads) is float else _shaped(grads, values[first])
+        elif floats and type(grads) is tuple and set(map(type, grads)) == _FLOAT_ONLY:
+            shaped = grads
+        else:
+            shaped = tuple([g if type(g) is float and type(values[i]) is float else _shaped(g, values[i])
+                            for g, i in zip((grads,) if len(where) == 1 else grads, where)])
+        return (out, shaped) if with_value else shaped
+
+    own_wrapper(functools.wraps(func)(wrapper))
+    wrapper.__s2sad_generated__ = _generated(func, "reverse", names, with_value)
+    if not with_value:
+        wrapper.__s2sad_grad__ = (func, wrt)  # vmap(grad(f)) batches f itself (vmapping.per_example_gradients)
+    return wrapper
+
+
+_NOTHING = object()
+
+
+_OUTPUT_NAMES = {}
+
+
+def output_at_failure(fn, exc):
+    """The output a generated `f_vjp(...) -> (out, grads)` had computed when exc stopped it, else _NOTHING.
+
+    Read from the failed call's own frame in the traceback: explaining a failure (a non-scalar
+    output under grad) never runs the user's code, and its side effects, a second time."""
+    name = _output_name(fn)
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is fn.__code__:
+            return tb.tb_frame.f_locals.get(name, _NOTHING) if name else _NOTHING
+        tb = tb.tb_next
+    return _NOTHING
+
+
+def _output_name(fn):
+    """The local a generated value-and-gradient function returns first (`return (f_value, x_bar)`)."""
+    code = fn.__code__
+    if code not in _OUTPUT_NAMES:
+        name = None
+        try:
+            tree = ast.parse(fn.__s2sad_source__)
+            last = tree.body[0].body[-1]
+            if isinstance(last, ast.Return) and isinstance(last.value, ast.Tuple) \
+                    and isinstance(last.value.elts[0], ast.Name):
+                name = last.value.elts[0].id
+        except (AttributeError, SyntaxError, IndexError):
+            pass
+        _OUTPUT_NAMES[code] = name
+    return _OUTPUT_NAMES[code]
+
+
+def _specializer(func, names, with_value=True):
+    """(by_type, lookup): the generated function for arguments of these values' kinds (shapes.py).
+
+    The one last run for each tuple of argument types (for scalars, the type decides the
+    kind) or kinds (arrays also need their ranks) is kept here, so a repeated call costs a
+    lookup, and for derivatives that call the user's helper functions (or read functions
+    bound to module-level names) a check that those were not redefined since. `lookup`
+    returns (function, valueless): valueless when grad (not with_value) runs a reverse
+    derivative that returns the gradients alone, the shapes table having proved the output
+    a scalar, so that neither the output's last statements nor the check run.
+    """
+    code = func.__code__
+    positional = not code.co_kwonlyargcount and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
+    every = list(inspect.signature(func).parameters)
+    where = tuple(every.index(n) for n in names)
+    by_type, by_kind = {}, {}
+
+    def lookup(values, types):
+        kinds = tuple(map(shapes.kind_of, values))
+        hit = by_kind.get(kinds)
+        if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__ \
+                and (not hit[3] or driver.current(hit[3])):
+            return hit[2], hit[4]
+        _check_float(func, names, dict(zip(every, values)))
+        receiver = pytrees.object_types(every, values)
+        # kept by kind only when the kinds decide _check_float and no call was resolved by an object's class
+        # (`model(x)`: another class of the same kind calls another method)
+        kept = receiver is None and all(kinds[i] is not None and kinds[i][0] == "f" for i in where)
+        valueless = not with_value and positional and kept and _valueless(func, names, kinds)
+        compiled = _grad_variant(func, names, kinds if positional else None, not valueless, receiver)
+        if kept:
+            by_kind[kinds] = (cache.epoch, func.__code__, compiled.function, tuple(compiled.dependencies), valueless)
+            if np.ndarray not in types:
+                by_type[types] = by_kind[kinds] + (all(types[i] is float for i in where),)
+        return compiled.function, valueless
+
+    return by_type, lookup
+
+
+def _aux_wrapper(f, wrt, with_value):
+    """grad / value_and_grad of f returning (value, aux): the aux output carries no derivative.
+
+    Reverse mode split in two (calls.py): the primal half runs, its output is checked to be a
+    pair with a scalar value, then the adjoint half runs with the seed (1.0, 0.0). f runs once."""
+    func = entry(f)
+    names = driver.wrt_names(func, wrt)
+    where = tuple(list(inspect.signature(func).parameters).index(n) for n in names)
+
+    def wrapper(*args, **kwargs):
+        values = _bind(func, args, kwargs)
+        _check_float(func, names, values)
+        compiled = driver.derivative(func, "split", names, receiver=_types(values))
+        out, record = compiled.function(*values.values())
+        value, aux = aux_pair(func, out)
+        _scalar_out(func, value)
+        grads = compiled.backward(record, (1.0, 0.0))
+        grads = (grads,) if len(names) == 1 else grads
+        params = list(values.values())
+        shaped = tuple(_shaped(g, params[i]) for g, i in zip(grads, where))
+        shaped = shaped[0] if _single(wrt) else shaped
+        return ((value, aux), shaped) if with_value else (shaped, aux)
+
+    return own_wrapper(functools.wraps(func)(wrapper))
+
+
+def _grad_derivative(func, names, kinds, with_value=True, receiver=None):
+    """The reverse derivative of grad and value_and_grad: value (unless with_value is False, see
+    `_valueless`) and gradients, specialized to the arguments' kinds (None: general, for a function
+    with keyword-only or variable arguments) and to the classes of the user's objects it receives
+    (`receiver`, see pytrees.object_types). What the numba backend compiles."""
+    specialized = None if kinds is None else tuple(kinds) + (shapes.GRAD_SEED,)
+    return driver.derivative(func, "reverse", names, with_value=with_value, kinds=specialized, receiver=receiver)
+
+
+def _grad_variant(func, names, kinds, with_value=True, receiver=None):
+    """The compiled derivative grad and value_and_grad run on NumPy: when the differentiated inputs
+    total one scalar, forward mode (one pass, no tape, see `_forward_for_grad`); else
+    `_grad_derivative`."""
+    if grad_mode(func, names, kinds) == "forward":
+        forward = _forward_for_grad(func, names, tuple(kinds) + (shapes.GRAD_SEED,), receiver)
+        if forward is not None:
+            return forward
+    return _grad_derivative(func, names, kinds, with_value, receiver)
+
+
+def _valueless(func, names, kinds):
+    """Whether grad may run the reverse derivative that returns the gradients alone: the shapes table
+    proves f's output a scalar for arguments of these kinds (grad's check would pass), and f's
+    last statements, which compute only the output, need not run. Asked once per kinds (it reads
+    f's source): only where the wrapper keeps its answer, every wrt argument of a float kind."""
+    return grad_mode(func, names, kinds) == "reverse" and driver.scalar_output(func, kinds)
+
+
+_REVERSE_SCHEDULES = frozenset(("checkpointed", "checkpoint", "reversible"))
+
+
+def grad_mode(func, names, kinds):
+    """The mode grad runs for arguments of these kinds: "forward" when it differentiates one
+    parameter holding one float (a Python or NumPy float, a 0-d array), whose derivative is a
+    single tangent, "reverse" otherwise, and always where f asks for a reverse-mode schedule
+    (`s2sad.checkpointed`, `s2sad.checkpoint`, `s2sad.reversible`, `grad(f, checkpoint=K)`): it
+    runs as asked, with the recomputations and the tape it promises."""
+    if kinds is None or len(names) != 1 or hasattr(func, "__s2sad_every_loop__") \
+            or not _REVERSE_SCHEDULES.isdisjoint(func.__code__.co_names):
+        return "reverse"
+    code = func.__code__  # the kinds are those of the positional parameters, in order (cheap: runs per call)
+    params = code.co_varnames[:code.co_argcount]
+    kind = kinds[params.index(names[0])] if names[0] in params else None
+    return "forward" if kind == shapes.FLOAT else "reverse"
+
+
+def _forward_for_grad(func, names, kinds, receiver=None):
+    """The forward derivative whose one tangent defaults to 1.0 (with_value, for forward mode), so that
+    `fn(*values)` returns (value, gradient) as the reverse one does; None when forward mode refuses
+    the function (a custom_vjp without a forward rule...), which reverse mode then runs."""
+    try:
+        return driver.derivative(func, "forward", names, with_value=True, kinds=kinds, receiver=receiver)
+    except S2SADError:
+        return None
+
+
+_FLOAT_ONLY = {float}
+
+
+def _generated(func, mode, names, with_value=False):
+    """What a wrapper runs, as a plain generated function: differentiating the wrapper differentiates it.
+
+    Compiled on first use (unwrap calls it), so making a wrapper stays cheap."""
+    return lambda: driver.derivative(func, mode, names, with_value).function
