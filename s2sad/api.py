@@ -13,7 +13,6 @@ from . import driver, pytrees, shapes
 from .callables import entry
 from .errors import S2SADError
 from .gradcall import (  # noqa: F401
-    _FLOAT_ONLY,
     _aux_wrapper,
     _forward_for_grad,
     _generated,

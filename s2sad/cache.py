@@ -12,11 +12,27 @@ globals, and a repeated call costs one dictionary lookup.
 small tables of what they last ran and drop them when the epoch they saw is over.
 """
 
+import itertools
 import threading
+import weakref
 
 _CACHE = {}
 _LOCK = threading.Lock()
+_TABLES = weakref.WeakValueDictionary()  # number -> Table, while its wrapper lives
+_NUMBERS = itertools.count()
 epoch = 0
+
+
+class Table(dict):
+    """A wrapper's own table of what it last ran (a dict that can be weakly referenced)."""
+
+
+def table():
+    """A new Table that `clear` empties: a lookup in it needs no check of the epoch."""
+    made = Table()
+    with _LOCK:
+        _TABLES[next(_NUMBERS)] = made
+    return made
 
 
 class Identity:
@@ -55,3 +71,5 @@ def clear():
     with _LOCK:
         _CACHE.clear()
         epoch += 1
+        for made in list(_TABLES.values()):
+            made.clear()

@@ -44,52 +44,155 @@ def _plain_wrt(wrt):
 
 
 def _make_wrapper(f, wrt, with_value):
-    """The wrapper function itself: one frame between the caller and the generated code."""
+    """The wrapper function itself: one frame between the caller and the generated code.
+
+    A call whose argument types were seen before (and whose types decide the kinds: no arrays,
+    no objects) takes the fast path, made per arity by `_fast_factory`: one dictionary lookup
+    keyed by the tuple of types, then the generated function. Anything else (keywords, defaults
+    left out, arrays, a first call, a redefined helper) takes `_slow_path`, which checks the
+    arguments, picks or compiles the variant, and enters it in the fast table when it may."""
     func = entry(f)
     names = driver.wrt_names(func, wrt)
-    by_type, lookup = _specializer(func, names, with_value)
-    code = func.__code__
-    count = code.co_argcount
-    positional = not code.co_kwonlyargcount and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
     where = tuple(list(inspect.signature(func).parameters).index(n) for n in names)
-    first = where[0] if _single(wrt) else None
-
-    def wrapper(*args, **kwargs):
-        values = args if not kwargs and len(args) == count and positional else \
-            tuple(_bind(func, args, kwargs).values())
-        types = tuple(map(type, values))
-        hit = by_type.get(types)
-        if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__ \
-                and (not hit[3] or driver.current(hit[3])):
-            fn, valueless, floats = hit[2], hit[4], hit[5]  # floats: every wrt argument is a Python float
-        else:
-            (fn, valueless), floats = lookup(values, types), False
-        try:
-            if valueless:  # the output is proven a scalar: only the gradients (see _specializer)
-                grads = fn(*values)
-            else:
-                out, grads = fn(*values)  # the seed out_bar defaults to 1.0
-        except Exception as exc:
-            failed = _NOTHING if valueless else output_at_failure(fn, exc)  # f's code never runs twice
-            if failed is not _NOTHING:
-                _scalar_out(func, failed)  # a non-scalar output explains the failure
-            raise
-        if not valueless and type(out) is not float:
-            _scalar_out(func, out)
-        if first is not None:
-            shaped = grads if floats and type(grads) is float else _shaped(grads, values[first])
-        elif floats and type(grads) is tuple and set(map(type, grads)) == _FLOAT_ONLY:
-            shaped = grads
-        else:
-            shaped = tuple([g if type(g) is float and type(values[i]) is float else _shaped(g, values[i])
-                            for g, i in zip((grads,) if len(where) == 1 else grads, where)])
-        return (out, shaped) if with_value else shaped
-
+    single = _single(wrt)
+    shape = _shaper(where, single, with_value)
+    fast = cache.table()  # argument types -> (fn, valueless, floats, code, dependencies); emptied by cache.clear
+    code = func.__code__
+    count = code.co_argcount if _positional(code) else -1  # -1: never the fast path
+    explain = functools.partial(_explain_failure, func)
+    slow = _slow_path(func, names, with_value, shape, fast, explain)
+    make = _fast_factory(count, "one" if single else "wrapped" if len(where) == 1 else len(where), with_value)
+    wrapper = make(fast.get, func, slow, driver.current, explain, _scalar_out, shape, _given, _MISSING)
     own_wrapper(functools.wraps(func)(wrapper))
     wrapper.__s2sad_generated__ = _generated(func, "reverse", names, with_value)
     if not with_value:
         wrapper.__s2sad_grad__ = (func, wrt)  # vmap(grad(f)) batches f itself (vmapping.per_example_gradients)
     return wrapper
+
+
+def _positional(code):
+    """Whether a function takes positional parameters only (no keyword-only ones, no *args, no **kwargs)."""
+    return not code.co_kwonlyargcount and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
+
+
+_FAST_CALL = """
+def make(get, func, slow, current, explain, scalar_out, shape, given, missing):
+    def wrapper({params}*rest, **kwargs):
+        if rest or kwargs or {last} is missing:
+            return slow(given(({args}), rest), kwargs)
+        hit = get(({key}))
+        if hit is None:
+            return slow(({args}), kwargs)
+        fn, valueless, floats, code, dependencies = hit
+        if code is not func.__code__ or dependencies and not current(dependencies):
+            return slow(({args}), kwargs)
+        if valueless:
+            out, grads = None, fn({args})
+        else:
+            try:
+                out, grads = fn({args})
+            except Exception as exc:
+                explain(fn, exc)
+                raise
+            if type(out) is not float:
+                scalar_out(func, out)
+        if floats and {floats}:
+            return {result}
+        return shape(out, grads, ({args}))
+    return wrapper
+"""
+_FACTORIES = {}
+_MISSING = object()  # an argument not given: the fast path's parameters default to it
+
+
+def _given(head, rest):
+    """The arguments a fast-path wrapper was called with: its named ones that were given, then the rest."""
+    return tuple(a for a in head if a is not _MISSING) + rest
+
+
+def _fast_factory(count, wrt, with_value):
+    """The maker of a wrapper for functions of `count` positional parameters (-1: not all positional,
+    every call takes the slow path), differentiated with respect to one argument ("one": a bare
+    gradient; "wrapped": wrt=(i,), a tuple of one) or to `wrt` of them (a tuple).
+
+    Written out per arity, because the generic spellings cost most of a call: the wrapper's
+    parameters are `a0=missing, a1=missing, /, *rest, **kwargs`, so the key is
+    `(type(a0), type(a1))`, not `tuple(map(type, args))` (several times slower), and the
+    generated function is called as `fn(a0, a1)`; the check that the gradients of Python floats
+    came out as Python floats (what `shape` would make of them) is a chain of `type(g) is float`.
+    `floats` in a fast-table entry says that every wrt argument is a Python float."""
+    known = _FACTORIES.get((count, wrt, with_value))
+    if known is not None:
+        return known
+    names = [f"a{i}" for i in range(max(count, 0))]
+    params = "".join(f"{n}=missing, " for n in names) + ("/, " if names else "")
+    args = "".join(f"{n}, " for n in names)
+    # the last parameter given, else (no parameters) never true for count 0 and always for -1
+    last = names[-1] if names else "kwargs" if count == 0 else "missing"
+    if wrt in ("one", "wrapped"):
+        floats, grads = "type(grads) is float", "grads" if wrt == "one" else "(grads,)"
+    else:
+        floats = "type(grads) is tuple and " + " and ".join(f"type(grads[{i}]) is float" for i in range(wrt))
+        grads = "grads"
+    text = _FAST_CALL.format(params=params, last=last, args=args, key="".join(f"type({n}), " for n in names),
+                             floats=floats, result=f"(out, {grads})" if with_value else grads)
+    space = {}
+    exec(compile(text, f"<s2sad fast call: {count} arguments>", "exec"), space)
+    _FACTORIES[count, wrt, with_value] = space["make"]
+    return space["make"]
+
+
+def _shaper(where, single, with_value):
+    """shape(out, grads, values): grad's result, each gradient given its input's type, shape and dtype."""
+    def shape(out, grads, values):
+        if single:
+            shaped = _shaped(grads, values[where[0]])
+        else:
+            shaped = tuple([g if type(g) is float and type(values[i]) is float else _shaped(g, values[i])
+                            for g, i in zip((grads,) if len(where) == 1 else grads, where)])
+        return (out, shaped) if with_value else shaped
+
+    return shape
+
+
+def _explain_failure(func, fn, exc):
+    """S2SADError when the generated `fn`, stopped by exc, had computed a non-scalar output of func, which
+    explains the failure; else nothing (the caller re-raises exc). f's code never runs twice."""
+    failed = output_at_failure(fn, exc)
+    if failed is not _NOTHING:
+        _scalar_out(func, failed)
+
+
+def _slow_path(func, names, with_value, shape, fast, explain):
+    """slow(args, kwargs): a call the fast path did not answer (see `_make_wrapper`)."""
+    by_type, lookup = _specializer(func, names, with_value)
+    count, positional = func.__code__.co_argcount, _positional(func.__code__)
+
+    def slow(args, kwargs):
+        values = args if not kwargs and len(args) == count and positional else \
+            tuple(_bind(func, args, kwargs).values())
+        types = tuple(map(type, values))
+        hit = by_type.get(types)
+        if hit is None or hit[0] != cache.epoch or hit[1] is not func.__code__ \
+                or (hit[3] and not driver.current(hit[3])):
+            fn, valueless = lookup(values, types)
+            hit = by_type.get(types)
+        else:
+            fn, valueless = hit[2], hit[4]
+        if values is args and hit is not None and hit[0] == cache.epoch and hit[2] is fn:
+            fast[types] = (fn, valueless, hit[5], hit[1], hit[3])  # hit[5]: every wrt argument a Python float
+        if valueless:  # the output is proven a scalar: only the gradients (see _specializer)
+            return shape(None, fn(*values), values)
+        try:
+            out, grads = fn(*values)  # the seed out_bar defaults to 1.0
+        except Exception as exc:
+            explain(fn, exc)
+            raise
+        if type(out) is not float:
+            _scalar_out(func, out)
+        return shape(out, grads, values)
+
+    return slow
 
 
 _NOTHING = object()
@@ -248,9 +351,6 @@ def _forward_for_grad(func, names, kinds, receiver=None):
         return driver.derivative(func, "forward", names, with_value=True, kinds=kinds, receiver=receiver)
     except S2SADError:
         return None
-
-
-_FLOAT_ONLY = {float}
 
 
 def _generated(func, mode, names, with_value=False):
