@@ -3,9 +3,13 @@
 The helpers they share live in values.py (arguments in, results out) and gradcall.py (the
 function grad returns); their names stay importable from here."""
 
+from __future__ import annotations
+
 import functools
 import inspect
 import types
+from collections.abc import Sequence
+from typing import Any, Callable, Union
 
 import numpy as np
 
@@ -40,13 +44,17 @@ from .values import (  # noqa: F401
     check_like,
 )
 
+Wrt = Union[int, str, tuple[Union[int, str], ...]]  # an argument position, a parameter name, or a tuple of them
+Function = Callable[..., Any]
+
+
 # -- transforms ----------------------------------------------------------------------
 
 
 _EVERY_LOOP = {}
 
 
-def every_loop_checkpointed(f, snapshots):
+def every_loop_checkpointed(f: Function, snapshots: int | None) -> Function:
     """f as a function of its own (same code and environment, a code object of its own so that its
     derivatives are cached apart) whose every `for` loop over a range and every `while` loop reverse
     mode differentiates with at most `snapshots` saved states (loops.py). None: f itself."""
@@ -73,7 +81,8 @@ def every_loop_checkpointed(f, snapshots):
     return types.MethodType(made, obj) if obj is not None else made
 
 
-def value_and_grad(f, wrt=0, has_aux=False, checkpoint=None, backend="numpy"):
+def value_and_grad(f: Function, wrt: Wrt = 0, has_aux: bool = False, checkpoint: int | None = None,
+                   backend: str = "numpy") -> Function:
     """A function returning (f(...), gradient of f with respect to wrt).
 
     With has_aux, f returns (value, aux) and the function returns ((value, aux), gradient).
@@ -89,7 +98,8 @@ def value_and_grad(f, wrt=0, has_aux=False, checkpoint=None, backend="numpy"):
     return make(f, wrt, True)
 
 
-def grad(f, wrt=0, has_aux=False, checkpoint=None, backend="numpy"):
+def grad(f: Function, wrt: Wrt = 0, has_aux: bool = False, checkpoint: int | None = None,
+         backend: str = "numpy") -> Function:
     """The gradient of scalar-valued f with respect to wrt.
 
     With has_aux, f returns (value, aux) and the function returns (gradient, aux).
@@ -137,7 +147,7 @@ def _after_self(wrt):
     return wrt + 1 if type(wrt) is int and wrt >= 0 else wrt
 
 
-def jvp(f, primals, tangents):
+def jvp(f: Function, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     """(f(*primals), the directional derivative along tangents), in one forward pass."""
     method, obj = _method(f)
     if obj is not None:  # the object is a constant: a record whose tangent is None is not differentiated
@@ -163,7 +173,7 @@ def jvp(f, primals, tangents):
     return out, _tangent_like(out_dot, out)
 
 
-def vjp(f, *primals, has_aux=False, checkpoint=None):
+def vjp(f: Function, *primals: Any, has_aux: bool = False, checkpoint: int | None = None) -> tuple[Any, ...]:
     """(f(*primals), pullback) with pullback(cotangent) giving one cotangent per primal.
 
     With has_aux, f returns (out, aux): the result is (out, pullback, aux), the cotangent is out's.
@@ -201,7 +211,8 @@ def _vjp(f, primals, has_aux, constant_self=False):
     return (out, pullback, aux) if has_aux else (out, pullback)
 
 
-def source(f, mode="reverse", wrt=None, stage="derivative", optimize=True, *, args=None, order=None):
+def source(f: Function, mode: str = "reverse", wrt: Wrt | None = None, stage: str = "derivative",
+           optimize: bool = True, *, args: Sequence[Any] | None = None, order: int | None = None) -> str:
     """The output of one stage of the pipeline, as source text (or a table, for "analyses").
 
     stage is one of `driver.STAGES`: "parse" (the function as read), "anf" (normalized),
@@ -239,18 +250,25 @@ def source(f, mode="reverse", wrt=None, stage="derivative", optimize=True, *, ar
     compiled, heads = [], []
     for m in modes:
         if m == "reverse" and values is not None:  # what grad(f)(*args) runs, the very function
-            by_kind = None if kinds is None else kinds[:-1]
-            chosen = grad_mode(func, names, by_kind)
-            where = [list(values).index(n) for n in names]
-            kept = by_kind is not None and all(by_kind[i] is not None and by_kind[i][0] == "f" for i in where)
-            valued = not kept or not _valueless(func, names, by_kind)
-            compiled.append(_grad_variant(func, names, by_kind, valued) if optimize else
-                            driver.derivative(func, chosen, names, chosen == "forward" or valued, False, kinds=kinds))
-            heads.append(_header(func, compiled[-1].mode, names, values, by_kind, optimize))
+            compiled.append(_what_grad_runs(func, names, values, kinds, optimize))
+            heads.append(_header(func, compiled[-1].mode, names, values, None if kinds is None else kinds[:-1],
+                                 optimize))
         else:
             compiled.append(driver.derivative(func, m, names, optimized=optimize))
             heads.append(_header(func, m, names, None, None, optimize))
     return "\n\n".join([h + c.source for h, c in zip(heads, compiled)] + driver.callee_sources(compiled))
+
+
+def _what_grad_runs(func, names, values, kinds, optimize):
+    """The compiled derivative grad(func) runs for arguments `values` of these kinds (the seed's last)."""
+    by_kind = None if kinds is None else kinds[:-1]
+    chosen = grad_mode(func, names, by_kind)
+    where = [list(values).index(n) for n in names]
+    kept = by_kind is not None and all(by_kind[i] is not None and by_kind[i][0] == "f" for i in where)
+    valued = not kept or not _valueless(func, names, by_kind)
+    if optimize:
+        return _grad_variant(func, names, by_kind, valued)
+    return driver.derivative(func, chosen, names, chosen == "forward" or valued, False, kinds=kinds)
 
 
 def _jet_source(func, wrt, stage, order):
@@ -319,7 +337,8 @@ class Differentiable:
         return source(self.__s2sad_wrapped__, mode or self.mode, self.wrt, stage, optimize)
 
 
-def differentiate(func=None, *, wrt=0, mode="reverse", checkpoint=None):
+def differentiate(func: Function | None = None, *, wrt: Wrt = 0, mode: str = "reverse",
+                  checkpoint: int | None = None) -> Any:
     """`@differentiate` or `@differentiate(wrt=..., mode=..., checkpoint=K)`."""
     if func is None:
         return lambda f: Differentiable(f, wrt, mode, checkpoint)

@@ -22,6 +22,8 @@ import s2sad.rules
 from s2sad.registry import RULES
 
 s2sad.rules.load_all()  # SciPy's rules too (registered on first need otherwise)
+for _name in s2sad.__all__:  # the public modules, imported on first use, register rules of their own (stop_gradient)
+    getattr(s2sad, _name)
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "coverage.md"
 
