@@ -668,6 +668,8 @@ def source(f, mode="reverse", wrt=None, stage="derivative", optimize=True, *, ar
     kinds = None if values is None else _kinds(func, values.values(), shapes.GRAD_SEED)
     if stage == "analyses":
         return driver.analyses(func, names, kinds).dump()
+    if stage == "records":
+        return str(driver.records_table(func, names, kinds))
     optimize = {"unoptimized": False, "optimized": True}.get(stage, optimize)
     modes = ("forward", "reverse") if mode == "both" else (mode,)
     compiled, heads = [], []

@@ -30,9 +30,10 @@ import gast
 import numpy as np
 
 from . import build as b
-from . import holders, runtime, stacks
+from . import holders, records, runtime, stacks
 from .analyze import activity, assignments
 from .errors import Location
+from .overwrites import first_definitions, live_in, loop_locals, recomputable, targets_read_outside
 from .partials import Helpers, cotangent_terms, index_expr, merge_twins, refuse_active_object, require_rule, selects
 
 
@@ -50,7 +51,7 @@ class Reverse:
     """Builds the VJP of one normalized function; `saved` limits which names are recorded."""
 
     def __init__(self, normalized, parsed, resolver, wrt, namer, saved=None, with_value=False, callees=None,
-                 split=False, shapes=None):
+                 split=False, shapes=None, kept_temps=frozenset()):
         self.callees = callees
         self.shapes = shapes        # shapes.Shapes when the argument kinds are known: drops identity wrappers
         self.split = split
@@ -82,12 +83,12 @@ class Reverse:
         self.branches = {}          # if statement -> the variable keeping its branch
         self.params = [a.id for a in normalized.node.args.args]
         self.tape_name = namer.fresh("_tape")  # `_tape_1` when differentiating code that has a `_tape`
-        self.first_defs, self.late_defined = _first_definitions(normalized.node, self.params)
-        self.loop_locals = _loop_locals(normalized.node, self.params)  # loop -> [(name, its assignment)]
+        self.first_defs, self.late_defined = first_definitions(normalized.node, self.params)
+        self.loop_locals = loop_locals(normalized.node, self.params)  # loop -> [(name, its assignment)]
         self.local_assigns = {s for names in self.loop_locals.values() for _, s in names}
-        self.kept_temps = set()     # temporaries kept with the loop's values rather than recomputed
+        self.kept_temps = set(kept_temps)  # temporaries kept with the loop's values (records.bundled)
         self.recomputed = set()     # temporaries the adjoint sweep recomputes
-        self.targets_read_outside = _targets_read_outside(normalized.node)
+        self.targets_read_outside = targets_read_outside(normalized.node)
 
     # -- names ------------------------------------------------------------------
     def bar(self, ident):
@@ -816,153 +817,12 @@ def _with_recompute(items, temps, restores, made):
     return items
 
 
-def _must_assign(stmts):
-    """Names every path through stmts assigns (loops may run zero times)."""
-    names = set()
-    for stmt in stmts:
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            names.add(stmt.targets[0].id)
-        elif isinstance(stmt, gast.If):
-            names |= _must_assign(stmt.body) & _must_assign(stmt.orelse)
-    return names
-
-
-def live_in(stmts):
-    """Names a block may read before it assigns them."""
-    live = set()
-    for stmt in reversed(stmts):
-        if isinstance(stmt, gast.If):
-            live -= _must_assign(stmt.body) & _must_assign(stmt.orelse)
-            live |= {stmt.test.id} if isinstance(stmt.test, gast.Name) else set()
-            live |= live_in(stmt.body) | live_in(stmt.orelse)
-            continue
-        if isinstance(stmt, (gast.For, gast.While)):  # may run zero times: assigns nothing for sure
-            inner = live_in(stmt.body)
-            if isinstance(stmt, gast.For):
-                inner -= set(b.names_in(stmt.target, gast.Store))
-            live |= inner | set(b.names_in(stmt.iter if isinstance(stmt, gast.For) else stmt.test, gast.Load))
-            continue
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            live.discard(stmt.targets[0].id)
-        live |= set(b.names_in(stmt, gast.Load))
-    return live
-
-
-def _first_definitions(fn, params):
-    """Top-level first assignments (nothing to record before them) and names first bound in a block."""
-    first, seen, late = set(), set(params), set()
-    for stmt in fn.body:
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            if stmt.targets[0].id not in seen:
-                first.add(stmt)
-                seen.add(stmt.targets[0].id)
-        elif isinstance(stmt, (gast.If, gast.For, gast.While)):
-            for ident in b.names_in(stmt, gast.Store):
-                if ident not in seen:
-                    late.add(ident)
-                    seen.add(ident)
-    return first, late
-
-
-def _loop_locals(fn, params):
-    """For each loop without a break (whose last trip ends early): the names its body assigns once, at
-    its top level, read after that assignment only and nowhere outside the body. Each iteration has its
-    own value of them."""
-    stores, loads = _name_counts(fn)
-    found = {}
-
-    def walk(stmts):
-        for stmt in stmts:
-            if isinstance(stmt, (gast.For, gast.While)) \
-                    and not any(isinstance(n, gast.Break) for n in gast.walk(b.module(stmt.body))):
-                inner = _name_counts(b.module(stmt.body))[1]
-                live = live_in(stmt.body)
-                found[stmt] = [(s.targets[0].id, s) for s in stmt.body
-                               if isinstance(s, gast.Assign) and len(s.targets) == 1
-                               and isinstance(s.targets[0], gast.Name) and stores.get(s.targets[0].id) == 1
-                               and s.targets[0].id not in live and s.targets[0].id not in params
-                               and loads.get(s.targets[0].id, 0) == inner.get(s.targets[0].id, 0)]
-            if isinstance(stmt, (gast.For, gast.While, gast.If)):
-                walk(stmt.body)
-                walk(stmt.orelse)
-    walk(fn.body)
-    walk = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
-    return found
-
-
-def _targets_read_outside(fn):
-    """Names of for-loop variables that something reads outside every for loop over that name."""
-    targets = {s.target.id for s in gast.walk(fn) if isinstance(s, gast.For) and isinstance(s.target, gast.Name)}
-    found = set()
-
-    def visit(node, covered):
-        if isinstance(node, gast.For) and isinstance(node.target, gast.Name):
-            found.update(n for n in b.names_in(node.iter, gast.Load) if n in targets - covered)
-            for child in node.body + node.orelse:
-                visit(child, covered | {node.target.id})
-            return
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in targets - covered:
-            found.add(node.id)
-        for child in gast.iter_child_nodes(node):
-            visit(child, covered)
-    for stmt in fn.body:
-        visit(stmt, frozenset())
-    visit = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
-    return found
-
-
-def _name_counts(tree):
-    """(stores, other uses) of each name in tree."""
-    stores, loads = {}, {}
-    for node in gast.walk(tree):
-        if isinstance(node, gast.Name):
-            table = stores if isinstance(node.ctx, gast.Store) else loads
-            table[node.id] = table.get(node.id, 0) + 1
-    return stores, loads
-
-
 def _word(node):
     if isinstance(node, gast.Name):
         return node.id.strip("_")
     if isinstance(node, gast.Call) and node.args and isinstance(node.args[0], gast.Subscript):
         return _word(node.args[0].value) + "_item"
     return "value"
-
-
-def candidates(fn, params):
-    """Names whose values can be overwritten: assigned twice, in a loop, or a reassigned parameter."""
-    counts = {p: 1 for p in params}
-    in_loop = set()
-
-    def walk(stmts, loop):
-        for stmt in stmts:
-            if isinstance(stmt, gast.Assign):
-                target = stmt.targets[0]
-                ident = target.id if isinstance(target, gast.Name) else target.value.id
-                counts[ident] = counts.get(ident, 0) + (2 if isinstance(target, gast.Subscript) else 1)
-                if loop:
-                    in_loop.add(ident)
-            elif isinstance(stmt, gast.If):
-                walk(stmt.body, loop)
-                walk(stmt.orelse, loop)
-            elif isinstance(stmt, (gast.For, gast.While)):
-                if isinstance(stmt, gast.For):
-                    counts[stmt.target.id] = counts.get(stmt.target.id, 0) + 1
-                walk(stmt.body, True)
-    walk(fn.body, False)
-    walk = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
-    return {n for n, c in counts.items() if c > 1} | in_loop
-
-
-def recomputable(normalized, resolver):
-    """The temporaries the adjoint sweep may recompute rather than record: not results of user functions,
-    which would run again, nor values popped off a stack (generated code read back in: popping again
-    takes the next item, or fails on an empty stack), nor of the runtime's list updates (a second
-    `unappend` would pop twice)."""
-    calls = {target for target, value, _ in assignments(normalized.node.body)
-             if isinstance(value, gast.Call) and (_split_site(resolver.site(value))
-                                                  or resolver.site(value).prim in (runtime.unappend, runtime.pop))}
-    return set(normalized.temps) - calls
 
 
 def _refuse_unappend(normalized, parsed, resolver):
@@ -978,61 +838,27 @@ def _refuse_unappend(normalized, parsed, resolver):
                 hint="use forward mode over the gradient: s2sad.hessian, or s2sad.jacobian(..., mode='forward')")
 
 
-def _split_site(site):
-    """A user function's call, or a rule with residuals': its result comes from a split forward half."""
-    return site.kind in ("function", "method") or (site.kind == "rule" and site.rule.fwd is not None)
-
-
 def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, callees=None, split=False, shapes=None):
     """The gast FunctionDef of the VJP and the helper objects its names stand for.
 
-    Built twice: once recording every candidate, to learn which values the adjoint
-    sweep reads, and once recording only those. When it reads them all (straight-line
-    code has none), the second build would be the first again: the first is kept.
+    Built once, from the to-be-recorded analysis (records.find): it records exactly the values the
+    adjoint sweep reads and keeps the bundled temporaries with their loops' iterations.
     """
     _refuse_unappend(normalized, parsed, resolver)
-    params = [a.id for a in normalized.node.args.args]
-    cands = candidates(normalized.node, params) - recomputable(normalized, resolver)
-    probe = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=cands, with_value=with_value,
-                    callees=callees, split=split, shapes=shapes)
-    node = probe.function()
-    reads = _with_sharers(_adjoint_reads(probe.adjoint_sweep, probe), normalized.sharers)
-    builder = probe
-    keep = _bundled_temps(probe, cands & reads)
-    if keep or not cands <= reads:
-        builder = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=cands & reads,
-                          with_value=with_value, callees=callees, split=split, shapes=shapes)
-        builder.kept_temps = keep
-        node = builder.function()
+
+    def builder(saved, kept_temps=frozenset()):
+        return Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=saved, with_value=with_value,
+                       callees=callees, split=split, shapes=shapes, kept_temps=kept_temps)
+    table = records.find(builder, normalized, resolver, wrt, normalized.sharers)
+    built = builder(set(table.recorded), table.bundled)
+    node = built.function()
     kinds = (runtime.scatter, runtime.without_item, runtime.item_bar)
-    names = {v: k for k, v in builder.helpers.by_name.items() if v in kinds}
+    names = {v: k for k, v in built.helpers.by_name.items() if v in kinds}
     if runtime.scatter in names or runtime.without_item in names:
         for fn in node if isinstance(node, tuple) else (node,):
-            _in_place_adjoints(fn, names, builder.helpers)
-    made = set(builder.bars.values()) | set(builder.part_names)  # what the optimizer may treat as adjoints
-    return node, builder.helpers.by_name, made
-
-
-def _with_sharers(reads, sharers):
-    """reads and the written names whose memory a read name may share (`b = a` then `a[i] = v`): the
-    adjoint sweep reads b's value through a's memory, so a's writes are restored too."""
-    reads, grown = set(reads), True
-    while grown:
-        more = {ident for ident, others in sharers.items() if others & reads} - reads
-        reads |= more
-        grown = bool(more)
-    return reads
-
-
-def _bundled_temps(probe, saved):
-    """The temporaries the adjoint sweep recomputed in a loop that keeps values of its iterations anyway
-    (Reverse.kept_locals): one more item each in the tuple kept per iteration, instead of recomputing
-    them and the temporaries they read."""
-    keep = set()
-    for names in probe.loop_locals.values():
-        if any(n in saved for n, _ in names):
-            keep.update(n for n, _ in names if n in probe.recomputed)
-    return keep
+            _in_place_adjoints(fn, names, built.helpers)
+    made = set(built.bars.values()) | set(built.part_names)  # what the optimizer may treat as adjoints
+    return node, built.helpers.by_name, made
 
 
 def _in_place_adjoints(fn, names, helpers):
@@ -1098,28 +924,6 @@ def _owned_value(value, ident, scatter, updates):
     if isinstance(value, (gast.BinOp, gast.UnaryOp)) or (scatter and _is_call(value, scatter)):
         return True
     return any(_is_call(value, u) and value.args and b.is_name(value.args[0], ident) for u in updates)
-
-
-def _adjoint_reads(sweep, builder):
-    """Names the adjoint sweep reads, restores aside."""
-    reads = set()
-
-    def visit(stmts):
-        for stmt in stmts:
-            if stmt in builder.restores:  # a restored item's index is read, though: `x[j] = pop(_tape)`
-                target = stmt.targets[0]
-                if isinstance(target, gast.Subscript):
-                    reads.update(b.names_in(target.slice, gast.Load))
-                continue
-            if isinstance(stmt, (gast.If, gast.For, gast.While)):
-                reads.update(b.names_in(stmt.iter if isinstance(stmt, gast.For) else stmt.test, gast.Load))
-                visit(stmt.body)
-                visit(stmt.orelse)
-            else:
-                reads.update(b.names_in(stmt, gast.Load))
-    visit(sweep)
-    visit = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
-    return reads
 
 
 class Split(NamedTuple):

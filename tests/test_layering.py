@@ -30,7 +30,7 @@ LAYERS = (
     ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
                "checkpointing", "inner", "arity", "specialize", "lift", "inversion", "loops",
                "resolve", "anf_expressions", "normalize")),
-    ("analysis", ("analyze", "stacks", "shapes")),
+    ("analysis", ("analyze", "overwrites", "records", "stacks", "shapes")),
     ("transform", ("partials", "calls", "forward", "reverse", "taylor")),
     ("optimize", ("optimize", "optimize.*")),
     ("emit", ("emit",)),
