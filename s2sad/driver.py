@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import build, cache, emit, records, reversing, rules, shapes  # noqa: F401  (importing rules fills the table)
+from . import build, cache, emit, reversing, rules, shapes  # noqa: F401  (importing rules fills the table)
 from .analyze import Analyses, activity
 from .arity import specialize_calls
 from .callables import is_library
@@ -32,7 +32,8 @@ from .parse import defaults as parse_defaults
 from .parse import parse, unwrap
 from .partials import selects
 from .resolve import Resolver
-from .reverse import Reverse, reverse
+from .reverse import records_table as reverse_records
+from .reverse import reverse
 from .specialize import specialize
 from .stacks import stacks as stack_names
 from .syntax import check
@@ -370,7 +371,7 @@ def analyses(func, wrt, kinds=None):
 
     Which names are active, which may be overwritten, which the adjoint sweep recomputes, reads,
     and so must have recorded (the to-be-recorded analysis, `records_table`, run exhaustively)."""
-    normalized, resolver, table, shaped = _records(func, wrt, kinds, exhaustive=True)
+    normalized, resolver, table, shaped = _records(func, wrt, kinds)
     node = normalized.node
     local = _locals(normalized)
     act = activity(node, resolver, wrt)
@@ -384,7 +385,7 @@ def records_table(func, wrt, kinds=None):
     return _records(func, wrt, kinds)[2]
 
 
-def _records(func, wrt, kinds, exhaustive=False):
+def _records(func, wrt, kinds):
     """(normalized function, resolver, its `records.Records`, shapes table) for reverse mode with respect to wrt."""
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers)
@@ -393,12 +394,9 @@ def _records(func, wrt, kinds, exhaustive=False):
     callees = Callees(_derive_callee, in_progress, resolver)
     callees.exact = _selects(normalized, resolver, callees, {func.__code__})
 
-    def builder(saved):
-        return Reverse(normalized, parsed, resolver, wrt, Namer(normalized.names), saved=saved, callees=callees,
-                       shapes=shaped)
     in_progress.append(func.__code__)
     try:
-        table = records.find(builder, normalized, resolver, wrt, normalized.sharers, exhaustive)
+        table = reverse_records(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), callees, shaped)
     finally:
         in_progress.pop()
     return normalized, resolver, table, shaped

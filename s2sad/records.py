@@ -69,17 +69,16 @@ class Records:
     dump = __str__
 
 
-def find(builder_factory, normalized, resolver, wrt, sharers, exhaustive=False):
-    """The `Records` of a normalized function. `builder_factory(saved)` makes a reverse builder
-    recording `saved` (reverse.Reverse); it is run dry, once, only when there are candidates (or
-    when `exhaustive`, for the printed analyses, which show every adjoint read)."""
+def find(build, normalized, resolver, wrt, sharers, exhaustive=False):
+    """The `Records` of a normalized function. `build(saved)` is a reverse builder (reverse.Reverse)
+    that has built the derivative recording `saved`: the dry run, made once, only when there are
+    candidates (or when `exhaustive`, for the printed analyses, which show every adjoint read)."""
     fn = normalized.node
     params = [a.id for a in fn.args.args]
     cands = frozenset(candidates(fn, params) - recomputable(normalized, resolver))
     if not cands and not exhaustive:
         return Records(fn.name, tuple(wrt), cands, frozenset(), frozenset(), frozenset())
-    probe = builder_factory(set(cands))
-    probe.function()
+    probe = build(cands)
     all_reads = adjoint_reads(probe.adjoint_sweep, probe.restores)
     reads = frozenset(with_sharers(all_reads, sharers) & cands)
     recorded = cands & reads
@@ -132,39 +131,15 @@ def adjoint_reads(sweep, restores):
 
 
 def rows(normalized, probe, recorded, bundled):
-    """One `Row` per statement that records, in the function's order (the same predicates as the
-    builder's `should_record`, `keeps_target` and `kept_locals`, with `recorded` as its `saved`)."""
+    """One `Row` per thing the derivative records, in the function's order: the values it overwrites
+    (the builder's `should_record`, `keeps_target`, `kept_locals` with `recorded` as `saved`), and, as
+    the dry run made them, a split call's record, a loop's trip count, the branch a loop's `if` took."""
     found = []
-    origins = normalized.origins
-
-    def said(stmt):  # the user's line, as the derivative's `# d/dx of:` comments quote it
-        line = origins.get(stmt)
-        text = probe.parsed.line_text(line).strip() if line is not None else ""
-        return text or to_source(stmt).strip().splitlines()[0]
-
-    def keeps(stmt, ident):
-        return ident in recorded and stmt not in probe.first_defs and stmt not in probe.local_assigns
 
     def walk(stmts, loops):
         for stmt in stmts:
-            where = "tape" if loops else "variable"
-            text = said(stmt)
-            if isinstance(stmt, gast.Assign):
-                target = stmt.targets[0]
-                if isinstance(target, gast.Name) and keeps(stmt, target.id) and not probe.appending(stmt):
-                    found.append(Row(origins.get(stmt), text, target.id, where))
-                elif isinstance(target, gast.Subscript) and keeps(stmt, target.value.id):
-                    indexed = loops and any(n in probe.temps for n in b.names_in(target.slice, gast.Load))
-                    index = " (and index)" if indexed else ""
-                    found.append(Row(origins.get(stmt), text, f"{target.value.id}[...]{index}", where))
-            elif isinstance(stmt, (gast.For, gast.While)):
-                head = said(stmt)
-                if isinstance(stmt, gast.For) and stmt.target.id in probe.targets_read_outside \
-                        and stmt.target.id in recorded:
-                    found.append(Row(origins.get(stmt), head, stmt.target.id, where))
-                kept = [n for n, _ in probe.loop_locals.get(stmt, ()) if n in recorded or n in bundled]
-                if kept:
-                    found.append(Row(origins.get(stmt), head, ", ".join(kept), "tape, per iteration"))
+            found.extend(_rows_of(stmt, loops, normalized.origins, probe, recorded, bundled))
+            if isinstance(stmt, (gast.For, gast.While)):
                 walk(stmt.body, loops + 1)
             elif isinstance(stmt, gast.If):
                 walk(stmt.body, loops)
@@ -172,3 +147,36 @@ def rows(normalized, probe, recorded, bundled):
     walk(normalized.node.body, 0)
     walk = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
     return found
+
+
+def _rows_of(stmt, loops, origins, probe, recorded, bundled):
+    """The rows of one statement (its body aside)."""
+    line = origins.get(stmt)
+    text = (probe.parsed.line_text(line).strip() if line is not None else "") \
+        or to_source(stmt).strip().splitlines()[0]  # the user's line, as `# d/dx of:` quotes it
+    where = "tape" if loops else "variable"
+    kept = []
+    if isinstance(stmt, gast.Assign):
+        target = stmt.targets[0]
+        ident = target.id if isinstance(target, gast.Name) else target.value.id
+        if ident in recorded and stmt not in probe.first_defs and stmt not in probe.local_assigns \
+                and not probe.appending(stmt):
+            indexed = isinstance(target, gast.Subscript) and loops \
+                and any(n in probe.temps for n in b.names_in(target.slice, gast.Load))
+            kept.append((ident if isinstance(target, gast.Name) else f"{ident}[...]" + " (and index)" * indexed,
+                         where))
+        call = probe.calls.get(stmt)
+        if call is not None and call.recompute is None:
+            kept.append((f"{call.record} (the call's record)", where))
+    elif isinstance(stmt, (gast.For, gast.While)):
+        if isinstance(stmt, gast.For) and stmt.target.id in probe.targets_read_outside and stmt.target.id in recorded:
+            kept.append((stmt.target.id, where))
+        trips = getattr(probe, "_trips", {}).get(stmt)
+        if trips is not None and loops:
+            kept.append((f"{trips} (trip count)", where))
+        bundle = [n for n, _ in probe.loop_locals.get(stmt, ()) if n in recorded or n in bundled]
+        if bundle:
+            kept.append((", ".join(bundle), "tape, per iteration"))
+    elif isinstance(stmt, gast.If) and probe.branches.get(stmt) is not None and loops:
+        kept.append((f"{probe.branches[stmt]} (the branch taken)", where))
+    return [Row(line, text, what, kept_in) for what, kept_in in kept]

@@ -92,3 +92,51 @@ def test_an_item_write_records_the_old_item():
     assert _rows(table) == {"a[...]": "tape"}
     a = np.array([0.5, 1.5, -2.0])
     assert np.allclose(s2sad.grad(squares_in_place)(a, 2), _central(squares_in_place, a, 2))
+
+
+def _g(x):
+    return np.sin(x) * x
+
+
+def calls_in_a_loop(x, n):
+    for i in range(n):
+        x = _g(x)
+    return x
+
+
+def counted_inner_loops(x, n):
+    for i in range(n):
+        k = 0
+        while k < 3:
+            x = x * 0.9 + np.sin(x)
+            k = k + 1
+    return x
+
+
+def branch_flips(x, n):
+    s = True
+    for i in range(n):
+        if s:
+            s = False
+            x = x * 2.0
+        else:
+            x = np.sin(x)
+    return x
+
+
+def test_a_split_call_in_a_loop_keeps_its_record_not_its_value():
+    table = driver.records_table(calls_in_a_loop, ("x",))
+    assert _rows(table) == {"_g_record (the call's record)": "tape"}
+    assert np.isclose(s2sad.grad(calls_in_a_loop)(0.3, 3), _central(lambda x: calls_in_a_loop(x, 3), 0.3))
+
+
+def test_a_while_loop_inside_a_loop_keeps_its_trip_count():
+    rows = _rows(driver.records_table(counted_inner_loops, ("x",)))
+    assert rows["_trips1 (trip count)"] == "tape" and rows["x"] == "tape"
+    assert np.isclose(s2sad.grad(counted_inner_loops)(0.3, 2), _central(lambda x: counted_inner_loops(x, 2), 0.3))
+
+
+def test_a_branch_that_changes_its_own_test_keeps_which_branch_ran():
+    rows = _rows(driver.records_table(branch_flips, ("x",)))
+    assert rows["_branch1 (the branch taken)"] == "tape"
+    assert np.isclose(s2sad.grad(branch_flips)(0.3, 3), _central(lambda x: branch_flips(x, 3), 0.3))
