@@ -32,7 +32,8 @@ from .parse import defaults as parse_defaults
 from .parse import parse, unwrap
 from .partials import selects
 from .resolve import Resolver
-from .reverse import Reverse, _adjoint_reads, candidates, recomputable, reverse
+from .reverse import records_table as reverse_records
+from .reverse import reverse
 from .specialize import specialize
 from .stacks import stacks as stack_names
 from .syntax import check
@@ -350,7 +351,7 @@ def callee_sources(compiled):
     return sources
 
 
-STAGES = ("parse", "anf", "analyses", "unoptimized", "optimized", "derivative")
+STAGES = ("parse", "anf", "analyses", "records", "unoptimized", "optimized", "derivative")
 
 
 def parse_source(func):
@@ -368,27 +369,37 @@ def anf_source(func):
 def analyses(func, wrt, kinds=None):
     """The analyses reverse mode runs on func differentiated with respect to wrt, as an `analyze.Analyses`.
 
-    The same steps as `reverse.reverse`'s first build: which names are active, which may be
-    overwritten, which the adjoint sweep recomputes, reads, and so must have recorded."""
+    Which names are active, which may be overwritten, which the adjoint sweep recomputes, reads,
+    and so must have recorded (the to-be-recorded analysis, `records_table`, run exhaustively)."""
+    normalized, resolver, table, shaped = _records(func, wrt, kinds)
+    node = normalized.node
+    local = _locals(normalized)
+    act = activity(node, resolver, wrt)
+    return Analyses(node.name, tuple(wrt), local, act, set(table.candidates), set(table.recorded),
+                    set(table.adjoint_reads) & local, set(table.recomputed), stack_names(node, resolver), shaped)
+
+
+def records_table(func, wrt, kinds=None):
+    """What reverse mode records of func and restores, as a `records.Records` (`source(f, stage="records")`):
+    the table the reverse transform builds from."""
+    return _records(func, wrt, kinds)[2]
+
+
+def _records(func, wrt, kinds):
+    """(normalized function, resolver, its `records.Records`, shapes table) for reverse mode with respect to wrt."""
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers)
-    node = normalized.node
-    params = [a.id for a in node.args.args]
-    act = activity(node, resolver, wrt)
-    table = _table(normalized, resolver, kinds, func)
-    overwritten = candidates(node, params) - recomputable(normalized, resolver)
+    shaped = _table(normalized, resolver, kinds, func)
     in_progress = _in_progress()
+    callees = Callees(_derive_callee, in_progress, resolver)
+    callees.exact = _selects(normalized, resolver, callees, {func.__code__})
+
     in_progress.append(func.__code__)
     try:
-        probe = Reverse(normalized, parsed, resolver, wrt, Namer(normalized.names), saved=overwritten,
-                        callees=Callees(_derive_callee, in_progress, resolver), shapes=table)
-        probe.function()
+        table = reverse_records(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), callees, shaped)
     finally:
         in_progress.pop()
-    local = _locals(normalized)
-    reads = _adjoint_reads(probe.adjoint_sweep, probe) & local  # the function's own names only
-    return Analyses(node.name, tuple(wrt), local, act, overwritten, overwritten & reads, reads, set(probe.recomputed),
-                    stack_names(node, resolver), table)
+    return normalized, resolver, table, shaped
 
 
 def _locals(normalized):

@@ -24,16 +24,19 @@ Example::
 """
 
 import copy
-from typing import NamedTuple
 
 import gast
 import numpy as np
 
 from . import build as b
-from . import holders, runtime, stacks
-from .analyze import activity, assignments
+from . import holders, records, runtime, stacks
+from . import reverse_code as rc
+from .analyze import activity
 from .errors import Location
-from .partials import Helpers, cotangent_terms, index_expr, merge_twins, refuse_active_object, require_rule, selects
+from .overwrites import first_definitions, loop_locals, recomputable, targets_read_outside
+from .partials import Helpers, index_expr, selects
+from .reverse_adjoint import AdjointSweep
+from .reverse_calls import Calls
 
 
 class _Ctx:
@@ -46,11 +49,14 @@ class _Ctx:
         return _Ctx(self.loops + 1)
 
 
-class Reverse:
-    """Builds the VJP of one normalized function; `saved` limits which names are recorded."""
+class Reverse(Calls, AdjointSweep):
+    """Builds the VJP of one normalized function, recording `saved` (records.Records.recorded) and keeping
+    `kept_temps` (records.Records.bundled) with their loops' iterations. The primal sweep and the
+    records are here; the adjoint sweep is `reverse_adjoint.AdjointSweep`, the split calls
+    `reverse_calls.Calls` (mixins sharing this state)."""
 
     def __init__(self, normalized, parsed, resolver, wrt, namer, saved=None, with_value=False, callees=None,
-                 split=False, shapes=None):
+                 split=False, shapes=None, kept_temps=frozenset()):
         self.callees = callees
         self.shapes = shapes        # shapes.Shapes when the argument kinds are known: drops identity wrappers
         self.split = split
@@ -82,12 +88,12 @@ class Reverse:
         self.branches = {}          # if statement -> the variable keeping its branch
         self.params = [a.id for a in normalized.node.args.args]
         self.tape_name = namer.fresh("_tape")  # `_tape_1` when differentiating code that has a `_tape`
-        self.first_defs, self.late_defined = _first_definitions(normalized.node, self.params)
-        self.loop_locals = _loop_locals(normalized.node, self.params)  # loop -> [(name, its assignment)]
+        self.first_defs, self.late_defined = first_definitions(normalized.node, self.params)
+        self.loop_locals = loop_locals(normalized.node, self.params)  # loop -> [(name, its assignment)]
         self.local_assigns = {s for names in self.loop_locals.values() for _, s in names}
-        self.kept_temps = set()     # temporaries kept with the loop's values rather than recomputed
+        self.kept_temps = set(kept_temps)  # temporaries kept with the loop's values (records.bundled)
         self.recomputed = set()     # temporaries the adjoint sweep recomputes
-        self.targets_read_outside = _targets_read_outside(normalized.node)
+        self.targets_read_outside = targets_read_outside(normalized.node)
 
     # -- names ------------------------------------------------------------------
     def bar(self, ident):
@@ -117,7 +123,7 @@ class Reverse:
     # -- the function -----------------------------------------------------------
     def function(self):
         fn = self.norm.node
-        body, final = _split_return(fn.body, self.parsed)
+        body, final = rc.split_return(fn.body, self.parsed)
         out = final.value
         seed = self.bar(out.id) if self.is_active(out) else self.namer.fresh("out_bar")
         if self.is_active(out):
@@ -162,9 +168,9 @@ class Reverse:
                          primal + [b.ret(b.tup([copy.deepcopy(out), b.tup([b.name(n) for n in kept])]))])
         fwd.args.defaults = copy.deepcopy(fn.args.defaults)
         unpack = [b.assign(b.tup([b.name(n, store=True) for n in kept], store=True), b.name(record))] if kept else []
-        stored = _stored(primal, self.tape_name) | _read_from_record(adjoint, kept)
-        unpack += [b.assign(n, _copy_of(n)) for n in kept
-                   if n in _written_into(adjoint) and not _viewed_by(n, primal, stored - {n}, self.makes_new)]
+        stored = rc.stored(primal, self.tape_name) | rc.read_from_record(adjoint, kept)
+        unpack += [b.assign(n, rc.copy_of(n)) for n in kept
+                   if n in rc.written_into(adjoint) and not rc.viewed_by(n, primal, stored - {n}, self.makes_new)]
         result = grads[0] if len(grads) == 1 else b.tup(grads)
         bwd = b.function(f"{fn.name}_bwd", [record, seed], unpack + adjoint + [b.ret(result)])
         return fwd, bwd
@@ -185,9 +191,9 @@ class Reverse:
     # -- blocks -----------------------------------------------------------------
     def primal_block(self, stmts, ctx):
         primal = []
-        for group in _groups(stmts, self.norm.origins):
+        for group in rc.groups(stmts, self.norm.origins):
             for stmt in group:
-                primal.extend(_marked(self.parsed, self.norm.origins.get(stmt), self.primal(stmt, ctx), None, primal))
+                primal.extend(rc.marked(self.parsed, self.norm.origins.get(stmt), self.primal(stmt, ctx), None, primal))
             kept = self.line_temps(group, ctx)
             if len(kept) == 1:
                 primal.append(self.push(b.name(kept[0])))
@@ -202,11 +208,11 @@ class Reverse:
         its adjoint sees every variable the line reads restored to its value before the line."""
         if not ctx.loops:
             return []
-        writes = [s for s in group if isinstance(s, gast.Assign) and not _temp_target(s, self.norm.temps)]
+        writes = [s for s in group if isinstance(s, gast.Assign) and not rc.temp_target(s, self.norm.temps)]
         if len(writes) < 2:
             return []
         return [s.targets[0].id for s in group
-                if _temp_target(s, self.temps) and s.targets[0].id not in self.kept_temps]
+                if rc.temp_target(s, self.temps) and s.targets[0].id not in self.kept_temps]
 
     def line_name(self, kept):
         """One name for a line's kept temporaries, pushed and popped under it (see iteration_name)."""
@@ -227,8 +233,8 @@ class Reverse:
 
     def adjoint_block(self, stmts, ctx):
         adjoint = []
-        for group in reversed(_groups(stmts, self.norm.origins)):
-            adjoint.extend(_marked(self.parsed, self.norm.origins.get(group[0]), self.adjoint_group(group, ctx)))
+        for group in reversed(rc.groups(stmts, self.norm.origins)):
+            adjoint.extend(rc.marked(self.parsed, self.norm.origins.get(group[0]), self.adjoint_group(group, ctx)))
         return adjoint
 
     # -- the primal sweep -------------------------------------------------------
@@ -241,7 +247,7 @@ class Reverse:
         """Keep value (what stmt is about to overwrite) for the adjoint sweep."""
         if ctx.loops:
             return [self.push(value)]
-        slot = self.namer.fresh(f"_{_word(value)}_old")
+        slot = self.namer.fresh(f"_{rc.word(value)}_old")
         self.slots[stmt] = slot
         return [b.assign(slot, value)]
 
@@ -300,7 +306,7 @@ class Reverse:
         if isinstance(stmt, gast.For):
             body = self.primal_block(stmt.body, ctx.inner()) + self.end_pushes(stmt)
             keep = self.record(stmt, b.name(stmt.target.id), ctx) if self.keeps_target(stmt) else []
-            if not _breaks(stmt):
+            if not rc.breaks(stmt):
                 return keep + [b.for_(stmt.target, stmt.iter, body)]
             return keep + self.counted(stmt, ctx, lambda count: b.for_(stmt.target, stmt.iter, [count] + body))
         if isinstance(stmt, gast.While):
@@ -348,109 +354,6 @@ class Reverse:
         self.restores.update(pops)
         return pops
 
-    def user_call(self, stmt):
-        """For `y = g(...)` with g a user function and derivatives flowing through: how to call its split."""
-        if stmt in self.calls:
-            return self.calls[stmt]
-        call = None
-        target = stmt.targets[0]
-        if isinstance(target, gast.Name) and target.id in self.activity.active:
-            site = self.resolver.site(stmt.value)
-            if site.kind in ("function", "method") and any(self.is_active(a) for a in site.operands()):
-                call = self.split_call(site, self.where(stmt), target.id)
-            elif site.kind == "rule" and site.rule.fwd is not None:
-                call = self.residual_call(site)
-        self.calls[stmt] = call
-        return call
-
-    def residual_call(self, site):
-        """A rule with residuals (registry.residuals) split like a user function, or None: no split
-        for the arguments that are active here, so the plain templates."""
-        bound = site.rule.bind(site.args, site.keywords)
-        active = tuple(p for p in site.rule.wrt if isinstance(bound[p], gast.AST) and self.is_active(bound[p]))
-        backward = site.rule.bwd.get(active)
-        if backward is None:
-            return None
-        fwd = site.rule.fwd
-        value = b.call(b.name(self.helpers(fwd, fwd.__name__)), [copy.deepcopy(a) for a in site.args],
-                       {k: copy.deepcopy(v) for k, v in site.keywords.items()})
-        record = self.namer.fresh(f"{site.rule.primitive.__name__}_record")
-        return Split(value, b.name(self.helpers(backward, backward.__name__)), [bound[p] for p in active], record, True)
-
-    def split_call(self, site, where, target=None):
-        """(forward call expression, backward callee, active argument atoms, record name, bare single result)."""
-        if site.kind == "method":  # the object's class is known only when the call runs
-            if self.is_active(site.args[0]):
-                refuse_active_object(site, where)
-            active = [self.is_active(a) for a in site.args[1:]]
-            value = b.call(b.name(self.helpers(self.callees.dispatch.method_fwd, "method_fwd")),
-                           [copy.deepcopy(site.args[0]), b.const(site.prim),
-                            b.tup([copy.deepcopy(a) for a in site.args[1:]]), b.tup([b.const(x) for x in active])])
-            backward = b.name(self.helpers(self.callees.dispatch.method_bwd, "method_bwd"))
-            atoms = [a for a, x in zip(site.args[1:], active) if x]
-            return Split(value, backward, atoms, self.namer.fresh(f"{site.prim}_record"), False)
-        if self.callees is None:
-            require_rule(site, where)
-        func, bound, wrt, compiled = self.callees.compiled_call(site, where, self.is_active, "reverse",
-                                                                lambda bound: self.callee_kinds(bound, target))
-        arguments = {p: copy.deepcopy(atom) for p, atom in bound.items()}
-        value = b.call(b.name(self.helpers(compiled.function, compiled.function.__name__)), [], arguments)
-        backward = b.name(self.helpers(compiled.backward, compiled.backward.__name__))
-        split = Split(value, backward, [bound[p] for p in wrt], self.namer.fresh(f"{func.__name__}_record"), True)
-        if getattr(site.prim, "__s2sad_checkpoint__", False):  # s2sad.checkpoint(g): run g, recompute its record
-            primal = b.call(b.name(self.helpers(site.prim, func.__name__)), [], copy.deepcopy(arguments))
-            split = split._replace(value=primal, recompute=value)
-        return split
-
-    def callee_kinds(self, bound, target):
-        """The kinds of a callee's arguments at this call, then of its output (the seed of its backward
-        half): its derivative is specialized to them (shapes.py). None when the caller's table is
-        unknown or the output's kind is (a tuple, a dict): then the callee's general derivative."""
-        if self.shapes is None or target is None or self.shapes.kind(target) is None:
-            return None
-        return {p: self.shapes.of(a) for p, a in bound.items()}, self.shapes.kind(target)
-
-    def call_forward(self, stmt, call, ctx):
-        """`y, g_record = g_fwd(...)`, the record kept on the tape inside loops."""
-        if call.recompute is not None:  # checkpointed: the plain call, nothing kept but its arguments
-            return [b.assign(stmt.targets[0].id, copy.deepcopy(call.value))]
-        items = [b.assign(b.tup([b.name(stmt.targets[0].id, store=True), b.name(call.record, store=True)],
-                                store=True), copy.deepcopy(call.value))]
-        if ctx.loops:
-            items.append(self.push(b.name(call.record)))
-        return items
-
-    def call_backward(self, stmt, call, ctx, like=None):
-        """`a_bar_part, ... = g_bwd(g_record, y_bar)`, then each part added to its argument's adjoint
-        (`like`: a name holding y's value, when y itself was restored already)."""
-        backward, atoms, record, bare = call.backward, call.atoms, call.record, call.bare
-        ident = stmt.targets[0].id
-        items = []
-        if ctx.loops and call.recompute is None:
-            items.append(b.assign(record, self.pop()))
-        if ident not in self.defined:
-            return items
-        if call.recompute is not None:  # `_, g_record = g_fwd(...)` again, from the arguments as they were
-            items.append(b.assign(record, gast.Subscript(value=copy.deepcopy(call.recompute), slice=b.const(1),
-                                                         ctx=gast.Load())))
-        g = self.shaped_bar(ident, b.name(like or ident))
-        self.defined.discard(ident)
-        value = b.call(copy.deepcopy(backward), [b.name(record), g])
-        if len(atoms) == 1 and bare:
-            return items + [self.accumulate(atoms[0].id, value)]
-        ids = [a.id for a in atoms]
-        # an argument with no adjoint yet receives its part directly: `W_bar, v_bar = g_bwd(...)`
-        direct = [i not in self.defined and ids.count(i) == 1 for i in ids]
-        parts = [self.bar(i) if d else self.namer.fresh(f"{i}_bar_part") for i, d in zip(ids, direct)]
-        self.part_names.extend(p for p, d in zip(parts, direct) if not d)
-        items.append(b.assign(b.tup([b.name(n, store=True) for n in parts], store=True), value))
-        for i, part, d in zip(ids, parts, direct):
-            if d:
-                self.defined.add(i)
-            else:
-                items.append(self.accumulate(i, b.name(part)))
-        return items
-
     def branch_name(self, stmt):
         """A variable that keeps which branch ran, when the branch itself changes the test's variable."""
         if not (isinstance(stmt.test, gast.Name) and stmt.test.id in b.names_in(stmt, gast.Store)):
@@ -476,494 +379,6 @@ class Reverse:
             self._trips[stmt] = self.namer.fresh(f"_trips{len(self._trips) + 1}")
         return self._trips[stmt]
 
-    # -- the adjoint sweep ------------------------------------------------------
-    def adjoint_group(self, group, ctx):
-        items = []
-        kept = self.line_temps(group, ctx)
-        temps = [s for s in group if _temp_target(s, self.temps) and s.targets[0].id not in self.kept_temps
-                 and s.targets[0].id not in kept]
-        self.group = group
-        for stmt in reversed(group):
-            items.extend(self.adjoint(stmt, ctx, group))
-        if ctx.loops and temps:
-            items = _with_recompute(items, temps, self.restores, self.recomputed)
-        return self.pop_line(kept) + items if kept else items
-
-    def adjoint(self, stmt, ctx, group):
-        pushed_or_popped = stacks.adjoint(self, stmt, ctx)
-        if pushed_or_popped is not None:
-            return pushed_or_popped
-        if isinstance(stmt, gast.Assign):
-            target = stmt.targets[0]
-            if isinstance(target, gast.Subscript):
-                return self.adjoint_store(stmt, ctx)
-            return self.adjoint_assign(stmt, ctx, group)
-        if isinstance(stmt, gast.If):
-            return self.adjoint_if(stmt, ctx)
-        if isinstance(stmt, (gast.For, gast.While)):
-            counted = isinstance(stmt, gast.While) or _breaks(stmt)
-            if isinstance(stmt, gast.While):
-                replay = b.call(self.helpers.builtin("range"), [b.name(self.trips_name(stmt))])
-                target = b.name(self.namer.fresh("_"), store=True)
-            else:
-                iterable = copy.deepcopy(stmt.iter)
-                if counted:
-                    trips = b.name(self.trips_name(stmt))
-                    iterable = b.subscript(iterable, gast.Slice(lower=None, upper=trips, step=None))
-                replay, target = b.call(self.helpers.builtin("reversed"), [iterable]), stmt.target
-            items = self.adjoint_loop(stmt, ctx, replay, target)
-            if counted and ctx.loops:
-                items.append(self.restore(stmt, b.name(self.trips_name(stmt), store=True), ctx))
-            if isinstance(stmt, gast.For) and self.keeps_target(stmt):  # the replay counted it down
-                items.append(self.restore(stmt, b.name(stmt.target.id, store=True), ctx))
-            return items
-        return []
-
-    def appending(self, stmt):
-        """Whether stmt is `xs = append(xs, item)` (normalized from `xs.append(item)`)."""
-        return isinstance(stmt.targets[0], gast.Name) and self.resolver.site(stmt.value).prim is runtime.append
-
-    def adjoint_append(self, stmt):
-        """Pop the item off xs again, handing its cotangent to the item."""
-        xs, item = stmt.value.args
-        if xs.id in self.activity.active and xs.id in self.defined and self.is_active(item):
-            return [self.accumulate(item.id, self.helpers.call("unappend", copy.deepcopy(xs), b.name(self.bar(xs.id))))]
-        return [b.expr_stmt(self.helpers.call("unappend", copy.deepcopy(xs), b.const(0.0)))]
-
-    def adjoint_assign(self, stmt, ctx, group):
-        ident = stmt.targets[0].id
-        if self.appending(stmt):
-            return self.adjoint_append(stmt)
-        call = self.user_call(stmt)
-        if call is not None and call.recompute is not None and self.should_record(stmt, ident):
-            # checkpointed `h = g(h, W)`: the recompute reads the arguments as they were, so restore first
-            held = self.namer.fresh(f"{ident}_new")
-            items = [b.assign(held, b.name(ident)), self.restore(stmt, b.name(ident, store=True), ctx)]
-            return items + self.call_backward(stmt, call, ctx, like=held)
-        if call is not None:
-            items = self.call_backward(stmt, call, ctx)
-            if self.should_record(stmt, ident):
-                items.append(self.restore(stmt, b.name(ident, store=True), ctx))
-            return items
-        recorded = self.should_record(stmt, ident)
-        early = recorded and ident in _group_inputs(group, stmt, self.temps)
-        items = []
-        ans = b.name(ident)
-        if early:
-            site = self.resolver.site(stmt.value)
-            if ident in self.active_names and _uses_ans(site):
-                held = self.namer.fresh(f"{ident}_new")
-                items.append(b.assign(held, b.name(ident)))
-                ans = b.name(held)
-            items.append(self.restore(stmt, b.name(ident, store=True), ctx))
-        if ident in self.active_names and ident in self.defined:
-            items.extend(self.contributions(stmt, ident, ans))
-        if recorded and not early:
-            items.append(self.restore(stmt, b.name(ident, store=True), ctx))
-        return items
-
-    def contributions(self, stmt, ident, ans):
-        """Accumulate the cotangent of stmt's target into its operands' adjoints."""
-        site = self.resolver.site(stmt.value)
-        where = self.where(stmt)
-        g = b.name(self.bar(ident))
-        if site.kind == "atom":
-            terms = [(site.args[0], g)] if self.is_active(site.args[0]) else []
-        elif site.kind == "container":
-            keys = stmt.value.keys if site.prim is dict else [b.const(i) for i in range(len(site.args))]
-            terms = [(a, self.helpers.call("part", copy.deepcopy(g), copy.deepcopy(k))) for k, a in zip(keys, site.args)
-                     if self.is_active(a)]
-        elif site.kind == "inert" or not any(self.is_active(a) for a in site.operands()):
-            terms = []  # `c = helper(3.0)`: a constant, though c is active where it is bound again later
-        else:
-            if any(self.is_active(a) for a in site.operands()):
-                require_rule(site, where)
-            if site.kind == "rule" and site.rule.kind != "elementwise":
-                g = self.shaped_bar(ident, ans)
-            terms = cotangent_terms(site, ans, g, self.is_active, self.helpers, where, self.shapes, ident)
-        if ident in self.maybe_zero and (site.kind != "rule" or site.rule.kind == "elementwise"):
-            self.maybe_zero.update(a.id for a, _ in terms)  # a term of a bare 0.0 may be one too
-        self.maybe_zero.update(a.id for a, t in terms if _has_zero_factor(t))
-        terms = merge_twins(terms)
-        items = self.spread_now(ident, site, terms, ans)
-        terms = [(a, self.spread_later(a, t)) for a, t in terms]
-        own = [t for a, t in terms if a.id == ident]
-        items += [self.accumulate(a.id, t) for a, t in terms if a.id != ident]
-        self.defined.discard(ident)
-        if own:
-            total = own[0]
-            for t in own[1:]:
-                total = b.add(total, t)
-            items.append(self.accumulate(ident, total))
-        return items
-
-    def shaped_bar(self, ident, ans):
-        """ident's adjoint, spread to ans's shape where it may be a bare 0.0 (a branch not taken, a loop
-        not run): an adjoint that splits or reshapes its cotangent needs it shaped. Other adjoints as they are."""
-        g = b.name(self.bar(ident))
-        return self.helpers.call("spread_zero", g, copy.deepcopy(ans)) if ident in self.maybe_zero else g
-
-    def spread_later(self, atom, term):
-        """For `t_bar = sum_adjoint(g, t, axis, keepdims)`, with t a temporary of the same line whose
-        statement is elementwise: `t_bar = g`, the spreading over t's shape left to t's statement,
-        whose terms (`g * slope`) broadcast g anyway, the same values without the copy
-        (`spread_now`)."""
-        if self.shapes is None or not self.is_helper(term, runtime.sum_adjoint) or atom.id not in self.temps \
-                or len(term.args) > 4 or not b.is_name(term.args[1], atom.id) or atom.id in self.spread:
-            return term
-        kind = self.shapes.kind(atom.id)
-        axis, keepdims = (list(term.args[2:]) + [b.const(None), b.const(False)][len(term.args) - 2:])[:2]
-        if kind is None or not isinstance(keepdims, gast.Constant) or not isinstance(axis, gast.Constant):
-            return term
-        if keepdims.value is True and type(axis.value) is int and -len(kind[1]) <= axis.value < len(kind[1]):
-            shape = list(kind[1])
-            shape[axis.value] = 1
-            reduced = (kind[0], tuple(shape))
-        elif keepdims.value in (False, True) and axis.value is None:
-            reduced = (kind[0], tuple(1 for _ in kind[1]) if keepdims.value else ())
-        else:
-            return term
-        if reduced == kind:
-            return term
-        defs = [s for s in self.group if _temp_target(s, self.temps) and s.targets[0].id == atom.id]
-        if len(defs) != 1 or self.user_call(defs[0]) is not None:
-            return term
-        site = self.resolver.site(defs[0].value)
-        if site.kind != "rule" or site.rule.kind != "elementwise":
-            return term
-        self.spread[atom.id] = (reduced, term)
-        # an array, as sum_adjoint's result is: a Python float times a float32 array would make float32
-        return b.call(b.attribute(b.name(self.helpers(np, "np")), "asarray"), [term.args[0]])
-
-    def spread_now(self, ident, site, terms, ans):
-        """`t_bar = sum_adjoint(t_bar, t, ...)` before t's terms, unless each term is provably shaped like
-        its operand with t_bar of the reduced kind (an elementwise rule: then they are the same values)."""
-        if ident not in self.spread:
-            return []
-        reduced, wrapper = self.spread.pop(ident)
-        extra = {self.bar(ident): reduced}
-        if isinstance(ans, gast.Name):
-            extra[ans.id] = self.shapes.kind(ident)
-        if site.kind == "rule" and site.rule.kind == "elementwise" and all(
-                self.shapes.kind(a.id) is not None
-                and self.shapes.shape(t, extra, self.helpers.by_name) == self.shapes.kind(a.id)[1] for a, t in terms):
-            return []
-        wrapper = copy.deepcopy(wrapper)
-        wrapper.args[0] = b.name(self.bar(ident))
-        return [b.assign(self.bar(ident), wrapper)]
-
-    def is_helper(self, node, obj):
-        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
-            and self.helpers.by_name.get(node.func.id) is obj
-
-    def accumulate(self, ident, term):
-        bar = self.bar(ident)
-        if ident in self.defined and isinstance(term, gast.UnaryOp) and isinstance(term.op, gast.USub):
-            term = b.binop(b.name(bar), gast.Sub(), term.operand)  # x - t is x + (-t), one operation fewer
-        elif ident in self.defined:
-            term = b.add(b.name(bar), term)
-        self.defined.add(ident)
-        return b.assign(bar, term)
-
-    def adjoint_store(self, stmt, ctx):
-        target = stmt.targets[0]
-        obj = target.value.id
-        items = []
-        if self.should_record(stmt, obj):  # first: the line's temporaries read obj as it was before the write
-            items.extend(self.restore_item(stmt, target, ctx))
-        if obj in self.activity.active and obj in self.defined:
-            bar = b.name(self.bar(obj))
-            read = None
-            if self.is_active(stmt.value):
-                index = index_expr(target.slice, self.helpers.builtin("slice"))
-                read = self.helpers.call("item_bar", copy.deepcopy(bar), index, copy.deepcopy(stmt.value))
-                if stmt.value.id == obj:  # `z[:] = z`: the cotangent of the value read before the write clears it
-                    held = self.namer.fresh(f"{obj}_item_bar")
-                    items.append(b.assign(held, read))
-                    read = b.name(held)
-                else:
-                    items.append(self.accumulate(stmt.value.id, read))
-                    read = None
-            index = index_expr(target.slice, self.helpers.builtin("slice"))
-            items.append(b.assign(self.bar(obj), self.helpers.call("without_item", bar, index)))
-            if read is not None:
-                items.append(self.accumulate(obj, read))
-        return items
-
-    def adjoint_if(self, stmt, ctx):
-        start = set(self.defined)
-        body = self.adjoint_block(stmt.body, ctx)
-        after_body, self.defined = self.defined, set(start)
-        orelse = self.adjoint_block(stmt.orelse, ctx)
-        after_else = self.defined
-        both = after_body | after_else
-        body += self.zeros(both - after_body)
-        orelse += self.zeros(both - after_else)
-        self.defined = both
-        branch = self.branch_name(stmt)
-        replay = [b.assign(branch, self.pop())] if branch and ctx.loops else []
-        if not body and not orelse:
-            return replay
-        test = b.name(branch) if branch else copy.deepcopy(stmt.test)
-        return replay + [b.if_(test, body, orelse)]
-
-    def adjoint_loop(self, stmt, ctx, replay, target):
-        carried = live_in(stmt.body) & self.activity.active
-        before = self.zeros(carried - self.defined)
-        entry = set(self.defined)
-        killed = {t for t, _, s in assignments(stmt.body) if isinstance(s.targets[0], gast.Name)}
-        # The 0.0 a trip leaves for a name it assigns and does not read first reaches the next trip's
-        # adjoint unchanged (a name the trip reads first gets its adjoint again from that read).
-        self.maybe_zero |= (entry & killed) - carried
-        body = self.start_pops(stmt) + self.adjoint_block(stmt.body, ctx.inner())
-        body += self.zeros(entry - self.defined)
-        self.defined = entry
-        if not any(not isinstance(s, gast.Pass) for s in body):
-            return before
-        return before + [b.for_(target, replay, body)]
-
-    def zeros(self, idents):
-        items = []
-        for ident in sorted(idents):
-            items.append(b.assign(self.bar(ident), b.const(0.0)))
-            self.defined.add(ident)
-            self.maybe_zero.add(ident)
-        return items
-
-
-# -- helpers over statement lists ------------------------------------------------
-
-
-def _marked(parsed, line, items, label="d/dx of", before=()):
-    """items under a comment naming the user's line (invisible with label None: a line map entry only)."""
-    if not items or line is None:
-        return items
-    marker = b.origin(parsed, line, label)
-    last = next((s for s in reversed(before) if b.is_marker(s)), None)
-    if last is not None and last.value.value == marker.value.value:  # the same line goes on
-        return items
-    return [marker] + items
-
-
-def _split_return(body, parsed):
-    if not body or not isinstance(body[-1], gast.Return):
-        from .syntax import refuse
-        refuse(parsed, parsed.node, "a function that does not end in return")
-    return body[:-1], body[-1]
-
-
-def _groups(stmts, origins):
-    """Consecutive statements that came from the same user line."""
-    groups = []
-    for stmt in stmts:
-        line = origins.get(stmt)
-        loops = (gast.For, gast.While)
-        if groups and line is not None and origins.get(groups[-1][-1]) == line \
-                and not isinstance(stmt, loops) and not isinstance(groups[-1][-1], loops):
-            groups[-1].append(stmt)
-        else:
-            groups.append([stmt])
-    return groups
-
-
-def _breaks(loop):
-    """Whether the loop's body ends in its exit test (`if _stopN: break`)."""
-    last = loop.body[-1] if loop.body else None
-    return isinstance(last, gast.If) and any(isinstance(s, gast.Break) for s in last.body)
-
-
-def _temp_target(stmt, temps):
-    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id in temps
-
-
-def _group_inputs(group, upto, temps):
-    """Names a group reads before `upto`, through its temporaries, that are not temporaries."""
-    names = set()
-    for stmt in group:
-        names |= {n for n in b.names_in(stmt.value if isinstance(stmt, gast.Assign) else stmt, gast.Load)}
-        if stmt is upto:
-            break
-    return names - set(temps)
-
-
-def _uses_ans(site):
-    from . import templates
-    rule = site.rule
-    if site.kind != "rule" or rule.vjp is None:
-        return False
-    _, exprs = templates.parts(rule.vjp, len(rule.wrt))
-    return any(templates.mentions(e, "ans") for e in exprs)
-
-
-def _with_recompute(items, temps, restores, made):
-    """Put the group's temporaries back before the first adjoint statement that reads one (the names of
-    those the adjoint statements read added to made)."""
-    temp_names = {s.targets[0].id for s in temps}
-    needed = set()
-    for item in items:
-        if item not in restores:
-            needed |= set(b.names_in(item, gast.Load)) & temp_names
-    made.update(needed)  # read by the adjoint statements themselves, not only by other temporaries
-    for stmt in reversed(temps):  # a needed temporary needs the temporaries it reads
-        if stmt.targets[0].id in needed:
-            needed |= set(b.names_in(stmt.value, gast.Load)) & temp_names
-    recompute = [copy.deepcopy(s) for s in temps if s.targets[0].id in needed]
-    if not recompute:
-        return items
-    for i, item in enumerate(items):
-        if item not in restores and set(b.names_in(item, gast.Load)) & temp_names:
-            return items[:i] + recompute + items[i:]
-    return items
-
-
-def _must_assign(stmts):
-    """Names every path through stmts assigns (loops may run zero times)."""
-    names = set()
-    for stmt in stmts:
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            names.add(stmt.targets[0].id)
-        elif isinstance(stmt, gast.If):
-            names |= _must_assign(stmt.body) & _must_assign(stmt.orelse)
-    return names
-
-
-def live_in(stmts):
-    """Names a block may read before it assigns them."""
-    live = set()
-    for stmt in reversed(stmts):
-        if isinstance(stmt, gast.If):
-            live -= _must_assign(stmt.body) & _must_assign(stmt.orelse)
-            live |= {stmt.test.id} if isinstance(stmt.test, gast.Name) else set()
-            live |= live_in(stmt.body) | live_in(stmt.orelse)
-            continue
-        if isinstance(stmt, (gast.For, gast.While)):  # may run zero times: assigns nothing for sure
-            inner = live_in(stmt.body)
-            if isinstance(stmt, gast.For):
-                inner -= set(b.names_in(stmt.target, gast.Store))
-            live |= inner | set(b.names_in(stmt.iter if isinstance(stmt, gast.For) else stmt.test, gast.Load))
-            continue
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            live.discard(stmt.targets[0].id)
-        live |= set(b.names_in(stmt, gast.Load))
-    return live
-
-
-def _first_definitions(fn, params):
-    """Top-level first assignments (nothing to record before them) and names first bound in a block."""
-    first, seen, late = set(), set(params), set()
-    for stmt in fn.body:
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            if stmt.targets[0].id not in seen:
-                first.add(stmt)
-                seen.add(stmt.targets[0].id)
-        elif isinstance(stmt, (gast.If, gast.For, gast.While)):
-            for ident in b.names_in(stmt, gast.Store):
-                if ident not in seen:
-                    late.add(ident)
-                    seen.add(ident)
-    return first, late
-
-
-def _loop_locals(fn, params):
-    """For each loop without a break (whose last trip ends early): the names its body assigns once, at
-    its top level, read after that assignment only and nowhere outside the body. Each iteration has its
-    own value of them."""
-    stores, loads = _name_counts(fn)
-    found = {}
-
-    def walk(stmts):
-        for stmt in stmts:
-            if isinstance(stmt, (gast.For, gast.While)) \
-                    and not any(isinstance(n, gast.Break) for n in gast.walk(b.module(stmt.body))):
-                inner = _name_counts(b.module(stmt.body))[1]
-                live = live_in(stmt.body)
-                found[stmt] = [(s.targets[0].id, s) for s in stmt.body
-                               if isinstance(s, gast.Assign) and len(s.targets) == 1
-                               and isinstance(s.targets[0], gast.Name) and stores.get(s.targets[0].id) == 1
-                               and s.targets[0].id not in live and s.targets[0].id not in params
-                               and loads.get(s.targets[0].id, 0) == inner.get(s.targets[0].id, 0)]
-            if isinstance(stmt, (gast.For, gast.While, gast.If)):
-                walk(stmt.body)
-                walk(stmt.orelse)
-    walk(fn.body)
-    walk = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
-    return found
-
-
-def _targets_read_outside(fn):
-    """Names of for-loop variables that something reads outside every for loop over that name."""
-    targets = {s.target.id for s in gast.walk(fn) if isinstance(s, gast.For) and isinstance(s.target, gast.Name)}
-    found = set()
-
-    def visit(node, covered):
-        if isinstance(node, gast.For) and isinstance(node.target, gast.Name):
-            found.update(n for n in b.names_in(node.iter, gast.Load) if n in targets - covered)
-            for child in node.body + node.orelse:
-                visit(child, covered | {node.target.id})
-            return
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in targets - covered:
-            found.add(node.id)
-        for child in gast.iter_child_nodes(node):
-            visit(child, covered)
-    for stmt in fn.body:
-        visit(stmt, frozenset())
-    visit = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
-    return found
-
-
-def _name_counts(tree):
-    """(stores, other uses) of each name in tree."""
-    stores, loads = {}, {}
-    for node in gast.walk(tree):
-        if isinstance(node, gast.Name):
-            table = stores if isinstance(node.ctx, gast.Store) else loads
-            table[node.id] = table.get(node.id, 0) + 1
-    return stores, loads
-
-
-def _word(node):
-    if isinstance(node, gast.Name):
-        return node.id.strip("_")
-    if isinstance(node, gast.Call) and node.args and isinstance(node.args[0], gast.Subscript):
-        return _word(node.args[0].value) + "_item"
-    return "value"
-
-
-def candidates(fn, params):
-    """Names whose values can be overwritten: assigned twice, in a loop, or a reassigned parameter."""
-    counts = {p: 1 for p in params}
-    in_loop = set()
-
-    def walk(stmts, loop):
-        for stmt in stmts:
-            if isinstance(stmt, gast.Assign):
-                target = stmt.targets[0]
-                ident = target.id if isinstance(target, gast.Name) else target.value.id
-                counts[ident] = counts.get(ident, 0) + (2 if isinstance(target, gast.Subscript) else 1)
-                if loop:
-                    in_loop.add(ident)
-            elif isinstance(stmt, gast.If):
-                walk(stmt.body, loop)
-                walk(stmt.orelse, loop)
-            elif isinstance(stmt, (gast.For, gast.While)):
-                if isinstance(stmt, gast.For):
-                    counts[stmt.target.id] = counts.get(stmt.target.id, 0) + 1
-                walk(stmt.body, True)
-    walk(fn.body, False)
-    walk = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
-    return {n for n, c in counts.items() if c > 1} | in_loop
-
-
-def recomputable(normalized, resolver):
-    """The temporaries the adjoint sweep may recompute rather than record: not results of user functions,
-    which would run again, nor values popped off a stack (generated code read back in: popping again
-    takes the next item, or fails on an empty stack), nor of the runtime's list updates (a second
-    `unappend` would pop twice)."""
-    calls = {target for target, value, _ in assignments(normalized.node.body)
-             if isinstance(value, gast.Call) and (_split_site(resolver.site(value))
-                                                  or resolver.site(value).prim in (runtime.unappend, runtime.pop))}
-    return set(normalized.temps) - calls
-
 
 def _refuse_unappend(normalized, parsed, resolver):
     """Reverse mode over generated code that undoes list appends (a gradient's list pops) would have to
@@ -978,61 +393,48 @@ def _refuse_unappend(normalized, parsed, resolver):
                 hint="use forward mode over the gradient: s2sad.hessian, or s2sad.jacobian(..., mode='forward')")
 
 
-def _split_site(site):
-    """A user function's call, or a rule with residuals': its result comes from a split forward half."""
-    return site.kind in ("function", "method") or (site.kind == "rule" and site.rule.fwd is not None)
-
-
 def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, callees=None, split=False, shapes=None):
     """The gast FunctionDef of the VJP and the helper objects its names stand for.
 
-    Built twice: once recording every candidate, to learn which values the adjoint
-    sweep reads, and once recording only those. When it reads them all (straight-line
-    code has none), the second build would be the first again: the first is kept.
+    Built once from the to-be-recorded analysis (records.find): it records exactly the values the
+    adjoint sweep reads and keeps the bundled temporaries with their loops' iterations.
     """
     _refuse_unappend(normalized, parsed, resolver)
-    params = [a.id for a in normalized.node.args.args]
-    cands = candidates(normalized.node, params) - recomputable(normalized, resolver)
-    probe = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=cands, with_value=with_value,
-                    callees=callees, split=split, shapes=shapes)
-    node = probe.function()
-    reads = _with_sharers(_adjoint_reads(probe.adjoint_sweep, probe), normalized.sharers)
-    builder = probe
-    keep = _bundled_temps(probe, cands & reads)
-    if keep or not cands <= reads:
-        builder = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=cands & reads,
-                          with_value=with_value, callees=callees, split=split, shapes=shapes)
-        builder.kept_temps = keep
-        node = builder.function()
+    build = _builds(normalized, parsed, resolver, wrt, namer_factory, with_value, callees, split, shapes)
+    table = records.find(build, normalized, resolver, wrt, normalized.sharers)
+    built, node = build(table.recorded, table.bundled, node=True)
     kinds = (runtime.scatter, runtime.without_item, runtime.item_bar)
-    names = {v: k for k, v in builder.helpers.by_name.items() if v in kinds}
+    names = {v: k for k, v in built.helpers.by_name.items() if v in kinds}
     if runtime.scatter in names or runtime.without_item in names:
         for fn in node if isinstance(node, tuple) else (node,):
-            _in_place_adjoints(fn, names, builder.helpers)
-    made = set(builder.bars.values()) | set(builder.part_names)  # what the optimizer may treat as adjoints
-    return node, builder.helpers.by_name, made
+            _in_place_adjoints(fn, names, built.helpers)
+    made = set(built.bars.values()) | set(built.part_names)  # what the optimizer may treat as adjoints
+    return node, built.helpers.by_name, made
 
 
-def _with_sharers(reads, sharers):
-    """reads and the written names whose memory a read name may share (`b = a` then `a[i] = v`): the
-    adjoint sweep reads b's value through a's memory, so a's writes are restored too."""
-    reads, grown = set(reads), True
-    while grown:
-        more = {ident for ident, others in sharers.items() if others & reads} - reads
-        reads |= more
-        grown = bool(more)
-    return reads
+def records_table(normalized, parsed, resolver, wrt, namer_factory, callees=None, shapes=None):
+    """The to-be-recorded analysis of reverse mode (a `records.Records`) with every adjoint read, for
+    printing (`s2sad.source(f, stage="records")` and `"analyses"`)."""
+    build = _builds(normalized, parsed, resolver, wrt, namer_factory, False, callees, False, shapes)
+    return records.find(build, normalized, resolver, wrt, normalized.sharers, exhaustive=True)
 
 
-def _bundled_temps(probe, saved):
-    """The temporaries the adjoint sweep recomputed in a loop that keeps values of its iterations anyway
-    (Reverse.kept_locals): one more item each in the tuple kept per iteration, instead of recomputing
-    them and the temporaries they read."""
-    keep = set()
-    for names in probe.loop_locals.values():
-        if any(n in saved for n, _ in names):
-            keep.update(n for n, _ in names if n in probe.recomputed)
-    return keep
+def _builds(normalized, parsed, resolver, wrt, namer_factory, with_value, callees, split, shapes):
+    """`build(saved, kept_temps)`: the builder that built the derivative recording `saved` and keeping
+    `kept_temps` per iteration (with the node, when asked). A pure function of its arguments (a fresh
+    namer each time), so made once for each: when the table records every candidate and bundles
+    nothing, the analysis's dry run is the transform's build."""
+    made = {}
+
+    def build(saved, kept_temps=frozenset(), node=False):
+        key = (frozenset(saved), frozenset(kept_temps))
+        if key not in made:
+            builder = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=set(saved),
+                              with_value=with_value, callees=callees, split=split, shapes=shapes,
+                              kept_temps=kept_temps)
+            made[key] = builder, builder.function()
+        return made[key] if node else made[key][0]
+    return build
 
 
 def _in_place_adjoints(fn, names, helpers):
@@ -1098,138 +500,3 @@ def _owned_value(value, ident, scatter, updates):
     if isinstance(value, (gast.BinOp, gast.UnaryOp)) or (scatter and _is_call(value, scatter)):
         return True
     return any(_is_call(value, u) and value.args and b.is_name(value.args[0], ident) for u in updates)
-
-
-def _adjoint_reads(sweep, builder):
-    """Names the adjoint sweep reads, restores aside."""
-    reads = set()
-
-    def visit(stmts):
-        for stmt in stmts:
-            if stmt in builder.restores:  # a restored item's index is read, though: `x[j] = pop(_tape)`
-                target = stmt.targets[0]
-                if isinstance(target, gast.Subscript):
-                    reads.update(b.names_in(target.slice, gast.Load))
-                continue
-            if isinstance(stmt, (gast.If, gast.For, gast.While)):
-                reads.update(b.names_in(stmt.iter if isinstance(stmt, gast.For) else stmt.test, gast.Load))
-                visit(stmt.body)
-                visit(stmt.orelse)
-            else:
-                reads.update(b.names_in(stmt, gast.Load))
-    visit(sweep)
-    visit = None  # a recursive closure is a cycle: broken here, it is freed at once (no collection)
-    return reads
-
-
-class Split(NamedTuple):
-    """How reverse mode calls a function it splits in two: `y, record = value` in the primal sweep and
-    `backward(record, y_bar)` in the adjoint sweep for the cotangents of `atoms` (one bare value
-    when `bare` and one atom). A checkpointed call (s2sad.checkpoint) runs the plain function
-    as `value` and keeps no record: `recompute` makes it again in the adjoint sweep."""
-
-    value: object
-    backward: object
-    atoms: list
-    record: str
-    bare: bool
-    recompute: object = None
-
-
-def _written_into(stmts):
-    """The names whose items the adjoint sweep writes (restores `y[i] = old`): the backward half copies
-    them from its record first, so that it owns what it changes and can itself be differentiated
-    (unless the record holds views of them, see _viewed_by)."""
-    return {t.value.id for stmt in gast.walk(b.module(stmts)) if isinstance(stmt, gast.Assign)
-            for t in stmt.targets if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)}
-
-
-def _viewed_by(name, primal, others, makes_new):
-    """Whether one of the names `others` (values the adjoint sweep reads as the primal sweep kept them)
-    may hold a view of name's array (`t = A[..., k:]`, `At = A.T`, through any chain): then the backward
-    half restores name in place, since such a view relies on the restores showing through it. A value
-    built by an operator is a new array."""
-    viewers, grew = {name}, True
-    assigns = [s for s in gast.walk(b.module(primal))
-               if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)]
-    while grew:
-        grew = False
-        for stmt in assigns:
-            target = stmt.targets[0].id
-            if target in viewers or isinstance(stmt.value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Constant)):
-                continue
-            if isinstance(stmt.value, gast.Call) and makes_new(stmt.value):
-                continue
-            if viewers & set(b.names_in(stmt.value, gast.Load)):
-                viewers.add(target)
-                grew = True
-    return bool(viewers & others)
-
-
-def _stored(primal, tape):
-    """The names whose values the primal sweep pushes on its tape, alone or in a tuple pushed whole."""
-    pushed = set()
-    for node in gast.walk(b.module(primal)):
-        if isinstance(node, gast.Call) and node.args and b.is_name(node.args[0], tape):
-            pushed |= set(b.names_in(b.module([b.expr_stmt(a) for a in node.args[1:]]), gast.Load))
-    tuples = {s.targets[0].id: s.value for s in gast.walk(b.module(primal))
-              if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Tuple)}
-    for ident in list(pushed):
-        if ident in tuples:
-            pushed |= set(b.names_in(b.module([b.expr_stmt(tuples[ident])]), gast.Load))
-    return pushed
-
-
-def _read_from_record(adjoint, kept):
-    """The record's names whose first mention in the adjoint sweep (in reading order) reads them."""
-    first = {}
-
-    def mention(names, how):
-        for ident in names:
-            first.setdefault(ident, how)
-
-    def visit(stmts):
-        for stmt in stmts:
-            if isinstance(stmt, gast.Assign):
-                mention(b.names_in(stmt.value, gast.Load), "load")
-                for target in stmt.targets:
-                    mention(b.names_in(target, gast.Load), "load")  # y[i] = v reads y (and i)
-                    mention(b.names_in(target, gast.Store), "store")
-            elif isinstance(stmt, (gast.If, gast.While)):
-                mention(b.names_in(stmt.test, gast.Load), "load")
-                visit(stmt.body)
-                visit(stmt.orelse)
-            elif isinstance(stmt, gast.For):
-                mention(b.names_in(stmt.iter, gast.Load), "load")
-                mention(b.names_in(stmt.target, gast.Store), "store")
-                visit(stmt.body)
-                visit(stmt.orelse)
-            else:
-                mention(b.names_in(stmt, gast.Load), "load")
-
-    visit(adjoint)
-    return {n for n in kept if first.get(n) == "load"}
-
-
-def _has_zero_factor(term):
-    """Whether a cotangent term holds a constant zero (the partial of `0.0 * s`): the optimizer folds
-    such a product to a bare 0.0, which must be spread to an array's shape before an adjoint that
-    reads its cotangent's shape (cumsum, matmul, kron, solve, ...) takes it."""
-    def zero(n):
-        return isinstance(n, gast.Constant) and type(n.value) in (int, float) and n.value == 0
-
-    for n in gast.walk(term):
-        if isinstance(n, gast.BinOp) and isinstance(n.op, gast.Mult) and (zero(n.left) or zero(n.right)):
-            return True
-        if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id.startswith("times_partial") \
-                and any(zero(a) for a in n.args):
-            return True
-    return False
-
-
-def _copy_of(name):
-    """`name.copy() if name is not None else None`: a value made only in a branch or loop the primal
-    did not take is None in the record (and the adjoint sweep, taking the same way, never reads it)."""
-    copied = b.call(b.attribute(b.name(name), "copy"))
-    is_set = gast.Compare(left=b.name(name), ops=[gast.IsNot()], comparators=[b.const(None)])
-    return gast.IfExp(test=is_set, body=copied, orelse=b.const(None))

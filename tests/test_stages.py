@@ -56,7 +56,7 @@ def test_optimized_and_unoptimized_stages():
 def test_a_bad_stage_lists_the_stages():
     with pytest.raises(S2SADError) as info:
         s2sad.source(plain, stage="ast")
-    for stage in ("parse", "anf", "analyses", "unoptimized", "optimized", "derivative"):
+    for stage in ("parse", "anf", "analyses", "records", "unoptimized", "optimized", "derivative"):
         assert repr(stage) in str(info.value)
 
 
