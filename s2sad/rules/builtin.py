@@ -22,19 +22,19 @@ def abs_(x):
     return np.sign(runtime.real_only(x, "abs"))
 
 
-@linear(runtime.field)
+@linear(runtime.field, pure=False)
 def field(g, x, name):
     """`p.w` for a namedtuple, dataclass or object p: the cotangent goes to p's entry for w."""
     return field_adjoint(g, x, name)
 
 
-@linear(runtime.field_adjoint)
+@linear(runtime.field_adjoint, pure=False)
 def field_adjoint_(ct, g, x, name):
     """Linear in g: second order (hessian of a function reading p.w) reads the entry back."""
     return runtime.field_part(ct, x, name)
 
 
-@linear(runtime.field_part)
+@linear(runtime.field_part, pure=False)
 def field_part_(g, ct, x, name):
     """Linear in ct: its transpose puts the entry back (third order)."""
     return field_adjoint(g, x, name)

@@ -274,7 +274,7 @@ def item(g, a, *index):
 # -- np.r_ and np.c_ (normalized to runtime.index_concat) ------------------------
 
 
-@vjp(runtime.index_concat, wrt=("items",))
+@vjp(runtime.index_concat, wrt=("items",), pure=False)
 def index_concat(g, ans, maker, items):
     """Each output element is one element of one item, or a constant a slice item makes."""
     return runtime.index_concat_adjoint(g, maker, items)
