@@ -168,8 +168,8 @@ def linear(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, 
     def register(vjp_template):
         params, defaults = _signature(vjp_template, skip=1)
         diff = tuple(wrt) if isinstance(wrt, (tuple, list)) else ((wrt,) if wrt else params[:1])
-        _register(prims, lambda p: _facts(Rule(p, "linear", params, defaults, diff, None, vjp_template,
-                                               domain, shapes, _label(p), _varargs(vjp_template)), pure, batched, shape))
+        _register(prims, lambda p: _facts(Rule(p, "linear", params, defaults, diff, None, vjp_template, domain,
+                                               shapes, _label(p), _varargs(vjp_template)), pure, batched, shape))
         return vjp_template
     return register
 

@@ -7,27 +7,27 @@ from ..registry import elementwise, jvp, linear, nondiff, vjp
 from ..runtime import broadcast_like, matmul_adjoint_a, matmul_adjoint_b, unbroadcast
 
 
-@linear(runtime.sequence)
+@linear(runtime.sequence, shape="same")
 def sequence(ct, xs):
     return ct
 
 
-@linear(runtime.unbroadcast)
+@linear(runtime.unbroadcast, batched=("batch_unbroadcast", "g", "x"))
 def unbroadcast_(ct, g, x):
     return broadcast_like(ct, g)
 
 
-@linear(runtime.broadcast_like)
+@linear(runtime.broadcast_like, batched=("batch_broadcast_like", "g", "x"))
 def broadcast_like_(ct, g, x):
     return unbroadcast(ct, g)
 
 
-@linear(runtime.spread_zero)
+@linear(runtime.spread_zero, batched=("batch_broadcast_like", "g", "like"))  # linear in g: g's tangent, spread
 def spread_zero_(ct, g, like):
     return unbroadcast(ct, g)
 
 
-@linear(runtime.scatter)
+@linear(runtime.scatter, batched=("batch_scatter", "g", "x", "index"))
 def scatter(ct, g, x, index):
     """The cotangent may be a bare 0.0 (an adjoint not yet reached): give it x's shape first.
 
@@ -35,7 +35,7 @@ def scatter(ct, g, x, index):
     return runtime.part(broadcast_like(ct, x), index)
 
 
-@linear(runtime.sum_adjoint)
+@linear(runtime.sum_adjoint, batched=("batch_sum_adjoint", "g", "x", "axis", "keepdims"))
 def sum_adjoint(ct, g, x, axis=None, keepdims=False):
     return np.sum(ct, axis=axis, keepdims=keepdims)
 
@@ -313,7 +313,7 @@ nondiff(runtime.zeros_like)
 nondiff(runtime.push, runtime.pop)
 
 
-@linear(runtime.snapshot, shapes=((2, 3),))
+@linear(runtime.snapshot, shapes=((2, 3),), batched="identity")
 def snapshot(ct, value):
     return ct
 
@@ -323,7 +323,7 @@ def sum_to_scalar(ct, g):
     return broadcast_like(ct, g)
 
 
-@linear(runtime.without_item)
+@linear(runtime.without_item, batched=("batch_without_item", "x_bar", "index"))
 def without_item(ct, x_bar, index):
     """A mask: its own transpose."""
     return runtime.without_item(ct, index)
@@ -350,7 +350,7 @@ def part(ct, g, key):
     return runtime.with_item(0.0, key, ct, g)
 
 
-@vjp(runtime.scatter_add, wrt=("acc", "g"), pure=False)
+@vjp(runtime.scatter_add, wrt=("acc", "g"), pure=False, batched="scatter_add")
 def scatter_add_vjp(ct, ans, acc, g, x, index):
     return ct, unbroadcast(runtime.part(ct, index), g)
 
