@@ -451,8 +451,9 @@ def with_item(x_dot, index, value_dot, x):
             out.extend(zeros_like(item) for item in x[len(out):])
         out[index] = value_dot
         return out
-    out = np.array(x_dot if np.shape(x_dot) == np.shape(x) else np.broadcast_to(x_dot, np.shape(x)),
-                   dtype=np.result_type(x_dot, value_dot, np.float32))
+    inexact = x.dtype if isinstance(x, np.ndarray) and x.dtype.kind in "fc" else np.float32  # x's precision at least:
+    out = np.array(x_dot if np.shape(x_dot) == np.shape(x) else np.broadcast_to(x_dot, np.shape(x)),  # two Python
+                   dtype=np.result_type(x_dot, value_dot, inexact))  # floats must not round to float32
     out[index] = value_dot
     return out
 
