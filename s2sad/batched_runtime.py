@@ -63,6 +63,8 @@ def column(t, k):
     """Column k of a batched tangent (of a container's, item by item)."""
     if isinstance(t, dict):
         return type(t)((key, column(v, k)) for key, v in t.items())
+    if hasattr(t, "_fields"):  # a named tuple's own tangent (one the function built): its fields stay readable
+        return type(t)(*[column(v, k) for v in t])
     if isinstance(t, (list, tuple)):
         return _like(t, [column(v, k) for v in t])
     if np.ndim(t) == 0:  # a plain zero among a container's batched items: zero in every column

@@ -20,14 +20,13 @@ Example::
                               y_dot = fill(lift(x_dot, y) * np.cos(x), y)
 """
 
-import operator
 
 import gast
 import numpy as np
 
 from . import batched_runtime as br
 from . import build as b
-from . import driver, runtime
+from . import driver
 from .errors import S2SADError
 from .forward import Forward
 from .partials import Helpers, _bindings, index_expr, tangent_terms
@@ -90,7 +89,7 @@ class BatchedForward(Forward):
         rule = site.rule
         if rule.kind == "nondiff":
             return None
-        twin = _TWINS.get(_key(site.prim))
+        twin = batched_form(rule.batched)
         if twin is not None:
             expr = twin(self, site, ans, where)
             if expr is not None:
@@ -138,14 +137,6 @@ class BatchedForward(Forward):
 
 
 # -- batch-aware twins of the rules that would mistake the batch axis for a data axis -------
-
-
-def _key(prim):
-    try:
-        hash(prim)
-    except TypeError:
-        return None
-    return prim
 
 
 def _bound(site, where, builder):
@@ -247,27 +238,17 @@ def _identity(builder, site, ans, where):
     return builder.tangent_of(site.args[0])
 
 
-_TWINS = {
-    operator.getitem: _getitem,
-    np.sum: _reduction(False), np.ndarray.sum: _reduction(False),
-    np.mean: _reduction(True), np.ndarray.mean: _reduction(True),
-    np.transpose: _transpose, np.ndarray.T: _transpose,
-    operator.matmul: _product, np.matmul: _product, np.dot: _product, np.ndarray.dot: _product,
-    runtime.unbroadcast: _runtime_twin("batch_unbroadcast", ("g", "x")),
-    runtime.broadcast_like: _runtime_twin("batch_broadcast_like", ("g", "x")),
-    runtime.spread_zero: _runtime_twin("batch_broadcast_like", ("g", "like")),  # linear in g: g's tangent, spread
-    runtime.scatter: _runtime_twin("batch_scatter", ("g", "x", "index")),
-    runtime.scatter_add: _scatter_add,
-    runtime.sum_adjoint: _runtime_twin("batch_sum_adjoint", ("g", "x", "axis", "keepdims")),
-    runtime.without_item: _runtime_twin("batch_without_item", ("x_bar", "index")),
-    runtime.snapshot: _identity,
-}
-for _prim in (np.reshape, np.ndarray.reshape, np.ravel, np.ndarray.ravel, np.ndarray.flatten, np.squeeze,
-              np.ndarray.squeeze, np.expand_dims, np.atleast_1d, np.atleast_2d, np.atleast_3d):
-    _TWINS[_prim] = _reshape
-for _prim in (operator.neg, operator.pos, np.negative, np.positive, np.real, np.conj, np.conjugate, np.deg2rad,
-              np.radians, np.rad2deg, np.degrees):
-    _TWINS[_prim] = _unary
+_FORMS = {"getitem": _getitem, "sum": _reduction(False), "mean": _reduction(True), "transpose": _transpose,
+          "product": _product, "reshape": _reshape, "unary": _unary, "identity": _identity,
+          "scatter_add": _scatter_add}
+
+
+def batched_form(declared):
+    """The builder of the batch-aware form a rule entry declares (`Rule.batched`), or None for the
+    family's own ("elementwise", "columns", "none": `tangent_expr` handles those)."""
+    if isinstance(declared, tuple):
+        return _runtime_twin(declared[0], declared[1:])
+    return _FORMS.get(declared)
 
 
 # -- the pipeline ----------------------------------------------------------------------------

@@ -68,6 +68,7 @@ class UserRule(Rule):
     `keyword_names` maps the user's names to them for calls that pass arguments by keyword."""
 
     keyword_names: dict = field(default_factory=dict)
+    pure: bool = False  # a user's function may have effects: the optimizer never drops or shares a call
 
     def bind(self, args, keywords):
         return super().bind(args, {self.keyword_names.get(k, k): v for k, v in keywords.items()})

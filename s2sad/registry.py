@@ -13,6 +13,20 @@ Named shapes cover most primitives:
 * `linear`: the JVP is the primitive applied to the tangent; give the VJP.
 * `vjp` + `jvp`: anything else, one template for each mode.
 * `nondiff`: no derivative; the result is never active.
+
+The entry is the only home of a primitive's facts. Besides its templates it holds what the other
+stages read, each set by the family declaration and overridable by keyword on the decorator:
+
+* `pure`: a call computes a value from its arguments and touches nothing else, so the optimizer may
+  remove or share it (`optimize.effects`). Default True; helpers with effects say `pure=False`.
+* `batched`: how batched forward mode pushes B tangents through it (`batching`): the name of a
+  batch-aware form in `BATCHED_FORMS`, or a runtime twin `("batch_x", "g", ...)`; else the family's:
+  "elementwise" (the tangent lifted past the batch axis), "columns" (one column at a time, by loop),
+  "none" (no derivative).
+* `shape`: how the shape analysis (`shapes`) finds the result's kind from the arguments' kinds, one of
+  `SHAPE_KINDS`; the default comes from the primitive (a ufunc broadcasts, `math` gives a scalar).
+* test inputs: `domain` and `shapes` (or `@case` functions in tests/rule_inputs*.py for calls that
+  need more); tests/test_rules.py fails for a rule with neither.
 """
 
 import inspect
@@ -42,6 +56,17 @@ class Rule:
     varargs: str = ""              # a `*name` parameter of the templates: gets the remaining arguments as a tuple
     fwd: object = None             # reverse mode's split: fwd(args) -> (ans, record), see `residuals`
     bwd: dict = field(default_factory=dict)  # active wrt parameters (a tuple) -> bwd(record, g)
+    pure: bool = True              # no effect beyond its value: the optimizer may drop or share a call
+    batched: object = None         # batched forward mode's form (see BATCHED_FORMS); None: the family's
+    shape: str = ""                # shape analysis's rule (see SHAPE_KINDS); "": the primitive's default
+
+    def __post_init__(self):
+        if self.batched is None:
+            self.batched = _FAMILY_BATCHED.get(self.kind, "columns")  # "custom": a user's rule, by loop
+        if not self.shape:
+            self.shape = default_shape(self.primitive)
+        if module_of(self.primitive).startswith("numpy.random"):
+            self.pure = False  # draws change the generator's state
 
     def bind(self, args, keywords):
         """Map the call's positional and keyword argument nodes to parameter names."""
@@ -56,6 +81,34 @@ class Rule:
 
 
 _MISSING = object()
+
+# Batched forward mode's batch-aware forms (s2sad/batching.py builds each); a rule names one with
+# `batched=`, or gives a runtime twin linear in its first parameter as ("batch_name", "param", ...).
+BATCHED_FORMS = frozenset(("elementwise", "columns", "none", "getitem", "sum", "mean", "transpose",
+                           "product", "reshape", "unary", "identity", "scatter_add"))
+_FAMILY_BATCHED = {"elementwise": "elementwise", "linear": "columns", "general": "columns", "nondiff": "none"}
+# The shape analysis's rules (s2sad/shapes.py): "broadcast" (a ufunc: the operands' broadcast shape),
+# "scalar" (math: a number from numbers), "same" (one argument, its kind), "scalar_pair" (max/min of two
+# numbers), "float" (float(x)), "total" (a reduction of everything), "matmul", "unknown".
+SHAPE_KINDS = frozenset(("broadcast", "scalar", "same", "scalar_pair", "float", "total", "matmul", "unknown"))
+
+
+def default_shape(prim):
+    """The shape rule a primitive gets unless its entry says otherwise (also for primitives with no rule)."""
+    if isinstance(prim, np.ufunc) and prim.nout == 1:
+        return "broadcast"
+    return "scalar" if getattr(prim, "__module__", None) == "math" else "unknown"
+
+
+def _facts(rule, pure, batched, shape):
+    """Set the facts a decorator was given on one rule entry."""
+    if pure is not None:
+        rule.pure = pure
+    if batched is not None:
+        rule.batched = batched
+    if shape:
+        rule.shape = shape
+    return rule
 
 
 def _signature(fn, skip):
@@ -95,17 +148,19 @@ def _register(prims, make):
         RULES[prim] = make(prim)
 
 
-def elementwise(*prims, domain="real", shapes=()):
-    """Register `partials(x, y, ..., ans=...)` returning one partial derivative per argument."""
+def elementwise(*prims, domain="real", shapes=(), pure=None, batched=None, shape=""):
+    """Register `partials(x, y, ..., ans=...)` returning one partial derivative per argument.
+
+    `pure`, `batched`, `shape`: the entry's facts where the family's default is not right (see above)."""
     def register(partials):
         params, defaults = _signature(partials, skip=0)
-        _register(prims, lambda p: Rule(p, "elementwise", params, defaults, params, partials, partials,
-                                        domain, shapes, _label(p), _varargs(partials)))
+        _register(prims, lambda p: _facts(Rule(p, "elementwise", params, defaults, params, partials, partials,
+                                               domain, shapes, _label(p), _varargs(partials)), pure, batched, shape))
         return partials
     return register
 
 
-def linear(*prims, wrt=None, domain="real", shapes=()):
+def linear(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, shape=""):
     """Register `vjp(g, x, ...)` for primitives linear in `wrt` (default: the first parameter).
 
     The first parameter of every VJP template is the cotangent, whatever its name.
@@ -113,21 +168,21 @@ def linear(*prims, wrt=None, domain="real", shapes=()):
     def register(vjp_template):
         params, defaults = _signature(vjp_template, skip=1)
         diff = tuple(wrt) if isinstance(wrt, (tuple, list)) else ((wrt,) if wrt else params[:1])
-        _register(prims, lambda p: Rule(p, "linear", params, defaults, diff, None, vjp_template,
-                                        domain, shapes, _label(p), _varargs(vjp_template)))
+        _register(prims, lambda p: _facts(Rule(p, "linear", params, defaults, diff, None, vjp_template, domain,
+                                               shapes, _label(p), _varargs(vjp_template)), pure, batched, shape))
         return vjp_template
     return register
 
 
-def vjp(*prims, wrt=None, domain="real", shapes=()):
+def vjp(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, shape=""):
     """Register `vjp(g, ans, x, y, ...)` returning one cotangent per parameter in wrt."""
     def register(template):
         params, defaults = _signature(template, skip=1)
         diff = tuple(wrt) if wrt else tuple(p for p in params if p not in defaults)
         for prim in prims:
             old = RULES.get(prim)
-            RULES[prim] = Rule(prim, "general", params, defaults, diff, old.jvp if old else None, template,
-                               domain, shapes, _label(prim), _varargs(template))
+            RULES[prim] = _facts(Rule(prim, "general", params, defaults, diff, old.jvp if old else None, template,
+                                      domain, shapes, _label(prim), _varargs(template)), pure, batched, shape)
         return template
     return register
 
@@ -155,9 +210,9 @@ def residuals(*prims, fwd, bwd):
         RULES[prim].fwd, RULES[prim].bwd = fwd, dict(bwd)
 
 
-def nondiff(*prims):
+def nondiff(*prims, pure=None, shape=""):
     """Primitives whose results carry no derivative (integers, booleans, indices, shapes)."""
-    _register(prims, lambda p: Rule(p, "nondiff", name=_label(p)))
+    _register(prims, lambda p: _facts(Rule(p, "nondiff", name=_label(p)), pure, None, shape))
 
 
 _LATE = []  # loaders of rule families registered on first need (see `late`)

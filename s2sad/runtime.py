@@ -451,8 +451,10 @@ def with_item(x_dot, index, value_dot, x):
             out.extend(zeros_like(item) for item in x[len(out):])
         out[index] = value_dot
         return out
+    # at least x's precision: two Python-float tangents must not round to float32 in a float64 array
+    inexact = x.dtype if isinstance(x, np.ndarray) and x.dtype.kind in "fc" else np.float32
     out = np.array(x_dot if np.shape(x_dot) == np.shape(x) else np.broadcast_to(x_dot, np.shape(x)),
-                   dtype=np.result_type(x_dot, value_dot, np.float32))
+                   dtype=np.result_type(x_dot, value_dot, inexact))
     out[index] = value_dot
     return out
 

@@ -24,14 +24,13 @@ a float and an int::
     s = [v]               s: unknown
 """
 
-import builtins
 import inspect
 
 import gast
 import numpy as np
 
 from . import build as b
-from . import runtime
+from . import registry
 from .analyze import assignments, returned
 
 ONE_NOT = -1
@@ -413,27 +412,46 @@ def _method_kind(obj, attr, args):
 
 
 def _call_kind(prim, args):
-    tags = [a[0] for a in args]
-    shapes = [a[1] for a in args]
-    if isinstance(prim, np.ufunc) and prim.nin == len(args) and prim.nout == 1:
-        return ("n" if "f" not in tags else "f", broadcast(*shapes))
-    if getattr(prim, "__module__", None) == "math":
-        return ("n", ()) if all(s == () for s in shapes) else None
-    if (prim is builtins.abs or prim is np.asarray or prim is runtime.sequence) and len(args) == 1:
-        return args[0]
-    if (prim is builtins.max or prim is builtins.min) and len(args) == 2 and shapes == [(), ()]:
-        return (_tag(tags, True), ())
-    if prim is builtins.float and len(args) == 1 and shapes == [()]:
-        return FLOAT
-    if any(prim is t for t in _TOTALS) and len(args) == 1:
-        return ("n", ())
-    if (prim is np.dot or prim is np.matmul) and len(args) == 2:
-        shape = matmul_shape(*shapes)
-        return None if shape is None else (_tag(tags, True), shape)
-    return None
+    """The kind of prim(*args) by the shape rule its entry names (`Rule.shape`; `registry.SHAPE_KINDS`)."""
+    rule = registry.lookup(prim)
+    shape_rule = _SHAPE_RULES.get(rule.shape if rule is not None else registry.default_shape(prim))
+    return None if shape_rule is None else shape_rule(prim, [a[0] for a in args], [a[1] for a in args], args)
 
 
-_TOTALS = (np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.linalg.norm)
+def _broadcast_kind(prim, tags, shapes, args):
+    if getattr(prim, "nin", len(args)) != len(args):
+        return None
+    return ("n" if "f" not in tags else "f", broadcast(*shapes))
+
+
+def _scalar_kind(prim, tags, shapes, args):
+    return ("n", ()) if all(s == () for s in shapes) else None
+
+
+def _same_kind(prim, tags, shapes, args):
+    return args[0] if len(args) == 1 else None
+
+
+def _scalar_pair_kind(prim, tags, shapes, args):
+    return (_tag(tags, True), ()) if len(args) == 2 and shapes == [(), ()] else None
+
+
+def _float_kind(prim, tags, shapes, args):
+    return FLOAT if len(args) == 1 and shapes == [()] else None
+
+
+def _total_kind(prim, tags, shapes, args):
+    return ("n", ()) if len(args) == 1 else None
+
+
+def _matmul_kind(prim, tags, shapes, args):
+    shape = matmul_shape(*shapes) if len(args) == 2 else None
+    return None if shape is None else (_tag(tags, True), shape)
+
+
+_SHAPE_RULES = {"broadcast": _broadcast_kind, "scalar": _scalar_kind, "same": _same_kind,
+                "scalar_pair": _scalar_pair_kind, "float": _float_kind, "total": _total_kind,
+                "matmul": _matmul_kind, "unknown": None}
 
 _KINDS = {_Iter: _iter_kind, gast.Name: _name, gast.Constant: _constant, gast.BinOp: _binop, gast.UnaryOp: _unaryop,
           gast.Compare: _compare, gast.Subscript: _subscript, gast.Attribute: _attribute, gast.Call: _call}

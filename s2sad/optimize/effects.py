@@ -25,18 +25,11 @@ _PURE_EXTRA = frozenset(
     "slice sorted sum tuple zip np.shape np.ndim np.size np.zeros np.ones np.zeros_like np.ones_like "
     "np.asarray np.array np.result_type np.broadcast_to np.arange np.full np.full_like np.empty_like "
     "np.transpose np.reshape np.float64 np.float32 np.int64 math.pi".split())
-# runtime helpers that compute a value from their arguments and touch nothing else; a helper
-# not listed here (push, pop, append, ...) is a side effect
-_PURE_RUNTIME = frozenset(
-    "sequence unbroadcast broadcast_like spread_zero prod_others_ddot tri_solve tri_inv zeros_like scatter "
-    "sum_to_scalar matmul_adjoint_a matmul_adjoint_b "
-    "dot_adjoint_a dot_adjoint_b sum_adjoint mean_adjoint with_item without_item snapshot pieces split_like unsplit "
-    "sum_list_adjoint tie_weights prod_others prod_others_dot cumsum_adjoint diff_adjoint norm_slope norm_slope_dot "
-    "tile_adjoint repeat_adjoint diag_adjoint diagonal_adjoint trace_adjoint pad_tangent pad_adjoint take_adjoint "
-    "take_along_axis_adjoint sort_tangent sort_adjoint clip_partial linspace_ramp tensordot_adjoint_a "
-    "tensordot_adjoint_b inner_adjoint_a inner_adjoint_b kron_adjoint_a kron_adjoint_b einsum_with einsum_adjoint "
-    "einsum_with_ops einsum_with_dops einsum_adjoint_ops einsum_adjoint_dops phi sym_lower sym_lower_adjoint "
-    "item_adjoint item_of inverse_axes lower_factor times_partial times_partial_scalar".split())
+# The runtime helpers' purity is their rule entry's (`Rule.pure`, read by `pure_runtime`). These few
+# helpers have no rule (a derivative of them would be a fourth-order one, refused: tests/test_rule_facts.py)
+# and so no entry to say it; the test checks the list holds only such helpers.
+PURE_WITHOUT_RULE = frozenset(
+    "einsum_with_ops einsum_with_dops einsum_adjoint_ops einsum_adjoint_dops norm_slope_dot".split())
 # batched forward mode's helpers: each computes a fresh value from its arguments (by object only:
 # their names, `lift`, `fill`, are too common to trust)
 _BATCHED = frozenset(obj for name, obj in vars(batched_runtime).items()
@@ -58,7 +51,7 @@ def pure_calls():
     pure = set(_PURE_EXTRA)
     for prim, rule in list(registry.RULES.items()):
         module, name = registry.module_of(prim), getattr(prim, "__name__", None)
-        if not name or rule is None:
+        if not name or rule is None or not rule.pure:
             continue
         if module == "builtins":
             pure.add(name)
@@ -67,17 +60,27 @@ def pure_calls():
         elif module.startswith("numpy"):
             rest = module[len("numpy"):].lstrip(".")
             path = ".".join(p for p in rest.split(".") if p and not p.startswith("_"))
-            if path.startswith("random"):  # draws change the generator's state
-                continue
             for head in ("np", "numpy"):
                 pure.add(".".join(filter(None, (head, path, name))))
-    pure |= _PURE_RUNTIME
+    pure |= _pure_runtime()
     return frozenset(pure - _EFFECTS)
 
 
 @functools.cache
 def _pure_names():
     return pure_calls()
+
+
+@functools.cache
+def _pure_runtime():
+    """Names of the helpers of `s2sad.runtime` (as generated code binds them) whose rule says they are pure."""
+    from .. import rules  # noqa: F401  (fills the table)
+    found = set(PURE_WITHOUT_RULE)
+    for name, obj in vars(runtime).items():
+        rule = registry.RULES.get(obj) if callable(obj) and not isinstance(obj, type) else None
+        if rule is not None and rule.pure and registry.module_of(obj).startswith("s2sad"):
+            found.add(name)
+    return frozenset(found)
 
 
 def dotted(node):
@@ -107,8 +110,8 @@ class Facts:
         self.derived = None if derived is None else frozenset(derived)
         self.shadowed, self.extra = frozenset(), frozenset()
         if helpers is not None:
-            pure_objects = {getattr(runtime, n) for n in _PURE_RUNTIME} | _BATCHED
-            self.shadowed = frozenset(n for n in _PURE_RUNTIME if helpers.get(n) is not getattr(runtime, n))
+            pure_objects = {getattr(runtime, n) for n in _pure_runtime()} | _BATCHED
+            self.shadowed = frozenset(n for n in _pure_runtime() if helpers.get(n) is not getattr(runtime, n))
             self.extra = frozenset(n for n, obj in helpers.items() if _is_one_of(obj, pure_objects))
 
     def is_pure(self, node):

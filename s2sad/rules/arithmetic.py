@@ -40,17 +40,17 @@ def mod(a, b):
     return 1.0, -np.floor_divide(a, b)
 
 
-@linear(operator.neg, shapes=((2, 3),))
+@linear(operator.neg, shapes=((2, 3),), batched="unary")
 def neg(g, a):
     return -g
 
 
-@linear(operator.pos, shapes=((2, 3),))
+@linear(operator.pos, shapes=((2, 3),), batched="unary")
 def pos(g, a):
     return g
 
 
-@vjp(operator.matmul)
+@vjp(operator.matmul, batched="product")
 def matmul(g, ans, a, b):
     return matmul_adjoint_a(g, a, b), matmul_adjoint_b(g, a, b)
 
@@ -60,7 +60,7 @@ def matmul_jvp(a_dot, b_dot, ans, a, b):
     return a_dot @ b, a @ b_dot
 
 
-@linear(operator.getitem)
+@linear(operator.getitem, batched="getitem")
 def getitem(g, a, index):
     return scatter(g, a, index)
 

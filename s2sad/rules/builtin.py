@@ -16,31 +16,31 @@ from ..runtime import (
 )
 
 
-@elementwise(builtins.abs)
+@elementwise(builtins.abs, shape="same")
 def abs_(x):
     """Slope 0 at 0, as np.sign. Real x only."""
     return np.sign(runtime.real_only(x, "abs"))
 
 
-@linear(runtime.field)
+@linear(runtime.field, pure=False)
 def field(g, x, name):
     """`p.w` for a namedtuple, dataclass or object p: the cotangent goes to p's entry for w."""
     return field_adjoint(g, x, name)
 
 
-@linear(runtime.field_adjoint)
+@linear(runtime.field_adjoint, pure=False)
 def field_adjoint_(ct, g, x, name):
     """Linear in g: second order (hessian of a function reading p.w) reads the entry back."""
     return runtime.field_part(ct, x, name)
 
 
-@linear(runtime.field_part)
+@linear(runtime.field_part, pure=False)
 def field_part_(g, ct, x, name):
     """Linear in ct: its transpose puts the entry back (third order)."""
     return field_adjoint(g, x, name)
 
 
-@linear(builtins.float, shapes=((),))
+@linear(builtins.float, shapes=((),), shape="float")
 def float_(g, x):
     """Real x only (float of a complex value is an error in Python, of a NumPy complex a ComplexWarning)."""
     return runtime.real_cotangent(g, x, "float")
@@ -51,13 +51,13 @@ def pow_(a, b, ans):
     return pow_base_partial(a, b), pow_exponent_partial(a, ans)
 
 
-@elementwise(builtins.max, shapes=((), ()))
+@elementwise(builtins.max, shapes=((), ()), shape="scalar_pair")
 def max_(a, b):
     """The two-argument form; ties share equally."""
     return np.heaviside(a - b, 0.5), np.heaviside(b - a, 0.5)
 
 
-@elementwise(builtins.min, shapes=((), ()))
+@elementwise(builtins.min, shapes=((), ()), shape="scalar_pair")
 def min_(a, b):
     return np.heaviside(b - a, 0.5), np.heaviside(a - b, 0.5)
 

@@ -59,17 +59,17 @@ def fmod(a, b):
     return 1.0, -np.trunc(np.divide(a, b))
 
 
-@linear(np.negative, shapes=((2, 3),))
+@linear(np.negative, shapes=((2, 3),), batched="unary")
 def negative(g, x):
     return -g
 
 
-@linear(np.positive, shapes=((2, 3),))
+@linear(np.positive, shapes=((2, 3),), batched="unary")
 def positive(g, x):
     return g
 
 
-@linear(np.conjugate, np.conj, np.real, shapes=((2, 3),))
+@linear(np.conjugate, np.conj, np.real, shapes=((2, 3),), batched="unary")
 def conjugate(g, x):
     """Real inputs only: the identity; a complex x is refused when the adjoint runs."""
     return real_cotangent(g, x, "np.real / np.conj")
@@ -245,12 +245,12 @@ def arctanh(x):
     return 1.0 / (1.0 - x * x)
 
 
-@linear(np.deg2rad, np.radians, shapes=((2, 3),))
+@linear(np.deg2rad, np.radians, shapes=((2, 3),), batched="unary")
 def deg2rad(g, x):
     return np.deg2rad(g)
 
 
-@linear(np.rad2deg, np.degrees, shapes=((2, 3),))
+@linear(np.rad2deg, np.degrees, shapes=((2, 3),), batched="unary")
 def rad2deg(g, x):
     return np.rad2deg(g)
 

@@ -33,7 +33,7 @@ from ..runtime import (
 # -- products ------------------------------------------------------------------
 
 
-@vjp(np.matmul, shapes=((2, 3, 4), (4, 2)))
+@vjp(np.matmul, shapes=((2, 3, 4), (4, 2)), batched="product", shape="matmul")
 def matmul(g, ans, a, b):
     return matmul_adjoint_a(g, a, b), matmul_adjoint_b(g, a, b)
 
@@ -43,7 +43,7 @@ def matmul_jvp(a_dot, b_dot, ans, a, b):
     return np.matmul(a_dot, b), np.matmul(a, b_dot)
 
 
-@vjp(np.dot, np.ndarray.dot, shapes=((2, 3), (3, 4)))
+@vjp(np.dot, np.ndarray.dot, shapes=((2, 3), (3, 4)), batched="product", shape="matmul")
 def dot(g, ans, a, b):
     return dot_adjoint_a(g, a, b), dot_adjoint_b(g, a, b)
 

@@ -20,17 +20,17 @@ from ..runtime import (
 )
 
 
-@linear(np.sum, np.ndarray.sum, shapes=((2, 3),))
+@linear(np.sum, np.ndarray.sum, shapes=((2, 3),), batched="sum", shape="total")
 def sum_(g, a, axis=None, dtype=None, out=None, keepdims=False):
     return sum_adjoint(g, a, axis, keepdims)
 
 
-@linear(np.mean, np.ndarray.mean, shapes=((2, 3),))
+@linear(np.mean, np.ndarray.mean, shapes=((2, 3),), batched="mean", shape="total")
 def mean(g, a, axis=None, dtype=None, out=None, keepdims=False):
     return mean_adjoint(g, a, axis, keepdims)
 
 
-@vjp(np.prod, np.ndarray.prod, wrt=("a",), shapes=((2, 3),))
+@vjp(np.prod, np.ndarray.prod, wrt=("a",), shapes=((2, 3),), shape="total")
 def prod(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     """Exact where a has zeros: prod_others multiplies the other elements, it does not divide."""
     return sum_adjoint(g, a, axis, keepdims) * prod_others(a, axis)
@@ -41,7 +41,7 @@ def prod_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, keepdims=False):
     return np.sum(a_dot * prod_others(a, axis), axis=axis, keepdims=keepdims)
 
 
-@vjp(np.max, np.amax, np.ndarray.max, np.min, np.amin, np.ndarray.min, wrt=("a",), shapes=((2, 3),))
+@vjp(np.max, np.amax, np.ndarray.max, np.min, np.amin, np.ndarray.min, wrt=("a",), shapes=((2, 3),), shape="total")
 def max_(g, ans, a, axis=None, out=None, keepdims=False):
     """Tied extremes share g equally (tie_weights)."""
     return sum_adjoint(g, a, axis, keepdims) * tie_weights(a, ans, axis, keepdims)
@@ -111,7 +111,7 @@ def diff(g, a, n=1, axis=-1):
     return diff_adjoint(g, a, n, axis)
 
 
-@vjp(np.linalg.norm, wrt=("x",), shapes=((2, 3),))
+@vjp(np.linalg.norm, wrt=("x",), shapes=((2, 3),), shape="total")
 def norm(g, ans, x, ord=None, axis=None, keepdims=False):
     """Vector ords None, 2, 1, inf, -inf, 0, p; matrix ords None, "fro", 1, -1, inf, -inf, 2, -2, "nuc"."""
     return sum_adjoint(g, x, axis, keepdims) * norm_slope(x, ord, axis)

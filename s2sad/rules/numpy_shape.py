@@ -32,7 +32,7 @@ from ..runtime import (
 # -- same elements, new shape ----------------------------------------------------
 
 
-@vjp(np.reshape, wrt=("a",))
+@vjp(np.reshape, wrt=("a",), batched="reshape")
 def reshape(g, ans, a, shape=None, order="C"):
     """Both modes read the elements in a's own index order (order="A" depends on a's layout)."""
     return np.reshape(g, np.shape(a), order=index_order(a, order))
@@ -43,7 +43,7 @@ def reshape_jvp(a_dot, ans, a, shape=None, order="C"):
     return np.reshape(a_dot, np.shape(ans), order=index_order(a, order))
 
 
-@vjp(np.ndarray.reshape, wrt=("a",))
+@vjp(np.ndarray.reshape, wrt=("a",), batched="reshape")
 def ndarray_reshape(g, ans, a, *shape, order="C"):
     return np.reshape(g, np.shape(a), order=index_order(a, order))
 
@@ -53,7 +53,7 @@ def ndarray_reshape_jvp(a_dot, ans, a, *shape, order="C"):
     return np.reshape(a_dot, np.shape(ans), order=index_order(a, order))
 
 
-@vjp(np.ravel, np.ndarray.ravel, np.ndarray.flatten, wrt=("a",), shapes=((2, 1, 3),))
+@vjp(np.ravel, np.ndarray.ravel, np.ndarray.flatten, wrt=("a",), shapes=((2, 1, 3),), batched="reshape")
 def ravel(g, ans, a, order="C"):
     """order="K" follows a's memory layout (a transpose's ravel is not its C-order ravel)."""
     return unravel_like(g, a, order)
@@ -64,17 +64,18 @@ def ravel_jvp(a_dot, ans, a, order="C"):
     return ravel_like(a_dot, a, order)
 
 
-@linear(np.squeeze, np.ndarray.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d, shapes=((2, 1, 3),))
+@linear(np.squeeze, np.ndarray.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d, shapes=((2, 1, 3),),
+        batched="reshape")
 def squeeze(g, a):
     return np.reshape(g, np.shape(a))
 
 
-@linear(np.expand_dims)
+@linear(np.expand_dims, batched="reshape")
 def expand_dims(g, a, axis):
     return np.reshape(g, np.shape(a))
 
 
-@linear(np.transpose)
+@linear(np.transpose, batched="transpose")
 def transpose(g, a, axes=None):
     return np.transpose(g, None if axes is None else np.argsort(axes))
 
@@ -85,7 +86,7 @@ def ndarray_transpose(g, a, *axes):
     return np.transpose(g, inverse_axes(axes))
 
 
-@linear(np.ndarray.T)
+@linear(np.ndarray.T, batched="transpose")
 def T(g, a):
     return np.transpose(g)
 
@@ -110,7 +111,8 @@ def copy(g, a):
     return g
 
 
-@linear(np.array, np.asarray, np.asarray_chkfinite, np.ascontiguousarray, shapes=((2, 3),))
+@linear(np.asarray, shapes=((2, 3),), shape="same")
+@linear(np.array, np.asarray_chkfinite, np.ascontiguousarray, shapes=((2, 3),))
 def array(g, object, dtype=None):
     """Also builds arrays from lists of active scalars: the list's adjoint is indexed like the array."""
     return g
@@ -274,7 +276,7 @@ def item(g, a, *index):
 # -- np.r_ and np.c_ (normalized to runtime.index_concat) ------------------------
 
 
-@vjp(runtime.index_concat, wrt=("items",))
+@vjp(runtime.index_concat, wrt=("items",), pure=False)
 def index_concat(g, ans, maker, items):
     """Each output element is one element of one item, or a constant a slice item makes."""
     return runtime.index_concat_adjoint(g, maker, items)

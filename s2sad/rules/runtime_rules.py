@@ -7,27 +7,27 @@ from ..registry import elementwise, jvp, linear, nondiff, vjp
 from ..runtime import broadcast_like, matmul_adjoint_a, matmul_adjoint_b, unbroadcast
 
 
-@linear(runtime.sequence)
+@linear(runtime.sequence, shape="same")
 def sequence(ct, xs):
     return ct
 
 
-@linear(runtime.unbroadcast)
+@linear(runtime.unbroadcast, batched=("batch_unbroadcast", "g", "x"))
 def unbroadcast_(ct, g, x):
     return broadcast_like(ct, g)
 
 
-@linear(runtime.broadcast_like)
+@linear(runtime.broadcast_like, batched=("batch_broadcast_like", "g", "x"))
 def broadcast_like_(ct, g, x):
     return unbroadcast(ct, g)
 
 
-@linear(runtime.spread_zero)
+@linear(runtime.spread_zero, batched=("batch_broadcast_like", "g", "like"))  # linear in g: g's tangent, spread
 def spread_zero_(ct, g, like):
     return unbroadcast(ct, g)
 
 
-@linear(runtime.scatter)
+@linear(runtime.scatter, batched=("batch_scatter", "g", "x", "index"))
 def scatter(ct, g, x, index):
     """The cotangent may be a bare 0.0 (an adjoint not yet reached): give it x's shape first.
 
@@ -35,7 +35,7 @@ def scatter(ct, g, x, index):
     return runtime.part(broadcast_like(ct, x), index)
 
 
-@linear(runtime.sum_adjoint)
+@linear(runtime.sum_adjoint, batched=("batch_sum_adjoint", "g", "x", "axis", "keepdims"))
 def sum_adjoint(ct, g, x, axis=None, keepdims=False):
     return np.sum(ct, axis=axis, keepdims=keepdims)
 
@@ -313,7 +313,7 @@ nondiff(runtime.zeros_like)
 nondiff(runtime.push, runtime.pop)
 
 
-@linear(runtime.snapshot, shapes=((2, 3),))
+@linear(runtime.snapshot, shapes=((2, 3),), batched="identity")
 def snapshot(ct, value):
     return ct
 
@@ -323,7 +323,7 @@ def sum_to_scalar(ct, g):
     return broadcast_like(ct, g)
 
 
-@linear(runtime.without_item)
+@linear(runtime.without_item, batched=("batch_without_item", "x_bar", "index"))
 def without_item(ct, x_bar, index):
     """A mask: its own transpose."""
     return runtime.without_item(ct, index)
@@ -342,15 +342,15 @@ def with_item_jvp(x_dot_dot, value_dot_dot, ans, x_dot, index, value_dot, x):
 # -- containers and writes (s2sad/runtime.py: part, item_bar, old_item) ----------------------
 
 
-nondiff(runtime.shares_memory, runtime.is_array)
+nondiff(runtime.shares_memory, runtime.is_array, pure=False)
 
 
-@linear(runtime.part)
+@linear(runtime.part, pure=False)
 def part(ct, g, key):
     return runtime.with_item(0.0, key, ct, g)
 
 
-@vjp(runtime.scatter_add, wrt=("acc", "g"))
+@vjp(runtime.scatter_add, wrt=("acc", "g"), pure=False, batched="scatter_add")
 def scatter_add_vjp(ct, ans, acc, g, x, index):
     return ct, unbroadcast(runtime.part(ct, index), g)
 
@@ -360,51 +360,51 @@ def scatter_add_jvp(acc_dot, g_dot, ans, acc, g, x, index):
     return acc_dot, runtime.scatter(g_dot, x, index)
 
 
-@linear(runtime.clear_item)
+@linear(runtime.clear_item, pure=False)
 def clear_item(ct, x_bar, index):
     """A mask: its own transpose."""
     return runtime.without_item(ct, index)
 
 
-@linear(runtime.own_copy)
+@linear(runtime.own_copy, pure=False)
 def own_copy(ct, value):
     return ct
 
 
-@linear(runtime.owned)
+@linear(runtime.owned, pure=False)
 def owned(ct, t, x):
     return runtime.owned_adjoint(ct, t)
 
 
-@linear(runtime.cotangent_like)
+@linear(runtime.cotangent_like, pure=False)
 def cotangent_like(ct, g, xs):
     return runtime.cotangent_like_adjoint(ct, g)
 
 
-@linear(runtime.item_bar)
+@linear(runtime.item_bar, pure=False)
 def item_bar(ct, x_bar, index, value):
     return runtime.with_item(0.0, index, ct, x_bar)
 
 
-@linear(runtime.old_item)
+@linear(runtime.old_item, pure=False)
 def old_item(ct, x, index):
     return runtime.scatter(ct, x, index)
 
 
-@linear(runtime.ravel_like, shapes=((2, 3), (2, 3)))
+@linear(runtime.ravel_like, shapes=((2, 3), (2, 3)), pure=False)
 def ravel_like_(ct, t, a, order="C"):
     return runtime.unravel_like(ct, a, order)
 
 
-@linear(runtime.unravel_like, shapes=((6,), (2, 3)))
+@linear(runtime.unravel_like, shapes=((6,), (2, 3)), pure=False)
 def unravel_like_(ct, g, a, order="C"):
     return runtime.ravel_like(ct, a, order)
 
 
-nondiff(runtime.index_order, runtime.memory_permutation, runtime.einsum_subscripts)
+nondiff(runtime.index_order, runtime.memory_permutation, runtime.einsum_subscripts, pure=False)
 
 
-@linear(runtime.inexact_only, shapes=((2, 3), (2, 3)))
+@linear(runtime.inexact_only, shapes=((2, 3), (2, 3)), pure=False)
 def inexact_only_(ct, t, ans):
     return runtime.inexact_only(ct, ans)
 
@@ -419,34 +419,34 @@ def times_partial_scalar_(t, partial):
     return partial, t
 
 
-@elementwise(runtime.pow_base_partial, domain="positive")
+@elementwise(runtime.pow_base_partial, domain="positive", pure=False)
 def pow_base_partial_(a, b):
     """b * (b - 1) * a ** (b - 2) in a: zero for b == 0 and b == 1, even at a == 0."""
     return runtime.times_partial(b, runtime.pow_base_partial(a, b - 1)), \
         np.power(a, b - 1) + b * runtime.pow_exponent_partial(a, np.power(a, b - 1))
 
 
-@elementwise(runtime.pow_exponent_partial, domain="positive")
+@elementwise(runtime.pow_exponent_partial, domain="positive", pure=False)
 def pow_exponent_partial_(a, power):
     return power / a, runtime.pow_exponent_partial(a, np.ones_like(power))
 
 
-@linear(runtime.index_concat_tangent)
+@linear(runtime.index_concat_tangent, pure=False)
 def index_concat_tangent_(ct, dots, maker, items, like):
     return runtime.index_concat_adjoint(ct, maker, items)
 
 
-@linear(runtime.index_concat_adjoint)
+@linear(runtime.index_concat_adjoint, pure=False)
 def index_concat_adjoint_(ct, g, maker, items):
     return runtime.index_concat_tangent(ct, maker, items, g)
 
 
-@linear(runtime.real_only, shapes=((2, 3),))
+@linear(runtime.real_only, shapes=((2, 3),), pure=False)
 def real_only_(ct, value, construct="value"):
     return ct
 
 
-@linear(runtime.real_cotangent, shapes=((2, 3), (2, 3)))
+@linear(runtime.real_cotangent, shapes=((2, 3), (2, 3)), pure=False)
 def real_cotangent_(ct, g, x, construct="value"):
     return runtime.real_cotangent(ct, x, construct)
 
@@ -465,12 +465,12 @@ def unappend_jvp(xs_bar_dot, ans, xs, xs_bar):
     return runtime.part(xs_bar_dot, len(xs))
 
 
-@linear(runtime.cotangent_like_adjoint)
+@linear(runtime.cotangent_like_adjoint, pure=False)
 def cotangent_like_adjoint_(ct, g_ct, g):
     return runtime.cotangent_like(ct, g_ct)
 
 
-@linear(runtime.owned_adjoint)
+@linear(runtime.owned_adjoint, pure=False)
 def owned_adjoint_(ct, t_ct, t):
     return broadcast_like(ct, t_ct)
 
@@ -481,7 +481,7 @@ def pieces_(ct, items):
     return ct
 
 
-nondiff(runtime.refuse)
+nondiff(runtime.refuse, pure=False)
 
 
 @vjp(runtime.prod_others_dot, wrt=("t", "a"))

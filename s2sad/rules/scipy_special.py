@@ -83,6 +83,12 @@ def logit(x):
     return 1.0 / (x * (1.0 - x))
 
 
+@elementwise(scipy.special.log_ndtr)
+def log_ndtr(x, ans):
+    """The normal density over its CDF, exp(-x^2/2 - log_ndtr(x)) / sqrt(2 pi): no overflow for x far below 0."""
+    return 0.3989422804014327 * np.exp(-0.5 * x * x - ans)
+
+
 @elementwise(scipy.special.xlogy, domain="positive")
 def xlogy(x, y, ans):
     """In the result's dtype (SciPy's loops promote a Python float with a float32 array to float64)."""
