@@ -16,6 +16,7 @@ the helpers' calling convention are `runtime_taylor.py`'s.
 Every public function here is pure (a fresh value from its arguments; `optimize.effects`).
 """
 
+import functools
 import math
 from operator import mul as _times
 
@@ -37,9 +38,17 @@ def compose(ans, xs, coefficients):
     return y[1:]
 
 
-def _tower(ans, xs, derivative):
-    """compose() with c_j = derivative(j) / j! for j >= 1."""
-    return compose(ans, xs, [ans] + [derivative(j) / math.factorial(j) for j in range(1, len(xs) + 1)])
+def _polygamma_tower(ans, xs, x, first):
+    """compose() with c_j = polygamma(first + j - 1, x) / j!: one SciPy call for all orders (and elements)."""
+    order, x = len(xs), np.asarray(x)
+    orders = np.arange(first, first + order).reshape((order,) + (1,) * x.ndim)
+    derivatives = _special().polygamma(orders, x) / _FACTORIALS[1:order + 1].reshape(orders.shape)
+    if np.ndim(ans) == 0 and not isinstance(ans, np.ndarray):
+        derivatives = derivatives.tolist()
+    return compose(ans, xs, [ans, *derivatives])
+
+
+_FACTORIALS = np.array([float(math.factorial(j)) for j in range(171)])
 
 
 def _special():
@@ -50,16 +59,18 @@ def _special():
 
 def gammaln(ans, x, xs):
     """log|Gamma(x)|: its j-th derivative is polygamma(j - 1, x)."""
-    return _tower(ans, xs, lambda j: _special().polygamma(j - 1, x))
+    return _polygamma_tower(ans, xs, x, 0)
 
 
 def digamma(ans, x, xs):
-    return _tower(ans, xs, lambda j: _special().polygamma(j, x))
+    return _polygamma_tower(ans, xs, x, 1)
 
 
 def polygamma(ans, n, ns, x, xs):
     """polygamma(n, x) for a whole n (no series: n is an order): derivatives polygamma(n + j, x)."""
-    return _tower(ans, xs, lambda j: _special().polygamma(n + j, x))
+    if np.ndim(n) == 0:
+        return _polygamma_tower(ans, xs, x, int(n) + 1)
+    return compose(ans, xs, [ans] + [_special().polygamma(n + j, x) / math.factorial(j) for j in range(1, len(xs) + 1)])
 
 
 def gamma(ans, x, xs):
@@ -139,15 +150,21 @@ _SINC_TERMS = 30  # Maclaurin terms beyond order K: below 1e-30 relative for |x0
 def _sinc_coefficients(x0, order):
     """sinc's normalized Taylor coefficients at x0 from its Maclaurin series sum_m (-1)^m (pi x)^2m / (2m+1)!:
     c_j = sum_n a_n C(n, j) x0^(n-j), exact at 0 and well conditioned for |x0| < 1."""
-    last = order + _SINC_TERMS
-    a = [(-1.0) ** (n // 2) * math.pi ** n / math.factorial(n + 1) if n % 2 == 0 else 0.0 for n in range(last + 1)]
     out = []
-    for j in range(order + 1):
-        total = 0.0 * x0
-        for n in range(last, j - 1, -1):  # Horner in x0
-            total = total * x0 + a[n] * math.comb(n, j)
+    for weights in _sinc_weights(order):
+        total = weights[0] + 0.0 * x0
+        for w in weights[1:]:  # Horner in x0
+            total = total * x0 + w
         out.append(total)
     return out
+
+
+@functools.cache
+def _sinc_weights(order):
+    """For each j: [a_n C(n, j) for n from the last term down to j]."""
+    last = order + _SINC_TERMS
+    a = [(-1.0) ** (n // 2) * math.pi ** n / math.factorial(n + 1) if n % 2 == 0 else 0.0 for n in range(last + 1)]
+    return tuple(tuple(a[n] * math.comb(n, j) for n in range(last, j - 1, -1)) for j in range(order + 1))
 
 
 def _sinc_quotient(ans, x, xs):
@@ -256,6 +273,46 @@ def nan_to_num(ans, x, xs, copy, copy_s, nan, nans, posinf, posinf_s, neginf, ne
             out = [np.where(where, 0.0 if series is None else series[k], c) + 0.0 * ans
                    for k, c in enumerate(out)]
     return out
+
+
+# -- cumulative products and determinants ---------------------------------------------------------------
+
+
+def _full_product(a, b):
+    """The full series of a * b from full series a, b (Leibniz's rule, coefficient 0 included)."""
+    return [a[0] * b[0]] + rt.mul(None, a[0], a[1:], b[0], b[1:])
+
+
+def cumprod(ans, a, a_s, axis, axis_s, dtype, dtype_s, out, out_s):
+    """np.cumprod: prefix products by doubling (Hillis and Steele), P_i <- P_i P_(i-s) for s = 1, 2, 4, ...:
+    log2(n) products of series, and exact where a has zeros (forward mode's rule divides by a)."""
+    if out is not None:
+        raise ValueError("jet of np.cumprod with out= is not supported")
+    full = [np.asarray(c) for c in [a, *a_s]]
+    full = [c.ravel() for c in full] if axis is None else [np.moveaxis(c, axis, -1) for c in full]
+    n, shift = full[0].shape[-1], 1
+    while shift < n:
+        pad = full[0][..., :shift]
+        left = [np.concatenate([np.ones_like(pad) if k == 0 else np.zeros_like(pad), c[..., :-shift]], axis=-1)
+                for k, c in enumerate(full)]
+        full, shift = _full_product(full, left), 2 * shift
+    back = full[1:] if axis is None else [np.moveaxis(c, -1, axis) for c in full[1:]]
+    return [np.asarray(c, dtype=np.result_type(ans)) for c in back]
+
+
+def det(ans, a, a_s):
+    """det(A(t)) = det(A0) exp(tr log(I + B(t))), B = A0^-1 (A(t) - A0) = O(t): the series of the
+    logarithm is sum_m (-1)^(m+1) tr(B^m) / m up to m = K, then exp's recurrence from ans.
+    Through the inverse, as forward mode's rule: not defined at a singular A0 (LinAlgError)."""
+    order, inverse = len(a_s), np.linalg.inv(a)
+    b = [None] + [inverse @ c for c in a_s]
+    power = list(b)  # B^m as a series: its coefficients below m are zero (None)
+    logdet = [0.0 * ans] * (order + 1)
+    for m in range(1, order + 1):
+        logdet = [v + (-1.0) ** (m + 1) / m * np.trace(power[k], axis1=-2, axis2=-1) if k >= m else v
+                  for k, v in enumerate(logdet)]
+        power = [None] * (m + 1) + [sum(power[i] @ b[k - i] for i in range(m, k)) for k in range(m + 1, order + 1)]
+    return rt.exp(ans, 0.0 * ans, logdet[1:])
 
 
 # -- the runtime's partials (in generated derivative code: jet of a derivative) ------------------------

@@ -76,7 +76,7 @@ TAYLOR = _unary(
     (rt.copysign, (np.copysign, math.copysign)), (rs.sinc, (np.sinc,)),
     (rs.times_partial, (runtime.times_partial, runtime.times_partial_scalar)),
     (rs.pow_base_partial, (runtime.pow_base_partial,)), (rs.pow_exponent_partial, (runtime.pow_exponent_partial,)),
-    (rs.nan_to_num, (np.nan_to_num,)),
+    (rs.nan_to_num, (np.nan_to_num,)), (rs.cumprod, (np.cumprod, np.ndarray.cumprod)), (rs.det, (np.linalg.det,)),
 )
 _CLIPS = {np.clip, np.ndarray.clip}
 if hasattr(math, "cbrt"):
@@ -410,7 +410,7 @@ _BINARY_HELPERS = {rt.mul, rt.div, rt.power, rt.maximum, rt.minimum, rt.hypot, r
                    rt.logaddexp2, rt.remainder, rt.copysign, rs.betaln, rs.polygamma, rs.xlogy, rs.xlog1py,
                    rs.times_partial, rs.pow_base_partial, rs.pow_exponent_partial}
 # every parameter of the rule passed, with its series or None (multi-parameter densities)
-_VARIADIC_HELPERS = {rs.norm_logpdf, rs.t_logpdf, rs.gamma_logpdf, rs.beta_logpdf, rs.nan_to_num}
+_VARIADIC_HELPERS = {rs.norm_logpdf, rs.t_logpdf, rs.gamma_logpdf, rs.beta_logpdf, rs.nan_to_num, rs.cumprod}
 
 
 def taylor(normalized, parsed, resolver, wrt, namer, callees, order):

@@ -179,6 +179,66 @@ def test_nan_to_num_takes_the_replacements_series():
     np.testing.assert_allclose(d2, [-0.5 / 4.0 + 2 * 0.5, 2.0, 0.0], rtol=1e-13)
 
 
+# -- cumulative products and determinants: exact polynomials from SymPy ------------------------------------
+
+
+def _exact_polynomial_derivatives(expr, t, order):
+    """[d^k/dt^k expr at 0 for k = 1..order] of a SymPy polynomial in t (exact rationals)."""
+    return [float(sympy.diff(expr, t, k).subs(t, 0)) for k in range(1, order + 1)]
+
+
+def _quadratic_curves(shape, seed):
+    """x0, x1, x2 with small rational entries: x(t) = x0 + x1 t + x2 t**2 / 2, exactly representable."""
+    rng = np.random.default_rng(seed)
+    return [rng.integers(-8, 9, size=shape) / 8.0 for _ in range(3)]
+
+
+def cumprod_along_rows(x):
+    return np.cumprod(x, axis=1)
+
+
+def test_cumprod_matches_sympy_with_a_zero_item():
+    """Exact at a zero item too (forward mode's rule divides by x there): running products of quadratics."""
+    x0, x1, x2 = _quadratic_curves((2, 5), seed=3)
+    x0[0, 2] = 0.0
+    _, ours = s2sad.jet(cumprod_along_rows, (x0,), ([x1, x2] + [np.zeros((2, 5))] * (ORDER - 2),))
+    t = sympy.Symbol("t")
+    curve = [[sympy.nsimplify(x0[i, j]) + sympy.nsimplify(x1[i, j]) * t + sympy.nsimplify(x2[i, j]) / 2 * t ** 2
+              for j in range(5)] for i in range(2)]
+    for i in range(2):
+        for j in range(5):
+            exact = _exact_polynomial_derivatives(sympy.expand(sympy.prod(curve[i][:j + 1])), t, ORDER)
+            np.testing.assert_allclose([c[i, j] for c in ours], exact, rtol=1e-12, atol=1e-12)
+
+
+def det_of(a):
+    return np.linalg.det(a)
+
+
+def test_det_matches_sympy():
+    """det(A0 + A1 t + A2 t**2 / 2) for 3x3 matrices: a polynomial of degree 6, its derivatives exact."""
+    a0, a1, a2 = _quadratic_curves((3, 3), seed=5)
+    a0 = a0 + 2.0 * np.eye(3)
+    _, ours = s2sad.jet(det_of, (a0,), ([a1, a2] + [np.zeros((3, 3))] * (ORDER - 2),))
+    t = sympy.Symbol("t")
+    curve = sympy.Matrix(3, 3, lambda i, j: sympy.nsimplify(a0[i, j]) + sympy.nsimplify(a1[i, j]) * t
+                         + sympy.nsimplify(a2[i, j]) / 2 * t ** 2)
+    exact = _exact_polynomial_derivatives(sympy.expand(curve.det()), t, ORDER)
+    np.testing.assert_allclose(ours, exact, rtol=1e-10, atol=1e-10 * np.max(np.abs(exact)))
+    _, (first,) = s2sad.jet(det_of, (a0,), ([a1],))
+    np.testing.assert_allclose(first, s2sad.jvp(det_of, (a0,), (a1,))[1], rtol=1e-12)
+
+
+def sort_then_sum(x):
+    return np.sum(np.sort(x) * x)
+
+
+def test_non_elementwise_primitive_without_rule_is_refused():
+    with pytest.raises(s2sad.S2SADError, match=r"np\.sort has no Taylor-mode \(jet\) rule") as info:
+        s2sad.jet(sort_then_sum, (np.array([0.3, 0.1]),), ([np.ones(2)],))
+    assert "test_jet_special.py" in str(info.value)
+
+
 # -- the runtime's partials (what generated derivative code calls) ---------------------------------
 
 
