@@ -23,6 +23,7 @@ from operator import mul as _times
 import numpy as np
 
 from . import runtime_taylor as rt
+from .runtime import Refusal
 
 # -- the generic rule: a derivative tower composed with the input's series ----------------------
 
@@ -287,7 +288,7 @@ def cumprod(ans, a, a_s, axis, axis_s, dtype, dtype_s, out, out_s):
     """np.cumprod: prefix products by doubling (Hillis and Steele), P_i <- P_i P_(i-s) for s = 1, 2, 4, ...:
     log2(n) products of series, and exact where a has zeros (forward mode's rule divides by a)."""
     if out is not None:
-        raise ValueError("jet of np.cumprod with out= is not supported")
+        raise Refusal("jet of np.cumprod with out= is not supported", "np.cumprod")
     full = [np.asarray(c) for c in [a, *a_s]]
     full = [c.ravel() for c in full] if axis is None else [np.moveaxis(c, axis, -1) for c in full]
     n, shift = full[0].shape[-1], 1

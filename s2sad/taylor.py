@@ -352,6 +352,9 @@ class Taylor(Forward):
                                   construct=site.label)
             if not isinstance(atom, gast.AST):
                 args += [b.const(atom), b.const(None)]
+            elif self.tangent_of(atom) is not None and p not in rule.wrt:
+                raise where.error(f"{site.label} with a Taylor series in {p!r} has no Taylor-mode (jet) rule",
+                                  construct=site.label)
             else:
                 args += [copy.deepcopy(atom), self.tangent_of(atom) or b.const(None)]
         return self.jet_call(helper, *args)
