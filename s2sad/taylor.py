@@ -29,6 +29,7 @@ import numpy as np
 from . import build as b
 from . import runtime
 from . import runtime_taylor as rt
+from . import runtime_taylor_special as rs
 from .calls import parameters, tangent_names
 from .forward import Forward
 from .stacks import _append, _new, _pop
@@ -42,7 +43,8 @@ _QUOTIENTS = {operator.truediv, np.divide}
 _BILINEAR = {operator.matmul, np.matmul, np.dot, np.ndarray.dot, np.inner, np.outer, np.cross, np.kron,
              np.tensordot, np.vdot, np.convolve, np.correlate, np.einsum}
 # linear in their array operands, though their rules are general ones
-_LINEAR_GENERAL = {np.reshape, np.ndarray.reshape, np.ravel, np.ndarray.ravel, np.ndarray.flatten, np.where, sum}
+_LINEAR_GENERAL = {np.reshape, np.ndarray.reshape, np.ravel, np.ndarray.ravel, np.ndarray.flatten, np.where, sum,
+                   np.ldexp, math.ldexp}
 
 
 def _unary(*pairs):
@@ -71,7 +73,10 @@ TAYLOR = _unary(
     (rt.hypot, (np.hypot, math.hypot)), (rt.arctan2, (np.arctan2, math.atan2)),
     (rt.logaddexp, (np.logaddexp,)), (rt.logaddexp2, (np.logaddexp2,)),
     (rt.remainder, (operator.mod, np.mod, np.remainder, np.fmod, math.fmod, math.remainder)),
-    (rt.copysign, (np.copysign, math.copysign)),
+    (rt.copysign, (np.copysign, math.copysign)), (rs.sinc, (np.sinc,)),
+    (rs.times_partial, (runtime.times_partial, runtime.times_partial_scalar)),
+    (rs.pow_base_partial, (runtime.pow_base_partial,)), (rs.pow_exponent_partial, (runtime.pow_exponent_partial,)),
+    (rs.nan_to_num, (np.nan_to_num,)), (rs.cumprod, (np.cumprod, np.ndarray.cumprod)), (rs.det, (np.linalg.det,)),
 )
 _CLIPS = {np.clip, np.ndarray.clip}
 if hasattr(math, "cbrt"):
@@ -80,12 +85,25 @@ if hasattr(math, "exp2"):
     TAYLOR[math.exp2] = rt.exp2
 
 
+def has_taylor_rule(prim, rule):
+    """Whether jet knows prim (with its table rule): a Taylor rule, a linear or bilinear shape, or no derivative."""
+    return rule.kind in ("linear", "nondiff") or prim in TAYLOR or prim in _KNOWN_SHAPES
+
+
 def _scipy_rules():
     """The SciPy primitives with a Taylor rule, once the user's code has imported scipy.special (not at
     `import s2sad`: SciPy is optional and costly to import). Run by each Taylor transform."""
     special = sys.modules.get("scipy.special")
     if special is not None and special.erf not in TAYLOR:
-        TAYLOR.update({special.erf: rt.erf, special.erfc: rt.erfc, special.expit: rt.expit})
+        TAYLOR.update({special.erf: rt.erf, special.erfc: rt.erfc, special.expit: rt.expit, special.erfinv: rs.erfinv,
+                       special.logit: rs.logit, special.gamma: rs.gamma, special.gammaln: rs.gammaln,
+                       special.digamma: rs.digamma, special.polygamma: rs.polygamma, special.betaln: rs.betaln,
+                       special.i0e: rs.i0e, special.i1e: rs.i1e, special.xlogy: rs.xlogy,
+                       special.xlog1py: rs.xlog1py})
+    stats = sys.modules.get("scipy.stats")
+    if stats is not None and stats.norm.logpdf not in TAYLOR:
+        TAYLOR.update({stats.norm.logpdf: rs.norm_logpdf, stats.t.logpdf: rs.t_logpdf,
+                       stats.gamma.logpdf: rs.gamma_logpdf, stats.beta.logpdf: rs.beta_logpdf})
 
 
 class Taylor(Forward):
@@ -311,6 +329,8 @@ class Taylor(Forward):
         """`jet_f(ans, x, x_ser[, y, y_ser])` for a primitive with a Taylor rule."""
         rule = site.rule
         bound = rule.bind(site.args, site.keywords)
+        if helper in _VARIADIC_HELPERS:
+            return self.variadic(helper, rule, bound, ans, where, site)
         params = [p for p in rule.params if isinstance(bound.get(p), gast.AST)]
         wanted = 2 if helper in _BINARY_HELPERS else 1
         if len(params) != wanted or any(p not in rule.wrt for p in params if self.tangent_of(bound[p]) is not None):
@@ -319,6 +339,24 @@ class Taylor(Forward):
         args = [copy.deepcopy(ans)]
         for p in params:
             args += [copy.deepcopy(bound[p]), self.tangent_of(bound[p]) or b.const(None)]
+        return self.jet_call(helper, *args)
+
+    def variadic(self, helper, rule, bound, ans, where, site):
+        """`jet_f(ans, a, a_ser, b, b_ser, ...)` over every parameter of the rule, in order (the SciPy log
+        densities, np.nan_to_num: a parameter left out is its default, as a constant)."""
+        args = [copy.deepcopy(ans)]
+        for p in rule.params:
+            atom = bound.get(p)
+            if not isinstance(atom, gast.AST) and not (atom is None or isinstance(atom, (bool, int, float))):
+                raise where.error(f"{site.label} called with these arguments has no Taylor-mode (jet) rule",
+                                  construct=site.label)
+            if not isinstance(atom, gast.AST):
+                args += [b.const(atom), b.const(None)]
+            elif self.tangent_of(atom) is not None and p not in rule.wrt:
+                raise where.error(f"{site.label} with a Taylor series in {p!r} has no Taylor-mode (jet) rule",
+                                  construct=site.label)
+            else:
+                args += [copy.deepcopy(atom), self.tangent_of(atom) or b.const(None)]
         return self.jet_call(helper, *args)
 
     def clip(self, site, ans, where):
@@ -370,8 +408,12 @@ class Taylor(Forward):
         return [b.assign(b.tup([b.name(target, store=True), b.name(self.dot(target), store=True)], store=True), value)]
 
 
+_KNOWN_SHAPES = set(_ADDITIVE) | _PRODUCTS | _QUOTIENTS | _BILINEAR | _LINEAR_GENERAL | _CLIPS
 _BINARY_HELPERS = {rt.mul, rt.div, rt.power, rt.maximum, rt.minimum, rt.hypot, rt.arctan2, rt.logaddexp,
-                   rt.logaddexp2, rt.remainder, rt.copysign}
+                   rt.logaddexp2, rt.remainder, rt.copysign, rs.betaln, rs.polygamma, rs.xlogy, rs.xlog1py,
+                   rs.times_partial, rs.pow_base_partial, rs.pow_exponent_partial}
+# every parameter of the rule passed, with its series or None (multi-parameter densities)
+_VARIADIC_HELPERS = {rs.norm_logpdf, rs.t_logpdf, rs.gamma_logpdf, rs.beta_logpdf, rs.nan_to_num, rs.cumprod}
 
 
 def taylor(normalized, parsed, resolver, wrt, namer, callees, order):

@@ -179,13 +179,78 @@ SYMPY_NP.asinh, SYMPY_NP.acosh, SYMPY_NP.atanh, SYMPY_NP.atan2 = (SYMPY_NP.arcsi
                                                                    SYMPY_NP.arctanh, SYMPY_NP.arctan2)
 
 
+
+
+def _signed(name, expr_of_sign):
+    """A function on one piece of |y| (i0e, i1e): the expression for the sign of the value at t = 0."""
+    return lambda p: compose(f"{name}{int(mpmath.sign(p.c[0]))}", expr_of_sign(int(mpmath.sign(p.c[0]))), p)
+
+
+def _loggamma(p):
+    return compose("loggamma", sp.loggamma(_Y), p)
+
+
+SYMPY_NP.sinc = _unary("sinc", sp.sin(sp.pi * _Y) / (sp.pi * _Y))  # not at 0 (tests use the known series there)
+
+# `special` in a test module (from scipy import special) stands for this namespace
+SYMPY_SPECIAL = types.SimpleNamespace(
+    erf=SYMPY_NP.erf, erfc=SYMPY_NP.erfc, expit=SYMPY_NP.expit, erfinv=_unary("erfinv", sp.erfinv(_Y)),
+    logit=_unary("logit", sp.log(_Y / (1 - _Y))), gamma=_unary("gamma", sp.gamma(_Y)), gammaln=_loggamma,
+    digamma=_unary("digamma", sp.polygamma(0, _Y)),
+    polygamma=lambda n, p: compose(f"polygamma{int(n)}", sp.polygamma(int(n), _Y), p),
+    betaln=lambda a, b: _loggamma(a) + _loggamma(b) - _loggamma(a + b),
+    xlogy=lambda a, b: a * compose("log", sp.log(_Y), b), xlog1py=lambda a, b: a * compose("log1p", sp.log(1 + _Y), b),
+    i0e=_signed("i0e", lambda s: sp.exp(-s * _Y) * sp.besseli(0, _Y)),
+    i1e=_signed("i1e", lambda s: sp.exp(-s * _Y) * sp.besseli(1, _Y)),
+)
+SYMPY_SPECIAL.psi = SYMPY_SPECIAL.digamma
+
+
+def _apply(name, expr, at_float, v):
+    return compose(name, expr, v) if isinstance(v, Poly) else at_float(mpmath.mpf(v))
+
+
+def _log(v):
+    return _apply("log", sp.log(_Y), mpmath.log, v)
+
+
+def _lgamma(v):
+    return _apply("loggamma", sp.loggamma(_Y), mpmath.loggamma, v)
+
+
+def _norm_logpdf(x, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    return -(z * z) / 2 - _log(scale) - mpmath.log(2 * mpmath.pi) / 2
+
+
+def _t_logpdf(x, df, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    return _lgamma((df + 1) / 2) - _lgamma(df / 2) - _log(df * mpmath.pi) / 2 - _log(scale) \
+        - (df + 1) / 2 * _log(1 + z * z / df)
+
+
+def _gamma_logpdf(x, a, loc=0.0, scale=1.0):
+    y = (x - loc) / scale
+    return (a - 1) * _log(y) - y - _lgamma(a) - _log(scale)
+
+
+def _beta_logpdf(x, a, b, loc=0.0, scale=1.0):
+    y = (x - loc) / scale
+    return (a - 1) * _log(y) + (b - 1) * _log(1 - y) - _lgamma(a) - _lgamma(b) + _lgamma(a + b) - _log(scale)
+
+
+# `stats` in a test module (from scipy import stats): the log densities written out
+SYMPY_STATS = types.SimpleNamespace(**{name: types.SimpleNamespace(logpdf=f) for name, f in (
+    ("norm", _norm_logpdf), ("t", _t_logpdf), ("gamma", _gamma_logpdf), ("beta", _beta_logpdf))})
+
+
 def _rebuilt(func, scope):
     return types.FunctionType(func.__code__, scope, func.__name__, func.__defaults__, func.__closure__)
 
 
 def exact_derivatives(func, primals, series, order):
     """The K derivatives of func along the curve x(t) = x + x1 t + x2 t^2/2 + ..., from the oracle."""
-    scope = dict(func.__globals__, np=SYMPY_NP, math=SYMPY_NP)
+    scope = dict(func.__globals__, np=SYMPY_NP, math=SYMPY_NP, special=SYMPY_SPECIAL, stats=SYMPY_STATS)
     for name, value in func.__globals__.items():  # the module's other functions (subroutines) too
         if isinstance(value, types.FunctionType) and value.__module__ == func.__module__:
             scope[name] = _rebuilt(value, scope)
