@@ -108,11 +108,12 @@ def _turn(info, step, i, state, params, bars, step_wrt, grads):
     before the turn, and the parameters' parts added into grads."""
     record = step.function(**{info.step.__code__.co_varnames[0]: i}, **state, **params)[1]  # not its output
     state = None
-    parts = step.backward(record, tuple(bars.pop(s) if s in bars else 0.0 for s in info.state))
+    parts = step.backward(record, tuple([bars.pop(s) if s in bars else 0.0 for s in info.state]))
     record = None
     parts = parts if len(step_wrt) > 1 else (parts,)
     new_bars = {}
-    for name, part in zip(step_wrt, parts):
+    for k in range(len(step_wrt)):  # no zip: its result tuple would outlive the turn (CPython's free list)
+        name, part = step_wrt[k], parts[k]
         if name in info.state:
             new_bars[name] = part
         else:
