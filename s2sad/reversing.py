@@ -108,6 +108,8 @@ def _turn(info, step, i, state, params, bars, step_wrt, grads):
     before the turn, and the parameters' parts added into grads."""
     record = step.function(**{info.step.__code__.co_varnames[0]: i}, **state, **params)[1]  # not its output
     state = None
+    # tuple of a list, not of a generator: that one shrinks a 10-slot tuple, which when freed joins
+    # CPython's free list of small tuples; one a turn, 2,000 of them (tracemalloc counts them)
     parts = step.backward(record, tuple([bars.pop(s) if s in bars else 0.0 for s in info.state]))
     record = None
     parts = parts if len(step_wrt) > 1 else (parts,)
