@@ -296,3 +296,16 @@ def test_the_adjoint_sweep_of_a_reversible_loop_holds_no_more_memory_after_more_
     short, long = _gradient_peak(grad, q, p, 0.01, 300), _gradient_peak(grad, q, p, 0.01, 2300)
     assert long - short < 8_000, (short, long)
     assert not reversing.LAST["fallback"]
+
+
+def test_turns_call_a_step_positionally_in_the_order_of_its_state_and_parameters():
+    """Turns call the step and its inverse positionally (keyword calls would leave dicts on CPython's
+    free list); a derivative whose parameters came out in another order is called by name."""
+    def step(i, p, q):
+        return i, p, q
+
+    def reordered(q, i, p):
+        return i, p, q
+
+    assert reversing._positional(step, ["i", "p", "q"]) is step
+    assert reversing._positional(reordered, ["i", "p", "q"])(0, 1.0, 2.0) == (0, 1.0, 2.0)
