@@ -127,8 +127,7 @@ def _turn(info, step, i, state, params, bars, step_wrt, grads):
     record = None
     parts = parts if len(step_wrt) > 1 else (parts,)
     new_bars = {}
-    for k in range(len(step_wrt)):  # no zip: its result tuple would outlive the turn (CPython's free list)
-        name, part = step_wrt[k], parts[k]
+    for name, part in zip(step_wrt, parts):
         if name in info.state:
             new_bars[name] = part
         else:
