@@ -15,6 +15,7 @@ the gradients are thrown away and computed again from the real initial state wit
 did, for tests and the example.
 """
 
+import inspect
 import math
 from typing import NamedTuple
 
@@ -80,7 +81,9 @@ def _reverse(info, derive, arguments, out, g, wanted):
     active_state = [s for s in info.state if _floating(arguments[s])]
     step_wrt = tuple(active_state + [p for p in info.params if p in wanted])
     step = derive(info.step, "reverse", step_wrt, None)
-    params = {p: arguments[p] for p in info.params}
+    params = [arguments[p] for p in info.params]
+    forward = _positional(step.function, [info.step.__code__.co_varnames[0]] + info.state + info.params)
+    step = Split(forward, step.backward, step.source)
     bars = {s: _bar(runtime.part(g, k), out[k]) for k, s in enumerate(info.state) if s in active_state}
     with np.errstate(all="ignore"):  # a zero factor: inf or nan, caught by the check below
         result, state = _by_inversion(info, step, list(out), bars, params, n, start, stride, step_wrt)
@@ -103,12 +106,24 @@ def _bar(g, like):
     return g
 
 
+def _positional(function, names):
+    """function, called with its arguments in the order of names. Turns call the step and its inverse
+    positionally: keyword calls build dicts, and freed dicts wait on CPython's free list (tracemalloc
+    counts them)."""
+    if list(inspect.signature(function).parameters) == names:
+        return function
+    return lambda *values: function(**dict(zip(names, values)))
+
+
 def _turn(info, step, i, state, params, bars, step_wrt, grads):
-    """One turn's forward half from `state` (a dict), then its backward half: the state's adjoints
-    before the turn, and the parameters' parts added into grads."""
-    record = step.function(**{info.step.__code__.co_varnames[0]: i}, **state, **params)[1]  # not its output
+    """One turn's forward half from `state` (the values of info.state, in order; params likewise),
+    then its backward half: the state's adjoints before the turn, and the parameters' parts added
+    into grads."""
+    record = step.function(i, *state, *params)[1]  # not its output
     state = None
-    parts = step.backward(record, tuple(bars.pop(s) if s in bars else 0.0 for s in info.state))
+    # tuple of a list, not of a generator: that one shrinks a 10-slot tuple, which when freed joins
+    # CPython's free list of small tuples; one a turn, 2,000 of them (tracemalloc counts them)
+    parts = step.backward(record, tuple([bars.pop(s) if s in bars else 0.0 for s in info.state]))
     record = None
     parts = parts if len(step_wrt) > 1 else (parts,)
     new_bars = {}
@@ -122,21 +137,13 @@ def _turn(info, step, i, state, params, bars, step_wrt, grads):
 
 def _by_inversion(info, step, state, bars, params, n, start, stride, step_wrt):
     grads = {}
-    index = info.inverse.__code__.co_varnames[0]
+    inverse = _positional(info.inverse, [info.inverse.__code__.co_varnames[0]] + info.state + info.params)
     for k in reversed(range(n)):
         i = start + k * stride
-        state = info.inverse(**{index: i}, **_named(info.state, state), **params)
-        bars = _turn(info, step, i, _named(info.state, state), params, bars, step_wrt, grads)
+        state = inverse(i, *state, *params)
+        bars = _turn(info, step, i, state, params, bars, step_wrt, grads)
     grads.update(bars)
     return grads, state
-
-
-def _named(names, values):
-    """{name: value}, built without the (name, value) pairs zip would make each turn."""
-    named = {}
-    for k in range(len(names)):
-        named[names[k]] = values[k]
-    return named
 
 
 def _mismatch(got, real, final):
@@ -161,21 +168,21 @@ def _mismatch(got, real, final):
 def _by_checkpoints(info, step, arguments, out, g, params, n, start, stride, step_wrt, active_state):
     """The same cotangents from the real initial state: sqrt(n) snapshots, each segment taped in turn."""
     every = max(1, math.isqrt(max(n - 1, 0)) + 1)
-    index = info.step.__code__.co_varnames[0]
+    forward = _positional(info.step, [info.step.__code__.co_varnames[0]] + info.state + info.params)
     state = [arguments[s] for s in info.state]
     snapshots = []
     for k in range(n):
         if k % every == 0:
             snapshots.append(list(state))
-        state = list(info.step(**{index: start + k * stride}, **dict(zip(info.state, state)), **params))
+        state = list(forward(start + k * stride, *state, *params))
     bars = {s: _bar(runtime.part(g, k), out[k]) for k, s in enumerate(info.state) if s in active_state}
     grads = {}
     for first in reversed(range(0, n, every)):
         states = [snapshots.pop()]
         for k in range(first, min(first + every, n) - 1):
-            states.append(list(info.step(**{index: start + k * stride}, **dict(zip(info.state, states[-1])), **params)))
+            states.append(list(forward(start + k * stride, *states[-1], *params)))
         for k in reversed(range(first, min(first + every, n))):
-            bars = _turn(info, step, start + k * stride, dict(zip(info.state, states.pop())), params, bars,
+            bars = _turn(info, step, start + k * stride, states.pop(), params, bars,
                          step_wrt, grads)
     grads.update(bars)
     return grads
