@@ -341,3 +341,19 @@ def pow_exponent_partial(ans, a, a_s, power, power_s):
     loga = np.log(a)
     log_s = rt.log(loga, a, a_s) if a_s is not None else None
     return rt.mul(ans, power, power_s, loga, log_s)
+
+
+
+def log_ndtr(ans, x, xs):
+    """y = log Phi(x) by y' = exp(h - y) x' with h = -x**2/2 - log(sqrt(2 pi)): no division by Phi(x), which
+    underflows far left, and no cancellation of log's recurrence there."""
+    xser = [x, *xs]
+    h = [-0.5 * rt._cauchy(xser, xser, k) for k in range(len(xser))]
+    h[0] -= 0.5 * math.log(2.0 * math.pi)
+    jx, y, e = rt._weighted(xser), [ans], [np.exp(h[0] - ans)]
+    ju = [0.0]
+    for k in range(1, len(xser)):
+        y.append(rt._integral(jx, e, k))
+        ju.append(k * (h[k] - y[k]))
+        e.append(rt._integral(ju, e, k))
+    return y[1:]

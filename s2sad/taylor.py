@@ -100,6 +100,8 @@ def _scipy_rules():
                        special.digamma: rs.digamma, special.polygamma: rs.polygamma, special.betaln: rs.betaln,
                        special.i0e: rs.i0e, special.i1e: rs.i1e, special.xlogy: rs.xlogy,
                        special.xlog1py: rs.xlog1py})
+        if hasattr(special, "log_ndtr"):
+            TAYLOR[special.log_ndtr] = rs.log_ndtr
     stats = sys.modules.get("scipy.stats")
     if stats is not None and stats.norm.logpdf not in TAYLOR:
         TAYLOR.update({stats.norm.logpdf: rs.norm_logpdf, stats.t.logpdf: rs.t_logpdf,

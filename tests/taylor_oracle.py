@@ -202,6 +202,7 @@ SYMPY_SPECIAL = types.SimpleNamespace(
     xlogy=lambda a, b: a * compose("log", sp.log(_Y), b), xlog1py=lambda a, b: a * compose("log1p", sp.log(1 + _Y), b),
     i0e=_signed("i0e", lambda s: sp.exp(-s * _Y) * sp.besseli(0, _Y)),
     i1e=_signed("i1e", lambda s: sp.exp(-s * _Y) * sp.besseli(1, _Y)),
+    log_ndtr=_unary("log_ndtr", sp.log(sp.erfc(-_Y / sp.sqrt(2)) / 2)),
 )
 SYMPY_SPECIAL.psi = SYMPY_SPECIAL.digamma
 

@@ -69,6 +69,10 @@ def i1e(x):
     return special.i1e(x)
 
 
+def log_ndtr(x):
+    return special.log_ndtr(x)
+
+
 def nested(x):
     """Three deep, as tests/test_jet.py nests numpy's functions."""
     return special.gammaln(np.exp(special.erfinv(np.sinc(x) * 0.5)) + 1.0)
@@ -99,7 +103,7 @@ CASES = [
     (gammaln, (0.4,)), (gammaln, (3.7,)), (digamma, (0.8,)), (digamma, (2.5,)), (trigamma_and_more, (1.5,)),
     (trigamma_and_more, (0.6,)), (erfinv, (0.3,)), (erfinv, (-0.7,)), (logit, (0.3,)), (logit, (0.85,)),
     (xlogy, (0.5, 1.3)), (xlogy, (-2.0, 0.4)), (xlog1py, (0.5, 1.3)), (xlog1py, (1.5, -0.3)),
-    (betaln, (1.5, 2.5)), (betaln, (0.7, 4.0)), (i0e, (0.7,)), (i0e, (-2.0,)), (i1e, (0.7,)), (i1e, (-3.1,)),
+    (betaln, (1.5, 2.5)), (betaln, (0.7, 4.0)), (i0e, (0.7,)), (i0e, (-2.0,)), (i1e, (0.7,)), (i1e, (-3.1,)), (log_ndtr, (0.7,)), (log_ndtr, (-0.8,)),
     (nested, (0.4,)), (nested, (1.6,)), (norm_logpdf, (0.4, -0.2, 1.3)), (norm_logpdf_default, (0.8,)),
     (t_logpdf, (0.9, 3.5, 1.2)), (gamma_logpdf, (1.4, 2.3)), (beta_logpdf, (0.3, 2.2, 1.7)),
 ]

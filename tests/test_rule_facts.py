@@ -36,6 +36,7 @@ REFUSED_BEYOND = {
 # Runtime modules whose generated code is never differentiated again: nothing there needs a rule.
 NEVER_DIFFERENTIATED = {
     "runtime_taylor": "jets' Taylor arithmetic (s2sad.jet): the jet is the derivative, never differentiated",
+    "runtime_taylor_special": "jets' Taylor rules for SciPy's special functions: part of runtime_taylor, split off",
     "runtime_numba": "the numba backend's compiled twins of derivatives already built",
     "runtime_vmap.leaves": "vmap's own bookkeeping of a pytree's leaves",
 }
