@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import build, cache, emit, reversing, rules, shapes  # noqa: F401  (importing rules fills the table)
+from . import build, cache, complex_values, emit, reversing, rules, shapes  # noqa: F401  (importing rules fills the table)
 from .analyze import Analyses, activity
 from .arity import specialize_calls
 from .callables import is_library
@@ -110,6 +110,7 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
         raise S2SADError(f"mode must be 'forward' or 'reverse', not {mode!r}", construct="mode")
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers, receivers(receiver))
+    complex_values.check(normalized, resolver)
     in_progress = _in_progress()
     callees = Callees(_derive_callee, in_progress, resolver)
     callees.exact = exact or _selects(normalized, resolver, callees, {func.__code__})
@@ -372,6 +373,7 @@ def analyses(func, wrt, kinds=None):
     overwritten, which the adjoint sweep recomputes, reads, and so must have recorded."""
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers)
+    complex_values.check(normalized, resolver)
     node = normalized.node
     params = [a.id for a in node.args.args]
     act = activity(node, resolver, wrt)

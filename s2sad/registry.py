@@ -23,6 +23,7 @@ import gast
 import numpy as np
 
 RULES = {}
+COMPLEX_VARIANTS = {}  # primitive -> its rule for a complex operand (abs, real, conj...: rules/numpy_fft.py)
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Rule:
     varargs: str = ""              # a `*name` parameter of the templates: gets the remaining arguments as a tuple
     fwd: object = None             # reverse mode's split: fwd(args) -> (ans, record), see `residuals`
     bwd: dict = field(default_factory=dict)  # active wrt parameters (a tuple) -> bwd(record, g)
+    complex_safe: bool = False     # right on complex values under JAX's convention (docs/complex.md)
 
     def bind(self, args, keywords):
         """Map the call's positional and keyword argument nodes to parameter names."""

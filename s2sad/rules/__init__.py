@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     numpy_shape,
     runtime_rules,
 )
+from . import numpy_fft  # noqa: F401,E402  (last: it marks the other families' complex-safe rules)
 
 
 def _scipy_rules(force=False):

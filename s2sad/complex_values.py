@@ -1,0 +1,146 @@
+"""Complex mode: a function that makes complex values (np.fft, a `1j`, a complex global, `dtype=complex`)
+is differentiated under JAX's convention (docs/complex.md), and checked here, when its derivative is built,
+so that no rule written for real values meets a value that may be complex.
+
+A name *may be complex* when a complex value flows into it (flow-insensitive, as `analyze.activity`):
+from a source, or through any call other than the ones whose result is real (abs, real, imag, angle, irfft,
+a comparison, a shape). Then, at each call that gets one:
+
+* a rule in COMPLEX_VARIANTS (abs, real, conj...) takes its complex variant;
+* a rule marked `complex_safe`, or one without a derivative (`nondiff`), runs as it is;
+* any other rule, a function of yours (complex values stay inside the function that makes them), a write
+  into an array, and a result that may be complex are refused at the user's line.
+
+A function without a source is left as it was: nothing here changes its derivative.
+"""
+
+import operator
+
+import gast
+import numpy as np
+
+from . import runtime_fft
+from .registry import COMPLEX_VARIANTS
+from .syntax import refuse
+
+SOURCES = (np.fft.fft, np.fft.ifft, np.fft.rfft, runtime_fft.fft_adjoint, runtime_fft.ifft_adjoint,
+           runtime_fft.irfft_adjoint)
+REAL_RESULTS = (np.abs, np.absolute, np.real, np.imag, np.angle, np.fft.irfft, runtime_fft.rfft_adjoint,
+                operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne, len, np.shape,
+                np.ndim, np.size, np.ndarray.shape, np.ndarray.ndim, np.ndarray.size, np.ndarray.dtype)
+ARRAY_FIELDS = {np.ndarray.real: np.real, np.ndarray.imag: np.imag}
+
+
+def check(normalized, resolver):
+    """Check normalized (its sites resolved by resolver) for complex mode; True when it is in complex mode."""
+    stmts = [n for n in gast.walk(normalized.node) if isinstance(n, gast.stmt) and n is not normalized.node]
+    sources = [s for s in stmts if isinstance(s, gast.Assign) and _source(s.value, resolver)]
+    if not sources:
+        return False
+    maybe = _may_be_complex(stmts, resolver)
+    for stmt in stmts:
+        _check(stmt, maybe, resolver)
+    resolver.complex_mode = True
+    return True
+
+
+def _is_complex(obj):
+    if isinstance(obj, type):
+        return issubclass(obj, (complex, np.complexfloating))
+    if isinstance(obj, np.dtype):
+        return obj.kind == "c"
+    return isinstance(obj, (complex, np.complexfloating)) or (isinstance(obj, np.ndarray) and obj.dtype.kind == "c")
+
+
+def _atom_complex(node, resolver):
+    """A complex constant, or a name of the function's module or closure holding a complex value or type."""
+    if isinstance(node, gast.Constant):
+        return isinstance(node.value, complex)
+    if isinstance(node, gast.Name) and node.id not in resolver.locals:
+        return _is_complex(resolver.lookup_name(node.id))
+    if isinstance(node, gast.Attribute):  # np.complex128
+        path = _path(node)
+        return path is not None and path.split(".")[0] not in resolver.locals and _is_complex(resolver.lookup_path(path))
+    return False
+
+
+def _path(node):
+    from .build import dotted_path
+    return dotted_path(node)
+
+
+def _source(value, resolver):
+    """Whether value makes a complex value whatever its operands: a source function or a complex atom."""
+    site = resolver.site(value)
+    if isinstance(value, (gast.Constant, gast.Name, gast.Attribute)) and _atom_complex(value, resolver):
+        return True
+    if site.kind == "rule" and any(site.prim is s for s in SOURCES):
+        return True
+    return any(_atom_complex(a, resolver) for a in site.operands())
+
+
+def _names(nodes):
+    return {n.id for node in nodes for n in gast.walk(node) if isinstance(n, gast.Name)}
+
+
+def _result_may_be_complex(value, maybe, resolver):
+    if _source(value, resolver):
+        return True
+    site = resolver.site(value)
+    if not (_names(site.operands()) & maybe):
+        return site.kind in ("function", "method", "unknown")  # what a call without a rule returns is not known
+    if site.kind == "rule" and site.prim is runtime_fft.real_like:  # real when its second operand is
+        return len(site.args) > 1 and bool(_names(site.args[1:]) & maybe)
+    return not any(site.prim is r for r in REAL_RESULTS + tuple(ARRAY_FIELDS))
+
+
+def _may_be_complex(stmts, resolver):
+    """The names that may hold a complex value, closed over every assignment."""
+    maybe, grown = set(), True
+    while grown:
+        grown = False
+        for stmt in stmts:
+            if isinstance(stmt, gast.Assign) and _result_may_be_complex(stmt.value, maybe, resolver):
+                new = _names(stmt.targets) - maybe if not isinstance(stmt.targets[0], gast.Subscript) else set()
+            elif isinstance(stmt, gast.For) and _names([stmt.iter]) & maybe:
+                new = _names([stmt.target]) - maybe
+            else:
+                continue
+            if new:
+                maybe |= new
+                grown = True
+    return maybe
+
+
+def _check(stmt, maybe, resolver):
+    if isinstance(stmt, gast.Return):
+        if _names([stmt.value]) & maybe:
+            refuse(resolver.parsed, stmt, "a complex result (complex values stay inside the function that makes "
+                                      "them: return a real value, np.real(...) or np.abs(...))")
+        return
+    if not isinstance(stmt, (gast.Assign, gast.Expr)):
+        return
+    value = stmt.value
+    if isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], (gast.Name, gast.Tuple)) \
+            and _names([value] + stmt.targets) & maybe:
+        refuse(resolver.parsed, stmt, "a write of complex values into an array or object")
+    site = resolver.site(value)
+    if not (_names(site.operands()) & maybe):
+        return
+    variant = COMPLEX_VARIANTS.get(ARRAY_FIELDS.get(site.prim, site.prim)) if _hashable(site.prim) else None
+    if variant is not None and site.kind in ("rule", "function"):
+        site.kind, site.rule = "rule", variant
+    elif site.kind == "rule":
+        if site.rule.kind != "nondiff" and not site.rule.complex_safe:
+            refuse(resolver.parsed, stmt, f"{site.label} on complex values (no rule for them)")
+    elif site.kind in ("function", "method", "unknown"):
+        refuse(resolver.parsed, stmt, f"{site.label} called with complex values (complex values stay inside "
+                                      "the function that makes them)")
+
+
+def _hashable(obj):
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True

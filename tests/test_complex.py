@@ -1,0 +1,124 @@
+"""Complex intermediate values of real functions (docs/complex.md): np.fft, abs, real, imag, conj and angle
+under JAX's convention, checked in both modes and at second order against finite differences."""
+
+import numpy as np
+import pytest
+
+import s2sad
+from s2sad.testing import check_derivatives
+
+EPS = 1e-6
+X = np.array([0.3, -1.2, 0.7, 2.0, 0.1, -0.4])
+M = np.array([[0.3, -1.2, 0.7, 2.0], [0.1, -0.4, 1.1, 0.5], [-0.8, 0.2, 0.9, -1.5]])
+H = np.exp(-0.5 * np.arange(4.0)) * (1.0 + 0.3j)   # a filter on rfft's half spectrum of 6 points
+
+
+def power_spectrum(x):
+    return np.sum(np.abs(np.fft.rfft(x)) ** 2)
+
+
+def filtered(x):
+    y = np.fft.irfft(np.fft.rfft(x) * H, n=6)
+    return np.sum(y ** 2 * x)
+
+
+def real_of_ifft(x):
+    z = np.fft.ifft(np.fft.fft(x) * np.exp(1j * x))
+    return np.sum(np.real(z) * x) + np.sum(np.imag(z) ** 2)
+
+
+def fft_with_n(x):
+    return np.sum(np.abs(np.fft.fft(x, n=8)) * np.arange(8.0))
+
+
+def fft_cut(x):
+    return np.sum(np.real(np.fft.fft(x, n=4)) ** 2)
+
+
+def fft_on_axis0(m):
+    return np.sum(np.abs(np.fft.fft(m, axis=0)) ** 3)
+
+
+def rfft_on_axis0_ortho(m):
+    return np.sum(np.abs(np.fft.rfft(m, axis=0, norm="ortho")) * m[:2])
+
+
+def irfft_odd(x):
+    z = np.fft.rfft(x) * (1.0 + 2.0j)
+    return np.sum(np.fft.irfft(z, n=5, norm="forward") ** 2)
+
+
+def conj_product(x):
+    z = x * np.exp(1j * x ** 2)
+    return np.sum(np.real(z * np.conj(z))) + np.sum(np.imag(np.conj(z) * (2.0 + 1j)))
+
+
+def angle_of(x):
+    z = np.fft.fft(x)
+    return np.sum(np.angle(z[1:3]) * x[:2]) + np.sum(np.angle(z[1:2] * 1j, deg=True))
+
+
+def field_parts(x):
+    z = np.fft.fft(x * x)
+    return np.sum(z.real * x) - np.sum(z.imag ** 2)
+
+
+def complex_scalar(x):
+    z = (x[0] + 1j * x[1]) ** 3
+    return np.abs(z) + np.real(z) * x[2]
+
+
+def spectral_loss(x):
+    target = np.array([1.0, 0.5, 0.25, 0.1])
+    return np.mean((np.abs(np.fft.rfft(x)) - target) ** 2)
+
+
+def matmul_complex(x):
+    F = np.exp(-2j * np.pi * np.outer(np.arange(6.0), np.arange(6.0)) / 6.0)
+    return np.sum(np.abs(F @ x - np.fft.fft(np.sin(x))) ** 2)
+
+
+def sqrt_log(x):
+    z = np.fft.fft(x) + 3.0
+    return np.real(np.sum(np.log(z) * np.sqrt(z)))
+
+
+def ifft_ortho_n(x):
+    return np.sum(np.abs(np.fft.ifft(x * 1j, n=7, norm="ortho")) ** 2 * np.arange(7.0))
+
+
+ALL = [power_spectrum, filtered, real_of_ifft, fft_with_n, fft_cut, irfft_odd, conj_product, angle_of,
+       field_parts, complex_scalar, spectral_loss, matmul_complex, sqrt_log, ifft_ortho_n]
+MATRICES = [fft_on_axis0, rfft_on_axis0_ortho]
+
+
+def numeric_grad(f, x):
+    """Central differences of f (a scalar or an array) along each entry of x, stacked on x's axes last."""
+    columns = []
+    for i in np.ndindex(x.shape):
+        d = np.zeros_like(x)
+        d[i] = EPS
+        columns.append((np.asarray(f(x + d)) - np.asarray(f(x - d))) / (2 * EPS))
+    return np.moveaxis(np.array(columns), 0, -1).reshape(np.shape(columns[0]) + x.shape)
+
+
+def cases():
+    return [pytest.param(f, X, id=f.__name__) for f in ALL] + [pytest.param(f, M, id=f.__name__) for f in MATRICES]
+
+
+@pytest.mark.parametrize("f, x", cases())
+def test_gradient_in_both_modes_against_finite_differences(f, x):
+    want = numeric_grad(f, x)
+    for mode in ("reverse", "forward"):
+        got = s2sad.jacobian(f, mode=mode)(x)
+        assert not np.iscomplexobj(got)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    check_derivatives(f, [x])
+
+
+@pytest.mark.parametrize("f, x", cases())
+def test_hessian_against_finite_differences_of_the_gradient(f, x):
+    want = numeric_grad(s2sad.grad(f), x)
+    got = s2sad.hessian(f)(x)
+    assert not np.iscomplexobj(got)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
