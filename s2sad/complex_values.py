@@ -21,7 +21,7 @@ import numpy as np
 
 from . import runtime_fft
 from .registry import COMPLEX_VARIANTS
-from .syntax import refuse
+from .errors import LIMITATIONS, S2SADError
 
 SOURCES = (np.fft.fft, np.fft.ifft, np.fft.rfft, runtime_fft.fft_adjoint, runtime_fft.ifft_adjoint,
            runtime_fft.irfft_adjoint)
@@ -39,7 +39,7 @@ def check(normalized, resolver):
         return False
     maybe = _may_be_complex(stmts, resolver)
     for stmt in stmts:
-        _check(stmt, maybe, resolver)
+        _check(stmt, maybe, resolver, normalized)
     resolver.complex_mode = True
     return True
 
@@ -112,10 +112,10 @@ def _may_be_complex(stmts, resolver):
     return maybe
 
 
-def _check(stmt, maybe, resolver):
+def _check(stmt, maybe, resolver, normalized):
     if isinstance(stmt, gast.Return):
         if _names([stmt.value]) & maybe:
-            refuse(resolver.parsed, stmt, "a complex result (complex values stay inside the function that makes "
+            _refuse(normalized, resolver, stmt, "a complex result (complex values stay inside the function that makes "
                                       "them: return a real value, np.real(...) or np.abs(...))")
         return
     if not isinstance(stmt, (gast.Assign, gast.Expr)):
@@ -123,7 +123,7 @@ def _check(stmt, maybe, resolver):
     value = stmt.value
     if isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], (gast.Name, gast.Tuple)) \
             and _names([value] + stmt.targets) & maybe:
-        refuse(resolver.parsed, stmt, "a write of complex values into an array or object")
+        _refuse(normalized, resolver, stmt, "a write of complex values into an array or object")
     site = resolver.site(value)
     if not (_names(site.operands()) & maybe):
         return
@@ -132,9 +132,9 @@ def _check(stmt, maybe, resolver):
         site.kind, site.rule = "rule", variant
     elif site.kind == "rule":
         if site.rule.kind != "nondiff" and not site.rule.complex_safe:
-            refuse(resolver.parsed, stmt, f"{site.label} on complex values (no rule for them)")
+            _refuse(normalized, resolver, stmt, f"{site.label} on complex values (no rule for them)")
     elif site.kind in ("function", "method", "unknown"):
-        refuse(resolver.parsed, stmt, f"{site.label} called with complex values (complex values stay inside "
+        _refuse(normalized, resolver, stmt, f"{site.label} called with complex values (complex values stay inside "
                                       "the function that makes them)")
 
 
@@ -144,3 +144,34 @@ def _hashable(obj):
     except TypeError:
         return False
     return True
+
+
+def guard_arguments(node, helpers, resolver):
+    """node (the generated FunctionDef, or the first of a pair) made to refuse complex arguments when it runs:
+    the analysis took the parameters as real. Generated code read back in (a second derivative) is left as it
+    is: its parameters (a record, a cotangent) are complex only where the first derivative made them so."""
+    if not getattr(resolver, "complex_mode", False) or resolver.parsed.filename.startswith("<s2sad"):
+        return
+    fn = node[0] if isinstance(node, tuple) else node
+    params = [a.id for a in resolver.parsed.node.args.args]
+    if params:
+        helpers["_real_arguments"] = runtime_fft.real_arguments  # the leading _: no name of the user's
+        check = gast.Call(func=gast.Name(id="_real_arguments", ctx=gast.Load(),
+                                         annotation=None, type_comment=None),
+                          args=[gast.Name(id=p, ctx=gast.Load(), annotation=None, type_comment=None) for p in params],
+                          keywords=[])
+        fn.body.insert(0, gast.Expr(value=check))
+
+
+def refuse_jets(resolver, mode):
+    """Taylor jets have no complex variants: a function in complex mode is refused there."""
+    if getattr(resolver, "complex_mode", False):
+        _refuse(None, resolver, resolver.parsed.node, f"{mode} of a function that makes complex values")
+
+
+def _refuse(normalized, resolver, stmt, construct):
+    """S2SADError for construct at stmt's line of the user's function."""
+    parsed = resolver.parsed
+    line = normalized.origins.get(stmt, parsed.node.lineno) if normalized is not None else parsed.node.lineno
+    raise S2SADError(f"{construct} is not supported by s2sad in {parsed.node.name}", parsed.filename, line,
+                     construct, LIMITATIONS)

@@ -117,6 +117,7 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     in_progress.append(func.__code__)
     try:
         if jet_order(mode) is not None:  # here, not registered: the callees get their jets through `callees`
+            complex_values.refuse_jets(resolver, "Taylor jets")
             node, helpers, derived = taylor(normalized, parsed, resolver, wrt, Namer(normalized.names), callees,
                                             jet_order(mode))
         elif mode in _TRANSFORMS:
@@ -136,6 +137,7 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     if optimized and jet_order(mode) is None:
         node = tuple(optimize(n, helpers, derived=derived) for n in node) \
             if isinstance(node, tuple) else optimize(node, helpers, derived=derived)
+    complex_values.guard_arguments(node, helpers, resolver)
     if mode in ("split", "reverse") and getattr(func, "__s2sad_release__", False):  # checkpointed loops: loops.py
         node = tuple(release_references(n, helpers) for n in node) if isinstance(node, tuple) \
             else release_references(node, helpers)

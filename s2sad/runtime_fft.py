@@ -71,3 +71,29 @@ def irfft_adjoint(g, w, n=None, axis=-1, norm=None):
 def nonzero(a):
     """a with its zeros made ones: the divisor of conj(z) / |z|, whose value at z = 0 is then 0."""
     return np.where(np.equal(a, 0), 1.0, a)
+
+
+def real_arguments(*values):
+    """Refuse a complex argument of a function in complex mode: which of its values may be complex was
+    worked out from its code alone (s2sad/complex_values.py), its parameters taken as real."""
+    for value in values:
+        if _holds_complex(value):
+            from .runtime import Refusal
+            raise Refusal("a complex argument of a function that makes complex values: s2sad differentiates "
+                          "such a function for real arguments only (pass real and imaginary parts apart)",
+                          "complex argument")
+
+
+def _holds_complex(value, depth=0):
+    if np.iscomplexobj(value) if isinstance(value, (np.ndarray, np.generic, complex)) else False:
+        return True
+    if depth > 8:
+        return False
+    if isinstance(value, (list, tuple)):
+        return any(_holds_complex(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_complex(v, depth + 1) for v in value.values())
+    fields = getattr(value, "__dict__", None)
+    if isinstance(fields, dict) and not isinstance(value, type):
+        return any(_holds_complex(v, depth + 1) for v in fields.values())
+    return False

@@ -183,7 +183,7 @@ def angle_unit(deg):
     return 180.0 / np.pi if deg else 1.0
 
 
-nondiff(angle_unit)
+nondiff(angle_unit, runtime_fft.real_arguments)
 _variant((np.abs, np.absolute), complex_abs)
 _variant((np.real,), complex_real)
 _variant((np.imag,), complex_imag)
