@@ -27,23 +27,23 @@ from ..runtime_fft import (
 # -- the transforms: linear, so forward mode applies them to the tangent --------------------------------
 
 
-@linear(np.fft.fft, shapes=((2, 6),))
+@linear(np.fft.fft)
 def fft(g, a, n=None, axis=-1, norm=None):
     return fft_adjoint(g, a, n, axis, norm)
 
 
-@linear(np.fft.ifft, shapes=((2, 6),))
+@linear(np.fft.ifft)
 def ifft(g, a, n=None, axis=-1, norm=None):
     return ifft_adjoint(g, a, n, axis, norm)
 
 
-@linear(np.fft.rfft, shapes=((2, 6),))
+@linear(np.fft.rfft)
 def rfft(g, a, n=None, axis=-1, norm=None):
     """a is real (a complex a is refused: rfft drops its imaginary part)."""
     return rfft_adjoint(g, a, n, axis, norm)
 
 
-@linear(np.fft.irfft, shapes=((2, 4),))
+@linear(np.fft.irfft)
 def irfft(g, a, n=None, axis=-1, norm=None):
     return irfft_adjoint(g, a, n, axis, norm)
 
@@ -79,7 +79,7 @@ def real_like_(ct, g, x):
 
 @elementwise(runtime_fft.nonzero, domain="nonzero")
 def nonzero_(a):
-    return np.where(np.equal(a, 0), 0.0, 1.0)
+    return np.where(np.equal(a, 0), 0, np.ones_like(a))
 
 
 @vjp(np.ndarray.real)
