@@ -122,3 +122,106 @@ def test_hessian_against_finite_differences_of_the_gradient(f, x):
     got = s2sad.hessian(f)(x)
     assert not np.iscomplexobj(got)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+# -- convolution through the FFT, against np.convolve's own rule ------------------------------------------
+
+K = np.array([0.5, -1.0, 0.25])
+
+
+def fft_convolve(x):
+    n = x.size + K.size - 1
+    y = np.fft.irfft(np.fft.rfft(x, n=n) * np.fft.rfft(K, n=n), n=n)
+    return np.sum(y ** 2 * np.arange(n))
+
+
+def direct_convolve(x):
+    y = np.convolve(x, K)
+    return np.sum(y ** 2 * np.arange(y.size))
+
+
+def test_fft_convolution_has_np_convolve_gradient_and_hessian():
+    np.testing.assert_allclose(fft_convolve(X), direct_convolve(X), rtol=1e-12)
+    want = numeric_grad(direct_convolve, X)
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(s2sad.jacobian(fft_convolve, mode=mode)(X), want, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(s2sad.grad(fft_convolve)(X), s2sad.grad(direct_convolve)(X), rtol=1e-10)
+    np.testing.assert_allclose(s2sad.hessian(fft_convolve)(X), s2sad.hessian(direct_convolve)(X), rtol=1e-9,
+                               atol=1e-12)
+    np.testing.assert_allclose(s2sad.hessian(fft_convolve)(X), numeric_grad(s2sad.grad(direct_convolve), X),
+                               rtol=1e-5, atol=1e-6)
+
+
+# -- what has no rule for complex values is refused at its line, never run on them ------------------------
+
+
+def maximum_of_complex(x):
+    z = np.fft.fft(x)
+    return np.sum(np.real(np.maximum(z, 0.0)))
+
+
+def sort_of_complex(x):
+    z = np.fft.fft(x) * 1j
+    return np.sum(np.abs(np.sort(z)))
+
+
+def spectrum_norm(z):
+    return np.sum(np.abs(z))
+
+
+def helper_given_complex(x):
+    return spectrum_norm(np.fft.fft(x))
+
+
+def complex_result(x):
+    return np.fft.fft(x)[1] * 2.0
+
+
+def written_into_an_array(x):
+    out = np.zeros(6, dtype=complex)
+    out[:] = np.fft.fft(x)
+    return np.sum(np.abs(out))
+
+
+def rfft_of_complex(x):
+    return np.sum(np.abs(np.fft.rfft(np.fft.fft(x))))
+
+
+def vdot_of_complex(x):
+    z = np.fft.fft(x)
+    return np.real(np.vdot(z, z))
+
+
+REFUSED = [(maximum_of_complex, "np.maximum"), (sort_of_complex, "np.sort"), (helper_given_complex, "spectrum_norm"),
+           (complex_result, "return"), (written_into_an_array, "out[:]"), (rfft_of_complex, "np.fft.rfft"),
+           (vdot_of_complex, "np.vdot")]
+
+
+@pytest.mark.parametrize("f, text", REFUSED, ids=[f.__name__ for f, _ in REFUSED])
+def test_rule_without_complex_support_is_refused_at_its_line(f, text):
+    import inspect
+    source, first = inspect.getsourcelines(f)
+    want = first + next(i for i, line in enumerate(source) if text in line and "def " not in line)
+    for derivative in (s2sad.grad(f), lambda x: s2sad.jvp(f, (x,), (x,))):
+        with pytest.raises(s2sad.S2SADError, match="complex") as info:
+            derivative(X)
+        assert info.value.lineno == want and info.value.filename == __file__
+
+
+def filtered_by(x, H):
+    return np.sum(np.abs(np.fft.rfft(x) * H) ** 2)
+
+
+def test_complex_argument_is_refused_when_it_runs():
+    H_real = np.linspace(0.5, 1.0, 4)
+    np.testing.assert_allclose(s2sad.grad(filtered_by)(X, H_real), numeric_grad(lambda x: filtered_by(x, H_real), X),
+                               rtol=1e-6)
+    with pytest.raises(s2sad.S2SADError, match="complex argument"):
+        s2sad.grad(filtered_by)(X, H_real * 1j)
+
+
+def test_a_real_function_is_left_as_it_was():
+    def real_only(x):
+        return np.sum(np.abs(x) * np.maximum(x, 0.0))
+    assert "real_like" not in s2sad.source(s2sad.grad(real_only))
+    assert "real_like" in s2sad.source(s2sad.grad(power_spectrum))
