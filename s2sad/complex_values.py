@@ -20,8 +20,8 @@ import gast
 import numpy as np
 
 from . import runtime_fft
-from .registry import COMPLEX_VARIANTS
 from .errors import LIMITATIONS, S2SADError
+from .registry import COMPLEX_VARIANTS
 
 SOURCES = (np.fft.fft, np.fft.ifft, np.fft.rfft, runtime_fft.fft_adjoint, runtime_fft.ifft_adjoint,
            runtime_fft.irfft_adjoint)
@@ -60,7 +60,9 @@ def _atom_complex(node, resolver):
         return _is_complex(resolver.lookup_name(node.id))
     if isinstance(node, gast.Attribute):  # np.complex128
         path = _path(node)
-        return path is not None and path.split(".")[0] not in resolver.locals and _is_complex(resolver.lookup_path(path))
+        if path is None or path.split(".")[0] in resolver.locals:
+            return False
+        return _is_complex(resolver.lookup_path(path))
     return False
 
 

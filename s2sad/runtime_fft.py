@@ -68,6 +68,11 @@ def irfft_adjoint(g, w, n=None, axis=-1, norm=None):
     return fit(half * half_weights(size, axis % np.ndim(g), np.ndim(g)), np.shape(w)[axis], axis)
 
 
+def angle_unit(deg):
+    """Degrees per radian when deg, else 1 (np.angle's deg=)."""
+    return 180.0 / np.pi if deg else 1.0
+
+
 def nonzero(a):
     """a with its zeros made ones: the divisor of conj(z) / |z|, whose value at z = 0 is then 0."""
     return np.where(np.equal(a, 0), 1.0, a)

@@ -9,13 +9,12 @@ the calls whose operand may be complex; the real rules stay as they were for rea
 may be complex is refused at the user's line. Helpers: `s2sad/runtime_fft.py`.
 """
 
-import operator
-
 import numpy as np
 
 from .. import runtime, runtime_fft
 from ..registry import COMPLEX_VARIANTS, RULES, elementwise, jvp, linear, nondiff, vjp
 from ..runtime_fft import (
+    angle_unit,
     fft_adjoint,
     ifft_adjoint,
     irfft_adjoint,
@@ -178,11 +177,6 @@ def complex_angle_jvp(z_dot, ans, z, deg=False):
     return angle_unit(deg) * np.imag(np.conj(z) * z_dot) / nonzero(np.real(z * np.conj(z)))
 
 
-def angle_unit(deg):
-    """Degrees per radian when deg, else 1."""
-    return 180.0 / np.pi if deg else 1.0
-
-
 nondiff(angle_unit, runtime_fft.real_arguments)
 _variant((np.abs, np.absolute), complex_abs)
 _variant((np.real,), complex_real)
@@ -192,19 +186,26 @@ _variant((np.angle,), complex_angle)
 
 # -- the rules that are right on complex values as they are (holomorphic, or linear over the complex) ----
 
-COMPLEX_SAFE = (
-    operator.add, operator.sub, operator.mul, operator.truediv, operator.neg, operator.pos, operator.pow,
-    operator.matmul, operator.getitem,
-    np.add, np.subtract, np.multiply, np.divide, np.true_divide, np.negative, np.positive, np.square,
-    np.sqrt, np.exp, np.log, np.sin, np.cos, np.reciprocal, np.power,
-    np.sum, np.ndarray.sum, np.mean, np.ndarray.mean, np.reshape, np.ndarray.reshape, np.matmul, np.dot,
-    np.fft.fft, np.fft.ifft, np.fft.irfft,
-    runtime_fft.fft_adjoint, runtime_fft.ifft_adjoint, runtime_fft.rfft_adjoint, runtime_fft.irfft_adjoint,
-    runtime_fft.real_like, runtime.unbroadcast, runtime.broadcast_like, runtime.sum_adjoint, runtime.mean_adjoint,
-    runtime.scatter, runtime.scatter_add, runtime.pow_base_partial, runtime.times_partial,
-    runtime.times_partial_scalar, runtime.matmul_adjoint_a, runtime.matmul_adjoint_b,
-)
-for _prim in COMPLEX_SAFE:
-    RULES[_prim].complex_safe = True
-for _rule in COMPLEX_VARIANTS.values():
-    _rule.complex_safe = True
+
+def mark_complex_safe():
+    """Mark the rules known right on complex values (`Rule.complex_safe`), once every family is registered."""
+    import operator
+
+    safe = (
+        operator.add, operator.sub, operator.mul, operator.truediv, operator.neg, operator.pos, operator.pow,
+        operator.matmul, operator.getitem,
+        np.add, np.subtract, np.multiply, np.divide, np.true_divide, np.negative, np.positive, np.square,
+        np.sqrt, np.exp, np.log, np.sin, np.cos, np.reciprocal, np.power,
+        np.sum, np.ndarray.sum, np.mean, np.ndarray.mean, np.reshape, np.ndarray.reshape, np.matmul, np.dot,
+        np.fft.fft, np.fft.ifft, np.fft.irfft, np.tanh, np.array, np.asarray, np.transpose, np.ndarray.T,
+        np.concatenate, np.stack, np.roll, np.flip, np.cumsum, np.expand_dims, np.moveaxis, np.swapaxes,
+        runtime.split_like, runtime.cumsum_adjoint, runtime.part, runtime.sequence, runtime.spread_zero,
+        runtime_fft.fft_adjoint, runtime_fft.ifft_adjoint, runtime_fft.rfft_adjoint, runtime_fft.irfft_adjoint,
+        runtime_fft.real_like, runtime.unbroadcast, runtime.broadcast_like, runtime.sum_adjoint, runtime.mean_adjoint,
+        runtime.scatter, runtime.scatter_add, runtime.pow_base_partial, runtime.times_partial,
+        runtime.times_partial_scalar, runtime.matmul_adjoint_a, runtime.matmul_adjoint_b,
+    )
+    for prim in safe:
+        RULES[prim].complex_safe = True
+    for rule in COMPLEX_VARIANTS.values():
+        rule.complex_safe = True
