@@ -39,11 +39,10 @@ class Expressions:
 
     def atom(self, node, hint=None):
         """An atom holding node's value, emitting the statements that compute it."""
-        self.refuse_complex(node)
         if isinstance(node, (gast.Name, gast.Constant)):
             return node
         if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) \
-                and isinstance(node.operand, gast.Constant) and isinstance(node.operand.value, (int, float)) \
+                and isinstance(node.operand, gast.Constant) and isinstance(node.operand.value, (int, float, complex)) \
                 and not isinstance(node.operand.value, bool):
             return b.const(-node.operand.value)
         if isinstance(node, (gast.BoolOp, gast.IfExp)) or (isinstance(node, gast.Compare) and len(node.ops) > 1):
@@ -68,11 +67,6 @@ class Expressions:
 
     def expr_Constant(self, node):
         return node
-
-    def refuse_complex(self, node):
-        """A complex literal (`1j`): the rules are written for real values, refused where it is written."""
-        if isinstance(node, gast.Constant) and isinstance(node.value, complex):
-            refuse(self.parsed, node, "a complex number (s2sad differentiates real values only)")
 
     def expr_BinOp(self, node):
         return b.binop(self.atom(node.left), node.op, self.atom(node.right))

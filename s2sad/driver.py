@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import build, cache, emit, reversing, rules, shapes  # noqa: F401  (importing rules fills the table)
+from . import build, cache, complex_values, emit, reversing, rules, shapes  # noqa: F401  (importing rules fills the table)
 from .analyze import Analyses, activity
 from .arity import specialize_calls
 from .callables import is_library
@@ -111,12 +111,14 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
         raise S2SADError(f"mode must be 'forward' or 'reverse', not {mode!r}", construct="mode")
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers, receivers(receiver))
+    complex_values.check(normalized, resolver)
     in_progress = _in_progress()
     callees = Callees(_derive_callee, in_progress, resolver)
     callees.exact = exact or _selects(normalized, resolver, callees, {func.__code__})
     in_progress.append(func.__code__)
     try:
         if jet_order(mode) is not None:  # here, not registered: the callees get their jets through `callees`
+            complex_values.refuse_jets(resolver, "Taylor jets")
             node, helpers, derived = taylor(normalized, parsed, resolver, wrt, Namer(normalized.names), callees,
                                             jet_order(mode))
         elif mode in _TRANSFORMS:
@@ -136,6 +138,7 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     if optimized and jet_order(mode) is None:
         node = tuple(optimize(n, helpers, derived=derived) for n in node) \
             if isinstance(node, tuple) else optimize(node, helpers, derived=derived)
+    complex_values.guard_arguments(node, helpers, resolver)
     if mode in ("split", "reverse") and getattr(func, "__s2sad_release__", False):  # checkpointed loops: loops.py
         node = tuple(release_references(n, helpers) for n in node) if isinstance(node, tuple) \
             else release_references(node, helpers)
@@ -389,6 +392,7 @@ def _records(func, wrt, kinds):
     """(normalized function, resolver, its `records.Records`, shapes table) for reverse mode with respect to wrt."""
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers)
+    complex_values.check(normalized, resolver)
     shaped = _table(normalized, resolver, kinds, func)
     in_progress = _in_progress()
     callees = Callees(_derive_callee, in_progress, resolver)

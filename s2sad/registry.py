@@ -37,6 +37,7 @@ import gast
 import numpy as np
 
 RULES = {}
+COMPLEX_VARIANTS = {}  # primitive -> its rule for a complex operand (abs, real, conj...: rules/numpy_fft.py)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Rule:
     pure: bool = True              # no effect beyond its value: the optimizer may drop or share a call
     batched: object = None         # batched forward mode's form (see BATCHED_FORMS); None: the family's
     shape: str = ""                # shape analysis's rule (see SHAPE_KINDS); "": the primitive's default
+    complex_safe: bool = False     # right on complex values under JAX's convention (docs/complex.md)
 
     def __post_init__(self):
         if self.batched is None:

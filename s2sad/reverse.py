@@ -29,7 +29,7 @@ import gast
 import numpy as np
 
 from . import build as b
-from . import holders, records, runtime, stacks
+from . import holders, records, runtime, runtime_fft, stacks
 from . import reverse_code as rc
 from .analyze import activity
 from .errors import Location
@@ -137,7 +137,7 @@ class Reverse(Calls, AdjointSweep):
         stack_bars = stacks.prologue(self)  # a stack's adjoint is a stack (generated code read back in)
         adjoint = stack_bars + self.adjoint_block(body, _Ctx())
         self.adjoint_sweep = adjoint
-        grads = [b.name(self.bar(w)) if w in self.defined else b.const(0.0) for w in self.wrt]
+        grads = [self.real_part(w) if w in self.defined else b.const(0.0) for w in self.wrt]
         result = grads[0] if len(grads) == 1 else b.tup(grads)
         if self.with_value:
             result = b.tup([copy.deepcopy(out), result])
@@ -151,6 +151,13 @@ class Reverse(Calls, AdjointSweep):
         node = b.function(f"{fn.name}_vjp", self.params + [seed], prologue + primal + adjoint + [b.ret(result)])
         node.args.defaults = copy.deepcopy(fn.args.defaults) + [b.const(1.0)]
         return node
+
+    def real_part(self, w):
+        """w's adjoint, projected onto w's real part in complex mode (complex_values.py): a real input's
+        cotangent may have taken an imaginary part from a complex neighbour, which pairs with no tangent."""
+        if not getattr(self.resolver, "complex_mode", False):
+            return b.name(self.bar(w))
+        return b.call(b.name(self.helpers(runtime_fft.real_like, "real_like")), [b.name(self.bar(w)), b.name(w)])
 
     def halves(self, fn, out, seed, primal, adjoint, grads):
         """`f_fwd(params) -> (out, record)` and `f_bwd(record, out_bar) -> grads`: reverse mode for a caller.

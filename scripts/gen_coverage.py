@@ -37,6 +37,7 @@ FAMILIES = [  # rules module -> heading
     ("numpy_shape", "NumPy: shapes, assembly and selection"),
     ("numpy_decomp", "NumPy: matrix decompositions"),
     ("numpy_misc", "NumPy: convolutions, interpolation, finite differences, selection; sorted"),
+    ("numpy_fft", "NumPy: np.fft, and abs, real, imag, conj, angle of complex values (see complex.md)"),
     ("scipy_special", "SciPy: scipy.special and scipy.stats log densities (when SciPy is installed)"),
     ("scipy_linalg", "SciPy: scipy.linalg (when SciPy is installed)"),
     ("runtime_rules", "Runtime helpers (so that derivatives can be differentiated again)"),
@@ -127,7 +128,8 @@ def render():
         "are never active.",
         "",
         "Kinds: *elementwise* (partial derivatives; reverse mode sums over broadcast axes), *linear* (the forward",
-        "rule is the function itself applied to the tangent), *general* (one template per mode).",
+        "rule is the function itself applied to the tangent), *general* (one template per mode); *complex-safe*:",
+        "right on complex intermediate values as it is ([complex.md](complex.md)).",
         "",
     ]
     for module, heading in FAMILIES:
@@ -138,7 +140,8 @@ def render():
                   "|---|---|---|---|---|---|"]
         for r in members:
             forward, reverse = modes(r)
-            lines.append(f"| {display(r)} | {forward} | {reverse} | {KINDS[r.kind]} | {r.domain} | {note(r)} |")
+            kind = KINDS[r.kind] + (", complex-safe" if r.complex_safe else "")
+            lines.append(f"| {display(r)} | {forward} | {reverse} | {kind} | {r.domain} | {note(r)} |")
         lines.append("")
     lines += ["## No derivative", "", ", ".join(nondiff), ""]
     return "\n".join(lines)

@@ -1648,3 +1648,4 @@ def rt_vmap_matmul_outer(a, c):
 # -- rules of numpy_decomp, numpy_misc and the SciPy modules: in a file of their own ----------------------
 
 from rule_inputs_extra import *  # noqa: E402, F401, F403
+from rule_inputs_fft import *  # noqa: E402, F401, F403

@@ -18,19 +18,19 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "s2sad"
 
 LEAF_RUNTIMES = ("runtime", "batched_runtime", "runtime_decomp", "runtime_misc", "runtime_scipy", "runtime_taylor",
-                 "runtime_taylor_special", "runtime_vmap")
+                 "runtime_taylor_special", "runtime_vmap", "runtime_fft")
 
 # Module names relative to s2sad ("" is the package's __init__); "optimize.*" is every module of
 # the optimize package.
 LAYERS = (
     ("leaves", ("errors", "naming", "build", "names", "unparse", "cache", "registry", "runtime", "batched_runtime",
                 "runtime_decomp", "runtime_misc", "runtime_scipy", "solvers", "revolve", "runtime_taylor",
-                "runtime_taylor_special", "runtime_vmap", "runtime_numba")),
+                "runtime_taylor_special", "runtime_vmap", "runtime_numba", "runtime_fft")),
     ("rules", ("factored", "rules", "rules.*", "custom")),
     ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
                "checkpointing", "inner", "arity", "specialize", "lift", "inversion", "loops",
                "resolve", "anf_expressions", "normalize")),
-    ("analysis", ("analyze", "overwrites", "records", "stacks", "shapes")),
+    ("analysis", ("analyze", "overwrites", "records", "stacks", "shapes", "complex_values")),
     ("transform", ("partials", "calls", "forward", "reverse_code", "reverse_calls", "reverse_adjoint", "reverse",
                    "taylor")),
     ("optimize", ("optimize", "optimize.*")),

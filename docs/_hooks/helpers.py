@@ -310,6 +310,74 @@ CONSTRUCTS = [
 ]
 
 
+# -- complex values (docs/complex.md): what works and what is refused in complex mode -----------------------
+
+
+def k_power_spectrum(x):
+    return np.sum(np.abs(np.fft.rfft(x)) ** 2)
+
+
+def k_filter(x):
+    return np.sum(np.fft.irfft(np.fft.rfft(x) * np.array([1.0, 0.5j, 0.25])) ** 2)
+
+
+def k_maximum(x):
+    z = np.fft.fft(x)
+    return np.sum(np.real(np.maximum(z, 0.0)))
+
+
+def k_helper(x):
+    return k_spectrum_sum(np.fft.fft(x))
+
+
+def k_spectrum_sum(z):
+    return np.sum(np.abs(z))
+
+
+def k_result(x):
+    return np.fft.fft(x)[1]
+
+
+def k_write(x):
+    out = np.zeros(4, dtype=complex)
+    out[:] = np.fft.fft(x)
+    return np.sum(np.abs(out))
+
+
+def k_rfft_of_complex(x):
+    return np.sum(np.abs(np.fft.rfft(1j * x)))
+
+
+def k_argument(x, h):
+    return np.sum(np.abs(np.fft.rfft(x) * h))
+
+
+def k_norm(x):
+    return np.linalg.norm(np.fft.fft(x))
+
+
+X4 = np.array([0.5, -1.0, 2.0, 0.25])
+COMPLEX = [
+    ("a spectral loss `np.sum(np.abs(np.fft.rfft(x)) ** 2)`", k_power_spectrum, (X4,)),
+    ("filtering `np.fft.irfft(np.fft.rfft(x) * H)`", k_filter, (X4,)),
+    ("a rule without complex support (`np.maximum`, `np.sort`, `np.where`, comparisons...) on complex values",
+     k_maximum, (X4,)),
+    ("`np.linalg.norm` of complex values (write `np.sqrt(np.sum(np.abs(z) ** 2))`)", k_norm, (X4,)),
+    ("complex values passed to a function of yours", k_helper, (X4,)),
+    ("a complex result of the function differentiated", k_result, (X4,)),
+    ("writing complex values into an array", k_write, (X4,)),
+    ("`np.fft.rfft` of complex values", k_rfft_of_complex, (X4,)),
+    ("a complex argument of a function that makes complex values", k_argument, (X4, np.array([1j, 1.0, 2.0]))),
+]
+
+
+def complex_table():
+    rows = ["| complex values | what `s2sad.grad` does |", "|---|---|"]
+    for label, func, args in COMPLEX:
+        rows.append(f"| {label} | {outcome(func, args).replace('|', '&#124;')} |")
+    return "\n".join(rows) + "\n"
+
+
 def _where(message):
     """A message with paths cut to file names, so the page does not depend on the checkout."""
     return re.sub(r"(/[^\s:]+/)([^/\s:]+\.py)", r"\2", message)

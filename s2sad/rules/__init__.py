@@ -9,12 +9,15 @@ from . import (  # noqa: F401
     mathlib,
     numpy_core,
     numpy_decomp,
+    numpy_fft,
     numpy_linalg,
     numpy_misc,
     numpy_reduce,
     numpy_shape,
     runtime_rules,
 )
+
+numpy_fft.mark_complex_safe()  # once every family is in the table
 
 
 def _scipy_rules(force=False):
