@@ -19,7 +19,7 @@ def real_like(g, x):
     return g
 
 
-def fit(a, m, axis):
+def _fit(a, m, axis):
     """a cut to, or padded with zeros to, m points along axis (the transpose of itself the other way)."""
     a = np.asarray(a)
     have = a.shape[axis]
@@ -32,22 +32,22 @@ def fit(a, m, axis):
 
 def fft_adjoint(g, x, n=None, axis=-1, norm=None):
     """x_bar for w = np.fft.fft(x, n, axis, norm): F is symmetric, so fft(g), cut or padded back to x's length."""
-    return real_like(fit(np.fft.fft(g, axis=axis, norm=norm), np.shape(x)[axis], axis), x)
+    return real_like(_fit(np.fft.fft(g, axis=axis, norm=norm), np.shape(x)[axis], axis), x)
 
 
 def ifft_adjoint(g, x, n=None, axis=-1, norm=None):
     """x_bar for w = np.fft.ifft(x, n, axis, norm): the inverse DFT matrix is symmetric too."""
-    return real_like(fit(np.fft.ifft(g, axis=axis, norm=norm), np.shape(x)[axis], axis), x)
+    return real_like(_fit(np.fft.ifft(g, axis=axis, norm=norm), np.shape(x)[axis], axis), x)
 
 
 def rfft_adjoint(g, x, n=None, axis=-1, norm=None):
     """x_bar for w = np.fft.rfft(x, n, axis, norm), x real: w is the first n//2 + 1 rows of fft(x, n), so
     g padded with zeros to n points, transformed, cut back to x's length, real part."""
     size = np.shape(x)[axis] if n is None else n
-    return np.real(fit(np.fft.fft(fit(g, size, axis), axis=axis, norm=norm), np.shape(x)[axis], axis))
+    return np.real(_fit(np.fft.fft(_fit(g, size, axis), axis=axis, norm=norm), np.shape(x)[axis], axis))
 
 
-def half_weights(size, axis, ndim):
+def _half_weights(size, axis, ndim):
     """a_k of irfft(w, size) = Re(sum_k a_k w_k e^(2 pi i k t / size) / scale): 1 for k = 0 and k = size / 2
     (size even), 2 between, shaped to broadcast along axis."""
     weights = np.full(size // 2 + 1, 2.0)
@@ -64,8 +64,8 @@ def irfft_adjoint(g, w, n=None, axis=-1, norm=None):
     M^T Re(g) = a * ifft(Re(g))[: n//2 + 1] (ifft has the same e^+ and scale), fitted to w's length."""
     size = 2 * (np.shape(w)[axis] - 1) if n is None else n
     g = np.real(g)
-    half = fit(np.fft.ifft(g, axis=axis, norm=norm), size // 2 + 1, axis)
-    return fit(half * half_weights(size, axis % np.ndim(g), np.ndim(g)), np.shape(w)[axis], axis)
+    half = _fit(np.fft.ifft(g, axis=axis, norm=norm), size // 2 + 1, axis)
+    return _fit(half * _half_weights(size, axis % np.ndim(g), np.ndim(g)), np.shape(w)[axis], axis)
 
 
 def angle_unit(deg):
