@@ -38,7 +38,7 @@ LAYERS = (
     ("optimize", ("optimize", "optimize.*")),
     ("emit", ("emit",)),
     ("driver", ("driver", "reversing")),
-    ("face", ("", "__main__", "api", "pytrees", "implicit", "linearize", "higher", "batching", "cli", "tapes", "jets",
+    ("face", ("", "__main__", "api", "pytrees", "implicit", "linearize", "higher", "higher_batched", "batching", "cli", "tapes", "jets",
               "vmapping", "vectorize", "testing", "fuzz", "fuzz.*", "backend_numba", "implicit_second")),
 )
 

@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     numpy_reduce,
     numpy_shape,
     runtime_rules,
+    runtime_rules_vmap,
 )
 
 
