@@ -20,8 +20,12 @@ When batched mode cannot handle a function (it calls a user function), the same 
 come from one pass per column or row.
 """
 
+from __future__ import annotations
+
 import functools
 import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -109,7 +113,7 @@ def _run_checked(func, what, run, grad_fn):
         raise
 
 
-def hvp(f, primals, vectors, wrt=0):
+def hvp(f: Callable[..., Any], primals: Sequence[Any], vectors: Any, wrt: int | str | Sequence[int | str] = 0) -> Any:
     """H @ v for scalar f at primals, H the Hessian with respect to wrt: forward over reverse, H never formed.
 
     vectors has one entry per wrt parameter (a bare array is accepted for a single one);
@@ -140,7 +144,7 @@ def hvp(f, primals, vectors, wrt=0):
     return shaped[0] if single else shaped
 
 
-def hessian(f, wrt=0):
+def hessian(f: Callable[..., Any], wrt: int | str | Sequence[int | str] = 0) -> Callable[..., Any]:
     """A function giving the Hessian of scalar f: H.shape == input.shape + input.shape.
 
     Forward over reverse with every unit vector in one batched pass. For a tuple wrt the
@@ -189,7 +193,8 @@ def hessian(f, wrt=0):
 # -- jacobian -------------------------------------------------------------------------------
 
 
-def jacobian(f, wrt=0, mode="auto", has_aux=False):
+def jacobian(f: Callable[..., Any], wrt: int | str | Sequence[int | str] = 0, mode: str = "auto",
+             has_aux: bool = False) -> Callable[..., Any]:
     """A function giving the Jacobian of f: J.shape == out.shape + input.shape (JAX's layout).
 
     mode "forward" builds it column by column, "reverse" row by row, both as one batched
@@ -524,7 +529,7 @@ def _container_hessian(func, names, values, inputs):
 # -- function-valued forward mode and batched tangents -----------------------------------------
 
 
-def jvp_function(f, wrt=0):
+def jvp_function(f: Callable[..., Any], wrt: int | str | Sequence[int | str] = 0) -> Callable[..., tuple[Any, Any]]:
     """g(*args, *tangents) -> (f(*args), its JVP): forward mode as a function, so it can be differentiated.
 
     `s2sad.grad(jvp_function(f))` is not meaningful (two outputs), but `s2sad.jvp(jvp_function(f), ...)`
@@ -541,7 +546,7 @@ def jvp_function(f, wrt=0):
     return jvp_f
 
 
-def batched_jvp(f, primals, tangents):
+def batched_jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     """(f(*primals), out tangents) for B tangents at once: each tangent has shape (B,) + its primal's shape.
 
     Every primal that is a float gets a tangent batch (None for zeros); the result's tangent
