@@ -39,7 +39,8 @@ LAYERS = (
     ("emit", ("emit",)),
     ("driver", ("driver", "reversing")),
     ("face", ("", "__main__", "api", "pytrees", "implicit", "linearize", "higher", "higher_batched", "batching", "cli",
-              "tapes", "jets", "vmapping", "vectorize", "testing", "fuzz", "fuzz.*", "backend_numba", "implicit_second")),
+              "tapes", "jets", "vmapping", "vectorize", "testing", "fuzz", "fuzz.*", "backend_numba",
+              "implicit_second")),
 )
 
 # (importer, imported): upward imports that exist today, each a leak to remove (see
