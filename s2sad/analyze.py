@@ -14,22 +14,29 @@ Example, differentiating `f(x, n)` with respect to x::
     return y
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import gast
 
 from . import build as b
 from . import stacks
 
+if TYPE_CHECKING:
+    from .resolve import Resolver
+
 
 @dataclass
 class Activity:
-    varied: set = field(default_factory=set)
-    useful: set = field(default_factory=set)
-    _active: tuple = field(default=(None, None), repr=False, compare=False)
+    varied: set[str] = field(default_factory=set)
+    useful: set[str] = field(default_factory=set)
+    _active: tuple[Any, Any] = field(default=(None, None), repr=False, compare=False)
 
     @property
-    def active(self):
+    def active(self) -> set[str]:
         """varied & useful, kept while the two sets keep their sizes (they only grow, while
         `activity` closes them): the transforms ask once per statement. Not to be changed."""
         sizes = (len(self.varied), len(self.useful))
@@ -37,10 +44,10 @@ class Activity:
             self._active = (sizes, self.varied & self.useful)
         return self._active[1]
 
-    def is_active(self, node):
+    def is_active(self, node: gast.AST) -> bool:
         return isinstance(node, gast.Name) and node.id in self.active
 
-    def dump(self):
+    def dump(self) -> str:
         return "\n".join(f"{n}: {'active' if n in self.active else 'varied' if n in self.varied else 'useful'}"
                          for n in sorted(self.varied | self.useful))
 
@@ -57,15 +64,15 @@ class Analyses:
     """
 
     name: str
-    wrt: tuple
-    names: set
+    wrt: tuple[str, ...]
+    names: set[str]
     activity: Activity
-    overwritten: set
-    recorded: set
-    adjoint_reads: set
-    recomputed: set
-    stacks: set
-    shapes: object = None
+    overwritten: set[str]
+    recorded: set[str]
+    adjoint_reads: set[str]
+    recomputed: set[str]
+    stacks: set[str]
+    shapes: Any = None  # shapes.py's kinds table, or None
 
     COLUMNS = ("varied", "useful", "active", "overwritten", "adjoint reads", "recorded", "recomputed", "stack")
 
@@ -131,7 +138,7 @@ def returned(stmts):
             yield from returned(stmt.body + stmt.orelse)
 
 
-def activity(fn_node, resolver, wrt):
+def activity(fn_node: gast.FunctionDef, resolver: Resolver, wrt: Iterable[str]) -> Activity:
     """The Activity table of a normalized function differentiated with respect to `wrt` names.
 
     Computed once per function and wrt (reverse mode builds twice); the table is never changed."""

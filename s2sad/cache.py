@@ -12,10 +12,15 @@ globals, and a repeated call costs one dictionary lookup.
 small tables of what they last ran and drop them when the epoch they saw is over.
 """
 
+from __future__ import annotations
+
 import itertools
 import threading
 import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 _CACHE = {}
 _LOCK = threading.Lock()
 _TABLES = weakref.WeakValueDictionary()  # number -> Table, while its wrapper lives
@@ -40,7 +45,7 @@ class Identity:
 
     __slots__ = ("obj",)
 
-    def __init__(self, obj):
+    def __init__(self, obj: Any) -> None:
         self.obj = obj
 
     def __hash__(self):
@@ -50,23 +55,23 @@ class Identity:
         return isinstance(other, Identity) and other.obj is self.obj
 
 
-def key(func, *options):
+def key(func: Callable[..., Any], *options: Any) -> tuple[Any, ...]:
     # Cells are unhashable; their ids stay valid because the cached derivative holds the cells.
     cells = tuple(id(c) for c in func.__closure__ or ())
     return (Identity(func.__code__), Identity(func.__globals__), cells, options)
 
 
-def get(k):
+def get(k: tuple[Any, ...]) -> Any:
     return _CACHE.get(k)
 
 
-def put(k, value):
+def put(k: tuple[Any, ...], value: T) -> T:
     with _LOCK:
         _CACHE[k] = value
     return value
 
 
-def clear():
+def clear() -> None:
     global epoch
     with _LOCK:
         _CACHE.clear()

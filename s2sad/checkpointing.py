@@ -18,16 +18,20 @@ other call::
         return np.sum(h ** 2)
 """
 
+from __future__ import annotations
+
 import functools
 import inspect
 import types
+from collections.abc import Callable
+from typing import Any
 
 import gast
 
 from .parse import bound_names, environment_object, own_wrapper
 
 
-def checkpoint(g):
+def checkpoint(g: Callable[..., Any]) -> Callable[..., Any]:
     """g, whose intermediates reverse mode recomputes in the adjoint sweep instead of storing them."""
     @functools.wraps(g)
     def checkpointed(*args, **kwargs):

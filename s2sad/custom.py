@@ -26,13 +26,17 @@ forward mode refuses f when the derivative is built; with only a JVP, reverse mo
 an S2SADError when it reaches f (transposing a user's JVP is not attempted).
 """
 
+from __future__ import annotations
+
 import functools
 import inspect
 import itertools
 import keyword
 import linecache
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -43,17 +47,17 @@ from .registry import Rule, nondiff
 _HINT = "see docs/custom_rules.md"
 
 
-def custom_vjp(fun):
+def custom_vjp(fun: Callable[..., Any]) -> CustomFunction:
     """fun with a reverse-mode rule to come: `fun.defvjp(fwd, bwd)`."""
     return CustomFunction(fun, "custom_vjp")
 
 
-def custom_jvp(fun):
+def custom_jvp(fun: Callable[..., Any]) -> CustomFunction:
     """fun with a forward-mode rule to come: `fun.defjvp(jvp)`."""
     return CustomFunction(fun, "custom_jvp")
 
 
-def stop_gradient(x):
+def stop_gradient(x: Any) -> Any:
     """x itself, through which no derivative flows in either mode."""
     return x
 

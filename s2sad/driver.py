@@ -3,11 +3,15 @@
 Every stage's output can be printed with `s2sad.source(f, stage=...)`.
 """
 
+from __future__ import annotations
+
 import contextlib
 import gc
 import inspect
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import gast
 
@@ -25,11 +29,11 @@ from .lift import lift
 from .loops import checkpoint_loops
 from .names import names
 from .naming import Namer
-from .normalize import normalize
+from .normalize import Normalized, normalize
 from .optimize import optimize
 from .optimize.release import release_references
+from .parse import Parsed, parse, unwrap
 from .parse import defaults as parse_defaults
-from .parse import parse, unwrap
 from .partials import selects
 from .resolve import Resolver
 from .reverse import records_table as reverse_records
@@ -47,16 +51,16 @@ MODES = ("forward", "reverse")
 class Compiled:
     """A generated derivative: the live function and its source."""
 
-    function: object
+    function: Callable[..., Any]
     source: str
-    wrt: tuple
+    wrt: tuple[str, ...]
     mode: str
-    helpers: dict
-    backward: object = None       # mode "split": f_bwd(record, out_bar)
-    dependencies: tuple = ()      # (lookup, path, code) of each user function it calls
+    helpers: dict[str, Any]
+    backward: Callable[..., Any] | None = None  # mode "split": f_bwd(record, out_bar)
+    dependencies: tuple[Any, ...] = ()  # (lookup, path, code) of each user function it calls
 
 
-def front(func):
+def front(func: Callable[..., Any]) -> tuple[Parsed, Normalized]:
     """Parse, check and normalize: what every derivative starts from."""
     parsed = parse(func)
     check(parsed)
@@ -65,7 +69,7 @@ def front(func):
     return parsed, normalize(checkpoint_loops(front_end, every))
 
 
-def wrt_names(func, wrt):
+def wrt_names(func: Callable[..., Any], wrt: int | str | Sequence[int | str]) -> tuple[str, ...]:
     """Parameter names for a wrt given as positions, names, or a tuple of them."""
     func = unwrap(func)
     code = func.__code__
@@ -274,8 +278,9 @@ def _derive_callee(func, mode, wrt, receiver, exact=False, kinds=None):
                       kinds=kinds if mode == "reverse" else None)
 
 
-def derivative(func, mode, wrt, with_value=False, optimized=True, receiver=None, kinds=None, callee=False,
-               exact=False):
+def derivative(func: Callable[..., Any], mode: str, wrt: Sequence[str], with_value: bool = False,
+               optimized: bool = True, receiver: Any = None, kinds: tuple[Any, ...] | None = None,
+               callee: bool = False, exact: bool = False) -> Compiled:
     """The compiled derivative of func, from the cache when it is there and still current."""
     func = unwrap(func)
     callee = callee and list(wrt) != list(inspect.signature(func).parameters)  # named apart only then
@@ -369,7 +374,7 @@ def anf_source(func):
     return to_source(normalized.node)
 
 
-def analyses(func, wrt, kinds=None):
+def analyses(func: Callable[..., Any], wrt: Sequence[str], kinds: tuple[Any, ...] | None = None) -> Analyses:
     """The analyses reverse mode runs on func differentiated with respect to wrt, as an `analyze.Analyses`.
 
     Which names are active, which may be overwritten, which the adjoint sweep recomputes, reads,

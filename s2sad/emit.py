@@ -17,16 +17,25 @@ generated line, and, on Python 3.11+, a note. The handler sits on lines of its o
 past the end of the shown source, so line numbers, pdb and `inspect` are unchanged.
 """
 
+from __future__ import annotations
+
 import ast
 import hashlib
 import linecache
 import sys
 import types
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from . import runtime
 from .build import comment, is_marker, origin  # noqa: F401  (the markers, made in build.py)
 from .errors import LIMITATIONS, S2SADError
 from .unparse import render, to_ast, to_source  # noqa: F401  (printing lives in the leaf unparse.py)
+
+if TYPE_CHECKING:
+    import gast
+
+    from .parse import Parsed
 
 _RELOCATE = "__s2sad_relocate__"
 
@@ -34,7 +43,8 @@ _RELOCATE = "__s2sad_relocate__"
 # -- loading -------------------------------------------------------------------------
 
 
-def load(fn_node, helpers, parsed, defaults=()):
+def load(fn_node: gast.FunctionDef, helpers: dict[str, Any], parsed: Parsed,
+         defaults: Sequence[Any] = ()) -> tuple[Callable[..., Any], str]:
     """Compile fn_node into a function that resolves names like the user's function does.
 
     Returns (function, source).

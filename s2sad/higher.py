@@ -20,14 +20,19 @@ When batched mode cannot handle a function (it calls a user function), the same 
 come from one pass per column or row.
 """
 
+from __future__ import annotations
+
 import functools
 import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from . import api, batching, driver, pytrees, runtime
 from .callables import dict_items, entry, first_output
 from .errors import LIMITATIONS, S2SADError
+from .higher_batched import _batched_jvp, _block, _blocks, _finish, _unit_batches
 from .parse import own_wrapper
 
 MODES = ("auto", "forward", "reverse")
@@ -108,7 +113,7 @@ def _run_checked(func, what, run, grad_fn):
         raise
 
 
-def hvp(f, primals, vectors, wrt=0):
+def hvp(f: Callable[..., Any], primals: Sequence[Any], vectors: Any, wrt: int | str | Sequence[int | str] = 0) -> Any:
     """H @ v for scalar f at primals, H the Hessian with respect to wrt: forward over reverse, H never formed.
 
     vectors has one entry per wrt parameter (a bare array is accepted for a single one);
@@ -139,7 +144,7 @@ def hvp(f, primals, vectors, wrt=0):
     return shaped[0] if single else shaped
 
 
-def hessian(f, wrt=0):
+def hessian(f: Callable[..., Any], wrt: int | str | Sequence[int | str] = 0) -> Callable[..., Any]:
     """A function giving the Hessian of scalar f: H.shape == input.shape + input.shape.
 
     Forward over reverse with every unit vector in one batched pass. For a tuple wrt the
@@ -188,7 +193,8 @@ def hessian(f, wrt=0):
 # -- jacobian -------------------------------------------------------------------------------
 
 
-def jacobian(f, wrt=0, mode="auto", has_aux=False):
+def jacobian(f: Callable[..., Any], wrt: int | str | Sequence[int | str] = 0, mode: str = "auto",
+             has_aux: bool = False) -> Callable[..., Any]:
     """A function giving the Jacobian of f: J.shape == out.shape + input.shape (JAX's layout).
 
     mode "forward" builds it column by column, "reverse" row by row, both as one batched
@@ -217,32 +223,13 @@ def jacobian(f, wrt=0, mode="auto", has_aux=False):
         if any(_structured(x) for x in inputs):
             blocks = _container_jacobian(func, names, values, inputs)
             return blocks[0] if single else blocks
-        chosen = mode
         n_in = sum(np.size(x) for x in inputs)
-        # f runs once more only to see its output: to learn it is not a dict (once), to size it for "auto"
-        # (not when the inputs are one float: forward mode then, whatever the output)
-        sized = mode == "auto" and n_in > 1
-        probe = func(*values.values()) if sized or not _DICT_CHECKED.get(func.__code__) else None
+        sized = mode == "auto" and n_in > 1  # one float in: forward mode, whatever the output
+        probe = _probe(func, values, sized)
         if isinstance(probe, dict):  # {key: Jacobian of out[key]}, as JAX nests it
-            keys = [k for k in probe if isinstance(k, (str, int)) and not isinstance(k, bool)]
-            if len(keys) != len(probe):
-                raise S2SADError("jacobian of a dict output needs string or integer keys", *_where(func), "jacobian")
-            items = jacobian(dict_items(func, keys), wrt, mode)(*args, **kwargs)
-            return dict(zip(keys, items))
-        if probe is not None and _has_dict(probe):
-            raise S2SADError("jacobian of an output holding a dict inside a tuple or list is not supported: return "
-                             "a dict or a tuple of arrays", *_where(func), "jacobian")
-        if probe is not None:
-            _DICT_CHECKED[func.__code__] = True
-        if mode == "auto":
-            chosen = "forward" if not sized or n_in <= _size(probe) else "reverse"
-        if chosen == "forward":
-            out, douts = _batched_jvp(func, names, values, _unit_batches(inputs), ())
-            per_out = _per_output(out, douts, lambda o, d: [_block(d, o, x, inputs, k) for k, x in enumerate(inputs)])
-        else:
-            per_out = _reverse_jacobian(func, names, values, inputs)
-        _no_complex(per_out, func)
-        return _shape_result(per_out, single)
+            return _dict_jacobian(func, probe, wrt, mode, args, kwargs)
+        chosen = mode if mode != "auto" else "forward" if not sized or n_in <= _size(probe) else "reverse"
+        return _jacobian_by(chosen, func, names, values, inputs, single)
 
     own_wrapper(jacobian_f)
     if single:
@@ -251,6 +238,38 @@ def jacobian(f, wrt=0, mode="auto", has_aux=False):
 
 
 _DICT_CHECKED = {}  # code -> whether its output was seen not to be a dict (checked once, f runs once more)
+
+
+def _probe(func, values, sized):
+    """f's output when f must run once more to see it, else None: to learn that it is not a dict
+    (once per code object) and, when `sized`, to size it for mode "auto"."""
+    probe = func(*values.values()) if sized or not _DICT_CHECKED.get(func.__code__) else None
+    if probe is not None and not isinstance(probe, dict):
+        if _has_dict(probe):
+            raise S2SADError("jacobian of an output holding a dict inside a tuple or list is not supported: return "
+                             "a dict or a tuple of arrays", *_where(func), "jacobian")
+        _DICT_CHECKED[func.__code__] = True
+    return probe
+
+
+def _dict_jacobian(func, probe, wrt, mode, args, kwargs):
+    """{key: Jacobian of out[key]} for f returning the dict `probe` (JAX's nesting)."""
+    keys = [k for k in probe if isinstance(k, (str, int)) and not isinstance(k, bool)]
+    if len(keys) != len(probe):
+        raise S2SADError("jacobian of a dict output needs string or integer keys", *_where(func), "jacobian")
+    items = jacobian(dict_items(func, keys), wrt, mode)(*args, **kwargs)
+    return dict(zip(keys, items))
+
+
+def _jacobian_by(chosen, func, names, values, inputs, single):
+    """The Jacobian of a plain (array or tuple) output, forward (column) or reverse (row) mode."""
+    if chosen == "forward":
+        out, douts = _batched_jvp(func, names, values, _unit_batches(inputs), ())
+        per_out = _per_output(out, douts, lambda o, d: [_block(d, o, x, inputs, k) for k, x in enumerate(inputs)])
+    else:
+        per_out = _reverse_jacobian(func, names, values, inputs)
+    _no_complex(per_out, func)
+    return _shape_result(per_out, single)
 
 
 def _has_dict(out):
@@ -507,70 +526,10 @@ def _container_hessian(func, names, values, inputs):
     return tuple(result)
 
 
-# -- batched tangents ------------------------------------------------------------------------
-
-
-def _unit_batches(inputs):
-    """One tangent batch per input, together the identity: column k seeds element k of the inputs laid end to end."""
-    total = sum(int(np.size(x)) for x in inputs)
-    batches, start = [], 0
-    for x in inputs:
-        n = int(np.size(x))
-        dtype = np.result_type(getattr(x, "dtype", np.float64), np.float64)
-        seed = np.zeros((total, n), dtype=dtype)
-        seed[start:start + n] = np.eye(n, dtype=dtype)
-        batches.append(seed.reshape((total,) + np.shape(x)))
-        start += n
-    return batches
-
-
-def _batched_jvp(fn, names, values, batches, extra):
-    """(out, batched out tangent) of fn at values along the tangent batches; one pass, or one per column."""
-    try:
-        compiled = batching.derivative(fn, names)
-    except batching.NotBatchable:
-        return _columns_one_by_one(fn, names, values, batches, extra)
-    return compiled.function(*values.values(), *extra, *batches)
-
-
-def _columns_one_by_one(fn, names, values, batches, extra):
-    """What the batched JVP gives, from one plain JVP pass per column."""
-    plain = driver.derivative(fn, "forward", names).function
-    outs = [plain(*values.values(), *extra, *[api._like(t[k], values[n]) for t, n in zip(batches, names)])
-            for k in range(len(batches[0]))]
-    return outs[0][0], _stack_tangents([o[1] for o in outs], outs[0][0])
-
-
-def _stack_tangents(columns, like):
-    if isinstance(like, (tuple, list)):
-        return tuple(_stack_tangents([c[i] for c in columns], item) for i, item in enumerate(like))
-    return np.stack([np.broadcast_to(c, np.shape(like)) for c in columns])
-
-
-def _block(douts, out, x, inputs, k):
-    """The Jacobian block of out with respect to inputs[k], from tangents seeded by _unit_batches."""
-    start = sum(int(np.size(inputs[j])) for j in range(k))
-    n = int(np.size(x))
-    total = sum(int(np.size(v)) for v in inputs)
-    douts = np.broadcast_to(douts, (total,) + np.shape(out))[start:start + n]
-    cols = np.reshape(douts, (n, int(np.size(out))))
-    return _finish(np.reshape(cols.T, np.shape(out) + np.shape(x)))
-
-
-def _blocks(dgrad, x, inputs):
-    """Hessian blocks d grad / d inputs[k] for every k: grad is shaped like x, so each is x.shape + inputs[k].shape."""
-    return tuple(_block(dgrad, x, xk, inputs, k) for k, xk in enumerate(inputs))
-
-
-def _finish(J):
-    """A 0-d result (float in, float out) is a float, as a gradient would be; else a fresh array."""
-    return float(J) if np.ndim(J) == 0 else np.ascontiguousarray(J)
-
-
 # -- function-valued forward mode and batched tangents -----------------------------------------
 
 
-def jvp_function(f, wrt=0):
+def jvp_function(f: Callable[..., Any], wrt: int | str | Sequence[int | str] = 0) -> Callable[..., tuple[Any, Any]]:
     """g(*args, *tangents) -> (f(*args), its JVP): forward mode as a function, so it can be differentiated.
 
     `s2sad.grad(jvp_function(f))` is not meaningful (two outputs), but `s2sad.jvp(jvp_function(f), ...)`
@@ -587,7 +546,7 @@ def jvp_function(f, wrt=0):
     return jvp_f
 
 
-def batched_jvp(f, primals, tangents):
+def batched_jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     """(f(*primals), out tangents) for B tangents at once: each tangent has shape (B,) + its primal's shape.
 
     Every primal that is a float gets a tangent batch (None for zeros); the result's tangent

@@ -27,11 +27,15 @@ VJP (reverse mode), and a second GMRES solve of a random vector's image checks t
 is unique (solvers.solve_matrix_free).
 """
 
+from __future__ import annotations
+
 import functools
 import inspect
 import itertools
 import linecache
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +49,7 @@ _COUNTER = itertools.count(1)
 # -- fixed_point ----------------------------------------------------------------------------------
 
 
-def fixed_point(step, x0, *params, tol=1e-12, max_iter=1000):
+def fixed_point(step: Callable[..., Any], x0: Any, *params: Any, tol: float = 1e-12, max_iter: int = 1000) -> Any:
     """x with x == step(x, *params), by iteration from x0; derivatives w.r.t. params are implicit."""
     def fail(count, gap):
         return solvers.refuse(f"fixed_point did not converge: after {count} iterations of "
@@ -211,7 +215,7 @@ def cotangent_form(value):
 # -- implicit -------------------------------------------------------------------------------------
 
 
-def implicit(residual):
+def implicit(residual: Callable[..., Any]) -> Callable[[Callable[..., Any]], Implicit]:
     """Decorator: `solve(*params) -> x` whose derivatives come from `residual(x, *params) == 0` alone."""
     if not callable(residual):
         raise solvers.refuse(f"implicit(residual) needs a function, not {residual!r}", None, "implicit")

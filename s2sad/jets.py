@@ -7,7 +7,11 @@ wrapper divides by k! on the way in and multiplies on the way out; a container o
 series per item (a tuple of lists for a tuple output), as JAX returns it.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +21,7 @@ from .callables import entry
 from .errors import S2SADError
 
 
-def jet(f, primals, series):
+def jet(f: Callable[..., Any], primals: Sequence[Any], series: Sequence[Any]) -> tuple[Any, Any]:
     """(f(*primals), the series of f's output): its K derivatives along the curve the series give."""
     fast = _floats_only(f, primals, series)
     if fast is not None:

@@ -21,7 +21,11 @@ the JVP is the VJP). Any other linear function s2sad can read is transposed by r
 `primals` (which, as in JAX, only give the inputs' types and shapes).
 """
 
+from __future__ import annotations
+
 import copy
+from collections.abc import Callable
+from typing import Any
 
 import gast
 import numpy as np
@@ -32,7 +36,7 @@ from .callables import entry
 from .errors import S2SADError
 
 
-def linearize(f, *primals):
+def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
     """(f(*primals), f_jvp): f_jvp(*tangents) is generated linear code over stored residuals."""
     func = entry(f)
     values = api._bind(func, primals, {})
@@ -178,7 +182,7 @@ def _param(ident):
 # -- transposition ---------------------------------------------------------------------------------
 
 
-def linear_transpose(f_jvp, *primals):
+def linear_transpose(f_jvp: Callable[..., Any], *primals: Any) -> Callable[..., Any]:
     """f_vjp(cotangent) -> one cotangent per primal: the transpose of the linear function f_jvp."""
     if isinstance(f_jvp, LinearFunction):
         return _transpose_linearized(f_jvp)

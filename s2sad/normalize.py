@@ -23,8 +23,11 @@ Example::
                                         z = x1_times_x2 + sin_x1
 """
 
+from __future__ import annotations
+
 import copy
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import gast
 
@@ -40,20 +43,23 @@ from .syntax import refuse
 from .templates import clone
 from .writes import aliased_names, check_writes
 
+if TYPE_CHECKING:
+    from .parse import Parsed
+
 
 @dataclass
 class Normalized:
     """A function in A-normal form and the side tables later stages read."""
 
     node: gast.FunctionDef
-    origins: dict = field(default_factory=dict)   # statement -> user's line number
-    temps: set = field(default_factory=set)       # expression temporaries: one def, used in its own statement
-    names: set = field(default_factory=set)       # every identifier in use
-    helpers: dict = field(default_factory=dict)   # name in the code -> runtime object it stands for
-    sharers: dict = field(default_factory=dict)   # written name -> other names holding its memory at a write
+    origins: dict[gast.stmt, int | None] = field(default_factory=dict)  # statement -> user's line number
+    temps: set[str] = field(default_factory=set)        # expression temporaries: one def, used in its own statement
+    names: set[str] = field(default_factory=set)        # every identifier in use
+    helpers: dict[str, Any] = field(default_factory=dict)  # name in the code -> runtime object it stands for
+    sharers: dict[str, set[str]] = field(default_factory=dict)  # written name -> names holding its memory at a write
 
 
-def normalize(parsed):
+def normalize(parsed: Parsed) -> Normalized:
     """Normalize a Parsed function; the user's tree is left untouched."""
     node = clone(parsed.node)
     namer = Namer(identifiers(node) | set(parsed.closure))

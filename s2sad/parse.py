@@ -6,13 +6,17 @@ very dict and cells the function reads, so later stages resolve names exactly as
 function does when it runs.
 """
 
+from __future__ import annotations
+
 import builtins
 import functools
 import inspect
 import linecache
 import textwrap
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import gast
 
@@ -24,19 +28,19 @@ from .errors import S2SADError
 class Parsed:
     """A function's syntax tree and the environment its free names come from."""
 
-    func: object
+    func: Callable[..., Any]
     node: gast.FunctionDef
     filename: str
-    globals: dict
-    closure: dict = field(default_factory=dict)
-    imported: set = field(default_factory=set)    # closure names bound by an import inside the function
-    resolved: list = field(default_factory=list)  # dotted names the front stages read to rewrite calls (specialize.py)
+    globals: dict[str, Any]
+    closure: dict[str, Any] = field(default_factory=dict)  # free name -> its cell
+    imported: set[str] = field(default_factory=set)    # closure names bound by an import inside the function
+    resolved: list[str] = field(default_factory=list)  # dotted names the front stages read (specialize.py)
 
-    def line_text(self, lineno):
+    def line_text(self, lineno: int) -> str:
         return linecache.getline(self.filename, lineno).strip()
 
 
-def unwrap(func):
+def unwrap(func: Any) -> Any:
     """The plain Python function behind a decorator object or a bound method.
 
     A function made by someone else's decorator with `functools.wraps` is that function
@@ -104,7 +108,7 @@ def source_of(func):
     return textwrap.dedent("".join(lines)), start, filename
 
 
-def parse(func):
+def parse(func: Callable[..., Any]) -> Parsed:
     """Parse a Python function into a Parsed record."""
     func = unwrap(func)
     if not inspect.isfunction(func):
@@ -134,7 +138,7 @@ def parse(func):
     return Parsed(func, node, filename, func.__globals__, closure)
 
 
-def defaults(func):
+def defaults(func: Callable[..., Any]) -> tuple[Any, ...]:
     """The default values of func's parameters as the generated code's signature lists them:
     the positional ones', then the keyword-only ones' (see `_keyword_only_as_plain`)."""
     kw = func.__kwdefaults__ or {}

@@ -11,8 +11,12 @@ higher derivative) differentiates it like other code; this module only does the 
 The helpers are leaves: NumPy-free, importing only the errors.
 """
 
+from __future__ import annotations
+
 import math
 import sys
+from collections.abc import Iterable
+from typing import Any
 
 from .errors import S2SADError
 
@@ -64,7 +68,7 @@ def schedule_cost(n, s):
     return cost
 
 
-def checkpointed(iterable, snapshots):
+def checkpointed(iterable: Iterable[Any], snapshots: int) -> Iterable[Any]:
     """`for i in s2sad.checkpointed(range(n), snapshots=K):` in a function s2sad differentiates: reverse
     mode keeps at most K states of the loop and recomputes the rest (binomial schedule). Called
     plainly it checks its arguments and returns the range itself, so the loop runs unchanged."""
@@ -95,7 +99,7 @@ def segment_split(steps, snapshots):
     return split(steps, snapshots)
 
 
-def reversible(iterable):
+def reversible(iterable: Iterable[Any]) -> Iterable[Any]:
     """`for i in s2sad.reversible(range(n)):` in a function s2sad differentiates: reverse mode keeps
     only the loop's final state and inverts the body's updates in the adjoint sweep (loops.py,
     reversing.py). Called plainly it checks its argument and returns the range itself."""

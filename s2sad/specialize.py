@@ -32,6 +32,8 @@ names read here are listed in `Parsed.resolved`, so a cached derivative is rebui
 of them is bound to another object (driver.py).
 """
 
+from __future__ import annotations
+
 import ast
 import builtins
 import copy
@@ -50,7 +52,7 @@ from . import build as b
 from .callables import is_library
 from .lift import own_statements
 from .naming import Namer, identifiers
-from .parse import parse, unwrap
+from .parse import Parsed, parse, unwrap
 from .registry import lookup
 
 _MEMO = {}          # (callee, copy's source, its cells' ids) -> (callee, cells, the copy): one copy each
@@ -85,7 +87,7 @@ def _load_reduce():
 _REDUCE = _load_reduce()
 
 
-def specialize(parsed):
+def specialize(parsed: Parsed) -> Parsed:
     """Rewrite parsed's calls that pass functions or fill *args / **kwargs (in place)."""
     fn = parsed.node
     calls = [n for n in _own_nodes(fn.body) if isinstance(n, gast.Call)]

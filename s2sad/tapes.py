@@ -14,6 +14,8 @@ whose own pushes are counted where they happen. An object already held by a reco
 costs only the slot: the bytes are what the tapes hold, each object once.
 """
 
+from __future__ import annotations
+
 import ast
 import gc
 import linecache
@@ -21,7 +23,9 @@ import os
 import re
 import sys
 import tracemalloc
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -252,7 +256,8 @@ def _line_text(filename, line):
     return linecache.getline(filename, line).strip()
 
 
-def tape_report(f, *args, wrt=0, checkpoint=None):
+def tape_report(f: Callable[..., Any], *args: Any, wrt: int | str | Sequence[int | str] = 0,
+                checkpoint: Any = None) -> str:
     """What reverse mode records for f at args, per loop and per iteration, in bytes (a str)."""
     records = tape_records(f, *args, wrt=wrt, checkpoint=checkpoint)
     return format_report(records)

@@ -20,10 +20,14 @@ argument; a container argument or output is batched leaf by leaf. Keyword argume
 taken (pass them positionally, with None in in_axes), nor is out_axes=None.
 """
 
+from __future__ import annotations
+
 import functools
 import inspect
 import itertools
 import linecache
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +37,7 @@ from .errors import S2SADError
 _COUNTER = itertools.count()
 
 
-def vmap(f, in_axes=0, out_axes=0):
+def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: int = 0) -> Callable[..., Any]:
     """The batched version of f: f applied to each example along in_axes, results stacked along out_axes.
 
     When the number of positional arguments is known (in_axes a tuple, or f's signature), the result

@@ -88,9 +88,14 @@ def display(rule):
     return f"`{name}`"
 
 
+# rules modules that continue a family of FAMILIES (one family, split to keep modules short)
+PARTS = {"runtime_rules_vmap": "runtime_rules"}
+
+
 def family(rule):
     template = rule.vjp or rule.jvp
-    return template.__module__.rsplit(".", 1)[-1] if template is not None else None
+    module = template.__module__.rsplit(".", 1)[-1] if template is not None else None
+    return PARTS.get(module, module)
 
 
 def note(rule):

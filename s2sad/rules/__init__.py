@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     numpy_reduce,
     numpy_shape,
     runtime_rules,
+    runtime_rules_vmap,
 )
 
 numpy_fft.mark_complex_safe()  # once every family is in the table

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import revolve, runtime, runtime_vmap
+from .. import revolve, runtime
 from ..registry import elementwise, jvp, linear, nondiff, vjp
 from ..runtime import broadcast_like, matmul_adjoint_a, matmul_adjoint_b, unbroadcast
 
@@ -65,7 +65,7 @@ def matmul_adjoint_b_jvp(g_dot, a_dot, ans, g, a, b):
     return matmul_adjoint_b(g_dot, a, b), matmul_adjoint_b(g, a_dot, b)
 
 
-# -- the derivative library's helpers (s2sad/runtime.py, second half) ---------------------
+# -- the derivative library's helpers (s2sad/runtime_adjoints.py, runtime_products.py, runtime_linalg.py) ----
 
 nondiff(runtime.tie_weights, runtime.clip_partial, runtime.linspace_ramp, runtime.inverse_axes)
 
@@ -339,7 +339,7 @@ def with_item_jvp(x_dot_dot, value_dot_dot, ans, x_dot, index, value_dot, x):
     return runtime.with_item(x_dot_dot, index, 0.0, x), runtime.with_item(0.0, index, value_dot_dot, x)
 
 
-# -- containers and writes (s2sad/runtime.py: part, item_bar, old_item) ----------------------
+# -- containers and writes (s2sad/runtime_core.py, runtime_writes.py: part, item_bar, old_item) ----
 
 
 nondiff(runtime.shares_memory, runtime.is_array, pure=False)
@@ -537,72 +537,3 @@ def tri_inv_jvp(a_dot, ans, a):
 
 
 nondiff(revolve.split, revolve.loop_bounds)  # the checkpointed loops' schedule: integers only
-# -- vmap's helpers (s2sad.vmap generates a loop over them; grad(vmap(f)) differentiates it) ----
-
-
-@linear(runtime_vmap.take)
-def vmap_take(ct, x, i, axis):
-    return runtime_vmap.untake(ct, x, i, axis)
-
-
-@linear(runtime_vmap.untake)
-def vmap_untake(ct, g, x, i, axis):
-    return runtime_vmap.take(ct, i, axis)
-
-
-@linear(runtime_vmap.stack)
-def vmap_stack(ct, outs, axis):
-    return runtime_vmap.unstack(ct, outs, axis)
-
-
-@linear(runtime_vmap.unstack)
-def vmap_unstack(ct, g, outs, axis):
-    return runtime_vmap.restack(ct, outs, axis)
-
-
-@linear(runtime_vmap.restack)
-def vmap_restack(ct, items, outs, axis):
-    return runtime_vmap.unstack(ct, outs, axis)
-
-
-nondiff(runtime_vmap.size)
-
-
-@linear(runtime_vmap.lift)
-def vmap_lift(ct, x, other, other_batched):
-    return np.reshape(ct, np.shape(x))
-
-
-@linear(runtime_vmap.batch_sum)
-def vmap_batch_sum(ct, x):
-    return runtime_vmap.unsum(ct, x)
-
-
-@linear(runtime_vmap.unsum)
-def vmap_unsum(ct, g, x):
-    return runtime_vmap.batch_sum(ct)
-
-
-@linear(runtime_vmap.batch_mean)
-def vmap_batch_mean(ct, x):
-    return runtime_vmap.unsum(ct, x) * (np.shape(x)[0] / np.size(x))
-
-
-@linear(runtime_vmap.broadcast_batch)
-def vmap_broadcast_batch(ct, value, n):
-    return np.sum(ct, axis=0)
-
-
-nondiff(runtime_vmap.all_arrays)
-nondiff(runtime_vmap.example_shape)
-
-
-@vjp(runtime_vmap.matmul, wrt=("a", "c"))
-def vmap_matmul(ct, ans, a, c, a_batched, c_batched):
-    return runtime_vmap.matmul_adjoint(ct, a, c, a_batched, c_batched, 0), \
-        runtime_vmap.matmul_adjoint(ct, a, c, a_batched, c_batched, 1)
-
-
-@jvp(runtime_vmap.matmul)
-def vmap_matmul_jvp(a_dot, c_dot, ans, a, c, a_batched, c_batched):
-    return runtime_vmap.matmul(a_dot, c, a_batched, c_batched), runtime_vmap.matmul(a, c_dot, a_batched, c_batched)
