@@ -13,7 +13,7 @@ MAX_FUNCTION_LINES = 50
 
 # Modules whose size (and whose functions' sizes) other work is bringing under the limits today.
 # This list must only shrink: remove a module as soon as it fits, never add one.
-ALLOWED_TO_EXCEED = {"api.py", "reverse.py"}
+ALLOWED_TO_EXCEED = set()
 
 
 def sources():
