@@ -258,8 +258,14 @@ def grad(f, wrt=0, has_aux=False, checkpoint=None, backend="numpy"):
 
 
 def _compiled(f, wrt, has_aux, backend, with_value):
-    """grad / value_and_grad on a compiled backend (only "numba"): the same generated derivative, compiled."""
+    """grad / value_and_grad on another backend: "numba" (the same generated derivative, compiled) or
+    "array_api" (the arguments' own array library: Dask, CuPy, JAX; scale.py)."""
     from . import backend_numba
+
+    if backend == "array_api" and not has_aux:
+        from . import scale
+
+        return scale.grad_wrapper(f, wrt, with_value)
 
     backend_numba.check_backend(backend)
     func, obj = _method(f)
