@@ -59,7 +59,7 @@ class Namespace(types.ModuleType):
         self.backend = backend
         self.module = _import(_NUMPY_LIKE[backend])
         self.add = _AddUfunc(np.add, self.module.add)
-        self.ndarray = _array_class(self.module)
+        self.ndarray = _array_class(backend)
 
     def __getattr__(self, name):
         if name in _SHAPES:
@@ -89,19 +89,21 @@ class _AddUfunc:
         target[...] = runtime_scatter.scatter_add(target, index, values)
 
 
-def _array_class(module):
-    """A class that NumPy's arrays and the library's are instances of: `isinstance(x, np.ndarray)` in
-    a rebound helper then means "an array" (an `is np.ndarray` test does not, runtime_lazy.py)."""
-    import abc
+def _array_class(backend):
+    """A class that NumPy's arrays and the library's (JAX's tracers included) are instances of:
+    `isinstance(x, np.ndarray)` in a rebound helper then means "an array" (an `is np.ndarray` test
+    does not: runtime_lazy.py replaces the helpers that make one)."""
+    module, name = _ARRAY_CLASSES[backend]
+    kinds = (np.ndarray, getattr(_import(module), name))
 
-    kind = type(module.zeros(1))
+    class _Meta(type):
+        def __instancecheck__(cls, x):
+            return isinstance(x, kinds)
 
-    class AnyArray(abc.ABC):
-        pass
+    return _Meta("ndarray", (), {})
 
-    AnyArray.register(np.ndarray)
-    AnyArray.register(kind)
-    return AnyArray
+
+_ARRAY_CLASSES = {"dask": ("dask.array", "Array"), "jax": ("jax", "Array"), "cupy": ("cupy", "ndarray")}
 
 
 def _import(name):
