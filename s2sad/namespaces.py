@@ -157,7 +157,8 @@ def _copy(fn, ns, seen):
     copy.__kwdefaults__ = fn.__kwdefaults__
     copy.__dict__.update(fn.__dict__)
     seen[id(fn)] = copy
-    scope.update({k: _swap(v, ns, seen) for k, v in fn.__globals__.items()})
+    own = fn.__module__ == "s2sad.runtime_lazy"  # its globals name runtime's helpers it wraps: not overridden
+    scope.update({k: _swap(v, ns, seen, not own) for k, v in fn.__globals__.items()})
     for old, cell in zip(olds, cells):
         if old is not cell:
             cell.cell_contents = _swap(old.cell_contents, ns, seen)
@@ -166,18 +167,18 @@ def _copy(fn, ns, seen):
 
 def _filled(cell):
     try:
-        cell.cell_contents
+        cell.cell_contents  # noqa: B018 (reading an empty cell raises)
     except ValueError:
         return False
     return True
 
 
-def _swap(v, ns, seen):
+def _swap(v, ns, seen, override=True):
     """What a global or cell holding v holds in the rebound copy."""
     if v is np:
         return ns
     if isinstance(v, types.FunctionType) and _is_runtime(v):
-        if v.__module__ == "s2sad.runtime" and v.__name__ in runtime_lazy.OVERRIDES:
+        if override and v.__module__ == "s2sad.runtime" and v.__name__ in runtime_lazy.OVERRIDES:
             v = runtime_lazy.OVERRIDES[v.__name__]
         return _copy(v, ns, seen)
     return v

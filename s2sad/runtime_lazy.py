@@ -9,7 +9,9 @@ Dask, CuPy or JAX. They read `np`, which rebind also swaps for the library's nam
 
 import numpy as np
 
-from . import runtime
+from .runtime import Parts
+from .runtime import scatter as container_scatter
+from .runtime import scatter_add as container_scatter_add
 from .runtime_scatter import scatter_add as scatter_into
 
 
@@ -40,15 +42,15 @@ def spread_zero(g, like):
 
 def scatter_add(acc, g, x, index):
     """runtime.scatter_add without its in-place paths (they read NumPy's buffer flags): acc + scatter."""
-    if isinstance(acc, runtime.Parts) and isinstance(x, (list, tuple, dict)) and not isinstance(index, slice):
-        return runtime.scatter_add(acc, g, x, index)
+    if isinstance(acc, Parts) and isinstance(x, (list, tuple, dict)) and not isinstance(index, slice):
+        return container_scatter_add(acc, g, x, index)
     return acc + scatter(g, x, index)
 
 
 def scatter(g, x, index):
     """runtime.scatter: zeros shaped like x with g added at x[index] (through the library's scatter-add)."""
     if isinstance(x, (list, tuple, dict)):
-        return runtime.scatter(g, x, index)
+        return container_scatter(g, x, index)
     zero = np.zeros(np.shape(x), dtype=np.result_type(getattr(g, "dtype", float), getattr(x, "dtype", float),
                                                         np.float32))
     return scatter_into(zero, index, g)

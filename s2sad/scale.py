@@ -94,6 +94,10 @@ def run(fn, values, backend, func):
         raise _refusal(exc.__traceback__, func, backend, "a branch, loop test or conversion on a lazy Dask value "
                        "would compute it inside the derivative") from None
     except TypeError as exc:
+        if backend == "jax" and type(exc).__module__.startswith("jax") and "Tracer" in type(exc).__name__ \
+                or "Concretization" in type(exc).__name__:
+            raise _refusal(exc.__traceback__, func, backend, f"a branch, loop test or conversion needs a concrete "
+                           f"value under jax.jit ({type(exc).__name__})") from None
         if backend == "jax" and ("immutable" in str(exc) or "does not support item assignment" in str(exc)):
             raise _refusal(exc.__traceback__, func, backend, "an in-place write on a JAX array (JAX arrays are "
                            "immutable)") from None

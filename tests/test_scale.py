@@ -5,20 +5,19 @@ is checked against central finite differences of f on NumPy arrays, and its type
 a Dask gradient stays a lazy Dask array, a JAX gradient a JAX array (never silently NumPy's).
 """
 
-import numpy as np
-import pytest
-
-import s2sad
-from s2sad.runtime_scatter import scatter_add
-from s2sad.testing import numerical_jvp
-
 import corpus_basic
 import corpus_control
 import corpus_language
 import corpus_numpy
 import corpus_structure
 import corpus_subroutines
+import numpy as np
+import pytest
 from conftest import differentiable, inputs_for
+
+import s2sad
+from s2sad.runtime_scatter import scatter_add
+from s2sad.testing import numerical_jvp
 
 da = pytest.importorskip("dask.array", reason="dask is not installed (pip install 's2sad[test]')")
 import dask  # noqa: E402
@@ -180,3 +179,11 @@ def test_corpus_gradient_on_cupy(name):
     grads = s2sad.grad(f, wrt=wrt, backend="array_api")(*map(cupy.asarray, args))
     assert all(isinstance(x, cupy.ndarray) for x in grads)
     assert_matches_differences(f, args, wrt, [cupy.asnumpy(x) for x in grads])
+
+
+def test_a_branch_on_a_traced_value_under_jit_is_refused():
+    jax = pytest.importorskip("jax", reason="jax is not installed")
+    f = corpus_control.max_tracking  # `if a[i] > best:` needs a value a tracer does not have
+    g = s2sad.grad(f, backend="array_api")
+    with pytest.raises(s2sad.S2SADError, match=r"cannot run on jax: a branch.*under jax.jit.*generated line: if "):
+        jax.jit(g)(jax.numpy.asarray(inputs_for(f)[0]))
