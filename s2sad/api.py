@@ -271,7 +271,7 @@ def _compiled(f, wrt, has_aux, backend, with_value):
     func, obj = _method(f)
     if has_aux:
         code = getattr(entry(func), "__code__", None)
-        raise S2SADError("has_aux=True is not compiled by backend='numba'; use backend='numpy'",
+        raise S2SADError(f"has_aux=True is not run by backend={backend!r}; use backend='numpy'",
                          code and code.co_filename, code and code.co_firstlineno, "backend")
     if obj is not None:
         return functools.partial(backend_numba.grad_wrapper(func, _after_self(wrt), with_value), obj)

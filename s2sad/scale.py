@@ -75,7 +75,7 @@ def stand_in(x):
     if any(not isinstance(d, int) for d in shape):
         raise S2SADError(f"an argument of unknown shape {shape} (a Dask array with unknown chunk sizes): "
                          "compute its chunks first (x.compute_chunk_sizes())", None, None, "backend")
-    return np.zeros(shape, dtype=np.dtype(str(x.dtype)))
+    return np.broadcast_to(np.zeros((), dtype=np.dtype(str(x.dtype))), shape)  # no memory: one element, broadcast
 
 
 def _like(g, x, backend):
