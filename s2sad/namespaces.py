@@ -139,15 +139,17 @@ def namespace(backend):
 
 def rebind(fn, backend):
     """A copy of the generated function fn (and, recursively, of the s2sad runtime helpers it reads
-    from its cells and globals) in which the numpy module is `namespace(backend)`. Made once per
-    (function, backend)."""
-    key = (fn, backend)
-    if key not in _REBOUND:
-        _REBOUND[key] = _copy(fn, namespace(backend), {})
-    return _REBOUND[key]
+    from its cells and globals) in which the numpy module is `namespace(backend)`.
+
+    The runtime helpers' copies are made once per backend (their modules do not change); the
+    generated functions' are made per call, since their globals are the user's module's, which
+    may have changed since (a copy kept would read yesterday's constants)."""
+    return _copy(fn, namespace(backend), {})
 
 
 def _copy(fn, ns, seen):
+    if not fn.__code__.co_filename.startswith("<s2sad"):
+        seen = _REBOUND.setdefault(ns.backend, {})  # a runtime helper: kept
     if id(fn) in seen:
         return seen[id(fn)]
     scope = {}

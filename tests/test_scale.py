@@ -187,3 +187,18 @@ def test_a_branch_on_a_traced_value_under_jit_is_refused():
     g = s2sad.grad(f, backend="array_api")
     with pytest.raises(s2sad.S2SADError, match=r"cannot run on jax: a branch.*under jax.jit.*generated line: if "):
         jax.jit(g)(jax.numpy.asarray(inputs_for(f)[0]))
+
+
+WEIGHT = 2.0
+
+
+def weighted_sum_of_squares(a):
+    return WEIGHT * np.sum(a ** 2)
+
+
+def test_a_changed_module_constant_is_read_again(monkeypatch):
+    a = np.array([1.0, -2.0, 3.0])
+    g = s2sad.grad(weighted_sum_of_squares, backend="array_api")
+    np.testing.assert_allclose(g(da.from_array(a, chunks=2)).compute(), 4.0 * a)
+    monkeypatch.setattr(__import__(__name__), "WEIGHT", 5.0)
+    np.testing.assert_allclose(g(da.from_array(a, chunks=2)).compute(), 10.0 * a)
