@@ -40,7 +40,7 @@ def grad_wrapper(f, wrt, with_value):
     plain = (api.value_and_grad if with_value else api.grad)(f, wrt)
 
     def wrapper(*args, **kwargs):
-        values = tuple(api._bind(func, args, kwargs).values()) if kwargs else args
+        values = tuple(api._bind(func, args, kwargs).values()) if kwargs or len(args) != code.co_argcount else args
         backend = namespaces.backend_of(values)
         if backend == "numpy":
             return plain(*values)
@@ -49,6 +49,7 @@ def grad_wrapper(f, wrt, with_value):
         kinds = shapes.kinds_of(stand_ins)
         fn = namespaces.rebind(_derivative(func, names, kinds), backend)
         out, grads = run(fn, values, backend, func)
+        _check_scalar(func, out)
         grads = (grads,) if len(where) == 1 else tuple(grads)
         grads = tuple(_like(g, values[i], backend) for g, i in zip(grads, where))
         grads = grads[0] if single else grads
@@ -65,6 +66,16 @@ def _derivative(func, names, kinds):
     or traced array cannot answer without computing."""
     kinds = tuple(kinds) + (shapes.GRAD_SEED,)
     return driver.derivative(func, "reverse", names, with_value=True, optimized=False, kinds=kinds).function
+
+
+def _check_scalar(func, out):
+    """api's check that f returned a scalar (the seed 1.0 would sum a vector's gradients), on the
+    output's shape alone: a lazy output is not computed."""
+    if isinstance(out, (tuple, list)) or tuple(getattr(out, "shape", ())) != () \
+            or "float" not in str(getattr(out, "dtype", type(out).__name__)):
+        shape = type(out).__name__ if isinstance(out, (tuple, list)) else tuple(getattr(out, "shape", ()))
+        raise S2SADError(f"grad needs {func.__name__} to return a scalar float, but it returned {shape}; use "
+                         "s2sad.vjp or s2sad.jacobian", func.__code__.co_filename, func.__code__.co_firstlineno, "grad")
 
 
 def stand_in(x):

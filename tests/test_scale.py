@@ -202,3 +202,8 @@ def test_a_changed_module_constant_is_read_again(monkeypatch):
     np.testing.assert_allclose(g(da.from_array(a, chunks=2)).compute(), 4.0 * a)
     monkeypatch.setattr(__import__(__name__), "WEIGHT", 5.0)
     np.testing.assert_allclose(g(da.from_array(a, chunks=2)).compute(), 10.0 * a)
+
+
+def test_a_vector_output_is_refused_as_on_numpy():
+    with pytest.raises(s2sad.S2SADError, match=r"to return a scalar float, but it returned \(3,\)"):
+        s2sad.grad(lambda a: a * 2.0, backend="array_api")(da.from_array(np.ones(3)))
