@@ -180,7 +180,8 @@ def _swap(v, ns, seen, override=True):
     if v is np:
         return ns
     if isinstance(v, types.FunctionType) and _is_runtime(v):
-        if override and v.__module__ == "s2sad.runtime" and v.__name__ in runtime_lazy.OVERRIDES:
+        if override and v.__module__.startswith("s2sad.runtime") and v.__module__ != "s2sad.runtime_lazy" \
+                and v.__name__ in runtime_lazy.OVERRIDES:  # runtime.py, or the family module it moved to
             v = runtime_lazy.OVERRIDES[v.__name__]
         return _copy(v, ns, seen)
     return v
