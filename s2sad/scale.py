@@ -17,6 +17,7 @@ import contextlib
 import functools
 import inspect
 import linecache
+import re
 import traceback
 
 import numpy as np
@@ -102,15 +103,15 @@ def run(fn, values, backend, func):
         with _no_compute() if backend == "dask" else contextlib.nullcontext():
             return fn(*values)
     except _Forced as exc:
-        raise _refusal(exc.__traceback__, func, backend, "a branch, loop test or conversion on a lazy Dask value "
+        raise _refusal(exc, func, backend, "a branch, loop test or conversion on a lazy Dask value "
                        "would compute it inside the derivative") from None
     except TypeError as exc:
         if backend == "jax" and type(exc).__module__.startswith("jax") and "Tracer" in type(exc).__name__ \
                 or "Concretization" in type(exc).__name__:
-            raise _refusal(exc.__traceback__, func, backend, f"a branch, loop test or conversion needs a concrete "
+            raise _refusal(exc, func, backend, f"a branch, loop test or conversion needs a concrete "
                            f"value under jax.jit ({type(exc).__name__})") from None
         if backend == "jax" and ("immutable" in str(exc) or "does not support item assignment" in str(exc)):
-            raise _refusal(exc.__traceback__, func, backend, "an in-place write on a JAX array (JAX arrays are "
+            raise _refusal(exc, func, backend, "an in-place write on a JAX array (JAX arrays are "
                            "immutable)") from None
         raise
 
@@ -131,13 +132,17 @@ def _no_compute():
         yield
 
 
-def _refusal(tb, func, backend, what):
-    """S2SADError for what, naming the innermost generated line of the traceback (its source)."""
-    frames = [fr for fr in traceback.extract_tb(tb) if fr.filename.startswith("<s2sad")]
-    code = func.__code__
+def _refusal(exc, func, backend, what):
+    """S2SADError for what, naming the user's line (from the note the generated code adds to the
+    exception, on Python 3.11+) and the innermost generated line of the traceback."""
+    frames = [fr for fr in traceback.extract_tb(exc.__traceback__) if fr.filename.startswith("<s2sad")]
+    filename, line = func.__code__.co_filename, func.__code__.co_firstlineno
+    for note in getattr(exc, "__notes__", ()):
+        found = re.search(r"differentiates (.+):(\d+) \(", note)
+        if found:
+            filename, line = found.group(1), int(found.group(2))
     where = ""
     if frames:
-        line = linecache.getline(frames[-1].filename, frames[-1].lineno).strip()
-        where = f" (generated line: {line})"
+        where = f" (generated line: {linecache.getline(frames[-1].filename, frames[-1].lineno).strip()})"
     return S2SADError(f"{func.__name__} cannot run on {backend}: {what}{where}; run it on NumPy arrays instead",
-                      code.co_filename, code.co_firstlineno, "backend " + backend)
+                      filename, line, "backend " + backend)
