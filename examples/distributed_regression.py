@@ -80,7 +80,8 @@ def main():
         assert error < 1e-4, error  # float32 sums over 10^7 rows against float64 ones
 
         for step in range(args.steps):
-            value, g = dask.compute(*s2sad.value_and_grad(loss, wrt=0, backend="array_api")(w, X, y), optimize_graph=False)
+            lazy_pair = s2sad.value_and_grad(loss, wrt=0, backend="array_api")(w, X, y)
+            value, g = dask.compute(*lazy_pair, optimize_graph=False)
             w = w - np.float32(0.8) * g
             print(f"step {step + 1}: loss {float(value):.5f}")
         print(f"distance to the true weights: {np.linalg.norm(w - w_true):.4f}")
