@@ -116,14 +116,20 @@ def grad(f: Function, wrt: Wrt = 0, has_aux: bool = False, checkpoint: int | Non
 
 
 def _compiled(f, wrt, has_aux, backend, with_value):
-    """grad / value_and_grad on a compiled backend (only "numba"): the same generated derivative, compiled."""
+    """grad / value_and_grad on another backend: "numba" (the same generated derivative, compiled) or
+    "array_api" (the arguments' own array library: Dask, CuPy, JAX; scale.py)."""
     from . import backend_numba
+
+    if backend == "array_api" and not has_aux:
+        from . import scale
+
+        return scale.grad_wrapper(f, wrt, with_value)
 
     backend_numba.check_backend(backend)
     func, obj = _method(f)
     if has_aux:
         code = getattr(entry(func), "__code__", None)
-        raise S2SADError("has_aux=True is not compiled by backend='numba'; use backend='numpy'",
+        raise S2SADError(f"has_aux=True is not run by backend={backend!r}; use backend='numpy'",
                          code and code.co_filename, code and code.co_firstlineno, "backend")
     if obj is not None:
         return functools.partial(backend_numba.grad_wrapper(func, _after_self(wrt), with_value), obj)

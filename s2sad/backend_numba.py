@@ -36,7 +36,7 @@ import numpy as np
 from . import cache, driver, runtime, runtime_numba, shapes
 from .errors import S2SADError
 
-BACKENDS = ("numpy", "numba")
+BACKENDS = ("numpy", "numba", "array_api")
 _HINT = "see docs/numba.md for what the numba backend compiles; backend='numpy' differentiates it"
 
 

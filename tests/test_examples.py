@@ -154,3 +154,12 @@ def test_hypergradient(tmp_path):
         pytest.skip("matplotlib is not installed: the values were checked, the plot was not drawn")
     png = tmp_path / "plots" / "hypergradient_memory.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_distributed_regression():
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install 's2sad[test]')")
+    out = run("distributed_regression.py", "--rows", "20000", "--chunk-rows", "5000", "--workers", "1")
+    assert "lazy gradient: dask.array.core.Array" in out and "dashboard: http" in out
+    assert number(r"max relative difference from X\^T \(X w - y\) / n: (\S+)", out) < 1e-4
+    losses = [float(v) for v in re.findall(r"step \d: loss (\S+)", out)]
+    assert len(losses) == 3 and losses[-1] < 0.1 * losses[0]
