@@ -27,6 +27,7 @@ BOOKKEEPING = {
     "rebuild": "builds the API's result structures, never called by generated code",
     "all_floats": "vmap's API asks it before it builds code (vmapping.py), generated code never calls it",
     "replicate": "vmap's API copies arguments with it (vmapping.py), generated code never calls it",
+    "library_of": "scatter_add asks it which array library holds its target; generated code never calls it",
 }
 # Helpers that only the rules of helpers call: a derivative of them is a fourth-order one.
 REFUSED_BEYOND = {
