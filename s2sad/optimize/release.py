@@ -98,20 +98,24 @@ def _next_event(block, start, name):
     return None
 
 
-def _release_block(fn, block, loop, local):
-    """Insert `name = None` in block (the body of `loop`, or the function's when loop is None)."""
+def _release_block(fn, block, loop, local, looped=False, rest=()):
+    """Insert `name = None` in block (the body of `loop`, or the function's when loop is None;
+    looped: whether a loop encloses it; rest: (enclosing block, position of the statement holding
+    this one), innermost first)."""
     k = 0
     while k < len(block):
         stmt = block[k]
+        inner_loop = isinstance(stmt, (gast.For, gast.While))
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None) or []
-            _release_block(fn, inner, stmt if isinstance(stmt, (gast.For, gast.While)) else None, local)
+            _release_block(fn, inner, stmt if inner_loop else None, local, looped or inner_loop,
+                           ((block, k),) + tuple(rest))
         if isinstance(stmt, gast.Return):
             break
         if k + 1 < len(block) and isinstance(block[k + 1], gast.Return):
             break  # the frame ends next: nothing to gain
         dead = [name for name in sorted(set(b.names_in(stmt, gast.Load)) & local)
-                if _dead_after(fn, block, k, name, loop)]
+                if _dead_after(fn, block, k, name, loop) or _dead_in_nested(fn, block, k, name, looped, rest)]
         for offset, name in enumerate(dead, 1):
             block.insert(k + offset, b.assign(name, b.const(None)))
         k += 1 + len(dead)
@@ -129,6 +133,23 @@ def _dead_after(fn, block, k, name, loop):
     if _next_event(block, 0, name) != "bound":
         return False
     return _loads(fn, name) == sum(_loads(s, name) for s in block)
+
+
+def _dead_in_nested(fn, block, k, name, looped, rest):
+    """In a block under an `if` or a loop: name is dead after block[k] when nothing after it reads it
+    before binding it anew. Outside loops, what runs after is what follows in this block and in
+    each enclosing one (`rest`); in a loop, the block may run again: every read of name in the
+    function must then be in block[:k + 1], and the block must bind it before reading it."""
+    if block is fn.body or _next_event(block, k + 1, name) is not None:
+        return False
+    if looped:
+        return _loads(fn, name) == sum(_loads(s, name) for s in block[:k + 1]) \
+            and _next_event(block, 0, name) == "bound"
+    for outer, position in rest:
+        event = _next_event(outer, position + 1, name)
+        if event is not None:
+            return event == "bound"
+    return True
 
 
 # -- handing a value to a call ------------------------------------------------------------------
