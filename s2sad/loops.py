@@ -274,7 +274,9 @@ def _step_function(parsed, info, name):
         body = [b.if_(gast.UnaryOp(op=gast.Not(), operand=b.name(info.stop)), body)]
     fn = b.function(name, ([info.target] if info.target else ["_turn"]) + info.state + info.params,
                     body + [b.ret(b.tup([b.name(s) for s in info.state]))])
-    return _compile_nested(parsed, info, fn)
+    step = _compile_nested(parsed, info, fn)
+    step.__s2sad_release__ = True  # its backward half drops dead references (optimize/release.py)
+    return step
 
 
 def _count_function(parsed, info, name):

@@ -18,6 +18,11 @@ only, makes the frame let go:
 * a record or cotangent made under `if t:` and handed to a backward half under `if t:` again goes
   through a one-item stack (`_hand_off`), so the frame does not hold it while that half runs.
 
+`slim_record(fwd, bwd)`, on the two halves of one split derivative, keeps out of the record what
+the backward half never reads (a value it binds anew before reading it) and keeps of a value it
+reads only for its shape (`unbroadcast(g, x)`'s x) a `shaped(x)` stand-in without the data: a
+recomputed step's record then holds what its adjoint needs, not every intermediate.
+
 Plain assignments of None and the tape's own push and pop, so the halves stay code that the
 transforms read back (Hessians, reverse over reverse).
 """
@@ -225,3 +230,73 @@ def _hand_off(fn, helpers):
                              b.assign(name, b.const(None))]
         fn.body.insert(0, b.assign(box, b.lst([])))
         stmt.value.args[position] = b.call(b.name(pop), [b.name(box)])
+
+
+# -- the record of a split derivative ------------------------------------------------------------
+
+def slim_record(fwd, bwd, helpers):
+    """fwd's record (`return (out, (v1, v2, ...))`, unpacked by bwd's `v1, v2, ... = record`) without
+    the values bwd binds anew before reading, and with `shaped(v)` for those it reads only as
+    `unbroadcast(g, v)`'s v. Either half left as it is when they are not of that form."""
+    entries, unpack, rest = _record_form(fwd, bwd)
+    if entries is None:
+        return
+    shaped = None
+    kept = []
+    for entry, target in zip(entries, unpack.targets[0].elts):
+        if not _read_first(rest, target.id):
+            continue
+        if isinstance(entry, gast.Name) and _shape_only(bwd, target.id, helpers):
+            if shaped is None:
+                shaped = _helper(helpers, runtime.shaped, "shaped", set(b.names_in(b.module([fwd, bwd]))))
+            entry = b.call(b.name(shaped), [entry])
+        kept.append((entry, target))
+    if not kept:
+        kept = [(b.const(None), b.name("_", store=True))]
+    entries[:] = [entry for entry, _ in kept]
+    unpack.targets[0].elts[:] = [target for _, target in kept]
+
+
+def _record_form(fwd, bwd):
+    """(the record tuple's entries, bwd's unpacking statement, the statements after it), or Nones."""
+    returns = [n for n in gast.walk(fwd) if isinstance(n, gast.Return)]
+    last = fwd.body[-1] if fwd.body else None
+    if len(returns) != 1 or returns[0] is not last or not bwd.args.args:
+        return None, None, None
+    value = last.value
+    if not (isinstance(value, gast.Tuple) and len(value.elts) == 2 and isinstance(value.elts[1], gast.Tuple)):
+        return None, None, None
+    record = bwd.args.args[0].id
+    for k, stmt in enumerate(bwd.body):
+        if _loads(stmt, record):
+            target = stmt.targets[0] if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 else None
+            ok = b.is_name(stmt.value, record) and isinstance(target, gast.Tuple) \
+                and len(target.elts) == len(value.elts[1].elts) and all(isinstance(e, gast.Name) for e in target.elts) \
+                and _loads(bwd, record) == 1
+            return (value.elts[1].elts, stmt, bwd.body[k + 1:]) if ok else (None, None, None)
+    return None, None, None
+
+
+def _read_first(stmts, name):
+    """Whether running stmts may read name before binding it (a loop's body or a branch may not run)."""
+    for stmt in stmts:
+        if isinstance(stmt, (gast.For, gast.While, gast.If)):
+            head = stmt.iter if isinstance(stmt, gast.For) else stmt.test
+            if _loads(head, name) or _read_first(stmt.body, name) or _read_first(stmt.orelse, name):
+                return True
+            continue
+        if _bound_by(stmt, name):
+            return False
+        if _loads(stmt, name) or _stores(stmt, name):
+            return True
+    return False
+
+
+def _shape_only(fn, name, helpers):
+    """Whether fn binds name once and reads it only as the second argument of unbroadcast."""
+    if _stores(fn, name) != 1:
+        return False
+    uses = sum(1 for n in gast.walk(fn) if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
+               and helpers.get(n.func.id) is runtime.unbroadcast and len(n.args) == 2 and not n.keywords
+               and b.is_name(n.args[1], name) and not _loads(n.args[0], name))
+    return uses == _loads(fn, name)
