@@ -41,8 +41,24 @@ def release_references(fn, helpers=None):
     if helpers is not None:
         _hand_off(fn, helpers)
     local = {a.id for a in fn.args.args} | set(b.names_in(b.module(fn.body), gast.Store))
+    local -= _stacks(fn, helpers)
     _release_block(fn, fn.body, None, local)
     return fn
+
+
+def _stacks(fn, helpers):
+    """Names bound to `[]` or pushed and popped: stacks (a tape, a hand-off), left alone, since the
+    transforms read a name as a stack only when it is used as nothing else (stacks.py)."""
+    found = set()
+    for n in gast.walk(fn):
+        if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name) \
+                and isinstance(n.value, gast.List) and not n.value.elts:
+            found.add(n.targets[0].id)
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.args and isinstance(n.args[0], gast.Name):
+            known = (helpers or {}).get(n.func.id)
+            if known is runtime.push or known is runtime.pop or (helpers is None and n.func.id in ("push", "pop")):
+                found.add(n.args[0].id)
+    return found
 
 
 def _loads(node, name):
@@ -184,24 +200,26 @@ def _blocks(stmts, loops=0, tests=()):
 
 
 def _hand_off(fn, helpers):
-    """`v = ...` under `if t:`, then `y = g_bwd(..., v, ...)` under `if t:` (the same block or, the
-    adjoint sweep mirroring the primal's branches, another under the same tests), v read there
-    only, outside loops: v goes on a one-item stack
-    where it is made and comes off it as the argument, so the frame holds no reference while the
-    backward half runs (CPython moves a call's argument values into the callee's frame). Not at
-    the function's top level or in loops: reverse over reverse misreads such a stack."""
+    """`v = ...` then `y = g_bwd(..., v, ...)`, v read there only: v goes on a one-item stack where it
+    is made and comes off it as the argument, so the frame holds no reference while the backward
+    half runs (CPython moves a call's argument values into the callee's frame). Outside loops, v is
+    made under `if t:` and handed on under `if t:` again (the same block or, the adjoint sweep
+    mirroring the primal's branches, another under the same tests); in a loop, in the same block
+    before the call, in one or more assignments (`v = v + ...`), pushed after the last: a
+    schedule's level then does not hold the cotangent it hands down while the levels below run.
+    Not at the function's top level: reverse over reverse misreads such a stack."""
     taken = set(b.names_in(b.module([fn]))) | {a.id for a in fn.args.args}
     params = {a.id for a in fn.args.args}
     blocks = list(_blocks(fn.body))
-    made = {}  # name -> (block, statement, loops, tests) of its only assignment
+    made = {}  # name -> [(block, statement, loops, tests)] of its assignments
     for block, loops, tests in blocks:
         for stmt in block:
             if isinstance(stmt, gast.Assign):
                 for name in b.names_in(stmt.targets[0], gast.Store):
-                    made[name] = (block, stmt, loops, tests)
+                    made.setdefault(name, []).append((block, stmt, loops, tests))
     plans = []
     for block, loops, tests in blocks:
-        if loops or not tests or any(test is None for test, _ in tests):
+        if not loops and (not tests or any(test is None for test, _ in tests)):
             continue
         for stmt in block:
             if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call)
@@ -209,13 +227,31 @@ def _hand_off(fn, helpers):
                 continue  # only what a backward half is handed: a record, a cotangent
             for position, arg in enumerate(stmt.value.args):
                 name = arg.id if isinstance(arg, gast.Name) else None
-                if name is None or name in params or name not in made or _loads(fn, name) != 1 \
-                        or _stores(fn, name) != 1:
+                if name is None or name in params or name not in made:
                     continue
-                home, source, home_loops, home_tests = made[name]
-                if not home_loops and home_tests == tests and home.index(source) < len(home) \
-                        and (home is not block or home.index(source) < block.index(stmt)):
-                    plans.append((name, home, source, stmt, position))
+                source = _handed_from(fn, name, made[name], block, loops, tests, stmt)
+                if source is not None:
+                    plans.append((name, *source, stmt, position))
+    _hand_off_plans(fn, helpers, taken, plans)
+
+
+def _handed_from(fn, name, sites, block, loops, tests, call):
+    """(block, statement) after which name goes on the stack for the call, or None."""
+    if loops:
+        if any(home is not block or block.index(source) > block.index(call) for home, source, _, _ in sites):
+            return None
+        if _stores(fn, name) != len(sites) or _loads(fn, name) != 1 + sum(_loads(s, name) for _, s, _, _ in sites):
+            return None
+        return block, max((source for _, source, _, _ in sites), key=block.index)
+    if len(sites) != 1 or _loads(fn, name) != 1 or _stores(fn, name) != 1:
+        return None
+    home, source, home_loops, home_tests = sites[0]
+    if home_loops == loops and home_tests == tests and (home is not block or home.index(source) < block.index(call)):
+        return home, source
+    return None
+
+
+def _hand_off_plans(fn, helpers, taken, plans):
     if not plans:
         return
     push = _helper(helpers, runtime.push, "push", taken)
