@@ -46,14 +46,24 @@ def optimal_cost(n, s):
     return t * n - beta(s + 1, t - 1)
 
 
+_SPLITS = {}  # (n, s) -> split(n, s): a schedule asks once per step it advances over, run after run
+
+
 def split(n, s):
     """Where the first intermediate snapshot goes: m steps run and are reversed last, with s
     snapshots; the other n - m are reversed first, with s - 1. Any m in
     [max(n - beta(s-1, t), beta(s, t-2)), min(beta(s, t-1), n - beta(s-1, t-1))] is optimal."""
+    m = _SPLITS.get((n, s))
+    if m is not None:
+        return m
     if s <= 1:
-        return n - 1
-    t = repetitions(n, s)
-    return max(n - beta(s - 1, t), beta(s, t - 2), 1)
+        m = n - 1
+    else:
+        t = repetitions(n, s)
+        m = max(n - beta(s - 1, t), beta(s, t - 2), 1)
+    if len(_SPLITS) < 1 << 16:
+        _SPLITS[n, s] = m
+    return m
 
 
 def schedule_cost(n, s):
