@@ -285,8 +285,9 @@ def _count_function(parsed, info, name):
     text = to_source(b.module([b.function(name, info.state + info.params, [])]))
     head = text.split("\n")[0]
     body = to_source(b.module(info.body)).rstrip("\n") + "\n"
+    stop = f"        if {info.stop}:\n            break\n" if info.stop is not None else ""  # break or return inside
     code = (f"{head}\n    {turns} = 0\n    while {_text(info.node.test)}:\n"
-            + textwrap.indent(body, "        ") + f"        {turns} = {turns} + 1\n    return {turns}\n")
+            + textwrap.indent(body, "        ") + f"        {turns} = {turns} + 1\n" + stop + f"    return {turns}\n")
     return _compile_text(parsed, info, name, code)
 
 
