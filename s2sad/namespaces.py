@@ -56,13 +56,24 @@ def backend_of(values):
 
 
 def foreign(values):
-    """backend_of(values) where a value's class comes from Dask, JAX or CuPy, else None (NumPy's,
-    a number, an object): cheap, for the slow path of every call that is not all NumPy arrays and numbers."""
+    """backend_of(values) where a value's class (or, inside a dict, list or tuple, a leaf's) comes
+    from Dask, JAX or CuPy, else None (NumPy's, a number, an object): cheap, for the slow path of
+    every call that is not all NumPy arrays and numbers."""
     for v in values:
-        if type(v).__module__.partition(".")[0] in _FOREIGN:
-            found = backend_of(values)
+        if type(v).__module__.partition(".")[0] in _FOREIGN \
+                or type(v) in (dict, list, tuple) and foreign(v.values() if type(v) is dict else v) is not None:
+            found = backend_of(tuple(leaves(values)))
             return None if found == "numpy" else found
     return None
+
+
+def leaves(values):
+    """values, with the items of dicts, lists and tuples in place of the containers (recursively)."""
+    for v in values:
+        if type(v) in (dict, list, tuple):
+            yield from leaves(v.values() if type(v) is dict else v)
+        else:
+            yield v
 
 
 def _require_compat(root):

@@ -26,7 +26,7 @@ import traceback
 
 import numpy as np
 
-from . import api, driver, namespaces, shapes
+from . import api, driver, namespaces, pytrees, runtime, shapes
 from .callables import entry
 from .errors import S2SADError
 from .values import _bind, _check_float, _is_float, aux_pair, check_like
@@ -120,7 +120,7 @@ def jvp_on(func, primals, tangents, backend):
     names, dots = [], []
     for name, x, t in zip(params, primals, tangents):
         shown = stand_in(x)
-        if _is_float(shown):
+        if _is_float(shown) and not (t is None and pytrees.is_record(x)):  # a method's object: a constant
             if t is not None:
                 check_like(func, repr(name), shown, stand_in(t), "jvp")
             names.append(name)
@@ -138,7 +138,8 @@ def jvp_on(func, primals, tangents, backend):
 def kept(func, backend, results):
     """The last check against a silent conversion: on JAX, a NumPy array among the results means a
     NumPy function converted a JAX array somewhere no guard saw (namespaces.Converted)."""
-    if backend == "jax" and any(isinstance(r, (np.ndarray, np.generic)) and np.ndim(r) > 0 for r in results):
+    if backend == "jax" and any(isinstance(r, (np.ndarray, np.generic)) and np.ndim(r) > 0
+                                for r in namespaces.leaves(results)):
         raise S2SADError(f"{func.__name__} cannot run on jax: a result came back as a NumPy array (a NumPy "
                          "function converted a JAX array silently); run it on NumPy arrays instead",
                          func.__code__.co_filename, func.__code__.co_firstlineno, "backend jax")
@@ -163,7 +164,12 @@ def _check_scalar(func, out):
 
 
 def stand_in(x):
-    """A NumPy array of x's dtype and shape (no data copied) for another library's array x; x otherwise."""
+    """A NumPy array of x's dtype and shape (no data copied) for another library's array x (also inside
+    a dict, list or tuple); x otherwise."""
+    if type(x) is dict:
+        return {k: stand_in(v) for k, v in x.items()}
+    if type(x) in (list, tuple):
+        return type(x)(map(stand_in, x))
     if type(x).__module__.split(".")[0] in ("numpy", "builtins") or not hasattr(x, "shape"):
         return x
     shape = tuple(x.shape)
@@ -174,7 +180,12 @@ def stand_in(x):
 
 
 def _like(g, x, backend):
-    """The gradient g of argument x on x's library and dtype (a constant gradient may come back as 0.0)."""
+    """The gradient g of argument x on x's library and dtype (a constant gradient may come back as 0.0),
+    for each item of a dict, list or tuple x."""
+    if type(x) is dict:
+        return {k: _like(runtime.part(g, k), v, backend) for k, v in x.items()}
+    if type(x) in (list, tuple):
+        return type(x)(_like(runtime.part(g, i), v, backend) for i, v in enumerate(x))
     if isinstance(x, float) or namespaces.backend_of((g,)) == backend and g.shape == x.shape:
         return g
     return namespaces.namespace(backend).zeros(tuple(x.shape), dtype=x.dtype) + g

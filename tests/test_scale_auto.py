@@ -263,3 +263,24 @@ def test_grad_and_vjp_of_cupy_arrays_without_backend():
     assert_gradient(least_squares, (W0, X_DATA, Y_DATA), 0, cupy.asnumpy(g))
     out, pullback = s2sad.vjp(squashed_features, *args[:2])
     assert_vjp(lambda c: tuple(map(cupy.asnumpy, pullback(c))), out, cupy.asarray)
+
+
+# -- parameters in a dict ------------------------------------------------------------------------------
+
+
+def dict_regression(params, X, y):
+    residual = np.tanh(X @ params["W"]) @ params["v"] - y
+    return np.mean(residual ** 2)
+
+
+def test_dict_of_dask_and_of_jax_parameters():
+    W, v = RNG.normal(size=(3, 4)), RNG.normal(size=4)
+    for to in (lambda a: da.from_array(a, chunks=2), jax_numpy().asarray):
+        g = s2sad.grad(dict_regression)({"W": to(W), "v": to(v)}, to(X_DATA), to(Y_DATA))
+        assert set(g) == {"W", "v"}
+        assert type(g["W"]) is type(to(W))  # the library's array, not NumPy's
+        for key, value in (("W", W), ("v", v)):
+            def along(a, key=key):
+                return dict_regression({"W": W, "v": v, key: a}, X_DATA, Y_DATA)
+
+            assert_gradient(along, (value,), 0, np.asarray(g[key]))
