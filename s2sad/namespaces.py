@@ -30,7 +30,7 @@ from .errors import S2SADError
 
 # the functions that make an array from no array (or convert one: np.asarray would compute a Dask array)
 _CREATORS = frozenset(("zeros", "ones", "empty", "full", "arange", "eye", "identity", "linspace", "asarray", "array",
-                       "asanyarray", "ascontiguousarray", "add"))
+                       "asanyarray", "ascontiguousarray", "add", "broadcast_to"))
 _NUMPY_LIKE = {"dask": "dask.array", "cupy": "cupy", "jax": "jax.numpy"}
 
 

@@ -284,3 +284,19 @@ def test_dict_of_dask_and_of_jax_parameters():
                 return dict_regression({"W": W, "v": v, key: a}, X_DATA, Y_DATA)
 
             assert_gradient(along, (value,), 0, np.asarray(g[key]))
+
+
+def test_has_aux_vjp_and_jvp_inside_jax_jit():
+    jnp = jax_numpy()
+    import jax
+
+    args = tuple(map(jnp.asarray, (W0, X_DATA, Y_DATA)))
+    g, residual = jax.jit(s2sad.grad(least_squares_with_residual, has_aux=True))(*args)
+    assert_gradient(least_squares, (W0, X_DATA, Y_DATA), 0, g)
+    np.testing.assert_allclose(np.asarray(residual), X_DATA @ W0 - Y_DATA, rtol=1e-12)
+    dw = np.random.default_rng(5).normal(size=3)
+    out_dot = jax.jit(lambda w, X, t: s2sad.jvp(squashed_features, (w, X), (t, None))[1])(*args[:2], jnp.asarray(dw))
+    np.testing.assert_allclose(np.asarray(out_dot), numerical_jvp(squashed_features, (W0, X_DATA), 0, dw),
+                               rtol=1e-6, atol=1e-9)
+    pullback_jit = jax.jit(lambda w, X, c: s2sad.vjp(squashed_features, w, X)[1](c))
+    assert_vjp(lambda c: pullback_jit(*args[:2], c), None, jnp.asarray)
