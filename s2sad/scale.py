@@ -70,11 +70,11 @@ def grad_on(func, names, single, with_value, has_aux, values, backend):
     stand_ins = tuple(map(stand_in, values))
     _check_float(func, names, dict(zip(every, stand_ins)))
     if has_aux:
-        fn = namespaces.rebind(_derivative(func, names, None), backend)
+        fn = namespaces.rebind(_derivative(func, names, None, _receiver(func, values)), backend)
         out, grads = run(fn, values + ((1.0, 0.0),), backend, func)
         value, aux = aux_pair(func, out)
     else:
-        fn = namespaces.rebind(_derivative(func, names, shapes.kinds_of(stand_ins)), backend)
+        fn = namespaces.rebind(_derivative(func, names, shapes.kinds_of(stand_ins), _receiver(func, values)), backend)
         value, grads = run(fn, values, backend, func)
     _check_scalar(func, value)
     grads = (grads,) if len(where) == 1 else tuple(grads)
@@ -94,7 +94,8 @@ def vjp_on(func, primals, has_aux, constant_self, backend):
     stand_ins = tuple(map(stand_in, values))
     params = list(inspect.signature(func).parameters)[: len(values)]
     names = tuple(n for n, x in zip(params[constant_self:], stand_ins[constant_self:]) if _is_float(x))
-    forward = driver.derivative(func, "split", names, optimized=False)
+    receiver = _receiver(func, values)
+    forward = driver.derivative(func, "split", names, optimized=False, receiver=receiver)
     out, _ = run(namespaces.rebind(forward.function, backend), values, backend, func)
     if has_aux:
         out, aux = aux_pair(func, out)
@@ -103,7 +104,7 @@ def vjp_on(func, primals, has_aux, constant_self, backend):
     def pullback(cotangent):
         check_like(func, "the output", stand_in(out), stand_in(cotangent), "vjp", "cotangent")
         seed = (cotangent, 0.0) if has_aux else cotangent
-        reverse = driver.derivative(func, "reverse", names, optimized=False)
+        reverse = driver.derivative(func, "reverse", names, optimized=False, receiver=receiver)
         grads = run(namespaces.rebind(reverse.function, backend), values + (seed,), backend, func) if names else ()
         grads = (grads,) if len(names) == 1 else tuple(grads)
         kept(func, backend, grads)
@@ -127,7 +128,7 @@ def jvp_on(func, primals, tangents, backend):
             dots.append(_like(0.0, x, backend) if t is None else t)
         elif t is not None:
             raise S2SADError(f"jvp: {name!r} is not a float, so its tangent must be None", construct="jvp")
-    forward = driver.derivative(func, "forward", tuple(names), optimized=False)
+    forward = driver.derivative(func, "forward", tuple(names), optimized=False, receiver=_receiver(func, primals))
     out, out_dot = run(namespaces.rebind(forward.function, backend), tuple(primals) + tuple(dots), backend, func)
     kept(func, backend, (out, out_dot))
     if np.ndim(out_dot) != len(tuple(getattr(out, "shape", ()))) and hasattr(out, "shape"):
@@ -145,12 +146,18 @@ def kept(func, backend, results):
                          func.__code__.co_filename, func.__code__.co_firstlineno, "backend jax")
 
 
-def _derivative(func, names, kinds):
+def _receiver(func, values):
+    """The classes of the user's objects among the arguments (a method's object), for the driver."""
+    return pytrees.object_types(list(inspect.signature(func).parameters)[: len(values)], list(values))
+
+
+def _derivative(func, names, kinds, receiver=None):
     """The reverse derivative (value and gradients) for arguments of these kinds, unoptimized: the
     optimizer writes scalar products as `a * b if a and b else ...`, a test on values that a lazy
     or traced array cannot answer without computing."""
     kinds = None if kinds is None else tuple(kinds) + (shapes.GRAD_SEED,)
-    return driver.derivative(func, "reverse", names, with_value=True, optimized=False, kinds=kinds).function
+    return driver.derivative(func, "reverse", names, with_value=True, optimized=False, kinds=kinds,
+                             receiver=receiver).function
 
 
 def _check_scalar(func, out):

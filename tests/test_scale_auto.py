@@ -300,3 +300,23 @@ def test_has_aux_vjp_and_jvp_inside_jax_jit():
                                rtol=1e-6, atol=1e-9)
     pullback_jit = jax.jit(lambda w, X, c: s2sad.vjp(squashed_features, w, X)[1](c))
     assert_vjp(lambda c: pullback_jit(*args[:2], c), None, jnp.asarray)
+
+
+class LinearModel:
+    """A model object whose method is the loss: the object is a constant, its weights an argument."""
+
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+
+    def loss(self, w):
+        return least_squares(w, self.X, self.y)
+
+
+def test_a_bound_method_on_dask_data():
+    model = LinearModel(*chunked(X_DATA, Y_DATA))
+    g = s2sad.grad(model.loss)(da.from_array(W0, chunks=2))
+    assert isinstance(g, da.Array)
+    assert_gradient(least_squares, (W0, X_DATA, Y_DATA), 0, g.compute())
+    out, pullback = s2sad.vjp(model.loss, da.from_array(W0, chunks=2))
+    (gw,) = pullback(1.0)
+    assert_gradient(least_squares, (W0, X_DATA, Y_DATA), 0, gw.compute())
