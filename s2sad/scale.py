@@ -69,12 +69,13 @@ def grad_on(func, names, single, with_value, has_aux, values, backend):
     where = tuple(every.index(n) for n in names)
     stand_ins = tuple(map(stand_in, values))
     _check_float(func, names, dict(zip(every, stand_ins)))
+    receiver = _receiver(func, stand_ins)
     if has_aux:
-        fn = namespaces.rebind(_derivative(func, names, None, _receiver(func, values)), backend)
+        fn = namespaces.rebind(_derivative(func, names, None, receiver), backend)
         out, grads = run(fn, values + ((1.0, 0.0),), backend, func)
         value, aux = aux_pair(func, out)
     else:
-        fn = namespaces.rebind(_derivative(func, names, shapes.kinds_of(stand_ins), _receiver(func, values)), backend)
+        fn = namespaces.rebind(_derivative(func, names, shapes.kinds_of(stand_ins), receiver), backend)
         value, grads = run(fn, values, backend, func)
     _check_scalar(func, value)
     grads = (grads,) if len(where) == 1 else tuple(grads)
@@ -94,7 +95,7 @@ def vjp_on(func, primals, has_aux, constant_self, backend):
     stand_ins = tuple(map(stand_in, values))
     params = list(inspect.signature(func).parameters)[: len(values)]
     names = tuple(n for n, x in zip(params[constant_self:], stand_ins[constant_self:]) if _is_float(x))
-    receiver = _receiver(func, values)
+    receiver = _receiver(func, stand_ins)
     forward = driver.derivative(func, "split", names, optimized=False, receiver=receiver)
     out, _ = run(namespaces.rebind(forward.function, backend), values, backend, func)
     if has_aux:
@@ -128,7 +129,8 @@ def jvp_on(func, primals, tangents, backend):
             dots.append(_like(0.0, x, backend) if t is None else t)
         elif t is not None:
             raise S2SADError(f"jvp: {name!r} is not a float, so its tangent must be None", construct="jvp")
-    forward = driver.derivative(func, "forward", tuple(names), optimized=False, receiver=_receiver(func, primals))
+    receiver = _receiver(func, tuple(map(stand_in, primals)))
+    forward = driver.derivative(func, "forward", tuple(names), optimized=False, receiver=receiver)
     out, out_dot = run(namespaces.rebind(forward.function, backend), tuple(primals) + tuple(dots), backend, func)
     kept(func, backend, (out, out_dot))
     if np.ndim(out_dot) != len(tuple(getattr(out, "shape", ()))) and hasattr(out, "shape"):
@@ -147,7 +149,8 @@ def kept(func, backend, results):
 
 
 def _receiver(func, values):
-    """The classes of the user's objects among the arguments (a method's object), for the driver."""
+    """The classes of the user's objects among the arguments (a method's object), for the driver: of the
+    stand-ins, so that a Dask or JAX array is an array, not an object whose methods are library code."""
     return pytrees.object_types(list(inspect.signature(func).parameters)[: len(values)], list(values))
 
 

@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import differentiable, inputs_for
 from numpy import sin as numpy_sin
 
 import s2sad
@@ -18,6 +19,7 @@ from s2sad.testing import numerical_jvp
 
 da = pytest.importorskip("dask.array", reason="dask is not installed (pip install 's2sad[dask]')")
 import dask  # noqa: E402
+import test_scale  # noqa: E402  (its corpus lists; after the skip: it needs dask too)
 
 RNG = np.random.default_rng(7)
 X_DATA = RNG.normal(size=(12, 3))
@@ -122,6 +124,21 @@ def test_without_array_api_compat_a_dask_array_is_refused_saying_what_to_install
     monkeypatch.setitem(sys.modules, "array_api_compat", None)  # as if not installed: importing it fails
     with pytest.raises(s2sad.S2SADError, match=r"array-api-compat: pip install array-api-compat"):
         s2sad.grad(least_squares)(*chunked(W0, X_DATA, Y_DATA))
+
+
+@pytest.mark.parametrize("library", ["dask", "jax"])
+@pytest.mark.parametrize("name", test_scale.ON_JAX)
+def test_corpus_gradient_chosen_by_argument_type(name, library):
+    """tests/test_scale.py's corpus functions, without backend=...: the arrays choose."""
+    if library == "dask" and name not in test_scale.ON_DASK:
+        pytest.skip(f"{name} is not run on Dask (tests/test_scale.py says why)")
+    to = (lambda a: da.from_array(a, chunks=2)) if library == "dask" else jax_numpy().asarray
+    f = test_scale.corpus(name)
+    args = inputs_for(f)
+    wrt = differentiable(f, args)
+    grads = s2sad.grad(f, wrt=wrt)(*(to(a) if isinstance(a, np.ndarray) else a for a in args))
+    assert all(type(g).__module__.split(".")[0] in ("dask", "jax", "jaxlib") for g in grads)
+    test_scale.assert_matches_differences(f, args, wrt, dask.compute(*grads) if library == "dask" else grads)
 
 
 # -- has_aux, vjp, jvp ---------------------------------------------------------------------------------
