@@ -252,8 +252,8 @@ def _guarded(v, ns):
         if name.startswith("numpy.") and name.count(".") == 1 and hasattr(ns.module, name[6:]):
             return getattr(ns.module, name[6:])
         return v if name.split(".")[0] in ("s2sad", "jax", "jaxlib", "numpy") else _GuardedModule(v, ns)
-    if isinstance(v, type) or not callable(v) or _is_runtime_like(v):
-        return v
+    if not isinstance(v, (types.FunctionType, types.BuiltinFunctionType, np.ufunc)) or _is_runtime_like(v):
+        return v  # a class, a value, a callable object (its attributes stay readable): as it is
     name = getattr(v, "__name__", None)
     if isinstance(name, str) and getattr(np, name, None) is v and hasattr(ns.module, name):
         return getattr(ns.module, name)

@@ -337,3 +337,27 @@ def test_a_bound_method_on_dask_data():
     out, pullback = s2sad.vjp(model.loss, da.from_array(W0, chunks=2))
     (gw,) = pullback(1.0)
     assert_gradient(least_squares, (W0, X_DATA, Y_DATA), 0, gw.compute())
+
+
+class Scaler:
+    """A callable object read as a module-level name: its attributes stay readable on JAX."""
+
+    factor = 3.0
+
+    def __call__(self, x):
+        return x * self.factor
+
+
+SCALE = Scaler()
+
+
+def scaled_sum(x):
+    return np.sum(x * SCALE.factor)
+
+
+def test_a_module_level_callable_object_keeps_its_attributes_on_jax():
+    jnp = jax_numpy()
+    x = np.array([0.5, -1.0, 2.0])
+    g = s2sad.grad(scaled_sum)(jnp.asarray(x))
+    np.testing.assert_allclose(np.asarray(g), 3.0 * np.ones(3))
+    assert_gradient(scaled_sum, (x,), 0, g)
