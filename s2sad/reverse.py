@@ -37,6 +37,7 @@ from .overwrites import first_definitions, loop_locals, recomputable, targets_re
 from .partials import Helpers, index_expr, selects
 from .reverse_adjoint import AdjointSweep
 from .reverse_calls import Calls
+from .walk import Walk
 
 
 class _Ctx:
@@ -49,7 +50,7 @@ class _Ctx:
         return _Ctx(self.loops + 1)
 
 
-class Reverse(Calls, AdjointSweep):
+class Reverse(Calls, AdjointSweep, Walk):
     """Builds the VJP of one normalized function, recording `saved` (records.Records.recorded) and keeping
     `kept_temps` (records.Records.bundled) with their loops' iterations. The primal sweep and the
     records are here; the adjoint sweep is `reverse_adjoint.AdjointSweep`, the split calls
@@ -286,41 +287,50 @@ class Reverse(Calls, AdjointSweep):
         return node
 
     def primal(self, stmt, ctx):
-        if isinstance(stmt, gast.Assign):
-            target = stmt.targets[0]
-            if self.appending(stmt):
-                return [stmt]  # the adjoint sweep pops the item again, which restores the list
-            call = self.user_call(stmt)
-            if call is not None:
-                before = self.record(stmt, b.name(target.id), ctx) if self.should_record(stmt, target.id) else []
-                return before + self.call_forward(stmt, call, ctx)
-            if isinstance(target, gast.Name) and self.should_record(stmt, target.id):
-                return self.record(stmt, b.name(target.id), ctx) + [stmt]
-            if isinstance(target, gast.Subscript) and self.should_record(stmt, target.value.id):
-                index = index_expr(target.slice, self.helpers.builtin("slice"))
-                old = self.helpers.call("old_item", copy.deepcopy(target.value), index)
-                if self.index_recorded(target, ctx):
-                    old = b.tup([copy.deepcopy(index), old])
-                return self.record(stmt, old, ctx) + [stmt]
-            return [stmt]
-        if isinstance(stmt, gast.If):
-            body, orelse = self.primal_block(stmt.body, ctx), self.primal_block(stmt.orelse, ctx)
-            branch = self.branch_name(stmt)
-            if branch is None:
-                return [b.if_(stmt.test, body, orelse)]
-            keep = [self.push(b.name(branch))] if ctx.loops else []
-            return [b.assign(branch, copy.deepcopy(stmt.test)), b.if_(b.name(branch), body, orelse)] + keep
-        if isinstance(stmt, gast.For):
-            body = self.primal_block(stmt.body, ctx.inner()) + self.end_pushes(stmt)
-            keep = self.record(stmt, b.name(stmt.target.id), ctx) if self.keeps_target(stmt) else []
-            if not rc.breaks(stmt):
-                return keep + [b.for_(stmt.target, stmt.iter, body)]
-            return keep + self.counted(stmt, ctx, lambda count: b.for_(stmt.target, stmt.iter, [count] + body))
-        if isinstance(stmt, gast.While):
-            body = self.primal_block(stmt.body, ctx.inner()) + self.end_pushes(stmt)
-            return self.counted(stmt, ctx, lambda count: b.while_(stmt.test, [count] + body))
-        if isinstance(stmt, gast.Return):
-            raise self.where(stmt).error("return inside a loop or branch is not supported yet", construct="return")
+        """The primal sweep of the shared statement walk (walk.py): the statement, with what it records."""
+        return self.visit("primal", stmt, ctx)
+
+    def primal_assign(self, stmt, ctx):
+        target = stmt.targets[0]
+        if self.appending(stmt):
+            return [stmt]  # the adjoint sweep pops the item again, which restores the list
+        call = self.user_call(stmt)
+        if call is not None:
+            before = self.record(stmt, b.name(target.id), ctx) if self.should_record(stmt, target.id) else []
+            return before + self.call_forward(stmt, call, ctx)
+        if isinstance(target, gast.Name) and self.should_record(stmt, target.id):
+            return self.record(stmt, b.name(target.id), ctx) + [stmt]
+        if isinstance(target, gast.Subscript) and self.should_record(stmt, target.value.id):
+            index = index_expr(target.slice, self.helpers.builtin("slice"))
+            old = self.helpers.call("old_item", copy.deepcopy(target.value), index)
+            if self.index_recorded(target, ctx):
+                old = b.tup([copy.deepcopy(index), old])
+            return self.record(stmt, old, ctx) + [stmt]
+        return [stmt]
+
+    def primal_if(self, stmt, ctx):
+        body, orelse = self.primal_block(stmt.body, ctx), self.primal_block(stmt.orelse, ctx)
+        branch = self.branch_name(stmt)
+        if branch is None:
+            return [b.if_(stmt.test, body, orelse)]
+        keep = [self.push(b.name(branch))] if ctx.loops else []
+        return [b.assign(branch, copy.deepcopy(stmt.test)), b.if_(b.name(branch), body, orelse)] + keep
+
+    def primal_for(self, stmt, ctx):
+        body = self.primal_block(stmt.body, ctx.inner()) + self.end_pushes(stmt)
+        keep = self.record(stmt, b.name(stmt.target.id), ctx) if self.keeps_target(stmt) else []
+        if not rc.breaks(stmt):
+            return keep + [b.for_(stmt.target, stmt.iter, body)]
+        return keep + self.counted(stmt, ctx, lambda count: b.for_(stmt.target, stmt.iter, [count] + body))
+
+    def primal_while(self, stmt, ctx):
+        body = self.primal_block(stmt.body, ctx.inner()) + self.end_pushes(stmt)
+        return self.counted(stmt, ctx, lambda count: b.while_(stmt.test, [count] + body))
+
+    def primal_return(self, stmt, ctx):
+        raise self.where(stmt).error("return inside a loop or branch is not supported yet", construct="return")
+
+    def primal_other(self, stmt, ctx):
         return [stmt]
 
     def keeps_target(self, loop):

@@ -37,33 +37,41 @@ class AdjointSweep:
         return self.pop_line(kept) + items if kept else items
 
     def adjoint(self, stmt, ctx, group):
+        """The adjoint sweep of the shared statement walk (walk.py): a stack's push or pop (stacks.py),
+        else the adjoint statements of the statement's kind."""
         pushed_or_popped = stacks.adjoint(self, stmt, ctx)
         if pushed_or_popped is not None:
             return pushed_or_popped
-        if isinstance(stmt, gast.Assign):
-            target = stmt.targets[0]
-            if isinstance(target, gast.Subscript):
-                return self.adjoint_store(stmt, ctx)
-            return self.adjoint_assign(stmt, ctx, group)
-        if isinstance(stmt, gast.If):
-            return self.adjoint_if(stmt, ctx)
-        if isinstance(stmt, (gast.For, gast.While)):
-            counted = isinstance(stmt, gast.While) or rc.breaks(stmt)
-            if isinstance(stmt, gast.While):
-                replay = b.call(self.helpers.builtin("range"), [b.name(self.trips_name(stmt))])
-                target = b.name(self.namer.fresh("_"), store=True)
-            else:
-                iterable = copy.deepcopy(stmt.iter)
-                if counted:
-                    trips = b.name(self.trips_name(stmt))
-                    iterable = b.subscript(iterable, gast.Slice(lower=None, upper=trips, step=None))
-                replay, target = b.call(self.helpers.builtin("reversed"), [iterable]), stmt.target
-            items = self.adjoint_loop(stmt, ctx, replay, target)
-            if counted and ctx.loops:
-                items.append(self.restore(stmt, b.name(self.trips_name(stmt), store=True), ctx))
-            if isinstance(stmt, gast.For) and self.keeps_target(stmt):  # the replay counted it down
-                items.append(self.restore(stmt, b.name(stmt.target.id, store=True), ctx))
-            return items
+        return self.visit("adjoint", stmt, ctx, group)
+
+    def adjoint_assign(self, stmt, ctx, group):
+        if isinstance(stmt.targets[0], gast.Subscript):
+            return self.adjoint_store(stmt, ctx)
+        return self.adjoint_name(stmt, ctx, group)
+
+    def adjoint_for(self, stmt, ctx, group):
+        counted = rc.breaks(stmt)
+        iterable = copy.deepcopy(stmt.iter)
+        if counted:
+            trips = b.name(self.trips_name(stmt))
+            iterable = b.subscript(iterable, gast.Slice(lower=None, upper=trips, step=None))
+        replay = b.call(self.helpers.builtin("reversed"), [iterable])
+        items = self.adjoint_loop(stmt, ctx, replay, stmt.target)
+        if counted and ctx.loops:
+            items.append(self.restore(stmt, b.name(self.trips_name(stmt), store=True), ctx))
+        if self.keeps_target(stmt):  # the replay counted it down
+            items.append(self.restore(stmt, b.name(stmt.target.id, store=True), ctx))
+        return items
+
+    def adjoint_while(self, stmt, ctx, group):
+        replay = b.call(self.helpers.builtin("range"), [b.name(self.trips_name(stmt))])
+        target = b.name(self.namer.fresh("_"), store=True)
+        items = self.adjoint_loop(stmt, ctx, replay, target)
+        if ctx.loops:
+            items.append(self.restore(stmt, b.name(self.trips_name(stmt), store=True), ctx))
+        return items
+
+    def adjoint_other(self, stmt, ctx, group):
         return []
 
     def appending(self, stmt):
@@ -77,7 +85,7 @@ class AdjointSweep:
             return [self.accumulate(item.id, self.helpers.call("unappend", copy.deepcopy(xs), b.name(self.bar(xs.id))))]
         return [b.expr_stmt(self.helpers.call("unappend", copy.deepcopy(xs), b.const(0.0)))]
 
-    def adjoint_assign(self, stmt, ctx, group):
+    def adjoint_name(self, stmt, ctx, group):
         ident = stmt.targets[0].id
         if self.appending(stmt):
             return self.adjoint_append(stmt)
@@ -237,7 +245,7 @@ class AdjointSweep:
                 items.append(self.accumulate(obj, read))
         return items
 
-    def adjoint_if(self, stmt, ctx):
+    def adjoint_if(self, stmt, ctx, group=()):
         start = set(self.defined)
         body = self.adjoint_block(stmt.body, ctx)
         after_body, self.defined = self.defined, set(start)
