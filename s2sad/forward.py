@@ -81,24 +81,24 @@ class Forward(Walk):
         pushed_or_popped = stacks.forward(self, stmt)
         if pushed_or_popped is not None:
             return pushed_or_popped
-        return self.visit("tangent", stmt)
+        return self.visit("tangents", stmt)
 
-    def tangent_assign(self, stmt):
+    def tangents_assign(self, stmt):
         return self.assign(stmt)
 
-    def tangent_return(self, stmt):
+    def tangents_return(self, stmt):
         return [b.ret(b.tup([copy.deepcopy(stmt.value), self.tangent_or_zero(stmt.value)]))]
 
-    def tangent_if(self, stmt):
+    def tangents_if(self, stmt):
         return [b.if_(stmt.test, self.block(stmt.body), self.block(stmt.orelse))]
 
-    def tangent_while(self, stmt):
+    def tangents_while(self, stmt):
         return [b.while_(stmt.test, self.block(stmt.body))]
 
-    def tangent_for(self, stmt):
+    def tangents_for(self, stmt):
         return [b.for_(stmt.target, stmt.iter, self.block(stmt.body))]
 
-    def tangent_other(self, stmt):
+    def tangents_other(self, stmt):
         return [stmt]
 
     def tangent_or_zero(self, atom):

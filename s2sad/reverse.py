@@ -28,12 +28,13 @@ import copy
 import gast
 import numpy as np
 
+from . import adjoint_reads, holders, records, runtime, runtime_fft, stacks
 from . import build as b
-from . import holders, records, runtime, runtime_fft, stacks
 from . import reverse_code as rc
 from .analyze import activity
 from .errors import Location
-from .overwrites import first_definitions, loop_locals, recomputable, targets_read_outside
+from .naming import Namer
+from .overwrites import candidates, first_definitions, loop_locals, recomputable, targets_read_outside
 from .partials import Helpers, index_expr, selects
 from .reverse_adjoint import AdjointSweep
 from .reverse_calls import Calls
@@ -413,13 +414,16 @@ def _refuse_unappend(normalized, parsed, resolver):
 def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, callees=None, split=False, shapes=None):
     """The gast FunctionDef of the VJP and the helper objects its names stand for.
 
-    Built once from the to-be-recorded analysis (records.find): it records exactly the values the
-    adjoint sweep reads and keeps the bundled temporaries with their loops' iterations.
+    Built once from the to-be-recorded analysis (records_table, computed before the build): it records
+    exactly the values the adjoint sweep reads and keeps the bundled temporaries with their loops'
+    iterations; then `check_reads` makes sure the sweep reads no overwritten value left unrecorded.
     """
     _refuse_unappend(normalized, parsed, resolver)
-    build = _builds(normalized, parsed, resolver, wrt, namer_factory, with_value, callees, split, shapes)
-    table = records.find(build, normalized, resolver, wrt, normalized.sharers)
-    built, node = build(table.recorded, table.bundled, node=True)
+    table = records_table(normalized, parsed, resolver, wrt, callees, shapes)
+    built = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=set(table.recorded),
+                    with_value=with_value, callees=callees, split=split, shapes=shapes, kept_temps=table.bundled)
+    node = built.function()
+    check_reads(built, table)
     kinds = (runtime.scatter, runtime.without_item, runtime.item_bar)
     names = {v: k for k, v in built.helpers.by_name.items() if v in kinds}
     if runtime.scatter in names or runtime.without_item in names:
@@ -429,29 +433,35 @@ def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, 
     return node, built.helpers.by_name, made
 
 
-def records_table(normalized, parsed, resolver, wrt, namer_factory, callees=None, shapes=None):
-    """The to-be-recorded analysis of reverse mode (a `records.Records`) with every adjoint read, for
-    printing (`s2sad.source(f, stage="records")` and `"analyses"`)."""
-    build = _builds(normalized, parsed, resolver, wrt, namer_factory, False, callees, False, shapes)
-    return records.find(build, normalized, resolver, wrt, normalized.sharers, exhaustive=True)
+def records_table(normalized, parsed, resolver, wrt, callees=None, shapes=None, exhaustive=False):
+    """The to-be-recorded analysis of reverse mode (a `records.Records`): what the adjoint sweep reads
+    (adjoint_reads.py, skipped when no value can be overwritten, unless `exhaustive`: for printing,
+    `s2sad.source(f, stage="records")` and `"analyses"`), and of it what must be recorded."""
+    fn = normalized.node
+    cands = frozenset(candidates(fn, [a.id for a in fn.args.args]) - recomputable(normalized, resolver))
+    if not cands and not exhaustive:
+        return records.nothing(normalized, wrt)
+    reads = adjoint_reads.find(normalized, parsed, resolver, wrt, callees, shapes)
+    if reads.facts.refused:  # the build refuses a call the analysis met: it raises its own error
+        if exhaustive:  # printing: raise it here
+            Reverse(normalized, parsed, resolver, wrt, Namer(normalized.names), saved=set(cands), callees=callees,
+                    shapes=shapes).function()
+        return records.everything(normalized, wrt, cands)
+    return records.find(reads, normalized, normalized.sharers)
 
 
-def _builds(normalized, parsed, resolver, wrt, namer_factory, with_value, callees, split, shapes):
-    """`build(saved, kept_temps)`: the builder that built the derivative recording `saved` and keeping
-    `kept_temps` per iteration (with the node, when asked). A pure function of its arguments (a fresh
-    namer each time), so made once for each: when the table records every candidate and bundles
-    nothing, the analysis's dry run is the transform's build."""
-    made = {}
-
-    def build(saved, kept_temps=frozenset(), node=False):
-        key = (frozenset(saved), frozenset(kept_temps))
-        if key not in made:
-            builder = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=set(saved),
-                              with_value=with_value, callees=callees, split=split, shapes=shapes,
-                              kept_temps=kept_temps)
-            made[key] = builder, builder.function()
-        return made[key] if node else made[key][0]
-    return build
+def check_reads(built, table):
+    """Refuse, rather than return a wrong derivative, when the adjoint sweep reads a value a later
+    assignment overwrote that the table does not record (the analysis and the sweep disagree)."""
+    if not table.candidates:
+        return
+    read = records.with_sharers(records.adjoint_reads(built.adjoint_sweep, built.restores), built.norm.sharers)
+    missed = sorted((read & table.candidates) - table.recorded)
+    if missed:
+        raise built.where(built.norm.node).error(
+            f"reverse mode would read {', '.join(missed)} after a later assignment overwrote it, which the "
+            "to-be-recorded analysis did not foresee (an s2sad bug: please report it)", construct="records",
+            hint="differentiate in forward mode (s2sad.jacobian(..., mode='forward')) meanwhile")
 
 
 def _in_place_adjoints(fn, names, helpers):

@@ -11,18 +11,19 @@ Example, the adjoint of `z = x * y` (z's adjoint `z_bar`)::
 import copy
 
 import gast
-import numpy as np
 
 from . import build as b
 from . import reverse_code as rc
 from . import runtime, stacks
+from .adjoint_reads import Spreads
 from .analyze import assignments
 from .overwrites import live_in
 from .partials import cotangent_terms, index_expr, merge_twins, require_rule
 
 
-class AdjointSweep:
-    """The adjoint-sweep methods of the reverse builder (reverse.Reverse)."""
+class AdjointSweep(Spreads):
+    """The adjoint-sweep methods of the reverse builder (reverse.Reverse); the spreading of a sum's
+    cotangent is `adjoint_reads.Spreads`, shared with the analysis that predicts the sweep's reads."""
 
     def adjoint_group(self, group, ctx):
         items = []
@@ -157,59 +158,6 @@ class AdjointSweep:
         not run): an adjoint that splits or reshapes its cotangent needs it shaped. Other adjoints as they are."""
         g = b.name(self.bar(ident))
         return self.helpers.call("spread_zero", g, copy.deepcopy(ans)) if ident in self.maybe_zero else g
-
-    def spread_later(self, atom, term):
-        """For `t_bar = sum_adjoint(g, t, axis, keepdims)`, with t a temporary of the same line whose
-        statement is elementwise: `t_bar = g`, the spreading over t's shape left to t's statement,
-        whose terms (`g * slope`) broadcast g anyway, the same values without the copy
-        (`spread_now`)."""
-        if self.shapes is None or not self.is_helper(term, runtime.sum_adjoint) or atom.id not in self.temps \
-                or len(term.args) > 4 or not b.is_name(term.args[1], atom.id) or atom.id in self.spread:
-            return term
-        kind = self.shapes.kind(atom.id)
-        axis, keepdims = (list(term.args[2:]) + [b.const(None), b.const(False)][len(term.args) - 2:])[:2]
-        if kind is None or not isinstance(keepdims, gast.Constant) or not isinstance(axis, gast.Constant):
-            return term
-        if keepdims.value is True and type(axis.value) is int and -len(kind[1]) <= axis.value < len(kind[1]):
-            shape = list(kind[1])
-            shape[axis.value] = 1
-            reduced = (kind[0], tuple(shape))
-        elif keepdims.value in (False, True) and axis.value is None:
-            reduced = (kind[0], tuple(1 for _ in kind[1]) if keepdims.value else ())
-        else:
-            return term
-        if reduced == kind:
-            return term
-        defs = [s for s in self.group if rc.temp_target(s, self.temps) and s.targets[0].id == atom.id]
-        if len(defs) != 1 or self.user_call(defs[0]) is not None:
-            return term
-        site = self.resolver.site(defs[0].value)
-        if site.kind != "rule" or site.rule.kind != "elementwise":
-            return term
-        self.spread[atom.id] = (reduced, term)
-        # an array, as sum_adjoint's result is: a Python float times a float32 array would make float32
-        return b.call(b.attribute(b.name(self.helpers(np, "np")), "asarray"), [term.args[0]])
-
-    def spread_now(self, ident, site, terms, ans):
-        """`t_bar = sum_adjoint(t_bar, t, ...)` before t's terms, unless each term is provably shaped like
-        its operand with t_bar of the reduced kind (an elementwise rule: then they are the same values)."""
-        if ident not in self.spread:
-            return []
-        reduced, wrapper = self.spread.pop(ident)
-        extra = {self.bar(ident): reduced}
-        if isinstance(ans, gast.Name):
-            extra[ans.id] = self.shapes.kind(ident)
-        if site.kind == "rule" and site.rule.kind == "elementwise" and all(
-                self.shapes.kind(a.id) is not None
-                and self.shapes.shape(t, extra, self.helpers.by_name) == self.shapes.kind(a.id)[1] for a, t in terms):
-            return []
-        wrapper = copy.deepcopy(wrapper)
-        wrapper.args[0] = b.name(self.bar(ident))
-        return [b.assign(self.bar(ident), wrapper)]
-
-    def is_helper(self, node, obj):
-        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
-            and self.helpers.by_name.get(node.func.id) is obj
 
     def accumulate(self, ident, term):
         bar = self.bar(ident)
