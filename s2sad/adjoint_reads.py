@@ -16,9 +16,9 @@ loop over `range(n)`, line 7 of its file)::
 
     # adjoint reads of logistic with respect to x (reverse mode)
     line  statement                reads
-    ----  -----------------------  ----------
-    7     v = 4.0 * v * (1.0 - v)  t1, t2, v
+    ----  -----------------------  ---------
     6     for i in range(n):       n
+    7     v = 4.0 * v * (1.0 - v)  t1, t2, v
     # recomputed in the adjoint sweep: t1, t2
 """
 
