@@ -236,7 +236,6 @@ class AdjointReads(Spreads, Walk):
         self.calls, self.trips, self.branches = {}, {}, {}
         self.refused = False  # a call the build refuses met: it raises its own error
 
-    # -- what records.py's rows read, named as the build names them -----------------------------
     def run(self):
         body, final = rc.split_return(self.norm.node.body, self.parsed)
         self.name_in_primal_order(body)
@@ -246,6 +245,7 @@ class AdjointReads(Spreads, Walk):
         for item in self.block(body, 0):
             self.reads |= item.reads
 
+    # -- what records.py's rows read, named as the build names them -----------------------------
     def name_in_primal_order(self, stmts):
         """The split calls (in order), counted loops and kept branches (each after its body), as the
         primal sweep names them: `_g_record`, `_trips1`, `_branch1`."""

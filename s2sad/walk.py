@@ -4,7 +4,9 @@ reverse_adjoint.py) and the to-be-recorded analysis (adjoint_reads.py) each fill
 
 A walker names its sweeps; `self.visit("primal", stmt, ctx)` calls the method `primal_<kind>` for the
 statement's kind (`assign`, `augassign`, `if`, `for`, `while`, `return`, `expr`, `pass`, `break`,
-`continue`), and `primal_other` for any kind the walker does not handle. The blocks a sweep walks
+`continue`), and `primal_other` for any kind the walker does not handle. A sweep's name is chosen
+so that `<sweep>_<kind>` names no method made for another purpose (forward mode's sweep is
+`tangents`: `Forward.tangent_expr` builds an expression's tangent). The blocks a sweep walks
 (`body`, `orelse`) are the walker's own: a sweep that builds code walks them in order, an adjoint
 sweep in reverse.
 
@@ -48,18 +50,3 @@ class Walk:
         if method is None:
             method = getattr(self, f"{sweep}_other")
         return method(stmt, *context)
-
-    def visit_block(self, sweep, stmts, *context):
-        """The sweep's results for each statement of stmts in order, concatenated (lists of statements)."""
-        out = []
-        for stmt in stmts:
-            out.extend(self.visit(sweep, stmt, *context))
-        return out
-
-
-def statements(stmts):
-    """Every statement of stmts, nested blocks included, in order."""
-    for stmt in stmts:
-        yield stmt
-        if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            yield from statements(stmt.body + stmt.orelse)
