@@ -251,6 +251,8 @@ def source(f: Function, mode: str = "reverse", wrt: Wrt | None = None, stage: st
     kinds = None if values is None else _kinds(func, values.values(), shapes.GRAD_SEED)
     if stage == "analyses":
         return driver.analyses(func, names, kinds).dump()
+    if stage == "reads":
+        return str(driver.reads_table(func, names, kinds))
     if stage == "records":
         return str(driver.records_table(func, names, kinds))
     optimize = {"unoptimized": False, "optimized": True}.get(stage, optimize)

@@ -15,7 +15,7 @@ from typing import Any
 
 import gast
 
-from . import build, cache, complex_values, emit, reversing, rules, shapes  # noqa: F401  (importing rules fills the table)
+from . import adjoint_reads, build, cache, complex_values, emit, reversing, rules, shapes  # noqa: F401  (importing rules fills the table)
 from .analyze import Analyses, activity
 from .arity import specialize_calls
 from .callables import is_library
@@ -359,7 +359,7 @@ def callee_sources(compiled):
     return sources
 
 
-STAGES = ("parse", "anf", "analyses", "records", "unoptimized", "optimized", "derivative")
+STAGES = ("parse", "anf", "analyses", "reads", "records", "unoptimized", "optimized", "derivative")
 
 
 def parse_source(func):
@@ -393,8 +393,25 @@ def records_table(func, wrt, kinds=None):
     return _records(func, wrt, kinds)[2]
 
 
-def _records(func, wrt, kinds):
-    """(normalized function, resolver, its `records.Records`, shapes table) for reverse mode with respect to wrt."""
+def reads_table(func, wrt, kinds=None):
+    """What reverse mode's adjoint sweep reads of func, line by line, as an `adjoint_reads.Reads`
+    (`source(f, stage="reads")`): computed before the transform, the first half of `records_table`."""
+    return _records(func, wrt, kinds, _reads)[2]
+
+
+def _reads(normalized, parsed, resolver, wrt, callees, shaped):
+    """The adjoint reads, once the records table (which raises what reverse mode refuses) is made."""
+    _exhaustive_records(normalized, parsed, resolver, wrt, callees, shaped)
+    return adjoint_reads.find(normalized, parsed, resolver, wrt, callees, shaped)
+
+
+def _exhaustive_records(normalized, parsed, resolver, wrt, callees, shaped):
+    return reverse_records(normalized, parsed, resolver, wrt, callees, shaped, exhaustive=True)
+
+
+def _records(func, wrt, kinds, analysis=_exhaustive_records):
+    """(normalized function, resolver, its `records.Records` (or what `analysis` makes), shapes table) for
+    reverse mode with respect to wrt."""
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers)
     complex_values.check(normalized, resolver)
@@ -405,7 +422,7 @@ def _records(func, wrt, kinds):
 
     in_progress.append(func.__code__)
     try:
-        table = reverse_records(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), callees, shaped)
+        table = analysis(normalized, parsed, resolver, wrt, callees, shaped)
     finally:
         in_progress.pop()
     return normalized, resolver, table, shaped
