@@ -40,8 +40,7 @@ _ADDITIVE = {operator.add: "+", operator.sub: "-", np.add: "+", np.subtract: "-"
 _PRODUCTS = {operator.mul, np.multiply}
 _QUOTIENTS = {operator.truediv, np.divide}
 # bilinear in their first two array operands: Leibniz's rule with the primitive itself
-_BILINEAR = {operator.matmul, np.matmul, np.dot, np.ndarray.dot, np.inner, np.outer, np.cross, np.kron,
-             np.tensordot, np.vdot, np.convolve, np.correlate, np.einsum}
+_BILINEAR = {np.einsum}  # besides the entries of the bilinear family
 # linear in their array operands, though their rules are general ones
 _LINEAR_GENERAL = {np.reshape, np.ndarray.reshape, np.ravel, np.ndarray.ravel, np.ndarray.flatten, np.where, sum,
                    np.ldexp, math.ldexp}
@@ -87,7 +86,7 @@ if hasattr(math, "exp2"):
 
 def has_taylor_rule(prim, rule):
     """Whether jet knows prim (with its table rule): a Taylor rule, a linear or bilinear shape, or no derivative."""
-    return rule.kind in ("linear", "nondiff") or prim in TAYLOR or prim in _KNOWN_SHAPES
+    return rule.kind in ("linear", "bilinear", "nondiff") or prim in TAYLOR or prim in _KNOWN_SHAPES
 
 
 def _scipy_rules():
@@ -221,9 +220,12 @@ class Taylor(Forward):
             return self.coefficientwise(value, active, where, site)
         if prim in _ADDITIVE:
             return self.additive(site, ans)
-        if prim in _PRODUCTS | _BILINEAR | _QUOTIENTS and self.linear_in(site, active):
+        bilinear = prim in _BILINEAR or site.rule.kind == "bilinear"
+        if site.rule.kind == "bilinear":
+            self.only_wrt(site, where)
+        if (bilinear or prim in _PRODUCTS | _QUOTIENTS) and self.linear_in(site, active):
             return self.coefficientwise(value, active, where, site)
-        if prim in _BILINEAR:
+        if bilinear:
             return self.bilinear(site, value, ans, where)
         if prim in _CLIPS:
             return self.clip(site, ans, where)
@@ -233,6 +235,14 @@ class Taylor(Forward):
                               hint="jet knows the elementwise functions, products, quotients, powers and the "
                                    "linear operations; see docs/taylor.md")
         return self.nonlinear(helper, site, ans, where)
+
+    def only_wrt(self, site, where):
+        """Refuse a series in a parameter the rule does not differentiate (a bilinear adjoint's shape operand)."""
+        bound = site.rule.bind(site.args, site.keywords)
+        if any(isinstance(node, gast.Name) and self.tangent_of(node) is not None and p not in site.rule.wrt
+               for p, node in bound.items()):
+            raise where.error(f"{site.label} with a Taylor series in an argument it is not linear in has no "
+                              "Taylor-mode (jet) rule", construct=site.label)
 
     def linear_in(self, site, active):
         """Whether a product or quotient has a series in one factor only (a quotient: its numerator)."""

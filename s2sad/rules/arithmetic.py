@@ -4,7 +4,7 @@ import operator
 
 import numpy as np
 
-from ..registry import elementwise, jvp, linear, nondiff, vjp
+from ..registry import bilinear, elementwise, linear, nondiff
 from ..runtime import matmul_adjoint_a, matmul_adjoint_b, pow_base_partial, pow_exponent_partial, scatter
 
 
@@ -50,14 +50,7 @@ def pos(g, a):
     return g
 
 
-@vjp(operator.matmul, batched="product")
-def matmul(g, ans, a, b):
-    return matmul_adjoint_a(g, a, b), matmul_adjoint_b(g, a, b)
-
-
-@jvp(operator.matmul)
-def matmul_jvp(a_dot, b_dot, ans, a, b):
-    return a_dot @ b, a @ b_dot
+bilinear(operator.matmul, adjoints=(matmul_adjoint_a, matmul_adjoint_b), batched="product")
 
 
 @linear(operator.getitem, batched="getitem")
