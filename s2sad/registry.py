@@ -28,6 +28,11 @@ stages read, each set by the family declaration and overridable by keyword on th
   "none" (no derivative).
 * `shape`: how the shape analysis (`shapes`) finds the result's kind from the arguments' kinds, one of
   `SHAPE_KINDS`; the default comes from the primitive (a ufunc broadcasts, `math` gives a scalar).
+* `taylor`: how Taylor mode (`taylor`, `s2sad.jet`) carries a series through it: a recurrence of
+  `runtime_taylor*.py`, called `(ans, x, x_ser[, y, y_ser])`, or one of `TAYLOR_FORMS`; the family's
+  default: "coefficientwise" (linear: the primitive applied to each coefficient), "bilinear" (Leibniz's
+  rule over the primitive), "derived" (elementwise in one argument: from its derivative template), "none"
+  (no derivative), "refused" (jet has no rule for it and says so: general rules unless they name one).
 * test inputs: `domain` and `shapes` (or `@case` functions in tests/rule_inputs*.py for calls that
   need more); tests/test_rules.py fails for a rule with neither.
 """
@@ -67,12 +72,18 @@ class Rule:
     batched: object = None         # batched forward mode's form (see BATCHED_FORMS); None: the family's
     shape: str = ""                # shape analysis's rule (see SHAPE_KINDS); "": the primitive's default
     complex_safe: bool = False     # right on complex values under JAX's convention (docs/complex.md)
+    taylor: object = None          # Taylor mode's rule: a runtime_taylor recurrence or one of TAYLOR_FORMS
+
 
     def __post_init__(self):
         if self.batched is None:
             self.batched = _FAMILY_BATCHED.get(self.kind, "columns")  # "custom": a user's rule, by loop
         if not self.shape:
             self.shape = default_shape(self.primitive)
+        if self.taylor is None:
+            self.taylor = _FAMILY_TAYLOR.get(self.kind, "refused")
+            if self.kind == "elementwise" and len(self.params) == 1 and not self.varargs:
+                self.taylor = "derived"
         if module_of(self.primitive).startswith("numpy.random"):
             self.pure = False  # draws change the generator's state
 
@@ -96,6 +107,10 @@ BATCHED_FORMS = frozenset(("elementwise", "columns", "none", "getitem", "sum", "
                            "product", "reshape", "unary", "identity", "scatter_add"))
 _FAMILY_BATCHED = {"elementwise": "elementwise", "linear": "columns", "bilinear": "columns", "general": "columns",
                    "nondiff": "none"}
+# Taylor mode's forms (s2sad/taylor.py builds each); an entry names one with `taylor=`, or a recurrence.
+TAYLOR_FORMS = frozenset(("coefficientwise", "bilinear", "derived", "sum", "difference", "clip", "none",
+                          "refused"))
+_FAMILY_TAYLOR = {"linear": "coefficientwise", "bilinear": "bilinear", "nondiff": "none"}  # others: "refused"
 # The shape analysis's rules (s2sad/shapes.py): "broadcast" (a ufunc: the operands' broadcast shape),
 # "scalar" (math: a number from numbers), "same" (one argument, its kind), "scalar_pair" (max/min of two
 # numbers), "float" (float(x)), "total" (a reduction of everything), "matmul", "unknown".
@@ -109,8 +124,10 @@ def default_shape(prim):
     return "scalar" if getattr(prim, "__module__", None) == "math" else "unknown"
 
 
-def _facts(rule, pure, batched, shape):
+def _facts(rule, pure, batched, shape, taylor=None):
     """Set the facts a decorator was given on one rule entry."""
+    if taylor is not None:
+        rule.taylor = taylor
     if pure is not None:
         rule.pure = pure
     if batched is not None:
@@ -157,19 +174,20 @@ def _register(prims, make):
         RULES[prim] = make(prim)
 
 
-def elementwise(*prims, domain="real", shapes=(), pure=None, batched=None, shape=""):
+def elementwise(*prims, domain="real", shapes=(), pure=None, batched=None, shape="", taylor=None):
     """Register `partials(x, y, ..., ans=...)` returning one partial derivative per argument.
 
-    `pure`, `batched`, `shape`: the entry's facts where the family's default is not right (see above)."""
+    `pure`, `batched`, `shape`, `taylor`: the entry's facts where the family's default is not right (see above)."""
     def register(partials):
         params, defaults = _signature(partials, skip=0)
         _register(prims, lambda p: _facts(Rule(p, "elementwise", params, defaults, params, partials, partials,
-                                               domain, shapes, _label(p), _varargs(partials)), pure, batched, shape))
+                                               domain, shapes, _label(p), _varargs(partials)), pure, batched, shape,
+                                          taylor))
         return partials
     return register
 
 
-def linear(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, shape=""):
+def linear(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, shape="", taylor=None):
     """Register `vjp(g, x, ...)` for primitives linear in `wrt` (default: the first parameter).
 
     The first parameter of every VJP template is the cotangent, whatever its name.
@@ -178,12 +196,13 @@ def linear(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, 
         params, defaults = _signature(vjp_template, skip=1)
         diff = tuple(wrt) if isinstance(wrt, (tuple, list)) else ((wrt,) if wrt else params[:1])
         _register(prims, lambda p: _facts(Rule(p, "linear", params, defaults, diff, None, vjp_template, domain,
-                                               shapes, _label(p), _varargs(vjp_template)), pure, batched, shape))
+                                               shapes, _label(p), _varargs(vjp_template)), pure, batched, shape,
+                                          taylor))
         return vjp_template
     return register
 
 
-def vjp(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, shape=""):
+def vjp(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, shape="", taylor=None):
     """Register `vjp(g, ans, x, y, ...)` returning one cotangent per parameter in wrt."""
     def register(template):
         params, defaults = _signature(template, skip=1)
@@ -191,7 +210,8 @@ def vjp(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, sha
         for prim in prims:
             old = RULES.get(prim)
             RULES[prim] = _facts(Rule(prim, "general", params, defaults, diff, old.jvp if old else None, template,
-                                      domain, shapes, _label(prim), _varargs(template)), pure, batched, shape)
+                                      domain, shapes, _label(prim), _varargs(template)), pure, batched, shape,
+                                     taylor)
         return template
     return register
 

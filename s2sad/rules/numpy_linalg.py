@@ -6,6 +6,7 @@ Matrix functions work on stacks of matrices (the last two axes), as NumPy's do.
 import numpy as np
 
 from .. import factored, runtime
+from .. import runtime_taylor_special as rts
 from ..registry import bilinear, jvp, linear, nondiff, residuals, vjp
 from ..runtime import (
     dot_adjoint_a,
@@ -43,7 +44,7 @@ bilinear(np.kron, adjoints=(kron_adjoint_a, kron_adjoint_b), shapes=((2, 3), (3,
 bilinear(np.cross, adjoints=(runtime.cross_adjoint_a, runtime.cross_adjoint_b), shapes=((4, 3), (3,)))
 
 
-@vjp(np.einsum, wrt=("subscripts", "a", "b", "c", "d"))
+@vjp(np.einsum, wrt=("subscripts", "a", "b", "c", "d"), taylor="bilinear")
 def einsum(g, ans, subscripts, a, b=None, c=None, d=None):
     """Subscripts with or without `->`, `...` included; up to four operands. The sublist form with
     literal sublists is rewritten to this one when normalizing; an active first argument is an
@@ -93,7 +94,7 @@ def inv_jvp(a_dot, ans, a):
     return -np.matmul(ans, np.matmul(a_dot, ans))
 
 
-@vjp(np.linalg.det, domain="matrix", shapes=((3, 3),))
+@vjp(np.linalg.det, domain="matrix", shapes=((3, 3),), taylor=rts.det)
 def det(g, ans, a):
     """Through the inverse: not defined at singular matrices."""
     return np.expand_dims(g * ans, (-2, -1)) * np.swapaxes(runtime.inv(a), -1, -2)

@@ -3,6 +3,7 @@
 import numpy as np
 
 from .. import revolve, runtime
+from .. import runtime_taylor_special as rts
 from ..registry import elementwise, jvp, linear, nondiff, vjp
 from ..runtime import broadcast_like, unbroadcast
 
@@ -309,24 +310,24 @@ def inexact_only_(ct, t, ans):
     return runtime.inexact_only(ct, ans)
 
 
-@elementwise(runtime.times_partial)
+@elementwise(runtime.times_partial, taylor=rts.times_partial)
 def times_partial_(t, partial):
     return partial, t
 
 
-@elementwise(runtime.times_partial_scalar)
+@elementwise(runtime.times_partial_scalar, taylor=rts.times_partial)
 def times_partial_scalar_(t, partial):
     return partial, t
 
 
-@elementwise(runtime.pow_base_partial, domain="positive", pure=False)
+@elementwise(runtime.pow_base_partial, domain="positive", pure=False, taylor=rts.pow_base_partial)
 def pow_base_partial_(a, b):
     """b * (b - 1) * a ** (b - 2) in a: zero for b == 0 and b == 1, even at a == 0."""
     return runtime.times_partial(b, runtime.pow_base_partial(a, b - 1)), \
         np.power(a, b - 1) + b * runtime.pow_exponent_partial(a, np.power(a, b - 1))
 
 
-@elementwise(runtime.pow_exponent_partial, domain="positive", pure=False)
+@elementwise(runtime.pow_exponent_partial, domain="positive", pure=False, taylor=rts.pow_exponent_partial)
 def pow_exponent_partial_(a, power):
     return power / a, runtime.pow_exponent_partial(a, np.ones_like(power))
 
