@@ -252,7 +252,7 @@ def _bilinear_templates(prim, adjoint_a, adjoint_b, params, module):
     from .runtime import broadcast_like  # the templates' one helper besides f and the adjoints
 
     a, b, *rest = params
-    tail = "".join(f", {p}" for p in rest)
+    tail = "".join(f", {p}={p}" for p in rest)  # by keyword: a ufunc's third positional is `out`
     namespace = {"broadcast_like": broadcast_like, adjoint_a.__name__: adjoint_a, adjoint_b.__name__: adjoint_b}
     if prim is operator.matmul:
         def f(x, y):
