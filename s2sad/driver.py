@@ -31,7 +31,7 @@ from .names import names
 from .naming import Namer
 from .normalize import Normalized, normalize
 from .optimize import optimize
-from .optimize.release import release_references
+from .optimize.release import release_references, slim_record
 from .parse import Parsed, parse, unwrap
 from .parse import defaults as parse_defaults
 from .partials import selects
@@ -144,11 +144,19 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
             if isinstance(node, tuple) else optimize(node, helpers, derived=derived)
     complex_values.guard_arguments(node, helpers, resolver)
     if mode in ("split", "reverse") and getattr(func, "__s2sad_release__", False):  # checkpointed loops: loops.py
-        node = tuple(release_references(n, helpers) for n in node) if isinstance(node, tuple) \
-            else release_references(node, helpers)
+        node = _released(node, helpers)
     if callee:
         _name_for_callee(node, func, wrt, parsed.node.name)
     return node, helpers, parsed, callees.dependencies + _resolved(resolver, callees.dependencies)
+
+
+def _released(node, helpers):
+    """A derivative of a checkpointed loop's function (or its split halves) holding no dead references,
+    the halves' record slimmed first (optimize/release.py)."""
+    if not isinstance(node, tuple):
+        return release_references(node, helpers)
+    slim_record(*node, helpers)
+    return tuple(release_references(n, helpers) for n in node)
 
 
 def _table(normalized, resolver, kinds, func):
