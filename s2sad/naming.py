@@ -11,13 +11,15 @@ import re
 
 import gast
 
+from .names import every
+
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def identifiers(node):
     """Every identifier that appears in node (names, parameters, attributes are not names)."""
     found = set()
-    for sub in gast.walk(node):
+    for sub in every(node):
         if isinstance(sub, gast.Name):
             found.add(sub.id)
         elif isinstance(sub, (gast.FunctionDef, gast.ClassDef)) and sub is not node:

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import build as b
 from . import runtime, templates
+from .names import every
 from .shapes import matmul_shape as shapes_matmul
 
 _LITERALS = (type(None), bool, int, float, str)
@@ -159,7 +160,7 @@ def selects(node, resolver):
     """Whether the function's body calls a selecting primitive (three-argument np.where, np.select,
     np.nan_to_num, the nan-reductions, ...). Only then do all elementwise products of a tangent or
     cotangent by a partial go through `runtime.times_partial`; other functions keep plain `*`."""
-    for call in gast.walk(node):
+    for call in every(node):
         if not isinstance(call, gast.Call):
             continue
         prim = resolver.site(call).prim
@@ -209,7 +210,7 @@ def _singular(rule, expr):
     is restricted, or the partial divides, raises to a power or calls a function with a pole."""
     if rule.domain != "real" or rule.primitive is runtime.times_partial:  # its partials are other rules' partials
         return True
-    for node in gast.walk(expr):
+    for node in every(expr):
         if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Div, gast.Pow)):
             return True
         if isinstance(node, gast.Call):

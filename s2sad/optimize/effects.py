@@ -15,7 +15,7 @@ import re
 import gast
 
 from .. import batched_runtime, registry, runtime
-from ..names import _skeleton, names, reads, walk, writes  # noqa: F401  (the passes import them from here)
+from ..names import _skeleton, names, operations, reads, walk, writes  # noqa: F401  (the passes import them from here)
 
 _PURE_METHODS = frozenset(
     "all any argmax argmin astype clip conj conjugate copy cumprod cumsum diagonal dot flatten item max mean "
