@@ -35,24 +35,23 @@ Example::
 import gast
 
 from . import build as b
-from .names import every
+from .names import every, names, operations
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef, gast.Global, gast.Nonlocal)
 
 
 def propagate_aliases(fn, keep=frozenset()):
     """Rename away every alias `u = t` of fn that the module docstring allows; u in keep is left."""
-    if any(isinstance(node, _SCOPES) for stmt in fn.body for node in every(stmt)):
+    if any(isinstance(node, _SCOPES) for stmt in fn.body for node in operations(stmt)):
         return
     params = {a.id for a in fn.args.args + fn.args.kwonlyargs}
     if fn.args.vararg is not None or fn.args.kwarg is not None:
         return
     stores, mentions = {}, {}
-    for node in every(fn):
-        if isinstance(node, gast.Name):
-            mentions[node.id] = mentions.get(node.id, 0) + 1
-            if isinstance(node.ctx, gast.Store):
-                stores[node.id] = stores.get(node.id, 0) + 1
+    for node in names(fn):
+        mentions[node.id] = mentions.get(node.id, 0) + 1
+        if isinstance(node.ctx, gast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
     _drop_self_assignments(fn.body, params | set(keep), stores, mentions)
     _block(fn.body, params | set(keep), stores, mentions)
 

@@ -46,8 +46,9 @@ _COUNTER = itertools.count(1)
 
 def inner_derivatives(parsed):
     """Rewrite parsed's calls `s2sad.grad(h, wrt=...)(args)` into calls of a name bound to that gradient."""
-    calls = [n for n in every(parsed.node) if isinstance(n, gast.Call) and _maker(parsed, n.func)]
-    if not calls and not any(isinstance(n, gast.Call) and _maker(parsed, n) for n in every(parsed.node)):
+    every_call = [n for n in every(parsed.node) if isinstance(n, gast.Call)]
+    calls = [n for n in every_call if _maker(parsed, n.func)]
+    if not calls and not any(_maker(parsed, n) for n in every_call):
         return parsed
     env = _Caller(parsed)
     for call in calls:

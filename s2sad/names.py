@@ -79,6 +79,11 @@ def operations(node):
     return _skeleton(node)[0]
 
 
+def split(node):
+    """(operations(node), names(node)), from one walk."""
+    return _skeleton(node)
+
+
 def names_in_order(node):
     """Every Name node under node (node included), in the order gast.walk meets them (breadth
     first), without visiting the constants and markers no name sits under: for callers whose
