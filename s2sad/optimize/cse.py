@@ -108,12 +108,19 @@ def _replace_inside(node, held, changed):
 
 def _key(node):
     """A structural key: equal for expressions that compute the same thing the same way."""
-    if isinstance(node, gast.Name):
+    cls = node.__class__
+    if cls is gast.Name:
         return ("name", node.id)
-    if isinstance(node, gast.Constant):
+    if cls is gast.Constant:
         return ("const", type(node.value).__name__, repr(node.value))
-    if isinstance(node, list):
-        return tuple(_key(item) for item in node)
+    if cls is list:
+        return tuple([_key(item) for item in node])
     if isinstance(node, gast.AST):
-        return (type(node).__name__,) + tuple(_key(getattr(node, f, None)) for f in node._fields if f != "ctx")
+        fields = _KEY_FIELDS.get(cls)
+        if fields is None:
+            fields = _KEY_FIELDS[cls] = tuple(f for f in cls._fields if f != "ctx")
+        return (cls.__name__, *[_key(getattr(node, f, None)) for f in fields])
     return repr(node)
+
+
+_KEY_FIELDS = {}  # class -> the fields its key is made of
