@@ -17,7 +17,7 @@ import gast
 from . import build as b
 from . import runtime
 from .analyze import assignments
-from .names import every
+from .names import every, names
 
 
 def must_assign(stmts):
@@ -118,10 +118,9 @@ def targets_read_outside(fn):
 def name_counts(tree):
     """(stores, other uses) of each name in tree."""
     stores, loads = {}, {}
-    for node in every(tree):
-        if isinstance(node, gast.Name):
-            table = stores if isinstance(node.ctx, gast.Store) else loads
-            table[node.id] = table.get(node.id, 0) + 1
+    for node in names(tree):
+        table = stores if isinstance(node.ctx, gast.Store) else loads
+        table[node.id] = table.get(node.id, 0) + 1
     return stores, loads
 
 
