@@ -13,7 +13,7 @@ import numpy as np
 
 from . import build as b
 from . import runtime, templates
-from .names import every
+from .names import every, names
 from .shapes import matmul_shape as shapes_matmul
 
 _LITERALS = (type(None), bool, int, float, str)
@@ -326,8 +326,9 @@ def _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers, sc
         expr = exprs[rule.wrt.index(p)]
         partial, singular = _partial(rule, expr, rule.jvp, env, raw, helpers)
         terms.append(_scale(tangent_of(bound[p]), partial, helpers if helpers.exact or singular else None, scalar))
-        covered |= {p} | {q for q in rule.params if templates.mentions(expr, q)}
-        if templates.mentions(expr, "ans"):
+        mentioned = {n.id for n in names(expr)}
+        covered |= {p} | {q for q in rule.params if q in mentioned}
+        if "ans" in mentioned:
             covered |= set(rule.params)
     shaped = [q for q in rule.params if isinstance(bound.get(q), gast.AST) and not isinstance(bound[q], gast.Constant)]
     if not set(shaped) <= covered:  # some operand that sets the result's shape appears in no term
