@@ -21,6 +21,7 @@ import numpy as np
 
 from . import runtime_fft
 from .errors import LIMITATIONS, S2SADError
+from .names import every
 from .registry import COMPLEX_VARIANTS
 
 SOURCES = (np.fft.fft, np.fft.ifft, np.fft.rfft, runtime_fft.fft_adjoint, runtime_fft.ifft_adjoint,
@@ -33,7 +34,7 @@ ARRAY_FIELDS = {np.ndarray.real: np.real, np.ndarray.imag: np.imag}
 
 def check(normalized, resolver):
     """Check normalized (its sites resolved by resolver) for complex mode; True when it is in complex mode."""
-    stmts = [n for n in gast.walk(normalized.node) if isinstance(n, gast.stmt) and n is not normalized.node]
+    stmts = [n for n in every(normalized.node) if isinstance(n, gast.stmt) and n is not normalized.node]
     sources = [s for s in stmts if isinstance(s, gast.Assign) and _source(s.value, resolver)]
     if not sources:
         return False
@@ -82,7 +83,7 @@ def _source(value, resolver):
 
 
 def _names(nodes):
-    return {n.id for node in nodes for n in gast.walk(node) if isinstance(n, gast.Name)}
+    return {n.id for node in nodes for n in every(node) if isinstance(n, gast.Name)}
 
 
 def _result_may_be_complex(value, maybe, resolver):

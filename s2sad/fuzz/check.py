@@ -10,7 +10,9 @@ INVALID (the program itself fails: a generator bug, never s2sad's).
 The references: reverse mode against complex step where the program is analytic (no comparison,
 no abs/max/where...), else central differences at two step sizes; forward mode against reverse by
 the dot-product test; the general derivative and the unoptimized ones against the specialized,
-optimized one `grad` runs; the Hessian against central differences of the gradient.
+optimized one `grad` runs; the Hessian against central differences of the gradient. With
+backend "numba", the same gradient compiled by numba (`grad(f, backend="numba")`) against the NumPy
+backend's: a program numba cannot compile is REFUSED at the check "numba", never WRONG.
 """
 
 import ast
@@ -398,6 +400,18 @@ def _hessian_check(f, args, base_lines, largest):
     _close(H, wide, 1e-4, "hessian-vs-fd", scale)
 
 
+def _numba_check(f, args, value, g, scale):
+    """value_and_grad(f, backend="numba") against the NumPy backend's value and its checked gradient g."""
+    wrt = tuple(range(len(args)))
+    out, grads = _stage("numba", lambda: s2sad.value_and_grad(f, wrt=wrt, backend="numba")(*_copies(args)))
+    _close(out, value, 1e-9, "numba-value", abs(value))
+    for got, x in zip(grads, args):
+        problem = _shape_problem(got, x)
+        if problem:
+            raise _Mismatch("numba-shape", problem)
+    _close(np.concatenate([flat_like(got, x) for got, x in zip(grads, args)]), g, 1e-8, "numba-vs-numpy", scale)
+
+
 def _copies(args):
     """Fresh copies: a derivative that writes into its arguments must not spoil the next check."""
     return tuple(a.copy() if isinstance(a, (np.ndarray, dict)) else a for a in args)
@@ -406,8 +420,9 @@ def _copies(args):
 # -- one program ------------------------------------------------------------------------------
 
 
-def check(program, directory, hessian=False, timeout=30):
-    """The outcome of every check on one program (see the module docstring)."""
+def check(program, directory, hessian=False, timeout=30, backend="numpy"):
+    """The outcome of every check on one program (see the module docstring); backend "numba" adds
+    the numba backend's gradient to the checks."""
     try:
         module = load(program.source, directory)
     except Exception as exc:  # a shrinking candidate that is not a program any more
@@ -418,7 +433,7 @@ def check(program, directory, hessian=False, timeout=30):
     signal.setitimer(signal.ITIMER_PROF, timeout)
     try:
         with np.errstate(all="ignore"):
-            return _check(module.f, program, hessian)
+            return _check(module.f, program, hessian, backend)
     except _Timeout:
         return Result("CRASH", "timeout", f"no answer within {timeout} s of CPU time")
     finally:
@@ -431,7 +446,7 @@ def _on_alarm(signum, frame):
     raise _Timeout()
 
 
-def _check(f, program, hessian):
+def _check(f, program, hessian, backend="numpy"):
     args = program.args
     try:
         value, base_lines = traced(f, _copies(args))
@@ -458,6 +473,8 @@ def _check(f, program, hessian):
             raise _Kink("nonfinite", "derivatives too large to compare")
         g = _reverse_checks(f, args, value, reference, scale, exact)
         _forward_checks(f, args, g, scale, np.random.default_rng(program.seed))
+        if backend == "numba":
+            _numba_check(f, args, value, g, scale)
         if hessian:
             _hessian_check(f, args, base_lines, largest)
     except _Kink as kink:

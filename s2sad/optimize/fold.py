@@ -22,7 +22,7 @@ import operator
 
 import gast
 
-from .effects import derived_test, dotted, reads, simple_target, walk
+from .effects import derived_test, dotted, operations, reads, simple_target
 from .zeros import is_zero
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
@@ -54,7 +54,7 @@ def _updated_in_place(fn):
     """Names whose array is changed in place (`w_dot[1:] = v`, `a_bar = scatter_add(a_bar, ...)`): `z = w * 1.0`
     must stay a copy of such a w, not become the alias `z = w`."""
     found = set()
-    for node in walk(fn):
+    for node in operations(fn):
         if isinstance(node, gast.Assign):
             for target in node.targets:
                 if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
