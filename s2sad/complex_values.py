@@ -12,6 +12,10 @@ a comparison, a shape). Then, at each call that gets one:
   into an array, and a result that may be complex are refused at the user's line.
 
 A function without a source is left as it was: nothing here changes its derivative.
+
+Complex parameters (s2sad/complex_io.py): the entry points differentiate a *complex variant* of the function, a
+copy whose `__s2sad_complex__` names the parameters that hold complex values. Those are sources too, and a
+variant may return a complex result (jvp, vjp and jacobian take it; grad refuses it at the call).
 """
 
 import operator
@@ -29,17 +33,24 @@ REAL_RESULTS = (np.abs, np.absolute, np.real, np.imag, np.angle, np.fft.irfft, r
                 operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne, len, np.shape,
                 np.ndim, np.size, np.ndarray.shape, np.ndarray.ndim, np.ndarray.size, np.ndarray.dtype)
 ARRAY_FIELDS = {np.ndarray.real: np.real, np.ndarray.imag: np.imag}
+COMPLEX_RESULT = "a complex result"  # the construct of the refusal that complex_io retries with a variant
+
+
+def complex_parameters(resolver):
+    """The parameters a complex variant (complex_io.variant) holds complex values in; None for a plain function."""
+    return getattr(resolver.parsed.func, "__s2sad_complex__", None)
 
 
 def check(normalized, resolver):
     """Check normalized (its sites resolved by resolver) for complex mode; True when it is in complex mode."""
     stmts = [n for n in gast.walk(normalized.node) if isinstance(n, gast.stmt) and n is not normalized.node]
     sources = [s for s in stmts if isinstance(s, gast.Assign) and _source(s.value, resolver)]
-    if not sources:
+    seeds = complex_parameters(resolver)
+    if not sources and not seeds:
         return False
-    maybe = _may_be_complex(stmts, resolver)
+    maybe = _may_be_complex(stmts, resolver, set(seeds or ()))
     for stmt in stmts:
-        _check(stmt, maybe, resolver, normalized)
+        _check(stmt, maybe, resolver, normalized, seeds is not None)
     resolver.complex_mode = True
     return True
 
@@ -96,9 +107,10 @@ def _result_may_be_complex(value, maybe, resolver):
     return not any(site.prim is r for r in REAL_RESULTS + tuple(ARRAY_FIELDS))
 
 
-def _may_be_complex(stmts, resolver):
-    """The names that may hold a complex value, closed over every assignment."""
-    maybe, grown = set(), True
+def _may_be_complex(stmts, resolver, seeds):
+    """The names that may hold a complex value (the complex parameters, `seeds`, among them), closed over every
+    assignment."""
+    maybe, grown = seeds, True
     while grown:
         grown = False
         for stmt in stmts:
@@ -114,10 +126,10 @@ def _may_be_complex(stmts, resolver):
     return maybe
 
 
-def _check(stmt, maybe, resolver, normalized):
+def _check(stmt, maybe, resolver, normalized, complex_result=False):
     if isinstance(stmt, gast.Return):
-        if _names([stmt.value]) & maybe:
-            _refuse(normalized, resolver, stmt, "a complex result (complex values stay inside the function that makes "
+        if _names([stmt.value]) & maybe and not complex_result:
+            _refuse(normalized, resolver, stmt, f"{COMPLEX_RESULT} (complex values stay inside the function that makes "
                                       "them: return a real value, np.real(...) or np.abs(...))")
         return
     if not isinstance(stmt, (gast.Assign, gast.Expr)):
@@ -155,7 +167,8 @@ def guard_arguments(node, helpers, resolver):
     if not getattr(resolver, "complex_mode", False) or resolver.parsed.filename.startswith("<s2sad"):
         return
     fn = node[0] if isinstance(node, tuple) else node
-    params = [a.id for a in resolver.parsed.node.args.args]
+    complex_params = complex_parameters(resolver) or ()
+    params = [a.id for a in resolver.parsed.node.args.args if a.id not in complex_params]
     if params:
         helpers["_real_arguments"] = runtime_fft.real_arguments  # the leading _: no name of the user's
         check = gast.Call(func=gast.Name(id="_real_arguments", ctx=gast.Load(),

@@ -11,7 +11,7 @@ import inspect
 
 import numpy as np
 
-from . import cache, driver, pytrees, shapes
+from . import cache, complex_io, driver, pytrees, shapes
 from .callables import entry
 from .errors import S2SADError
 from .parse import own_wrapper
@@ -250,6 +250,8 @@ def _specializer(func, names, with_value=True):
     by_type, by_kind = {}, {}
 
     def lookup(values, types):
+        if complex_io.any_complex(values):  # never by kind: a complex array has a real one's kind
+            return _complex_grad(func, names, dict(zip(every, values))), False
         kinds = tuple(map(shapes.kind_of, values))
         hit = by_kind.get(kinds)
         if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__ \
@@ -271,6 +273,13 @@ def _specializer(func, names, with_value=True):
     return by_type, lookup
 
 
+def _complex_grad(func, names, values):
+    """The value-and-gradient function of func's complex variant (complex_io.py) for these arguments."""
+    _check_float(func, names, values)
+    return complex_io.derivative(func, values, "reverse", names, "grad", with_value=True,
+                                 receiver=pytrees.object_types(list(values), list(values.values()))).function
+
+
 def _aux_wrapper(f, wrt, with_value):
     """grad / value_and_grad of f returning (value, aux): the aux output carries no derivative.
 
@@ -283,7 +292,7 @@ def _aux_wrapper(f, wrt, with_value):
     def wrapper(*args, **kwargs):
         values = _bind(func, args, kwargs)
         _check_float(func, names, values)
-        compiled = driver.derivative(func, "split", names, receiver=_types(values))
+        compiled = complex_io.derivative(func, values, "split", names, "grad", receiver=_types(values))
         out, record = compiled.function(*values.values())
         value, aux = aux_pair(func, out)
         _scalar_out(func, value)
