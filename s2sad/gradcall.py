@@ -159,7 +159,7 @@ def _explain_failure(func, fn, exc):
     """S2SADError when the generated `fn`, stopped by exc, had computed a non-scalar output of func, which
     explains the failure; else nothing (the caller re-raises exc). f's code never runs twice."""
     failed = output_at_failure(fn, exc)
-    if failed is not _NOTHING:
+    if failed is not _NOTHING and not np.iscomplexobj(failed):  # a complex scalar: exc says more (a rule refused)
         _scalar_out(func, failed)
 
 
