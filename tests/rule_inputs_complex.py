@@ -336,6 +336,16 @@ def np_conjugate(z, w):
     return np.conjugate(z) * w
 
 
+@case(np.ndarray.conj, Z)
+def method_conj(z):
+    return z.conj() * np.sin(z)
+
+
+@case(np.ndarray.conjugate, M)
+def method_conjugate(m):
+    return m.conjugate().T
+
+
 @case(np.angle, Z)
 def np_angle(z):
     return np.angle(z)

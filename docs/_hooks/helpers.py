@@ -391,7 +391,7 @@ def p_maximum(z):
 
 
 def p_conj_method(z):
-    return np.real(np.sum(z.conj() * z))
+    return np.sum(z.real * z.imag) + np.real(np.sum(z.conj() * z.conjugate()))
 
 
 def p_phase(x):
@@ -418,7 +418,8 @@ COMPLEX_PARAMETERS = [
     ("`hessian`, `hvp`, `grad(grad(f))`", lambda: s2sad.hessian(p_energy)(Z2)),
     ("`jet`, `linearize`, `backend=\"numba\"`", lambda: s2sad.jet(p_energy, (Z2,), ([Z2],))),
     ("a rule without complex support on a complex parameter (`np.maximum`)", lambda: s2sad.grad(p_maximum)(Z2)),
-    ("the method `z.conj()` (write `np.conj(z)`)", lambda: s2sad.grad(p_conj_method)(Z2)),
+    ("the methods `z.conj()`, `z.conjugate()` and the fields `z.real`, `z.imag`",
+     lambda: s2sad.grad(p_conj_method)(Z2)),
     ("complex values inside a dict, a tuple or an object", lambda: s2sad.grad(p_in_a_dict)({"z": 1.0 + 2.0j})),
 ]
 

@@ -181,7 +181,7 @@ nondiff(angle_unit, runtime_fft.real_arguments)
 _variant((np.abs, np.absolute), complex_abs)
 _variant((np.real,), complex_real)
 _variant((np.imag,), complex_imag)
-_variant((np.conj, np.conjugate), complex_conj)
+_variant((np.conj, np.conjugate, np.ndarray.conj, np.ndarray.conjugate), complex_conj)
 _variant((np.angle,), complex_angle)
 
 # -- the rules that are right on complex values as they are (holomorphic, or linear over the complex) ----
