@@ -21,16 +21,13 @@ What is refused, and why:
 
 import linecache
 import re
-import types
 
 import numpy as np
 
 from . import complex_values, driver, pytrees
-from .complex_values import COMPLEX_RESULT
+from .complex_values import COMPLEX_RESULT, variant
 from .errors import LIMITATIONS, S2SADError
 from .resolve import Resolver
-
-_VARIANTS = {}
 
 
 def is_complex(x):
@@ -102,25 +99,6 @@ def refuse_complex(func, values, what):
     hvp, jet, linearize...) is built for real values only."""
     if any_complex(list(values.values())):
         refuse_second_order(func, what)
-
-
-def variant(func, names):
-    """A copy of func (same code and environment, a code object of its own) whose derivatives take the
-    parameters `names` as complex and may return complex results (complex_values.py)."""
-    key = (func, tuple(names))
-    made = _VARIANTS.get(key)
-    if made is None:
-        made = types.FunctionType(func.__code__.replace(), func.__globals__, func.__name__, func.__defaults__,
-                                  func.__closure__)
-        made.__kwdefaults__ = func.__kwdefaults__
-        made.__qualname__, made.__module__, made.__doc__ = func.__qualname__, func.__module__, func.__doc__
-        made.__s2sad_complex__ = frozenset(names)
-        if getattr(func, "__s2sad_every_loop__", None) is not None:
-            made.__s2sad_every_loop__ = func.__s2sad_every_loop__
-        if len(_VARIANTS) > 1024:
-            _VARIANTS.clear()
-        _VARIANTS[key] = made
-    return made
 
 
 def derivative(func, values, mode, names, what, **options):
