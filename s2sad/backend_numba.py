@@ -33,7 +33,7 @@ import types
 
 import numpy as np
 
-from . import cache, driver, runtime, runtime_numba, shapes
+from . import cache, complex_io, driver, runtime, runtime_numba, shapes
 from .errors import S2SADError
 
 BACKENDS = ("numpy", "numba", "array_api")
@@ -82,6 +82,8 @@ def grad_wrapper(f, wrt, with_value):
     def wrapper(*args, **kwargs):
         values = args if not kwargs and len(args) == count else tuple(api._bind(func, args, kwargs).values())
         kinds = tuple(map(shapes.kind_of, values))
+        if complex_io.any_complex(values):  # a complex array has a real one's kind: never looked up by it
+            complex_io.refuse_second_order(func, "backend='numba'")
         jitted = table.get(kinds)
         if jitted is None or not jitted.current():
             api._check_float(func, names, dict(zip(every, values)))
