@@ -115,7 +115,8 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
         raise S2SADError(f"mode must be 'forward' or 'reverse', not {mode!r}", construct="mode")
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers, receivers(receiver))
-    complex_values.check(normalized, resolver)
+    complex_mode = complex_values.check(normalized, resolver)
+    table = None
     in_progress = _in_progress()
     callees = Callees(_derive_callee, in_progress, resolver)
     callees.exact = exact or _selects(normalized, resolver, callees, {func.__code__})
@@ -128,20 +129,23 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
         elif mode in _TRANSFORMS:
             node, helpers, derived = _TRANSFORMS[mode](normalized, parsed, resolver, wrt, Namer(normalized.names))
         elif mode == "forward":
+            table = _table(normalized, resolver, kinds, func)
             node, helpers, derived = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees,
-                                             shapes=_table(normalized, resolver, kinds, func))
+                                             shapes=table)
             if with_value and node.args.defaults:  # grad's forward mode: the printed tangent default as run
                 node.args.defaults[-1] = build.const(1.0)
         else:
+            table = _table(normalized, resolver, kinds, func)
             node, helpers, derived = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names),
-                                             with_value, callees, split=mode == "split",
-                                             shapes=_table(normalized, resolver, kinds, func))
+                                             with_value, callees, split=mode == "split", shapes=table)
     finally:
         in_progress.pop()
     # `derived`: the names the transform made for adjoints and tangents, which the optimizer may treat as such
     if optimized and jet_order(mode) is None:
-        node = tuple(optimize(n, helpers, derived=derived) for n in node) \
-            if isinstance(node, tuple) else optimize(node, helpers, derived=derived)
+        in_place = None if complex_mode or mode == "forward" else table  # see optimize/inplace.py
+        node = tuple(optimize(n, helpers, derived=derived, shapes=in_place) for n in node) \
+            if isinstance(node, tuple) else optimize(node, helpers, derived=derived, shapes=in_place,
+                                                     seed=_grad_seed(node, mode, kinds, with_value))
     complex_values.guard_arguments(node, helpers, resolver)
     if mode in ("split", "reverse") and getattr(func, "__s2sad_release__", False):  # checkpointed loops: loops.py
         node = _released(node, helpers)
@@ -157,6 +161,17 @@ def _released(node, helpers):
         return release_references(node, helpers)
     slim_record(*node, helpers)
     return tuple(release_references(n, helpers) for n in node)
+
+
+def _grad_seed(node, mode, kinds, with_value):
+    """The parameter of grad's derivative that is always 1.0 (optimize/seed.py): the seed of a reverse
+    derivative specialized to grad's kinds (the seed's kind GRAD_SEED), the one tangent of grad's
+    forward mode; None for any other derivative, whose callers pass their own."""
+    if not kinds or kinds[-1] != shapes.GRAD_SEED or not node.args.args:
+        return None
+    if mode == "reverse" or (mode == "forward" and with_value):
+        return node.args.args[-1].id
+    return None
 
 
 def _table(normalized, resolver, kinds, func):
