@@ -143,15 +143,20 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     # `derived`: the names the transform made for adjoints and tangents, which the optimizer may treat as such
     if optimized and jet_order(mode) is None:
         in_place = None if complex_mode or mode == "forward" else table  # see optimize/inplace.py
-        node = tuple(optimize(n, helpers, derived=derived, shapes=in_place) for n in node) \
-            if isinstance(node, tuple) else optimize(node, helpers, derived=derived, shapes=in_place,
-                                                     seed=_grad_seed(node, mode, kinds, with_value))
+        node = _optimized(node, helpers, derived, in_place, _grad_seed(node, mode, kinds, with_value))
     complex_values.guard_arguments(node, helpers, resolver)
     if mode in ("split", "reverse") and getattr(func, "__s2sad_release__", False):  # checkpointed loops: loops.py
         node = _released(node, helpers)
     if callee:
         _name_for_callee(node, func, wrt, parsed.node.name)
     return node, helpers, parsed, callees.dependencies + _resolved(resolver, callees.dependencies)
+
+
+def _optimized(node, helpers, derived, in_place, seed):
+    """The derivative (or the split pair) through the optimizer; only a single derivative has grad's seed."""
+    if isinstance(node, tuple):
+        return tuple(optimize(n, helpers, derived=derived, shapes=in_place) for n in node)
+    return optimize(node, helpers, derived=derived, shapes=in_place, seed=seed)
 
 
 def _released(node, helpers):
@@ -167,7 +172,7 @@ def _grad_seed(node, mode, kinds, with_value):
     """The parameter of grad's derivative that is always 1.0 (optimize/seed.py): the seed of a reverse
     derivative specialized to grad's kinds (the seed's kind GRAD_SEED), the one tangent of grad's
     forward mode; None for any other derivative, whose callers pass their own."""
-    if not kinds or kinds[-1] != shapes.GRAD_SEED or not node.args.args:
+    if isinstance(node, tuple) or not kinds or kinds[-1] != shapes.GRAD_SEED or not node.args.args:
         return None
     if mode == "reverse" or (mode == "forward" and with_value):
         return node.args.args[-1].id
