@@ -13,7 +13,7 @@ from typing import Any, Callable, Union
 
 import numpy as np
 
-from . import driver, namespaces, pytrees, shapes
+from . import complex_io, driver, namespaces, pytrees, shapes
 from .callables import entry
 from .errors import S2SADError
 from .gradcall import (  # noqa: F401
@@ -179,7 +179,7 @@ def jvp(f: Function, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
             dots.append(_like(0.0 if t is None else t, x, 0.0))
         elif t is not None and np.any(np.asarray(t) != 0):
             raise S2SADError(f"jvp: {name!r} is not a float, so its tangent must be None or 0", construct="jvp")
-    compiled = driver.derivative(func, "forward", tuple(names), receiver=_types(values))
+    compiled = complex_io.derivative(func, values, "forward", tuple(names), "jvp", receiver=_types(values))
     out, out_dot = compiled.function(*values.values(), *dots)
     return out, _tangent_like(out_dot, out)
 
@@ -218,7 +218,7 @@ def _vjp(f, primals, has_aux, constant_self=False):
         check_like(func, "the output", out, cotangent, "vjp", "cotangent")
         seed = (cotangent, 0.0) if has_aux else cotangent
         kinds = None if has_aux else _kinds(func, values.values(), shapes.kind_of(cotangent))
-        compiled = driver.derivative(func, "reverse", names, kinds=kinds, receiver=_types(values))
+        compiled = complex_io.derivative(func, values, "reverse", names, "vjp", kinds=kinds, receiver=_types(values))
         grads = compiled.function(*values.values(), seed) if names else ()
         grads = (grads,) if len(names) == 1 else grads
         by_name = dict(zip(names, grads))
@@ -261,6 +261,8 @@ def source(f: Function, mode: str = "reverse", wrt: Wrt | None = None, stage: st
     kinds = None if values is None else _kinds(func, values.values(), shapes.GRAD_SEED)
     if stage == "analyses":
         return driver.analyses(func, names, kinds).dump()
+    if stage == "reads":
+        return str(driver.reads_table(func, names, kinds))
     if stage == "records":
         return str(driver.records_table(func, names, kinds))
     optimize = {"unoptimized": False, "optimized": True}.get(stage, optimize)
@@ -279,6 +281,8 @@ def source(f: Function, mode: str = "reverse", wrt: Wrt | None = None, stage: st
 
 def _what_grad_runs(func, names, values, kinds, optimize):
     """The compiled derivative grad(func) runs for arguments `values` of these kinds (the seed's last)."""
+    if complex_io.any_complex(list(values.values())):
+        return complex_io.derivative(func, values, "reverse", names, "grad", with_value=True, optimized=optimize)
     by_kind = None if kinds is None else kinds[:-1]
     chosen = grad_mode(func, names, by_kind)
     where = [list(values).index(n) for n in names]
@@ -305,6 +309,8 @@ def _jet_source(func, wrt, stage, order):
 def _header(func, mode, names, values, kinds, optimized):
     """The comment above a printed derivative: which variant it is, and for which arguments."""
     what = f"# {mode} mode wrt {', '.join(names) or 'nothing'}" + ("" if optimized else ", unoptimized")
+    if values is not None and complex_io.any_complex(list(values.values())):
+        return f"{what}, for complex arguments (what grad runs for them)\n"
     if kinds is not None:
         shown = ", ".join(f"{n}: {shapes.show(k)}" for n, k in zip(values, kinds))
         why = ": one float differentiated, one forward pass; called with the tangent 1.0" if mode == "forward" else ""

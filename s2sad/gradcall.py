@@ -11,7 +11,7 @@ import inspect
 
 import numpy as np
 
-from . import cache, driver, namespaces, pytrees, shapes
+from . import cache, complex_io, driver, namespaces, pytrees, shapes
 from .callables import entry
 from .errors import S2SADError
 from .parse import own_wrapper
@@ -160,7 +160,7 @@ def _explain_failure(func, fn, exc):
     """S2SADError when the generated `fn`, stopped by exc, had computed a non-scalar output of func, which
     explains the failure; else nothing (the caller re-raises exc). f's code never runs twice."""
     failed = output_at_failure(fn, exc)
-    if failed is not _NOTHING:
+    if failed is not _NOTHING and not np.iscomplexobj(failed):  # a complex scalar: exc says more (a rule refused)
         _scalar_out(func, failed)
 
 
@@ -261,6 +261,8 @@ def _specializer(func, names, with_value=True):
     by_type, by_kind = {}, {}
 
     def lookup(values, types):
+        if complex_io.any_complex(values):  # never by kind: a complex array has a real one's kind
+            return _complex_grad(func, names, dict(zip(every, values))), False
         kinds = tuple(map(shapes.kind_of, values))
         if None in kinds:  # not a NumPy array nor a number: perhaps another library's array
             backend = namespaces.foreign(values)
@@ -286,6 +288,13 @@ def _specializer(func, names, with_value=True):
     return by_type, lookup
 
 
+def _complex_grad(func, names, values):
+    """The value-and-gradient function of func's complex variant (complex_io.py) for these arguments."""
+    _check_float(func, names, values)
+    return complex_io.derivative(func, values, "reverse", names, "grad", with_value=True,
+                                 receiver=pytrees.object_types(list(values), list(values.values()))).function
+
+
 def _aux_wrapper(f, wrt, with_value):
     """grad / value_and_grad of f returning (value, aux): the aux output carries no derivative.
 
@@ -301,7 +310,7 @@ def _aux_wrapper(f, wrt, with_value):
         if backend is not None:
             return on_backend(func, names, _single(wrt), with_value, True, values.values(), backend)
         _check_float(func, names, values)
-        compiled = driver.derivative(func, "split", names, receiver=_types(values))
+        compiled = complex_io.derivative(func, values, "split", names, "grad", receiver=_types(values))
         out, record = compiled.function(*values.values())
         value, aux = aux_pair(func, out)
         _scalar_out(func, value)
