@@ -74,7 +74,6 @@ class Rule:
     complex_safe: bool = False     # right on complex values under JAX's convention (docs/complex.md)
     taylor: object = None          # Taylor mode's rule: a runtime_taylor recurrence or one of TAYLOR_FORMS
 
-
     def __post_init__(self):
         if self.batched is None:
             self.batched = _FAMILY_BATCHED.get(self.kind, "columns")  # "custom": a user's rule, by loop
