@@ -209,6 +209,7 @@ def lower_factor(ct, x, transpose=False):
 # -- the helpers the transforms themselves emit (forward and reverse code read back in) ----
 
 nondiff(runtime.zeros_like)
+nondiff(runtime.shaped)  # a record's stand-in for a value read only for its shape (optimize/release.py)
 # push and pop carry derivatives, but through the stack, not their arguments: the transforms pair them
 # (s2sad/stacks.py), so as calls they are marked as having none of their own
 nondiff(runtime.push, runtime.pop)
