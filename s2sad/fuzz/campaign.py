@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .check import OUTCOMES, check, forget
+from .constructs import is_record, record_literal
 from .generator import Program, generate
 from .shrink import shrink
 
@@ -112,6 +113,8 @@ def module_text(source, args, result, seed):
 
 def _literal(value):
     """Python source for a point: floats written exactly (repr round-trips), arrays as np.array."""
+    if is_record(value):
+        return record_literal(value, _literal)
     if isinstance(value, tuple):
         return "(" + "".join(_literal(v) + ", " for v in value).rstrip(" ") + ")"
     if isinstance(value, dict):

@@ -3,7 +3,7 @@
 After this pass no operator has two numeric constants as operands (`2 - 1` is `1`), no
 statement assigns a name to itself, and in adjoint and tangent statements (`x_bar =
 ...`, `x_dot = ...`) no identity survives: `e * 1.0`, `1.0 * e`, `e / 1.0`, `e + 0.0`,
-`0.0 + e`, `e - 0.0`, `e ** 1` and `-(-e)` are `e`; `0.0 - e` is `-e`; a product with a
+`0.0 + e`, `e - 0.0`, `e ** 1` and `-(-e)` are `e`; `0.0 - e` and `-1.0 * e` are `-e`; a product with a
 zero, and a helper linear in its first argument given a zero (`unbroadcast(0.0, x)`),
 are `0.0`; an exact product `times_partial(t, c)` of a constant is `t * c` (or 0.0). These
 hold exactly for floats and float arrays; a zero's shape does not matter where adjoints and
@@ -168,6 +168,8 @@ def _identity(node):
             return node.right
         if op is gast.Sub and a == 0:
             return _negate(node.right)
+        if op is gast.Mult and (a == -1 or b == -1):  # `-1.0 * g` (a seed folded in) is `-g`, exactly
+            return _negate(node.right if a == -1 else node.left)
         return None
     if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
         inner = node.operand
