@@ -41,7 +41,7 @@ LAYERS = (
     ("optimize", ("optimize", "optimize.*")),
     ("emit", ("emit",)),
     ("driver", ("driver", "reversing")),
-    ("face", ("", "__main__", "api", "values", "gradcall", "pytrees", "implicit", "linearize", "higher",
+    ("face", ("", "__main__", "api", "values", "complex_io", "gradcall", "pytrees", "implicit", "linearize", "higher",
               "higher_batched", "batching", "cli", "tapes", "jets", "vmapping", "vectorize", "testing", "fuzz",
               "fuzz.*", "backend_numba",
               "implicit_second", "scale")),
