@@ -32,7 +32,7 @@ import numpy as np
 from . import build as b
 from . import reverse_code as rc
 from . import runtime, stacks
-from .analyze import activity, assignments
+from .analyze import activity
 from .errors import Location, S2SADError
 from .naming import Namer
 from .overwrites import candidates, first_definitions, live_in, loop_locals, recomputable, targets_read_outside
@@ -553,8 +553,7 @@ class AdjointReads(Spreads, Walk):
         carried = live_in(stmt.body) & self.active_names
         before = self.zeros(carried - self.defined)
         entry = set(self.defined)
-        killed = {t for t, _, s in assignments(stmt.body) if isinstance(s.targets[0], gast.Name)}
-        self.maybe_zero |= (entry & killed) - carried
+        self.maybe_zero |= rc.left_zero_by_a_trip(stmt, entry)
         kept = [n for n, _ in self.loop_locals.get(stmt, ()) if n in self.saved]
         pops = [POP for _ in kept[:2]]
         body = pops + self.block(stmt.body, loops + 1)
