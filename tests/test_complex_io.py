@@ -223,6 +223,15 @@ def test_vjp_of_a_holomorphic_function_multiplies_by_the_derivative():
     np.testing.assert_allclose(z_bar, (1.0 - 1.0j) * 2 * (1.0 + 2.0j))
 
 
+def test_complex_tangent_or_cotangent_of_a_real_value_is_refused():
+    with pytest.raises(s2sad.S2SADError, match="tangent for 'x' is complex"):
+        s2sad.jvp(phase, (X,), (X * 1j,))
+    out, out_dot = s2sad.jvp(square, (X + 0j,), (X * 1j,))   # a complex primal takes it
+    np.testing.assert_allclose(out_dot, 2 * X * X * 1j)
+    with pytest.raises(s2sad.S2SADError, match="cotangent for 'the output' is complex"):
+        s2sad.vjp(abs2, Z)[1](1.0 + 1.0j)
+
+
 def test_complex_result_of_real_input():
     out, out_dot = s2sad.jvp(phase, (X,), (np.ones(3),))
     np.testing.assert_allclose(out_dot, (np.asarray(phase(X + EPS)) - phase(X - EPS)) / (2 * EPS), rtol=1e-6)
