@@ -193,6 +193,29 @@ def test_vmap_of_grad_over_complex_examples():
     np.testing.assert_allclose(s2sad.vmap(s2sad.grad(scalar_re_sq))(Z), 2 * Z)
 
 
+A = np.array([[0.3 + 1.0j, -0.2, 1.1 - 0.4j], [0.5j, 0.9 + 0.1j, -0.7]])
+
+
+def broadcast_with(a, b):
+    return np.sum(np.abs(a * b + b) ** 2)
+
+
+def through_linalg(a, b):
+    m = a[:, :2] @ a[:, :2].T + 3.0 * np.eye(2)
+    return np.sum(np.abs(np.linalg.solve(m, a @ b)) ** 2) + np.abs(np.linalg.det(m))
+
+
+def products(a, b):
+    return np.imag(np.prod(b)) + np.real(np.einsum("ij,j->", a, b)) + np.real(np.sum(np.outer(b, b)))
+
+
+@pytest.mark.parametrize("f", [broadcast_with, through_linalg, products])
+def test_grads_of_both_complex_arguments(f):
+    ga, gb = s2sad.grad(f, wrt=(0, 1))(A, Z)
+    np.testing.assert_allclose(ga, jax_convention(lambda a: f(a, Z), A), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gb, jax_convention(lambda b: f(A, b), Z), rtol=1e-6, atol=1e-7)
+
+
 # -- jvp and vjp -------------------------------------------------------------------------------------------
 
 
