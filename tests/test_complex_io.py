@@ -413,3 +413,44 @@ def test_grad_vjp_and_jvp_match_jax():
                                rtol=1e-12)
     np.testing.assert_allclose(s2sad.jacobian(abs2, mode="reverse")(Z),
                                jax.jacrev(lambda z: jnp.sum(jnp.abs(z) ** 2))(Z), rtol=1e-12)
+
+
+# -- random programs of complex-safe operations, against finite differences ----------------------------------
+
+UNARY = ["np.sin({})", "np.exp(0.3 * {})", "np.sqrt({} + 2.0)", "np.tanh({})", "np.conj({})", "{} * {}",
+         "np.log({} + 3.0)", "(1.0 - 0.5j) * {}", "np.cumsum({})", "np.flip({})", "{}.conj()", "np.abs({}) * {}"]
+BINARY = ["{} + {}", "{} * {}", "{} - 0.5 * {}", "{} / ({} * {} + 4.0)"]
+LAST = ["np.sum(np.abs({}) ** 2)", "np.real(np.sum({}))", "np.imag(np.sum({} * {}))", "np.sum(np.angle({} + 3.0))"]
+
+
+def random_program(seed):
+    rng = np.random.default_rng(seed)
+    lines, names = [], ["z", "w"]
+    for k in range(int(rng.integers(2, 6))):
+        if rng.random() < 0.6:
+            form = UNARY[rng.integers(len(UNARY))]
+            a = names[rng.integers(len(names))]
+            text = form.format(*[a] * form.count("{}"))
+        else:
+            form = BINARY[rng.integers(len(BINARY))]
+            text = form.format(*[names[rng.integers(len(names))] for _ in range(form.count("{}"))])
+        lines.append(f"    t{k} = {text}")
+        names.append(f"t{k}")
+    form = LAST[rng.integers(len(LAST))]
+    lines.append("    return " + form.format(*[names[-1]] * form.count("{}")))
+    return "import numpy as np\n\n\ndef f(z, w):\n" + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_random_programs_against_finite_differences(seed, tmp_path, monkeypatch):
+    import importlib
+    (tmp_path / f"complex_program_{seed}.py").write_text(random_program(seed))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    f = importlib.import_module(f"complex_program_{seed}").f
+    w = np.array([0.4 - 0.3j, 0.1 + 0.8j, -0.6 + 0.2j])
+    gz, gw = s2sad.grad(f, wrt=(0, 1))(Z * 0.5, w)
+    np.testing.assert_allclose(gz, jax_convention(lambda z: f(z, w), Z * 0.5), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gw, jax_convention(lambda v: f(Z * 0.5, v), w), rtol=1e-5, atol=1e-6)
+    t = np.array([0.2 - 0.1j, 1.0j, 0.5])
+    want = (f(Z * 0.5 + EPS * t, w) - f(Z * 0.5 - EPS * t, w)) / (2 * EPS)
+    np.testing.assert_allclose(s2sad.jvp(f, (Z * 0.5, w), (t, 0 * w))[1], want, rtol=1e-5, atol=1e-6)
