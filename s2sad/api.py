@@ -13,7 +13,7 @@ from typing import Any, Callable, Union
 
 import numpy as np
 
-from . import complex_io, driver, pytrees, shapes
+from . import complex_io, driver, namespaces, pytrees, shapes
 from .callables import entry
 from .errors import S2SADError
 from .gradcall import (  # noqa: F401
@@ -120,10 +120,10 @@ def _compiled(f, wrt, has_aux, backend, with_value):
     "array_api" (the arguments' own array library: Dask, CuPy, JAX; scale.py)."""
     from . import backend_numba
 
-    if backend == "array_api" and not has_aux:
+    if backend == "array_api":
         from . import scale
 
-        return scale.grad_wrapper(f, wrt, with_value)
+        return scale.grad_wrapper(f, wrt, with_value, has_aux)
 
     backend_numba.check_backend(backend)
     func, obj = _method(f)
@@ -162,6 +162,11 @@ def jvp(f: Function, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise S2SADError(f"jvp got {len(primals)} primals but {len(tangents)} tangents", construct="jvp")
+    backend = namespaces.foreign(primals)
+    if backend is not None:  # Dask, JAX or CuPy arrays: scale.py
+        from . import scale
+
+        return scale.jvp_on(func, primals, tangents, backend)
     values = _bind(func, primals, {})
     params = list(values)
     names, dots = [], []
@@ -196,6 +201,11 @@ def _vjp(f, primals, has_aux, constant_self=False):
     """vjp of f; with constant_self, f is a method whose first argument (its object) is a constant
     and gets no cotangent."""
     func = entry(f)
+    backend = namespaces.foreign(primals)
+    if backend is not None:  # Dask, JAX or CuPy arrays: scale.py
+        from . import scale
+
+        return scale.vjp_on(func, tuple(primals), has_aux, constant_self, backend)
     values = _bind(func, primals, {})
     params = list(values)[: len(primals)]
     names = tuple(n for n in params[constant_self:] if _is_float(values[n]))
@@ -253,6 +263,8 @@ def source(f: Function, mode: str = "reverse", wrt: Wrt | None = None, stage: st
     kinds = None if values is None else _kinds(func, values.values(), shapes.GRAD_SEED)
     if stage == "analyses":
         return driver.analyses(func, names, kinds).dump()
+    if stage == "reads":
+        return str(driver.reads_table(func, names, kinds))
     if stage == "records":
         return str(driver.records_table(func, names, kinds))
     optimize = {"unoptimized": False, "optimized": True}.get(stage, optimize)

@@ -315,7 +315,8 @@ def _check_owned(kernel, fn):
     (arithmetic, scatter_add of itself) and read only by arithmetic, its own scatter_add and the return."""
     adders = {n for n, h in kernel.bound.items() if h is runtime.scatter_add or h is runtime.clear_item}
     readers = {n for n, h in kernel.bound.items() if h is runtime.item_bar}  # their twin copies what it reads
-    copies = {n for n, h in kernel.bound.items() if h is runtime.own_copy or h is runtime.without_item}
+    copies = {n for n, h in kernel.bound.items()  # fresh arrays (zeros_like: optimize/inplace.py's accumulators)
+              if h is runtime.own_copy or h is runtime.without_item or h is runtime.zeros_like}
     for node in ast.walk(fn):
         if isinstance(node, ast.Return):
             for part in ast.walk(node):
@@ -353,6 +354,8 @@ def _fresh(value, acc, adders, copies):
 def _aliasing_read(node, acc, adders):
     """Whether node reads acc where the array could be kept: anything but an operand, its own add, a return."""
     if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Return)):
+        return False
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):  # `acc[i] += g`: a write into acc
         return False
     if isinstance(node, ast.Tuple) and node.elts and any(isinstance(e, ast.Name) and e.id == acc for e in node.elts):
         return not getattr(node, "_s2sad_returned", False)

@@ -27,8 +27,9 @@ import types
 import gast
 import numpy as np
 
-from . import runtime_fft
+from . import runtime_core, runtime_fft, runtime_writes
 from .errors import LIMITATIONS, S2SADError
+from .names import every
 from .registry import COMPLEX_VARIANTS
 
 SOURCES = (np.fft.fft, np.fft.ifft, np.fft.rfft, runtime_fft.fft_adjoint, runtime_fft.ifft_adjoint,
@@ -37,6 +38,10 @@ REAL_RESULTS = (np.abs, np.absolute, np.real, np.imag, np.angle, np.fft.irfft, r
                 operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne, len, np.shape,
                 np.ndim, np.size, np.ndarray.shape, np.ndarray.ndim, np.ndarray.size, np.ndarray.dtype)
 ARRAY_FIELDS = {np.ndarray.real: np.real, np.ndarray.imag: np.imag}
+# builtins that only regroup their operands (`enumerate([v, x])` in a generator expression): complex only when
+# one of their operands is, as a container is
+REGROUPING = (enumerate, zip, range, reversed, sorted, list, tuple, iter, len, runtime_core.sequence,
+              runtime_writes.append)
 COMPLEX_RESULT = "a complex result"  # the construct of the refusal that complex_io retries with a variant
 
 
@@ -47,7 +52,7 @@ def complex_parameters(resolver):
 
 def check(normalized, resolver):
     """Check normalized (its sites resolved by resolver) for complex mode; True when it is in complex mode."""
-    stmts = [n for n in gast.walk(normalized.node) if isinstance(n, gast.stmt) and n is not normalized.node]
+    stmts = [n for n in every(normalized.node) if isinstance(n, gast.stmt) and n is not normalized.node]
     sources = [s for s in stmts if isinstance(s, gast.Assign) and _source(s.value, resolver)]
     seeds = complex_parameters(resolver)
     if not sources and not seeds:
@@ -97,7 +102,7 @@ def _source(value, resolver):
 
 
 def _names(nodes):
-    return {n.id for node in nodes for n in gast.walk(node) if isinstance(n, gast.Name)}
+    return {n.id for node in nodes for n in every(node) if isinstance(n, gast.Name)}
 
 
 def _result_may_be_complex(value, maybe, resolver):
@@ -105,6 +110,8 @@ def _result_may_be_complex(value, maybe, resolver):
         return True
     site = resolver.site(value)
     if not (_names(site.operands()) & maybe):
+        if site.kind == "function" and any(site.prim is r for r in REGROUPING):
+            return False
         return site.kind in ("function", "method", "unknown")  # what a call without a rule returns is not known
     if site.kind == "rule" and site.prim is runtime_fft.real_like:  # real when its second operand is
         return len(site.args) > 1 and bool(_names(site.args[1:]) & maybe)
