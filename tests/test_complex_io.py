@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import s2sad
+from s2sad.testing import check_derivatives
 
 EPS = 1e-6
 Z = np.array([1.0 + 2.0j, -0.5 + 0.3j, 0.7 - 1.1j])
@@ -239,6 +240,21 @@ def test_vjp_is_the_transpose_of_jvp(f):
         v = np.array([0.3, -0.7, 1.1]) * direction
         jv = (np.asarray(f(Z + EPS * v)) - np.asarray(f(Z - EPS * v))) / (2 * EPS)
         np.testing.assert_allclose(np.real(np.sum(z_bar * v)), np.real(np.sum(c * jv)), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("f, args", [(holomorphic, (Z,)), (not_holomorphic, (Z,)), (mixed, (Z, X)), (phase, (X,)),
+                                     (scalar_re_sq, (1.0 + 2.0j,))])
+def test_check_derivatives_takes_complex_values(f, args):
+    """s2sad.testing.check_derivatives moves complex arguments along real and imaginary directions."""
+    assert check_derivatives(f, list(args))
+
+
+def test_check_derivatives_catches_a_wrong_complex_derivative(monkeypatch):
+    from s2sad import api
+    real_jvp = api.jvp
+    monkeypatch.setattr(api, "jvp", lambda f, p, t: (lambda o: (o[0], np.conj(o[1])))(real_jvp(f, p, t)))
+    with pytest.raises(AssertionError):
+        check_derivatives(holomorphic, [Z])
 
 
 def test_vjp_of_a_holomorphic_function_multiplies_by_the_derivative():
