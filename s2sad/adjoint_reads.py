@@ -545,7 +545,7 @@ class AdjointReads(Spreads, Walk):
         before = self.zeros(carried - self.defined)
         entry = set(self.defined)
         killed = {t for t, _, s in assignments(stmt.body) if isinstance(s.targets[0], gast.Name)}
-        self.maybe_zero |= (entry & killed) - carried
+        self.maybe_zero |= (entry & killed) - read_first_on_every_trip(stmt.body)  # as AdjointSweep
         kept = [n for n, _ in self.loop_locals.get(stmt, ()) if n in self.saved]
         pops = [Item(frozenset(), frozenset(), frozenset(), True) for _ in kept[:2]]
         body = pops + self.block(stmt.body, loops + 1)
@@ -554,3 +554,16 @@ class AdjointReads(Spreads, Walk):
         if not body:
             return before
         return before + [_compound(head, body)]
+
+
+def read_first_on_every_trip(stmts):
+    """Names a loop body surely reads before it assigns them: in its leading simple statements, up to the first
+    compound statement or exit (a read inside a branch, or after a `continue`, may not happen)."""
+    read, assigned = set(), set()
+    for stmt in stmts:
+        if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr)):
+            break
+        read |= {n for n in b.names_in(stmt.value, gast.Load) if n not in assigned}
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            assigned.add(stmt.targets[0].id)
+    return read
