@@ -119,7 +119,8 @@ def derivative(func, values, mode, names, what, **options):
 
 def check_tangent(func, name, x, t, what="jvp", role="tangent"):
     """S2SADError for a complex tangent (or cotangent) of a real value: it moves along the real line only."""
-    if not isinstance(x, (tuple, list, dict)) and np.iscomplexobj(t) and not np.iscomplexobj(x):
+    plain = (int, float, complex, np.number, np.ndarray)  # a structure's leaves are checked by the transform
+    if isinstance(x, plain) and isinstance(t, plain) and np.iscomplexobj(t) and not np.iscomplexobj(x):
         raise S2SADError(f"{what}: the {role} for {name!r} is complex, but {name} is real (its {role} must be real, "
                          "as in JAX)", *_where(func), what, "pass a complex value as the primal to move it off the "
                          "real line (x + 0j), or the real part of the cotangent; see docs/complex.md")
