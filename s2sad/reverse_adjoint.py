@@ -16,7 +16,6 @@ from . import build as b
 from . import reverse_code as rc
 from . import runtime, stacks
 from .adjoint_reads import Spreads
-from .analyze import assignments
 from .overwrites import live_in
 from .partials import cotangent_terms, index_expr, merge_twins, require_rule
 
@@ -214,11 +213,7 @@ class AdjointSweep(Spreads):
         carried = live_in(stmt.body) & self.activity.active
         before = self.zeros(carried - self.defined)
         entry = set(self.defined)
-        killed = {t for t, _, s in assignments(stmt.body) if isinstance(s.targets[0], gast.Name)}
-        # The 0.0 a trip leaves for a name it assigns and does not read first reaches the next trip's
-        # adjoint unchanged (a name every trip reads first gets its adjoint again from that read; one read
-        # only in a branch may not be).
-        self.maybe_zero |= (entry & killed) - _read_first_on_every_trip(stmt.body)
+        self.maybe_zero |= rc.left_zero_by_a_trip(stmt, entry)
         body = self.start_pops(stmt) + self.adjoint_block(stmt.body, ctx.inner())
         body += self.zeros(entry - self.defined)
         self.defined = entry
@@ -234,15 +229,3 @@ class AdjointSweep(Spreads):
             self.maybe_zero.add(ident)
         return items
 
-
-def _read_first_on_every_trip(stmts):
-    """Names a loop body surely reads before it assigns them: in its leading simple statements, up to the first
-    compound statement or exit (a read inside a branch, or after a `continue`, may not happen)."""
-    read, assigned = set(), set()
-    for stmt in stmts:
-        if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr)):
-            break
-        read |= {n for n in b.names_in(stmt.value, gast.Load) if n not in assigned}
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            assigned.add(stmt.targets[0].id)
-    return read
