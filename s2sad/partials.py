@@ -13,6 +13,7 @@ import numpy as np
 
 from . import build as b
 from . import runtime, templates
+from .names import every, names
 from .shapes import matmul_shape as shapes_matmul
 
 _LITERALS = (type(None), bool, int, float, str)
@@ -159,7 +160,7 @@ def selects(node, resolver):
     """Whether the function's body calls a selecting primitive (three-argument np.where, np.select,
     np.nan_to_num, the nan-reductions, ...). Only then do all elementwise products of a tangent or
     cotangent by a partial go through `runtime.times_partial`; other functions keep plain `*`."""
-    for call in gast.walk(node):
+    for call in every(node):
         if not isinstance(call, gast.Call):
             continue
         prim = resolver.site(call).prim
@@ -209,7 +210,7 @@ def _singular(rule, expr):
     is restricted, or the partial divides, raises to a power or calls a function with a pole."""
     if rule.domain != "real" or rule.primitive is runtime.times_partial:  # its partials are other rules' partials
         return True
-    for node in gast.walk(expr):
+    for node in every(expr):
         if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Div, gast.Pow)):
             return True
         if isinstance(node, gast.Call):
@@ -325,8 +326,9 @@ def _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers, sc
         expr = exprs[rule.wrt.index(p)]
         partial, singular = _partial(rule, expr, rule.jvp, env, raw, helpers)
         terms.append(_scale(tangent_of(bound[p]), partial, helpers if helpers.exact or singular else None, scalar))
-        covered |= {p} | {q for q in rule.params if templates.mentions(expr, q)}
-        if templates.mentions(expr, "ans"):
+        mentioned = {n.id for n in names(expr)}
+        covered |= {p} | {q for q in rule.params if q in mentioned}
+        if "ans" in mentioned:
             covered |= set(rule.params)
     shaped = [q for q in rule.params if isinstance(bound.get(q), gast.AST) and not isinstance(bound[q], gast.Constant)]
     if not set(shaped) <= covered:  # some operand that sets the result's shape appears in no term
@@ -379,13 +381,22 @@ class _Known:
     def __init__(self, shapes, target, like_target, helpers):
         self.shapes = shapes if target is not None and shapes is not None and shapes.kind(target) else None
         kind = self.shapes.kind(target) if self.shapes else None
-        # the cotangent g and `ans` are shaped like the target (ans may be a copy's name)
-        self.extra = {n.id: kind for n in like_target if isinstance(n, gast.Name)}
+        # the cotangent g and `ans` are shaped like the target (ans may be a copy's name; g may be spread first,
+        # `spread_zero(g, ans)`, where a bare 0.0 may reach it)
         self.helpers = helpers
+        self.extra = {n.id: kind for n in map(self.spread, like_target) if isinstance(n, gast.Name)}
         self.ans = like_target[1]  # the primal result of the statement, for `_Specialize.visit_BinOp`
 
     def shape(self, node):
         return None if self.shapes is None else self.shapes.shape(node, self.extra, self.objects())
+
+    def spread(self, node, part=0):
+        """g (part 0) or like (part 1) of `spread_zero(g, like)`, else node (a bare 0.0 from the trip before,
+        spread over `like`: as it is when like is a float)."""
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and len(node.args) == 2 \
+                and self.helpers.by_name.get(node.func.id) is runtime.spread_zero:
+            return node.args[part]
+        return node
 
     def scalar(self, *nodes):
         """Whether every node is provably of rank 0 (a float, a 0-d array)."""
@@ -432,6 +443,7 @@ class _Specialize(gast.NodeTransformer):
                 and self.called(slope, runtime.norm_slope)) or len(spread.args) != 4 or spread.keywords:
             return node
         g, x, axis, keepdims = spread.args
+        g = self.known.spread(g) if self.known.shape(self.known.spread(g, 1)) == () else g  # spread over a float: g
         if not (_is_const(axis, None) and _is_const(keepdims, False) and _same(x, slope.args[0])
                 and len(slope.args) == 3 and _is_const(slope.args[1], None) and _is_const(slope.args[2], None)
                 and not slope.keywords and self.known.shape(g) == () and self.known.shape(x)

@@ -13,10 +13,24 @@ import numpy as np
 
 def real_like(g, x):
     """g's real part when x is real and g complex (a real value's cotangent: the imaginary part a complex
-    neighbour gave it pairs with no tangent), else g."""
+    neighbour gave it pairs with no tangent), else g. A record's or a container's cotangent (a dict of its
+    fields' or items', `runtime.Parts`, or a list) item by item."""
+    if isinstance(g, dict) and not isinstance(x, np.ndarray):
+        return type(g)((k, real_like(v, _item(x, k))) for k, v in g.items())
+    if isinstance(g, (list, tuple)) and isinstance(x, (list, tuple)) and len(g) == len(x):
+        return type(g)(real_like(v, item) for v, item in zip(g, x)) if not hasattr(g, "_fields") else g
     if np.iscomplexobj(g) and not np.iscomplexobj(x):
         return np.real(g)
     return g
+
+
+def _item(x, key):
+    """Item key of a container, or field key of a record (by position in a namedtuple); None when x has none
+    (then g's item is taken as a real value's: the function's arguments are real in complex mode)."""
+    try:
+        return x[key] if isinstance(x, (dict, list, tuple)) else getattr(x, key, None)
+    except (KeyError, IndexError, TypeError):
+        return None
 
 
 def _fit(a, m, axis):

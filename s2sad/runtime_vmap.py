@@ -5,13 +5,38 @@ stacked back along the output axis (`stack`); a container (tuple, list, dict) is
 stacked leaf by leaf, as JAX's vmap treats a pytree.
 """
 
+import copy
+import dataclasses
+
 import numpy as np
 
 from .runtime import Refusal
 
 
+def _record_fields(x):
+    """A dataclass instance's or a plain object's fields as a dict, or None for anything else (a namedtuple is a
+    tuple here): vmap batches such a record field by field, as JAX does a registered pytree."""
+    if isinstance(x, (np.ndarray, np.generic, float, int, complex, str, bytes, tuple, list, dict, type)) or x is None:
+        return None
+    if dataclasses.is_dataclass(x):
+        return {f.name: getattr(x, f.name) for f in dataclasses.fields(x) if hasattr(x, f.name)}
+    fields = getattr(x, "__dict__", None)
+    return dict(fields) if isinstance(fields, dict) and not callable(x) else None
+
+
+def _remade(x, values):
+    """A record of x's class holding values (a shallow copy with its fields replaced: a frozen dataclass too)."""
+    made = copy.copy(x)
+    for name, value in values.items():
+        object.__setattr__(made, name, value)
+    return made
+
+
 def take(x, i, axis):
     """Example i of x along axis (every leaf of a container)."""
+    fields = _record_fields(x)
+    if fields is not None:
+        return _remade(x, {k: take(v, i, axis) for k, v in fields.items()})
     if isinstance(x, dict):
         return type(x)((k, take(v, i, axis)) for k, v in x.items())
     if isinstance(x, (tuple, list)):
@@ -37,6 +62,9 @@ def size(*pairs):
 
 
 def _sizes(x, axis):
+    fields = _record_fields(x)
+    if fields is not None:
+        return _sizes(fields, axis)
     if isinstance(x, dict):
         return set().union(*(_sizes(v, axis) for v in x.values()))
     if isinstance(x, (tuple, list)):
@@ -50,6 +78,9 @@ def _sizes(x, axis):
 def stack(outs, axis):
     """The examples' outputs stacked along axis (leaf by leaf)."""
     first = outs[0]
+    fields = _record_fields(first)
+    if fields is not None:
+        return _remade(first, {k: stack([_record_fields(o)[k] for o in outs], axis) for k in fields})
     if isinstance(first, dict):
         return type(first)((k, stack([o[k] for o in outs], axis)) for k in first)
     if isinstance(first, (tuple, list)):
@@ -60,6 +91,9 @@ def stack(outs, axis):
 
 def untake(g, x, i, axis):
     """take's adjoint: zeros shaped like x with g at example i along axis (a container: leaf by leaf)."""
+    fields = _record_fields(x)
+    if fields is not None:
+        return _remade(x, {k: untake(_part(g, k), v, i, axis) for k, v in fields.items()})
     if isinstance(x, dict):
         return type(x)((k, untake(_part(g, k), v, i, axis)) for k, v in x.items())
     if isinstance(x, (tuple, list)):
@@ -74,6 +108,10 @@ def untake(g, x, i, axis):
 def unstack(g, outs, axis):
     """stack's adjoint: the slices of g along axis, one per example."""
     first = outs[0]
+    fields = _record_fields(first)
+    if fields is not None:
+        parts = {k: unstack(_part(g, k), [_record_fields(o)[k] for o in outs], axis) for k in fields}
+        return [_remade(first, {k: parts[k][n] for k in fields}) for n in range(len(outs))]
     if isinstance(first, dict):
         parts = {k: unstack(_part(g, k), [o[k] for o in outs], axis) for k in first}
         return [type(first)((k, parts[k][n]) for k in first) for n in range(len(outs))]
@@ -102,6 +140,9 @@ def _like(value, example):
 
 def _part(g, key):
     """Item key of a container's cotangent (0.0 where it has none yet)."""
+    fields = _record_fields(g)
+    if fields is not None:
+        return fields.get(key, 0.0)
     if isinstance(g, dict):
         return g.get(key, 0.0)
     if isinstance(g, (tuple, list)):
@@ -220,6 +261,9 @@ def all_floats(x):
 
 def replicate(x, n):
     """x shared by n examples: a read-only view with a new leading axis of n (leaf by leaf)."""
+    fields = _record_fields(x)
+    if fields is not None:
+        return _remade(x, {k: replicate(v, n) for k, v in fields.items()})
     if isinstance(x, dict):
         return type(x)((k, replicate(v, n)) for k, v in x.items())
     if isinstance(x, (tuple, list)):

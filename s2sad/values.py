@@ -20,12 +20,27 @@ def _is_float(x, mixed=False):
         return True
     if isinstance(x, np.ndarray):
         return np.issubdtype(x.dtype, np.inexact)
+    if type(x).__module__.partition(".")[0] in _OTHER_ARRAYS and hasattr(x, "dtype"):
+        _refuse_other_array(x)
     if pytrees.is_record(x):  # a namedtuple, dataclass or object: its float fields are differentiated
         return any(_is_float(value, True) for _, value in pytrees.items(x))
     if isinstance(x, (tuple, list, dict)):  # a container of floats (params = {"W": ..., "b": ...})
         items = list(x.values()) if isinstance(x, dict) else x
         return bool(items) and (any if mixed else all)(_is_float(item, mixed) for item in items)
     return False
+
+
+_OTHER_ARRAYS = ("dask", "jax", "jaxlib", "cupy")
+
+
+def _refuse_other_array(x):
+    """A Dask, JAX or CuPy array reached a transform that runs on NumPy arrays only: taken for a
+    constant, it would give a silently wrong derivative (grad, value_and_grad, vjp and jvp send
+    such arguments to scale.py before they get here)."""
+    library = type(x).__module__.partition(".")[0].replace("jaxlib", "jax")
+    raise S2SADError(f"an argument is a {library} array: grad, value_and_grad, vjp and jvp run on {library} "
+                     "arrays (docs/scale-out.md), this transform on NumPy arrays only; pass np.asarray(x)",
+                     construct=f"{library} array")
 
 
 _PLAIN = object()  # _like outside records: a container's items all float
@@ -57,6 +72,8 @@ def _like(g, x, constant=_PLAIN):
         return runtime.rebuild(x, [_like(runtime.part(g, i), v, constant) for i, v in enumerate(x)])
     if isinstance(x, float) and not isinstance(x, np.floating):
         return float(np.real(g)) if np.ndim(g) == 0 else float(np.sum(g))
+    if isinstance(x, complex) and not isinstance(x, np.complexfloating):
+        return complex(g) if np.ndim(g) == 0 else complex(np.sum(g))
     if isinstance(x, np.ndarray):
         g = np.asarray(g, dtype=x.dtype)
         return g if g.shape == x.shape else np.broadcast_to(g, x.shape).copy()
@@ -181,6 +198,9 @@ def _scalar_out(func, out):
             f"grad needs {func.__name__} to return a scalar, but it returned a {type(out).__name__} of {len(out)} "
             "items; if it returns (value, aux), pass has_aux=True, else use s2sad.vjp or s2sad.jacobian",
             func.__code__.co_filename, func.__code__.co_firstlineno, "grad")
+    if np.iscomplexobj(out) and np.ndim(out) == 0:
+        from .complex_io import check_real_output
+        check_real_output(func, out)
     if np.ndim(out) != 0 or not (_is_float(out) or isinstance(out, (int, np.integer))):
         shape = np.shape(out) if not isinstance(out, (tuple, list, dict)) else type(out).__name__
         raise S2SADError(

@@ -2,6 +2,7 @@
 vmap(grad(f)) equals a loop of grads; per-example gradients of a loss against finite differences."""
 
 import copy
+import dataclasses
 import inspect
 
 import numpy as np
@@ -416,3 +417,40 @@ def test_per_example_gradients_can_be_differentiated_again():
     want[:, 0] += 1.0
     want[:, 1] += 1.0
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+# -- records: a dataclass or a plain object batched field by field ------------------------------
+
+
+@dataclasses.dataclass
+class Layer:
+    w: np.ndarray
+    b: float
+
+
+class Weights:
+    def __init__(self, w, b):
+        self.w, self.b = w, b
+
+
+def layer_loss(p, x):
+    return np.sum(np.tanh(p.w * x)) * p.b
+
+
+@pytest.mark.parametrize("cls", [Layer, Weights], ids=["dataclass", "object"])
+def test_vmap_over_a_record_batches_its_fields(cls):
+    W = np.array([[0.1, -0.4, 0.3], [0.5, 0.2, -0.6]])
+    b = np.array([0.5, 0.7])
+    x = np.array([0.3, -0.2, 0.4])
+    values = s2sad.vmap(layer_loss, in_axes=(0, None))(cls(W, b), x)
+    np.testing.assert_allclose(values, [layer_loss(cls(W[k], b[k]), x) for k in range(2)])
+    grads = s2sad.vmap(s2sad.grad(layer_loss), in_axes=(0, None))(cls(W, b), x)
+    assert type(grads) is cls
+    for k in range(2):  # each example's gradient against central differences
+        h = 1e-6
+        for j in range(3):
+            step = np.eye(3)[j] * h
+            fd = (layer_loss(cls(W[k] + step, b[k]), x) - layer_loss(cls(W[k] - step, b[k]), x)) / (2 * h)
+            assert grads.w[k, j] == pytest.approx(fd, rel=1e-6, abs=1e-9)
+        fd_b = (layer_loss(cls(W[k], b[k] + h), x) - layer_loss(cls(W[k], b[k] - h), x)) / (2 * h)
+        assert grads.b[k] == pytest.approx(fd_b, rel=1e-6)

@@ -10,7 +10,9 @@ INVALID (the program itself fails: a generator bug, never s2sad's).
 The references: reverse mode against complex step where the program is analytic (no comparison,
 no abs/max/where...), else central differences at two step sizes; forward mode against reverse by
 the dot-product test; the general derivative and the unoptimized ones against the specialized,
-optimized one `grad` runs; the Hessian against central differences of the gradient.
+optimized one `grad` runs; the Hessian against central differences of the gradient. With
+backend "numba", the same gradient compiled by numba (`grad(f, backend="numba")`) against the NumPy
+backend's: a program numba cannot compile is REFUSED at the check "numba", never WRONG.
 """
 
 import ast
@@ -27,11 +29,14 @@ import numpy as np
 
 import s2sad
 
+from .constructs import fields_of, is_record, materialize, remake
+
 OUTCOMES = ("OK", "KINK", "REFUSED", "WRONG", "CRASH", "INVALID")
 FD_STEPS = (1e-5, 1e-6)
 HESSIAN_STEPS = (1e-4, 1e-5)
 NON_ANALYTIC = {"abs", "max", "min", "where", "maximum", "minimum", "sort", "clip", "norm", "int", "float",
-                "round", "astype", "math"}
+                "round", "astype", "math", "linalg", "fft", "scipy", "real", "imag", "conj", "angle", "nan_to_num",
+                "real_if_close", "partition", "sorted", "interp", "select", "isfinite", "errstate"}
 _COUNTER = itertools.count()
 _COMPLEX_WARNING = getattr(np, "exceptions", np).ComplexWarning  # moved in NumPy 1.25
 
@@ -111,7 +116,9 @@ def flatten(args):
     """Every float of args (floats, arrays, dicts of floats) in one vector."""
     parts = []
     for a in args:
-        if isinstance(a, dict):
+        if is_record(a):
+            parts.append(flatten(tuple(v for _, v in sorted(fields_of(a).items()))))
+        elif isinstance(a, dict):
             parts += [np.ravel(a[k]) for k in sorted(a)]
         else:
             parts.append(np.ravel(np.asarray(a, dtype=float)))
@@ -122,7 +129,13 @@ def unflatten(z, like):
     """Arguments shaped like `like`, fresh copies, holding z (complex when z is)."""
     out, at = [], 0
     for a in like:
-        if isinstance(a, dict):
+        if is_record(a):
+            fields = fields_of(a)
+            size = flatten((a,)).size
+            values = unflatten(z[at:at + size], tuple(v for _, v in sorted(fields.items())))
+            out.append(remake(a, dict(zip(sorted(fields), values))))
+            at += size
+        elif isinstance(a, dict):
             item = {}
             for k in sorted(a):
                 item[k] = z[at].item()
@@ -139,6 +152,11 @@ def unflatten(z, like):
 
 def flat_like(g, x):
     """An adjoint g of argument x as a vector, read leniently (generated code may return 0.0 for zero)."""
+    if is_record(x):
+        names = list(fields_of(x))  # the general derivative's adjoint of a record: {field position: adjoint}
+        g = fields_of(g) if is_record(g) else {names[k] if isinstance(k, int) else k: v for k, v in g.items()} \
+            if isinstance(g, dict) else g
+        x = fields_of(x)
     if isinstance(x, dict):
         return np.concatenate([flat_like(g.get(k, 0.0) if isinstance(g, dict) else (0.0 if np.ndim(g) == 0 and not
                                isinstance(g, (list, tuple)) else g[k]), x[k]) for k in sorted(x)])
@@ -149,6 +167,10 @@ def flat_like(g, x):
 
 def _shape_problem(g, x):
     """Why gradient g does not look like its input x (API: float in, float out; shape S in, S out), or None."""
+    if is_record(x):
+        if type(g) is not type(x):
+            return f"gradient of a {type(x).__name__} is {type(g).__name__}"
+        return _shape_problem(fields_of(g), fields_of(x))
     if isinstance(x, dict):
         if not isinstance(g, dict) or set(g) != set(x):
             return f"gradient of a dict is {type(g).__name__}"
@@ -233,6 +255,8 @@ def analytic(source):
     """Whether complex step applies: nothing in the source compares, takes a modulus or truncates."""
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, (ast.Compare, ast.BoolOp, ast.IfExp)):
+            return False
+        if isinstance(node, ast.Constant) and isinstance(node.value, complex):  # complex intermediates
             return False
         name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
         if name in NON_ANALYTIC:
@@ -398,19 +422,51 @@ def _hessian_check(f, args, base_lines, largest):
     _close(H, wide, 1e-4, "hessian-vs-fd", scale)
 
 
+def _numba_check(f, args, value, g, scale):
+    """value_and_grad(f, backend="numba") against the NumPy backend's value and its checked gradient g."""
+    wrt = tuple(range(len(args)))
+    out, grads = _stage("numba", lambda: s2sad.value_and_grad(f, wrt=wrt, backend="numba")(*_copies(args)))
+    _close(out, value, 1e-9, "numba-value", abs(value))
+    for got, x in zip(grads, args):
+        problem = _shape_problem(got, x)
+        if problem:
+            raise _Mismatch("numba-shape", problem)
+    _close(np.concatenate([flat_like(got, x) for got, x in zip(grads, args)]), g, 1e-8, "numba-vs-numpy", scale)
+
+
+def _aux_check(f_aux, args, value, g, scale):
+    """value_and_grad with has_aux of f_aux (f returning (value, [value, x])): the value and gradient of f, the
+    aux f_aux's own."""
+    wrt = tuple(range(len(args)))
+    (out, aux), grads = _stage("has_aux", lambda: s2sad.value_and_grad(f_aux, wrt=wrt, has_aux=True)(*_copies(args)))
+    _close(out, value, 1e-9, "has_aux-value", abs(value))
+    _close(np.concatenate([flat_like(a, x) for a, x in zip(grads, args)]), g, 1e-8, "has_aux-gradient", scale)
+    want = f_aux(*_copies(args))[1]
+    if len(aux) != len(want):
+        raise _Mismatch("has_aux-aux", f"aux has {len(aux)} items, expected {len(want)}")
+    for got, expected in zip(aux, want):
+        _close(got, expected, 1e-12, "has_aux-aux", 1.0)
+
+
 def _copies(args):
     """Fresh copies: a derivative that writes into its arguments must not spoil the next check."""
-    return tuple(a.copy() if isinstance(a, (np.ndarray, dict)) else a for a in args)
+    return tuple(remake(a, {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in fields_of(a).items()})
+                 if is_record(a) else a.copy() if isinstance(a, (np.ndarray, dict)) else a for a in args)
 
 
 # -- one program ------------------------------------------------------------------------------
 
 
-def check(program, directory, hessian=False, timeout=30):
-    """The outcome of every check on one program (see the module docstring)."""
+def check(program, directory, hessian=False, timeout=30, backend="numpy"):
+    """The outcome of every check on one program (see the module docstring); backend "numba" adds
+    the numba backend's gradient to the checks."""
+    module = None
     try:
         module = load(program.source, directory)
+        program = program.with_args(materialize(program.args, module))  # records from the program's classes
     except Exception as exc:  # a shrinking candidate that is not a program any more
+        if module is not None:
+            unload(module)
         return Result("INVALID", "load", f"{type(exc).__name__}: {_one_line(exc)}")
     forget()  # s2sad's cache takes equal code objects of two modules for one function (fuzz-findings.md, N6)
     # CPU time, not wall time: on a loaded machine a slow program is not a hung one
@@ -418,7 +474,7 @@ def check(program, directory, hessian=False, timeout=30):
     signal.setitimer(signal.ITIMER_PROF, timeout)
     try:
         with np.errstate(all="ignore"):
-            return _check(module.f, program, hessian)
+            return _check(module.f, program, hessian, backend, getattr(module, "f_aux", None))
     except _Timeout:
         return Result("CRASH", "timeout", f"no answer within {timeout} s of CPU time")
     finally:
@@ -431,7 +487,7 @@ def _on_alarm(signum, frame):
     raise _Timeout()
 
 
-def _check(f, program, hessian):
+def _check(f, program, hessian, backend="numpy", f_aux=None):
     args = program.args
     try:
         value, base_lines = traced(f, _copies(args))
@@ -458,6 +514,10 @@ def _check(f, program, hessian):
             raise _Kink("nonfinite", "derivatives too large to compare")
         g = _reverse_checks(f, args, value, reference, scale, exact)
         _forward_checks(f, args, g, scale, np.random.default_rng(program.seed))
+        if backend == "numba":
+            _numba_check(f, args, value, g, scale)
+        if f_aux is not None:
+            _aux_check(f_aux, args, value, g, scale)
         if hessian:
             _hessian_check(f, args, base_lines, largest)
     except _Kink as kink:

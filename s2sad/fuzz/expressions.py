@@ -54,6 +54,8 @@ class Expressions:
 
     def special(self, scope, kind, depth):
         """The forms with their own rules: reductions, selections, shape functions, calls."""
+        if self.extra is not None and self.extra.random() < 0.2:  # issue 13's library rules (library.py)
+            return self.library(scope, kind, depth)
         options = self.specials_scalar if kind == S else self.specials_vector
         return self.rng.choice(options)(scope, depth)
 
@@ -106,11 +108,27 @@ class Expressions:
         if not options:
             return self.leaf(scope, kind)
         name, params, ret, keyword = self.rng.choice(options)
-        args = [str(self.rng.randint(0, 3)) if k == "N" else self.function_value() if k == "F"
-                else self.expr(scope, k, depth) for k in params]
+        args = [self.argument(scope, k, depth) for k in params]
         if keyword and self.rng.random() < 0.6:
             args.append(f"c={self.leaf(scope, S)}")
-        return f"{name}({', '.join(args)})"
+        return f"{name}({', '.join(a for a in args if a)})"
+
+    def argument(self, scope, kind, depth):
+        """One argument of a helper call: a count (N), a function (F), `=text` as is, `name=KIND` by keyword,
+        `?name=KIND` by keyword or left to its default (an empty string, dropped by the caller)."""
+        if kind == "N":
+            return str(self.rng.randint(0, 3))
+        if kind == "F":
+            return self.function_value()
+        if kind.startswith("="):
+            return kind[1:]
+        if kind.startswith("?"):
+            return self.argument(scope, kind[1:], depth) if self.rng.random() < 0.5 else ""
+        if "=" in kind:
+            name, inner = kind.split("=")
+            value = self.rng.choice(["np.sum", "np.mean", "np.max"]) if inner == "F2" else self.leaf(scope, inner)
+            return f"{name}={value}"
+        return self.expr(scope, kind, depth)
 
     def function_value(self):
         """A function passed as an argument (to apply1)."""

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .constructs import RECORD, RECORD_CLASSES, Constructs, Fields, aux_variant
 from .expressions import Expressions, N, S, V
+from .library import SCIPY_IMPORTS, Library
 
 # Names a user may well choose that the generated code also uses (runtime helpers, suffixes):
 # the docs promise a clash gets a fresh name, so the generator draws them now and then.
@@ -39,12 +41,25 @@ class Program:
         """The same case with other source (the shrinker's candidates)."""
         return Program(self.seed, source, self.args)
 
+    def with_args(self, args):
+        """The same case at other arguments (records made from the loaded program's classes)."""
+        return Program(self.seed, self.source, args)
+
 
 def generate(seed):
     """The program for this seed (deterministic)."""
     rng = random.Random(seed)
     kinds = (rng.choice([S, V, V]), rng.choice([S, S, V, "D"]))
     gen = _Gen(rng)
+    extra = random.Random(seed ^ 0x1313)  # issue 13's constructs (constructs.py): their own stream, in half the seeds
+    rich = extra.random() < 0.5
+    if rich:
+        gen.setup_constructs(extra)
+        if extra.random() < 0.25:  # y a record: a namedtuple, a dataclass with methods, or a plain object
+            gen.record_param = extra.choice(sorted(RECORD_CLASSES))
+            gen.records.add(gen.record_param)
+            kinds = (kinds[0], RECORD)
+        gen.construct_helpers()
     helpers = gen.helpers()
     if random.Random(seed ^ 0x5EED).random() < 0.2:  # its own draw: the other seeds' programs are unchanged
         helpers.append(gen.recursive(random.Random(seed ^ 0xC0DE)))
@@ -54,9 +69,24 @@ def generate(seed):
     if inner:
         helpers.append(gen.inner_gradient(random.Random(seed ^ 0xD1FF)))
     body = gen.function("f", [("x", kinds[0]), ("y", kinds[1])], S, top=True)
-    imports = "import math\n\nimport numpy as np\n\n" + ("import s2sad\n\n" if inner else "") + "\n"
-    source = imports + "\n\n\n".join(helpers + [body]) + "\n"
-    return Program(seed, source, _arguments(seed, kinds))
+    if rich:
+        helpers = gen.module_level() + helpers
+        if extra.random() < 0.2:  # f_aux: f returning (value, aux), for grad's has_aux
+            body += "\n\n\n" + aux_variant(body)
+    source = _imports(gen, inner, rich) + "\n\n\n".join(helpers + [body]) + "\n"
+    args = _arguments(seed, kinds)
+    if kinds[1] == RECORD:
+        args = (args[0], Fields(gen.record_param, {"w": args[1], "b": float(args[1][0] * 0.5 + 0.3)}))
+    return Program(seed, source, args)
+
+
+def _imports(gen, inner, rich):
+    """The program's imports: what its constructs use, nothing more (a program without them is unchanged)."""
+    lines = "import math\n\nimport numpy as np\n\n" + ("import s2sad\n\n" if inner else "")
+    if rich:
+        lines = ("import collections\nimport dataclasses\nimport functools\n" + lines
+                 + (SCIPY_IMPORTS + "\n" if getattr(gen, "uses_scipy", False) else ""))
+    return lines + "\n"
 
 
 def _arguments(seed, kinds):
@@ -68,7 +98,7 @@ def _arguments(seed, kinds):
         """A random value of this kind."""
         if kind == S:
             return float(rng.uniform(-1.3, 1.3))
-        if kind == V:
+        if kind in (V, RECORD):  # a record's fields are made from a vector (generate)
             return rng.uniform(-1.3, 1.3, N)
         return {"a": float(rng.uniform(-1.3, 1.3)), "b": float(rng.uniform(-1.3, 1.3))}
 
@@ -92,13 +122,17 @@ class _Scope:
             setattr(kid, key, value)
         return kid
 
+    def writable(self, kinds):
+        """The names of these kinds an assignment may rebind: not a record's fields (`y.w`)."""
+        return [n for n, k in self.names.items() if k in kinds and "." not in n]
+
     def of_kind(self, kind):
 
         """The visible names holding values of this kind."""
         return [n for n, k in self.names.items() if k == kind]
 
 
-class _Gen(Expressions):
+class _Gen(Constructs, Library, Expressions):
     """The grammar: one method per kind of statement or expression, each drawing from rng (the
     expressions' methods are in `expressions.py`)."""
 
@@ -177,9 +211,12 @@ class _Gen(Expressions):
     def function(self, name, params, ret, top=False, keyword=False):
 
         """One function's source: a few statements, then a return that reads what they computed."""
-        self.used = {p for p, _ in params} | {"i", "j", "k", "e"}
+        self.used = {p for p, _ in params} | {"i", "j", "k", "e", "m", "n", "u", "w", "p"}
         self.ret = ret
         scope = _Scope(params)
+        for p, kind in params:
+            if kind == RECORD:  # its fields are read as names are, never written (limitations.md)
+                scope.names[f"{p}.w"], scope.names[f"{p}.b"] = V, S
         if keyword:
             scope.names["c"] = S
         lines = self.block(scope, self.rng.randint(2, 6) if top else self.rng.randint(1, 3))
@@ -208,6 +245,8 @@ class _Gen(Expressions):
 
     def statement(self, scope):
         """One statement, drawn by weight; compound ones only while not nested too deep."""
+        if self.extra is not None and self.extra.random() < 0.15:  # issue 13's statements (constructs.py)
+            return self.construct(scope)
         choices = [(self.assign_new, 5), (self.reassign, 3), (self.local_array, 2), (self.lists, 1), (self.dicts, 1)]
         if self.depth < 2:
             choices += [(self.if_stmt, 2), (self.for_range, 2), (self.for_array, 1), (self.while_loop, 1)]
@@ -221,8 +260,8 @@ class _Gen(Expressions):
         """A new name for a new value; sometimes by tuple unpacking, swapping with an old one."""
         kind = self.rng.choice([S, S, V])
         value = self.expr(scope, kind)
-        if self.rng.random() < 0.1 and scope.of_kind(S):  # tuple unpacking
-            other = self.rng.choice(scope.of_kind(S))
+        if self.rng.random() < 0.1 and scope.writable((S,)):  # tuple unpacking
+            other = self.rng.choice(scope.writable((S,)))
             value = self.expr(scope, S)
             name = self.fresh(S)
             scope.names[name] = S
@@ -234,7 +273,7 @@ class _Gen(Expressions):
     def reassign(self, scope):
 
         """An old name rebound or updated (`s += e`): the updates reverse mode has to undo."""
-        names = [n for n, k in scope.names.items() if k in (S, V) and n not in ("x", "y", scope.counter)]
+        names = [n for n in scope.writable((S, V)) if n not in ("x", "y", scope.counter)]
         if not names:
             return self.assign_new(scope)
         name = self.rng.choice(names)
@@ -349,7 +388,7 @@ class _Gen(Expressions):
 
     def loop_else(self, scope, body):
         """Now and then (every other loop that breaks; no draw) an `else:` that runs when it did not break."""
-        names = [n for n, k in scope.names.items() if k == S and n not in ("x", "y", scope.counter)]
+        names = [n for n in scope.writable((S,)) if n not in ("x", "y", scope.counter)]
         if not names or self.count % 2 or not any(line.strip() == "break" for line in body):
             return []
         name = names[self.count % len(names)]

@@ -65,9 +65,11 @@ def _collect(node, path, statements, expressions):
 
 
 def _removable(stmt):
-    """Imports and the function under test stay; everything else may go."""
-    return not isinstance(stmt, (ast.Import, ast.ImportFrom)) and not (
-        isinstance(stmt, ast.FunctionDef) and stmt.name == "f")
+    """Imports, the function under test and the record classes its arguments are made of stay; everything else
+    may go."""
+    return not isinstance(stmt, (ast.Import, ast.ImportFrom, ast.ClassDef)) and not (
+        isinstance(stmt, ast.FunctionDef) and stmt.name == "f") and not (
+        isinstance(stmt, ast.Assign) and "namedtuple" in ast.unparse(stmt.value))
 
 
 def _parts(expr):
