@@ -65,3 +65,22 @@ def test_a_complex_intermediate_of_a_records_fields(wrt):
     assert g.b == pytest.approx(fd_b, rel=1e-6)
     _, tangent = s2sad.jvp(abs_of_a_complex_made_of_fields, (0.7, p), (0.0, Rec(np.ones(4), 1.0)))
     assert tangent == pytest.approx(float(np.sum(g.w)) + g.b, rel=1e-9)
+
+
+# -- 4. a rule that divides by x where the function is smooth: scipy.special.i1e at 0 ------------------------
+# (fuzz seed 9100032: WRONG, a NaN gradient where the slope is 1/2)
+
+
+def i1e_through_zero(x):
+    import scipy.special
+
+    return np.sum(scipy.special.i1e(np.linspace(0.0, 1.0, 4) * x) ** 2 + scipy.special.i1e(x * X))
+
+
+def test_i1e_has_its_slope_at_zero():
+    pytest.importorskip("scipy")
+    import scipy.special
+
+    assert s2sad.grad(lambda t: scipy.special.i1e(t))(0.0) == pytest.approx(0.5)
+    assert_grad(i1e_through_zero, 1.2)
+    assert_grad(i1e_through_zero, 0.0, want=np.sum(X) * 0.5)
