@@ -165,7 +165,8 @@ class Reverse(Calls, AdjointSweep):
         The record holds exactly the values the adjoint sweep reads from the primal sweep.
         """
         made = set(self.params) | set(b.names_in(b.module(primal), gast.Store))
-        kept = sorted(made & set(b.names_in(b.module(adjoint), gast.Load)) - {seed})
+        reads = set(b.names_in(b.module(adjoint), gast.Load)) | {n for g in grads for n in b.names_in(g, gast.Load)}
+        kept = sorted(made & reads - {seed})  # the results read the parameters too: real_like(a_bar, a)
         # a value made only in a branch (or loop) the primal did not take is bound all the same:
         # the record returns it, though the adjoint sweep takes the same branch and never reads it
         top = {n for stmt in primal if isinstance(stmt, gast.Assign) for n in b.names_in(stmt.targets[0], gast.Store)}
