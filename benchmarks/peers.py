@@ -113,7 +113,7 @@ class Autograd(Peer):
 
 
 class Jax(Peer):
-    name = "jax"
+    name = "jax-eager"
 
     def __init__(self):
         import jax
@@ -152,7 +152,7 @@ class Jax(Peer):
 
 
 class JaxJit(Jax):
-    name = "jax.jit"
+    name = "jax-jit"
 
     def finish(self, fn, args):
         static = tuple(i for i, a in enumerate(args) if isinstance(a, (int, str)) and not isinstance(a, bool))
@@ -183,4 +183,4 @@ def available():
     return found, missing
 
 
-ALL_NAMES = ("autograd", "jax", "jax.jit")
+ALL_NAMES = ("autograd", "jax-eager", "jax-jit")

@@ -177,7 +177,7 @@ def workloads(quick=False):
                  s2sad=s2sad_hessian_by_hvps(rosenbrock_loop),
                  peer=functools.partial(peer_hessian_by_hvps, f=rosenbrock_loop, n=x.shape[0]),
                  notes="100 calls of s2sad.hvp stacked",
-                 skip={"jax.jit": "jit unrolls 100 HVPs of a 99-step Python loop: a very long XLA compile"}),
+                 skip={"jax-jit": "jit unrolls 100 HVPs of a 99-step Python loop: a very long XLA compile"}),
         Workload("hvp_mlp", "higher", mlp_loss, (params, xs, labels), hand=hand_hvp,
                  s2sad=s2sad_mlp_hvp(v), peer=peer_mlp_hvp, extra={"s2sad_grad": s2sad_mlp_grad},
                  targets=[Target("s2sad", "s2sad_grad", 4.0, "hvp/grad")],

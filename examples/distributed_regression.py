@@ -1,7 +1,7 @@
 """A least-squares gradient over 10^7 rows, computed by s2sad's derivative on a Dask cluster.
 
-The loss is plain NumPy code. `s2sad.grad(loss, backend="array_api")` runs its generated
-derivative on the arguments' own array library: here a chunked Dask design matrix (10^7 x 32,
+The loss is plain NumPy code. `s2sad.grad(loss)` runs its generated derivative on the
+arguments' own array library, chosen by their type: here a chunked Dask design matrix (10^7 x 32,
 float32, 1.3 GB, generated lazily block by block with `da.random`, never whole in one memory).
 The call builds a lazy graph; `dask.compute` runs it in parallel on a
 `dask.distributed.LocalCluster`. The gradient is checked against the hand-written one,
@@ -58,7 +58,7 @@ def main():
 
     chunk_rows = min(args.chunk_rows, args.rows)
     X, y, w_true = make_data(args.rows, args.cols, chunk_rows)
-    gradient = s2sad.grad(loss, wrt=0, backend="array_api")
+    gradient = s2sad.grad(loss, wrt=0)  # Dask arguments: the derivative runs on Dask (docs/scale-out.md)
     w = np.zeros(args.cols, dtype=np.float32)
 
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=":0")
@@ -80,7 +80,7 @@ def main():
         assert error < 1e-4, error  # float32 sums over 10^7 rows against float64 ones
 
         for step in range(args.steps):
-            lazy_pair = s2sad.value_and_grad(loss, wrt=0, backend="array_api")(w, X, y)
+            lazy_pair = s2sad.value_and_grad(loss, wrt=0)(w, X, y)
             value, g = dask.compute(*lazy_pair, optimize_graph=False)
             w = w - np.float32(0.8) * g
             print(f"step {step + 1}: loss {float(value):.5f}")

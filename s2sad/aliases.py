@@ -35,23 +35,23 @@ Example::
 import gast
 
 from . import build as b
+from .names import every, names, operations
 
 _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef, gast.Global, gast.Nonlocal)
 
 
 def propagate_aliases(fn, keep=frozenset()):
     """Rename away every alias `u = t` of fn that the module docstring allows; u in keep is left."""
-    if any(isinstance(node, _SCOPES) for stmt in fn.body for node in gast.walk(stmt)):
+    if any(isinstance(node, _SCOPES) for stmt in fn.body for node in operations(stmt)):
         return
     params = {a.id for a in fn.args.args + fn.args.kwonlyargs}
     if fn.args.vararg is not None or fn.args.kwarg is not None:
         return
     stores, mentions = {}, {}
-    for node in gast.walk(fn):
-        if isinstance(node, gast.Name):
-            mentions[node.id] = mentions.get(node.id, 0) + 1
-            if isinstance(node.ctx, gast.Store):
-                stores[node.id] = stores.get(node.id, 0) + 1
+    for node in names(fn):
+        mentions[node.id] = mentions.get(node.id, 0) + 1
+        if isinstance(node.ctx, gast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
     _drop_self_assignments(fn.body, params | set(keep), stores, mentions)
     _block(fn.body, params | set(keep), stores, mentions)
 
@@ -93,7 +93,7 @@ def _scope(u, rest, stores, mentions):
             break
     else:
         span, tail = rest, []
-    nodes = [n for s in span + tail for n in gast.walk(s)]
+    nodes = [n for s in span + tail for n in every(s)]
     if any(isinstance(n, (gast.Break, gast.Continue, gast.Return)) for n in nodes) and tail:
         return None                                   # an exit skips the next binding
     names = [n for n in nodes if isinstance(n, gast.Name)]
@@ -107,10 +107,10 @@ def _scope(u, rest, stores, mentions):
 def _stored_before_last_read(t, u, rest):
     """Whether some statement of rest, up to the last one that mentions u (whole), binds t."""
     reach = list(rest)
-    while reach and not any(b.is_name(n, u) for n in gast.walk(reach[-1])):
+    while reach and not any(b.is_name(n, u) for n in every(reach[-1])):
         reach.pop()
     return any(isinstance(n, gast.Name) and n.id == t and isinstance(n.ctx, gast.Store)
-               for s in reach for n in gast.walk(s))
+               for s in reach for n in every(s))
 
 
 def _renames(stmt, rest, fixed, stores, mentions):
@@ -146,7 +146,7 @@ def _original_renamed(u, t, rest, mentions):
             break
     else:
         return
-    nodes = [n for s in span for n in gast.walk(s)]
+    nodes = [n for s in span for n in every(s)]
     if any(isinstance(n, (gast.Break, gast.Continue, gast.Return)) for n in nodes):
         return
     if any(isinstance(n, gast.Name) and n.id in (u, t) and isinstance(n.ctx, gast.Store) for n in nodes):

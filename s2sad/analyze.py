@@ -141,7 +141,8 @@ def returned(stmts):
 def activity(fn_node: gast.FunctionDef, resolver: Resolver, wrt: Iterable[str]) -> Activity:
     """The Activity table of a normalized function differentiated with respect to `wrt` names.
 
-    Computed once per function and wrt (reverse mode builds twice); the table is never changed."""
+    Computed once per function and wrt (the adjoint-reads analysis and the build both ask); the table is
+    never changed."""
     return resolver.memoized(("activity", tuple(wrt)), fn_node, lambda: _activity(fn_node, resolver, wrt))
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import build as b
 from . import runtime
+from .names import every
 from .syntax import refuse
 
 _OP_WORD = {gast.Add: "plus", gast.Sub: "minus", gast.Mult: "times", gast.Div: "over", gast.Pow: "pow",
@@ -246,7 +247,7 @@ class Expressions:
             if gen.is_async:
                 refuse(self.parsed, node, "async comprehension")
             iterable = _Rename(renames).visit(copy.deepcopy(gen.iter))
-            for target in gast.walk(gen.target):
+            for target in every(gen.target):
                 if isinstance(target, gast.Name):
                     renames[target.id] = self.namer.fresh(target.id)
                 elif not isinstance(target, (gast.Tuple, gast.List, gast.Store, gast.Load)):
@@ -406,7 +407,7 @@ class Expressions:
     def local_names(self):
         if not hasattr(self, "_locals"):
             self._locals = {a.id for a in self.parsed.node.args.args + self.parsed.node.args.kwonlyargs}
-            for sub in gast.walk(self.parsed.node):
+            for sub in every(self.parsed.node):
                 if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
                     self._locals.add(sub.id)
         return self._locals

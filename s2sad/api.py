@@ -13,7 +13,7 @@ from typing import Any, Callable, Union
 
 import numpy as np
 
-from . import driver, pytrees, shapes
+from . import complex_io, driver, namespaces, pytrees, shapes
 from .callables import entry
 from .errors import S2SADError
 from .gradcall import (  # noqa: F401
@@ -120,10 +120,10 @@ def _compiled(f, wrt, has_aux, backend, with_value):
     "array_api" (the arguments' own array library: Dask, CuPy, JAX; scale.py)."""
     from . import backend_numba
 
-    if backend == "array_api" and not has_aux:
+    if backend == "array_api":
         from . import scale
 
-        return scale.grad_wrapper(f, wrt, with_value)
+        return scale.grad_wrapper(f, wrt, with_value, has_aux)
 
     backend_numba.check_backend(backend)
     func, obj = _method(f)
@@ -162,6 +162,11 @@ def jvp(f: Function, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise S2SADError(f"jvp got {len(primals)} primals but {len(tangents)} tangents", construct="jvp")
+    backend = namespaces.foreign(primals)
+    if backend is not None:  # Dask, JAX or CuPy arrays: scale.py
+        from . import scale
+
+        return scale.jvp_on(func, primals, tangents, backend)
     values = _bind(func, primals, {})
     params = list(values)
     names, dots = [], []
@@ -174,7 +179,7 @@ def jvp(f: Function, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
             dots.append(_like(0.0 if t is None else t, x, 0.0))
         elif t is not None and np.any(np.asarray(t) != 0):
             raise S2SADError(f"jvp: {name!r} is not a float, so its tangent must be None or 0", construct="jvp")
-    compiled = driver.derivative(func, "forward", tuple(names), receiver=_types(values))
+    compiled = complex_io.derivative(func, values, "forward", tuple(names), "jvp", receiver=_types(values))
     out, out_dot = compiled.function(*values.values(), *dots)
     return out, _tangent_like(out_dot, out)
 
@@ -195,6 +200,11 @@ def _vjp(f, primals, has_aux, constant_self=False):
     """vjp of f; with constant_self, f is a method whose first argument (its object) is a constant
     and gets no cotangent."""
     func = entry(f)
+    backend = namespaces.foreign(primals)
+    if backend is not None:  # Dask, JAX or CuPy arrays: scale.py
+        from . import scale
+
+        return scale.vjp_on(func, tuple(primals), has_aux, constant_self, backend)
     values = _bind(func, primals, {})
     params = list(values)[: len(primals)]
     names = tuple(n for n in params[constant_self:] if _is_float(values[n]))
@@ -208,7 +218,7 @@ def _vjp(f, primals, has_aux, constant_self=False):
         check_like(func, "the output", out, cotangent, "vjp", "cotangent")
         seed = (cotangent, 0.0) if has_aux else cotangent
         kinds = None if has_aux else _kinds(func, values.values(), shapes.kind_of(cotangent))
-        compiled = driver.derivative(func, "reverse", names, kinds=kinds, receiver=_types(values))
+        compiled = complex_io.derivative(func, values, "reverse", names, "vjp", kinds=kinds, receiver=_types(values))
         grads = compiled.function(*values.values(), seed) if names else ()
         grads = (grads,) if len(names) == 1 else grads
         by_name = dict(zip(names, grads))
@@ -251,6 +261,8 @@ def source(f: Function, mode: str = "reverse", wrt: Wrt | None = None, stage: st
     kinds = None if values is None else _kinds(func, values.values(), shapes.GRAD_SEED)
     if stage == "analyses":
         return driver.analyses(func, names, kinds).dump()
+    if stage == "reads":
+        return str(driver.reads_table(func, names, kinds))
     if stage == "records":
         return str(driver.records_table(func, names, kinds))
     optimize = {"unoptimized": False, "optimized": True}.get(stage, optimize)
@@ -269,6 +281,8 @@ def source(f: Function, mode: str = "reverse", wrt: Wrt | None = None, stage: st
 
 def _what_grad_runs(func, names, values, kinds, optimize):
     """The compiled derivative grad(func) runs for arguments `values` of these kinds (the seed's last)."""
+    if complex_io.any_complex(list(values.values())):
+        return complex_io.derivative(func, values, "reverse", names, "grad", with_value=True, optimized=optimize)
     by_kind = None if kinds is None else kinds[:-1]
     chosen = grad_mode(func, names, by_kind)
     where = [list(values).index(n) for n in names]
@@ -295,6 +309,8 @@ def _jet_source(func, wrt, stage, order):
 def _header(func, mode, names, values, kinds, optimized):
     """The comment above a printed derivative: which variant it is, and for which arguments."""
     what = f"# {mode} mode wrt {', '.join(names) or 'nothing'}" + ("" if optimized else ", unoptimized")
+    if values is not None and complex_io.any_complex(list(values.values())):
+        return f"{what}, for complex arguments (what grad runs for them)\n"
     if kinds is not None:
         shown = ", ".join(f"{n}: {shapes.show(k)}" for n, k in zip(values, kinds))
         why = ": one float differentiated, one forward pass; called with the tangent 1.0" if mode == "forward" else ""

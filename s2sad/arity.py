@@ -19,13 +19,14 @@ import types
 
 import gast
 
+from .names import every
 from .parse import bound_names, environment_object
 
 
 def specialize_calls(parsed):
     """Every call of an object with `__s2sad_specialize__` turned into a call of its specialized twin."""
     bound = bound_names(parsed.node)
-    for node in gast.walk(parsed.node):
+    for node in every(parsed.node):
         if not isinstance(node, gast.Call) or any(isinstance(a, gast.Starred) for a in node.args):
             continue
         obj = environment_object(parsed, node.func, bound)

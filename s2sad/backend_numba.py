@@ -33,7 +33,7 @@ import types
 
 import numpy as np
 
-from . import cache, driver, runtime, runtime_numba, shapes
+from . import cache, complex_io, driver, runtime, runtime_numba, shapes
 from .errors import S2SADError
 
 BACKENDS = ("numpy", "numba", "array_api")
@@ -82,6 +82,8 @@ def grad_wrapper(f, wrt, with_value):
     def wrapper(*args, **kwargs):
         values = args if not kwargs and len(args) == count else tuple(api._bind(func, args, kwargs).values())
         kinds = tuple(map(shapes.kind_of, values))
+        if complex_io.any_complex(values):  # a complex array has a real one's kind: never looked up by it
+            complex_io.refuse_second_order(func, "backend='numba'")
         jitted = table.get(kinds)
         if jitted is None or not jitted.current():
             api._check_float(func, names, dict(zip(every, values)))
@@ -313,7 +315,8 @@ def _check_owned(kernel, fn):
     (arithmetic, scatter_add of itself) and read only by arithmetic, its own scatter_add and the return."""
     adders = {n for n, h in kernel.bound.items() if h is runtime.scatter_add or h is runtime.clear_item}
     readers = {n for n, h in kernel.bound.items() if h is runtime.item_bar}  # their twin copies what it reads
-    copies = {n for n, h in kernel.bound.items() if h is runtime.own_copy or h is runtime.without_item}
+    copies = {n for n, h in kernel.bound.items()  # fresh arrays (zeros_like: optimize/inplace.py's accumulators)
+              if h is runtime.own_copy or h is runtime.without_item or h is runtime.zeros_like}
     for node in ast.walk(fn):
         if isinstance(node, ast.Return):
             for part in ast.walk(node):
@@ -351,6 +354,8 @@ def _fresh(value, acc, adders, copies):
 def _aliasing_read(node, acc, adders):
     """Whether node reads acc where the array could be kept: anything but an operand, its own add, a return."""
     if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Return)):
+        return False
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):  # `acc[i] += g`: a write into acc
         return False
     if isinstance(node, ast.Tuple) and node.elts and any(isinstance(e, ast.Name) and e.id == acc for e in node.elts):
         return not getattr(node, "_s2sad_returned", False)

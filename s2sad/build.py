@@ -9,6 +9,8 @@ import os
 
 import gast
 
+from .names import names_in_order
+
 LOAD, STORE = gast.Load(), gast.Store()
 
 
@@ -128,11 +130,9 @@ def dotted_path(node):
 
 def names_in(node, ctx=None):
     """Identifiers of every Name under node (optionally only loads or only stores)."""
-    found = []
-    for sub in gast.walk(node):
-        if isinstance(sub, gast.Name) and (ctx is None or isinstance(sub.ctx, ctx)):
-            found.append(sub.id)
-    return found
+    if ctx is None:
+        return [sub.id for sub in names_in_order(node)]
+    return [sub.id for sub in names_in_order(node) if isinstance(sub.ctx, ctx)]
 
 
 # -- comment markers ------------------------------------------------------------------

@@ -100,7 +100,8 @@ class Callees:
             compiled = self.derive(func, mode, tuple(wrt), self.receiver(func, site), self.exact, kinds=kinds)
         else:
             compiled = self.derive(func, mode, tuple(wrt), self.receiver(func, site), self.exact)
-        for dependency in [(self.resolver.lookup_path, site.label, func.__code__), *compiled.dependencies]:
+        named = getattr(func, "__s2sad_complex_of__", func)  # a complex variant (complex_values.py): the named one
+        for dependency in [(self.resolver.lookup_path, site.label, named.__code__), *compiled.dependencies]:
             if dependency not in self.dependencies:  # each is checked on every cached call: keep them once
                 self.dependencies.append(dependency)
         return compiled

@@ -28,6 +28,7 @@ from typing import Any
 
 import gast
 
+from .names import every
 from .parse import bound_names, environment_object, own_wrapper
 
 
@@ -46,7 +47,7 @@ def checkpoint_calls(parsed):
     """`s2sad.checkpoint(g)(x)` written at the call: the checkpointed g becomes a name of the function's
     environment, so the call resolves as a call of a checkpointed function (a stage before lifting)."""
     bound = bound_names(parsed.node)
-    for node in gast.walk(parsed.node):
+    for node in every(parsed.node):
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Call)):
             continue
         inner = node.func

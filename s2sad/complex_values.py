@@ -12,15 +12,24 @@ a comparison, a shape). Then, at each call that gets one:
   into an array, and a result that may be complex are refused at the user's line.
 
 A function without a source is left as it was: nothing here changes its derivative.
+
+Complex parameters (s2sad/complex_io.py): the entry points differentiate a *complex variant* of the function, a
+copy whose `__s2sad_complex__` names the parameters that hold complex values. Those are sources too, and a
+variant may return a complex result (jvp, vjp and jacobian take it; grad refuses it at the call).
 """
 
+import inspect
+import linecache
 import operator
+import re
+import types
 
 import gast
 import numpy as np
 
 from . import runtime_core, runtime_fft, runtime_writes
 from .errors import LIMITATIONS, S2SADError
+from .names import every
 from .registry import COMPLEX_VARIANTS
 
 SOURCES = (np.fft.fft, np.fft.ifft, np.fft.rfft, runtime_fft.fft_adjoint, runtime_fft.ifft_adjoint,
@@ -33,17 +42,24 @@ ARRAY_FIELDS = {np.ndarray.real: np.real, np.ndarray.imag: np.imag}
 # one of their operands is, as a container is
 REGROUPING = (enumerate, zip, range, reversed, sorted, list, tuple, iter, len, runtime_core.sequence,
               runtime_writes.append)
+COMPLEX_RESULT = "a complex result"  # the construct of the refusal that complex_io retries with a variant
+
+
+def complex_parameters(resolver):
+    """The parameters a complex variant (complex_io.variant) holds complex values in; None for a plain function."""
+    return getattr(resolver.parsed.func, "__s2sad_complex__", None)
 
 
 def check(normalized, resolver):
     """Check normalized (its sites resolved by resolver) for complex mode; True when it is in complex mode."""
-    stmts = [n for n in gast.walk(normalized.node) if isinstance(n, gast.stmt) and n is not normalized.node]
+    stmts = [n for n in every(normalized.node) if isinstance(n, gast.stmt) and n is not normalized.node]
     sources = [s for s in stmts if isinstance(s, gast.Assign) and _source(s.value, resolver)]
-    if not sources:
+    seeds = complex_parameters(resolver)
+    if not sources and not seeds:
         return False
-    maybe = _may_be_complex(stmts, resolver)
+    maybe = _may_be_complex(stmts, resolver, set(seeds or ()))
     for stmt in stmts:
-        _check(stmt, maybe, resolver, normalized)
+        _check(stmt, maybe, resolver, normalized, seeds is not None)
     resolver.complex_mode = True
     return True
 
@@ -86,7 +102,7 @@ def _source(value, resolver):
 
 
 def _names(nodes):
-    return {n.id for node in nodes for n in gast.walk(node) if isinstance(n, gast.Name)}
+    return {n.id for node in nodes for n in every(node) if isinstance(n, gast.Name)}
 
 
 def _result_may_be_complex(value, maybe, resolver):
@@ -99,12 +115,37 @@ def _result_may_be_complex(value, maybe, resolver):
         return site.kind in ("function", "method", "unknown")  # what a call without a rule returns is not known
     if site.kind == "rule" and site.prim is runtime_fft.real_like:  # real when its second operand is
         return len(site.args) > 1 and bool(_names(site.args[1:]) & maybe)
-    return not any(site.prim is r for r in REAL_RESULTS + tuple(ARRAY_FIELDS))
+    if any(site.prim is r for r in REAL_RESULTS + tuple(ARRAY_FIELDS)):
+        return False
+    made = _variant_for(site, maybe, resolver) if site.kind == "function" else None
+    return made is None or returns_complex(made)
 
 
-def _may_be_complex(stmts, resolver):
-    """The names that may hold a complex value, closed over every assignment."""
-    maybe, grown = set(), True
+analyzed = None  # (normalized, resolver) of a function: set by driver.py (the front stages are not imported here)
+_RETURNS = {}
+
+
+def returns_complex(made):
+    """Whether the complex variant `made` of a function of yours may return a complex value (its returns, by the
+    analysis above); a call back into it while this is worked out (recursion) takes it as complex."""
+    if made not in _RETURNS:
+        _RETURNS[made] = True
+        try:
+            normalized, resolver = analyzed(made)
+        except S2SADError:
+            return True
+        stmts = [n for n in gast.walk(normalized.node) if isinstance(n, gast.stmt) and n is not normalized.node]
+        maybe = _may_be_complex(stmts, resolver, set(made.__s2sad_complex__))
+        if len(_RETURNS) > 1024:
+            _RETURNS.clear()
+        _RETURNS[made] = any(isinstance(s, gast.Return) and _names([s.value]) & maybe for s in stmts)
+    return _RETURNS[made]
+
+
+def _may_be_complex(stmts, resolver, seeds):
+    """The names that may hold a complex value (the complex parameters, `seeds`, among them), closed over every
+    assignment."""
+    maybe, grown = seeds, True
     while grown:
         grown = False
         for stmt in stmts:
@@ -120,10 +161,10 @@ def _may_be_complex(stmts, resolver):
     return maybe
 
 
-def _check(stmt, maybe, resolver, normalized):
+def _check(stmt, maybe, resolver, normalized, complex_result=False):
     if isinstance(stmt, gast.Return):
-        if _names([stmt.value]) & maybe:
-            _refuse(normalized, resolver, stmt, "a complex result (complex values stay inside the function that makes "
+        if _names([stmt.value]) & maybe and not complex_result:
+            _refuse(normalized, resolver, stmt, f"{COMPLEX_RESULT} (complex values stay inside the function that makes "
                                       "them: return a real value, np.real(...) or np.abs(...))")
         return
     if not isinstance(stmt, (gast.Assign, gast.Expr)):
@@ -141,9 +182,62 @@ def _check(stmt, maybe, resolver, normalized):
     elif site.kind == "rule":
         if site.rule.kind != "nondiff" and not site.rule.complex_safe:
             _refuse(normalized, resolver, stmt, f"{site.label} on complex values (no rule for them)")
+    elif site.kind == "function" and _to_variant(site, maybe, resolver):
+        return
     elif site.kind in ("function", "method", "unknown"):
         _refuse(normalized, resolver, stmt, f"{site.label} called with complex values (complex values stay inside "
                                       "the function that makes them)")
+
+
+def _to_variant(site, maybe, resolver):
+    """Point a call of a function of yours given complex values at its complex variant (`_variant_for`); False
+    where there is none."""
+    made = _variant_for(site, maybe, resolver)
+    if made is not None:
+        site.prim = made
+    return made is not None
+
+
+def _variant_for(site, maybe, resolver):
+    """The complex variant of the function of yours a "function" site calls, taking as complex the parameters
+    that may get complex values (they become its sources, see `variant`); None where that cannot be told (a
+    library function, *args or **kwargs)."""
+    func = getattr(site.prim, "__s2sad_complex_of__", site.prim)
+    if not inspect.isfunction(func) or getattr(func, "__module__", "").split(".")[0] in ("numpy", "scipy", "s2sad"):
+        return None
+    if any(isinstance(a, gast.Starred) for a in site.args) or None in site.keywords:
+        return None
+    signature = inspect.signature(func)
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in signature.parameters.values()):
+        return None
+    try:
+        bound = signature.bind_partial(*site.args, **site.keywords).arguments
+    except TypeError:
+        return None
+    names = tuple(sorted(p for p, atom in bound.items() if _names([atom]) & maybe or _atom_complex(atom, resolver)))
+    return variant(func, names)
+
+
+_VARIANTS = {}
+
+
+def variant(func, names):
+    """A copy of func (same code and environment, a code object of its own, so that its derivatives are cached
+    apart) whose derivatives take the parameters `names` as complex and may return complex results."""
+    key = (func, tuple(names))
+    made = _VARIANTS.get(key)
+    if made is None:
+        made = types.FunctionType(func.__code__.replace(), func.__globals__, func.__name__, func.__defaults__,
+                                  func.__closure__)
+        made.__kwdefaults__ = func.__kwdefaults__
+        made.__qualname__, made.__module__, made.__doc__ = func.__qualname__, func.__module__, func.__doc__
+        made.__s2sad_complex__, made.__s2sad_complex_of__ = frozenset(names), func
+        if getattr(func, "__s2sad_every_loop__", None) is not None:
+            made.__s2sad_every_loop__ = func.__s2sad_every_loop__
+        if len(_VARIANTS) > 1024:
+            _VARIANTS.clear()
+        _VARIANTS[key] = made
+    return made
 
 
 def _hashable(obj):
@@ -161,7 +255,8 @@ def guard_arguments(node, helpers, resolver):
     if not getattr(resolver, "complex_mode", False) or resolver.parsed.filename.startswith("<s2sad"):
         return
     fn = node[0] if isinstance(node, tuple) else node
-    params = [a.id for a in resolver.parsed.node.args.args]
+    complex_params = complex_parameters(resolver) or ()
+    params = [a.id for a in resolver.parsed.node.args.args if a.id not in complex_params]
     if params:
         helpers["_real_arguments"] = runtime_fft.real_arguments  # the leading _: no name of the user's
         check = gast.Call(func=gast.Name(id="_real_arguments", ctx=gast.Load(),
@@ -181,5 +276,11 @@ def _refuse(normalized, resolver, stmt, construct):
     """S2SADError for construct at stmt's line of the user's function."""
     parsed = resolver.parsed
     line = normalized.origins.get(stmt, parsed.node.lineno) if normalized is not None else parsed.node.lineno
-    raise S2SADError(f"{construct} is not supported by s2sad in {parsed.node.name}", parsed.filename, line,
-                     construct, LIMITATIONS)
+    filename, where = parsed.filename, parsed.node.name
+    found = re.match(r"# generated by s2sad from (.*):(\d+)$", linecache.getline(filename, 1).strip()) \
+        if filename.startswith("<s2sad") else None
+    if found:  # a derivative differentiated again: the user's function it was generated from
+        filename, line = found.group(1), int(found.group(2))
+        where = f"{parsed.node.name} (a derivative: second order through complex values that pass between " \
+                "functions is not supported)"
+    raise S2SADError(f"{construct} is not supported by s2sad in {where}", filename, line, construct, LIMITATIONS)

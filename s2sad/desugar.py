@@ -35,6 +35,7 @@ import numpy as np
 
 from . import build as b
 from .errors import LIMITATIONS, S2SADError
+from .names import every
 from .naming import Namer, identifiers
 from .syntax import refuse
 
@@ -44,7 +45,7 @@ _QUIET_ERRSTATE = {"ignore", "warn", "print", "log"}
 def desugar(parsed):
     """Rewrite parsed.node in place (imports bound, value-neutral `with` inlined, loop `else` as a flag)."""
     fn = parsed.node
-    if not any(isinstance(n, (gast.Import, gast.ImportFrom, gast.With, gast.For, gast.While)) for n in gast.walk(fn)):
+    if not any(isinstance(n, (gast.Import, gast.ImportFrom, gast.With, gast.For, gast.While)) for n in every(fn)):
         return parsed
     namer = Namer(identifiers(fn) | set(parsed.closure))
     _bind_imports(parsed, fn)
@@ -70,7 +71,7 @@ def _bind_imports(parsed, fn):
     if not bound:
         return
     stored = {a.id for a in fn.args.args + fn.args.kwonlyargs}
-    for sub in gast.walk(fn):
+    for sub in every(fn):
         if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Store):
             stored.add(sub.id)
         elif isinstance(sub, gast.FunctionDef) and sub is not fn:
@@ -104,7 +105,7 @@ def _import_in_nested(fn, statements):
                 continue
             params = {a.id for a in node.args.args + node.args.kwonlyargs}
             stored = set(b.names_in(node, gast.Store))
-            reads = [n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+            reads = [n.id for n in every(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
             needed = sorted({r for r in reads if r in statements and r not in params and r not in stored})
             if needed:
                 node.body = [copy.deepcopy(statements[r]) for r in needed] + node.body
@@ -286,7 +287,7 @@ class _Desugar:
         head, *rest = path.split(".")
         fn = self.parsed.node
         if head in {a.id for a in fn.args.args + fn.args.kwonlyargs} or \
-                head in {n.id for n in gast.walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}:
+                head in {n.id for n in every(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}:
             return None
         if head in self.parsed.closure:
             try:
@@ -331,7 +332,7 @@ def _set_before_breaks(loop, flag):
 
 def _at(stmt, like):
     """stmt (and the new nodes in it) placed at like's line."""
-    for node in gast.walk(stmt):
+    for node in every(stmt):
         if isinstance(node, (gast.stmt, gast.expr)) and getattr(node, "lineno", None) is None:
             node.lineno = getattr(like, "lineno", None)
             node.col_offset = getattr(like, "col_offset", 0)

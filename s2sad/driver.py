@@ -15,7 +15,7 @@ from typing import Any
 
 import gast
 
-from . import build, cache, complex_values, emit, reversing, rules, shapes  # noqa: F401  (importing rules fills the table)
+from . import adjoint_reads, build, cache, complex_values, emit, reversing, rules, shapes  # noqa: F401  (importing rules fills the table)
 from .analyze import Analyses, activity
 from .arity import specialize_calls
 from .callables import is_library
@@ -27,11 +27,11 @@ from .forward import forward
 from .inner import inner_derivatives
 from .lift import lift
 from .loops import checkpoint_loops
-from .names import names
+from .names import every, names
 from .naming import Namer
 from .normalize import Normalized, normalize
 from .optimize import optimize
-from .optimize.release import release_references
+from .optimize.release import release_references, slim_record
 from .parse import Parsed, parse, unwrap
 from .parse import defaults as parse_defaults
 from .partials import selects
@@ -115,7 +115,8 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
         raise S2SADError(f"mode must be 'forward' or 'reverse', not {mode!r}", construct="mode")
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers, receivers(receiver))
-    complex_values.check(normalized, resolver)
+    complex_mode = complex_values.check(normalized, resolver)
+    table = None
     in_progress = _in_progress()
     callees = Callees(_derive_callee, in_progress, resolver)
     callees.exact = exact or _selects(normalized, resolver, callees, {func.__code__})
@@ -128,27 +129,54 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
         elif mode in _TRANSFORMS:
             node, helpers, derived = _TRANSFORMS[mode](normalized, parsed, resolver, wrt, Namer(normalized.names))
         elif mode == "forward":
+            table = _table(normalized, resolver, kinds, func)
             node, helpers, derived = forward(normalized, parsed, resolver, wrt, Namer(normalized.names), callees,
-                                             shapes=_table(normalized, resolver, kinds, func))
+                                             shapes=table)
             if with_value and node.args.defaults:  # grad's forward mode: the printed tangent default as run
                 node.args.defaults[-1] = build.const(1.0)
         else:
+            table = _table(normalized, resolver, kinds, func)
             node, helpers, derived = reverse(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names),
-                                             with_value, callees, split=mode == "split",
-                                             shapes=_table(normalized, resolver, kinds, func))
+                                             with_value, callees, split=mode == "split", shapes=table)
     finally:
         in_progress.pop()
     # `derived`: the names the transform made for adjoints and tangents, which the optimizer may treat as such
     if optimized and jet_order(mode) is None:
-        node = tuple(optimize(n, helpers, derived=derived) for n in node) \
-            if isinstance(node, tuple) else optimize(node, helpers, derived=derived)
+        in_place = None if complex_mode or mode == "forward" else table  # see optimize/inplace.py
+        node = _optimized(node, helpers, derived, in_place, _grad_seed(node, mode, kinds, with_value))
     complex_values.guard_arguments(node, helpers, resolver)
     if mode in ("split", "reverse") and getattr(func, "__s2sad_release__", False):  # checkpointed loops: loops.py
-        node = tuple(release_references(n, helpers) for n in node) if isinstance(node, tuple) \
-            else release_references(node, helpers)
+        node = _released(node, helpers)
     if callee:
         _name_for_callee(node, func, wrt, parsed.node.name)
     return node, helpers, parsed, callees.dependencies + _resolved(resolver, callees.dependencies)
+
+
+def _optimized(node, helpers, derived, in_place, seed):
+    """The derivative (or the split pair) through the optimizer; only a single derivative has grad's seed."""
+    if isinstance(node, tuple):
+        return tuple(optimize(n, helpers, derived=derived, shapes=in_place) for n in node)
+    return optimize(node, helpers, derived=derived, shapes=in_place, seed=seed)
+
+
+def _released(node, helpers):
+    """A derivative of a checkpointed loop's function (or its split halves) holding no dead references,
+    the halves' record slimmed first (optimize/release.py)."""
+    if not isinstance(node, tuple):
+        return release_references(node, helpers)
+    slim_record(*node, helpers)
+    return tuple(release_references(n, helpers) for n in node)
+
+
+def _grad_seed(node, mode, kinds, with_value):
+    """The parameter of grad's derivative that is always 1.0 (optimize/seed.py): the seed of a reverse
+    derivative specialized to grad's kinds (the seed's kind GRAD_SEED), the one tangent of grad's
+    forward mode; None for any other derivative, whose callers pass their own."""
+    if isinstance(node, tuple) or not kinds or kinds[-1] != shapes.GRAD_SEED or not node.args.args:
+        return None
+    if mode == "reverse" or (mode == "forward" and with_value):
+        return node.args.args[-1].id
+    return None
 
 
 def _table(normalized, resolver, kinds, func):
@@ -222,7 +250,7 @@ def _selects(normalized, resolver, callees, seen):
     exact zeros of a callee's selection reach the caller's products as cotangents."""
     if selects(normalized.node, resolver):
         return True
-    for call in gast.walk(normalized.node):
+    for call in every(normalized.node):
         site = resolver.site(call) if isinstance(call, gast.Call) else None
         func = callees.target(site) if site is not None and site.kind == "function" else None
         if func is None or func.__code__ in seen:
@@ -359,7 +387,7 @@ def callee_sources(compiled):
     return sources
 
 
-STAGES = ("parse", "anf", "analyses", "records", "unoptimized", "optimized", "derivative")
+STAGES = ("parse", "anf", "analyses", "reads", "records", "unoptimized", "optimized", "derivative")
 
 
 def parse_source(func):
@@ -393,8 +421,25 @@ def records_table(func, wrt, kinds=None):
     return _records(func, wrt, kinds)[2]
 
 
-def _records(func, wrt, kinds):
-    """(normalized function, resolver, its `records.Records`, shapes table) for reverse mode with respect to wrt."""
+def reads_table(func, wrt, kinds=None):
+    """What reverse mode's adjoint sweep reads of func, line by line, as an `adjoint_reads.Reads`
+    (`source(f, stage="reads")`): computed before the transform, the first half of `records_table`."""
+    return _records(func, wrt, kinds, _reads)[2]
+
+
+def _reads(normalized, parsed, resolver, wrt, callees, shaped):
+    """The adjoint reads, once the records table (which raises what reverse mode refuses) is made."""
+    _exhaustive_records(normalized, parsed, resolver, wrt, callees, shaped)
+    return adjoint_reads.find(normalized, parsed, resolver, wrt, callees, shaped)
+
+
+def _exhaustive_records(normalized, parsed, resolver, wrt, callees, shaped):
+    return reverse_records(normalized, parsed, resolver, wrt, callees, shaped, exhaustive=True)
+
+
+def _records(func, wrt, kinds, analysis=_exhaustive_records):
+    """(normalized function, resolver, its `records.Records` (or what `analysis` makes), shapes table) for
+    reverse mode with respect to wrt."""
     parsed, normalized = front(func)
     resolver = Resolver(parsed, _locals(normalized), normalized.helpers)
     complex_values.check(normalized, resolver)
@@ -405,10 +450,19 @@ def _records(func, wrt, kinds):
 
     in_progress.append(func.__code__)
     try:
-        table = reverse_records(normalized, parsed, resolver, wrt, lambda: Namer(normalized.names), callees, shaped)
+        table = analysis(normalized, parsed, resolver, wrt, callees, shaped)
     finally:
         in_progress.pop()
     return normalized, resolver, table, shaped
+
+
+def _analyzed(func):
+    """(normalized, resolver) of func: what complex mode reads of a function of yours given complex values."""
+    parsed, normalized = front(func)
+    return normalized, Resolver(parsed, _locals(normalized), normalized.helpers)
+
+
+complex_values.analyzed = _analyzed
 
 
 def _locals(normalized):

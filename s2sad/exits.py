@@ -23,6 +23,7 @@ Example::
 import gast
 
 from . import build as b
+from .names import every, operations
 
 
 class _Loop:
@@ -52,7 +53,7 @@ def _located(stmts, like):
     """The new statements in stmts placed at like's line; the user's statements they wrap keep theirs
     (the reverse sweep groups statements by line: one user line is one group)."""
     for stmt in stmts:
-        for node in gast.walk(stmt):
+        for node in every(stmt):
             if isinstance(node, gast.stmt) and getattr(node, "lineno", None) is None:
                 node.lineno = getattr(like, "lineno", None)
                 node.col_offset = 0
@@ -129,7 +130,7 @@ class _Exits:
 def structure_exits(fn, namer):
     """Rewrite fn (a gast FunctionDef, in place) so that it has one return, at its end."""
     body = fn.body
-    returns = [n for n in gast.walk(fn) if isinstance(n, gast.Return)]
+    returns = [n for n in operations(fn) if isinstance(n, gast.Return)]  # how many, and the one
     early = len(returns) > 1 or (len(returns) == 1 and returns[0] is not body[-1])
     loops_exit = any(_has_exit([s], {"break", "continue"}) or _nested_loop_exit(s) for s in body)
     if not early and not loops_exit:
@@ -147,4 +148,4 @@ def structure_exits(fn, namer):
 
 def _nested_loop_exit(stmt):
     return any(isinstance(n, (gast.For, gast.While)) and _has_exit(n.body, {"break", "continue"})
-               for n in gast.walk(stmt))
+               for n in operations(stmt))

@@ -19,10 +19,11 @@ from .analyze import activity
 from .calls import parameters, tangent_names
 from .errors import Location
 from .partials import Helpers, refuse_active_object, require_rule, selects, tangent_terms
+from .walk import Walk
 
 
-class Forward:
-    """Builds the JVP of one normalized function."""
+class Forward(Walk):
+    """Builds the JVP of one normalized function: the tangent sweep of the shared statement walk."""
 
     def __init__(self, normalized, parsed, resolver, wrt, namer, callees=None, shapes=None):
         self.callees = callees
@@ -75,19 +76,29 @@ class Forward:
         return out
 
     def statement(self, stmt):
+        """The statement and its tangent statements: a stack's push or pop (stacks.py), else the
+        tangent sweep of the shared walk (walk.py) for the statement's kind."""
         pushed_or_popped = stacks.forward(self, stmt)
         if pushed_or_popped is not None:
             return pushed_or_popped
-        if isinstance(stmt, gast.Assign):
-            return self.assign(stmt)
-        if isinstance(stmt, gast.Return):
-            return [b.ret(b.tup([copy.deepcopy(stmt.value), self.tangent_or_zero(stmt.value)]))]
-        if isinstance(stmt, gast.If):
-            return [b.if_(stmt.test, self.block(stmt.body), self.block(stmt.orelse))]
-        if isinstance(stmt, gast.While):
-            return [b.while_(stmt.test, self.block(stmt.body))]
-        if isinstance(stmt, gast.For):
-            return [b.for_(stmt.target, stmt.iter, self.block(stmt.body))]
+        return self.visit("tangents", stmt)
+
+    def tangents_assign(self, stmt):
+        return self.assign(stmt)
+
+    def tangents_return(self, stmt):
+        return [b.ret(b.tup([copy.deepcopy(stmt.value), self.tangent_or_zero(stmt.value)]))]
+
+    def tangents_if(self, stmt):
+        return [b.if_(stmt.test, self.block(stmt.body), self.block(stmt.orelse))]
+
+    def tangents_while(self, stmt):
+        return [b.while_(stmt.test, self.block(stmt.body))]
+
+    def tangents_for(self, stmt):
+        return [b.for_(stmt.target, stmt.iter, self.block(stmt.body))]
+
+    def tangents_other(self, stmt):
         return [stmt]
 
     def tangent_or_zero(self, atom):

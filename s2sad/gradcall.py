@@ -11,7 +11,7 @@ import inspect
 
 import numpy as np
 
-from . import cache, driver, pytrees, shapes
+from . import cache, complex_io, driver, namespaces, pytrees, shapes
 from .callables import entry
 from .errors import S2SADError
 from .parse import own_wrapper
@@ -60,7 +60,8 @@ def _make_wrapper(f, wrt, with_value):
     code = func.__code__
     count = code.co_argcount if _positional(code) else -1  # -1: never the fast path
     explain = functools.partial(_explain_failure, func)
-    slow = _slow_path(func, names, with_value, shape, fast, explain)
+    elsewhere = functools.partial(on_backend, func, names, single, with_value, False)
+    slow = _slow_path(func, names, with_value, shape, fast, explain, elsewhere)
     make = _fast_factory(count, "one" if single else "wrapped" if len(where) == 1 else len(where), with_value)
     wrapper = make(fast.get, func, slow, driver.current, explain, _scalar_out, shape, _given, _MISSING)
     own_wrapper(functools.wraps(func)(wrapper))
@@ -159,12 +160,20 @@ def _explain_failure(func, fn, exc):
     """S2SADError when the generated `fn`, stopped by exc, had computed a non-scalar output of func, which
     explains the failure; else nothing (the caller re-raises exc). f's code never runs twice."""
     failed = output_at_failure(fn, exc)
-    if failed is not _NOTHING:
+    if failed is not _NOTHING and not np.iscomplexobj(failed):  # a complex scalar: exc says more (a rule refused)
         _scalar_out(func, failed)
 
 
-def _slow_path(func, names, with_value, shape, fast, explain):
-    """slow(args, kwargs): a call the fast path did not answer (see `_make_wrapper`)."""
+def on_backend(func, names, single, with_value, has_aux, values, backend):
+    """grad and value_and_grad on arguments from another array library (Dask, JAX, CuPy): scale.py."""
+    from . import scale
+
+    return scale.grad_on(func, names, single, with_value, has_aux, tuple(values), backend)
+
+
+def _slow_path(func, names, with_value, shape, fast, explain, elsewhere):
+    """slow(args, kwargs): a call the fast path did not answer (see `_make_wrapper`); elsewhere(values,
+    backend) answers one whose arguments include another library's arrays (never entered in a table)."""
     by_type, lookup = _specializer(func, names, with_value)
     count, positional = func.__code__.co_argcount, _positional(func.__code__)
 
@@ -176,6 +185,8 @@ def _slow_path(func, names, with_value, shape, fast, explain):
         if hit is None or hit[0] != cache.epoch or hit[1] is not func.__code__ \
                 or (hit[3] and not driver.current(hit[3])):
             fn, valueless = lookup(values, types)
+            if valueless is None:  # fn: the name of the arguments' array library
+                return elsewhere(values, fn)
             hit = by_type.get(types)
         else:
             fn, valueless = hit[2], hit[4]
@@ -250,7 +261,13 @@ def _specializer(func, names, with_value=True):
     by_type, by_kind = {}, {}
 
     def lookup(values, types):
+        if complex_io.any_complex(values):  # never by kind: a complex array has a real one's kind
+            return _complex_grad(func, names, dict(zip(every, values))), False
         kinds = tuple(map(shapes.kind_of, values))
+        if None in kinds:  # not a NumPy array nor a number: perhaps another library's array
+            backend = namespaces.foreign(values)
+            if backend is not None:
+                return backend, None
         hit = by_kind.get(kinds)
         if hit is not None and hit[0] == cache.epoch and hit[1] is func.__code__ \
                 and (not hit[3] or driver.current(hit[3])):
@@ -271,6 +288,13 @@ def _specializer(func, names, with_value=True):
     return by_type, lookup
 
 
+def _complex_grad(func, names, values):
+    """The value-and-gradient function of func's complex variant (complex_io.py) for these arguments."""
+    _check_float(func, names, values)
+    return complex_io.derivative(func, values, "reverse", names, "grad", with_value=True,
+                                 receiver=pytrees.object_types(list(values), list(values.values()))).function
+
+
 def _aux_wrapper(f, wrt, with_value):
     """grad / value_and_grad of f returning (value, aux): the aux output carries no derivative.
 
@@ -282,8 +306,11 @@ def _aux_wrapper(f, wrt, with_value):
 
     def wrapper(*args, **kwargs):
         values = _bind(func, args, kwargs)
+        backend = namespaces.foreign(values.values())
+        if backend is not None:
+            return on_backend(func, names, _single(wrt), with_value, True, values.values(), backend)
         _check_float(func, names, values)
-        compiled = driver.derivative(func, "split", names, receiver=_types(values))
+        compiled = complex_io.derivative(func, values, "split", names, "grad", receiver=_types(values))
         out, record = compiled.function(*values.values())
         value, aux = aux_pair(func, out)
         _scalar_out(func, value)

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from . import api, batching, driver, pytrees, runtime
+from . import api, batching, complex_io, driver, pytrees, runtime
 from .callables import dict_items, entry, first_output
 from .errors import LIMITATIONS, S2SADError
 from .higher_batched import _batched_jvp, _block, _blocks, _finish, _unit_batches
@@ -46,10 +46,12 @@ def _where(func):
     return code.co_filename, code.co_firstlineno
 
 
-def _prepare(func, names, args, kwargs):
-    """Every parameter's value, after checking that the wrt ones are floats."""
+def _prepare(func, names, args, kwargs, what=None):
+    """Every parameter's value, after checking that the wrt ones are floats (and, for `what`, that none is complex)."""
     values = api._bind(func, args, kwargs)
     api._check_float(func, names, values)
+    if what is not None:
+        complex_io.refuse_complex(func, values, what)
     return values
 
 
@@ -124,7 +126,7 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], vectors: Any, wrt: int | 
         return hvp(method, (obj, *primals), vectors, api._after_self(wrt))
     func = entry(f)
     names = driver.wrt_names(func, wrt)
-    values = _prepare(func, names, tuple(primals), {})
+    values = _prepare(func, names, tuple(primals), {}, "hvp")
     single = not isinstance(wrt, (tuple, list))
     if single and not (isinstance(vectors, (tuple, list)) and len(vectors) == 1):
         vectors = (vectors,)  # the one vector itself, not one per wrt parameter
@@ -159,7 +161,7 @@ def hessian(f: Callable[..., Any], wrt: int | str | Sequence[int | str] = 0) -> 
 
     @functools.wraps(func)
     def hessian_f(*args, **kwargs):
-        values = _prepare(func, names, args, kwargs)
+        values = _prepare(func, names, args, kwargs, "hessian")
         inputs = [values[n] for n in names]
         if any(_structured(x) for x in inputs):
             blocks = _container_hessian(func, names, values, inputs)
@@ -219,6 +221,8 @@ def jacobian(f: Callable[..., Any], wrt: int | str | Sequence[int | str] = 0, mo
     @functools.wraps(func)
     def jacobian_f(*args, **kwargs):
         values = _prepare(func, names, args, kwargs)
+        if complex_io.needs_jacobian(func, values, names):
+            return complex_io.jacobian(func, names, values, mode, single)
         inputs = [values[n] for n in names]
         if any(_structured(x) for x in inputs):
             blocks = _container_jacobian(func, names, values, inputs)
@@ -381,7 +385,7 @@ def _jacobian_of_jacobian(outer, made, wrt):
     def jacobian_f(*args, **kwargs):
         g, names0, func = made()
         names1 = driver.wrt_names(g, wrt)
-        values = _prepare(g, tuple(dict.fromkeys(names0 + names1)), args, kwargs)
+        values = _prepare(g, tuple(dict.fromkeys(names0 + names1)), args, kwargs, "jacobian of a jacobian")
         for n in names0 + names1:
             _plain_array(func, n, values[n], "jacobian of a jacobian")
         x0 = values[names0[0]]

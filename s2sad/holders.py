@@ -153,8 +153,12 @@ class _Holders:
                 continue
             if isinstance(key, tuple) and key[0] in ("in", "pushed", "at") and key[1] is stmt:
                 key = (key[0], old) + key[2:]
-            held = frozenset((old if o is stmt else o, h) for o, h in held)
-            aged[key] = aged.get(key, frozenset()) | held
+            for o, _ in held:  # most sets hold none of stmt's objects: kept as they are, not rebuilt
+                if o is stmt:
+                    held = frozenset((old if o is stmt else o, h) for o, h in held)
+                    break
+            before = aged.get(key)
+            aged[key] = held if before is None else before | held
         if contents is not None:
             aged[("in", stmt)] = contents
         return frozenset({(stmt, SAME)}), aged

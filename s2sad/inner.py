@@ -35,6 +35,7 @@ import gast
 from . import build as b
 from .errors import LIMITATIONS, S2SADError
 from .lift import own_statements
+from .names import every
 from .parse import environment_object
 
 _MAKERS = ("grad", "value_and_grad")
@@ -45,8 +46,9 @@ _COUNTER = itertools.count(1)
 
 def inner_derivatives(parsed):
     """Rewrite parsed's calls `s2sad.grad(h, wrt=...)(args)` into calls of a name bound to that gradient."""
-    calls = [n for n in gast.walk(parsed.node) if isinstance(n, gast.Call) and _maker(parsed, n.func)]
-    if not calls and not any(isinstance(n, gast.Call) and _maker(parsed, n) for n in gast.walk(parsed.node)):
+    every_call = [n for n in every(parsed.node) if isinstance(n, gast.Call)]
+    calls = [n for n in every_call if _maker(parsed, n.func)]
+    if not calls and not any(_maker(parsed, n) for n in every_call):
         return parsed
     env = _Caller(parsed)
     for call in calls:
@@ -77,11 +79,11 @@ def _named_gradients(parsed):
         if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) \
                 and _maker(parsed, stmt.value):
             name = stmt.targets[0].id
-            stores = [n for n in gast.walk(fn) if isinstance(n, gast.Name) and n.id == name
+            stores = [n for n in every(fn) if isinstance(n, gast.Name) and n.id == name
                       and not isinstance(n.ctx, gast.Load)]
-            calls = [n for n in gast.walk(fn) if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
+            calls = [n for n in every(fn) if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
                      and n.func.id == name]
-            loads = [n for n in gast.walk(fn) if isinstance(n, gast.Name) and n.id == name
+            loads = [n for n in every(fn) if isinstance(n, gast.Name) and n.id == name
                      and isinstance(n.ctx, gast.Load)]
             if len(stores) == 1 and len(loads) == len(calls) and name not in {a.id for a in fn.args.args}:
                 found.append((stmt, calls))

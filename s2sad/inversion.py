@@ -1,23 +1,27 @@
-"""The inverse of a reversible loop's body: statements that take the state after a turn back to the
-state before it (`for i in s2sad.reversible(range(n)):`, loops.py).
+"""How to undo a reversible loop's body one update at a time (`for i in s2sad.reversible(range(n)):`,
+loops.py, reversed by reversing.py).
 
 A body may hold three kinds of statements:
 
 * updates of a state variable that are affine in it: `x = x + g`, `x = x - g`, `x = g - x`,
   `x = a * x + g`, `x = a * x`, `x += g`, `x -= g`, `x *= a`, where neither `a` nor `g` reads x
-  (directly or through a temporary); inverted as `x = (x - g) / a` and so on;
-* permutations of state variables (`x, y = y, x`), inverted by the reverse permutation;
-* temporaries (names that are not state): `grad = df(w)`, recomputed wherever an inverted update
+  (directly or through a temporary); undone as `x = (x - g) / a` and so on;
+* permutations of state variables (`x, y = y, x`), undone by the reverse permutation;
+* temporaries (names that are not state): `grad = df(w)`, recomputed wherever an undone update
   reads them, which is right only if the state they read has not changed since they were made
   (checked here).
 
-The inverse undoes the updates last first. When update j is undone, the state holds its values
+The plan undoes the updates last first. When update j is undone, the state holds its values
 right after j: every variable but j's target as it was when j ran. So `a` and `g` are recomputed
-exactly; only rounding differs (`(x + g) - g` need not be x), which reversing.py checks at the end.
+exactly (by a small function of the state, `parts`, that reverse mode also differentiates: the
+adjoint of the update needs the cotangents of `a` and `g`, nothing else); only rounding differs
+(`(x + g) - g` need not be x), which reversing.py checks at the end. Undoing update by update,
+not the whole body at once, keeps one update's intermediates alive at a time, not a turn's.
 Anything else in the body is refused, naming the statement.
 """
 
 import copy
+from typing import NamedTuple
 
 import gast
 
@@ -28,19 +32,59 @@ _HINT = ("a reversible loop's body may only update its state affinely (x = x + g
          "nonzero a), swap state variables, and compute temporaries; use s2sad.checkpointed otherwise")
 
 
-def inverse_statements(body, state, filename, text):
-    """The statements undoing one turn of body (gast statements over state names and temporaries)."""
+class Undo(NamedTuple):
+    """One step of undoing a turn: a permutation (`targets` took the values of `sources`), or an
+    update `target = a * target + g` in `form` "plus", "minus" (a * x - g), "negated" (g - a * x)
+    or "scale" (a * x), whose `a` and `g` the statements `parts` (temporaries, then
+    `return (a, g)`, the absent one left out) recompute from the state; `reads` the names they read,
+    `a_reads` those a reads."""
+
+    kind: str
+    target: str = None
+    form: str = None
+    has_a: bool = False
+    has_g: bool = False
+    parts: list = None
+    reads: frozenset = frozenset()
+    a_reads: frozenset = frozenset()
+    targets: tuple = ()
+    sources: tuple = ()
+
+
+def undo_plan(body, state, filename, text):
+    """The Undo steps that take the state after one turn of body back to the state before it."""
     state = set(state)
     items = [_classify(stmt, state, filename, text) for stmt in body]
-    out = []
+    plan = []
     for j in reversed(range(len(items))):
         kind, stmt, data = items[j]
-        if kind == "temp":
-            continue
-        reads = _reads_of(kind, data)
-        out += [copy.deepcopy(items[k][1]) for k in _temporaries_for(items, j, reads, state, filename, text)]
-        out.append(_undo(kind, data))
-    return out
+        if kind == "swap":
+            plan.append(Undo("swap", targets=tuple(data[0]), sources=tuple(data[1])))
+        elif kind == "update":
+            plan.append(_undo_update(items, j, state, filename, text))
+    return plan
+
+
+def _undo_update(items, j, state, filename, text):
+    x, a, g, form = items[j][2]
+    temps = _temporaries_for(items, j, _reads_of("update", items[j][2]), state, filename, text)
+    values = [copy.deepcopy(part) for part in (a, g) if part is not None]
+    parts = [copy.deepcopy(items[k][1]) for k in temps] + [gast.Return(value=b.tup(values))]
+    a_temps = _temporaries_for(items, j, _reads_of("update", (x, a, None, form)), state, filename, text)
+    return Undo("update", target=x, form=form, has_a=a is not None, has_g=g is not None, parts=parts,
+                reads=frozenset(_loads_through(items, temps, a, g)),
+                a_reads=frozenset(_loads_through(items, a_temps, a)))
+
+
+def _loads_through(items, temps, *parts):
+    """The names parts read, directly or through the temporaries at positions temps."""
+    loads = set()
+    for part in parts:
+        if part is not None:
+            loads |= set(b.names_in(part, gast.Load))
+    for k in temps:
+        loads |= set(b.names_in(items[k][1].value, gast.Load))
+    return loads
 
 
 def _refuse(stmt, filename, text, why):
@@ -165,19 +209,3 @@ def _temporaries_for(items, j, reads, state, filename, text):
                                                  "changed")
         todo += list(loads)
     return sorted(needed)
-
-
-def _undo(kind, data):
-    if kind == "swap":
-        targets, sources = data
-        return gast.Assign(targets=[b.tup([b.name(n, store=True) for n in sources], store=True)],
-                           value=b.tup([b.name(n) for n in targets]), type_comment=None)
-    x, a, g, form = data
-    value = b.name(x)
-    if g is not None:
-        op = {"plus": gast.Sub(), "minus": gast.Add(), "negated": gast.Sub()}[form]
-        value = gast.BinOp(left=copy.deepcopy(g), op=op, right=value) if form == "negated" else \
-            gast.BinOp(left=value, op=op, right=copy.deepcopy(g))
-    if a is not None:
-        value = gast.BinOp(left=value, op=gast.Div(), right=copy.deepcopy(a))
-    return gast.Assign(targets=[b.name(x, store=True)], value=value, type_comment=None)

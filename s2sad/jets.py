@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import cache, driver, runtime
+from . import cache, complex_io, driver, runtime
 from .api import _bind, _is_float
 from .callables import entry
 from .errors import S2SADError
@@ -37,6 +37,7 @@ def jet(f: Callable[..., Any], primals: Sequence[Any], series: Sequence[Any]) ->
         values = dict(zip(code.co_varnames, primals))  # every parameter given: no binding to do
     else:
         values = _bind(func, primals, {})
+    complex_io.refuse_complex(func, values, "jet")
     names, normalized = [], []
     for name, x, terms in zip(values, primals, series):
         if _is_float(x):

@@ -30,7 +30,7 @@ from typing import Any
 import gast
 import numpy as np
 
-from . import api, driver, emit, shapes
+from . import api, complex_io, driver, emit, shapes
 from . import build as b
 from .callables import entry
 from .errors import S2SADError
@@ -40,6 +40,7 @@ def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., 
     """(f(*primals), f_jvp): f_jvp(*tangents) is generated linear code over stored residuals."""
     func = entry(f)
     values = api._bind(func, primals, {})
+    complex_io.refuse_complex(func, values, "linearize")
     names = tuple(n for n in list(values)[: len(primals)] if api._is_float(values[n]))
     node, helpers, parsed, _ = driver.transform(func, "forward", names)
     split = _split(node, len(names))

@@ -38,7 +38,7 @@ from . import revolve
 from .checkpointing import checkpoint
 from .errors import S2SADError
 from .exits import structure_exits
-from .inversion import inverse_statements
+from .inversion import undo_plan
 from .naming import Namer, identifiers
 from .parse import environment_object
 from .registry import Rule
@@ -274,7 +274,9 @@ def _step_function(parsed, info, name):
         body = [b.if_(gast.UnaryOp(op=gast.Not(), operand=b.name(info.stop)), body)]
     fn = b.function(name, ([info.target] if info.target else ["_turn"]) + info.state + info.params,
                     body + [b.ret(b.tup([b.name(s) for s in info.state]))])
-    return _compile_nested(parsed, info, fn)
+    step = _compile_nested(parsed, info, fn)
+    step.__s2sad_release__ = True  # its backward half drops dead references (optimize/release.py)
+    return step
 
 
 def _count_function(parsed, info, name):
@@ -339,11 +341,12 @@ def _segment_function(parsed, info, step, name):
 # --- reversible loops --------------------------------------------------------------------------
 
 class Reversible:
-    """What reverse mode needs of a reversible loop (reversing.py): its step and the step's inverse,
-    `f(i, *state, *params) -> state`, the names of both, and where the loop is."""
+    """What reverse mode needs of a reversible loop (reversing.py): its step,
+    `f(i, *state, *params) -> state`, the plan undoing a turn (inversion.Undo steps, each update's
+    `parts` compiled to a function `f(i, *state, *params) -> (a, g)`), the names, and where the loop is."""
 
-    def __init__(self, step, inverse, state, params, filename, line):
-        self.step, self.inverse = step, inverse
+    def __init__(self, step, undos, state, params, filename, line):
+        self.step, self.undos = step, undos
         self.state, self.params = list(state), list(params)
         self.filename, self.line = filename, line
 
@@ -359,9 +362,9 @@ def _rewrite_reversible(parsed, fn, info, namer):
         return
     stem = f"{fn.name}_loop{info.line}"
     step = _step_function(parsed, info, f"{stem}_step")
-    inverse = _inverse_function(parsed, info, f"{stem}_inverse")
+    undos = _undo_functions(parsed, info, f"{stem}_undo")
     run = _run_function(parsed, info, step, f"{stem}_reversible")
-    run.__s2sad_reversible__ = Reversible(step, inverse, info.state, info.params, parsed.filename, info.line)
+    run.__s2sad_reversible__ = Reversible(step, undos, info.state, info.params, parsed.filename, info.line)
     run.__s2sad_reversible__.counters = run.__s2sad_counters__
     names = {key: namer.fresh(f"{stem}_{key}") for key in ("run", "bounds")}
     parsed.closure[names["run"]] = types.CellType(run)
@@ -384,12 +387,17 @@ def _rewrite_reversible(parsed, fn, info, namer):
     _replace(fn, info.node, stmts)
 
 
-def _inverse_function(parsed, info, name):
-    """`def inverse(i, *state, *params)`: the state before a turn from the state after it."""
-    undo = inverse_statements(info.body, info.state, parsed.filename, _text_of_statement)
-    fn = b.function(name, [info.target] + info.state + info.params,
-                    undo + [b.ret(b.tup([b.name(s) for s in info.state]))])
-    return _compile_nested(parsed, info, fn)
+def _undo_functions(parsed, info, stem):
+    """The plan undoing a turn, each update's `parts` compiled to `def undo(i, *state, *params)`
+    returning its (a, g)."""
+    plan = undo_plan(info.body, info.state, parsed.filename, _text_of_statement)
+    for k, undo in enumerate(plan):
+        if undo.kind == "update":
+            fn = b.function(f"{stem}{k}", [info.target] + info.state + info.params, undo.parts)
+            parts = _compile_nested(parsed, info, fn)
+            parts.__s2sad_release__ = True  # its backward half drops dead references (optimize/release.py)
+            plan[k] = undo._replace(parts=parts)
+    return plan
 
 
 def _text_of_statement(stmt):

@@ -22,6 +22,23 @@ def walk(node):
                 stack.append(value)
 
 
+def every(node):
+    """Every node under node (node included), breadth first: what gast.walk yields, in its order and
+    as lazily (a node's children are read when it is reached), at about half its cost (no deque, no
+    generator per node). The front stages and analyses walk whole functions many times."""
+    todo = [node]
+    ast_type, list_type = gast.AST, list
+    for current in todo:
+        for field in current._fields:
+            value = getattr(current, field, None)
+            if value.__class__ is list_type:
+                if value:
+                    todo += [v for v in value if isinstance(v, ast_type)]
+            elif isinstance(value, ast_type):
+                todo.append(value)
+        yield current
+
+
 # fields that never hold a node, or only a node that is neither a name nor holds one (ctx, op)
 _NO_NAMES = frozenset("ctx op id attr arg kind type_comment module level is_async conversion simple".split())
 _NAME_FIELDS = {}
@@ -54,6 +71,43 @@ def _skeleton(node):
             elif isinstance(value, ast_type):
                 stack.append(value)
     return nodes, names
+
+
+def operations(node):
+    """Every node under node (node included) but names, constants and the markers (ctx, op): the
+    statements and operations, for a question about calls or assignments of a whole function."""
+    return _skeleton(node)[0]
+
+
+def split(node):
+    """(operations(node), names(node)), from one walk."""
+    return _skeleton(node)
+
+
+def names_in_order(node):
+    """Every Name node under node (node included), in the order gast.walk meets them (breadth
+    first), without visiting the constants and markers no name sits under: for callers whose
+    output follows that order (the names a generated statement lists)."""
+    found, todo = [], [node]
+    ast_type, name_type, constant_type = gast.AST, gast.Name, gast.Constant
+    for current in todo:
+        cls = current.__class__
+        if cls is name_type:
+            found.append(current)
+            if current.annotation is not None:
+                todo.append(current.annotation)
+            continue
+        fields = _NAME_FIELDS.get(cls)
+        if fields is None:
+            fields = _NAME_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NO_NAMES)
+        for field in fields:
+            value = getattr(current, field, None)
+            if value.__class__ is list:
+                if value:
+                    todo += [v for v in value if isinstance(v, ast_type) and v.__class__ is not constant_type]
+            elif isinstance(value, ast_type) and value.__class__ is not constant_type:
+                todo.append(value)
+    return found
 
 
 def names(node):

@@ -9,8 +9,15 @@ helper it reaches are copied with their globals rebound: each name bound to the 
 now names a `Namespace` of the argument's library (`dask.array`, `cupy`, `jax.numpy`), whose
 `add.at` is the scatter-add of runtime_scatter.py. NumPy arguments never come here.
 
-Detection uses the array API standard (`array_api_compat.array_namespace`), imported only when a
-non-NumPy array is met.
+Detection needs the array API standard's adapter (`array_api_compat`), imported only when a
+non-NumPy array is met: without it such an argument is refused, saying what to install.
+
+On JAX, a NumPy function that reaches a JAX array converts it silently (`np.sin(jax_array)` is a
+NumPy array). The rebound generated code reads every NumPy function through the namespace,
+also those the user's module imported by name (`from numpy import sin`); a call that leaves
+NumPy's reach (the user's own helpers, `math`, `scipy`...) is guarded: a NumPy array out of a
+call that took a JAX array in raises `Converted`, which scale.py turns into an S2SADError
+naming the generated line.
 """
 
 import sys
@@ -23,8 +30,11 @@ from .errors import S2SADError
 
 # the functions that make an array from no array (or convert one: np.asarray would compute a Dask array)
 _CREATORS = frozenset(("zeros", "ones", "empty", "full", "arange", "eye", "identity", "linspace", "asarray", "array",
-                       "asanyarray", "ascontiguousarray", "add"))
+                       "asanyarray", "ascontiguousarray", "add", "broadcast_to"))
 _NUMPY_LIKE = {"dask": "dask.array", "cupy": "cupy", "jax": "jax.numpy"}
+
+
+_FOREIGN = ("dask", "cupy", "jax", "jaxlib")
 
 
 def backend_of(values):
@@ -33,8 +43,10 @@ def backend_of(values):
     found = set()
     for v in values:
         root = type(v).__module__.split(".")[0]
-        if root in ("dask", "cupy", "jax", "jaxlib"):
-            found.add(runtime_scatter.library_of(v))
+        if root in _FOREIGN:
+            if hasattr(v, "shape") and hasattr(v, "dtype"):  # an array (a Dask delayed value is not)
+                _require_compat(root)
+                found.add(runtime_scatter.library_of(v))
         elif root not in ("numpy", "builtins") and hasattr(v, "__array_namespace__"):
             found.add(_standard_name(v))
     if len(found) > 1:
@@ -43,8 +55,42 @@ def backend_of(values):
     return found.pop() if found else "numpy"
 
 
+def foreign(values):
+    """backend_of(values) where a value's class (or, inside a dict, list or tuple, a leaf's) comes
+    from Dask, JAX or CuPy, else None (NumPy's, a number, an object): cheap, for the slow path of
+    every call that is not all NumPy arrays and numbers."""
+    for v in values:
+        if type(v).__module__.partition(".")[0] in _FOREIGN \
+                or type(v) in (dict, list, tuple) and foreign(v.values() if type(v) is dict else v) is not None:
+            found = backend_of(tuple(leaves(values)))
+            return None if found == "numpy" else found
+    return None
+
+
+def leaves(values):
+    """values, with the items of dicts, lists and tuples in place of the containers (recursively)."""
+    for v in values:
+        if type(v) in (dict, list, tuple):
+            yield from leaves(v.values() if type(v) is dict else v)
+        else:
+            yield v
+
+
+def _require_compat(root):
+    """array_api_compat, or an S2SADError saying what to install to run on root's arrays."""
+    try:
+        import array_api_compat
+    except ImportError:
+        extra = {"dask": "dask", "jax": "jax", "jaxlib": "jax"}.get(root)
+        also = f" (or pip install 's2sad[{extra}]')" if extra else ""
+        raise S2SADError(f"an argument is a {root.replace('lib', '')} array: running a derivative on it needs "
+                         f"the array API adapter array-api-compat: pip install array-api-compat{also}; or pass "
+                         "NumPy arrays", None, None, "backend") from None
+    return array_api_compat
+
+
 def _standard_name(v):
-    import array_api_compat
+    array_api_compat = _require_compat(type(v).__module__.split(".")[0])
 
     return array_api_compat.array_namespace(v).__name__.split(".")[0]
 
@@ -160,10 +206,11 @@ def _copy(fn, ns, seen):
     copy.__dict__.update(fn.__dict__)
     seen[id(fn)] = copy
     own = fn.__module__ == "s2sad.runtime_lazy"  # its globals name runtime's helpers it wraps: not overridden
-    scope.update({k: _swap(v, ns, seen, not own) for k, v in fn.__globals__.items()})
+    guard = ns.backend == "jax" and fn.__code__.co_filename.startswith("<s2sad")  # the user's names it reads
+    scope.update({k: _swap(v, ns, seen, not own, guard) for k, v in fn.__globals__.items()})
     for old, cell in zip(olds, cells):
         if old is not cell:
-            cell.cell_contents = _swap(old.cell_contents, ns, seen)
+            cell.cell_contents = _swap(old.cell_contents, ns, seen, True, guard)
     return copy
 
 
@@ -175,8 +222,9 @@ def _filled(cell):
     return True
 
 
-def _swap(v, ns, seen, override=True):
-    """What a global or cell holding v holds in the rebound copy."""
+def _swap(v, ns, seen, override=True, guard=False):
+    """What a global or cell holding v holds in the rebound copy (guard: one the generated code of a
+    JAX derivative reads, see `_guarded`)."""
     if v is np:
         return ns
     if isinstance(v, types.FunctionType) and _is_runtime(v):
@@ -184,7 +232,72 @@ def _swap(v, ns, seen, override=True):
                 and v.__name__ in runtime_lazy.OVERRIDES:  # runtime.py, or the family module it moved to
             v = runtime_lazy.OVERRIDES[v.__name__]
         return _copy(v, ns, seen)
-    return v
+    return _guarded(v, ns) if guard else v
+
+
+class Converted(Exception):
+    """A call in a JAX derivative took a JAX array and returned a NumPy one: NumPy converted it silently."""
+
+    def __init__(self, callee):
+        super().__init__(f"{callee} returned a NumPy array for a JAX array argument")
+        self.callee = callee
+
+
+def _guarded(v, ns):
+    """What a user's name read by JAX-bound generated code becomes: a NumPy function (`from numpy
+    import sin`) or submodule (`import numpy.linalg as la`) the namespace's own; a module or a
+    function beyond NumPy's reach (math, scipy, the user's helpers) wrapped by `_guard`."""
+    if isinstance(v, types.ModuleType):
+        name = v.__name__
+        if name.startswith("numpy.") and name.count(".") == 1 and hasattr(ns.module, name[6:]):
+            return getattr(ns.module, name[6:])
+        return v if name.split(".")[0] in ("s2sad", "jax", "jaxlib", "numpy") else _GuardedModule(v, ns)
+    if not isinstance(v, (types.FunctionType, types.BuiltinFunctionType, np.ufunc)) or _is_runtime_like(v):
+        return v  # a class, a value, a callable object (its attributes stay readable): as it is
+    name = getattr(v, "__name__", None)
+    if isinstance(name, str) and getattr(np, name, None) is v and hasattr(ns.module, name):
+        return getattr(ns.module, name)
+    return _guard(v)
+
+
+def _is_runtime_like(v):
+    module = getattr(v, "__module__", None) or ""
+    return module.split(".")[0] in ("s2sad", "jax", "jaxlib", "builtins")
+
+
+def _guard(fn):
+    """fn, raising Converted where it returns a NumPy array for a JAX array argument."""
+    def guarded(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        outs = out if isinstance(out, tuple) else (out,)
+        if any(isinstance(o, (np.ndarray, np.generic)) for o in outs) and _any_jax(args + tuple(kwargs.values())):
+            raise Converted(getattr(fn, "__qualname__", repr(fn)))
+        return out
+
+    guarded.__name__ = guarded.__qualname__ = getattr(fn, "__name__", "guarded")
+    guarded.__s2sad_guarded__ = fn
+    return guarded
+
+
+def _any_jax(values):
+    for v in values:
+        if type(v).__module__.split(".")[0] in ("jax", "jaxlib"):
+            return True
+        if isinstance(v, (list, tuple)) and _any_jax(v):
+            return True
+    return False
+
+
+class _GuardedModule(types.ModuleType):
+    """A module beyond NumPy's reach (math, scipy.special) as JAX-bound generated code sees it: its
+    functions guarded (`_guard`), its submodules too."""
+
+    def __init__(self, module, ns):
+        super().__init__(module.__name__)
+        self._module, self._ns = module, ns
+
+    def __getattr__(self, name):
+        return _guarded(getattr(self._module, name), self._ns)
 
 
 def _is_runtime(fn):

@@ -11,16 +11,17 @@ import re
 
 import gast
 
+from .names import split
+
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def identifiers(node):
     """Every identifier that appears in node (names, parameters, attributes are not names)."""
-    found = set()
-    for sub in gast.walk(node):
-        if isinstance(sub, gast.Name):
-            found.add(sub.id)
-        elif isinstance(sub, (gast.FunctionDef, gast.ClassDef)) and sub is not node:
+    operations, names = split(node)
+    found = {sub.id for sub in names}
+    for sub in operations:
+        if isinstance(sub, (gast.FunctionDef, gast.ClassDef)) and sub is not node:
             found.add(sub.name)
     return found
 

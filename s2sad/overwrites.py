@@ -17,6 +17,7 @@ import gast
 from . import build as b
 from . import runtime
 from .analyze import assignments
+from .names import every, names
 
 
 def must_assign(stmts):
@@ -77,7 +78,7 @@ def loop_locals(fn, params):
     def walk(stmts):
         for stmt in stmts:
             if isinstance(stmt, (gast.For, gast.While)) \
-                    and not any(isinstance(n, gast.Break) for n in gast.walk(b.module(stmt.body))):
+                    and not any(isinstance(n, gast.Break) for n in every(b.module(stmt.body))):
                 inner = name_counts(b.module(stmt.body))[1]
                 live = live_in(stmt.body)
                 found[stmt] = [(s.targets[0].id, s) for s in stmt.body
@@ -95,7 +96,7 @@ def loop_locals(fn, params):
 
 def targets_read_outside(fn):
     """Names of for-loop variables that something reads outside every for loop over that name."""
-    targets = {s.target.id for s in gast.walk(fn) if isinstance(s, gast.For) and isinstance(s.target, gast.Name)}
+    targets = {s.target.id for s in every(fn) if isinstance(s, gast.For) and isinstance(s.target, gast.Name)}
     found = set()
 
     def visit(node, covered):
@@ -117,10 +118,9 @@ def targets_read_outside(fn):
 def name_counts(tree):
     """(stores, other uses) of each name in tree."""
     stores, loads = {}, {}
-    for node in gast.walk(tree):
-        if isinstance(node, gast.Name):
-            table = stores if isinstance(node.ctx, gast.Store) else loads
-            table[node.id] = table.get(node.id, 0) + 1
+    for node in names(tree):
+        table = stores if isinstance(node.ctx, gast.Store) else loads
+        table[node.id] = table.get(node.id, 0) + 1
     return stores, loads
 
 

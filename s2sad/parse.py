@@ -22,6 +22,7 @@ import gast
 
 from . import build as b
 from .errors import S2SADError
+from .names import every
 
 
 @dataclass
@@ -108,6 +109,17 @@ def source_of(func):
     return textwrap.dedent("".join(lines)), start, filename
 
 
+def _shift_lines(module, by):
+    """gast.increment_lineno(module, by), walking each node once by its fields (a node without a
+    line gets `by`, as there)."""
+    for child in every(module):
+        attributes = child._attributes
+        if "lineno" in attributes:
+            child.lineno = (getattr(child, "lineno", 0) or 0) + by
+        if "end_lineno" in attributes:
+            child.end_lineno = (getattr(child, "end_lineno", 0) or 0) + by
+
+
 def parse(func: Callable[..., Any]) -> Parsed:
     """Parse a Python function into a Parsed record."""
     func = unwrap(func)
@@ -122,7 +134,7 @@ def parse(func: Callable[..., Any]) -> Parsed:
     node = module.body[0]
     if isinstance(node, gast.AsyncFunctionDef):
         raise S2SADError("async def cannot be differentiated", filename, start, "async def")
-    gast.increment_lineno(module, start - 1)
+    _shift_lines(module, start - 1)
     if func.__name__ == "<lambda>":
         node = _lambda_as_def(module, func, filename, start)
     if not isinstance(node, gast.FunctionDef):

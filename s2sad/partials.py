@@ -13,6 +13,7 @@ import numpy as np
 
 from . import build as b
 from . import runtime, templates
+from .names import every, names
 from .shapes import matmul_shape as shapes_matmul
 
 _LITERALS = (type(None), bool, int, float, str)
@@ -159,7 +160,7 @@ def selects(node, resolver):
     """Whether the function's body calls a selecting primitive (three-argument np.where, np.select,
     np.nan_to_num, the nan-reductions, ...). Only then do all elementwise products of a tangent or
     cotangent by a partial go through `runtime.times_partial`; other functions keep plain `*`."""
-    for call in gast.walk(node):
+    for call in every(node):
         if not isinstance(call, gast.Call):
             continue
         prim = resolver.site(call).prim
@@ -209,7 +210,7 @@ def _singular(rule, expr):
     is restricted, or the partial divides, raises to a power or calls a function with a pole."""
     if rule.domain != "real" or rule.primitive is runtime.times_partial:  # its partials are other rules' partials
         return True
-    for node in gast.walk(expr):
+    for node in every(expr):
         if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Div, gast.Pow)):
             return True
         if isinstance(node, gast.Call):
@@ -325,8 +326,9 @@ def _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers, sc
         expr = exprs[rule.wrt.index(p)]
         partial, singular = _partial(rule, expr, rule.jvp, env, raw, helpers)
         terms.append(_scale(tangent_of(bound[p]), partial, helpers if helpers.exact or singular else None, scalar))
-        covered |= {p} | {q for q in rule.params if templates.mentions(expr, q)}
-        if templates.mentions(expr, "ans"):
+        mentioned = {n.id for n in names(expr)}
+        covered |= {p} | {q for q in rule.params if q in mentioned}
+        if "ans" in mentioned:
             covered |= set(rule.params)
     shaped = [q for q in rule.params if isinstance(bound.get(q), gast.AST) and not isinstance(bound[q], gast.Constant)]
     if not set(shaped) <= covered:  # some operand that sets the result's shape appears in no term

@@ -6,10 +6,12 @@ memory (`b = a` then `a[i] = v`). In a loop that keeps values of its iterations 
 the body assigns once, `k1 = f(x)` in an RK4 step), the temporaries the adjoint sweep would
 recompute go into the same per-iteration tuple instead ("bundled").
 
-Which names the adjoint sweep reads comes from its rules' templates, so `find` learns it from a
-dry run of the adjoint builder that records every candidate; the transform then builds once
-from the resulting `Records`, recording exactly `recorded` (each value once, restored once) and
-keeping `bundled` per iteration. `s2sad.source(f, stage="records")` prints the table.
+Which names the adjoint sweep reads comes from adjoint_reads.py, which walks the function as the
+adjoint sweep will, reading the rules' templates, before the transform (no build). The transform
+then builds once from the resulting `Records`, recording exactly `recorded` (each value once,
+restored once) and keeping `bundled` per iteration, and checks that its adjoint sweep reads no
+overwritten value the table does not record (reverse.check_reads: an S2SADError, never a repair).
+`s2sad.source(f, stage="records")` prints the table.
 
 Example, `v = 4.0 * v * (1.0 - v)` in a loop over `range(n)` (logistic, line 7 of its file)::
 
@@ -24,7 +26,6 @@ from dataclasses import dataclass, field
 import gast
 
 from . import build as b
-from .overwrites import candidates, recomputable
 from .unparse import to_source
 
 
@@ -49,8 +50,8 @@ class Records:
     reads: frozenset                # the candidates (and their sharers) the adjoint sweep reads
     recorded: frozenset             # candidates & reads: recorded before overwritten, restored after
     bundled: frozenset              # temporaries kept with their loop's iteration tuple, not recomputed
-    recomputed: frozenset = frozenset()   # temporaries the adjoint sweep computes again (dry run)
-    adjoint_reads: frozenset = frozenset()  # every name the adjoint sweep reads (dry run; restores aside)
+    recomputed: frozenset = frozenset()   # temporaries the adjoint sweep computes again (adjoint_reads.py)
+    adjoint_reads: frozenset = frozenset()  # every name the adjoint sweep reads (adjoint_reads.py)
     rows: list = field(default_factory=list)
 
     def __str__(self):
@@ -69,24 +70,28 @@ class Records:
     dump = __str__
 
 
-def find(build, normalized, resolver, wrt, sharers, exhaustive=False):
-    """The `Records` of a normalized function. `build(saved)` is a reverse builder (reverse.Reverse)
-    that has built the derivative recording `saved`: the dry run, made once, only when there are
-    candidates (or when `exhaustive`, for the printed analyses, which show every adjoint read)."""
-    fn = normalized.node
-    params = [a.id for a in fn.args.args]
-    cands = frozenset(candidates(fn, params) - recomputable(normalized, resolver))
-    if not cands and not exhaustive:
-        return Records(fn.name, tuple(wrt), cands, frozenset(), frozenset(), frozenset())
-    probe = build(cands)
-    all_reads = adjoint_reads(probe.adjoint_sweep, probe.restores)
-    reads = frozenset(with_sharers(all_reads, sharers) & cands)
-    recorded = cands & reads
-    bundled = frozenset(bundled_temps(probe.loop_locals, probe.recomputed, recorded))
-    found = Records(fn.name, tuple(wrt), cands, reads, recorded, bundled, frozenset(probe.recomputed),
-                    frozenset(all_reads))
-    found.rows = rows(normalized, probe, recorded, bundled)
+def find(reads, normalized, sharers):
+    """The `Records` of a normalized function from what its adjoint sweep reads (`adjoint_reads.Reads`,
+    computed before the transform): the candidates read, directly or through a name sharing their memory."""
+    cands = reads.candidates
+    read = frozenset(with_sharers(reads.reads, sharers) & cands)
+    recorded = cands & read
+    bundled = frozenset(bundled_temps(reads.facts.loop_locals, reads.recomputed, recorded))
+    found = Records(normalized.node.name, tuple(reads.wrt), cands, read, recorded, bundled, reads.recomputed,
+                    reads.reads)
+    found.rows = rows(normalized, reads.facts, recorded, bundled)
     return found
+
+
+def nothing(normalized, wrt):
+    """The `Records` of a function no later assignment overwrites a value of (straight-line code)."""
+    return Records(normalized.node.name, tuple(wrt), frozenset(), frozenset(), frozenset(), frozenset())
+
+
+def everything(normalized, wrt, cands):
+    """The `Records` that record every candidate: for a function whose analysis met a call the build
+    refuses (it then raises its own error; recording more is never wrong)."""
+    return Records(normalized.node.name, tuple(wrt), cands, cands, cands, frozenset())
 
 
 def with_sharers(reads, sharers):
@@ -130,15 +135,16 @@ def adjoint_reads(sweep, restores):
     return reads
 
 
-def rows(normalized, probe, recorded, bundled):
+def rows(normalized, facts, recorded, bundled):
     """One `Row` per thing the derivative records, in the function's order: the values it overwrites
-    (the builder's `should_record`, `keeps_target`, `kept_locals` with `recorded` as `saved`), and, as
-    the dry run made them, a split call's record, a loop's trip count, the branch a loop's `if` took."""
+    (as the builder's `should_record`, `keeps_target`, `kept_locals` decide with `recorded` as `saved`),
+    and, named as the build names them (`facts`: the walker of adjoint_reads.py), a split call's record,
+    a loop's trip count, the branch a loop's `if` took."""
     found = []
 
     def walk(stmts, loops):
         for stmt in stmts:
-            found.extend(_rows_of(stmt, loops, normalized.origins, probe, recorded, bundled))
+            found.extend(_rows_of(stmt, loops, normalized.origins, facts, recorded, bundled))
             if isinstance(stmt, (gast.For, gast.While)):
                 walk(stmt.body, loops + 1)
             elif isinstance(stmt, gast.If):
@@ -149,34 +155,34 @@ def rows(normalized, probe, recorded, bundled):
     return found
 
 
-def _rows_of(stmt, loops, origins, probe, recorded, bundled):
+def _rows_of(stmt, loops, origins, facts, recorded, bundled):
     """The rows of one statement (its body aside)."""
     line = origins.get(stmt)
-    text = (probe.parsed.line_text(line).strip() if line is not None else "") \
+    text = (facts.parsed.line_text(line).strip() if line is not None else "") \
         or to_source(stmt).strip().splitlines()[0]  # the user's line, as `# d/dx of:` quotes it
     where = "tape" if loops else "variable"
     kept = []
     if isinstance(stmt, gast.Assign):
         target = stmt.targets[0]
         ident = target.id if isinstance(target, gast.Name) else target.value.id
-        if ident in recorded and stmt not in probe.first_defs and stmt not in probe.local_assigns \
-                and not probe.appending(stmt):
+        if ident in recorded and stmt not in facts.first_defs and stmt not in facts.local_assigns \
+                and not facts.appending(stmt):
             indexed = isinstance(target, gast.Subscript) and loops \
-                and any(n in probe.temps for n in b.names_in(target.slice, gast.Load))
+                and any(n in facts.temps for n in b.names_in(target.slice, gast.Load))
             kept.append((ident if isinstance(target, gast.Name) else f"{ident}[...]" + " (and index)" * indexed,
                          where))
-        call = probe.calls.get(stmt)
+        call = facts.calls.get(stmt)
         if call is not None and call.recompute is None:
             kept.append((f"{call.record} (the call's record)", where))
     elif isinstance(stmt, (gast.For, gast.While)):
-        if isinstance(stmt, gast.For) and stmt.target.id in probe.targets_read_outside and stmt.target.id in recorded:
+        if isinstance(stmt, gast.For) and stmt.target.id in facts.targets_read_outside and stmt.target.id in recorded:
             kept.append((stmt.target.id, where))
-        trips = getattr(probe, "_trips", {}).get(stmt)
+        trips = facts.trips.get(stmt)
         if trips is not None and loops:
             kept.append((f"{trips} (trip count)", where))
-        bundle = [n for n, _ in probe.loop_locals.get(stmt, ()) if n in recorded or n in bundled]
+        bundle = [n for n, _ in facts.loop_locals.get(stmt, ()) if n in recorded or n in bundled]
         if bundle:
             kept.append((", ".join(bundle), "tape, per iteration"))
-    elif isinstance(stmt, gast.If) and probe.branches.get(stmt) is not None and loops:
-        kept.append((f"{probe.branches[stmt]} (the branch taken)", where))
+    elif isinstance(stmt, gast.If) and facts.branches.get(stmt) is not None and loops:
+        kept.append((f"{facts.branches[stmt]} (the branch taken)", where))
     return [Row(line, text, what, kept_in) for what, kept_in in kept]

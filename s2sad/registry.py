@@ -11,6 +11,9 @@ Named shapes cover most primitives:
 * `elementwise`: give the partial derivatives; JVP is `x_dot * dfdx`, VJP is
   `unbroadcast(g * dfdx, x)`.
 * `linear`: the JVP is the primitive applied to the tangent; give the VJP.
+* `bilinear`: f(a, b, ...) linear in a for b fixed and in b for a fixed (products, convolutions): give
+  the two runtime helpers that compute a's and b's cotangents; both modes, the rules of the two
+  helpers (for derivatives of derivatives) and jet's rule come from them.
 * `vjp` + `jvp`: anything else, one template for each mode.
 * `nondiff`: no derivative; the result is never active.
 
@@ -25,11 +28,19 @@ stages read, each set by the family declaration and overridable by keyword on th
   "none" (no derivative).
 * `shape`: how the shape analysis (`shapes`) finds the result's kind from the arguments' kinds, one of
   `SHAPE_KINDS`; the default comes from the primitive (a ufunc broadcasts, `math` gives a scalar).
+* `taylor`: how Taylor mode (`taylor`, `s2sad.jet`) carries a series through it: a recurrence of
+  `runtime_taylor*.py`, called `(ans, x, x_ser[, y, y_ser])`, or one of `TAYLOR_FORMS`; the family's
+  default: "coefficientwise" (linear: the primitive applied to each coefficient), "bilinear" (Leibniz's
+  rule over the primitive), "derived" (elementwise in one argument: from its derivative template), "none"
+  (no derivative), "refused" (jet has no rule for it and says so: general rules unless they name one).
 * test inputs: `domain` and `shapes` (or `@case` functions in tests/rule_inputs*.py for calls that
   need more); tests/test_rules.py fails for a rule with neither.
 """
 
 import inspect
+import itertools
+import linecache
+import operator
 import sys
 from dataclasses import dataclass, field
 
@@ -45,7 +56,7 @@ class Rule:
     """How to differentiate one primitive."""
 
     primitive: object
-    kind: str                      # "elementwise" | "linear" | "general" | "nondiff"
+    kind: str                      # "elementwise" | "linear" | "bilinear" | "general" | "nondiff"
     params: tuple = ()             # the primitive's parameter names, as the templates spell them
     defaults: dict = field(default_factory=dict)
     wrt: tuple = ()                # the parameters derivatives flow through
@@ -61,12 +72,18 @@ class Rule:
     batched: object = None         # batched forward mode's form (see BATCHED_FORMS); None: the family's
     shape: str = ""                # shape analysis's rule (see SHAPE_KINDS); "": the primitive's default
     complex_safe: bool = False     # right on complex values under JAX's convention (docs/complex.md)
+    taylor: object = None          # Taylor mode's rule: a runtime_taylor recurrence or one of TAYLOR_FORMS
+
 
     def __post_init__(self):
         if self.batched is None:
             self.batched = _FAMILY_BATCHED.get(self.kind, "columns")  # "custom": a user's rule, by loop
         if not self.shape:
             self.shape = default_shape(self.primitive)
+        if self.taylor is None:
+            self.taylor = _FAMILY_TAYLOR.get(self.kind, "refused")
+            if self.kind == "elementwise" and len(self.params) == 1 and not self.varargs:
+                self.taylor = "derived"
         if module_of(self.primitive).startswith("numpy.random"):
             self.pure = False  # draws change the generator's state
 
@@ -88,7 +105,12 @@ _MISSING = object()
 # `batched=`, or gives a runtime twin linear in its first parameter as ("batch_name", "param", ...).
 BATCHED_FORMS = frozenset(("elementwise", "columns", "none", "getitem", "sum", "mean", "transpose",
                            "product", "reshape", "unary", "identity", "scatter_add"))
-_FAMILY_BATCHED = {"elementwise": "elementwise", "linear": "columns", "general": "columns", "nondiff": "none"}
+_FAMILY_BATCHED = {"elementwise": "elementwise", "linear": "columns", "bilinear": "columns", "general": "columns",
+                   "nondiff": "none"}
+# Taylor mode's forms (s2sad/taylor.py builds each); an entry names one with `taylor=`, or a recurrence.
+TAYLOR_FORMS = frozenset(("coefficientwise", "bilinear", "derived", "sum", "difference", "clip", "none",
+                          "refused"))
+_FAMILY_TAYLOR = {"linear": "coefficientwise", "bilinear": "bilinear", "nondiff": "none"}  # others: "refused"
 # The shape analysis's rules (s2sad/shapes.py): "broadcast" (a ufunc: the operands' broadcast shape),
 # "scalar" (math: a number from numbers), "same" (one argument, its kind), "scalar_pair" (max/min of two
 # numbers), "float" (float(x)), "total" (a reduction of everything), "matmul", "unknown".
@@ -102,8 +124,10 @@ def default_shape(prim):
     return "scalar" if getattr(prim, "__module__", None) == "math" else "unknown"
 
 
-def _facts(rule, pure, batched, shape):
+def _facts(rule, pure, batched, shape, taylor=None):
     """Set the facts a decorator was given on one rule entry."""
+    if taylor is not None:
+        rule.taylor = taylor
     if pure is not None:
         rule.pure = pure
     if batched is not None:
@@ -150,19 +174,20 @@ def _register(prims, make):
         RULES[prim] = make(prim)
 
 
-def elementwise(*prims, domain="real", shapes=(), pure=None, batched=None, shape=""):
+def elementwise(*prims, domain="real", shapes=(), pure=None, batched=None, shape="", taylor=None):
     """Register `partials(x, y, ..., ans=...)` returning one partial derivative per argument.
 
-    `pure`, `batched`, `shape`: the entry's facts where the family's default is not right (see above)."""
+    `pure`, `batched`, `shape`, `taylor`: the entry's facts where the family's default is not right (see above)."""
     def register(partials):
         params, defaults = _signature(partials, skip=0)
         _register(prims, lambda p: _facts(Rule(p, "elementwise", params, defaults, params, partials, partials,
-                                               domain, shapes, _label(p), _varargs(partials)), pure, batched, shape))
+                                               domain, shapes, _label(p), _varargs(partials)), pure, batched, shape,
+                                          taylor))
         return partials
     return register
 
 
-def linear(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, shape=""):
+def linear(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, shape="", taylor=None):
     """Register `vjp(g, x, ...)` for primitives linear in `wrt` (default: the first parameter).
 
     The first parameter of every VJP template is the cotangent, whatever its name.
@@ -171,12 +196,13 @@ def linear(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, 
         params, defaults = _signature(vjp_template, skip=1)
         diff = tuple(wrt) if isinstance(wrt, (tuple, list)) else ((wrt,) if wrt else params[:1])
         _register(prims, lambda p: _facts(Rule(p, "linear", params, defaults, diff, None, vjp_template, domain,
-                                               shapes, _label(p), _varargs(vjp_template)), pure, batched, shape))
+                                               shapes, _label(p), _varargs(vjp_template)), pure, batched, shape,
+                                          taylor))
         return vjp_template
     return register
 
 
-def vjp(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, shape=""):
+def vjp(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, shape="", taylor=None):
     """Register `vjp(g, ans, x, y, ...)` returning one cotangent per parameter in wrt."""
     def register(template):
         params, defaults = _signature(template, skip=1)
@@ -184,9 +210,99 @@ def vjp(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, sha
         for prim in prims:
             old = RULES.get(prim)
             RULES[prim] = _facts(Rule(prim, "general", params, defaults, diff, old.jvp if old else None, template,
-                                      domain, shapes, _label(prim), _varargs(template)), pure, batched, shape)
+                                      domain, shapes, _label(prim), _varargs(template)), pure, batched, shape,
+                                     taylor)
         return template
     return register
+
+
+def bilinear(*prims, adjoints, domain="real", shapes=(), pure=None, batched=None, shape=""):
+    """Register primitives f(a, b, *rest) bilinear in a and b by their adjoints, two runtime helpers
+    `adjoint_a(g, a, b, *rest)` and `adjoint_b(g, a, b, *rest)` giving a's and b's cotangents for f's
+    cotangent g (the helpers' signatures name the parameters). Everything else follows from bilinearity:
+
+    * JVP: f(a_dot, b, *rest) + f(a, b_dot, *rest); VJP: adjoint_a(g, ...), adjoint_b(g, ...);
+    * each adjoint's own rule (a second derivative differentiates them): adjoint_a is bilinear in g and b,
+      its transposes f(ct, b, *rest) and adjoint_b(g, ct, b, *rest); likewise adjoint_b;
+    * jet's rule: Leibniz's rule over f itself (taylor.py);
+    * test inputs of the adjoints: (f's output, a, b) shaped from `shapes`.
+
+    f is written as the first primitive (`np.dot` for `np.ndarray.dot` too); `operator.matmul` as `@`."""
+    adjoint_a, adjoint_b = adjoints
+    params, defaults = _signature(adjoint_a, skip=1)
+    if _signature(adjoint_b, skip=1) != (params, defaults) or {"g", "ct", "ans"} & set(params):
+        raise ValueError(f"the adjoints of {_label(prims[0])} must take (g, a, b, ...) alike")
+    made = _bilinear_templates(prims[0], adjoint_a, adjoint_b, params, sys._getframe(1).f_globals["__name__"])
+    for prim in prims:
+        RULES[prim] = _facts(Rule(prim, "bilinear", params, defaults, params[:2], made["jvp"], made["vjp"], domain,
+                                  shapes, _label(prim)), pure, batched, shape)
+    helper_shapes = _adjoint_shapes(prims[0], shapes)
+    for helper, side, wrt in ((adjoint_a, "a", ("g", params[1])), (adjoint_b, "b", ("g", params[0]))):
+        RULES[helper] = Rule(helper, "bilinear", ("g", *params), defaults, wrt, made[f"{side}_jvp"],
+                             made[f"{side}_vjp"], shapes=helper_shapes, name=_label(helper))
+
+
+_GENERATED = itertools.count()
+
+
+def _bilinear_templates(prim, adjoint_a, adjoint_b, params, module):
+    """The six templates of a bilinear family (see `bilinear`), as source registered in linecache so the
+    template reader (templates.py) parses them as it does a hand-written rule; `module`: the rules module
+    that declared it, as theirs."""
+    from .runtime import broadcast_like  # the templates' one helper besides f and the adjoints
+
+    a, b, *rest = params
+    tail = "".join(f", {p}={p}" for p in rest)  # by keyword: a ufunc's third positional is `out`
+    namespace = {"broadcast_like": broadcast_like, adjoint_a.__name__: adjoint_a, adjoint_b.__name__: adjoint_b}
+    if prim is operator.matmul:
+        def f(x, y):
+            return f"{x} @ {y}"
+    else:
+        spelled = _spelling(prim, namespace)
+
+        def f(x, y):
+            return f"{spelled}({x}, {y}{tail})"
+    A, B, sig = adjoint_a.__name__, adjoint_b.__name__, ", ".join(params)
+    source = f"""
+def vjp(g, ans, {sig}):
+    "Bilinear: the cotangents are {A} and {B}."
+    return {A}(g, {a}, {b}{tail}), {B}(g, {a}, {b}{tail})
+def jvp({a}_dot, {b}_dot, ans, {sig}):
+    return {f(f"{a}_dot", b)}, {f(a, f"{b}_dot")}
+def a_vjp(ct, ans, g, {sig}):
+    return {f(f"broadcast_like(ct, {a})", b)}, {B}(g, broadcast_like(ct, {a}), {b}{tail})
+def a_jvp(g_dot, {b}_dot, ans, g, {sig}):
+    return {A}(g_dot, {a}, {b}{tail}), {A}(g, {a}, {b}_dot{tail})
+def b_vjp(ct, ans, g, {sig}):
+    return {f(a, f"broadcast_like(ct, {b})")}, {A}(g, {a}, broadcast_like(ct, {b}){tail})
+def b_jvp(g_dot, {a}_dot, ans, g, {sig}):
+    return {B}(g_dot, {a}, {b}{tail}), {B}(g, {a}_dot, {b}{tail})
+"""
+    filename = f"<s2sad bilinear rules of {_label(prim)} #{next(_GENERATED)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace["__name__"] = module
+    exec(compile(source, filename, "exec"), namespace)
+    for side in ("a_vjp", "a_jvp", "b_vjp", "b_jvp"):  # the adjoints' rules: listed with the runtime helpers'
+        namespace[side].__module__ = "s2sad.rules.runtime_rules"
+    return namespace
+
+
+def _spelling(prim, namespace):
+    """How generated code writes a call of prim: `np.name` for NumPy's own, else its name, bound in namespace."""
+    name = prim.__name__
+    if getattr(np, name, None) is prim:
+        namespace["np"] = np
+        return f"np.{name}"
+    namespace[name] = prim
+    return name
+
+
+def _adjoint_shapes(prim, shapes):
+    """(f's output, a, b) shapes for the adjoints' tests, from f's own test shapes (none without them)."""
+    if len(shapes) != 2:
+        return ()
+    out = prim(np.ones(shapes[0]), np.ones(shapes[1]))
+    return (np.shape(out), tuple(shapes[0]), tuple(shapes[1]))
 
 
 def jvp(*prims):

@@ -28,15 +28,17 @@ import copy
 import gast
 import numpy as np
 
+from . import adjoint_reads, holders, records, runtime, runtime_fft, stacks
 from . import build as b
-from . import holders, records, runtime, runtime_fft, stacks
 from . import reverse_code as rc
 from .analyze import activity
 from .errors import Location
-from .overwrites import first_definitions, loop_locals, recomputable, targets_read_outside
+from .naming import Namer
+from .overwrites import candidates, first_definitions, loop_locals, recomputable, targets_read_outside
 from .partials import Helpers, index_expr, selects
 from .reverse_adjoint import AdjointSweep
 from .reverse_calls import Calls
+from .walk import Walk
 
 
 class _Ctx:
@@ -49,7 +51,7 @@ class _Ctx:
         return _Ctx(self.loops + 1)
 
 
-class Reverse(Calls, AdjointSweep):
+class Reverse(Calls, AdjointSweep, Walk):
     """Builds the VJP of one normalized function, recording `saved` (records.Records.recorded) and keeping
     `kept_temps` (records.Records.bundled) with their loops' iterations. The primal sweep and the
     records are here; the adjoint sweep is `reverse_adjoint.AdjointSweep`, the split calls
@@ -166,7 +168,7 @@ class Reverse(Calls, AdjointSweep):
         """
         made = set(self.params) | set(b.names_in(b.module(primal), gast.Store))
         reads = set(b.names_in(b.module(adjoint), gast.Load)) | {n for g in grads for n in b.names_in(g, gast.Load)}
-        kept = sorted(made & reads - {seed})  # the results read the parameters too: real_like(a_bar, a)
+        kept = sorted(made & reads - {seed})  # grads: real_like(x_bar, x) reads x (complex mode)
         # a value made only in a branch (or loop) the primal did not take is bound all the same:
         # the record returns it, though the adjoint sweep takes the same branch and never reads it
         top = {n for stmt in primal if isinstance(stmt, gast.Assign) for n in b.names_in(stmt.targets[0], gast.Store)}
@@ -287,41 +289,50 @@ class Reverse(Calls, AdjointSweep):
         return node
 
     def primal(self, stmt, ctx):
-        if isinstance(stmt, gast.Assign):
-            target = stmt.targets[0]
-            if self.appending(stmt):
-                return [stmt]  # the adjoint sweep pops the item again, which restores the list
-            call = self.user_call(stmt)
-            if call is not None:
-                before = self.record(stmt, b.name(target.id), ctx) if self.should_record(stmt, target.id) else []
-                return before + self.call_forward(stmt, call, ctx)
-            if isinstance(target, gast.Name) and self.should_record(stmt, target.id):
-                return self.record(stmt, b.name(target.id), ctx) + [stmt]
-            if isinstance(target, gast.Subscript) and self.should_record(stmt, target.value.id):
-                index = index_expr(target.slice, self.helpers.builtin("slice"))
-                old = self.helpers.call("old_item", copy.deepcopy(target.value), index)
-                if self.index_recorded(target, ctx):
-                    old = b.tup([copy.deepcopy(index), old])
-                return self.record(stmt, old, ctx) + [stmt]
-            return [stmt]
-        if isinstance(stmt, gast.If):
-            body, orelse = self.primal_block(stmt.body, ctx), self.primal_block(stmt.orelse, ctx)
-            branch = self.branch_name(stmt)
-            if branch is None:
-                return [b.if_(stmt.test, body, orelse)]
-            keep = [self.push(b.name(branch))] if ctx.loops else []
-            return [b.assign(branch, copy.deepcopy(stmt.test)), b.if_(b.name(branch), body, orelse)] + keep
-        if isinstance(stmt, gast.For):
-            body = self.primal_block(stmt.body, ctx.inner()) + self.end_pushes(stmt)
-            keep = self.record(stmt, b.name(stmt.target.id), ctx) if self.keeps_target(stmt) else []
-            if not rc.breaks(stmt):
-                return keep + [b.for_(stmt.target, stmt.iter, body)]
-            return keep + self.counted(stmt, ctx, lambda count: b.for_(stmt.target, stmt.iter, [count] + body))
-        if isinstance(stmt, gast.While):
-            body = self.primal_block(stmt.body, ctx.inner()) + self.end_pushes(stmt)
-            return self.counted(stmt, ctx, lambda count: b.while_(stmt.test, [count] + body))
-        if isinstance(stmt, gast.Return):
-            raise self.where(stmt).error("return inside a loop or branch is not supported yet", construct="return")
+        """The primal sweep of the shared statement walk (walk.py): the statement, with what it records."""
+        return self.visit("primal", stmt, ctx)
+
+    def primal_assign(self, stmt, ctx):
+        target = stmt.targets[0]
+        if self.appending(stmt):
+            return [stmt]  # the adjoint sweep pops the item again, which restores the list
+        call = self.user_call(stmt)
+        if call is not None:
+            before = self.record(stmt, b.name(target.id), ctx) if self.should_record(stmt, target.id) else []
+            return before + self.call_forward(stmt, call, ctx)
+        if isinstance(target, gast.Name) and self.should_record(stmt, target.id):
+            return self.record(stmt, b.name(target.id), ctx) + [stmt]
+        if isinstance(target, gast.Subscript) and self.should_record(stmt, target.value.id):
+            index = index_expr(target.slice, self.helpers.builtin("slice"))
+            old = self.helpers.call("old_item", copy.deepcopy(target.value), index)
+            if self.index_recorded(target, ctx):
+                old = b.tup([copy.deepcopy(index), old])
+            return self.record(stmt, old, ctx) + [stmt]
+        return [stmt]
+
+    def primal_if(self, stmt, ctx):
+        body, orelse = self.primal_block(stmt.body, ctx), self.primal_block(stmt.orelse, ctx)
+        branch = self.branch_name(stmt)
+        if branch is None:
+            return [b.if_(stmt.test, body, orelse)]
+        keep = [self.push(b.name(branch))] if ctx.loops else []
+        return [b.assign(branch, copy.deepcopy(stmt.test)), b.if_(b.name(branch), body, orelse)] + keep
+
+    def primal_for(self, stmt, ctx):
+        body = self.primal_block(stmt.body, ctx.inner()) + self.end_pushes(stmt)
+        keep = self.record(stmt, b.name(stmt.target.id), ctx) if self.keeps_target(stmt) else []
+        if not rc.breaks(stmt):
+            return keep + [b.for_(stmt.target, stmt.iter, body)]
+        return keep + self.counted(stmt, ctx, lambda count: b.for_(stmt.target, stmt.iter, [count] + body))
+
+    def primal_while(self, stmt, ctx):
+        body = self.primal_block(stmt.body, ctx.inner()) + self.end_pushes(stmt)
+        return self.counted(stmt, ctx, lambda count: b.while_(stmt.test, [count] + body))
+
+    def primal_return(self, stmt, ctx):
+        raise self.where(stmt).error("return inside a loop or branch is not supported yet", construct="return")
+
+    def primal_other(self, stmt, ctx):
         return [stmt]
 
     def keeps_target(self, loop):
@@ -404,13 +415,16 @@ def _refuse_unappend(normalized, parsed, resolver):
 def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, callees=None, split=False, shapes=None):
     """The gast FunctionDef of the VJP and the helper objects its names stand for.
 
-    Built once from the to-be-recorded analysis (records.find): it records exactly the values the
-    adjoint sweep reads and keeps the bundled temporaries with their loops' iterations.
+    Built once from the to-be-recorded analysis (records_table, computed before the build): it records
+    exactly the values the adjoint sweep reads and keeps the bundled temporaries with their loops'
+    iterations; then `check_reads` makes sure the sweep reads no overwritten value left unrecorded.
     """
     _refuse_unappend(normalized, parsed, resolver)
-    build = _builds(normalized, parsed, resolver, wrt, namer_factory, with_value, callees, split, shapes)
-    table = records.find(build, normalized, resolver, wrt, normalized.sharers)
-    built, node = build(table.recorded, table.bundled, node=True)
+    table = records_table(normalized, parsed, resolver, wrt, callees, shapes)
+    built = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=set(table.recorded),
+                    with_value=with_value, callees=callees, split=split, shapes=shapes, kept_temps=table.bundled)
+    node = built.function()
+    check_reads(built, table)
     kinds = (runtime.scatter, runtime.without_item, runtime.item_bar)
     names = {v: k for k, v in built.helpers.by_name.items() if v in kinds}
     if runtime.scatter in names or runtime.without_item in names:
@@ -420,29 +434,35 @@ def reverse(normalized, parsed, resolver, wrt, namer_factory, with_value=False, 
     return node, built.helpers.by_name, made
 
 
-def records_table(normalized, parsed, resolver, wrt, namer_factory, callees=None, shapes=None):
-    """The to-be-recorded analysis of reverse mode (a `records.Records`) with every adjoint read, for
-    printing (`s2sad.source(f, stage="records")` and `"analyses"`)."""
-    build = _builds(normalized, parsed, resolver, wrt, namer_factory, False, callees, False, shapes)
-    return records.find(build, normalized, resolver, wrt, normalized.sharers, exhaustive=True)
+def records_table(normalized, parsed, resolver, wrt, callees=None, shapes=None, exhaustive=False):
+    """The to-be-recorded analysis of reverse mode (a `records.Records`): what the adjoint sweep reads
+    (adjoint_reads.py, skipped when no value can be overwritten, unless `exhaustive`: for printing,
+    `s2sad.source(f, stage="records")` and `"analyses"`), and of it what must be recorded."""
+    fn = normalized.node
+    cands = frozenset(candidates(fn, [a.id for a in fn.args.args]) - recomputable(normalized, resolver))
+    if not cands and not exhaustive:
+        return records.nothing(normalized, wrt)
+    reads = adjoint_reads.find(normalized, parsed, resolver, wrt, callees, shapes)
+    if reads.facts.refused:  # the build refuses a call the analysis met: it raises its own error
+        if exhaustive:  # printing: raise it here
+            Reverse(normalized, parsed, resolver, wrt, Namer(normalized.names), saved=set(cands), callees=callees,
+                    shapes=shapes).function()
+        return records.everything(normalized, wrt, cands)
+    return records.find(reads, normalized, normalized.sharers)
 
 
-def _builds(normalized, parsed, resolver, wrt, namer_factory, with_value, callees, split, shapes):
-    """`build(saved, kept_temps)`: the builder that built the derivative recording `saved` and keeping
-    `kept_temps` per iteration (with the node, when asked). A pure function of its arguments (a fresh
-    namer each time), so made once for each: when the table records every candidate and bundles
-    nothing, the analysis's dry run is the transform's build."""
-    made = {}
-
-    def build(saved, kept_temps=frozenset(), node=False):
-        key = (frozenset(saved), frozenset(kept_temps))
-        if key not in made:
-            builder = Reverse(normalized, parsed, resolver, wrt, namer_factory(), saved=set(saved),
-                              with_value=with_value, callees=callees, split=split, shapes=shapes,
-                              kept_temps=kept_temps)
-            made[key] = builder, builder.function()
-        return made[key] if node else made[key][0]
-    return build
+def check_reads(built, table):
+    """Refuse, rather than return a wrong derivative, when the adjoint sweep reads a value a later
+    assignment overwrote that the table does not record (the analysis and the sweep disagree)."""
+    if not table.candidates:
+        return
+    read = records.with_sharers(records.adjoint_reads(built.adjoint_sweep, built.restores), built.norm.sharers)
+    missed = sorted((read & table.candidates) - table.recorded)
+    if missed:
+        raise built.where(built.norm.node).error(
+            f"reverse mode would read {', '.join(missed)} after a later assignment overwrote it, which the "
+            "to-be-recorded analysis did not foresee (an s2sad bug: please report it)", construct="records",
+            hint="differentiate in forward mode (s2sad.jacobian(..., mode='forward')) meanwhile")
 
 
 def _in_place_adjoints(fn, names, helpers):

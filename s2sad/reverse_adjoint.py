@@ -11,18 +11,19 @@ Example, the adjoint of `z = x * y` (z's adjoint `z_bar`)::
 import copy
 
 import gast
-import numpy as np
 
 from . import build as b
 from . import reverse_code as rc
 from . import runtime, stacks
+from .adjoint_reads import Spreads, read_first_on_every_trip
 from .analyze import assignments
 from .overwrites import live_in
 from .partials import cotangent_terms, index_expr, merge_twins, require_rule
 
 
-class AdjointSweep:
-    """The adjoint-sweep methods of the reverse builder (reverse.Reverse)."""
+class AdjointSweep(Spreads):
+    """The adjoint-sweep methods of the reverse builder (reverse.Reverse); the spreading of a sum's
+    cotangent is `adjoint_reads.Spreads`, shared with the analysis that predicts the sweep's reads."""
 
     def adjoint_group(self, group, ctx):
         items = []
@@ -37,33 +38,41 @@ class AdjointSweep:
         return self.pop_line(kept) + items if kept else items
 
     def adjoint(self, stmt, ctx, group):
+        """The adjoint sweep of the shared statement walk (walk.py): a stack's push or pop (stacks.py),
+        else the adjoint statements of the statement's kind."""
         pushed_or_popped = stacks.adjoint(self, stmt, ctx)
         if pushed_or_popped is not None:
             return pushed_or_popped
-        if isinstance(stmt, gast.Assign):
-            target = stmt.targets[0]
-            if isinstance(target, gast.Subscript):
-                return self.adjoint_store(stmt, ctx)
-            return self.adjoint_assign(stmt, ctx, group)
-        if isinstance(stmt, gast.If):
-            return self.adjoint_if(stmt, ctx)
-        if isinstance(stmt, (gast.For, gast.While)):
-            counted = isinstance(stmt, gast.While) or rc.breaks(stmt)
-            if isinstance(stmt, gast.While):
-                replay = b.call(self.helpers.builtin("range"), [b.name(self.trips_name(stmt))])
-                target = b.name(self.namer.fresh("_"), store=True)
-            else:
-                iterable = copy.deepcopy(stmt.iter)
-                if counted:
-                    trips = b.name(self.trips_name(stmt))
-                    iterable = b.subscript(iterable, gast.Slice(lower=None, upper=trips, step=None))
-                replay, target = b.call(self.helpers.builtin("reversed"), [iterable]), stmt.target
-            items = self.adjoint_loop(stmt, ctx, replay, target)
-            if counted and ctx.loops:
-                items.append(self.restore(stmt, b.name(self.trips_name(stmt), store=True), ctx))
-            if isinstance(stmt, gast.For) and self.keeps_target(stmt):  # the replay counted it down
-                items.append(self.restore(stmt, b.name(stmt.target.id, store=True), ctx))
-            return items
+        return self.visit("adjoint", stmt, ctx, group)
+
+    def adjoint_assign(self, stmt, ctx, group):
+        if isinstance(stmt.targets[0], gast.Subscript):
+            return self.adjoint_store(stmt, ctx)
+        return self.adjoint_name(stmt, ctx, group)
+
+    def adjoint_for(self, stmt, ctx, group):
+        counted = rc.breaks(stmt)
+        iterable = copy.deepcopy(stmt.iter)
+        if counted:
+            trips = b.name(self.trips_name(stmt))
+            iterable = b.subscript(iterable, gast.Slice(lower=None, upper=trips, step=None))
+        replay = b.call(self.helpers.builtin("reversed"), [iterable])
+        items = self.adjoint_loop(stmt, ctx, replay, stmt.target)
+        if counted and ctx.loops:
+            items.append(self.restore(stmt, b.name(self.trips_name(stmt), store=True), ctx))
+        if self.keeps_target(stmt):  # the replay counted it down
+            items.append(self.restore(stmt, b.name(stmt.target.id, store=True), ctx))
+        return items
+
+    def adjoint_while(self, stmt, ctx, group):
+        replay = b.call(self.helpers.builtin("range"), [b.name(self.trips_name(stmt))])
+        target = b.name(self.namer.fresh("_"), store=True)
+        items = self.adjoint_loop(stmt, ctx, replay, target)
+        if ctx.loops:
+            items.append(self.restore(stmt, b.name(self.trips_name(stmt), store=True), ctx))
+        return items
+
+    def adjoint_other(self, stmt, ctx, group):
         return []
 
     def appending(self, stmt):
@@ -77,7 +86,7 @@ class AdjointSweep:
             return [self.accumulate(item.id, self.helpers.call("unappend", copy.deepcopy(xs), b.name(self.bar(xs.id))))]
         return [b.expr_stmt(self.helpers.call("unappend", copy.deepcopy(xs), b.const(0.0)))]
 
-    def adjoint_assign(self, stmt, ctx, group):
+    def adjoint_name(self, stmt, ctx, group):
         ident = stmt.targets[0].id
         if self.appending(stmt):
             return self.adjoint_append(stmt)
@@ -150,59 +159,6 @@ class AdjointSweep:
         g = b.name(self.bar(ident))
         return self.helpers.call("spread_zero", g, copy.deepcopy(ans)) if ident in self.maybe_zero else g
 
-    def spread_later(self, atom, term):
-        """For `t_bar = sum_adjoint(g, t, axis, keepdims)`, with t a temporary of the same line whose
-        statement is elementwise: `t_bar = g`, the spreading over t's shape left to t's statement,
-        whose terms (`g * slope`) broadcast g anyway, the same values without the copy
-        (`spread_now`)."""
-        if self.shapes is None or not self.is_helper(term, runtime.sum_adjoint) or atom.id not in self.temps \
-                or len(term.args) > 4 or not b.is_name(term.args[1], atom.id) or atom.id in self.spread:
-            return term
-        kind = self.shapes.kind(atom.id)
-        axis, keepdims = (list(term.args[2:]) + [b.const(None), b.const(False)][len(term.args) - 2:])[:2]
-        if kind is None or not isinstance(keepdims, gast.Constant) or not isinstance(axis, gast.Constant):
-            return term
-        if keepdims.value is True and type(axis.value) is int and -len(kind[1]) <= axis.value < len(kind[1]):
-            shape = list(kind[1])
-            shape[axis.value] = 1
-            reduced = (kind[0], tuple(shape))
-        elif keepdims.value in (False, True) and axis.value is None:
-            reduced = (kind[0], tuple(1 for _ in kind[1]) if keepdims.value else ())
-        else:
-            return term
-        if reduced == kind:
-            return term
-        defs = [s for s in self.group if rc.temp_target(s, self.temps) and s.targets[0].id == atom.id]
-        if len(defs) != 1 or self.user_call(defs[0]) is not None:
-            return term
-        site = self.resolver.site(defs[0].value)
-        if site.kind != "rule" or site.rule.kind != "elementwise":
-            return term
-        self.spread[atom.id] = (reduced, term)
-        # an array, as sum_adjoint's result is: a Python float times a float32 array would make float32
-        return b.call(b.attribute(b.name(self.helpers(np, "np")), "asarray"), [term.args[0]])
-
-    def spread_now(self, ident, site, terms, ans):
-        """`t_bar = sum_adjoint(t_bar, t, ...)` before t's terms, unless each term is provably shaped like
-        its operand with t_bar of the reduced kind (an elementwise rule: then they are the same values)."""
-        if ident not in self.spread:
-            return []
-        reduced, wrapper = self.spread.pop(ident)
-        extra = {self.bar(ident): reduced}
-        if isinstance(ans, gast.Name):
-            extra[ans.id] = self.shapes.kind(ident)
-        if site.kind == "rule" and site.rule.kind == "elementwise" and all(
-                self.shapes.kind(a.id) is not None
-                and self.shapes.shape(t, extra, self.helpers.by_name) == self.shapes.kind(a.id)[1] for a, t in terms):
-            return []
-        wrapper = copy.deepcopy(wrapper)
-        wrapper.args[0] = b.name(self.bar(ident))
-        return [b.assign(self.bar(ident), wrapper)]
-
-    def is_helper(self, node, obj):
-        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
-            and self.helpers.by_name.get(node.func.id) is obj
-
     def accumulate(self, ident, term):
         bar = self.bar(ident)
         if ident in self.defined and isinstance(term, gast.UnaryOp) and isinstance(term.op, gast.USub):
@@ -237,7 +193,7 @@ class AdjointSweep:
                 items.append(self.accumulate(obj, read))
         return items
 
-    def adjoint_if(self, stmt, ctx):
+    def adjoint_if(self, stmt, ctx, group=()):
         start = set(self.defined)
         body = self.adjoint_block(stmt.body, ctx)
         after_body, self.defined = self.defined, set(start)
@@ -262,7 +218,7 @@ class AdjointSweep:
         # The 0.0 a trip leaves for a name it assigns and does not read first reaches the next trip's
         # adjoint unchanged (a name every trip reads first gets its adjoint again from that read; one read
         # only in a branch may not be).
-        self.maybe_zero |= (entry & killed) - _read_first_on_every_trip(stmt.body)
+        self.maybe_zero |= (entry & killed) - read_first_on_every_trip(stmt.body)
         body = self.start_pops(stmt) + self.adjoint_block(stmt.body, ctx.inner())
         body += self.zeros(entry - self.defined)
         self.defined = entry
@@ -277,16 +233,3 @@ class AdjointSweep:
             self.defined.add(ident)
             self.maybe_zero.add(ident)
         return items
-
-
-def _read_first_on_every_trip(stmts):
-    """Names a loop body surely reads before it assigns them: in its leading simple statements, up to the first
-    compound statement or exit (a read inside a branch, or after a `continue`, may not happen)."""
-    read, assigned = set(), set()
-    for stmt in stmts:
-        if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr)):
-            break
-        read |= {n for n in b.names_in(stmt.value, gast.Load) if n not in assigned}
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            assigned.add(stmt.targets[0].id)
-    return read

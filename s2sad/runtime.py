@@ -8,7 +8,7 @@ The helpers live in families, one module each (as the rules do in `s2sad/rules/`
 * `runtime_core.py`: containers' cotangents, tangent arithmetic, `Refusal`;
 * `runtime_writes.py`: reading and writing items (scatter, item writes) and the reverse sweep's tape;
 * `runtime_adjoints.py`: the derivative library's helpers (reductions, shapes, sorting, padding);
-* `runtime_products.py`: matmul, dot, tensordot, inner, kron and einsum adjoints;
+* `runtime_products.py`: the adjoints of the products (matmul to cross) and of einsum;
 * `runtime_linalg.py`: structured solves and inverses, Cholesky's helpers, np.r_ / np.c_.
 
 This module stays the one namespace generated code, `s2sad dump -o` files, the rules and the
@@ -63,6 +63,7 @@ from .runtime_core import (  # noqa: F401  (re-exported: generated code's namesp
     _SEQUENCES,
     Parts,
     Refusal,
+    Shaped,
     Sum,
     _entries,
     broadcast_like,
@@ -82,6 +83,7 @@ from .runtime_core import (  # noqa: F401  (re-exported: generated code's namesp
     real_only,
     rebuild,
     sequence,
+    shaped,
     spread_zero,
     times_partial,
     times_partial_scalar,
@@ -115,6 +117,8 @@ from .runtime_products import (  # noqa: F401  (re-exported: generated code's na
     _as_matrices,
     _einsum_parse,
     _tensordot_axes,
+    cross_adjoint_a,
+    cross_adjoint_b,
     dot_adjoint_a,
     dot_adjoint_b,
     einsum_adjoint,
@@ -130,9 +134,13 @@ from .runtime_products import (  # noqa: F401  (re-exported: generated code's na
     kron_adjoint_b,
     matmul_adjoint_a,
     matmul_adjoint_b,
+    outer_adjoint_a,
+    outer_adjoint_b,
     sum_to_scalar,
     tensordot_adjoint_a,
     tensordot_adjoint_b,
+    vdot_adjoint_a,
+    vdot_adjoint_b,
 )
 from .runtime_writes import (  # noqa: F401  (re-exported: generated code's namespace)
     MISSING,

@@ -79,8 +79,23 @@ def real_cotangent(g, x, construct="value"):
     return g
 
 
+class Shaped:
+    """An array's shape and type without its data: what a record keeps of a value its backward half
+    reads only as `unbroadcast(g, x)`'s x (optimize/release.py), so the record does not keep the array."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+
+
+def shaped(x):
+    """x's Shaped stand-in when x is an array, else x itself."""
+    return Shaped(x.shape, x.dtype) if isinstance(x, np.ndarray) else x
+
+
 def unbroadcast(g, x):
-    """Sum g down to the shape of x, undoing NumPy broadcasting."""
+    """Sum g down to the shape of x, undoing NumPy broadcasting (x may be a Shaped stand-in)."""
     if isinstance(g, dict) and isinstance(x, (list, tuple)):  # xs + ys on lists: which items are whose?
         raise TypeError("s2sad: joining lists with + or * has no reverse-mode derivative; "
                         "build the list with append or a list comprehension")
@@ -92,9 +107,10 @@ def unbroadcast(g, x):
     g = np.asarray(g)
     extra = g.ndim - len(shape)
     if extra < 0:  # a scalar cotangent (a loop's zero start) stands for the same value everywhere in x
-        inexact = np.issubdtype(np.result_type(x), np.inexact)
+        kind = np.result_type(x.dtype if isinstance(x, Shaped) else x)
+        inexact = np.issubdtype(kind, np.inexact)
         spread = np.broadcast_to(g, np.broadcast_shapes(g.shape, shape))
-        return unbroadcast(spread.astype(np.result_type(x) if inexact else g.dtype, copy=True), x)
+        return unbroadcast(spread.astype(kind if inexact else g.dtype, copy=True), x)
     if extra:
         g = g.sum(axis=tuple(range(extra)))
     kept = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)

@@ -45,6 +45,26 @@ def conv_adjoint_b(g, a, v, mode="full", kind="convolve"):
     return (out if kind == "convolve" else out[::-1]).astype(np.result_type(g, a, v, np.float32), copy=False)
 
 
+def convolve_adjoint_a(g, a, v, mode="full"):
+    """The cotangent of a in np.convolve(a, v, mode)."""
+    return conv_adjoint_a(g, a, v, mode, "convolve")
+
+
+def convolve_adjoint_b(g, a, v, mode="full"):
+    """The cotangent of v in np.convolve(a, v, mode)."""
+    return conv_adjoint_b(g, a, v, mode, "convolve")
+
+
+def correlate_adjoint_a(g, a, v, mode="valid"):
+    """The cotangent of a in np.correlate(a, v, mode)."""
+    return conv_adjoint_a(g, a, v, mode, "correlate")
+
+
+def correlate_adjoint_b(g, a, v, mode="valid"):
+    """The cotangent of v in np.correlate(a, v, mode)."""
+    return conv_adjoint_b(g, a, v, mode, "correlate")
+
+
 # -- interp ------------------------------------------------------------------------------------------------
 
 

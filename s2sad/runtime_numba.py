@@ -409,6 +409,7 @@ def _table(c):
     return {
         "__s2sad_reversed_first__": c["reversed_first"],
         "__s2sad_zeros_like__": c["zeros_like"],
+        runtime.zeros_like: c["zeros_like"],  # an adjoint made an array before a loop (optimize/inplace.py)
         runtime.scatter_add: c["scatter_add"],
         runtime.scatter: c["scatter"],
         runtime.old_item: c["old_item"],

@@ -1,4 +1,4 @@
-"""Products: the adjoints of tensordot, inner, kron and einsum.
+"""Products: the adjoints of matmul, dot, vdot, inner, outer, tensordot, kron, cross and einsum.
 
 A family of the runtime: `runtime.py` re-exports its names, and generated code sees them there.
 A leaf: NumPy and the other runtime families only.
@@ -133,6 +133,37 @@ def kron_adjoint_b(g, a, b):
     blocks = np.reshape(g, [n for pair in zip(sa, sb) for n in pair])
     out = np.tensordot(blocks, np.reshape(a, sa), axes=(list(range(0, 2 * nd, 2)), list(range(nd))))
     return np.reshape(out, np.shape(b))
+
+
+def vdot_adjoint_a(g, a, b):
+    """The cotangent of a in np.vdot(a, b) (real operands): b, flattened, laid out as a."""
+    return g * np.reshape(b, np.shape(a))
+
+
+def vdot_adjoint_b(g, a, b):
+    """The cotangent of b in np.vdot(a, b)."""
+    return g * np.reshape(a, np.shape(b))
+
+
+def outer_adjoint_a(g, a, b):
+    """The cotangent of a in np.outer(a, b), which flattens both: g times b flattened, laid out as a."""
+    return np.reshape(np.dot(g, np.ravel(b)), np.shape(a))
+
+
+def outer_adjoint_b(g, a, b):
+    """The cotangent of b in np.outer(a, b)."""
+    return np.reshape(np.dot(np.ravel(a), g), np.shape(b))
+
+
+def cross_adjoint_a(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The cotangent of a in np.cross(a, b, ...) of 3-vectors: <g, a x b> = <a, b x g>, the product laid
+    along a's own axis (and summed over what a was broadcast along)."""
+    return unbroadcast(np.cross(b, g, axisb, axisc, axisa, axis), a)
+
+
+def cross_adjoint_b(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The cotangent of b in np.cross(a, b, ...): <g, a x b> = <b, g x a>."""
+    return unbroadcast(np.cross(g, a, axisc, axisa, axisb, axis), b)
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

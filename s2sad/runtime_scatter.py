@@ -50,35 +50,43 @@ def _jax(target, index, values):
 
 
 def _dask(target, index, values):
-    """Dask: the dense sum of `values` at `index`, built block-wise from one `np.add.at` per block of
-    values (each block scatters into a zero array shaped like target), then added: the repeats
-    within a block are added by NumPy, those across blocks by the final sum."""
+    """Dask, block-wise: each block of values (with its block of target positions, a NumPy index
+    known in advance) is scattered by `np.add.at` into a flat zero array of target's size, one task
+    per block (`map_blocks`); the blocks' partial sums are added by Dask's tree reduction, then to
+    target. Repeats within a block are added by NumPy, those across blocks by the sum; values never
+    sit whole in one memory, only target-sized partial sums do (a gather's target is the gathered
+    array: parameters, not the data)."""
     import dask.array as da
 
-    values = da.broadcast_to(da.asarray(values), np.broadcast_shapes(np.shape(_probe(target, index)),
-                                                                      np.shape(values)))
     index = index if isinstance(index, tuple) else (index,)
-    if not all(isinstance(i, (np.ndarray, int, np.integer, slice)) for i in index):
+    if not all(isinstance(i, (np.ndarray, int, np.integer, slice, type(None), type(Ellipsis), list)) for i in index):
         raise TypeError("s2sad: a Dask scatter-add takes NumPy (not lazy) indices")
-    dense = da.from_delayed(_dense_delayed(values, index, target.shape, target.dtype), target.shape,
-                            dtype=np.result_type(target.dtype, values.dtype))
-    return target + dense
+    positions = _flat_positions(tuple(target.shape), index)
+    values = da.broadcast_to(da.asarray(values), positions.shape).ravel()
+    positions = da.from_array(positions.ravel(), chunks=values.chunks)
+    size, dtype = int(np.prod(target.shape, dtype=np.int64)), np.result_type(target.dtype, values.dtype)
+    parts = da.map_blocks(_block_sums, values, positions, size, dtype, new_axis=1, dtype=dtype,
+                          chunks=((1,) * len(values.chunks[0]), (size,)))
+    return target + parts.sum(axis=0).reshape(target.shape)
 
 
-def _dense_delayed(values, index, shape, dtype):
-    from dask import delayed
-
-    def dense(vals):
-        out = np.zeros(shape, dtype=np.result_type(dtype, vals.dtype))
-        np.add.at(out, index, vals)
-        return out
-
-    return delayed(dense)(values)
+def _block_sums(values, positions, size, dtype):
+    """One block's scatter-add into a flat zero array of target's size, as a row (shape (1, size))."""
+    out = np.zeros(size, dtype=dtype)
+    np.add.at(out, positions, values)
+    return out[None, :]
 
 
-def _probe(target, index):
-    """A NumPy array shaped like target[index] (what values broadcast to), without computing target."""
-    return np.empty(target.shape, dtype=np.bool_)[index]
+def _flat_positions(shape, index):
+    """The flat position in an array of this shape of each element of `array[index]` (NumPy's own
+    indexing of a zero-memory grid per axis: only the result is allocated)."""
+    positions = np.zeros(np.broadcast_to(np.zeros((), np.intp), shape)[index].shape, dtype=np.intp)
+    stride = 1
+    for axis in reversed(range(len(shape))):
+        grid = np.arange(shape[axis], dtype=np.intp).reshape((-1,) + (1,) * (len(shape) - axis - 1))
+        positions = positions + np.broadcast_to(grid, shape)[index] * stride
+        stride *= shape[axis]
+    return positions
 
 
 _SCATTERS = {"cupy": _cupy, "jax": _jax, "dask": _dask}

@@ -357,3 +357,31 @@ def log_ndtr(ans, x, xs):
         ju.append(k * (h[k] - y[k]))
         e.append(rt._integral(ju, e, k))
     return y[1:]
+
+
+# -- any elementwise function of one argument, from its derivative template ----------------------------------
+
+
+def from_derivative(ans, x, xs, derivative_jet, with_ans):
+    """y = f(x) for an elementwise f known only by its rule's derivative d (of x, or of x and ans = y):
+    y' = d x', so y_k = (1/k) sum_{j=1..k} j x_j d_{k-j}, with d's series along the curve from d's own jet
+    (`derivative_jet(x[, ans], x_ser[, ans_ser]) -> (d, d_ser)`, which Taylor mode builds from the
+    template to order max(K - 1, 1)). A d that reads ans is solved for term by term: d_{k-1} needs the
+    coefficients of y up to k - 1 only, so each y_k comes from one more run of d's jet."""
+    order = max(len(xs) - 1, 1)
+    x_in = (list(xs) + [rt.zeros_like(x)] * order)[:order]
+    jx = rt._weighted([x, *xs])
+    if not with_ans:
+        d, ds = derivative_jet(x, x_in)
+        series = [d, *_or_zeros(ds, d, order)]
+        return [rt._integral(jx, series, k) for k in range(1, len(jx))]
+    y = []
+    for k in range(1, len(jx)):
+        d, ds = derivative_jet(x, ans, x_in, (y + [rt.zeros_like(ans)] * order)[:order])
+        y.append(rt._integral(jx, [d, *_or_zeros(ds, d, order)], k))
+    return y
+
+
+def _or_zeros(series, like, order):
+    """A jet's series, or zeros where the derivative is constant along the curve (no series came back)."""
+    return list(series) if series is not None else [rt.zeros_like(like)] * order

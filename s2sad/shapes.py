@@ -32,6 +32,7 @@ import numpy as np
 from . import build as b
 from . import registry
 from .analyze import assignments, returned
+from .names import every
 
 ONE_NOT = -1
 FLOAT = ("f", ())
@@ -160,7 +161,7 @@ def output_kind(normalized, resolver, kinds, callee=None):
     params = [a.id for a in fn.args.args]
     if len(kinds) != len(params) or fn.args.vararg or fn.args.kwarg or fn.args.kwonlyargs:
         return None
-    returns = [n.value for n in gast.walk(fn) if isinstance(n, gast.Return)]
+    returns = [n.value for n in every(fn) if isinstance(n, gast.Return)]
     if not returns or not all(isinstance(v, gast.Name) for v in returns):
         return None
     known = _known(fn, resolver, dict(zip(params, kinds)), callee)
@@ -237,16 +238,16 @@ def _untracked(fn):
     for stmt in _statements(fn.body):
         if isinstance(stmt, gast.Assign):
             targets = stmt.targets[1:] if isinstance(stmt.targets[0], gast.Name) else stmt.targets
-            nodes = [n for t in targets for n in gast.walk(t)] + list(gast.walk(stmt.value))
+            nodes = [n for t in targets for n in every(t)] + list(every(stmt.value))
         elif isinstance(stmt, gast.For):
-            target = [] if isinstance(stmt.target, gast.Name) else list(gast.walk(stmt.target))
-            nodes = list(gast.walk(stmt.iter)) + target
+            target = [] if isinstance(stmt.target, gast.Name) else list(every(stmt.target))
+            nodes = list(every(stmt.iter)) + target
         elif isinstance(stmt, (gast.If, gast.While)):
-            nodes = gast.walk(stmt.test)
+            nodes = every(stmt.test)
         elif isinstance(stmt, (gast.Expr, gast.Return, gast.Pass, gast.Break, gast.Continue)):
             continue
         else:
-            nodes = gast.walk(stmt)
+            nodes = every(stmt)
         names.update(n.id for n in nodes if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
     return names
 

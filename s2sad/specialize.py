@@ -51,6 +51,7 @@ import numpy as np
 from . import build as b
 from .callables import is_library
 from .lift import own_statements
+from .names import every
 from .naming import Namer, identifiers
 from .parse import Parsed, parse, unwrap
 from .registry import lookup
@@ -173,7 +174,7 @@ def _nested_functions(fn):
             twice.add(name)
         found[name] = value
     stores = {n.id for stmt in own_statements(fn.body) if not isinstance(stmt, gast.FunctionDef)
-              for n in gast.walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+              for n in every(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     lambdas = {k for k, v in found.items() if isinstance(v, gast.Lambda)}
     return {k: v for k, v in found.items() if k not in twice and (k not in stores or k in lambdas)}
 
@@ -332,7 +333,7 @@ class _Copy:
                 renamed[ident] = self.namer.fresh(f"{name}_{ident}")
                 self._parameter(renamed[ident], b.name(ident))
         for d in defs:
-            for sub in gast.walk(d):
+            for sub in every(d):
                 if isinstance(sub, gast.Name) and sub.id in renamed:
                     sub.id = renamed[sub.id]
         self.prelude.extend(defs)
@@ -354,7 +355,7 @@ def _with_siblings(env, node, name):
     if isinstance(node, gast.FunctionDef) and node.name != name:  # the def passed as `fn`: calls to itself too
         renames[node.name] = name
     for d in defs:
-        for sub in gast.walk(d):
+        for sub in every(d):
             if isinstance(sub, gast.Name) and sub.id in renames:
                 sub.id = renames[sub.id]
     return defs

@@ -19,6 +19,7 @@ import gast
 
 from . import build as b
 from . import runtime
+from .names import every
 
 
 def _call_of(stmt, resolver, prim):
@@ -76,7 +77,7 @@ def stacks(fn, resolver):
 
 def _stacks(fn, resolver):
     uses = {}
-    for node in gast.walk(fn):
+    for node in every(fn):
         if isinstance(node, gast.Name):
             uses[node.id] = uses.get(node.id, 0) + 1
     made, seen = set(), {}

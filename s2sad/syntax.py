@@ -7,6 +7,7 @@ always has the same form: what the construct is, where it is, and where to read 
 import gast
 
 from .errors import LIMITATIONS, S2SADError
+from .names import every
 
 CONSTRUCTS = {
     "Try": "try/except", "TryStar": "try/except*", "With": "with", "AsyncWith": "async with",
@@ -37,7 +38,7 @@ def refuse(parsed, node, construct=None):
 
 def check(parsed):
     """Refuse, before any work, the constructs that can appear anywhere in a function."""
-    for node in gast.walk(parsed.node):
+    for node in every(parsed.node):
         if node is parsed.node:
             continue
         if isinstance(node, (gast.Yield, gast.YieldFrom, gast.Await, gast.Global, gast.Nonlocal,

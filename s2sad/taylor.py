@@ -10,102 +10,39 @@ statements are forward mode's, control flow kept; only the derivative line diffe
     s = np.sum(y)            s = np.sum(y)
                              s_ser = [np.sum(y_k) for y_k in y_ser]     (linear: coefficient-wise)
 
-A primitive is linear in its active operands (a `linear` rule, `x + c`, `c * x`, `x / c`, `A @ x`):
-its series is the primitive applied to each coefficient, one list comprehension. Otherwise it
-needs a Taylor rule (`TAYLOR` below, recurrences in `runtime_taylor.py`): a primitive with
-neither is an S2SADError naming it and the user's line, and so are item writes into an array
-with a series and method calls on objects (what this mode cannot do right). A user function
-called with active arguments gets its own jet (the driver builds it in mode "jet:K").
+What a primitive needs is its rule entry's `taylor` (registry.py). A primitive linear in its active
+operands (a `linear` rule, `x + c`, `c * x`, `x / c`, `A @ x`) has as series the primitive applied to
+each coefficient, one list comprehension; a bilinear one Leibniz's rule over itself; others name a
+recurrence of `runtime_taylor*.py`, and an elementwise function of one argument without one gets its
+series from the jet of its derivative template ("derived"). A primitive with none is an S2SADError
+naming it and the user's line, and so are item writes into an array with a series and method calls
+on objects (what this mode cannot do right). A user function called with active arguments gets its
+own jet (the driver builds it in mode "jet:K").
 """
 
 import copy
-import math
-import operator
-import sys
 
 import gast
-import numpy as np
 
 from . import build as b
-from . import runtime
+from . import runtime, templates
 from . import runtime_taylor as rt
 from . import runtime_taylor_special as rs
 from .calls import parameters, tangent_names
+from .errors import S2SADError
 from .forward import Forward
 from .stacks import _append, _new, _pop
 
-# -- what each primitive needs ---------------------------------------------------------
+# -- what each primitive needs: its rule entry's `taylor` (registry.py) -------------------------------
 
-_ADDITIVE = {operator.add: "+", operator.sub: "-", np.add: "+", np.subtract: "-"}
-_PRODUCTS = {operator.mul, np.multiply}
-_QUOTIENTS = {operator.truediv, np.divide}
-# bilinear in their first two array operands: Leibniz's rule with the primitive itself
-_BILINEAR = {operator.matmul, np.matmul, np.dot, np.ndarray.dot, np.inner, np.outer, np.cross, np.kron,
-             np.tensordot, np.vdot, np.convolve, np.correlate, np.einsum}
-# linear in their array operands, though their rules are general ones
-_LINEAR_GENERAL = {np.reshape, np.ndarray.reshape, np.ravel, np.ndarray.ravel, np.ndarray.flatten, np.where, sum,
-                   np.ldexp, math.ldexp}
-
-
-def _unary(*pairs):
-    table = {}
-    for helper, prims in pairs:
-        for prim in prims:
-            table[prim] = helper
-    return table
-
-
-# primitive -> runtime_taylor helper, called (ans, x, x_ser) or (ans, x, x_ser, y, y_ser)
-TAYLOR = _unary(
-    (rt.exp, (np.exp, math.exp)), (rt.expm1, (np.expm1, math.expm1)), (rt.exp2, (np.exp2,)),
-    (rt.log, (np.log, math.log)), (rt.log1p, (np.log1p, math.log1p)), (rt.log2, (np.log2, math.log2)),
-    (rt.log10, (np.log10, math.log10)), (rt.sqrt, (np.sqrt, math.sqrt)), (rt.cbrt, (np.cbrt,)),
-    (rt.square, (np.square,)), (rt.reciprocal, (np.reciprocal,)),
-    (rt.sin, (np.sin, math.sin)), (rt.cos, (np.cos, math.cos)), (rt.tan, (np.tan, math.tan)),
-    (rt.sinh, (np.sinh, math.sinh)), (rt.cosh, (np.cosh, math.cosh)), (rt.tanh, (np.tanh, math.tanh)),
-    (rt.arcsin, (np.arcsin, math.asin)), (rt.arccos, (np.arccos, math.acos)), (rt.arctan, (np.arctan, math.atan)),
-    (rt.arcsinh, (np.arcsinh, math.asinh)), (rt.arccosh, (np.arccosh, math.acosh)),
-    (rt.arctanh, (np.arctanh, math.atanh)), (rt.absolute, (np.absolute, np.fabs, abs, math.fabs)),
-    (rt.erf, (math.erf,)), (rt.erfc, (math.erfc,)),
-    (rt.mul, tuple(_PRODUCTS)), (rt.div, tuple(_QUOTIENTS)),
-    (rt.power, (operator.pow, np.power, np.float_power, pow, math.pow)),
-    (rt.maximum, (np.maximum, np.fmax, max)), (rt.minimum, (np.minimum, np.fmin, min)),
-    (rt.hypot, (np.hypot, math.hypot)), (rt.arctan2, (np.arctan2, math.atan2)),
-    (rt.logaddexp, (np.logaddexp,)), (rt.logaddexp2, (np.logaddexp2,)),
-    (rt.remainder, (operator.mod, np.mod, np.remainder, np.fmod, math.fmod, math.remainder)),
-    (rt.copysign, (np.copysign, math.copysign)), (rs.sinc, (np.sinc,)),
-    (rs.times_partial, (runtime.times_partial, runtime.times_partial_scalar)),
-    (rs.pow_base_partial, (runtime.pow_base_partial,)), (rs.pow_exponent_partial, (runtime.pow_exponent_partial,)),
-    (rs.nan_to_num, (np.nan_to_num,)), (rs.cumprod, (np.cumprod, np.ndarray.cumprod)), (rs.det, (np.linalg.det,)),
-)
-_CLIPS = {np.clip, np.ndarray.clip}
-if hasattr(math, "cbrt"):
-    TAYLOR[math.cbrt] = rt.cbrt
-if hasattr(math, "exp2"):
-    TAYLOR[math.exp2] = rt.exp2
+# recurrences for products and quotients: a series in one factor only (the numerator) is coefficient-wise
+_PRODUCT, _QUOTIENT = rt.mul, rt.div
+_DERIVING = set()  # derivative templates whose jet is being built ("derived": a template needing itself is refused)
 
 
 def has_taylor_rule(prim, rule):
-    """Whether jet knows prim (with its table rule): a Taylor rule, a linear or bilinear shape, or no derivative."""
-    return rule.kind in ("linear", "nondiff") or prim in TAYLOR or prim in _KNOWN_SHAPES
-
-
-def _scipy_rules():
-    """The SciPy primitives with a Taylor rule, once the user's code has imported scipy.special (not at
-    `import s2sad`: SciPy is optional and costly to import). Run by each Taylor transform."""
-    special = sys.modules.get("scipy.special")
-    if special is not None and special.erf not in TAYLOR:
-        TAYLOR.update({special.erf: rt.erf, special.erfc: rt.erfc, special.expit: rt.expit, special.erfinv: rs.erfinv,
-                       special.logit: rs.logit, special.gamma: rs.gamma, special.gammaln: rs.gammaln,
-                       special.digamma: rs.digamma, special.polygamma: rs.polygamma, special.betaln: rs.betaln,
-                       special.i0e: rs.i0e, special.i1e: rs.i1e, special.xlogy: rs.xlogy,
-                       special.xlog1py: rs.xlog1py})
-        if hasattr(special, "log_ndtr"):
-            TAYLOR[special.log_ndtr] = rs.log_ndtr
-    stats = sys.modules.get("scipy.stats")
-    if stats is not None and stats.norm.logpdf not in TAYLOR:
-        TAYLOR.update({stats.norm.logpdf: rs.norm_logpdf, stats.t.logpdf: rs.t_logpdf,
-                       stats.gamma.logpdf: rs.gamma_logpdf, stats.beta.logpdf: rs.beta_logpdf})
+    """Whether jet knows prim (with its table rule): its entry names a recurrence or a form."""
+    return rule.taylor not in (None, "refused")
 
 
 class Taylor(Forward):
@@ -114,7 +51,6 @@ class Taylor(Forward):
     def __init__(self, normalized, parsed, resolver, wrt, namer, callees, order):
         super().__init__(normalized, parsed, resolver, wrt, namer, callees)
         self.order = order
-        _scipy_rules()
 
     def dot(self, ident):
         if ident not in self.dots:
@@ -216,29 +152,67 @@ class Taylor(Forward):
         if site.rule.kind == "nondiff":
             return None
         active = [a for a in site.operands() if self.tangent_of(a) is not None]
-        prim = site.prim
-        if site.rule.kind == "linear" or prim in _LINEAR_GENERAL:
+        form = site.rule.taylor
+        if form == "coefficientwise":
             return self.coefficientwise(value, active, where, site)
-        if prim in _ADDITIVE:
-            return self.additive(site, ans)
-        if prim in _PRODUCTS | _BILINEAR | _QUOTIENTS and self.linear_in(site, active):
+        if form in ("sum", "difference"):
+            return self.additive(site, ans, form == "difference")
+        if site.rule.kind == "bilinear":
+            self.only_wrt(site, where)
+        if form in ("bilinear", _PRODUCT, _QUOTIENT) and self.linear_in(site, active):
             return self.coefficientwise(value, active, where, site)
-        if prim in _BILINEAR:
+        if form == "bilinear":
             return self.bilinear(site, value, ans, where)
-        if prim in _CLIPS:
+        if form == "clip":
             return self.clip(site, ans, where)
-        helper = TAYLOR.get(prim)
-        if helper is None:
+        if form == "derived":
+            return self.derived(site, ans, where)
+        if form is None or isinstance(form, str):
             raise where.error(f"{site.label} has no Taylor-mode (jet) rule", construct=site.label,
                               hint="jet knows the elementwise functions, products, quotients, powers and the "
                                    "linear operations; see docs/taylor.md")
-        return self.nonlinear(helper, site, ans, where)
+        return self.nonlinear(form, site, ans, where)
+
+    def derived(self, site, ans, where):
+        """An elementwise function of one argument known only by its derivative template d(x[, ans]):
+        `jet_from_derivative(ans, x, x_ser, d_jet, reads_ans)`, d_jet the jet of the template itself,
+        built as a called function's is (its primitives' own Taylor rules), to order K - 1."""
+        rule = site.rule
+        bound = rule.bind(site.args, site.keywords)
+        x = rule.params[0]
+        names = templates.params(rule.jvp)
+        if [p for p in rule.params if isinstance(bound.get(p), gast.AST)] != [x] or names not in ([x], [x, "ans"]) \
+                or self.callees is None:
+            raise where.error(f"{site.label} called with these arguments has no Taylor-mode (jet) rule",
+                              construct=site.label)
+        if rule.jvp in _DERIVING:
+            raise where.error(f"{site.label} has no Taylor-mode (jet) rule: its derivative needs its own",
+                              construct=site.label)
+        _DERIVING.add(rule.jvp)
+        try:
+            compiled = self.callees.derive(rule.jvp, f"jet:{max(self.order - 1, 1)}", tuple(names), None)
+        except S2SADError as exc:
+            raise where.error(f"{site.label} has no Taylor-mode (jet) rule: its derivative's jet fails: {exc}",
+                              construct=site.label) from None
+        finally:
+            _DERIVING.discard(rule.jvp)
+        helper = b.name(self.helpers(compiled.function, f"{rule.jvp.__name__}_derivative_jet"))
+        return self.jet_call(rs.from_derivative, copy.deepcopy(ans), copy.deepcopy(bound[x]),
+                             self.tangent_of(bound[x]), helper, b.const(len(names) == 2))
+
+    def only_wrt(self, site, where):
+        """Refuse a series in a parameter the rule does not differentiate (a bilinear adjoint's shape operand)."""
+        bound = site.rule.bind(site.args, site.keywords)
+        if any(isinstance(node, gast.Name) and self.tangent_of(node) is not None and p not in site.rule.wrt
+               for p, node in bound.items()):
+            raise where.error(f"{site.label} with a Taylor series in an argument it is not linear in has no "
+                              "Taylor-mode (jet) rule", construct=site.label)
 
     def linear_in(self, site, active):
         """Whether a product or quotient has a series in one factor only (a quotient: its numerator)."""
         if len(active) != 1:
             return False
-        if site.prim in _QUOTIENTS:
+        if site.rule.taylor is _QUOTIENT:
             return site.args and active[0] is site.args[0] and (len(site.args) < 2 or site.args[1] is not active[0])
         return sum(1 for a in site.args if a is active[0] or b.is_name(a, active[0].id)) == 1
 
@@ -288,11 +262,10 @@ class Taylor(Forward):
 
         return self.comprehension(item, series)
 
-    def additive(self, site, ans):
+    def additive(self, site, ans, minus):
         """x + y, x - y: the sum of the operands' series; a constant operand adds nothing (its shape aside)."""
         x, y = site.args[:2]
         sx, sy = self.tangent_of(x), self.tangent_of(y)
-        minus = _ADDITIVE[site.prim] == "-"
         if sx is not None and sy is not None:
             op = gast.Sub() if minus else gast.Add()
             return self.comprehension(lambda loop: b.binop(loop[0], op, loop[1]), [sx, sy])
@@ -410,7 +383,6 @@ class Taylor(Forward):
         return [b.assign(b.tup([b.name(target, store=True), b.name(self.dot(target), store=True)], store=True), value)]
 
 
-_KNOWN_SHAPES = set(_ADDITIVE) | _PRODUCTS | _QUOTIENTS | _BILINEAR | _LINEAR_GENERAL | _CLIPS
 _BINARY_HELPERS = {rt.mul, rt.div, rt.power, rt.maximum, rt.minimum, rt.hypot, rt.arctan2, rt.logaddexp,
                    rt.logaddexp2, rt.remainder, rt.copysign, rs.betaln, rs.polygamma, rs.xlogy, rs.xlog1py,
                    rs.times_partial, rs.pow_base_partial, rs.pow_exponent_partial}

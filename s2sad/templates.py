@@ -12,6 +12,7 @@ import textwrap
 import gast
 
 from . import build as b
+from .names import names
 
 
 @functools.cache
@@ -88,7 +89,7 @@ def instantiate(fn, expr, bindings, helper):
 
 
 def mentions(expr, ident):
-    return any(isinstance(n, gast.Name) and n.id == ident for n in gast.walk(expr))
+    return any(n.id == ident for n in names(expr))
 
 
 def rebind(expr, bindings):

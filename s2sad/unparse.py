@@ -88,28 +88,47 @@ class _NegativeConstants(ast.NodeTransformer):
 
 
 def _convert(node):
-    if isinstance(node, list):
+    cls = node.__class__
+    if cls is list:
         return [_convert(n) for n in node]
-    if not isinstance(node, gast.AST):
-        return node
-    name = node.__class__.__name__
-    special = _SPECIAL.get(name)
+    plan = _PLANS.get(cls)
+    if plan is None:
+        if not isinstance(node, gast.AST):
+            return node
+        plan = _plan(cls)
+    special, target, fields, statement = plan
+    if fields is None:
+        return target  # a marker (Load, Add): one shared instance, as ast.parse makes them
     if special is not None:
         new = special(node)
+    elif target is None:
+        return None  # as gast: not part of the standard tree
     else:
-        cls = getattr(ast, name, None)
-        if cls is None:
-            return None  # as gast: not part of the standard tree
-        new = cls.__new__(cls)
-        fields = new.__dict__
-        have = node.__dict__
-        for field in node._fields:
+        new = target.__new__(target)
+        out, have = new.__dict__, node.__dict__
+        for field in fields:
             if field in have:
                 value = have[field]
-                fields[field] = _convert(value) if isinstance(value, (gast.AST, list)) else value
-    if isinstance(new, ast.stmt) and "lineno" not in new.__dict__:
+                out[field] = _convert(value) if isinstance(value, (gast.AST, list)) else value
+    if statement and "lineno" not in new.__dict__:
         new.lineno = getattr(node, "lineno", 1)
     return new
+
+
+_PLANS = {}  # gast class -> (special converter or None, standard class or None, fields, is a statement)
+
+
+def _plan(cls):
+    """How `_convert` turns a node of the gast class cls into the standard one, worked out once per class."""
+    name = cls.__name__
+    target = getattr(ast, name, None)
+    statement = isinstance(target, type) and issubclass(target, ast.stmt)
+    special, fields = _SPECIAL.get(name), cls._fields
+    if target is not None and special is None and not fields and not statement \
+            and issubclass(target, (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)):
+        target, fields = target(), None
+    plan = _PLANS[cls] = (special, target, fields, statement)
+    return plan
 
 
 def _arg(node):

@@ -57,6 +57,8 @@ def _like(g, x, constant=_PLAIN):
         return runtime.rebuild(x, [_like(runtime.part(g, i), v, constant) for i, v in enumerate(x)])
     if isinstance(x, float) and not isinstance(x, np.floating):
         return float(np.real(g)) if np.ndim(g) == 0 else float(np.sum(g))
+    if isinstance(x, complex) and not isinstance(x, np.complexfloating):
+        return complex(g) if np.ndim(g) == 0 else complex(np.sum(g))
     if isinstance(x, np.ndarray):
         g = np.asarray(g, dtype=x.dtype)
         return g if g.shape == x.shape else np.broadcast_to(g, x.shape).copy()
@@ -181,6 +183,9 @@ def _scalar_out(func, out):
             f"grad needs {func.__name__} to return a scalar, but it returned a {type(out).__name__} of {len(out)} "
             "items; if it returns (value, aux), pass has_aux=True, else use s2sad.vjp or s2sad.jacobian",
             func.__code__.co_filename, func.__code__.co_firstlineno, "grad")
+    if np.iscomplexobj(out) and np.ndim(out) == 0:
+        from .complex_io import check_real_output
+        check_real_output(func, out)
     if np.ndim(out) != 0 or not (_is_float(out) or isinstance(out, (int, np.integer))):
         shape = np.shape(out) if not isinstance(out, (tuple, list, dict)) else type(out).__name__
         raise S2SADError(

@@ -49,7 +49,7 @@ OPERATORS = {"add": "a + b", "sub": "a - b", "mul": "a * b", "truediv": "a / b",
              "not_": "not a", "and_": "a & b", "or_": "a | b", "contains": "b in a", "is_": "a is b",
              "is_not": "a is not b", "invert": "~a"}
 
-KINDS = {"elementwise": "elementwise", "linear": "linear", "general": "general"}
+KINDS = {"elementwise": "elementwise", "linear": "linear", "bilinear": "bilinear", "general": "general"}
 
 
 def versions():
@@ -133,7 +133,8 @@ def render():
         "are never active.",
         "",
         "Kinds: *elementwise* (partial derivatives; reverse mode sums over broadcast axes), *linear* (the forward",
-        "rule is the function itself applied to the tangent), *general* (one template per mode); *complex-safe*:",
+        "rule is the function itself applied to the tangent), *bilinear* (products: both modes from the two",
+        "adjoints), *general* (one template per mode); *complex-safe*:",
         "right on complex intermediate values as it is ([complex.md](complex.md)).",
         "",
     ]

@@ -160,3 +160,34 @@ def test_equal_functions_of_two_modules_keep_their_own_globals(workdir):
     one, two = load(source.format(1.0), workdir), load(source.format(2.0), workdir)
     assert s2sad.grad(one.f)(1.0) == 2.0
     assert s2sad.grad(two.f)(1.0) == 4.0
+
+
+SCALAR_LOOP = '''import numpy as np
+
+
+def f(x, y):
+    s = x
+    for i in range(3):
+        s = s * y + np.sin(x * s)
+    return s
+'''
+
+WITH_A_DICT = '''def f(x, y):
+    d = {"p": x * y, "q": y}
+    return d["p"] * d["q"]
+'''
+
+
+def test_numba_backend_checked_against_the_numpy_backend(workdir):
+    """`--backend numba`: grad(f, backend="numba") must equal the checked NumPy-backend gradient; what
+    numba does not compile is REFUSED at the check "numba", never WRONG."""
+    pytest.importorskip("numba")
+    program = generate(0).with_source(SCALAR_LOOP)
+    program.args = (0.3, -0.7)
+    result = check(program, workdir, backend="numba")
+    assert result.outcome == "OK", result.detail
+    program = generate(0).with_source(WITH_A_DICT)
+    program.args = (0.3, -0.7)
+    assert check(program, workdir).outcome == "OK"
+    result = check(program, workdir, backend="numba")
+    assert (result.outcome, result.check) == ("REFUSED", "numba"), result.detail

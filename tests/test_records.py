@@ -140,3 +140,85 @@ def test_a_branch_that_changes_its_own_test_keeps_which_branch_ran():
     rows = _rows(driver.records_table(branch_flips, ("x",)))
     assert rows["_branch1 (the branch taken)"] == "tape"
     assert np.isclose(s2sad.grad(branch_flips)(0.3, 3), _central(lambda x: branch_flips(x, 3), 0.3))
+
+
+# -- the oracle: the analysis (s2sad/adjoint_reads.py, no build) against the adjoint sweep as built ----
+
+import inspect  # noqa: E402
+
+import pytest  # noqa: E402
+
+from s2sad import adjoint_reads, records, shapes  # noqa: E402
+from s2sad.naming import Namer  # noqa: E402
+from s2sad.reverse import Reverse  # noqa: E402
+from s2sad.values import _bind, _kinds  # noqa: E402
+
+import corpus_basic  # noqa: E402
+import corpus_control  # noqa: E402
+import corpus_language  # noqa: E402
+import corpus_numpy  # noqa: E402
+import corpus_pytrees  # noqa: E402
+import corpus_structure  # noqa: E402
+import corpus_subroutines  # noqa: E402
+from conftest import differentiable, inputs_for  # noqa: E402
+
+CORPUS = [f for m in (corpus_basic, corpus_control, corpus_subroutines, corpus_structure, corpus_numpy,
+                      corpus_language, corpus_pytrees)
+          for _, f in inspect.getmembers(m, inspect.isfunction) if f.__module__ == m.__name__
+          and not f.__name__.startswith("_")]
+
+
+def _predicted_and_built(normalized, parsed, resolver, wrt, callees, shaped):
+    """The analysis's reads, and the reads of an adjoint sweep built recording every value a later
+    assignment may overwrite (what the analysis describes), both restricted to the function's names."""
+    reads = adjoint_reads.find(normalized, parsed, resolver, wrt, callees, shaped)
+    built = Reverse(normalized, parsed, resolver, wrt, Namer(normalized.names), saved=set(reads.candidates),
+                    callees=callees, shapes=shaped)
+    built.function()
+    local = driver._locals(normalized)
+    return ((reads.reads & local, set(reads.recomputed)),
+            (records.adjoint_reads(built.adjoint_sweep, built.restores) & local, built.recomputed))
+
+
+def _setup(func):
+    args = inputs_for(func)
+    wrt = driver.wrt_names(func, differentiable(func, args))
+    kinds = _kinds(func, _bind(func, tuple(args), {}).values(), shapes.GRAD_SEED)
+    return args, wrt, kinds
+
+
+@pytest.mark.parametrize("func", CORPUS, ids=lambda f: f.__name__)
+def test_the_analysis_predicts_exactly_what_the_adjoint_sweep_reads(func):
+    """Every name the adjoint sweep reads, and every temporary it recomputes, is what adjoint_reads.py
+    says before the build: for the general derivative and for the one specialized to the arguments' kinds."""
+    args, wrt, kinds = _setup(func)
+    for variant in (None, kinds):
+        try:
+            predicted, built = driver._records(func, wrt, variant, _predicted_and_built)[2]
+        except s2sad.S2SADError:  # refused in reverse mode (the build says so too: test_must_fail)
+            return
+        assert predicted == built
+
+
+def test_the_reads_stage_prints_the_table():
+    text = s2sad.source(logistic, stage="reads")
+    assert text == str(driver.reads_table(logistic, ("x",)))
+    assert text.splitlines()[0] == "# adjoint reads of logistic with respect to x (reverse mode)"
+    rows = [line.split(None, 1)[1] for line in text.splitlines()[3:] if not line.startswith("#")]
+    assert rows == ["for i in range(n):       n",  # the replay reads the loop's range
+                    "v = 4.0 * v * (1.0 - v)  t1, t2, v"]  # the template reads v and the line's temporaries
+    assert text.splitlines()[-1] == "# recomputed in the adjoint sweep: t1, t2"
+
+
+def test_the_build_refuses_a_read_the_table_does_not_record(monkeypatch):
+    """Never silently wrong: were the analysis to miss a read, reverse mode raises instead of returning
+    a derivative that reads an overwritten value."""
+    real = records.find
+
+    def forgetful(reads, normalized, sharers):
+        table = real(reads, normalized, sharers)
+        table.recorded = frozenset()
+        return table
+    monkeypatch.setattr(records, "find", forgetful)
+    with pytest.raises(s2sad.S2SADError, match="to-be-recorded analysis did not foresee"):
+        driver.transform(logistic, "reverse", ("x",))

@@ -131,6 +131,37 @@ def test_swaps_and_augmented_assignments_are_inverted():
         assert got[k] == pytest.approx(fd(augmented, args, k), rel=1e-7)
 
 
+def momentum_from_rest(w, lr, decay, n):
+    v = 0  # an integer until the first turn makes it an array: its derivative counts all the same
+    for i in s2sad.reversible(range(n)):
+        g = w - np.cos(w)
+        v = decay * v - lr * g
+        w = w + v
+    return np.sum(w * w)
+
+
+def reflected(x, y, a, n):
+    for i in s2sad.reversible(range(n)):
+        x = np.sin(y) - a * x
+        y = y + 0.1 * x
+    return np.sum(x * y)
+
+
+def test_a_state_that_starts_as_an_integer_and_a_negated_update():
+    """`v = 0` then `v = decay * v - lr * g`: v is a float from the first turn on, so its adjoint
+    is carried (it once was dropped, giving a wrong gradient); `x = g - a * x` is undone as
+    `x = (g - x) / a`, its cotangent negated."""
+    args = (Q, 0.05, 0.99, 60)
+    got = s2sad.grad(momentum_from_rest, wrt=(0, 1, 2))(*args)
+    for k in range(3):
+        np.testing.assert_allclose(got[k], fd(momentum_from_rest, args, k), rtol=1e-6, atol=1e-8)
+    args = (Q, Q + 2.0, 0.9, 20)
+    got = s2sad.grad(reflected, wrt=(0, 1, 2))(*args)
+    assert reversing.LAST["fallback"] is False
+    for k in range(3):
+        np.testing.assert_allclose(got[k], fd(reflected, args, k), rtol=1e-6, atol=1e-8)
+
+
 def helper_loop(q, h):
     p = np.ones_like(q)
     for i in s2sad.reversible(range(40)):

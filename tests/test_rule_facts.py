@@ -5,8 +5,9 @@
   rule of its own, so a derivative of a derivative never meets a helper it cannot differentiate. The
   few without one are listed here with the reason, and s2sad refuses them (never reads their source).
 * Every rule has each of its facts (`s2sad/registry.py` says what each means): purity, batched form
-  (a batch-aware form, the family's lift, or "columns": batched by loop), shape rule, test inputs;
-  and each declared value is one the stage that reads it knows.
+  (a batch-aware form, the family's lift, or "columns": batched by loop), shape rule, Taylor rule (a
+  recurrence of the jet runtime, or a form jet builds, "refused" included), test inputs; and each
+  declared value is one the stage that reads it knows.
 """
 
 import importlib
@@ -18,7 +19,7 @@ import pytest
 from test_rules import cases_for
 
 import s2sad
-from s2sad import batched_runtime, batching, registry, rules, shapes
+from s2sad import batched_runtime, batching, registry, rules, runtime_taylor, runtime_taylor_special, shapes
 from s2sad.optimize import effects
 
 # Bookkeeping of reverse mode and of the API, which the transforms handle themselves.
@@ -94,9 +95,18 @@ def _missing_facts(prim, rule):
         missing.append(f"batched {batched!r}")
     if rule.shape not in registry.SHAPE_KINDS:
         missing.append(f"shape {rule.shape!r}")
+    if not (rule.taylor in registry.TAYLOR_FORMS if isinstance(rule.taylor, str) else _is_recurrence(rule.taylor)):
+        missing.append(f"taylor {rule.taylor!r} (a form of registry.TAYLOR_FORMS or a runtime_taylor* recurrence)")
+    if rule.taylor == "derived" and not (rule.kind == "elementwise" and len(rule.params) == 1):
+        missing.append("taylor 'derived' on a rule that is not elementwise in one argument")
     if rule.kind != "nondiff" and not cases_for(prim):
         missing.append("test inputs (`shapes=` on the entry, or a @case in tests/rule_inputs.py)")
     return missing
+
+
+def _is_recurrence(helper):
+    return any(getattr(module, getattr(helper, "__name__", ""), None) is helper
+               for module in (runtime_taylor, runtime_taylor_special))
 
 
 def test_every_rule_has_its_facts():
@@ -115,6 +125,8 @@ def test_the_families_set_the_facts():
     assert registry.RULES[np.sum].batched == "sum" and registry.RULES[np.sum].shape == "total"
     assert registry.RULES[np.cumsum].batched == "columns"
     assert registry.RULES[np.argmax].batched == "none"
+    assert registry.RULES[np.kron].taylor == "bilinear" and registry.RULES[np.sum].taylor == "coefficientwise"
+    assert registry.RULES[np.sinh].taylor is runtime_taylor.sinh and registry.RULES[np.sort].taylor == "refused"
     assert registry.RULES[s2sad.runtime.refuse].pure is False
 
 

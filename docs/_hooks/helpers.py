@@ -367,8 +367,79 @@ COMPLEX = [
     ("a complex result of the function differentiated", k_result, (X4,)),
     ("writing complex values into an array", k_write, (X4,)),
     ("`np.fft.rfft` of complex values", k_rfft_of_complex, (X4,)),
-    ("a complex argument of a function that makes complex values", k_argument, (X4, np.array([1j, 1.0, 2.0]))),
+    ("a complex argument `h` of a function that makes complex values", k_argument, (X4, np.array([1j, 1.0, 2.0]))),
 ]
+
+
+# -- complex parameters and results at the entry points (s2sad/complex_io.py) ---------------------------------
+
+
+def p_energy(z):
+    return np.sum(np.abs(z) ** 2)
+
+
+def p_square(z):
+    return z ** 2
+
+
+def p_not_holomorphic(z):
+    return z * np.conj(z)
+
+
+def p_maximum(z):
+    return np.real(np.sum(np.maximum(z, 0.0)))
+
+
+def p_conj_method(z):
+    return np.sum(z.real * z.imag) + np.real(np.sum(z.conj() * z.conjugate()))
+
+
+def p_phase(x):
+    return np.exp(1j * x) * x
+
+
+def p_in_a_dict(params):
+    return np.abs(params["z"]) ** 2
+
+
+Z2 = np.array([1.0 + 2.0j, -0.5 + 0.25j])
+COMPLEX_PARAMETERS = [
+    ("`grad` of a real function of complex `z` (`np.sum(np.abs(z) ** 2)`: `2 * np.conj(z)`)",
+     lambda: s2sad.grad(p_energy)(Z2)),
+    ("`value_and_grad`, `vjp`, `jvp` with complex `z`", lambda: (s2sad.value_and_grad(p_energy)(Z2),
+                                                                  s2sad.vjp(p_square, Z2)[1](Z2),
+                                                                  s2sad.jvp(p_square, (Z2,), (Z2,)))),
+    ("`jacobian` of a real function of complex `z`, or of a complex function of real `x`",
+     lambda: (s2sad.jacobian(p_energy)(Z2), s2sad.jacobian(p_phase)(X4))),
+    ("`jacobian` of a holomorphic function (`z ** 2`: `f'(z)`)", lambda: s2sad.jacobian(p_square)(Z2)),
+    ("`grad` of a complex result", lambda: s2sad.grad(p_square)(1.0 + 2.0j)),
+    ("`jacobian` of a complex function that is not holomorphic (`z * np.conj(z)`)",
+     lambda: s2sad.jacobian(p_not_holomorphic)(Z2)),
+    ("`hessian`, `hvp`, `grad(grad(f))`", lambda: s2sad.hessian(p_energy)(Z2)),
+    ("`jet`, `linearize`, `backend=\"numba\"`", lambda: s2sad.jet(p_energy, (Z2,), ([Z2],))),
+    ("a rule without complex support on a complex parameter (`np.maximum`)", lambda: s2sad.grad(p_maximum)(Z2)),
+    ("the methods `z.conj()`, `z.conjugate()` and the fields `z.real`, `z.imag`",
+     lambda: s2sad.grad(p_conj_method)(Z2)),
+    ("complex values inside a dict, a tuple or an object", lambda: s2sad.grad(p_in_a_dict)({"z": 1.0 + 2.0j})),
+]
+
+
+def complex_parameters_table():
+    rows = ["| complex parameters and results | what s2sad does |", "|---|---|"]
+    for label, run in COMPLEX_PARAMETERS:
+        rows.append(f"| {label} | {ran(run).replace('|', '&#124;')} |")
+    return "\n".join(rows) + "\n"
+
+
+def ran(run):
+    """'works' or the S2SADError run() raises."""
+    try:
+        run()
+    except s2sad.S2SADError as exc:
+        return f"refused: `{_where(str(exc))}`"
+    except Exception as exc:  # a crash is a bug: show it, so it gets noticed
+        return f"**crashes** ({type(exc).__name__}: {_where(str(exc))})"
+    return "works"
 
 
 def complex_table():

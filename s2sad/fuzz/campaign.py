@@ -51,23 +51,25 @@ class Summary:
         return "\n".join(lines)
 
 
-def run(seeds, hessian=False, out=None, shrink_each=2, log=None):
-    """Check the program of every seed; shrink the first `shrink_each` failures of each kind into out."""
+def run(seeds, hessian=False, out=None, shrink_each=2, log=None, backend="numpy"):
+    """Check the program of every seed; shrink the first `shrink_each` failures of each kind into out.
+
+    backend "numba" also checks each program's gradient under `backend="numba"` (check.py)."""
     summary = Summary()
     with tempfile.TemporaryDirectory(prefix="s2sad-fuzz-") as work:
         started = time.monotonic()
         try:
-            _loop(seeds, summary, work, hessian, out, shrink_each, log, started)
+            _loop(seeds, summary, work, hessian, out, shrink_each, log, started, backend)
         except KeyboardInterrupt:  # a long campaign stopped by hand still reports what it saw
             summary.interrupted = True
     return summary
 
 
-def _loop(seeds, summary, work, hessian, out, shrink_each, log, started):
+def _loop(seeds, summary, work, hessian, out, shrink_each, log, started, backend="numpy"):
     """The campaign proper: one seed after the other, into summary."""
     for n, seed in enumerate(seeds):
         program = generate(seed)
-        result = check(program, work, hessian)
+        result = check(program, work, hessian, backend=backend)
         summary.counts[result.outcome] += 1
         if result.outcome == "KINK":
             summary.kinks[result.check] += 1
@@ -75,22 +77,23 @@ def _loop(seeds, summary, work, hessian, out, shrink_each, log, started):
             found = summary.failures.setdefault(result.key, [])
             found.append(seed)
             if out and len(found) <= shrink_each and result.outcome in SHRUNK:
-                summary.written.append(_shrink_and_write(program, result, work, hessian, out))
+                summary.written.append(_shrink_and_write(program, result, work, hessian, out, backend))
         if n % 200 == 199:
             forget()
             if log:
                 log(f"{n + 1} programs, {time.monotonic() - started:.0f} s: {dict(summary.counts)}")
 
 
-def _shrink_and_write(program, result, work, hessian, out):
+def _shrink_and_write(program, result, work, hessian, out, backend="numpy"):
     """The failure shrunk while its key holds, written to out; returns the path."""
     key = result.key
 
     def fails(source):
-        return check(program.with_source(source), work, hessian and "hessian" in key, timeout=5).key == key
+        return check(program.with_source(source), work, hessian and "hessian" in key, timeout=5,
+                     backend=backend).key == key
 
     small = shrink(program.source, fails)
-    final = check(program.with_source(small), work, hessian and "hessian" in key)
+    final = check(program.with_source(small), work, hessian and "hessian" in key, backend=backend)
     os.makedirs(out, exist_ok=True)
     name = re.sub(r"[^a-z0-9_-]+", "", "_".join(key.replace(" ", "-").split(":")[:3]).lower())
     path = os.path.join(out, f"{name}_seed{program.seed}.py")
@@ -121,11 +124,11 @@ def _literal(value):
     return repr(float(value))
 
 
-def check_file(path, hessian=True):
+def check_file(path, hessian=True, backend="numpy"):
     """Check a case written by a campaign (or by hand: a module defining f and ARGS)."""
     namespace = {}
     with open(path) as handle:
         source = handle.read()
     exec(compile(source, path, "exec"), namespace)
     with tempfile.TemporaryDirectory(prefix="s2sad-fuzz-") as work:
-        return check(Program(0, source, namespace["ARGS"]), work, hessian)
+        return check(Program(0, source, namespace["ARGS"]), work, hessian, backend=backend)

@@ -10,7 +10,9 @@ INVALID (the program itself fails: a generator bug, never s2sad's).
 The references: reverse mode against complex step where the program is analytic (no comparison,
 no abs/max/where...), else central differences at two step sizes; forward mode against reverse by
 the dot-product test; the general derivative and the unoptimized ones against the specialized,
-optimized one `grad` runs; the Hessian against central differences of the gradient.
+optimized one `grad` runs; the Hessian against central differences of the gradient. With
+backend "numba", the same gradient compiled by numba (`grad(f, backend="numba")`) against the NumPy
+backend's: a program numba cannot compile is REFUSED at the check "numba", never WRONG.
 """
 
 import ast
@@ -423,6 +425,18 @@ def _hessian_check(f, args, base_lines, largest):
     _close(H, wide, 1e-4, "hessian-vs-fd", scale)
 
 
+def _numba_check(f, args, value, g, scale):
+    """value_and_grad(f, backend="numba") against the NumPy backend's value and its checked gradient g."""
+    wrt = tuple(range(len(args)))
+    out, grads = _stage("numba", lambda: s2sad.value_and_grad(f, wrt=wrt, backend="numba")(*_copies(args)))
+    _close(out, value, 1e-9, "numba-value", abs(value))
+    for got, x in zip(grads, args):
+        problem = _shape_problem(got, x)
+        if problem:
+            raise _Mismatch("numba-shape", problem)
+    _close(np.concatenate([flat_like(got, x) for got, x in zip(grads, args)]), g, 1e-8, "numba-vs-numpy", scale)
+
+
 def _aux_check(f_aux, args, value, g, scale):
     """value_and_grad with has_aux of f_aux (f returning (value, [value, x])): the value and gradient of f, the
     aux f_aux's own."""
@@ -446,8 +460,9 @@ def _copies(args):
 # -- one program ------------------------------------------------------------------------------
 
 
-def check(program, directory, hessian=False, timeout=30):
-    """The outcome of every check on one program (see the module docstring)."""
+def check(program, directory, hessian=False, timeout=30, backend="numpy"):
+    """The outcome of every check on one program (see the module docstring); backend "numba" adds
+    the numba backend's gradient to the checks."""
     module = None
     try:
         module = load(program.source, directory)
@@ -462,7 +477,7 @@ def check(program, directory, hessian=False, timeout=30):
     signal.setitimer(signal.ITIMER_PROF, timeout)
     try:
         with np.errstate(all="ignore"):
-            return _check(module.f, program, hessian, getattr(module, "f_aux", None))
+            return _check(module.f, program, hessian, backend, getattr(module, "f_aux", None))
     except _Timeout:
         return Result("CRASH", "timeout", f"no answer within {timeout} s of CPU time")
     finally:
@@ -475,7 +490,7 @@ def _on_alarm(signum, frame):
     raise _Timeout()
 
 
-def _check(f, program, hessian, f_aux=None):
+def _check(f, program, hessian, backend="numpy", f_aux=None):
     args = program.args
     try:
         value, base_lines = traced(f, _copies(args))
@@ -502,6 +517,8 @@ def _check(f, program, hessian, f_aux=None):
             raise _Kink("nonfinite", "derivatives too large to compare")
         g = _reverse_checks(f, args, value, reference, scale, exact)
         _forward_checks(f, args, g, scale, np.random.default_rng(program.seed))
+        if backend == "numba":
+            _numba_check(f, args, value, g, scale)
         if f_aux is not None:
             _aux_check(f_aux, args, value, g, scale)
         if hessian:

@@ -6,7 +6,11 @@
 * `cse`: a pure expression computed again reads the name that already holds it;
 * `dce`: dead-code elimination, dead restores included;
 * `sums`: `x_bar = a; x_bar = x_bar + b` becomes `x_bar = a + b`;
-* `scalars`: last, an exact product of rank-0 values (`times_partial_scalar`) is written out.
+* `scalars`: last, an exact product of rank-0 values (`times_partial_scalar`) is written out;
+* `seed`: first, in the derivative grad runs, its seed 1.0 is bound and carried into the reads
+  (then `propagate_constants` joins the passes);
+* `inplace`: last, in a derivative specialized to its arguments' kinds, an adjoint that only its
+  own name holds is accumulated in place (`x_bar += t`, `x_bar[i] += g`).
 
 A zero-initialization that is immediately overwritten goes through `dce`, one that is
 added to through `zeros` and `fold`. What counts as pure is in `effects`; comment
@@ -28,8 +32,10 @@ from .cse import eliminate_common
 from .dce import eliminate
 from .effects import Facts
 from .fold import fold
+from .inplace import accumulate_in_place
 from .markers import drop_orphans
 from .scalars import write_out_scalar_products
+from .seed import bind_seed, propagate_constants
 from .sums import merge_sums
 from .zeros import propagate_zeros
 
@@ -37,13 +43,15 @@ PASSES = (propagate_zeros, propagate_copies, fold, eliminate)
 _MAX_RUNS = 40
 
 
-def optimize(fn_node, helpers=None, passes=PASSES, derived=None):
+def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shapes=None):
     """An optimized copy of the gast FunctionDef fn_node (the input is left untouched).
 
     `helpers` (name -> object, as the transforms return them) lets purity be judged by
     object rather than by name (see `effects.Facts`); `derived`, the names the transform made
     for adjoints and tangents, keeps the passes' algebra off the user's own names (without
-    it, names ending in `_bar` or `_dot` count, see `effects.is_derived`).
+    it, names ending in `_bar` or `_dot` count, see `effects.is_derived`). `seed`: the parameter
+    known to be 1.0 (grad's seed, see `seed`); `shapes`: the shapes table of a specialized
+    derivative, which lets adjoints be accumulated in place (see `inplace`).
 
     The passes run in turn until none of them changes anything (a pass that changed
     nothing is not run again until another one has); then common subexpressions are
@@ -52,6 +60,8 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None):
     """
     fn = unshared(fn_node)
     facts = Facts(fn, helpers, derived)  # no pass adds a nested scope or a call, so these hold throughout
+    if seed is not None and bind_seed(fn, seed):
+        passes = tuple(passes) + (propagate_constants,)
     settled, runs = set(), 0
     while len(settled) < len(passes) and runs < _MAX_RUNS:
         for run in passes:
@@ -65,6 +75,8 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None):
         eliminate(fn, facts)
     merge_sums(fn, facts)
     write_out_scalar_products(fn, helpers, facts)
+    if shapes is not None:
+        accumulate_in_place(fn, helpers, facts, shapes)
     drop_orphans(fn)
     return fn
 

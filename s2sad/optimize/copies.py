@@ -71,7 +71,7 @@ def _replace(node, env, changed):
     if isinstance(node, gast.Name):
         if isinstance(node.ctx, gast.Load) and node.id in env:
             changed[0] = True
-            return copy.deepcopy(env[node.id])
+            return _copied(env[node.id])
         return node
     for field in node._fields:
         value = getattr(node, field, None)
@@ -84,6 +84,23 @@ def _replace(node, env, changed):
             if new is not value:
                 setattr(node, field, new)
     return node
+
+
+def _copied(node):
+    """copy.deepcopy of a substituted atom (a name, a constant), without deepcopy's memo and dispatch."""
+    cls = node.__class__
+    new = cls.__new__(cls)
+    fields = new.__dict__
+    for key, value in node.__dict__.items():
+        if isinstance(value, gast.AST):
+            value = _copied(value)
+        elif not isinstance(value, _ATOMIC):
+            value = copy.deepcopy(value)
+        fields[key] = value
+    return new
+
+
+_ATOMIC = (str, int, float, complex, bytes, type(None))
 
 
 def _block(stmts, env, pick, changed):

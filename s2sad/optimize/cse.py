@@ -42,6 +42,7 @@ def eliminate_common(fn, facts=None):
 
 def _block(stmts, facts, local, changed):
     held = {}  # expression key -> (name holding it, names the expression reads)
+    mentions = {}  # name -> keys of held whose holder or reads name it (looked up, not scanned: long blocks)
     for stmt in stmts:
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
             for field in ("body", "orelse"):
@@ -49,24 +50,37 @@ def _block(stmts, facts, local, changed):
                 if block:
                     setattr(stmt, field, _block(block, facts, local, changed))
             held.clear()
+            mentions.clear()
             continue
         if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
             continue  # a comment marker
         target = simple_target(stmt)
         if target is None or not facts.is_pure(stmt.value):
             held.clear()  # effects, writes into arrays, tape operations: forget everything
+            mentions.clear()
             continue
         operation = isinstance(stmt.value, _OPERATIONS)
         if held and operation:
             _replace_inside(stmt.value, held, changed)
         if held:
-            for key in [k for k, (name, used) in held.items() if name == target or target in used]:
-                del held[key]
+            _forget(held, mentions, target)
         if operation and target in local:
             used = reads(stmt.value)
             if target not in used and used <= local:
-                held.setdefault(_key(stmt.value), (target, used))
+                key = _key(stmt.value)
+                if key not in held:
+                    held[key] = (target, used)
+                    for name in (target, *used):
+                        mentions.setdefault(name, []).append(key)
     return stmts
+
+
+def _forget(held, mentions, target):
+    """Drop what target's new value makes stale: the expressions held in target or reading it."""
+    for key in mentions.pop(target, ()):
+        entry = held.get(key)
+        if entry is not None and (entry[0] == target or target in entry[1]):
+            del held[key]
 
 
 def _replace_inside(node, held, changed):
@@ -94,12 +108,19 @@ def _replace_inside(node, held, changed):
 
 def _key(node):
     """A structural key: equal for expressions that compute the same thing the same way."""
-    if isinstance(node, gast.Name):
+    cls = node.__class__
+    if cls is gast.Name:
         return ("name", node.id)
-    if isinstance(node, gast.Constant):
+    if cls is gast.Constant:
         return ("const", type(node.value).__name__, repr(node.value))
-    if isinstance(node, list):
-        return tuple(_key(item) for item in node)
+    if cls is list:
+        return tuple([_key(item) for item in node])
     if isinstance(node, gast.AST):
-        return (type(node).__name__,) + tuple(_key(getattr(node, f, None)) for f in node._fields if f != "ctx")
+        fields = _KEY_FIELDS.get(cls)
+        if fields is None:
+            fields = _KEY_FIELDS[cls] = tuple(f for f in cls._fields if f != "ctx")
+        return (cls.__name__, *[_key(getattr(node, f, None)) for f in fields])
     return repr(node)
+
+
+_KEY_FIELDS = {}  # class -> the fields its key is made of

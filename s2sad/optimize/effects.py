@@ -15,7 +15,7 @@ import re
 import gast
 
 from .. import batched_runtime, registry, runtime
-from ..names import _skeleton, names, reads, walk, writes  # noqa: F401  (the passes import them from here)
+from ..names import _skeleton, names, operations, reads, walk, writes  # noqa: F401  (the passes import them from here)
 
 _PURE_METHODS = frozenset(
     "all any argmax argmin astype clip conj conjugate copy cumprod cumsum diagonal dot flatten item max mean "
@@ -139,11 +139,20 @@ def is_pure(node, shadowed=frozenset(), extra=frozenset()):
             isinstance(node.func, gast.Attribute) and node.func.attr in _PURE_METHODS and path is not None)
         return known and all(is_pure(a, shadowed, extra) for a in node.args) \
             and all(is_pure(k.value, shadowed, extra) for k in node.keywords)
-    if isinstance(node, (gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare, gast.IfExp, gast.Attribute,
-                         gast.Subscript, gast.Tuple, gast.List, gast.Dict, gast.Set, gast.Starred)):
-        return all(is_pure(child, shadowed, extra) for child in gast.iter_child_nodes(node)
-                   if not isinstance(child, (gast.operator, gast.unaryop, gast.cmpop, gast.boolop)))
+    if isinstance(node, _OPERATIONS):  # pure when every operand is (the operators are markers)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            for child in value if value.__class__ is list else (value,):
+                if isinstance(child, gast.AST) and not isinstance(child, _OPERATORS) \
+                        and not is_pure(child, shadowed, extra):
+                    return False
+        return True
     return False
+
+
+_OPERATIONS = (gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare, gast.IfExp, gast.Attribute, gast.Subscript,
+               gast.Tuple, gast.List, gast.Dict, gast.Set, gast.Starred)
+_OPERATORS = (gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
 
 
 def pinned(fn):

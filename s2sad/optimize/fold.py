@@ -3,7 +3,7 @@
 After this pass no operator has two numeric constants as operands (`2 - 1` is `1`), no
 statement assigns a name to itself, and in adjoint and tangent statements (`x_bar =
 ...`, `x_dot = ...`) no identity survives: `e * 1.0`, `1.0 * e`, `e / 1.0`, `e + 0.0`,
-`0.0 + e`, `e - 0.0`, `e ** 1` and `-(-e)` are `e`; `0.0 - e` is `-e`; a product with a
+`0.0 + e`, `e - 0.0`, `e ** 1` and `-(-e)` are `e`; `0.0 - e` and `-1.0 * e` are `-e`; a product with a
 zero, and a helper linear in its first argument given a zero (`unbroadcast(0.0, x)`),
 are `0.0`; an exact product `times_partial(t, c)` of a constant is `t * c` (or 0.0). These
 hold exactly for floats and float arrays; a zero's shape does not matter where adjoints and
@@ -22,7 +22,7 @@ import operator
 
 import gast
 
-from .effects import derived_test, dotted, reads, simple_target, walk
+from .effects import derived_test, dotted, operations, reads, simple_target
 from .zeros import is_zero
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
@@ -54,7 +54,7 @@ def _updated_in_place(fn):
     """Names whose array is changed in place (`w_dot[1:] = v`, `a_bar = scatter_add(a_bar, ...)`): `z = w * 1.0`
     must stay a copy of such a w, not become the alias `z = w`."""
     found = set()
-    for node in walk(fn):
+    for node in operations(fn):
         if isinstance(node, gast.Assign):
             for target in node.targets:
                 if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
@@ -168,6 +168,8 @@ def _identity(node):
             return node.right
         if op is gast.Sub and a == 0:
             return _negate(node.right)
+        if op is gast.Mult and (a == -1 or b == -1):  # `-1.0 * g` (a seed folded in) is `-g`, exactly
+            return _negate(node.right if a == -1 else node.left)
         return None
     if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
         inner = node.operand

@@ -21,7 +21,7 @@ import copy
 import gast
 
 from .. import runtime
-from .effects import walk
+from .effects import names, walk
 
 
 def write_out_scalar_products(fn, helpers, facts):
@@ -62,7 +62,7 @@ class _Writer:
 
     def fresh(self, base):
         if self.taken is None:
-            self.taken = {n.id for n in walk(self.fn) if isinstance(n, gast.Name)} | set(self.helpers)
+            self.taken = {n.id for n in names(self.fn)} | set(self.helpers)
         ident, k = base, 0
         while ident in self.taken:
             k += 1

@@ -4,37 +4,38 @@ import operator
 
 import numpy as np
 
-from ..registry import elementwise, jvp, linear, nondiff, vjp
+from .. import runtime_taylor as rt
+from ..registry import bilinear, elementwise, linear, nondiff
 from ..runtime import matmul_adjoint_a, matmul_adjoint_b, pow_base_partial, pow_exponent_partial, scatter
 
 
-@elementwise(operator.add)
+@elementwise(operator.add, taylor="sum")
 def add(a, b):
     return 1.0, 1.0
 
 
-@elementwise(operator.sub)
+@elementwise(operator.sub, taylor="difference")
 def sub(a, b):
     return 1.0, -1.0
 
 
-@elementwise(operator.mul)
+@elementwise(operator.mul, taylor=rt.mul)
 def mul(a, b):
     return b, a
 
 
-@elementwise(operator.truediv)
+@elementwise(operator.truediv, taylor=rt.div)
 def truediv(a, b, ans):
     return 1.0 / b, -ans / b
 
 
-@elementwise(operator.pow, domain="positive")
+@elementwise(operator.pow, domain="positive", taylor=rt.power)
 def pow_(a, b, ans):
     """At a == 0: slope 0 in b (JAX), and b * a ** (b - 1) computed without dividing by a."""
     return pow_base_partial(a, b), pow_exponent_partial(a, ans)
 
 
-@elementwise(operator.mod, domain="positive")
+@elementwise(operator.mod, domain="positive", taylor=rt.remainder)
 def mod(a, b):
     """a % b = a - floor(a / b) * b: slope 1 in a, -floor(a / b) in b (away from the jumps)."""
     return 1.0, -np.floor_divide(a, b)
@@ -50,14 +51,7 @@ def pos(g, a):
     return g
 
 
-@vjp(operator.matmul, batched="product")
-def matmul(g, ans, a, b):
-    return matmul_adjoint_a(g, a, b), matmul_adjoint_b(g, a, b)
-
-
-@jvp(operator.matmul)
-def matmul_jvp(a_dot, b_dot, ans, a, b):
-    return a_dot @ b, a @ b_dot
+bilinear(operator.matmul, adjoints=(matmul_adjoint_a, matmul_adjoint_b), batched="product")
 
 
 @linear(operator.getitem, batched="getitem")

@@ -5,6 +5,7 @@ import builtins
 import numpy as np
 
 from .. import runtime
+from .. import runtime_taylor as rt
 from ..registry import elementwise, jvp, linear, nondiff, vjp
 from ..runtime import (
     broadcast_like,
@@ -16,7 +17,7 @@ from ..runtime import (
 )
 
 
-@elementwise(builtins.abs, shape="same")
+@elementwise(builtins.abs, shape="same", taylor=rt.absolute)
 def abs_(x):
     """Slope 0 at 0, as np.sign. Real x only."""
     return np.sign(runtime.real_only(x, "abs"))
@@ -46,23 +47,23 @@ def float_(g, x):
     return runtime.real_cotangent(g, x, "float")
 
 
-@elementwise(builtins.pow, domain="positive")
+@elementwise(builtins.pow, domain="positive", taylor=rt.power)
 def pow_(a, b, ans):
     return pow_base_partial(a, b), pow_exponent_partial(a, ans)
 
 
-@elementwise(builtins.max, shapes=((), ()), shape="scalar_pair")
+@elementwise(builtins.max, shapes=((), ()), shape="scalar_pair", taylor=rt.maximum)
 def max_(a, b):
     """The two-argument form; ties share equally."""
     return np.heaviside(a - b, 0.5), np.heaviside(b - a, 0.5)
 
 
-@elementwise(builtins.min, shapes=((), ()), shape="scalar_pair")
+@elementwise(builtins.min, shapes=((), ()), shape="scalar_pair", taylor=rt.minimum)
 def min_(a, b):
     return np.heaviside(b - a, 0.5), np.heaviside(a - b, 0.5)
 
 
-@vjp(builtins.sum, wrt=("iterable", "start"))
+@vjp(builtins.sum, wrt=("iterable", "start"), taylor="coefficientwise")
 def sum_(g, ans, iterable, start=0):
     """Each item's cotangent is g, reduced to the item's shape."""
     return sum_list_adjoint(g, iterable), unbroadcast(g, start)

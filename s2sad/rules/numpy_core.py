@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from .. import runtime_taylor as rt
+from .. import runtime_taylor_special as rts
 from ..registry import elementwise, jvp, linear, nondiff, vjp
 from ..runtime import clip_partial, pow_base_partial, pow_exponent_partial, real_cotangent, real_only, unbroadcast
 
@@ -16,44 +18,44 @@ LN2, LN10 = math.log(2.0), math.log(10.0)
 # -- arithmetic ----------------------------------------------------------------
 
 
-@elementwise(np.add)
+@elementwise(np.add, taylor="sum")
 def add(a, b):
     return 1.0, 1.0
 
 
-@elementwise(np.subtract)
+@elementwise(np.subtract, taylor="difference")
 def subtract(a, b):
     return 1.0, -1.0
 
 
-@elementwise(np.multiply)
+@elementwise(np.multiply, taylor=rt.mul)
 def multiply(a, b):
     return b, a
 
 
-@elementwise(np.divide, np.true_divide)
+@elementwise(np.divide, np.true_divide, taylor=rt.div)
 def divide(a, b, ans):
     return 1.0 / b, -ans / b
 
 
-@elementwise(np.power, domain="positive")
+@elementwise(np.power, domain="positive", taylor=rt.power)
 def power(a, b, ans):
     """At a == 0: slope 0 in b (JAX), and b * a ** (b - 1) computed without dividing by a."""
     return pow_base_partial(a, b), pow_exponent_partial(a, ans)
 
 
-@elementwise(np.float_power, domain="positive")
+@elementwise(np.float_power, domain="positive", taylor=rt.power)
 def float_power(a, b, ans):
     return b * np.float_power(a, b - 1), ans * np.log(a, dtype=np.result_type(ans))
 
 
-@elementwise(np.mod, np.remainder, domain="positive")
+@elementwise(np.mod, np.remainder, domain="positive", taylor=rt.remainder)
 def mod(a, b):
     """a - floor(a / b) * b: slope 1 in a and -floor(a / b) in b between the jumps."""
     return 1.0, -np.floor_divide(a, b)
 
 
-@elementwise(np.fmod, domain="positive")
+@elementwise(np.fmod, domain="positive", taylor=rt.remainder)
 def fmod(a, b):
     """a - trunc(a / b) * b, the sign of a."""
     return 1.0, -np.trunc(np.divide(a, b))
@@ -75,33 +77,33 @@ def conjugate(g, x):
     return real_cotangent(g, x, "np.real / np.conj")
 
 
-@elementwise(np.square)
+@elementwise(np.square, taylor=rt.square)
 def square(x):
     return 2.0 * x
 
 
-@elementwise(np.sqrt, domain="positive")
+@elementwise(np.sqrt, domain="positive", taylor=rt.sqrt)
 def sqrt(x, ans):
     return 0.5 / ans
 
 
-@elementwise(np.cbrt, domain="nonzero")
+@elementwise(np.cbrt, domain="nonzero", taylor=rt.cbrt)
 def cbrt(x, ans):
     return 1.0 / (3.0 * ans * ans)
 
 
-@elementwise(np.reciprocal, domain="nonzero")
+@elementwise(np.reciprocal, domain="nonzero", taylor=rt.reciprocal)
 def reciprocal(x, ans):
     return -ans * ans
 
 
-@elementwise(np.abs, np.absolute, np.fabs)
+@elementwise(np.abs, np.absolute, np.fabs, taylor=rt.absolute)
 def absolute(x):
     """Slope 0 at 0 (np.sign): the average of the one-sided slopes -1 and 1. Real x only."""
     return np.sign(real_only(x, "np.abs"))
 
 
-@vjp(np.copysign, wrt=("x1",), shapes=((2, 3), (3,)))
+@vjp(np.copysign, wrt=("x1",), shapes=((2, 3), (3,)), taylor=rt.copysign)
 def copysign(g, ans, x1, x2):
     """|x1| with the sign of x2; piecewise constant in x2."""
     return unbroadcast(g * np.sign(x1) * np.copysign(1.0, x2), x1)
@@ -112,7 +114,7 @@ def copysign_jvp(x1_dot, ans, x1, x2):
     return x1_dot * np.sign(x1) * np.copysign(1.0, x2)
 
 
-@vjp(np.ldexp, wrt=("x1",))
+@vjp(np.ldexp, wrt=("x1",), taylor="coefficientwise")
 def ldexp(g, ans, x1, x2):
     """x1 * 2**x2 for integer x2: linear in x1."""
     return unbroadcast(np.ldexp(g, x2), x1)
@@ -126,47 +128,47 @@ def ldexp_jvp(x1_dot, ans, x1, x2):
 # -- exponentials and logarithms -------------------------------------------------
 
 
-@elementwise(np.exp)
+@elementwise(np.exp, taylor=rt.exp)
 def exp(x, ans):
     return ans
 
 
-@elementwise(np.exp2)
+@elementwise(np.exp2, taylor=rt.exp2)
 def exp2(x, ans):
     return ans * LN2
 
 
-@elementwise(np.expm1)
+@elementwise(np.expm1, taylor=rt.expm1)
 def expm1(x, ans):
     return ans + 1.0
 
 
-@elementwise(np.log, domain="positive")
+@elementwise(np.log, domain="positive", taylor=rt.log)
 def log(x):
     return 1.0 / x
 
 
-@elementwise(np.log2, domain="positive")
+@elementwise(np.log2, domain="positive", taylor=rt.log2)
 def log2(x):
     return 1.0 / (x * LN2)
 
 
-@elementwise(np.log10, domain="positive")
+@elementwise(np.log10, domain="positive", taylor=rt.log10)
 def log10(x):
     return 1.0 / (x * LN10)
 
 
-@elementwise(np.log1p, domain="positive")
+@elementwise(np.log1p, domain="positive", taylor=rt.log1p)
 def log1p(x):
     return 1.0 / (1.0 + x)
 
 
-@elementwise(np.logaddexp)
+@elementwise(np.logaddexp, taylor=rt.logaddexp)
 def logaddexp(a, b, ans):
     return np.exp(a - ans), np.exp(b - ans)
 
 
-@elementwise(np.logaddexp2)
+@elementwise(np.logaddexp2, taylor=rt.logaddexp2)
 def logaddexp2(a, b, ans):
     return np.exp2(a - ans), np.exp2(b - ans)
 
@@ -174,73 +176,73 @@ def logaddexp2(a, b, ans):
 # -- trigonometric and hyperbolic --------------------------------------------------
 
 
-@elementwise(np.sin)
+@elementwise(np.sin, taylor=rt.sin)
 def sin(x):
     return np.cos(x)
 
 
-@elementwise(np.cos)
+@elementwise(np.cos, taylor=rt.cos)
 def cos(x):
     return -np.sin(x)
 
 
-@elementwise(np.tan)
+@elementwise(np.tan, taylor=rt.tan)
 def tan(x, ans):
     return 1.0 + ans * ans
 
 
-@elementwise(np.arcsin, domain="unit")
+@elementwise(np.arcsin, domain="unit", taylor=rt.arcsin)
 def arcsin(x):
     return 1.0 / np.sqrt(1.0 - x * x)
 
 
-@elementwise(np.arccos, domain="unit")
+@elementwise(np.arccos, domain="unit", taylor=rt.arccos)
 def arccos(x):
     return -1.0 / np.sqrt(1.0 - x * x)
 
 
-@elementwise(np.arctan)
+@elementwise(np.arctan, taylor=rt.arctan)
 def arctan(x):
     return 1.0 / (1.0 + x * x)
 
 
-@elementwise(np.arctan2)
+@elementwise(np.arctan2, taylor=rt.arctan2)
 def arctan2(y, x):
     return x / (x * x + y * y), -y / (x * x + y * y)
 
 
-@elementwise(np.hypot)
+@elementwise(np.hypot, taylor=rt.hypot)
 def hypot(x, y, ans):
     """Slope 0 at the origin (ans == 0), as for every norm."""
     return x / (ans + (ans == 0)), y / (ans + (ans == 0))
 
 
-@elementwise(np.sinh)
+@elementwise(np.sinh, taylor=rt.sinh)
 def sinh(x):
     return np.cosh(x)
 
 
-@elementwise(np.cosh)
+@elementwise(np.cosh, taylor=rt.cosh)
 def cosh(x):
     return np.sinh(x)
 
 
-@elementwise(np.tanh)
+@elementwise(np.tanh, taylor=rt.tanh)
 def tanh(x, ans):
     return 1.0 - ans * ans
 
 
-@elementwise(np.arcsinh)
+@elementwise(np.arcsinh, taylor=rt.arcsinh)
 def arcsinh(x):
     return 1.0 / np.sqrt(x * x + 1.0)
 
 
-@elementwise(np.arccosh, domain="above_one")
+@elementwise(np.arccosh, domain="above_one", taylor=rt.arccosh)
 def arccosh(x):
     return 1.0 / np.sqrt(x * x - 1.0)
 
 
-@elementwise(np.arctanh, domain="unit")
+@elementwise(np.arctanh, domain="unit", taylor=rt.arctanh)
 def arctanh(x):
     return 1.0 / (1.0 - x * x)
 
@@ -255,7 +257,7 @@ def rad2deg(g, x):
     return np.rad2deg(g)
 
 
-@elementwise(np.sinc)
+@elementwise(np.sinc, taylor=rts.sinc)
 def sinc(x, ans):
     """(cos(pi x) - sinc(x)) / x, and 0 at 0."""
     return (np.cos(math.pi * x) - ans) / (x + (x == 0))
@@ -264,29 +266,29 @@ def sinc(x, ans):
 # -- maxima, minima, clipping and selection ----------------------------------------
 
 
-@elementwise(np.maximum)
+@elementwise(np.maximum, taylor=rt.maximum)
 def maximum(a, b):
     """Ties share equally: heaviside(0, 0.5) = 0.5 to each."""
     return np.heaviside(a - b, 0.5), np.heaviside(b - a, 0.5)
 
 
-@elementwise(np.minimum)
+@elementwise(np.minimum, taylor=rt.minimum)
 def minimum(a, b):
     return np.heaviside(b - a, 0.5), np.heaviside(a - b, 0.5)
 
 
-@elementwise(np.fmax)
+@elementwise(np.fmax, taylor=rt.maximum)
 def fmax(a, b):
     """As maximum, except that a NaN argument is ignored: the other one gets slope 1."""
     return np.fmax(np.heaviside(a - b, 0.5), np.isnan(b)), np.fmax(np.heaviside(b - a, 0.5), np.isnan(a))
 
 
-@elementwise(np.fmin)
+@elementwise(np.fmin, taylor=rt.minimum)
 def fmin(a, b):
     return np.fmax(np.heaviside(b - a, 0.5), np.isnan(b)), np.fmax(np.heaviside(a - b, 0.5), np.isnan(a))
 
 
-@elementwise(np.clip, shapes=((2, 3), (2, 3), (2, 3)))
+@elementwise(np.clip, shapes=((2, 3), (2, 3), (2, 3)), taylor="clip")
 def clip(a, a_min=None, a_max=None, min=None, max=None):
     """clip = minimum(maximum(a, a_min), a_max), each tie shared equally (NumPy 2.1 also names the bounds min, max)."""
     return (clip_partial(a, a_min, a_max, "a", min, max), clip_partial(a, a_min, a_max, "a_min", min, max),
@@ -294,12 +296,12 @@ def clip(a, a_min=None, a_max=None, min=None, max=None):
             clip_partial(a, a_min, a_max, "a_max", min, max))
 
 
-@elementwise(np.ndarray.clip)
+@elementwise(np.ndarray.clip, taylor="clip")
 def ndarray_clip(a, min=None, max=None):
     return clip_partial(a, min, max, "a"), clip_partial(a, min, max, "a_min"), clip_partial(a, min, max, "a_max")
 
 
-@vjp(np.nan_to_num, wrt=("x", "nan", "posinf", "neginf"))
+@vjp(np.nan_to_num, wrt=("x", "nan", "posinf", "neginf"), taylor=rts.nan_to_num)
 def nan_to_num(g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None):
     """The identity where x is finite; where it is NaN or infinite the result is the replacement, so
     the derivative goes there, and x's is an exact zero (np.where: an infinite tangent stays out)."""
@@ -314,7 +316,7 @@ def nan_to_num_jvp(x_dot, nan_dot, posinf_dot, neginf_dot, ans, x, copy=True, na
         np.where(np.isneginf(x), neginf_dot, np.zeros_like(ans))
 
 
-@vjp(np.where, wrt=("x", "y"))
+@vjp(np.where, wrt=("x", "y"), taylor="coefficientwise")
 def where(g, ans, condition, x, y):
     return unbroadcast(np.where(condition, g, np.zeros_like(ans)), x), \
         unbroadcast(np.where(condition, np.zeros_like(ans), g), y)

@@ -181,7 +181,7 @@ nondiff(angle_unit, runtime_fft.real_arguments)
 _variant((np.abs, np.absolute), complex_abs)
 _variant((np.real,), complex_real)
 _variant((np.imag,), complex_imag)
-_variant((np.conj, np.conjugate), complex_conj)
+_variant((np.conj, np.conjugate, np.ndarray.conj, np.ndarray.conjugate), complex_conj)
 _variant((np.angle,), complex_angle)
 
 # -- the rules that are right on complex values as they are (holomorphic, or linear over the complex) ----
@@ -205,7 +205,17 @@ def mark_complex_safe():
         runtime.scatter, runtime.scatter_add, runtime.pow_base_partial, runtime.times_partial,
         runtime.times_partial_scalar, runtime.matmul_adjoint_a, runtime.matmul_adjoint_b,
     )
-    for prim in safe:
+    # checked on complex arguments along real and imaginary directions by tests/test_rules_complex.py
+    checked = (
+        np.tan, np.sinh, np.cosh, np.arctan, np.arcsinh, np.log10, np.log2, np.log1p, np.expm1, np.exp2,
+        np.float_power, np.ravel, np.ndarray.ravel, np.squeeze, np.diag, np.diagonal, np.trace, np.outer, np.inner,
+        np.tensordot, np.einsum, np.kron, np.tile, np.repeat, np.tril, np.triu, np.hstack, np.vstack,
+        np.column_stack, np.dstack, np.fliplr, np.flipud, np.rot90, np.rollaxis, np.broadcast_to, np.atleast_1d,
+        np.atleast_2d, np.copy, np.ascontiguousarray, np.full_like, np.diff, np.pad, np.take, np.take_along_axis,
+        np.split, np.append, np.cumprod, np.prod, np.cross, np.polyval, np.linalg.inv, np.linalg.solve,
+        np.linalg.det, getattr(np, "matrix_transpose", None),
+    )
+    for prim in safe + tuple(p for p in checked if p is not None and p in RULES):
         RULES[prim].complex_safe = True
     for rule in COMPLEX_VARIANTS.values():
         rule.complex_safe = True

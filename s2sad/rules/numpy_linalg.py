@@ -6,7 +6,8 @@ Matrix functions work on stacks of matrices (the last two axes), as NumPy's do.
 import numpy as np
 
 from .. import factored, runtime
-from ..registry import jvp, linear, nondiff, residuals, vjp
+from .. import runtime_taylor_special as rts
+from ..registry import bilinear, jvp, linear, nondiff, residuals, vjp
 from ..runtime import (
     dot_adjoint_a,
     dot_adjoint_b,
@@ -27,96 +28,23 @@ from ..runtime import (
     tensordot_adjoint_a,
     tensordot_adjoint_b,
     trace_adjoint,
-    unbroadcast,
 )
 
-# -- products ------------------------------------------------------------------
+# -- products: bilinear, one line each (registry.bilinear derives both modes, the adjoints' rules and jet's) --
+
+bilinear(np.matmul, adjoints=(matmul_adjoint_a, matmul_adjoint_b), shapes=((2, 3, 4), (4, 2)), batched="product",
+         shape="matmul")
+bilinear(np.dot, np.ndarray.dot, adjoints=(dot_adjoint_a, dot_adjoint_b), shapes=((2, 3), (3, 4)),
+         batched="product", shape="matmul")
+bilinear(np.vdot, adjoints=(runtime.vdot_adjoint_a, runtime.vdot_adjoint_b), shapes=((2, 3), (6,)))
+bilinear(np.inner, adjoints=(inner_adjoint_a, inner_adjoint_b), shapes=((2, 3), (4, 3)))
+bilinear(np.outer, adjoints=(runtime.outer_adjoint_a, runtime.outer_adjoint_b), shapes=((2, 3), (4,)))
+bilinear(np.tensordot, adjoints=(tensordot_adjoint_a, tensordot_adjoint_b), shapes=((2, 3, 4), (3, 4, 5)))
+bilinear(np.kron, adjoints=(kron_adjoint_a, kron_adjoint_b), shapes=((2, 3), (3, 2)))
+bilinear(np.cross, adjoints=(runtime.cross_adjoint_a, runtime.cross_adjoint_b), shapes=((4, 3), (3,)))
 
 
-@vjp(np.matmul, shapes=((2, 3, 4), (4, 2)), batched="product", shape="matmul")
-def matmul(g, ans, a, b):
-    return matmul_adjoint_a(g, a, b), matmul_adjoint_b(g, a, b)
-
-
-@jvp(np.matmul)
-def matmul_jvp(a_dot, b_dot, ans, a, b):
-    return np.matmul(a_dot, b), np.matmul(a, b_dot)
-
-
-@vjp(np.dot, np.ndarray.dot, shapes=((2, 3), (3, 4)), batched="product", shape="matmul")
-def dot(g, ans, a, b):
-    return dot_adjoint_a(g, a, b), dot_adjoint_b(g, a, b)
-
-
-@jvp(np.dot, np.ndarray.dot)
-def dot_jvp(a_dot, b_dot, ans, a, b):
-    return np.dot(a_dot, b), np.dot(a, b_dot)
-
-
-@vjp(np.vdot, shapes=((2, 3), (6,)))
-def vdot(g, ans, a, b):
-    """The flattened dot product."""
-    return g * np.reshape(b, np.shape(a)), g * np.reshape(a, np.shape(b))
-
-
-@jvp(np.vdot)
-def vdot_jvp(a_dot, b_dot, ans, a, b):
-    return np.vdot(a_dot, b), np.vdot(a, b_dot)
-
-
-@vjp(np.inner, shapes=((2, 3), (4, 3)))
-def inner(g, ans, a, b):
-    return inner_adjoint_a(g, a, b), inner_adjoint_b(g, a, b)
-
-
-@jvp(np.inner)
-def inner_jvp(a_dot, b_dot, ans, a, b):
-    return np.inner(a_dot, b), np.inner(a, b_dot)
-
-
-@vjp(np.outer, shapes=((2, 3), (4,)))
-def outer(g, ans, a, b):
-    return np.reshape(np.dot(g, np.ravel(b)), np.shape(a)), np.reshape(np.dot(np.ravel(a), g), np.shape(b))
-
-
-@jvp(np.outer)
-def outer_jvp(a_dot, b_dot, ans, a, b):
-    return np.outer(a_dot, b), np.outer(a, b_dot)
-
-
-@vjp(np.tensordot, wrt=("a", "b"), shapes=((2, 3, 4), (3, 4, 5)))
-def tensordot(g, ans, a, b, axes=2):
-    return tensordot_adjoint_a(g, a, b, axes), tensordot_adjoint_b(g, a, b, axes)
-
-
-@jvp(np.tensordot)
-def tensordot_jvp(a_dot, b_dot, ans, a, b, axes=2):
-    return np.tensordot(a_dot, b, axes), np.tensordot(a, b_dot, axes)
-
-
-@vjp(np.kron, shapes=((2, 3), (3, 2)))
-def kron(g, ans, a, b):
-    return kron_adjoint_a(g, a, b), kron_adjoint_b(g, a, b)
-
-
-@jvp(np.kron)
-def kron_jvp(a_dot, b_dot, ans, a, b):
-    return np.kron(a_dot, b), np.kron(a, b_dot)
-
-
-@vjp(np.cross, wrt=("a", "b"), shapes=((4, 3), (3,)))
-def cross(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """3-vectors: a x b, with the cotangents b x g and g x a laid along each operand's own axis."""
-    return unbroadcast(np.cross(b, g, axisb, axisc, axisa, axis), a), \
-        unbroadcast(np.cross(g, a, axisc, axisa, axisb, axis), b)
-
-
-@jvp(np.cross)
-def cross_jvp(a_dot, b_dot, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    return np.cross(a_dot, b, axisa, axisb, axisc, axis), np.cross(a, b_dot, axisa, axisb, axisc, axis)
-
-
-@vjp(np.einsum, wrt=("subscripts", "a", "b", "c", "d"))
+@vjp(np.einsum, wrt=("subscripts", "a", "b", "c", "d"), taylor="bilinear")
 def einsum(g, ans, subscripts, a, b=None, c=None, d=None):
     """Subscripts with or without `->`, `...` included; up to four operands. The sublist form with
     literal sublists is rewritten to this one when normalizing; an active first argument is an
@@ -166,7 +94,7 @@ def inv_jvp(a_dot, ans, a):
     return -np.matmul(ans, np.matmul(a_dot, ans))
 
 
-@vjp(np.linalg.det, domain="matrix", shapes=((3, 3),))
+@vjp(np.linalg.det, domain="matrix", shapes=((3, 3),), taylor=rts.det)
 def det(g, ans, a):
     """Through the inverse: not defined at singular matrices."""
     return np.expand_dims(g * ans, (-2, -1)) * np.swapaxes(runtime.inv(a), -1, -2)

@@ -10,11 +10,10 @@ import builtins
 import numpy as np
 
 from .. import runtime_misc
-from ..registry import jvp, linear, nondiff, vjp
+from ..registry import bilinear, jvp, linear, nondiff, vjp
 from ..runtime import broadcast_like, take_along_axis_adjoint, unbroadcast
 from ..runtime_misc import (
     append_count,
-    conv,
     conv_adjoint_a,
     conv_adjoint_b,
     gradient_adjoint,
@@ -32,55 +31,11 @@ from ..runtime_misc import (
 # -- convolve and correlate: bilinear, their adjoints are correlations of the full cotangent -------------
 
 
-@vjp(np.convolve, wrt=("a", "v"), shapes=((5,), (3,)))
-def convolve(g, ans, a, v, mode="full"):
-    return conv_adjoint_a(g, a, v, mode, "convolve"), conv_adjoint_b(g, a, v, mode, "convolve")
-
-
-@jvp(np.convolve)
-def convolve_jvp(a_dot, v_dot, ans, a, v, mode="full"):
-    return np.convolve(a_dot, v, mode), np.convolve(a, v_dot, mode)
-
-
-@vjp(np.correlate, wrt=("a", "v"), shapes=((5,), (3,)))
-def correlate(g, ans, a, v, mode="valid"):
-    return conv_adjoint_a(g, a, v, mode, "correlate"), conv_adjoint_b(g, a, v, mode, "correlate")
-
-
-@jvp(np.correlate)
-def correlate_jvp(a_dot, v_dot, ans, a, v, mode="valid"):
-    return np.correlate(a_dot, v, mode), np.correlate(a, v_dot, mode)
-
-
-@vjp(runtime_misc.conv, wrt=("a", "v"))
-def conv_(g, ans, a, v, mode="full", kind="convolve"):
-    return conv_adjoint_a(g, a, v, mode, kind), conv_adjoint_b(g, a, v, mode, kind)
-
-
-@jvp(runtime_misc.conv)
-def conv_jvp(a_dot, v_dot, ans, a, v, mode="full", kind="convolve"):
-    return conv(a_dot, v, mode, kind), conv(a, v_dot, mode, kind)
-
-
-@vjp(runtime_misc.conv_adjoint_a, wrt=("g", "v"))
-def conv_adjoint_a_(ct, ans, g, a, v, mode="full", kind="convolve"):
-    """Trilinear <g, conv(a, v)>: this is its derivative in a, so its transposes are conv and the one in v."""
-    return conv(ct, v, mode, kind), conv_adjoint_b(g, ct, v, mode, kind)
-
-
-@jvp(runtime_misc.conv_adjoint_a)
-def conv_adjoint_a_jvp(g_dot, v_dot, ans, g, a, v, mode="full", kind="convolve"):
-    return conv_adjoint_a(g_dot, a, v, mode, kind), conv_adjoint_a(g, a, v_dot, mode, kind)
-
-
-@vjp(runtime_misc.conv_adjoint_b, wrt=("g", "a"))
-def conv_adjoint_b_(ct, ans, g, a, v, mode="full", kind="convolve"):
-    return conv(a, ct, mode, kind), conv_adjoint_a(g, a, ct, mode, kind)
-
-
-@jvp(runtime_misc.conv_adjoint_b)
-def conv_adjoint_b_jvp(g_dot, a_dot, ans, g, a, v, mode="full", kind="convolve"):
-    return conv_adjoint_b(g_dot, a, v, mode, kind), conv_adjoint_b(g, a_dot, v, mode, kind)
+bilinear(np.convolve, adjoints=(runtime_misc.convolve_adjoint_a, runtime_misc.convolve_adjoint_b),
+         shapes=((5,), (3,)))
+bilinear(np.correlate, adjoints=(runtime_misc.correlate_adjoint_a, runtime_misc.correlate_adjoint_b),
+         shapes=((5,), (3,)))
+bilinear(runtime_misc.conv, adjoints=(conv_adjoint_a, conv_adjoint_b))  # both, `kind` naming which
 
 
 # -- interp (in x and fp; xp carries no derivative) and polyval ----------------------------------------------

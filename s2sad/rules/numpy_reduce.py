@@ -6,6 +6,7 @@ so most reverse rules read "spread g, then multiply by the slope".
 
 import numpy as np
 
+from .. import runtime_taylor_special as rts
 from ..registry import jvp, linear, vjp
 from ..runtime import (
     cumsum_adjoint,
@@ -95,7 +96,7 @@ def cumsum(g, a, axis=None, dtype=None, out=None):
     return cumsum_adjoint(g, a, axis)
 
 
-@vjp(np.cumprod, np.ndarray.cumprod, wrt=("a",), shapes=((2, 3),))
+@vjp(np.cumprod, np.ndarray.cumprod, wrt=("a",), shapes=((2, 3),), taylor=rts.cumprod)
 def cumprod(g, ans, a, axis=None, dtype=None, out=None):
     """Divides by a: not defined where a has zeros (docs/rules.md)."""
     return cumsum_adjoint(g * ans, a, axis) / a

@@ -32,7 +32,7 @@ from ..runtime import (
 # -- same elements, new shape ----------------------------------------------------
 
 
-@vjp(np.reshape, wrt=("a",), batched="reshape")
+@vjp(np.reshape, wrt=("a",), batched="reshape", taylor="coefficientwise")
 def reshape(g, ans, a, shape=None, order="C"):
     """Both modes read the elements in a's own index order (order="A" depends on a's layout)."""
     return np.reshape(g, np.shape(a), order=index_order(a, order))
@@ -43,7 +43,7 @@ def reshape_jvp(a_dot, ans, a, shape=None, order="C"):
     return np.reshape(a_dot, np.shape(ans), order=index_order(a, order))
 
 
-@vjp(np.ndarray.reshape, wrt=("a",), batched="reshape")
+@vjp(np.ndarray.reshape, wrt=("a",), batched="reshape", taylor="coefficientwise")
 def ndarray_reshape(g, ans, a, *shape, order="C"):
     return np.reshape(g, np.shape(a), order=index_order(a, order))
 
@@ -53,7 +53,8 @@ def ndarray_reshape_jvp(a_dot, ans, a, *shape, order="C"):
     return np.reshape(a_dot, np.shape(ans), order=index_order(a, order))
 
 
-@vjp(np.ravel, np.ndarray.ravel, np.ndarray.flatten, wrt=("a",), shapes=((2, 1, 3),), batched="reshape")
+@vjp(np.ravel, np.ndarray.ravel, np.ndarray.flatten, wrt=("a",), shapes=((2, 1, 3),), batched="reshape",
+     taylor="coefficientwise")
 def ravel(g, ans, a, order="C"):
     """order="K" follows a's memory layout (a transpose's ravel is not its C-order ravel)."""
     return unravel_like(g, a, order)

@@ -3,8 +3,9 @@
 import numpy as np
 
 from .. import revolve, runtime
+from .. import runtime_taylor_special as rts
 from ..registry import elementwise, jvp, linear, nondiff, vjp
-from ..runtime import broadcast_like, matmul_adjoint_a, matmul_adjoint_b, unbroadcast
+from ..runtime import broadcast_like, unbroadcast
 
 
 @linear(runtime.sequence, shape="same")
@@ -45,109 +46,9 @@ def mean_adjoint(ct, g, x, axis=None, keepdims=False):
     return np.mean(ct, axis=axis, keepdims=keepdims)
 
 
-@vjp(runtime.matmul_adjoint_a, wrt=("g", "b"))
-def matmul_adjoint_a_vjp(ct, ans, g, a, b):
-    return np.matmul(broadcast_like(ct, a), b), matmul_adjoint_b(g, broadcast_like(ct, a), b)
-
-
-@jvp(runtime.matmul_adjoint_a)
-def matmul_adjoint_a_jvp(g_dot, b_dot, ans, g, a, b):
-    return matmul_adjoint_a(g_dot, a, b), matmul_adjoint_a(g, a, b_dot)
-
-
-@vjp(runtime.matmul_adjoint_b, wrt=("g", "a"))
-def matmul_adjoint_b_vjp(ct, ans, g, a, b):
-    return np.matmul(a, broadcast_like(ct, b)), matmul_adjoint_a(g, a, broadcast_like(ct, b))
-
-
-@jvp(runtime.matmul_adjoint_b)
-def matmul_adjoint_b_jvp(g_dot, a_dot, ans, g, a, b):
-    return matmul_adjoint_b(g_dot, a, b), matmul_adjoint_b(g, a_dot, b)
-
-
 # -- the derivative library's helpers (s2sad/runtime_adjoints.py, runtime_products.py, runtime_linalg.py) ----
 
 nondiff(runtime.tie_weights, runtime.clip_partial, runtime.linspace_ramp, runtime.inverse_axes)
-
-
-@vjp(runtime.dot_adjoint_a, wrt=("g", "b"))
-def dot_adjoint_a_vjp(ct, ans, g, a, b):
-    return np.dot(broadcast_like(ct, a), b), runtime.dot_adjoint_b(g, broadcast_like(ct, a), b)
-
-
-@jvp(runtime.dot_adjoint_a)
-def dot_adjoint_a_jvp(g_dot, b_dot, ans, g, a, b):
-    return runtime.dot_adjoint_a(g_dot, a, b), runtime.dot_adjoint_a(g, a, b_dot)
-
-
-@vjp(runtime.dot_adjoint_b, wrt=("g", "a"))
-def dot_adjoint_b_vjp(ct, ans, g, a, b):
-    return np.dot(a, broadcast_like(ct, b)), runtime.dot_adjoint_a(g, a, broadcast_like(ct, b))
-
-
-@jvp(runtime.dot_adjoint_b)
-def dot_adjoint_b_jvp(g_dot, a_dot, ans, g, a, b):
-    return runtime.dot_adjoint_b(g_dot, a, b), runtime.dot_adjoint_b(g, a_dot, b)
-
-
-@vjp(runtime.inner_adjoint_a, wrt=("g", "b"))
-def inner_adjoint_a_vjp(ct, ans, g, a, b):
-    return np.inner(broadcast_like(ct, a), b), runtime.inner_adjoint_b(g, broadcast_like(ct, a), b)
-
-
-@jvp(runtime.inner_adjoint_a)
-def inner_adjoint_a_jvp(g_dot, b_dot, ans, g, a, b):
-    return runtime.inner_adjoint_a(g_dot, a, b), runtime.inner_adjoint_a(g, a, b_dot)
-
-
-@vjp(runtime.inner_adjoint_b, wrt=("g", "a"))
-def inner_adjoint_b_vjp(ct, ans, g, a, b):
-    return np.inner(a, broadcast_like(ct, b)), runtime.inner_adjoint_a(g, a, broadcast_like(ct, b))
-
-
-@jvp(runtime.inner_adjoint_b)
-def inner_adjoint_b_jvp(g_dot, a_dot, ans, g, a, b):
-    return runtime.inner_adjoint_b(g_dot, a, b), runtime.inner_adjoint_b(g, a_dot, b)
-
-
-@vjp(runtime.kron_adjoint_a, wrt=("g", "b"))
-def kron_adjoint_a_vjp(ct, ans, g, a, b):
-    return np.kron(broadcast_like(ct, a), b), runtime.kron_adjoint_b(g, broadcast_like(ct, a), b)
-
-
-@jvp(runtime.kron_adjoint_a)
-def kron_adjoint_a_jvp(g_dot, b_dot, ans, g, a, b):
-    return runtime.kron_adjoint_a(g_dot, a, b), runtime.kron_adjoint_a(g, a, b_dot)
-
-
-@vjp(runtime.kron_adjoint_b, wrt=("g", "a"))
-def kron_adjoint_b_vjp(ct, ans, g, a, b):
-    return np.kron(a, broadcast_like(ct, b)), runtime.kron_adjoint_a(g, a, broadcast_like(ct, b))
-
-
-@jvp(runtime.kron_adjoint_b)
-def kron_adjoint_b_jvp(g_dot, a_dot, ans, g, a, b):
-    return runtime.kron_adjoint_b(g_dot, a, b), runtime.kron_adjoint_b(g, a_dot, b)
-
-
-@vjp(runtime.tensordot_adjoint_a, wrt=("g", "b"))
-def tensordot_adjoint_a_vjp(ct, ans, g, a, b, axes=2):
-    return np.tensordot(broadcast_like(ct, a), b, axes), runtime.tensordot_adjoint_b(g, broadcast_like(ct, a), b, axes)
-
-
-@jvp(runtime.tensordot_adjoint_a)
-def tensordot_adjoint_a_jvp(g_dot, b_dot, ans, g, a, b, axes=2):
-    return runtime.tensordot_adjoint_a(g_dot, a, b, axes), runtime.tensordot_adjoint_a(g, a, b_dot, axes)
-
-
-@vjp(runtime.tensordot_adjoint_b, wrt=("g", "a"))
-def tensordot_adjoint_b_vjp(ct, ans, g, a, b, axes=2):
-    return np.tensordot(a, broadcast_like(ct, b), axes), runtime.tensordot_adjoint_a(g, a, broadcast_like(ct, b), axes)
-
-
-@jvp(runtime.tensordot_adjoint_b)
-def tensordot_adjoint_b_jvp(g_dot, a_dot, ans, g, a, b, axes=2):
-    return runtime.tensordot_adjoint_b(g_dot, a, b, axes), runtime.tensordot_adjoint_b(g, a_dot, b, axes)
 
 
 @vjp(runtime.einsum_with, wrt=("operands", "x"))
@@ -308,6 +209,7 @@ def lower_factor(ct, x, transpose=False):
 # -- the helpers the transforms themselves emit (forward and reverse code read back in) ----
 
 nondiff(runtime.zeros_like)
+nondiff(runtime.shaped)  # a record's stand-in for a value read only for its shape (optimize/release.py)
 # push and pop carry derivatives, but through the stack, not their arguments: the transforms pair them
 # (s2sad/stacks.py), so as calls they are marked as having none of their own
 nondiff(runtime.push, runtime.pop)
@@ -409,24 +311,24 @@ def inexact_only_(ct, t, ans):
     return runtime.inexact_only(ct, ans)
 
 
-@elementwise(runtime.times_partial)
+@elementwise(runtime.times_partial, taylor=rts.times_partial)
 def times_partial_(t, partial):
     return partial, t
 
 
-@elementwise(runtime.times_partial_scalar)
+@elementwise(runtime.times_partial_scalar, taylor=rts.times_partial)
 def times_partial_scalar_(t, partial):
     return partial, t
 
 
-@elementwise(runtime.pow_base_partial, domain="positive", pure=False)
+@elementwise(runtime.pow_base_partial, domain="positive", pure=False, taylor=rts.pow_base_partial)
 def pow_base_partial_(a, b):
     """b * (b - 1) * a ** (b - 2) in a: zero for b == 0 and b == 1, even at a == 0."""
     return runtime.times_partial(b, runtime.pow_base_partial(a, b - 1)), \
         np.power(a, b - 1) + b * runtime.pow_exponent_partial(a, np.power(a, b - 1))
 
 
-@elementwise(runtime.pow_exponent_partial, domain="positive", pure=False)
+@elementwise(runtime.pow_exponent_partial, domain="positive", pure=False, taylor=rts.pow_exponent_partial)
 def pow_exponent_partial_(a, power):
     return power / a, runtime.pow_exponent_partial(a, np.ones_like(power))
 

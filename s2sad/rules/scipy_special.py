@@ -12,6 +12,8 @@ import scipy.special
 import scipy.stats
 
 from .. import runtime, runtime_scipy
+from .. import runtime_taylor as rt
+from .. import runtime_taylor_special as rts
 from ..registry import RULES, elementwise, jvp, vjp
 from ..runtime import broadcast_like, sum_adjoint, sym_lower, sym_lower_adjoint, unbroadcast
 from ..runtime_scipy import lse_weights
@@ -21,23 +23,23 @@ SQRT_PI = math.sqrt(math.pi)
 # -- gamma and its logarithm --------------------------------------------------------------------------
 
 
-@elementwise(scipy.special.gamma, domain="positive")
+@elementwise(scipy.special.gamma, domain="positive", taylor=rts.gamma)
 def gamma(x, ans):
     return ans * scipy.special.digamma(x)
 
 
-@elementwise(scipy.special.gammaln, domain="positive")
+@elementwise(scipy.special.gammaln, domain="positive", taylor=rts.gammaln)
 def gammaln(x):
     return scipy.special.digamma(x)
 
 
-@elementwise(scipy.special.digamma, domain="positive")
+@elementwise(scipy.special.digamma, domain="positive", taylor=rts.digamma)
 def digamma(x):
     """polygamma computes in float64: cast back to x's dtype."""
     return np.asarray(scipy.special.polygamma(1, x), np.result_type(x))
 
 
-@vjp(scipy.special.polygamma, wrt=("x",))
+@vjp(scipy.special.polygamma, wrt=("x",), taylor=rts.polygamma)
 def polygamma(g, ans, n, x):
     """n is an integer order: no derivative."""
     return unbroadcast(g * scipy.special.polygamma(n + 1, x), x)
@@ -48,7 +50,7 @@ def polygamma_jvp(x_dot, ans, n, x):
     return x_dot * scipy.special.polygamma(n + 1, x)
 
 
-@elementwise(scipy.special.betaln, domain="positive")
+@elementwise(scipy.special.betaln, domain="positive", taylor=rts.betaln)
 def betaln(a, b, ans):
     """In ans's dtype: older SciPy's digamma has no float32 loop."""
     return (scipy.special.digamma(a) - scipy.special.digamma(a + b)).astype(np.result_type(ans)), \
@@ -58,44 +60,44 @@ def betaln(a, b, ans):
 # -- error functions, logistic --------------------------------------------------------------------------
 
 
-@elementwise(scipy.special.erf)
+@elementwise(scipy.special.erf, taylor=rt.erf)
 def erf(x):
     return 2.0 / SQRT_PI * np.exp(-x * x)
 
 
-@elementwise(scipy.special.erfc)
+@elementwise(scipy.special.erfc, taylor=rt.erfc)
 def erfc(x):
     return -2.0 / SQRT_PI * np.exp(-x * x)
 
 
-@elementwise(scipy.special.erfinv, domain="unit")
+@elementwise(scipy.special.erfinv, domain="unit", taylor=rts.erfinv)
 def erfinv(x, ans):
     return 0.5 * SQRT_PI * np.exp(ans * ans)
 
 
-@elementwise(scipy.special.expit)
+@elementwise(scipy.special.expit, taylor=rt.expit)
 def expit(x, ans):
     return ans * (1.0 - ans)
 
 
-@elementwise(scipy.special.logit, domain="probability")
+@elementwise(scipy.special.logit, domain="probability", taylor=rts.logit)
 def logit(x):
     return 1.0 / (x * (1.0 - x))
 
 
-@elementwise(scipy.special.log_ndtr)
+@elementwise(scipy.special.log_ndtr, taylor=rts.log_ndtr)
 def log_ndtr(x, ans):
     """The normal density over its CDF, exp(-x^2/2 - log_ndtr(x)) / sqrt(2 pi): no overflow for x far below 0."""
     return 0.3989422804014327 * np.exp(-0.5 * x * x - ans)
 
 
-@elementwise(scipy.special.xlogy, domain="positive")
+@elementwise(scipy.special.xlogy, domain="positive", taylor=rts.xlogy)
 def xlogy(x, y, ans):
     """In the result's dtype (SciPy's loops promote a Python float with a float32 array to float64)."""
     return np.asarray(np.log(y), np.result_type(ans)), np.asarray(x / y, np.result_type(ans))
 
 
-@elementwise(scipy.special.xlog1py, domain="positive")
+@elementwise(scipy.special.xlog1py, domain="positive", taylor=rts.xlog1py)
 def xlog1py(x, y, ans):
     return np.asarray(np.log1p(y), np.result_type(ans)), np.asarray(x / (1.0 + y), np.result_type(ans))
 
@@ -103,12 +105,12 @@ def xlog1py(x, y, ans):
 # -- exponentially scaled Bessel functions: i0e = exp(-|x|) I0(x), i1e = exp(-|x|) I1(x) ----------------
 
 
-@elementwise(scipy.special.i0e, domain="nonzero")
+@elementwise(scipy.special.i0e, domain="nonzero", taylor=rts.i0e)
 def i0e(x, ans):
     return scipy.special.i1e(x) - np.sign(x) * ans
 
 
-@elementwise(scipy.special.i1e, domain="nonzero")
+@elementwise(scipy.special.i1e, domain="nonzero", taylor=rts.i1e)
 def i1e(x, ans):
     """I1' = I0 - I1 / x, where I1(x) / x -> 1/2 at x = 0 (I1(x) ~ x / 2): the slope there is 1/2, not NaN."""
     return scipy.special.i0e(x) - np.where(x == 0, 0.5, ans / np.where(x == 0, 1.0, x)) - np.sign(x) * ans
@@ -163,14 +165,14 @@ def log_softmax_jvp(x_dot, ans, x, axis=None):
 # SciPy computes them in float64 whatever the inputs, so the partials are float64 too.
 
 
-@elementwise(scipy.stats.norm.logpdf, domain="positive")
+@elementwise(scipy.stats.norm.logpdf, domain="positive", taylor=rts.norm_logpdf)
 def norm_logpdf(x, loc=0.0, scale=1.0):
     """z = (x - loc) / scale: -z / scale, z / scale, (z**2 - 1) / scale."""
     return np.asarray(-(x - loc) / (scale * scale), np.float64), np.asarray((x - loc) / (scale * scale), np.float64), \
         np.asarray(((x - loc) * (x - loc) / (scale * scale) - 1.0) / scale, np.float64)
 
 
-@elementwise(scipy.stats.t.logpdf, domain="positive")
+@elementwise(scipy.stats.t.logpdf, domain="positive", taylor=rts.t_logpdf)
 def t_logpdf(x, df, loc=0.0, scale=1.0):
     """z = (x - loc) / scale; logpdf = ... - log(scale) - (df + 1) / 2 log(1 + z**2 / df)."""
     return np.asarray(-(df + 1.0) * (x - loc) / (df * scale * scale + (x - loc) * (x - loc)), np.float64), \
@@ -184,7 +186,7 @@ def t_logpdf(x, df, loc=0.0, scale=1.0):
                    np.float64)
 
 
-@elementwise(scipy.stats.gamma.logpdf, domain="positive")
+@elementwise(scipy.stats.gamma.logpdf, domain="positive", taylor=rts.gamma_logpdf)
 def gamma_logpdf(x, a, loc=0.0, scale=1.0):
     """y = (x - loc) / scale; logpdf = (a - 1) log y - y - gammaln(a) - log(scale)."""
     return np.asarray((a - 1.0) / (x - loc) - 1.0 / scale, np.float64), \
@@ -193,7 +195,7 @@ def gamma_logpdf(x, a, loc=0.0, scale=1.0):
         np.asarray(((x - loc) / scale - a) / scale, np.float64)
 
 
-@elementwise(scipy.stats.beta.logpdf, domain="positive")
+@elementwise(scipy.stats.beta.logpdf, domain="positive", taylor=rts.beta_logpdf)
 def beta_logpdf(x, a, b, loc=0.0, scale=1.0):
     """y = (x - loc) / scale; logpdf = (a - 1) log y + (b - 1) log(1 - y) - betaln(a, b) - log(scale)."""
     return np.asarray((a - 1.0) / (x - loc) - (b - 1.0) / (scale - (x - loc)), np.float64), \

@@ -10,7 +10,7 @@ def rnn_dot_vjp(W, U, b, xs, h, rnn_dot_bar=1.0):
         h, rnn_step_record = rnn_step_by_W_U_b_h_fwd(W=W, U=U, b=b, x=xs_t, h=h)
         push(_tape, rnn_step_record)
     # d/dx of: return np.sum(h * h)   (golden_cases.py:114)
-    h_times_h_bar = np.asarray(rnn_dot_bar)
+    h_times_h_bar = np.asarray(1.0)
     h_bar = h_times_h_bar * 2.0 * h
     # d/dx of: for t in range(xs.shape[0]):   (golden_cases.py:112)
     U_bar = 0.0
@@ -20,9 +20,9 @@ def rnn_dot_vjp(W, U, b, xs, h, rnn_dot_bar=1.0):
         # d/dx of: h = rnn_step(W, U, b, xs[t], h)   (golden_cases.py:113)
         rnn_step_record = pop(_tape)
         W_bar_part, U_bar_part, b_bar_part, h_bar = rnn_step_by_W_U_b_h_bwd(rnn_step_record, h_bar)
-        W_bar = W_bar + W_bar_part
-        U_bar = U_bar + U_bar_part
-        b_bar = b_bar + b_bar_part
+        W_bar += W_bar_part
+        U_bar += U_bar_part
+        b_bar += b_bar_part
         h = pop(_tape)
     return (W_bar, U_bar, b_bar)
 

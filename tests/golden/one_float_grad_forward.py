@@ -3,7 +3,7 @@
 def newton_sqrt_jvp(p, tol=1e-12, p_dot=1.0):
     # d/dx of: x = p   (golden_cases.py:29)
     x = p
-    x_dot = p_dot
+    x_dot = 1.0
     # d/dx of: while abs(x * x - p) > tol:   (golden_cases.py:30)
     x_times_x = x * x
     x_times_x_minus_p = x_times_x - p
@@ -12,9 +12,8 @@ def newton_sqrt_jvp(p, tol=1e-12, p_dot=1.0):
     while cond:
         # d/dx of: x = 0.5 * (x + p / x)   (golden_cases.py:31)
         p_over_x = p / x
-        partial = 1.0 / x
-        partial_1 = -p_over_x / x
-        p_over_x_dot = (p_dot * partial if p_dot and partial else times_partial_scalar(p_dot, partial)) + (x_dot * partial_1 if x_dot and partial_1 else times_partial_scalar(x_dot, partial_1))
+        partial = -p_over_x / x
+        p_over_x_dot = 1.0 / x + (x_dot * partial if x_dot and partial else times_partial_scalar(x_dot, partial))
         x_plus_p_over_x = x + p_over_x
         x_plus_p_over_x_dot = x_dot + p_over_x_dot
         x = 0.5 * x_plus_p_over_x

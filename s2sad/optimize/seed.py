@@ -1,0 +1,54 @@
+"""grad's seed folded in: the derivative `grad` runs is always called with the seed 1.0, so it is
+not multiplied by.
+
+A reverse derivative specialized to grad's kinds (the seed's kind `shapes.GRAD_SEED`) is called
+with its seed parameter left at its default, 1.0 (grad, the numba backend), or given 1.0
+(`tape_report`); likewise the tangent of grad's forward mode. Here that parameter is bound to
+1.0 by a first statement, the constant is carried into the reads that follow (as `zeros` carries
+a zero), and folding does the rest: `g = energy_bar * (2 * r)` becomes `g = 2 * r`,
+`times_partial_scalar(energy_bar, p)` becomes `p`. A product by 1.0 is exact for floats and
+float arrays, so values are unchanged to the bit. The parameter stays in the signature (a
+caller that passes 1.0 still may); a derivative called with another seed (vjp's) never gets
+here, since its seed's kind is not GRAD_SEED.
+
+After the seed, any adjoint or tangent assigned a number once (`b_bar = -1.0`) is carried into
+its reads too, while the passes run (`propagate_constants`).
+
+Example::
+
+    def f_vjp(x, f_bar=1.0):        ->    def f_vjp(x, f_bar=1.0):
+        x_bar = f_bar * np.cos(x)              x_bar = np.cos(x)
+"""
+
+import gast
+
+from .copies import substitute_forward
+from .effects import derived_test, simple_target
+from .fold import _num, number
+
+
+def bind_seed(fn, seed):
+    """Bind the parameter `seed` to 1.0 at the top of fn's body and carry it into its reads (in place)."""
+    if seed not in {a.id for a in fn.args.args}:
+        return False
+    first = gast.Assign(targets=[gast.Name(id=seed, ctx=gast.Store(), annotation=None, type_comment=None)],
+                        value=gast.Constant(value=1.0, kind=None), type_comment=None)
+    fn.body.insert(0, first)
+
+    def pick(stmt):
+        return (seed, gast.Constant(value=1.0, kind=None)) if stmt is first else None
+
+    substitute_forward(fn, pick)
+    return True
+
+
+def propagate_constants(fn, facts=None):
+    """Forward-substitute adjoints and tangents assigned a number (in place); True on a change."""
+    is_derived = derived_test(facts)
+
+    def pick(stmt):
+        target = simple_target(stmt)
+        if target is not None and is_derived(target) and _num(stmt.value) is not None:
+            return target, number(_num(stmt.value))
+        return None
+    return substitute_forward(fn, pick)
