@@ -74,7 +74,6 @@ COMPLEX_FORMS = [
     f"np.sum(np.fft.irfft(np.fft.rfft({{v}}) * {SPECTRUM}, n=4) ** 2)",
     "np.sum(np.abs({v} + 1j * ({w} + 2.0)) * {w})",
     "np.sum(np.real({v} * np.exp(1j * {w})))",
-    "np.sum(np.real_if_close({v} + 0j) * {w})",
 ]
 
 SCIPY_SCALAR = [
