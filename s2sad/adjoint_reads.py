@@ -32,7 +32,7 @@ import numpy as np
 from . import build as b
 from . import reverse_code as rc
 from . import runtime, stacks
-from .analyze import activity, assignments
+from .analyze import activity
 from .errors import Location, S2SADError
 from .naming import Namer
 from .overwrites import candidates, first_definitions, live_in, loop_locals, recomputable, targets_read_outside
@@ -55,12 +55,21 @@ class Item(NamedTuple):
     restore: bool = False
 
 
+NOTHING = Item(frozenset(), frozenset(), frozenset())  # a statement that reads no primal value (`x_bar = 0.0`)
+POP = NOTHING._replace(restore=True)  # a value popped back into its variable (`v = pop(_tape)`)
+
+
 def _loads(*nodes):
     return frozenset(n for node in nodes if node is not None for n in b.names_in(node, gast.Load))
 
 
 def _plain(*nodes):
-    names = _loads(*nodes)
+    return _reading(_loads(*nodes))
+
+
+def _reading(names):
+    """A statement of the sweep that reads names (`x_bar = g_bwd(record, spread_zero(y_bar, y))`)."""
+    names = frozenset(names)
     return Item(names, names, names)
 
 
@@ -338,7 +347,7 @@ class AdjointReads(Spreads, Walk):
         if loops and temps:
             items += self.recompute(items, temps)
         self.row_reads[id(group[0])] = frozenset().union(*[item.head for item in items])
-        pops = [Item(frozenset(), frozenset(), frozenset(), True)] if kept else []
+        pops = [POP] if kept else []
         return pops + items
 
     def line_temps(self, group, loops):
@@ -365,7 +374,7 @@ class AdjointReads(Spreads, Walk):
     def zeros(self, idents):
         self.defined |= set(idents)
         self.maybe_zero |= set(idents)
-        return [Item(frozenset(), frozenset(), frozenset()) for _ in idents]
+        return [NOTHING for _ in idents]
 
     # -- statements ----------------------------------------------------------------------------
     def statement(self, stmt, loops, group):
@@ -377,21 +386,21 @@ class AdjointReads(Spreads, Walk):
     def stack_operation(self, stmt, loops):
         """As stacks.adjoint: a push's adjoint pops the value's cotangent, a pop's pushes one; neither
         reads a primal value."""
-        made, nothing = stacks._new(stmt), Item(frozenset(), frozenset(), frozenset())
+        made = stacks._new(stmt)
         if made is not None and made in stacks.active_stacks(self):
             return []
         pushed = stacks._append(stmt, self.resolver)
         if pushed and pushed[0] in self.active_names:
             if self.is_active(pushed[1]):
                 self.defined.add(pushed[1].id)
-            return [nothing]
+            return [NOTHING]
         popped = stacks._pop(stmt, self.resolver)
         if popped and popped[1] in self.active_names:
             target = popped[0]
             self.defined.discard(target)
             restore = [_restore(b.name(target, store=True))] if target is not None \
                 and self.should_record(stmt, target) else []
-            return [nothing] + restore
+            return [NOTHING] + restore
         return None
 
     def reads_assign(self, stmt, loops, group):
@@ -406,19 +415,19 @@ class AdjointReads(Spreads, Walk):
         items = []
         if self.should_record(stmt, obj):
             if loops and index & self.temps:  # the index kept beside the item: `x[_x_write[0]] = _x_write[1]`
-                items += [_restore(b.name(obj, store=True)), Item(frozenset(), frozenset({obj}), frozenset(), True)]
+                items += [POP, POP._replace(deep=frozenset({obj}))]
             else:
                 items.append(_restore(target))
         if obj in self.active_names and obj in self.defined:
             held = False
             if self.is_active(stmt.value):
-                items.append(Item(index | {stmt.value.id}, index | {stmt.value.id}, index | {stmt.value.id}))
+                items.append(_reading(index | {stmt.value.id}))
                 held = stmt.value.id == obj
                 if not held:
                     self.defined.add(stmt.value.id)
-            items.append(Item(index, index, index))
+            items.append(_reading(index))
             if held:
-                items.append(Item(frozenset(), frozenset(), frozenset()))
+                items.append(NOTHING)
                 self.defined.add(obj)
         return items
 
@@ -454,15 +463,15 @@ class AdjointReads(Spreads, Walk):
     def call_backward(self, stmt, call, loops, held=False):
         """As Calls.call_backward: the record popped, the backward half called with y's adjoint (spread to
         y's shape, reading y, where it may be a bare 0.0)."""
-        ident, nothing = stmt.targets[0].id, Item(frozenset(), frozenset(), frozenset())
-        items = [nothing] if loops and call.recompute is None else []
+        ident = stmt.targets[0].id
+        items = [NOTHING] if loops and call.recompute is None else []
         if ident not in self.defined:
             return items
         if call.recompute is not None:
-            items.append(Item(call.recompute, call.recompute, call.recompute))
+            items.append(_reading(call.recompute))
         seed = frozenset({ident}) if ident in self.maybe_zero and not held else frozenset()
         self.defined.discard(ident)
-        items.append(Item(seed, seed, seed))
+        items.append(_reading(seed))
         self.defined |= {a.id for a in call.atoms}
         return items
 
@@ -544,26 +553,12 @@ class AdjointReads(Spreads, Walk):
         carried = live_in(stmt.body) & self.active_names
         before = self.zeros(carried - self.defined)
         entry = set(self.defined)
-        killed = {t for t, _, s in assignments(stmt.body) if isinstance(s.targets[0], gast.Name)}
-        self.maybe_zero |= (entry & killed) - read_first_on_every_trip(stmt.body)  # as AdjointSweep
+        self.maybe_zero |= rc.left_zero_by_a_trip(stmt, entry)
         kept = [n for n, _ in self.loop_locals.get(stmt, ()) if n in self.saved]
-        pops = [Item(frozenset(), frozenset(), frozenset(), True) for _ in kept[:2]]
+        pops = [POP for _ in kept[:2]]
         body = pops + self.block(stmt.body, loops + 1)
         body += self.zeros(entry - self.defined)
         self.defined = entry
         if not body:
             return before
         return before + [_compound(head, body)]
-
-
-def read_first_on_every_trip(stmts):
-    """Names a loop body surely reads before it assigns them: in its leading simple statements, up to the first
-    compound statement or exit (a read inside a branch, or after a `continue`, may not happen)."""
-    read, assigned = set(), set()
-    for stmt in stmts:
-        if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr)):
-            break
-        read |= {n for n in b.names_in(stmt.value, gast.Load) if n not in assigned}
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            assigned.add(stmt.targets[0].id)
-    return read

@@ -203,7 +203,8 @@ def _variant_for(site, maybe, resolver):
     that may get complex values (they become its sources, see `variant`); None where that cannot be told (a
     library function, *args or **kwargs)."""
     func = getattr(site.prim, "__s2sad_complex_of__", site.prim)
-    if not inspect.isfunction(func) or getattr(func, "__module__", "").split(".")[0] in ("numpy", "scipy", "s2sad"):
+    package = (getattr(func, "__module__", None) or "").split(".")[0]  # None for some made functions
+    if not inspect.isfunction(func) or package in ("numpy", "scipy", "s2sad"):
         return None
     if any(isinstance(a, gast.Starred) for a in site.args) or None in site.keywords:
         return None

@@ -39,13 +39,13 @@ def every(node):
         yield current
 
 
-# fields that never hold a node, or only a node that is neither a name nor holds one (ctx, op)
-_NO_NAMES = frozenset("ctx op id attr arg kind type_comment module level is_async conversion simple".split())
+# fields that never hold a node, or only nodes that are neither names nor hold one (ctx, op, ops)
+_NO_NAMES = frozenset("ctx op ops id attr arg kind type_comment module level is_async conversion simple".split())
 _NAME_FIELDS = {}
 
 
 def _skeleton(node):
-    """Every node under node (node included) but names, constants and the markers (ctx, op) no name
+    """Every node under node (node included) but names, constants and the markers (ctx, op, ops) no name
     sits under; the names are listed apart. (nodes, names): what `walk` finds, for the questions
     about names and scopes, at half its cost (the optimizer asks them of the whole function)."""
     nodes, names, stack = [], [], [node]
@@ -74,7 +74,7 @@ def _skeleton(node):
 
 
 def operations(node):
-    """Every node under node (node included) but names, constants and the markers (ctx, op): the
+    """Every node under node (node included) but names, constants and the operator markers: the
     statements and operations, for a question about calls or assignments of a whole function."""
     return _skeleton(node)[0]
 

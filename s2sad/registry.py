@@ -74,7 +74,6 @@ class Rule:
     complex_safe: bool = False     # right on complex values under JAX's convention (docs/complex.md)
     taylor: object = None          # Taylor mode's rule: a runtime_taylor recurrence or one of TAYLOR_FORMS
 
-
     def __post_init__(self):
         if self.batched is None:
             self.batched = _FAMILY_BATCHED.get(self.kind, "columns")  # "custom": a user's rule, by loop
@@ -216,7 +215,7 @@ def vjp(*prims, wrt=None, domain="real", shapes=(), pure=None, batched=None, sha
     return register
 
 
-def bilinear(*prims, adjoints, domain="real", shapes=(), pure=None, batched=None, shape=""):
+def bilinear(*prims, adjoints, domain="real", shapes=(), pure=None, batched=None, shape="", adjoint_rules=True):
     """Register primitives f(a, b, *rest) bilinear in a and b by their adjoints, two runtime helpers
     `adjoint_a(g, a, b, *rest)` and `adjoint_b(g, a, b, *rest)` giving a's and b's cotangents for f's
     cotangent g (the helpers' signatures name the parameters). Everything else follows from bilinearity:
@@ -227,7 +226,12 @@ def bilinear(*prims, adjoints, domain="real", shapes=(), pure=None, batched=None
     * jet's rule: Leibniz's rule over f itself (taylor.py);
     * test inputs of the adjoints: (f's output, a, b) shaped from `shapes`.
 
-    f is written as the first primitive (`np.dot` for `np.ndarray.dot` too); `operator.matmul` as `@`."""
+    f is written as the first primitive (`np.dot` for `np.ndarray.dot` too); `operator.matmul` as `@`.
+    `adjoint_rules=False`: the adjoints' entries are another declaration's (the same helpers shared).
+    The shape rule defaults to "unknown": a bilinear ufunc is a generalized one (matmul, vecdot), whose
+    result does not have its operands' broadcast shape."""
+    if not prims:  # a function this NumPy lacks
+        return
     adjoint_a, adjoint_b = adjoints
     params, defaults = _signature(adjoint_a, skip=1)
     if _signature(adjoint_b, skip=1) != (params, defaults) or {"g", "ct", "ans"} & set(params):
@@ -235,7 +239,9 @@ def bilinear(*prims, adjoints, domain="real", shapes=(), pure=None, batched=None
     made = _bilinear_templates(prims[0], adjoint_a, adjoint_b, params, sys._getframe(1).f_globals["__name__"])
     for prim in prims:
         RULES[prim] = _facts(Rule(prim, "bilinear", params, defaults, params[:2], made["jvp"], made["vjp"], domain,
-                                  shapes, _label(prim)), pure, batched, shape)
+                                  shapes, _label(prim)), pure, batched, shape or "unknown")
+    if not adjoint_rules:
+        return
     helper_shapes = _adjoint_shapes(prims[0], shapes)
     for helper, side, wrt in ((adjoint_a, "a", ("g", params[1])), (adjoint_b, "b", ("g", params[0]))):
         RULES[helper] = Rule(helper, "bilinear", ("g", *params), defaults, wrt, made[f"{side}_jvp"],

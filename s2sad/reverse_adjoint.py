@@ -15,8 +15,7 @@ import gast
 from . import build as b
 from . import reverse_code as rc
 from . import runtime, stacks
-from .adjoint_reads import Spreads, read_first_on_every_trip
-from .analyze import assignments
+from .adjoint_reads import Spreads
 from .overwrites import live_in
 from .partials import cotangent_terms, index_expr, merge_twins, require_rule
 
@@ -214,11 +213,7 @@ class AdjointSweep(Spreads):
         carried = live_in(stmt.body) & self.activity.active
         before = self.zeros(carried - self.defined)
         entry = set(self.defined)
-        killed = {t for t, _, s in assignments(stmt.body) if isinstance(s.targets[0], gast.Name)}
-        # The 0.0 a trip leaves for a name it assigns and does not read first reaches the next trip's
-        # adjoint unchanged (a name every trip reads first gets its adjoint again from that read; one read
-        # only in a branch may not be).
-        self.maybe_zero |= (entry & killed) - read_first_on_every_trip(stmt.body)
+        self.maybe_zero |= rc.left_zero_by_a_trip(stmt, entry)
         body = self.start_pops(stmt) + self.adjoint_block(stmt.body, ctx.inner())
         body += self.zeros(entry - self.defined)
         self.defined = entry
@@ -233,3 +228,4 @@ class AdjointSweep(Spreads):
             self.defined.add(ident)
             self.maybe_zero.add(ident)
         return items
+

@@ -12,6 +12,7 @@ import copy
 import gast
 
 from . import build as b
+from .analyze import assignments
 
 
 def marked(parsed, line, items, label="d/dx of", before=()):
@@ -94,6 +95,28 @@ def with_recompute(items, temps, restores, made):
         if item not in restores and set(b.names_in(item, gast.Load)) & temp_names:
             return items[:i] + recompute + items[i:]
     return items
+
+
+def left_zero_by_a_trip(loop, entry):
+    """The adjoints (of `entry`, those holding a value as the loop's replay starts) that a trip of the replay
+    may leave a bare 0.0 for the next: the 0.0 a trip leaves for a name it assigns and does not read first
+    reaches the next trip's adjoint unchanged (a name every trip reads first gets its adjoint again from
+    that read; one read only in a branch may not). Read by the adjoint sweep and by adjoint_reads.py."""
+    killed = {t for t, _, s in assignments(loop.body) if isinstance(s.targets[0], gast.Name)}
+    return (entry & killed) - _read_first_on_every_trip(loop.body)
+
+
+def _read_first_on_every_trip(stmts):
+    """Names a loop body surely reads before it assigns them: in its leading simple statements, up to the first
+    compound statement or exit (a read inside a branch, or after a `continue`, may not happen)."""
+    read, assigned = set(), set()
+    for stmt in stmts:
+        if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr)):
+            break
+        read |= {n for n in b.names_in(stmt.value, gast.Load) if n not in assigned}
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            assigned.add(stmt.targets[0].id)
+    return read
 
 
 def word(node):

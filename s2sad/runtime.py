@@ -141,6 +141,8 @@ from .runtime_products import (  # noqa: F401  (re-exported: generated code's na
     tensordot_adjoint_b,
     vdot_adjoint_a,
     vdot_adjoint_b,
+    vecdot_adjoint_a,
+    vecdot_adjoint_b,
 )
 from .runtime_writes import (  # noqa: F401  (re-exported: generated code's namespace)
     MISSING,

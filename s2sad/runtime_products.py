@@ -166,6 +166,19 @@ def cross_adjoint_b(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return unbroadcast(np.cross(g, a, axisc, axisa, axisb, axis), b)
 
 
+def vecdot_adjoint_a(g, a, b, axis=-1):
+    """The cotangent of a in np.vecdot(a, b, axis=axis) (real operands): g times b along each operand's own
+    `axis` (a generalized ufunc's core axis), summed over what a was broadcast along."""
+    return np.moveaxis(unbroadcast(np.expand_dims(g, -1) * np.moveaxis(b, axis, -1), np.moveaxis(a, axis, -1)),
+                       -1, axis)
+
+
+def vecdot_adjoint_b(g, a, b, axis=-1):
+    """The cotangent of b in np.vecdot(a, b, axis=axis)."""
+    return np.moveaxis(unbroadcast(np.expand_dims(g, -1) * np.moveaxis(a, axis, -1), np.moveaxis(b, axis, -1)),
+                       -1, axis)
+
+
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 

@@ -23,6 +23,8 @@ from .effects import Facts, names, simple_target, writes
 
 def propagate_copies(fn, facts=None):
     """Replace reads of single-assignment copies by their source (in place); True on a change."""
+    if not _offers(fn.body, _is_copy):
+        return False  # no `t1 = t0` left: nothing to count or walk (the fixed point's later rounds)
     keep = (facts or Facts(fn)).keep
     args = fn.args
     params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg] if a is not None}
@@ -47,9 +49,26 @@ def substitute_forward(fn, pick):
 
     The machinery shared by copy propagation and zero propagation; True when a read changed.
     """
+    if not _offers(fn.body, pick):
+        return False  # nothing offered, so nothing replaced and nothing newly offered: the walk would change nothing
     changed = [False]
     fn.body = _block(fn.body, {}, pick, changed)
     return changed[0]
+
+
+def _is_copy(stmt):
+    return simple_target(stmt) is not None and isinstance(stmt.value, gast.Name)
+
+
+def _offers(stmts, pick):
+    """Whether pick offers an atom at some statement the substitution visits (nested blocks, not nested scopes)."""
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            if _offers(stmt.body, pick) or _offers(stmt.orelse, pick):
+                return True
+        elif not isinstance(stmt, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)) and pick(stmt):
+            return True
+    return False
 
 
 def _kill(env, stmt):

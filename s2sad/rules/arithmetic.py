@@ -51,7 +51,8 @@ def pos(g, a):
     return g
 
 
-bilinear(operator.matmul, adjoints=(matmul_adjoint_a, matmul_adjoint_b), batched="product")
+bilinear(operator.matmul, adjoints=(matmul_adjoint_a, matmul_adjoint_b), batched="product",
+         adjoint_rules=False)  # the adjoints' entries: np.matmul's (rules/numpy_linalg.py)
 
 
 @linear(operator.getitem, batched="getitem")

@@ -30,10 +30,23 @@ from ..runtime import (
     trace_adjoint,
 )
 
+
+def _numpy2(*names):
+    """The functions of these dotted names that this NumPy has (NumPy 2 added the array API's)."""
+    found = []
+    for name in names:
+        obj = np
+        for attr in name.split("."):
+            obj = getattr(obj, attr, None)
+        if obj is not None:
+            found.append(obj)
+    return found
+
+
 # -- products: bilinear, one line each (registry.bilinear derives both modes, the adjoints' rules and jet's) --
 
-bilinear(np.matmul, adjoints=(matmul_adjoint_a, matmul_adjoint_b), shapes=((2, 3, 4), (4, 2)), batched="product",
-         shape="matmul")
+bilinear(np.matmul, *_numpy2("linalg.matmul"), adjoints=(matmul_adjoint_a, matmul_adjoint_b),
+         shapes=((2, 3, 4), (4, 2)), batched="product", shape="matmul")
 bilinear(np.dot, np.ndarray.dot, adjoints=(dot_adjoint_a, dot_adjoint_b), shapes=((2, 3), (3, 4)),
          batched="product", shape="matmul")
 bilinear(np.vdot, adjoints=(runtime.vdot_adjoint_a, runtime.vdot_adjoint_b), shapes=((2, 3), (6,)))
@@ -42,6 +55,13 @@ bilinear(np.outer, adjoints=(runtime.outer_adjoint_a, runtime.outer_adjoint_b), 
 bilinear(np.tensordot, adjoints=(tensordot_adjoint_a, tensordot_adjoint_b), shapes=((2, 3, 4), (3, 4, 5)))
 bilinear(np.kron, adjoints=(kron_adjoint_a, kron_adjoint_b), shapes=((2, 3), (3, 2)))
 bilinear(np.cross, adjoints=(runtime.cross_adjoint_a, runtime.cross_adjoint_b), shapes=((4, 3), (3,)))
+bilinear(*_numpy2("vecdot", "linalg.vecdot"), adjoints=(runtime.vecdot_adjoint_a, runtime.vecdot_adjoint_b),
+         shapes=((2, 3), (3,)))
+# NumPy 2's array-API spellings that differ from the functions above: their adjoints' entries are those above
+bilinear(*_numpy2("linalg.outer"), adjoints=(runtime.outer_adjoint_a, runtime.outer_adjoint_b), shapes=((3,), (4,)),
+         adjoint_rules=False)
+bilinear(*_numpy2("linalg.tensordot"), adjoints=(tensordot_adjoint_a, tensordot_adjoint_b),
+         shapes=((2, 3, 4), (3, 4, 5)), adjoint_rules=False)
 
 
 @vjp(np.einsum, wrt=("subscripts", "a", "b", "c", "d"), taylor="bilinear")
