@@ -174,6 +174,7 @@ def jvp(f: Function, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[A
         if _is_float(x) and not (t is None and pytrees.is_record(x)):
             if t is not None:
                 check_like(func, repr(name), x, t, "jvp")
+                complex_io.check_tangent(func, name, x, t)
             _check_nested_records(func, name, x)
             names.append(name)
             dots.append(_like(0.0 if t is None else t, x, 0.0))
@@ -216,6 +217,7 @@ def _vjp(f, primals, has_aux, constant_self=False):
 
     def pullback(cotangent):
         check_like(func, "the output", out, cotangent, "vjp", "cotangent")
+        complex_io.check_tangent(func, "the output", out, cotangent, "vjp", "cotangent")
         seed = (cotangent, 0.0) if has_aux else cotangent
         kinds = None if has_aux else _kinds(func, values.values(), shapes.kind_of(cotangent))
         compiled = complex_io.derivative(func, values, "reverse", names, "vjp", kinds=kinds, receiver=_types(values))

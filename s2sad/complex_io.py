@@ -117,6 +117,15 @@ def derivative(func, values, mode, names, what, **options):
     return driver.derivative(variant(func, ()), mode, names, **options)
 
 
+def check_tangent(func, name, x, t, what="jvp", role="tangent"):
+    """S2SADError for a complex tangent (or cotangent) of a real value: it moves along the real line only."""
+    plain = (int, float, complex, np.number, np.ndarray)  # a structure's leaves are checked by the transform
+    if isinstance(x, plain) and isinstance(t, plain) and np.iscomplexobj(t) and not np.iscomplexobj(x):
+        raise S2SADError(f"{what}: the {role} for {name!r} is complex, but {name} is real (its {role} must be real, "
+                         "as in JAX)", *_where(func), what, "pass a complex value as the primal to move it off the "
+                         "real line (x + 0j), or the real part of the cotangent; see docs/complex.md")
+
+
 def check_real_output(func, out):
     """S2SADError when grad's out is complex: a complex value has no gradient (JAX's grad refuses it too)."""
     if np.iscomplexobj(out):

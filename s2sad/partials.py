@@ -381,13 +381,22 @@ class _Known:
     def __init__(self, shapes, target, like_target, helpers):
         self.shapes = shapes if target is not None and shapes is not None and shapes.kind(target) else None
         kind = self.shapes.kind(target) if self.shapes else None
-        # the cotangent g and `ans` are shaped like the target (ans may be a copy's name)
-        self.extra = {n.id: kind for n in like_target if isinstance(n, gast.Name)}
+        # the cotangent g and `ans` are shaped like the target (ans may be a copy's name; g may be spread first,
+        # `spread_zero(g, ans)`, where a bare 0.0 may reach it)
         self.helpers = helpers
+        self.extra = {n.id: kind for n in map(self.spread, like_target) if isinstance(n, gast.Name)}
         self.ans = like_target[1]  # the primal result of the statement, for `_Specialize.visit_BinOp`
 
     def shape(self, node):
         return None if self.shapes is None else self.shapes.shape(node, self.extra, self.objects())
+
+    def spread(self, node, part=0):
+        """g (part 0) or like (part 1) of `spread_zero(g, like)`, else node (a bare 0.0 from the trip before,
+        spread over `like`: as it is when like is a float)."""
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and len(node.args) == 2 \
+                and self.helpers.by_name.get(node.func.id) is runtime.spread_zero:
+            return node.args[part]
+        return node
 
     def scalar(self, *nodes):
         """Whether every node is provably of rank 0 (a float, a 0-d array)."""
@@ -434,6 +443,7 @@ class _Specialize(gast.NodeTransformer):
                 and self.called(slope, runtime.norm_slope)) or len(spread.args) != 4 or spread.keywords:
             return node
         g, x, axis, keepdims = spread.args
+        g = self.known.spread(g) if self.known.shape(self.known.spread(g, 1)) == () else g  # spread over a float: g
         if not (_is_const(axis, None) and _is_const(keepdims, False) and _same(x, slope.args[0])
                 and len(slope.args) == 3 and _is_const(slope.args[1], None) and _is_const(slope.args[2], None)
                 and not slope.keywords and self.known.shape(g) == () and self.known.shape(x)

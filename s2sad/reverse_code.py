@@ -12,7 +12,7 @@ import copy
 import gast
 
 from . import build as b
-from .analyze import assignments
+from .overwrites import live_in
 
 
 def marked(parsed, line, items, label="d/dx of", before=()):
@@ -101,9 +101,50 @@ def left_zero_by_a_trip(loop, entry):
     """The adjoints (of `entry`, those holding a value as the loop's replay starts) that a trip of the replay
     may leave a bare 0.0 for the next: the 0.0 a trip leaves for a name it assigns and does not read first
     reaches the next trip's adjoint unchanged (a name every trip reads first gets its adjoint again from
-    that read; one read only in a branch may not). Read by the adjoint sweep and by adjoint_reads.py."""
-    killed = {t for t, _, s in assignments(loop.body) if isinstance(s.targets[0], gast.Name)}
-    return (entry & killed) - _read_first_on_every_trip(loop.body)
+    that read; one read only in a branch may not). A nested loop's replay leaves the names its own trips
+    may leave (its sweep restores which names hold a value, not their values). Read by the adjoint sweep
+    and by adjoint_reads.py."""
+    left = (entry & _killed_outside_loops(loop.body)) - _read_first_on_every_trip(loop.body)
+    read_here = entry | _read_outside_loops(loop.body)  # what may hold a value as a nested loop's replay starts
+    for nested in _nested_loops(loop.body):
+        left |= left_zero_by_a_trip(nested, read_here | live_in(nested.body))
+    return left
+
+
+def _read_outside_loops(stmts):
+    """Names read in stmts, branches included, nested loops' bodies not (their sweeps restore what holds a value)."""
+    read = set()
+    for stmt in stmts:
+        if isinstance(stmt, gast.If):
+            read |= set(b.names_in(stmt.test)) | _read_outside_loops(stmt.body + stmt.orelse)
+        elif isinstance(stmt, (gast.For, gast.While)):
+            read |= set(b.names_in(stmt.iter if isinstance(stmt, gast.For) else stmt.test))
+            read |= _read_outside_loops(stmt.orelse)
+        else:
+            read |= set(b.names_in(stmt, gast.Load))
+    return read
+
+
+def _killed_outside_loops(stmts):
+    """Names assigned in stmts, branches included, nested loops' bodies not (their sweeps say what they leave)."""
+    killed = set()
+    for stmt in stmts:
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            killed.add(stmt.targets[0].id)
+        elif isinstance(stmt, gast.If):
+            killed |= _killed_outside_loops(stmt.body + stmt.orelse)
+        elif isinstance(stmt, (gast.For, gast.While)):
+            killed |= _killed_outside_loops(stmt.orelse)
+    return killed
+
+
+def _nested_loops(stmts):
+    for stmt in stmts:
+        if isinstance(stmt, (gast.For, gast.While)):
+            yield stmt
+            yield from _nested_loops(stmt.orelse)
+        elif isinstance(stmt, gast.If):
+            yield from _nested_loops(stmt.body + stmt.orelse)
 
 
 def _read_first_on_every_trip(stmts):

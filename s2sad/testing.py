@@ -108,6 +108,8 @@ def check_derivatives(f, args, wrt=None, rtol=1e-5, atol=1e-6, eps=1e-6, seed=0)
     indices = wrt if wrt is not None else [i for i, a in enumerate(args) if api._is_float(a)]
     indices = [indices] if isinstance(indices, int) else list(indices)
     out = f(*args)
+    if any(np.iscomplexobj(a) for a in list(args) + [out] if isinstance(a, (complex, np.generic, np.ndarray))):
+        return _check_complex(f, args, indices, out, rng, rtol, atol, eps)
     u = _random_like(out, rng)
     _, pullback = api.vjp(f, *args)
     cotangents = pullback(u)
@@ -123,4 +125,29 @@ def check_derivatives(f, args, wrt=None, rtol=1e-5, atol=1e-6, eps=1e-6, seed=0)
         rhs = _vdot(cotangents[i], direction)
         np.testing.assert_allclose(lhs, rhs, rtol=rtol, atol=atol,
                                    err_msg=f"reverse vs forward (dot product), argument {i}")
+    return True
+
+
+def _check_complex(f, args, indices, out, rng, rtol, atol, eps):
+    """check_derivatives where an argument or the result is complex (plain numbers and arrays only), under
+    JAX's pairing Re(c * v) (docs/complex.md): each complex argument is moved along a real and an imaginary
+    direction, forward mode is compared with finite differences, reverse mode by Re(u J v) = Re((J^T u) v)."""
+    def draw(x, imaginary=False):
+        v = _random_like(x, rng)
+        return v * 1j if imaginary else v
+    u = draw(out) + (draw(out, True) if np.iscomplexobj(out) else 0.0)
+    cotangents = api.vjp(f, *args)[1](u)
+    for i in indices:
+        for imaginary in (False, True) if np.iscomplexobj(args[i]) else (False,):
+            direction = draw(args[i], imaginary)
+            tangents = [direction if k == i else _zeros_like(a) if api._is_float(a) else None
+                        for k, a in enumerate(args)]
+            forward = api.jvp(f, args, tangents)[1]
+            hi = [a + eps * direction if k == i else a for k, a in enumerate(args)]
+            lo = [a - eps * direction if k == i else a for k, a in enumerate(args)]
+            numeric = (np.asarray(f(*hi)) - np.asarray(f(*lo))) / (2 * eps)
+            np.testing.assert_allclose(forward, numeric, rtol=rtol * 100, atol=atol * 100,
+                                       err_msg=f"forward mode vs finite differences, argument {i}")
+            np.testing.assert_allclose(np.real(np.sum(u * forward)), np.real(np.sum(cotangents[i] * direction)),
+                                       rtol=rtol, atol=atol, err_msg=f"reverse vs forward (pairing), argument {i}")
     return True

@@ -20,12 +20,27 @@ def _is_float(x, mixed=False):
         return True
     if isinstance(x, np.ndarray):
         return np.issubdtype(x.dtype, np.inexact)
+    if type(x).__module__.partition(".")[0] in _OTHER_ARRAYS and hasattr(x, "dtype"):
+        _refuse_other_array(x)
     if pytrees.is_record(x):  # a namedtuple, dataclass or object: its float fields are differentiated
         return any(_is_float(value, True) for _, value in pytrees.items(x))
     if isinstance(x, (tuple, list, dict)):  # a container of floats (params = {"W": ..., "b": ...})
         items = list(x.values()) if isinstance(x, dict) else x
         return bool(items) and (any if mixed else all)(_is_float(item, mixed) for item in items)
     return False
+
+
+_OTHER_ARRAYS = ("dask", "jax", "jaxlib", "cupy")
+
+
+def _refuse_other_array(x):
+    """A Dask, JAX or CuPy array reached a transform that runs on NumPy arrays only: taken for a
+    constant, it would give a silently wrong derivative (grad, value_and_grad, vjp and jvp send
+    such arguments to scale.py before they get here)."""
+    library = type(x).__module__.partition(".")[0].replace("jaxlib", "jax")
+    raise S2SADError(f"an argument is a {library} array: grad, value_and_grad, vjp and jvp run on {library} "
+                     "arrays (docs/scale-out.md), this transform on NumPy arrays only; pass np.asarray(x)",
+                     construct=f"{library} array")
 
 
 _PLAIN = object()  # _like outside records: a container's items all float

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import s2sad
+from s2sad.testing import check_derivatives
 
 EPS = 1e-6
 Z = np.array([1.0 + 2.0j, -0.5 + 0.3j, 0.7 - 1.1j])
@@ -193,6 +194,29 @@ def test_vmap_of_grad_over_complex_examples():
     np.testing.assert_allclose(s2sad.vmap(s2sad.grad(scalar_re_sq))(Z), 2 * Z)
 
 
+A = np.array([[0.3 + 1.0j, -0.2, 1.1 - 0.4j], [0.5j, 0.9 + 0.1j, -0.7]])
+
+
+def broadcast_with(a, b):
+    return np.sum(np.abs(a * b + b) ** 2)
+
+
+def through_linalg(a, b):
+    m = a[:, :2] @ a[:, :2].T + 3.0 * np.eye(2)
+    return np.sum(np.abs(np.linalg.solve(m, a @ b)) ** 2) + np.abs(np.linalg.det(m))
+
+
+def products(a, b):
+    return np.imag(np.prod(b)) + np.real(np.einsum("ij,j->", a, b)) + np.real(np.sum(np.outer(b, b)))
+
+
+@pytest.mark.parametrize("f", [broadcast_with, through_linalg, products])
+def test_grads_of_both_complex_arguments(f):
+    ga, gb = s2sad.grad(f, wrt=(0, 1))(A, Z)
+    np.testing.assert_allclose(ga, jax_convention(lambda a: f(a, Z), A), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gb, jax_convention(lambda b: f(A, b), Z), rtol=1e-6, atol=1e-7)
+
+
 # -- jvp and vjp -------------------------------------------------------------------------------------------
 
 
@@ -218,9 +242,33 @@ def test_vjp_is_the_transpose_of_jvp(f):
         np.testing.assert_allclose(np.real(np.sum(z_bar * v)), np.real(np.sum(c * jv)), rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize("f, args", [(holomorphic, (Z,)), (not_holomorphic, (Z,)), (mixed, (Z, X)), (phase, (X,)),
+                                     (scalar_re_sq, (1.0 + 2.0j,))])
+def test_check_derivatives_takes_complex_values(f, args):
+    """s2sad.testing.check_derivatives moves complex arguments along real and imaginary directions."""
+    assert check_derivatives(f, list(args))
+
+
+def test_check_derivatives_catches_a_wrong_complex_derivative(monkeypatch):
+    from s2sad import api
+    real_jvp = api.jvp
+    monkeypatch.setattr(api, "jvp", lambda f, p, t: (lambda o: (o[0], np.conj(o[1])))(real_jvp(f, p, t)))
+    with pytest.raises(AssertionError):
+        check_derivatives(holomorphic, [Z])
+
+
 def test_vjp_of_a_holomorphic_function_multiplies_by_the_derivative():
     (z_bar,) = s2sad.vjp(square, 1.0 + 2.0j)[1](1.0 - 1.0j)
     np.testing.assert_allclose(z_bar, (1.0 - 1.0j) * 2 * (1.0 + 2.0j))
+
+
+def test_complex_tangent_or_cotangent_of_a_real_value_is_refused():
+    with pytest.raises(s2sad.S2SADError, match="tangent for 'x' is complex"):
+        s2sad.jvp(phase, (X,), (X * 1j,))
+    out, out_dot = s2sad.jvp(square, (X + 0j,), (X * 1j,))   # a complex primal takes it
+    np.testing.assert_allclose(out_dot, 2 * X * X * 1j)
+    with pytest.raises(s2sad.S2SADError, match="cotangent for 'the output' is complex"):
+        s2sad.vjp(abs2, Z)[1](1.0 + 1.0j)
 
 
 def test_complex_result_of_real_input():
@@ -381,3 +429,44 @@ def test_grad_vjp_and_jvp_match_jax():
                                rtol=1e-12)
     np.testing.assert_allclose(s2sad.jacobian(abs2, mode="reverse")(Z),
                                jax.jacrev(lambda z: jnp.sum(jnp.abs(z) ** 2))(Z), rtol=1e-12)
+
+
+# -- random programs of complex-safe operations, against finite differences ----------------------------------
+
+UNARY = ["np.sin({})", "np.exp(0.3 * {})", "np.sqrt({} + 2.0)", "np.tanh({})", "np.conj({})", "{} * {}",
+         "np.log({} + 3.0)", "(1.0 - 0.5j) * {}", "np.cumsum({})", "np.flip({})", "{}.conj()", "np.abs({}) * {}"]
+BINARY = ["{} + {}", "{} * {}", "{} - 0.5 * {}", "{} / ({} * {} + 4.0)"]
+LAST = ["np.sum(np.abs({}) ** 2)", "np.real(np.sum({}))", "np.imag(np.sum({} * {}))", "np.sum(np.angle({} + 3.0))"]
+
+
+def random_program(seed):
+    rng = np.random.default_rng(seed)
+    lines, names = [], ["z", "w"]
+    for k in range(int(rng.integers(2, 6))):
+        if rng.random() < 0.6:
+            form = UNARY[rng.integers(len(UNARY))]
+            a = names[rng.integers(len(names))]
+            text = form.format(*[a] * form.count("{}"))
+        else:
+            form = BINARY[rng.integers(len(BINARY))]
+            text = form.format(*[names[rng.integers(len(names))] for _ in range(form.count("{}"))])
+        lines.append(f"    t{k} = {text}")
+        names.append(f"t{k}")
+    form = LAST[rng.integers(len(LAST))]
+    lines.append("    return " + form.format(*[names[-1]] * form.count("{}")))
+    return "import numpy as np\n\n\ndef f(z, w):\n" + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_random_programs_against_finite_differences(seed, tmp_path, monkeypatch):
+    import importlib
+    (tmp_path / f"complex_program_{seed}.py").write_text(random_program(seed))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    f = importlib.import_module(f"complex_program_{seed}").f
+    w = np.array([0.4 - 0.3j, 0.1 + 0.8j, -0.6 + 0.2j])
+    gz, gw = s2sad.grad(f, wrt=(0, 1))(Z * 0.5, w)
+    np.testing.assert_allclose(gz, jax_convention(lambda z: f(z, w), Z * 0.5), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gw, jax_convention(lambda v: f(Z * 0.5, v), w), rtol=1e-5, atol=1e-6)
+    t = np.array([0.2 - 0.1j, 1.0j, 0.5])
+    want = (f(Z * 0.5 + EPS * t, w) - f(Z * 0.5 - EPS * t, w)) / (2 * EPS)
+    np.testing.assert_allclose(s2sad.jvp(f, (Z * 0.5, w), (t, 0 * w))[1], want, rtol=1e-5, atol=1e-6)

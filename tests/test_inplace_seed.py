@@ -126,6 +126,15 @@ def test_rows_scattered_in_a_loop_are_added_in_place():
     assert "pos_bar[j] -= " in text and "pos_bar[i] += " in text and "scatter_add" not in text
 
 
+def test_the_norms_adjoint_in_a_loop_stays_specialized():
+    """The cotangent of `r = np.linalg.norm(d)` in a loop may be a bare 0.0 from the trip before (spread over r's
+    shape first); r is a float, so the spread is r's cotangent itself, and the norm's adjoint stays
+    `g * (d / r)` from the primal's r: no `norm_slope` recomputing the norm, no `sum_adjoint`."""
+    pos = np.random.default_rng(3).uniform(0.0, 3.0, (5, 3))
+    text = derivative_source(pair_energy, "pos", (pos, 1.0))
+    assert "norm_slope" not in text and "sum_adjoint" not in text and "spread_zero" not in text
+
+
 def test_an_element_and_rows_of_one_adjoint_in_two_loops():
     x = np.stack([np.linspace(0.0, 3.0, 5), np.random.default_rng(1).uniform(-0.5, 0.5, 5)], axis=1)
     got = s2sad.grad(chain_with_gravity, "x")(x, 10.0)

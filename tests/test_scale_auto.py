@@ -361,3 +361,14 @@ def test_a_module_level_callable_object_keeps_its_attributes_on_jax():
     g = s2sad.grad(scaled_sum)(jnp.asarray(x))
     np.testing.assert_allclose(np.asarray(g), 3.0 * np.ones(3))
     assert_gradient(scaled_sum, (x,), 0, g)
+
+
+@pytest.mark.parametrize("transform", ["jacobian", "hessian", "linearize"])
+def test_transforms_that_run_on_numpy_only_refuse_a_dask_array(transform):
+    """Taken for a constant, a Dask argument would give a silently wrong derivative: refused instead."""
+    X, y = chunked(X_DATA, Y_DATA)
+    calls = {"jacobian": lambda: s2sad.jacobian(squashed_features)(da.from_array(W0), X),
+             "hessian": lambda: s2sad.hessian(least_squares)(da.from_array(W0), X, y),
+             "linearize": lambda: s2sad.linearize(squashed_features, da.from_array(W0), X)}
+    with pytest.raises(s2sad.S2SADError, match="an argument is a dask array: grad, value_and_grad, vjp and jvp run"):
+        calls[transform]()

@@ -171,7 +171,7 @@ class _State:
             return owned
         self.release(value, owned)
         owned.pop(target, None)
-        if self.is_fresh(value):
+        if self.is_fresh(value) and target not in self.facts.keep:  # a nested scope's reads are not seen here
             owned[target] = value.args[0].id if self.is_zeros_like(value) else None
         return owned
 
