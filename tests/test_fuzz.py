@@ -46,6 +46,25 @@ def test_the_generator_is_deterministic():
     assert generate(7).source != generate(8).source
 
 
+# issue 13's constructs (s2sad/fuzz/constructs.py, library.py), each with a piece of text that shows it
+CONSTRUCTS = {
+    "generator expression": " for m in range(", "comprehension with a condition": " if m != ",
+    "for/while else": "else:\n", "walrus": " := ", "assert": "assert ", "errstate": "with np.errstate(",
+    "import inside": "from numpy import ", "set of constants": " in {0, ", "recursion, data-dependent": "halve1(",
+    "mutual recursion": "def odd1(", "pairwise recursion": "pair1(", "*args / **kwargs": "**options",
+    "function-valued default": "reduce=np.", "function passed": "apply2(", "functools.reduce": "functools.reduce(",
+    "nested functions": "def outer", "lambda": "lambda u:", "namedtuple": "Rec(", "dataclass": "class Box",
+    "object": "class Holder", "has_aux": "def f_aux", "linalg": "np.linalg.", "fft": "np.fft.", "complex": "1j",
+    "convolve": "np.convolve(", "einsum sublists": "[0], [])", "sorted": "sorted([",
+}
+
+
+def test_the_generator_draws_issue_13s_constructs():
+    sources = "\n".join(generate(seed).source for seed in range(400))
+    missing = [name for name, text in CONSTRUCTS.items() if text not in sources]
+    assert not missing, f"never drawn in 400 programs: {missing}"
+
+
 @pytest.mark.parametrize("path", CASES, ids=os.path.basename)
 def test_shrunk_case(path):
     result = check_file(path)

@@ -65,3 +65,41 @@ def test_a_complex_intermediate_of_a_records_fields(wrt):
     assert g.b == pytest.approx(fd_b, rel=1e-6)
     _, tangent = s2sad.jvp(abs_of_a_complex_made_of_fields, (0.7, p), (0.0, Rec(np.ones(4), 1.0)))
     assert tangent == pytest.approx(float(np.sum(g.w)) + g.b, rel=1e-9)
+
+
+# -- 4. a rule that divides by x where the function is smooth: scipy.special.i1e at 0 ------------------------
+# (fuzz seed 9100032: WRONG, a NaN gradient where the slope is 1/2)
+
+
+def i1e_through_zero(x):
+    import scipy.special
+
+    return np.sum(scipy.special.i1e(np.linspace(0.0, 1.0, 4) * x) ** 2 + scipy.special.i1e(x * X))
+
+
+def test_i1e_has_its_slope_at_zero():
+    pytest.importorskip("scipy")
+    import scipy.special
+
+    assert s2sad.grad(lambda t: scipy.special.i1e(t))(0.0) == pytest.approx(0.5)
+    assert_grad(i1e_through_zero, 1.2)
+    assert_grad(i1e_through_zero, 0.0, want=np.sum(X) * 0.5)
+
+
+# -- 5. complex mode in a helper: its backward half reads the parameter it projects onto ------------------------
+# (fuzz seed 9100084: CRASH `NameError: name 'a' is not defined` in `cplx1_by_a_bwd`)
+
+
+def spectrum_of_a_roll(a, b):
+    return np.sum(np.real(np.fft.fft(np.roll(a, 1)))) * b
+
+
+def calls_a_complex_helper(x, y):
+    return spectrum_of_a_roll(y, 0.5) + spectrum_of_a_roll(y * x, x)
+
+
+def test_a_helper_making_complex_values_projects_its_parameters_adjoint():
+    y = np.array([0.3, 0.5, -0.2, 0.1])
+    gx, gy = s2sad.grad(calls_a_complex_helper, wrt=(0, 1))(0.7, y)
+    np.testing.assert_allclose(gy, [0.0, 0.0, 0.0, 2.0 + 4.0 * 0.7 * 0.7])  # 4 y[3] (0.5 + x^2)
+    assert gx == pytest.approx(fd_grad(lambda x: calls_a_complex_helper(float(x[0]), y), np.array([0.7]))[0])

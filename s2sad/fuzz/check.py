@@ -319,16 +319,17 @@ def forget():
     cache.clear()
 
 
-def _compiled(f, mode, names, optimized):
+def _compiled(f, mode, names, optimized, args=()):
     """The general (not specialized) derivative, optimized or not, as a function.
 
     The public API runs only optimized code, specialized to the arguments' kinds in `grad`; the
     unoptimized and general variants are reached through the driver, the one place this package
     looks inside s2sad (`s2sad.source(..., optimize=False)` shows the same code as text).
     """
-    from s2sad import driver
+    from s2sad import driver, pytrees
 
-    return driver.derivative(f, mode, names, optimized=optimized).function
+    receiver = pytrees.object_types(names, args)  # the record parameters' classes, as grad passes them
+    return driver.derivative(f, mode, names, optimized=optimized, receiver=receiver).function
 
 
 def _close(got, want, tol, what, scale=1.0):
@@ -377,7 +378,7 @@ def _reverse_checks(f, args, value, reference, scale, exact):
     _close(g, reference, 1e-7 if exact else 1e-4, "reverse-vs-reference", scale)
     names = ("x", "y")
     for optimized, check in ((True, "general-vs-specialized"), (False, "unoptimized-reverse")):
-        adjoints = _stage(check, lambda o=optimized: _compiled(f, "reverse", names, o)(*_copies(args)))
+        adjoints = _stage(check, lambda o=optimized: _compiled(f, "reverse", names, o, args)(*_copies(args)))
         _close(np.concatenate([flat_like(a, x) for a, x in zip(adjoints, args)]), g, 1e-8, check, scale)
     return g
 
@@ -388,8 +389,10 @@ def _forward_checks(f, args, g, scale, rng):
     tangents = unflatten(direction, args)
     out, out_dot = _stage("jvp", lambda: s2sad.jvp(f, _copies(args), tangents))
     _close(out_dot, float(g @ direction), 1e-8, "forward-vs-reverse", scale * np.abs(direction).sum())
-    plain = _stage("unoptimized-forward",
-                   lambda: _compiled(f, "forward", ("x", "y"), False)(*_copies(args), *unflatten(direction, args)))
+    def plain_jvp():
+        return _compiled(f, "forward", ("x", "y"), False, args)(*_copies(args), *unflatten(direction, args))
+
+    plain = _stage("unoptimized-forward", plain_jvp)
     _close(plain[1], out_dot, 1e-8, "unoptimized-forward", scale * np.abs(direction).sum())
 
 

@@ -13,6 +13,7 @@ arguments are made from them once the program is loaded (`Fields`, `materialize`
 
 import ast
 import dataclasses
+import random
 
 from .expressions import S, V
 
@@ -147,6 +148,8 @@ class Constructs:
             self.helper("kw1", "def kw1(*terms, **options):\n    total = 0.0\n    for t in terms:\n"
                         "        total = total + np.sum(t)\n    return total * options[\"scale\"]",
                         ([S, V, "scale=S"], S, []))
+        if rng.random() < 0.25:
+            self.complex_helper(random.Random(rng.random()))
         if rng.random() < 0.2:
             self.helper("red1", "def red1(a, reduce=np.sum):\n    return reduce(np.tanh(a) ** 2) + 0.0",
                         ([V, "?reduce=F2"], S, []))

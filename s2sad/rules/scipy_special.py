@@ -1,8 +1,8 @@
 """scipy.special and the log densities of scipy.stats (registered only when SciPy imports).
 
 Elementwise functions give their partial derivatives; polygamma, logsumexp, softmax and log_softmax
-have rules of their own. Conventions: `i1e` is not defined at 0 by its rule (divides by x);
-logsumexp's weights `b` carry no derivative.
+have rules of their own. Conventions: `i1e`'s slope at 0 is the limit 1/2 of its formula (which divides
+by x); logsumexp's weights `b` carry no derivative.
 """
 
 import math
@@ -112,8 +112,8 @@ def i0e(x, ans):
 
 @elementwise(scipy.special.i1e, domain="nonzero", taylor=rts.i1e)
 def i1e(x, ans):
-    """I1' = I0 - I1 / x: not defined by this rule at x = 0."""
-    return scipy.special.i0e(x) - ans / x - np.sign(x) * ans
+    """I1' = I0 - I1 / x, where I1(x) / x -> 1/2 at x = 0 (I1(x) ~ x / 2): the slope there is 1/2, not NaN."""
+    return scipy.special.i0e(x) - np.where(x == 0, 0.5, ans / np.where(x == 0, 1.0, x)) - np.sign(x) * ans
 
 
 # -- reductions --------------------------------------------------------------------------------------------
