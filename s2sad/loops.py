@@ -175,6 +175,29 @@ class _Loop:
         self.params = sorted((reads - written) & locals_)
         self.free = sorted((reads - written - locals_) & set(parsed.closure))
 
+    def refuse_changes_in_place(self):
+        """The schedule runs turns again from a snapshot, so a turn must change nothing but its state's
+        names: not a list or array it did not make (`values.append(v)`, `traj[t] = ...`), and not
+        a name in a `while` test (`while (r := r * 0.5) > 0.01:`), which the step would not run. (A loop
+        with no state is not rewritten: it stays taped.)"""
+        loop, outside = self.node, set(self.params)
+        if isinstance(loop, gast.While) and any(isinstance(n, gast.NamedExpr) for n in gast.walk(loop.test)):
+            self.refuse("the while test assigns (:=), which the schedule's steps would not run",
+                        "assign before the loop and again at the end of its body")
+        for node in (n for stmt in self.body for n in gast.walk(stmt)):
+            targets = node.targets if isinstance(node, gast.Assign) else \
+                [node.target] if isinstance(node, gast.AugAssign) else []
+            for target in targets:
+                base = _base_name(target) if isinstance(target, (gast.Subscript, gast.Attribute)) else None
+                if base in outside:
+                    self.refuse(f"the checkpointed loop writes into {base}, which it did not make: running a turn "
+                                "again would write twice", f"build a new value and assign it to {base}")
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                    and node.func.attr in _MUTATORS and _base_name(node.func.value) in outside:
+                name = _base_name(node.func.value)
+                self.refuse(f"the checkpointed loop changes {name} in place ({name}.{node.func.attr}): running a "
+                            "turn again would change it twice", f"assign a new value to {name} instead")
+
     def counter_name(self, loop):
         if isinstance(loop, gast.While):
             return None
@@ -184,6 +207,17 @@ class _Loop:
 
     def refuse(self, message, hint=None):
         raise S2SADError(message, self.parsed.filename, self.line, "checkpointed loop", hint)
+
+
+_MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem", "sort",
+             "reverse", "add", "discard", "fill", "put", "resize", "itemset", "__setitem__", "__iadd__"}
+
+
+def _base_name(node):
+    """x for x, x[i], x.a, x[i].b ...; None when the chain does not start at a name."""
+    while isinstance(node, (gast.Subscript, gast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
 
 
 # --- the generated functions -------------------------------------------------------------------
@@ -196,6 +230,7 @@ def _rewrite(parsed, fn, loop, every, namer):
         if isinstance(loop, gast.For) and _checkpointed_call(parsed, loop.iter):
             loop.iter = _range_of(parsed, loop.iter, info)[0]
         return
+    info.refuse_changes_in_place()
     stem = f"{fn.name}_loop{info.line}"
     step = _step_function(parsed, info, f"{stem}_step")
     segment = _segment_function(parsed, info, step, f"{stem}_segment")
@@ -285,8 +320,9 @@ def _count_function(parsed, info, name):
     text = to_source(b.module([b.function(name, info.state + info.params, [])]))
     head = text.split("\n")[0]
     body = to_source(b.module(info.body)).rstrip("\n") + "\n"
+    stop = f"        if {info.stop}:\n            break\n" if info.stop is not None else ""  # break or return inside
     code = (f"{head}\n    {turns} = 0\n    while {_text(info.node.test)}:\n"
-            + textwrap.indent(body, "        ") + f"        {turns} = {turns} + 1\n    return {turns}\n")
+            + textwrap.indent(body, "        ") + f"        {turns} = {turns} + 1\n" + stop + f"    return {turns}\n")
     return _compile_text(parsed, info, name, code)
 
 
@@ -360,6 +396,7 @@ def _rewrite_reversible(parsed, fn, info, namer):
     if not info.state:
         info.node.iter = info.node.iter.args[0]
         return
+    info.refuse_changes_in_place()
     stem = f"{fn.name}_loop{info.line}"
     step = _step_function(parsed, info, f"{stem}_step")
     undos = _undo_functions(parsed, info, f"{stem}_undo")

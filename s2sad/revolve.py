@@ -49,11 +49,18 @@ def optimal_cost(n, s):
 def split(n, s):
     """Where the first intermediate snapshot goes: m steps run and are reversed last, with s
     snapshots; the other n - m are reversed first, with s - 1. Any m in
-    [max(n - beta(s-1, t), beta(s, t-2)), min(beta(s, t-1), n - beta(s-1, t-1))] is optimal."""
+    [max(n - beta(s-1, t), beta(s, t-2)), min(beta(s, t-1), n - beta(s-1, t-1))] is optimal.
+    (A schedule asks once per step it advances over: the binomials go by their ratios, and nothing
+    is remembered, which would count as memory the gradient holds.)"""
     if s <= 1:
         return n - 1
-    t = repetitions(n, s)
-    return max(n - beta(s - 1, t), beta(s, t - 2), 1)
+    t, top = 0, 1  # top = beta(s, t) = C(s + t, s)
+    while top < n:
+        t += 1
+        top = top * (s + t) // t
+    below = top * s // (s + t)  # beta(s - 1, t)
+    before = top * t * (t - 1) // ((s + t) * (s + t - 1))  # beta(s, t - 2), 0 for t < 2
+    return max(n - below, before, 1)
 
 
 def schedule_cost(n, s):

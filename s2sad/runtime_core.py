@@ -94,8 +94,13 @@ def shaped(x):
     return Shaped(x.shape, x.dtype) if isinstance(x, np.ndarray) else x
 
 
+_SHAPED = (np.ndarray, Shaped)
+
+
 def unbroadcast(g, x):
     """Sum g down to the shape of x, undoing NumPy broadcasting (x may be a Shaped stand-in)."""
+    if type(g) is np.ndarray and type(x) in _SHAPED and g.shape == x.shape:  # the common case, cheaply
+        return g
     if isinstance(g, dict) and isinstance(x, (list, tuple)):  # xs + ys on lists: which items are whose?
         raise TypeError("s2sad: joining lists with + or * has no reverse-mode derivative; "
                         "build the list with append or a list comprehension")

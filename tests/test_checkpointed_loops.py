@@ -332,12 +332,13 @@ def test_bad_snapshots_is_an_error_at_the_users_line(k):
         bad_snapshots(1.0, k)
 
 
-def test_not_a_range_is_an_error_at_the_users_line():
+@pytest.mark.parametrize("xs", [[1.0, 2.0], iter(range(2)), np.arange(2.0)], ids=["list", "iterator", "array"])
+def test_not_a_range_is_an_error_at_the_users_line(xs):
     line = not_a_range.__code__.co_firstlineno + 1
     with pytest.raises(s2sad.S2SADError, match=rf"test_checkpointed_loops.py:{line}: checkpointed\(\) needs a range"):
-        s2sad.grad(not_a_range)(1.0, [1.0, 2.0])
+        s2sad.grad(not_a_range)(1.0, xs)
     with pytest.raises(s2sad.S2SADError, match=rf"test_checkpointed_loops.py:{line}: checkpointed\(\) needs a range"):
-        not_a_range(1.0, [1.0, 2.0])
+        not_a_range(1.0, xs)
 
 
 def test_a_temporary_read_after_the_loop_and_a_stray_call_are_refused():
@@ -392,6 +393,34 @@ def test_hessian_through_a_checkpointed_while_loop():
     f = s2sad.every_loop_checkpointed(newton_then_map, 2)
     grad = s2sad.grad(f, wrt=1)
     assert s2sad.hessian(f, wrt=1)(1.0, 2.0) == pytest.approx(float(fd_grad(lambda a: grad(1.0, a), 2.0)), rel=1e-5)
+
+
+def while_true_break(x):
+    v = x
+    k = 0
+    while True:
+        v = v + np.sin(v)
+        k += 1
+        if k >= 4:
+            break
+    return v
+
+
+def while_return(x):
+    v = x
+    while v < 10.0:
+        v = v * 1.5 + np.cos(v)
+        if v > 3.0:
+            return v * v
+    return v
+
+
+@pytest.mark.parametrize("f, x", [(while_true_break, 0.3), (while_return, 0.4), (while_return, 20.0)])
+def test_a_while_loop_that_ends_by_break_or_return_under_checkpoint(f, x):
+    """The counting pass stops where the loop does (it once ran `while True:` forever)."""
+    got = s2sad.grad(f, checkpoint=2)(x)
+    assert got == pytest.approx(s2sad.grad(f)(x), rel=1e-12)
+    assert got == pytest.approx(float(fd_grad(f, x)), rel=1e-6)
 
 
 @pytest.mark.parametrize("k", [0, 1.5, "4", True])

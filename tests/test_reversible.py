@@ -241,14 +241,29 @@ def test_higher_derivatives_through_a_reversible_loop_are_refused():
     assert f"test_reversible.py:{swapping.__code__.co_firstlineno + 1}" in str(info.value)
 
 
-def test_reversible_needs_a_range_and_a_for():
-    def not_range(x):
-        for i in s2sad.reversible([1, 2]):
-            x = x + i
-        return x
+def not_range(x, xs):
+    for v in s2sad.reversible(xs):
+        x = x + v
+    return x
 
-    with pytest.raises(s2sad.S2SADError, match="needs a range"):
-        not_range(1.0)
+
+def stray_reversible(x):
+    r = s2sad.reversible(range(3))
+    for i in r:
+        x = x * 2.0
+    return x
+
+
+def test_reversible_needs_a_range_and_a_for_at_the_users_line():
+    line = not_range.__code__.co_firstlineno + 1
+    for run in (not_range, s2sad.grad(not_range)):
+        with pytest.raises(s2sad.S2SADError, match=rf"test_reversible.py:{line}: reversible\(\) needs a range"):
+            run(1.0, [1.0, 2.0])
+        with pytest.raises(s2sad.S2SADError, match=rf"test_reversible.py:{line}: reversible\(\) needs a range"):
+            run(1.0, iter(range(2)))
+    line = stray_reversible.__code__.co_firstlineno + 1
+    with pytest.raises(s2sad.S2SADError, match=rf"test_reversible.py:{line}: .*other than as the iterable of a for"):
+        s2sad.grad(stray_reversible)(1.0)
 
 
 def with_a_counter(x, a, n):
