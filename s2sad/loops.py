@@ -123,10 +123,30 @@ def _flat(stmts, out):
 
 
 def _names(nodes, ctx):
+    """The function's names that nodes load or store; those a comprehension binds for itself (`m` in
+    `sum(0.5 for m in xs)`) are the comprehension's, not the loop's state (the fuzzer found one refused)."""
     found = set()
     for node in nodes:
-        found |= set(b.names_in(node, ctx))
+        found |= _scoped_names(node, ctx, frozenset())
     return found
+
+
+_COMPREHENSIONS = (gast.ListComp, gast.SetComp, gast.GeneratorExp, gast.DictComp)
+
+
+def _scoped_names(node, ctx, hidden):
+    """Names under node in ctx, less `hidden` (the targets of the comprehensions around node)."""
+    if isinstance(node, gast.Name):
+        return {node.id} if isinstance(node.ctx, ctx) and node.id not in hidden else set()
+    if not isinstance(node, _COMPREHENSIONS):
+        return set().union(*(_scoped_names(c, ctx, hidden) for c in gast.iter_child_nodes(node)))
+    found, inner = set(), set(hidden)
+    for k, gen in enumerate(node.generators):  # the first iterable runs in the enclosing scope
+        found |= _scoped_names(gen.iter, ctx, hidden if k == 0 else frozenset(inner))
+        inner |= set(b.names_in(gen.target))
+        found = found.union(*(_scoped_names(test, ctx, frozenset(inner)) for test in gen.ifs))
+    parts = [node.key, node.value] if isinstance(node, gast.DictComp) else [node.elt]
+    return found.union(*(_scoped_names(part, ctx, frozenset(inner)) for part in parts))
 
 
 def _context(fn, loop):
@@ -168,9 +188,10 @@ class _Loop:
         if escaping:
             self.refuse(f"{escaping[0]!r} is first assigned inside the checkpointed loop and read after it",
                         f"assign {escaping[0]} before the loop")
-        if self.target and self.target in after:
-            self.refuse(f"the loop variable {self.target!r} is read after the checkpointed loop",
-                        "keep the last index in a variable of its own")
+        self.keeps_target = bool(self.target and self.target in after)  # set to the last index after the loop
+        if self.keeps_target and (self.stop is not None or self.target in _names(body, gast.Store)):
+            self.refuse(f"the loop variable {self.target!r} is read after a checkpointed loop that breaks, "
+                        "returns or assigns it", "keep the last index in a variable of its own")
         reads = _names(body, gast.Load) | (_names([loop.test], gast.Load) if isinstance(loop, gast.While) else set())
         self.params = sorted((reads - written) & locals_)
         self.free = sorted((reads - written - locals_) & set(parsed.closure))
@@ -271,6 +292,8 @@ def _call_statements(parsed, info, names, namer, every):
         lines = [f"{steps}, {start}, {stride}, {snaps} = {names['bounds']}({iterable}, {snapshots}, {where})"]
     lines += [f"if {steps} > 0:",
               f"    {state} = {names['segment']}({params}{start}, {stride}, 0, {steps}, {snaps})"]
+    if getattr(info, "keeps_target", False):  # as Python leaves it: the last index, unchanged after no turn
+        lines.append(f"    {info.target} = {start} + ({steps} - 1) * {stride}")
     stmts = gast.parse("\n".join(lines)).body
     for node in stmts:
         for sub in gast.walk(node):
