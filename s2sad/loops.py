@@ -27,6 +27,7 @@ and every `while` loop so. A `while` loop's trip count is found by running it on
 """
 
 import ast
+import copy
 import linecache
 import textwrap
 import types
@@ -244,6 +245,7 @@ def _base_name(node):
 # --- the generated functions -------------------------------------------------------------------
 
 def _rewrite(parsed, fn, loop, every, namer):
+    _hoist_test_assignments(fn, loop)
     info = _Loop(parsed, fn, loop, every)
     if isinstance(loop, gast.For) and _reversible_call(parsed, loop.iter):
         return _rewrite_reversible(parsed, fn, info, namer)
@@ -263,6 +265,47 @@ def _rewrite(parsed, fn, loop, every, namer):
         count.__s2sad_rule__ = Rule(count, "nondiff", name=count.__name__)  # an int: no derivative
         parsed.closure[names["count"]] = types.CellType(count)
     _replace(fn, loop, _call_statements(parsed, info, names, namer, every))
+
+
+def _hoist_test_assignments(fn, loop):
+    """`while (r := E) > c: body` as `r = E` before the loop and at the end of its body, `while r > c:`,
+    since the schedule's steps run the body alone (the fuzzer found these refused). Only where that is
+    the same program: every := runs at every test (none under and/or/if-else/lambda/comprehension), the
+    rest of the test reads none of their names, and the body has no break, continue or return to skip
+    its end; otherwise the loop stays as it is and is refused (_Loop.refuse_changes_in_place)."""
+    if not isinstance(loop, gast.While) or not any(isinstance(n, gast.NamedExpr) for n in gast.walk(loop.test)):
+        return
+    if any(isinstance(n, (gast.BoolOp, gast.IfExp, gast.Lambda) + _COMPREHENSIONS) for n in gast.walk(loop.test)) \
+            or any(isinstance(n, (gast.Break, gast.Continue, gast.Return)) for s in loop.body for n in gast.walk(s)):
+        return
+    inside = {id(n) for w in gast.walk(loop.test) if isinstance(w, gast.NamedExpr) for n in gast.walk(w)}
+    targets = {w.target.id for w in gast.walk(loop.test) if isinstance(w, gast.NamedExpr)}
+    rest = {n.id for n in gast.walk(loop.test) if isinstance(n, gast.Name) and id(n) not in inside}
+    if rest & targets:
+        return
+    hoist = _Hoist()
+    test = hoist.visit(loop.test)
+    assigns = [b.assign(name, value) for name, value in hoist.assigns]
+    for stmt in assigns:
+        for node in gast.walk(stmt):
+            node.lineno, node.col_offset = loop.lineno, loop.col_offset
+            node.end_lineno, node.end_col_offset = loop.lineno, loop.col_offset
+    loop.test = test
+    loop.body = list(loop.body) + copy.deepcopy(assigns)
+    _replace(fn, loop, assigns + [loop])
+
+
+class _Hoist(gast.NodeTransformer):
+    """Each `(n := E)` of a test replaced by n, inner ones first (as Python evaluates them); assigns
+    collects (n, E) in that order."""
+
+    def __init__(self):
+        self.assigns = []
+
+    def visit_NamedExpr(self, node):
+        self.generic_visit(node)
+        self.assigns.append((node.target.id, node.value))
+        return b.name(node.target.id)
 
 
 def _range_of(parsed, call, info):

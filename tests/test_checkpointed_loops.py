@@ -477,3 +477,38 @@ def test_a_comprehension_after_the_loop_keeps_its_own_names(snapshots):
     got = s2sad.grad(comprehension_after_loop, checkpoint=snapshots)(0.4)
     assert got == pytest.approx(s2sad.grad(comprehension_after_loop)(0.4), rel=1e-12)
     assert got == pytest.approx(float(fd_grad(comprehension_after_loop, 0.4)), rel=1e-6)
+
+
+def walrus_while_simple(x, y):
+    """A `while` test that assigns: hoisted as `r = r * 0.6` before the loop and at the end of the
+    body (once refused: 3.7% of the fuzzer's programs under --checkpoint); nested := in order."""
+    r = 0.25
+    s = x
+    while (r := r * 0.6) > 0.01:
+        s = s * np.cos(r * y) + r
+    r2 = x
+    while (r2 := (a := 0.5 * np.sin(r2)) + 0.1 * a) > 0.05:
+        s = s + r2 * y
+    return s + r + r2 + a
+
+
+def walrus_while_conditional(x):
+    k = 0
+    while k < 5 and (x := np.sin(x)) > 0.1:
+        k = k + 1
+    return x
+
+
+@pytest.mark.parametrize("snapshots", [1, 2])
+def test_a_while_test_that_assigns_is_hoisted(snapshots):
+    got = s2sad.grad(walrus_while_simple, wrt=(0, 1), checkpoint=snapshots)(0.9, 0.7)
+    taped = s2sad.grad(walrus_while_simple, wrt=(0, 1))(0.9, 0.7)
+    np.testing.assert_allclose(got, taped, rtol=1e-12)
+    assert got[0] == pytest.approx(float(fd_grad(lambda v: walrus_while_simple(v, 0.7), 0.9)), rel=1e-6)
+    assert got[1] == pytest.approx(float(fd_grad(lambda v: walrus_while_simple(0.9, v), 0.7)), rel=1e-6)
+
+
+def test_a_while_test_that_assigns_under_and_is_still_refused():
+    line = walrus_while_conditional.__code__.co_firstlineno + 2
+    with pytest.raises(s2sad.S2SADError, match=rf"test_checkpointed_loops.py:{line}: the while test assigns"):
+        s2sad.grad(walrus_while_conditional, checkpoint=2)(1.0)
