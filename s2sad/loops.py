@@ -271,8 +271,8 @@ def _hoist_test_assignments(fn, loop):
     """`while (r := E) > c: body` as `r = E` before the loop and at the end of its body, `while r > c:`,
     since the schedule's steps run the body alone (the fuzzer found these refused). Only where that is
     the same program: every := runs at every test (none under and/or/if-else/lambda/comprehension), the
-    rest of the test reads none of their names, and the body has no break, continue or return to skip
-    its end; otherwise the loop stays as it is and is refused (_Loop.refuse_changes_in_place)."""
+    rest of the test reads none of their names, and no break or return skips the test (a continue,
+    already a flag of exits.py, still reaches the end); else the loop is refused (refuse_changes_in_place)."""
     if not isinstance(loop, gast.While) or not any(isinstance(n, gast.NamedExpr) for n in gast.walk(loop.test)):
         return
     if any(isinstance(n, (gast.BoolOp, gast.IfExp, gast.Lambda) + _COMPREHENSIONS) for n in gast.walk(loop.test)) \
