@@ -61,7 +61,7 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shap
     fn = unshared(fn_node)
     facts = Facts(fn, helpers, derived)  # no pass adds a nested scope or a call, so these hold throughout
     if seed is not None and bind_seed(fn, seed):
-        passes = tuple(passes) + (propagate_constants,)
+        passes = _with_constants(tuple(passes))
     settled, runs = set(), 0
     while len(settled) < len(passes) and runs < _MAX_RUNS:
         for run in passes:
@@ -79,6 +79,15 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shap
         accumulate_in_place(fn, helpers, facts, shapes)
     drop_orphans(fn)
     return fn
+
+
+def _with_constants(passes):
+    """passes with propagate_constants ahead of fold: the numbers it carries are folded in the same
+    round, which saves the optimizer a round (each costs a fold and an eliminate of the whole function)."""
+    if fold not in passes:
+        return passes + (propagate_constants,)
+    at = passes.index(fold)
+    return passes[:at] + (propagate_constants,) + passes[at:]
 
 
 def unshared(node):
