@@ -78,9 +78,9 @@ def _kill(env, stmt):
         return
     target = simple_target(stmt)
     names = {target} if target is not None else writes(stmt)
-    for ident in list(env):
-        if ident in names or (isinstance(env[ident], gast.Name) and env[ident].id in names):
-            del env[ident]
+    name_type = gast.Name
+    for ident in [i for i, atom in env.items() if i in names or (atom.__class__ is name_type and atom.id in names)]:
+        del env[ident]
 
 
 def _replace(node, env, changed):
