@@ -100,6 +100,8 @@ def unshared(node):
         return node
     cls = node.__class__
     plan = _PLANS.get(cls) or _plan(cls)
+    if plan is _MARKER:
+        return node  # Load, Add: no fields, no location, nothing a pass could change (as ast.parse shares them)
     fresh = cls.__new__(cls)
     fields, have = fresh.__dict__, node.__dict__
     for f in plan[0]:
@@ -123,4 +125,9 @@ _PLANS = {}
 def _plan(cls):
     """A class's fields, and its location attributes with their class-level defaults."""
     plan = _PLANS[cls] = (cls._fields, tuple((a, hasattr(cls, a), getattr(cls, a, None)) for a in cls._attributes))
+    if not cls._fields and not cls._attributes:
+        plan = _PLANS[cls] = _MARKER
     return plan
+
+
+_MARKER = ((), ())
