@@ -13,6 +13,7 @@ import gast
 
 from . import build as b
 from .names import every as every_node  # gast.walk's nodes, in its order, at half its cost
+from .names import operations
 from .overwrites import live_in
 
 
@@ -174,7 +175,7 @@ def written_into(stmts):
     """The names whose items the adjoint sweep writes (restores `y[i] = old`): the backward half copies
     them from its record first, so that it owns what it changes and can itself be differentiated
     (unless the record holds views of them, see _viewed_by)."""
-    return {t.value.id for stmt in every_node(b.module(stmts)) if isinstance(stmt, gast.Assign)
+    return {t.value.id for stmt in operations(b.module(stmts)) if isinstance(stmt, gast.Assign)
             for t in stmt.targets if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)}
 
 
