@@ -29,7 +29,12 @@ def every(node):
     todo = [node]
     ast_type, list_type = gast.AST, list
     for current in todo:
-        for field in current._fields:
+        cls = current.__class__
+        fields = _NODE_FIELDS.get(cls)
+        if fields is None:
+            fields = _NODE_FIELDS[cls] = () if cls is gast.Constant else \
+                tuple(f for f in cls._fields if f not in _SCALARS)
+        for field in fields:
             value = getattr(current, field, None)
             if value.__class__ is list_type:
                 if value:
@@ -42,6 +47,8 @@ def every(node):
 # fields that never hold a node, or only nodes that are neither names nor hold one (ctx, op, ops)
 _NO_NAMES = frozenset("ctx op ops id attr arg kind type_comment module level is_async conversion simple".split())
 _NAME_FIELDS = {}
+_SCALARS = _NO_NAMES - {"ctx", "op", "ops"}  # fields that never hold a node (strings, numbers, flags)
+_NODE_FIELDS = {}  # class -> the fields `every` reads: all but _SCALARS (none of a Constant's)
 
 
 def _skeleton(node):
