@@ -27,6 +27,7 @@ The output depends only on the input tree, so it is byte-for-byte reproducible.
 
 import gast
 
+from ..names import _SCALARS
 from .copies import propagate_copies
 from .cse import eliminate_common
 from .dce import eliminate
@@ -106,11 +107,13 @@ def unshared(node):
     fields, have = fresh.__dict__, node.__dict__
     for f in plan[0]:
         value = have[f] if f in have else getattr(node, f, None)
-        if isinstance(value, list):
+        if value.__class__ is list:
             value = [unshared(v) if isinstance(v, (gast.AST, list)) else v for v in value]
         elif isinstance(value, gast.AST):
             value = unshared(value)
         fields[f] = value
+    for f in plan[2]:  # strings, numbers, flags: as they are
+        fields[f] = have[f] if f in have else getattr(node, f, None)
     for attr, has_default, default in plan[1]:
         if attr in have:
             fields[attr] = have[attr]
@@ -124,10 +127,12 @@ _PLANS = {}
 
 def _plan(cls):
     """A class's fields, and its location attributes with their class-level defaults."""
-    plan = _PLANS[cls] = (cls._fields, tuple((a, hasattr(cls, a), getattr(cls, a, None)) for a in cls._attributes))
+    scalars = tuple(f for f in cls._fields if f in _SCALARS or (cls is gast.Constant and f == "value"))
+    plan = _PLANS[cls] = (tuple(f for f in cls._fields if f not in scalars),
+                          tuple((a, hasattr(cls, a), getattr(cls, a, None)) for a in cls._attributes), scalars)
     if not cls._fields and not cls._attributes:
         plan = _PLANS[cls] = _MARKER
     return plan
 
 
-_MARKER = ((), ())
+_MARKER = ((), (), ())
