@@ -27,6 +27,7 @@ import numpy as np
 
 from . import build as b
 from . import runtime
+from .names import every as every_node  # gast.walk's nodes, in its order, at half its cost
 
 OUTER = "outer"
 BOUND = ("bound",)   # the state's entry for the names bound on every path
@@ -128,7 +129,7 @@ class _Holders:
 
     def unknown(self, value, state):
         """Anything the function did not make, or a view of what value reads."""
-        return frozenset((o, VIEW) for o, _ in self.atoms(list(gast.walk(value)), state)) | {(OUTER, SAME)}
+        return frozenset((o, VIEW) for o, _ in self.atoms(list(every_node(value)), state)) | {(OUTER, SAME)}
 
     def atoms(self, nodes, state):
         held = set()
@@ -339,7 +340,7 @@ def _value_reads(resolver):
             position = _SHAPE_ONLY.get(resolver.site(expr).prim)
             shape_only = expr.args[position] if position is not None and len(expr.args) > position else None
             if isinstance(shape_only, gast.Name) and \
-                    sum(isinstance(n, gast.Name) and n.id == shape_only.id for n in gast.walk(expr)) == 1:
+                    sum(isinstance(n, gast.Name) and n.id == shape_only.id for n in every_node(expr)) == 1:
                 names.discard(shape_only.id)
         return names
     return reads

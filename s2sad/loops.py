@@ -40,6 +40,7 @@ from .checkpointing import checkpoint
 from .errors import S2SADError
 from .exits import structure_exits
 from .inversion import undo_plan
+from .names import every as every_node  # gast.walk's nodes, in its order, at half its cost
 from .naming import Namer, identifiers
 from .parse import environment_object
 from .registry import Rule
@@ -72,8 +73,8 @@ def _reversible_call(parsed, node):
 def _refuse_stray_calls(parsed, fn):
     """checkpointed(...) or reversible(...) anywhere but as the iterable of a `for` would be taped
     silently: refused."""
-    allowed = {id(s.iter) for s in gast.walk(fn) if isinstance(s, gast.For)}
-    for node in gast.walk(fn):
+    allowed = {id(s.iter) for s in every_node(fn) if isinstance(s, gast.For)}
+    for node in every_node(fn):
         for test, what in ((_checkpointed_call, "checkpointed"), (_reversible_call, "reversible")):
             if test(parsed, node) and id(node) not in allowed:
                 shape = "range(n), snapshots=K" if what == "checkpointed" else "range(n)"
@@ -203,10 +204,10 @@ class _Loop:
         a name in a `while` test (`while (r := r * 0.5) > 0.01:`), which the step would not run. (A loop
         with no state is not rewritten: it stays taped.)"""
         loop, outside = self.node, set(self.params)
-        if isinstance(loop, gast.While) and any(isinstance(n, gast.NamedExpr) for n in gast.walk(loop.test)):
+        if isinstance(loop, gast.While) and any(isinstance(n, gast.NamedExpr) for n in every_node(loop.test)):
             self.refuse("the while test assigns (:=), which the schedule's steps would not run",
                         "assign before the loop and again at the end of its body")
-        for node in (n for stmt in self.body for n in gast.walk(stmt)):
+        for node in (n for stmt in self.body for n in every_node(stmt)):
             targets = node.targets if isinstance(node, gast.Assign) else \
                 [node.target] if isinstance(node, gast.AugAssign) else []
             for target in targets:
@@ -339,7 +340,7 @@ def _call_statements(parsed, info, names, namer, every):
         lines.append(f"    {info.target} = {start} + ({steps} - 1) * {stride}")
     stmts = gast.parse("\n".join(lines)).body
     for node in stmts:
-        for sub in gast.walk(node):
+        for sub in every_node(node):
             if hasattr(sub, "lineno") or isinstance(sub, (gast.stmt, gast.expr)):
                 sub.lineno, sub.col_offset = info.line, info.node.col_offset
                 sub.end_lineno, sub.end_col_offset = info.line, info.node.col_offset
@@ -483,7 +484,7 @@ def _rewrite_reversible(parsed, fn, info, namer):
              f"    {state} = {names['run']}({args}{start}, {stride}, {steps})"]
     stmts = gast.parse("\n".join(lines)).body
     for node in stmts:
-        for sub in gast.walk(node):
+        for sub in every_node(node):
             if isinstance(sub, (gast.stmt, gast.expr)):
                 sub.lineno, sub.col_offset = info.line, info.node.col_offset
                 sub.end_lineno, sub.end_col_offset = info.line, info.node.col_offset

@@ -29,7 +29,12 @@ def every(node):
     todo = [node]
     ast_type, list_type = gast.AST, list
     for current in todo:
-        for field in current._fields:
+        cls = current.__class__
+        fields = _NODE_FIELDS.get(cls)
+        if fields is None:
+            fields = _NODE_FIELDS[cls] = () if cls is gast.Constant else \
+                tuple(f for f in cls._fields if f not in _SCALARS)
+        for field in fields:
             value = getattr(current, field, None)
             if value.__class__ is list_type:
                 if value:
@@ -42,6 +47,8 @@ def every(node):
 # fields that never hold a node, or only nodes that are neither names nor hold one (ctx, op, ops)
 _NO_NAMES = frozenset("ctx op ops id attr arg kind type_comment module level is_async conversion simple".split())
 _NAME_FIELDS = {}
+_SCALARS = _NO_NAMES - {"ctx", "op", "ops"}  # fields that never hold a node (strings, numbers, flags)
+_NODE_FIELDS = {}  # class -> the fields `every` reads: all but _SCALARS (none of a Constant's)
 
 
 def _skeleton(node):
@@ -119,7 +126,36 @@ def reads(node):
     """Names node loads (a subscript store `x[i] = v` reads x)."""
     if node.__class__ is gast.Name and node.annotation is None:  # the usual operand: no walk
         return set() if isinstance(node.ctx, (gast.Store, gast.Param)) else {node.id}
-    return {n.id for n in names(node) if not isinstance(n.ctx, (gast.Store, gast.Param))}
+    return _loaded(node)
+
+
+def _loaded(node):
+    """The ids of the names under node not stored or bound as parameters: `_skeleton`'s walk keeping
+    only those names (no list of the other nodes); the optimizer asks it of every statement."""
+    found, stack = set(), [node]
+    ast_type, name_type, constant_type, bound = gast.AST, gast.Name, gast.Constant, (gast.Store, gast.Param)
+    while stack:
+        current = stack.pop()
+        cls = current.__class__
+        if cls is name_type:
+            if not isinstance(current.ctx, bound):
+                found.add(current.id)
+            if current.annotation is not None:
+                stack.append(current.annotation)
+            continue
+        if cls is constant_type:
+            continue
+        fields = _NAME_FIELDS.get(cls)
+        if fields is None:
+            fields = _NAME_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NO_NAMES)
+        for field in fields:
+            value = getattr(current, field, None)
+            if value.__class__ is list:
+                if value:
+                    stack += [v for v in value if isinstance(v, ast_type)]
+            elif isinstance(value, ast_type):
+                stack.append(value)
+    return found
 
 
 def writes(node):

@@ -17,7 +17,7 @@ import gast
 from . import build as b
 from . import runtime
 from .analyze import assignments
-from .names import every, names
+from .names import every, names, operations
 
 
 def must_assign(stmts):
@@ -96,7 +96,7 @@ def loop_locals(fn, params):
 
 def targets_read_outside(fn):
     """Names of for-loop variables that something reads outside every for loop over that name."""
-    targets = {s.target.id for s in every(fn) if isinstance(s, gast.For) and isinstance(s.target, gast.Name)}
+    targets = {s.target.id for s in operations(fn) if isinstance(s, gast.For) and isinstance(s.target, gast.Name)}
     found = set()
 
     def visit(node, covered):

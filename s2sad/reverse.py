@@ -33,6 +33,7 @@ from . import build as b
 from . import reverse_code as rc
 from .analyze import activity
 from .errors import Location
+from .names import every as every_node  # gast.walk's nodes, in its order, at half its cost
 from .naming import Namer
 from .overwrites import candidates, first_definitions, loop_locals, recomputable, targets_read_outside
 from .partials import Helpers, index_expr, selects
@@ -402,7 +403,7 @@ class Reverse(Calls, AdjointSweep, Walk):
 def _refuse_unappend(normalized, parsed, resolver):
     """Reverse mode over generated code that undoes list appends (a gradient's list pops) would have to
     put each popped item back: not done, so refused (forward mode over it, as in s2sad.hessian, works)."""
-    for stmt in gast.walk(normalized.node):
+    for stmt in every_node(normalized.node):
         if isinstance(stmt, (gast.Assign, gast.Expr)) and isinstance(stmt.value, gast.Call) \
                 and resolver.site(stmt.value).prim is runtime.unappend:
             line = normalized.origins.get(stmt, normalized.node.lineno)
@@ -476,7 +477,7 @@ def _in_place_adjoints(fn, names, helpers):
     scatter, without = names.get(runtime.scatter), names.get(runtime.without_item)
     updates = [u for u in (scatter, without) if u]
     defs, bad, copies = {}, {a.id for a in fn.args.args}, set()
-    for node in gast.walk(fn):
+    for node in every_node(fn):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
             ident = node.targets[0].id
             defs.setdefault(ident, []).append(node)
@@ -487,14 +488,14 @@ def _in_place_adjoints(fn, names, helpers):
             bad.update(n for t in targets for n in b.names_in(t, gast.Store))
     allowed = set()
     readers = set(names.values())
-    for node in gast.walk(fn):
+    for node in every_node(fn):
         if isinstance(node, gast.BinOp):
             allowed |= {id(node.left), id(node.right)}
         elif isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in readers and node.args:
             allowed.add(id(node.args[0]))
         elif isinstance(node, gast.Return):
-            allowed |= {id(n) for n in gast.walk(node.value) if isinstance(n, gast.Name)}
-    for node in gast.walk(fn):
+            allowed |= {id(n) for n in every_node(node.value) if isinstance(n, gast.Name)}
+    for node in every_node(fn):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and id(node) not in allowed:
             bad.add(node.id)
     for ident in set(defs) - bad:

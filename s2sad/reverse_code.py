@@ -12,6 +12,8 @@ import copy
 import gast
 
 from . import build as b
+from .names import every as every_node  # gast.walk's nodes, in its order, at half its cost
+from .names import operations
 from .overwrites import live_in
 
 
@@ -173,7 +175,7 @@ def written_into(stmts):
     """The names whose items the adjoint sweep writes (restores `y[i] = old`): the backward half copies
     them from its record first, so that it owns what it changes and can itself be differentiated
     (unless the record holds views of them, see _viewed_by)."""
-    return {t.value.id for stmt in gast.walk(b.module(stmts)) if isinstance(stmt, gast.Assign)
+    return {t.value.id for stmt in operations(b.module(stmts)) if isinstance(stmt, gast.Assign)
             for t in stmt.targets if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name)}
 
 
@@ -183,7 +185,7 @@ def viewed_by(name, primal, others, makes_new):
     half restores name in place, since such a view relies on the restores showing through it. A value
     built by an operator is a new array."""
     viewers, grew = {name}, True
-    assigns = [s for s in gast.walk(b.module(primal))
+    assigns = [s for s in every_node(b.module(primal))
                if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)]
     while grew:
         grew = False
@@ -202,10 +204,10 @@ def viewed_by(name, primal, others, makes_new):
 def stored(primal, tape):
     """The names whose values the primal sweep pushes on its tape, alone or in a tuple pushed whole."""
     pushed = set()
-    for node in gast.walk(b.module(primal)):
+    for node in every_node(b.module(primal)):
         if isinstance(node, gast.Call) and node.args and b.is_name(node.args[0], tape):
             pushed |= set(b.names_in(b.module([b.expr_stmt(a) for a in node.args[1:]]), gast.Load))
-    tuples = {s.targets[0].id: s.value for s in gast.walk(b.module(primal))
+    tuples = {s.targets[0].id: s.value for s in every_node(b.module(primal))
               if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Tuple)}
     for ident in list(pushed):
         if ident in tuples:
@@ -251,7 +253,7 @@ def has_zero_factor(term):
     def zero(n):
         return isinstance(n, gast.Constant) and type(n.value) in (int, float) and n.value == 0
 
-    for n in gast.walk(term):
+    for n in every_node(term):
         if isinstance(n, gast.BinOp) and isinstance(n.op, gast.Mult) and (zero(n.left) or zero(n.right)):
             return True
         if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id.startswith("times_partial") \

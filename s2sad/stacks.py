@@ -19,7 +19,7 @@ import gast
 
 from . import build as b
 from . import runtime
-from .names import every
+from .names import names
 
 
 def _call_of(stmt, resolver, prim):
@@ -77,9 +77,8 @@ def stacks(fn, resolver):
 
 def _stacks(fn, resolver):
     uses = {}
-    for node in every(fn):
-        if isinstance(node, gast.Name):
-            uses[node.id] = uses.get(node.id, 0) + 1
+    for node in names(fn):  # every Name node, as a walk of every node finds them
+        uses[node.id] = uses.get(node.id, 0) + 1
     made, seen = set(), {}
     for stmt in _statements(fn.body):
         ident = _new(stmt) or (_append(stmt, resolver) or (None,))[0] or (_pop(stmt, resolver) or (None, None))[1]

@@ -27,6 +27,7 @@ The output depends only on the input tree, so it is byte-for-byte reproducible.
 
 import gast
 
+from ..names import _SCALARS
 from .copies import propagate_copies
 from .cse import eliminate_common
 from .dce import eliminate
@@ -61,7 +62,7 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shap
     fn = unshared(fn_node)
     facts = Facts(fn, helpers, derived)  # no pass adds a nested scope or a call, so these hold throughout
     if seed is not None and bind_seed(fn, seed):
-        passes = tuple(passes) + (propagate_constants,)
+        passes = _with_constants(tuple(passes))
     settled, runs = set(), 0
     while len(settled) < len(passes) and runs < _MAX_RUNS:
         for run in passes:
@@ -81,6 +82,15 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shap
     return fn
 
 
+def _with_constants(passes):
+    """passes with propagate_constants ahead of fold: the numbers it carries are folded in the same
+    round, which saves the optimizer a round (each costs a fold and an eliminate of the whole function)."""
+    if fold not in passes:
+        return passes + (propagate_constants,)
+    at = passes.index(fold)
+    return passes[:at] + (propagate_constants,) + passes[at:]
+
+
 def unshared(node):
     """A deep copy in which no node object appears twice (the transforms reuse subtrees).
 
@@ -91,15 +101,19 @@ def unshared(node):
         return node
     cls = node.__class__
     plan = _PLANS.get(cls) or _plan(cls)
+    if plan is _MARKER:
+        return node  # Load, Add: no fields, no location, nothing a pass could change (as ast.parse shares them)
     fresh = cls.__new__(cls)
     fields, have = fresh.__dict__, node.__dict__
     for f in plan[0]:
         value = have[f] if f in have else getattr(node, f, None)
-        if isinstance(value, list):
+        if value.__class__ is list:
             value = [unshared(v) if isinstance(v, (gast.AST, list)) else v for v in value]
         elif isinstance(value, gast.AST):
             value = unshared(value)
         fields[f] = value
+    for f in plan[2]:  # strings, numbers, flags: as they are
+        fields[f] = have[f] if f in have else getattr(node, f, None)
     for attr, has_default, default in plan[1]:
         if attr in have:
             fields[attr] = have[attr]
@@ -113,5 +127,12 @@ _PLANS = {}
 
 def _plan(cls):
     """A class's fields, and its location attributes with their class-level defaults."""
-    plan = _PLANS[cls] = (cls._fields, tuple((a, hasattr(cls, a), getattr(cls, a, None)) for a in cls._attributes))
+    scalars = tuple(f for f in cls._fields if f in _SCALARS or (cls is gast.Constant and f == "value"))
+    plan = _PLANS[cls] = (tuple(f for f in cls._fields if f not in scalars),
+                          tuple((a, hasattr(cls, a), getattr(cls, a, None)) for a in cls._attributes), scalars)
+    if not cls._fields and not cls._attributes:
+        plan = _PLANS[cls] = _MARKER
     return plan
+
+
+_MARKER = ((), (), ())

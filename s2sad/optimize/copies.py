@@ -18,6 +18,7 @@ import copy
 
 import gast
 
+from ..names import _NAME_FIELDS, _NO_NAMES
 from .effects import Facts, names, simple_target, writes
 
 
@@ -77,9 +78,9 @@ def _kill(env, stmt):
         return
     target = simple_target(stmt)
     names = {target} if target is not None else writes(stmt)
-    for ident in list(env):
-        if ident in names or (isinstance(env[ident], gast.Name) and env[ident].id in names):
-            del env[ident]
+    name_type = gast.Name
+    for ident in [i for i, atom in env.items() if i in names or (atom.__class__ is name_type and atom.id in names)]:
+        del env[ident]
 
 
 def _replace(node, env, changed):
@@ -92,7 +93,11 @@ def _replace(node, env, changed):
             changed[0] = True
             return _copied(env[node.id])
         return node
-    for field in node._fields:
+    cls = node.__class__
+    fields = _NAME_FIELDS.get(cls)
+    if fields is None:
+        fields = _NAME_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NO_NAMES)
+    for field in fields:  # not the fields no name sits under (ctx, op): the walk visits every statement
         value = getattr(node, field, None)
         if type(value) is list:
             for i, item in enumerate(value):

@@ -72,7 +72,8 @@ def _block(stmts, changed, is_derived, updated):
         simplify = target is not None and is_derived(target)
         before = copy.deepcopy(stmt.value) if simplify and updated and not isinstance(stmt.value, gast.Name) \
             and (target in updated or not updated.isdisjoint(reads(stmt.value))) else None
-        for field, value in gast.iter_fields(stmt):
+        for field in stmt._fields:  # gast.iter_fields, without a generator per statement
+            value = getattr(stmt, field, None)
             if isinstance(value, list) and value and isinstance(value[0], gast.stmt):
                 empty = [gast.Pass()] if field == "body" else []
                 setattr(stmt, field, _block(value, changed, is_derived, updated) or empty)

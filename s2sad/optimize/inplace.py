@@ -41,6 +41,7 @@ import re
 import gast
 
 from .. import runtime
+from ..names import _NAME_FIELDS, _NO_NAMES
 from .effects import names, simple_target, walk
 from .zeros import is_zero
 
@@ -223,10 +224,9 @@ class _State:
             return
         if top_safe and isinstance(node, gast.Name):
             return
-        for parent in walk(node):
-            for child in gast.iter_child_nodes(parent):
-                if isinstance(child, gast.Name) and child.id in owned and not _safe_in(parent):
-                    owned.pop(child.id, None)
+        for parent, child in _names_under(node):
+            if child.id in owned and not _safe_in(parent):
+                owned.pop(child.id, None)
         if isinstance(node, gast.Name):
             owned.pop(node.id, None)
 
@@ -257,6 +257,29 @@ class _State:
 
 
 _NOT = object()
+
+
+def _names_under(node):
+    """(parent, name) for every Name directly under a node below node (node included as a parent):
+    the pairs a walk of every node's children finds, without visiting constants and markers."""
+    found, stack = [], [node]
+    name_type, constant_type, ast_type = gast.Name, gast.Constant, gast.AST
+    while stack:
+        parent = stack.pop()
+        cls = parent.__class__
+        fields = _NAME_FIELDS.get(cls)
+        if fields is None:
+            fields = _NAME_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NO_NAMES)
+        for field in fields:
+            value = getattr(parent, field, None)
+            for child in (value if value.__class__ is list else (value,)):
+                if child.__class__ is name_type:
+                    found.append((parent, child))
+                    if child.annotation is not None:
+                        stack.append(child)  # the annotation's parent is the name
+                elif child.__class__ is not constant_type and isinstance(child, ast_type):
+                    stack.append(child)
+    return found
 
 
 def _safe_in(parent):

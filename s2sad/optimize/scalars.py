@@ -21,7 +21,7 @@ import copy
 import gast
 
 from .. import runtime
-from .effects import names, walk
+from .effects import names, operations
 
 
 def write_out_scalar_products(fn, helpers, facts):
@@ -58,7 +58,7 @@ class _Writer:
 
     def calls(self, node):
         return any(n.__class__ is gast.Call and n.func.__class__ is gast.Name and n.func.id in self.names
-                   for n in walk(node))
+                   for n in operations(node))  # calls sit among the operations, not names or constants
 
     def fresh(self, base):
         if self.taken is None:

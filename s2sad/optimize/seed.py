@@ -22,9 +22,9 @@ Example::
 
 import gast
 
-from .copies import substitute_forward
+from .copies import _copied, substitute_forward
 from .effects import derived_test, simple_target
-from .fold import _num, number
+from .fold import _num, expression, number
 
 
 def bind_seed(fn, seed):
@@ -48,7 +48,35 @@ def propagate_constants(fn, facts=None):
 
     def pick(stmt):
         target = simple_target(stmt)
-        if target is not None and is_derived(target) and _num(stmt.value) is not None:
-            return target, number(_num(stmt.value))
+        if target is not None and is_derived(target):
+            value = _folded_number(stmt.value)
+            if value is not None:
+                return target, number(value)
         return None
     return substitute_forward(fn, pick)
+
+
+def _folded_number(node):
+    """The number node is, or folds to (`0.5 * 1.0` once the seed is carried in, `t * 0.0`): what fold
+    would make of it next round, carried now, so that a chain of such statements settles in one pass
+    rather than one optimizer round per link. node itself is left as it is (fold rewrites it)."""
+    value = _num(node)
+    if value is not None or not _arithmetic(node):
+        return value
+    return _num(expression(_copied(node), True, [False]))
+
+
+def _arithmetic(node):
+    """Whether node is operators over names and numbers only, with a number among them."""
+    stack, numbers = [node], False
+    while stack:
+        current = stack.pop()
+        if isinstance(current, gast.BinOp):
+            stack += (current.left, current.right)
+        elif isinstance(current, gast.UnaryOp):
+            stack.append(current.operand)
+        elif isinstance(current, gast.Constant):
+            numbers = numbers or _num(current) is not None
+        elif not isinstance(current, gast.Name):
+            return False
+    return numbers
