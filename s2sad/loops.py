@@ -27,6 +27,7 @@ and every `while` loop so. A `while` loop's trip count is found by running it on
 """
 
 import ast
+import copy
 import linecache
 import textwrap
 import types
@@ -124,10 +125,30 @@ def _flat(stmts, out):
 
 
 def _names(nodes, ctx):
+    """The function's names that nodes load or store; those a comprehension binds for itself (`m` in
+    `sum(0.5 for m in xs)`) are the comprehension's, not the loop's state (the fuzzer found one refused)."""
     found = set()
     for node in nodes:
-        found |= set(b.names_in(node, ctx))
+        found |= _scoped_names(node, ctx, frozenset())
     return found
+
+
+_COMPREHENSIONS = (gast.ListComp, gast.SetComp, gast.GeneratorExp, gast.DictComp)
+
+
+def _scoped_names(node, ctx, hidden):
+    """Names under node in ctx, less `hidden` (the targets of the comprehensions around node)."""
+    if isinstance(node, gast.Name):
+        return {node.id} if isinstance(node.ctx, ctx) and node.id not in hidden else set()
+    if not isinstance(node, _COMPREHENSIONS):
+        return set().union(*(_scoped_names(c, ctx, hidden) for c in gast.iter_child_nodes(node)))
+    found, inner = set(), set(hidden)
+    for k, gen in enumerate(node.generators):  # the first iterable runs in the enclosing scope
+        found |= _scoped_names(gen.iter, ctx, hidden if k == 0 else frozenset(inner))
+        inner |= set(b.names_in(gen.target))
+        found = found.union(*(_scoped_names(test, ctx, frozenset(inner)) for test in gen.ifs))
+    parts = [node.key, node.value] if isinstance(node, gast.DictComp) else [node.elt]
+    return found.union(*(_scoped_names(part, ctx, frozenset(inner)) for part in parts))
 
 
 def _context(fn, loop):
@@ -169,9 +190,10 @@ class _Loop:
         if escaping:
             self.refuse(f"{escaping[0]!r} is first assigned inside the checkpointed loop and read after it",
                         f"assign {escaping[0]} before the loop")
-        if self.target and self.target in after:
-            self.refuse(f"the loop variable {self.target!r} is read after the checkpointed loop",
-                        "keep the last index in a variable of its own")
+        self.keeps_target = bool(self.target and self.target in after)  # set to the last index after the loop
+        if self.keeps_target and (self.stop is not None or self.target in _names(body, gast.Store)):
+            self.refuse(f"the loop variable {self.target!r} is read after a checkpointed loop that breaks, "
+                        "returns or assigns it", "keep the last index in a variable of its own")
         reads = _names(body, gast.Load) | (_names([loop.test], gast.Load) if isinstance(loop, gast.While) else set())
         self.params = sorted((reads - written) & locals_)
         self.free = sorted((reads - written - locals_) & set(parsed.closure))
@@ -224,6 +246,7 @@ def _base_name(node):
 # --- the generated functions -------------------------------------------------------------------
 
 def _rewrite(parsed, fn, loop, every, namer):
+    _hoist_test_assignments(fn, loop)
     info = _Loop(parsed, fn, loop, every)
     if isinstance(loop, gast.For) and _reversible_call(parsed, loop.iter):
         return _rewrite_reversible(parsed, fn, info, namer)
@@ -243,6 +266,47 @@ def _rewrite(parsed, fn, loop, every, namer):
         count.__s2sad_rule__ = Rule(count, "nondiff", name=count.__name__)  # an int: no derivative
         parsed.closure[names["count"]] = types.CellType(count)
     _replace(fn, loop, _call_statements(parsed, info, names, namer, every))
+
+
+def _hoist_test_assignments(fn, loop):
+    """`while (r := E) > c: body` as `r = E` before the loop and at the end of its body, `while r > c:`,
+    since the schedule's steps run the body alone (the fuzzer found these refused). Only where that is
+    the same program: every := runs at every test (none under and/or/if-else/lambda/comprehension), the
+    rest of the test reads none of their names, and no break or return skips the test (a continue,
+    already a flag of exits.py, still reaches the end); else the loop is refused (refuse_changes_in_place)."""
+    if not isinstance(loop, gast.While) or not any(isinstance(n, gast.NamedExpr) for n in gast.walk(loop.test)):
+        return
+    if any(isinstance(n, (gast.BoolOp, gast.IfExp, gast.Lambda) + _COMPREHENSIONS) for n in gast.walk(loop.test)) \
+            or any(isinstance(n, (gast.Break, gast.Continue, gast.Return)) for s in loop.body for n in gast.walk(s)):
+        return
+    inside = {id(n) for w in gast.walk(loop.test) if isinstance(w, gast.NamedExpr) for n in gast.walk(w)}
+    targets = {w.target.id for w in gast.walk(loop.test) if isinstance(w, gast.NamedExpr)}
+    rest = {n.id for n in gast.walk(loop.test) if isinstance(n, gast.Name) and id(n) not in inside}
+    if rest & targets:
+        return
+    hoist = _Hoist()
+    test = hoist.visit(loop.test)
+    assigns = [b.assign(name, value) for name, value in hoist.assigns]
+    for stmt in assigns:
+        for node in gast.walk(stmt):
+            node.lineno, node.col_offset = loop.lineno, loop.col_offset
+            node.end_lineno, node.end_col_offset = loop.lineno, loop.col_offset
+    loop.test = test
+    loop.body = list(loop.body) + copy.deepcopy(assigns)
+    _replace(fn, loop, assigns + [loop])
+
+
+class _Hoist(gast.NodeTransformer):
+    """Each `(n := E)` of a test replaced by n, inner ones first (as Python evaluates them); assigns
+    collects (n, E) in that order."""
+
+    def __init__(self):
+        self.assigns = []
+
+    def visit_NamedExpr(self, node):
+        self.generic_visit(node)
+        self.assigns.append((node.target.id, node.value))
+        return b.name(node.target.id)
 
 
 def _range_of(parsed, call, info):
@@ -272,6 +336,8 @@ def _call_statements(parsed, info, names, namer, every):
         lines = [f"{steps}, {start}, {stride}, {snaps} = {names['bounds']}({iterable}, {snapshots}, {where})"]
     lines += [f"if {steps} > 0:",
               f"    {state} = {names['segment']}({params}{start}, {stride}, 0, {steps}, {snaps})"]
+    if getattr(info, "keeps_target", False):  # as Python leaves it: the last index, unchanged after no turn
+        lines.append(f"    {info.target} = {start} + ({steps} - 1) * {stride}")
     stmts = gast.parse("\n".join(lines)).body
     for node in stmts:
         for sub in every_node(node):

@@ -431,3 +431,88 @@ def test_a_while_loop_that_ends_by_break_or_return_under_checkpoint(f, x):
 def test_bad_checkpoint_is_an_error(k):
     with pytest.raises(s2sad.S2SADError, match="checkpoint="):
         s2sad.grad(decay_taped, checkpoint=k)
+
+
+# -- found by the fuzzer's `--checkpoint K` campaigns (docs/fuzz-findings.md) --------------------
+
+def last_index_read_after(x, n):
+    """The loop variable read after the loop: Python leaves it at the last index, or at its earlier
+    value after no turn; the rewritten loop must too (once refused, 15% of the fuzzer's programs)."""
+    i = 100
+    for i in range(1, n, 3):
+        x = np.sin(x) * 1.1 + 0.01 * i
+    return x * i
+
+
+def last_index_after_break(x):
+    for i in range(10):
+        x = x * 1.1
+        if x > 2.0:
+            break
+    return x * i
+
+
+@pytest.mark.parametrize("n", [1, 2, 11])
+@pytest.mark.parametrize("snapshots", [1, 2])
+def test_the_loop_variable_read_after_a_checkpointed_loop_is_the_last_index(n, snapshots):
+    value, got = s2sad.value_and_grad(last_index_read_after, checkpoint=snapshots)(0.4, n)
+    assert value == last_index_read_after(0.4, n)
+    assert got == pytest.approx(s2sad.grad(last_index_read_after)(0.4, n), rel=1e-12)
+    assert got == pytest.approx(float(fd_grad(lambda v: last_index_read_after(v, n), 0.4)), rel=1e-6)
+
+
+def test_the_loop_variable_read_after_a_checkpointed_loop_that_breaks_is_refused():
+    line = last_index_after_break.__code__.co_firstlineno + 1
+    with pytest.raises(s2sad.S2SADError, match=rf"test_checkpointed_loops.py:{line}: the loop variable 'i' is read"):
+        s2sad.grad(last_index_after_break, checkpoint=2)(1.0)
+
+
+def comprehension_after_loop(x):
+    """A comprehension's own `m` after a loop that binds m: the comprehension's, not the loop's state
+    (once refused as "'m' is first assigned inside the checkpointed loop and read after it")."""
+    for i in range(3):
+        for m in range(2):
+            x = np.sin(x) + 0.1 * m
+    return x * sum(0.5 * m for m in range(3)) + sum([x * k for k in range(2)])
+
+
+@pytest.mark.parametrize("snapshots", [1, 2])
+def test_a_comprehension_after_the_loop_keeps_its_own_names(snapshots):
+    got = s2sad.grad(comprehension_after_loop, checkpoint=snapshots)(0.4)
+    assert got == pytest.approx(s2sad.grad(comprehension_after_loop)(0.4), rel=1e-12)
+    assert got == pytest.approx(float(fd_grad(comprehension_after_loop, 0.4)), rel=1e-6)
+
+
+def walrus_while_simple(x, y):
+    """A `while` test that assigns: hoisted as `r = r * 0.6` before the loop and at the end of the
+    body (once refused: 3.7% of the fuzzer's programs under --checkpoint); nested := in order."""
+    r = 0.25
+    s = x
+    while (r := r * 0.6) > 0.01:
+        s = s * np.cos(r * y) + r
+    r2 = x
+    while (r2 := (a := 0.5 * np.sin(r2)) + 0.1 * a) > 0.05:
+        s = s + r2 * y
+    return s + r + r2 + a
+
+
+def walrus_while_conditional(x):
+    k = 0
+    while k < 5 and (x := np.sin(x)) > 0.1:
+        k = k + 1
+    return x
+
+
+@pytest.mark.parametrize("snapshots", [1, 2])
+def test_a_while_test_that_assigns_is_hoisted(snapshots):
+    got = s2sad.grad(walrus_while_simple, wrt=(0, 1), checkpoint=snapshots)(0.9, 0.7)
+    taped = s2sad.grad(walrus_while_simple, wrt=(0, 1))(0.9, 0.7)
+    np.testing.assert_allclose(got, taped, rtol=1e-12)
+    assert got[0] == pytest.approx(float(fd_grad(lambda v: walrus_while_simple(v, 0.7), 0.9)), rel=1e-6)
+    assert got[1] == pytest.approx(float(fd_grad(lambda v: walrus_while_simple(0.9, v), 0.7)), rel=1e-6)
+
+
+def test_a_while_test_that_assigns_under_and_is_still_refused():
+    line = walrus_while_conditional.__code__.co_firstlineno + 2
+    with pytest.raises(s2sad.S2SADError, match=rf"test_checkpointed_loops.py:{line}: the while test assigns"):
+        s2sad.grad(walrus_while_conditional, checkpoint=2)(1.0)

@@ -191,3 +191,23 @@ def test_numba_backend_checked_against_the_numpy_backend(workdir):
     assert check(program, workdir).outcome == "OK"
     result = check(program, workdir, backend="numba")
     assert (result.outcome, result.check) == ("REFUSED", "numba"), result.detail
+
+
+CHECKPOINTED = [(seed, 1) for seed in range(4)] + [(seed, 3) for seed in range(4, 8)]
+
+
+@pytest.mark.parametrize("seed, snapshots", CHECKPOINTED)
+def test_checkpointed_gradient_equals_the_taped_one(workdir, seed, snapshots):
+    """`--checkpoint K` (issue 14): grad(f, checkpoint=K), every loop of f (most of these programs have a
+    `for` or `while` loop) with at most K saved states, equals the taped gradient to 1e-12 relative, itself
+    checked against an independent reference; a construct checkpointing refuses is REFUSED, never WRONG."""
+    result = check(generate(seed), workdir, checkpoint=snapshots)
+    assert result.outcome not in ("WRONG", "CRASH", "INVALID"), f"seed {seed}: {result.key}: {result.detail}"
+
+
+def test_checkpoint_check_on_a_scalar_loop(workdir):
+    """The scalar loop: s = s * y + sin(x * s), three trips, one saved state, recomputed twice."""
+    program = generate(0).with_source(SCALAR_LOOP)
+    program.args = (0.3, -0.7)
+    result = check(program, workdir, checkpoint=1)
+    assert result.outcome == "OK", result.detail

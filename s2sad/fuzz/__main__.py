@@ -1,4 +1,4 @@
-"""`python -m s2sad.fuzz --count N --seed S [--out DIR] [--hessian] [--backend numba]`: a campaign, from a shell.
+"""`python -m s2sad.fuzz --count N --seed S [--out DIR] [--hessian] [--backend numba] [--checkpoint K]`: a campaign.
 
 Exit status 0 when no program was WRONG or CRASHed, 1 otherwise.
 """
@@ -21,14 +21,17 @@ def main(argv=None):
     parser.add_argument("--file", help="check one case file (a module defining f and ARGS) instead")
     parser.add_argument("--backend", choices=("numpy", "numba"), default="numpy",
                         help="numba: also check grad(f, backend='numba') against the NumPy backend's gradient")
+    parser.add_argument("--checkpoint", type=int, metavar="K",
+                        help="also check grad(f, checkpoint=K) against the taped gradient (1e-12 relative)")
     args = parser.parse_args(argv)
     if args.file:
-        result = check_file(args.file, backend=args.backend)
+        result = check_file(args.file, backend=args.backend, checkpoint=args.checkpoint)
         print(f"{result.outcome} {result.key} {result.detail}")
         return 0 if result.outcome in ("OK", "KINK") else 1
     signal.signal(signal.SIGTERM, _stop)  # `kill PID` ends a campaign as Ctrl-C does: with its summary
     summary = run(range(args.seed, args.seed + args.count), args.hessian, args.out, args.shrink_each,
-                  log=lambda line: print(line, file=sys.stderr, flush=True), backend=args.backend)
+                  log=lambda line: print(line, file=sys.stderr, flush=True),
+                  backend=args.backend, checkpoint=args.checkpoint)
     print(summary.report())
     if args.out:  # every seed of every failure kind, for a closer look later
         os.makedirs(args.out, exist_ok=True)

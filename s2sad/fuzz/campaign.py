@@ -51,25 +51,26 @@ class Summary:
         return "\n".join(lines)
 
 
-def run(seeds, hessian=False, out=None, shrink_each=2, log=None, backend="numpy"):
+def run(seeds, hessian=False, out=None, shrink_each=2, log=None, backend="numpy", checkpoint=None):
     """Check the program of every seed; shrink the first `shrink_each` failures of each kind into out.
 
-    backend "numba" also checks each program's gradient under `backend="numba"` (check.py)."""
+    backend "numba" also checks each program's gradient under `backend="numba"`, checkpoint K its
+    gradient under `checkpoint=K` (check.py)."""
     summary = Summary()
     with tempfile.TemporaryDirectory(prefix="s2sad-fuzz-") as work:
         started = time.monotonic()
         try:
-            _loop(seeds, summary, work, hessian, out, shrink_each, log, started, backend)
+            _loop(seeds, summary, work, hessian, out, shrink_each, log, started, (backend, checkpoint))
         except KeyboardInterrupt:  # a long campaign stopped by hand still reports what it saw
             summary.interrupted = True
     return summary
 
 
-def _loop(seeds, summary, work, hessian, out, shrink_each, log, started, backend="numpy"):
-    """The campaign proper: one seed after the other, into summary."""
+def _loop(seeds, summary, work, hessian, out, shrink_each, log, started, extra=("numpy", None)):
+    """The campaign proper: one seed after the other, into summary; extra is (backend, checkpoint)."""
     for n, seed in enumerate(seeds):
         program = generate(seed)
-        result = check(program, work, hessian, backend=backend)
+        result = check(program, work, hessian, backend=extra[0], checkpoint=extra[1])
         summary.counts[result.outcome] += 1
         if result.outcome == "KINK":
             summary.kinks[result.check] += 1
@@ -77,23 +78,24 @@ def _loop(seeds, summary, work, hessian, out, shrink_each, log, started, backend
             found = summary.failures.setdefault(result.key, [])
             found.append(seed)
             if out and len(found) <= shrink_each and result.outcome in SHRUNK:
-                summary.written.append(_shrink_and_write(program, result, work, hessian, out, backend))
+                summary.written.append(_shrink_and_write(program, result, work, hessian, out, *extra))
         if n % 200 == 199:
             forget()
             if log:
                 log(f"{n + 1} programs, {time.monotonic() - started:.0f} s: {dict(summary.counts)}")
 
 
-def _shrink_and_write(program, result, work, hessian, out, backend="numpy"):
+def _shrink_and_write(program, result, work, hessian, out, backend="numpy", checkpoint=None):
     """The failure shrunk while its key holds, written to out; returns the path."""
     key = result.key
 
     def fails(source):
         return check(program.with_source(source), work, hessian and "hessian" in key, timeout=5,
-                     backend=backend).key == key
+                     backend=backend, checkpoint=checkpoint).key == key
 
     small = shrink(program.source, fails)
-    final = check(program.with_source(small), work, hessian and "hessian" in key, backend=backend)
+    final = check(program.with_source(small), work, hessian and "hessian" in key, backend=backend,
+                  checkpoint=checkpoint)
     os.makedirs(out, exist_ok=True)
     name = re.sub(r"[^a-z0-9_-]+", "", "_".join(key.replace(" ", "-").split(":")[:3]).lower())
     path = os.path.join(out, f"{name}_seed{program.seed}.py")
@@ -124,11 +126,11 @@ def _literal(value):
     return repr(float(value))
 
 
-def check_file(path, hessian=True, backend="numpy"):
+def check_file(path, hessian=True, backend="numpy", checkpoint=None):
     """Check a case written by a campaign (or by hand: a module defining f and ARGS)."""
     namespace = {}
     with open(path) as handle:
         source = handle.read()
     exec(compile(source, path, "exec"), namespace)
     with tempfile.TemporaryDirectory(prefix="s2sad-fuzz-") as work:
-        return check(Program(0, source, namespace["ARGS"]), work, hessian, backend=backend)
+        return check(Program(0, source, namespace["ARGS"]), work, hessian, backend=backend, checkpoint=checkpoint)

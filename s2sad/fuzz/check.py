@@ -12,7 +12,10 @@ no abs/max/where...), else central differences at two step sizes; forward mode a
 the dot-product test; the general derivative and the unoptimized ones against the specialized,
 optimized one `grad` runs; the Hessian against central differences of the gradient. With
 backend "numba", the same gradient compiled by numba (`grad(f, backend="numba")`) against the NumPy
-backend's: a program numba cannot compile is REFUSED at the check "numba", never WRONG.
+backend's: a program numba cannot compile is REFUSED at the check "numba", never WRONG. With
+checkpoint K, `grad(f, checkpoint=K)` (every loop with at most K saved states, recomputed in the adjoint
+sweep) against the taped gradient to 1e-12 relative (issue 14): a loop that checkpointing refuses is
+REFUSED at the check "checkpoint", never WRONG.
 """
 
 import ast
@@ -437,6 +440,20 @@ def _numba_check(f, args, value, g, scale):
     _close(np.concatenate([flat_like(got, x) for got, x in zip(grads, args)]), g, 1e-8, "numba-vs-numpy", scale)
 
 
+def _checkpoint_check(f, args, value, g, snapshots):
+    """value_and_grad(f, checkpoint=K) against the taped value and gradient g, to 1e-12 relative: the
+    schedule recomputes the taped forward sweep's operations, so anything more than rounding is WRONG."""
+    wrt = tuple(range(len(args)))
+    out, grads = _stage("checkpoint", lambda: s2sad.value_and_grad(f, wrt=wrt, checkpoint=snapshots)(*_copies(args)))
+    _close(out, value, 1e-12, "checkpoint-value", abs(value))
+    for got, x in zip(grads, args):
+        problem = _shape_problem(got, x)
+        if problem:
+            raise _Mismatch("checkpoint-shape", problem)
+    scale = max(1.0, float(np.max(np.abs(g), initial=0.0)))
+    _close(np.concatenate([flat_like(got, x) for got, x in zip(grads, args)]), g, 1e-12, "checkpoint-vs-tape", scale)
+
+
 def _aux_check(f_aux, args, value, g, scale):
     """value_and_grad with has_aux of f_aux (f returning (value, [value, x])): the value and gradient of f, the
     aux f_aux's own."""
@@ -460,9 +477,9 @@ def _copies(args):
 # -- one program ------------------------------------------------------------------------------
 
 
-def check(program, directory, hessian=False, timeout=30, backend="numpy"):
+def check(program, directory, hessian=False, timeout=30, backend="numpy", checkpoint=None):
     """The outcome of every check on one program (see the module docstring); backend "numba" adds
-    the numba backend's gradient to the checks."""
+    the numba backend's gradient to the checks, checkpoint K the gradient with at most K saved states."""
     module = None
     try:
         module = load(program.source, directory)
@@ -477,7 +494,7 @@ def check(program, directory, hessian=False, timeout=30, backend="numpy"):
     signal.setitimer(signal.ITIMER_PROF, timeout)
     try:
         with np.errstate(all="ignore"):
-            return _check(module.f, program, hessian, backend, getattr(module, "f_aux", None))
+            return _check(module.f, program, hessian, backend, getattr(module, "f_aux", None), checkpoint)
     except _Timeout:
         return Result("CRASH", "timeout", f"no answer within {timeout} s of CPU time")
     finally:
@@ -490,7 +507,7 @@ def _on_alarm(signum, frame):
     raise _Timeout()
 
 
-def _check(f, program, hessian, backend="numpy", f_aux=None):
+def _check(f, program, hessian, backend="numpy", f_aux=None, checkpoint=None):
     args = program.args
     try:
         value, base_lines = traced(f, _copies(args))
@@ -519,6 +536,8 @@ def _check(f, program, hessian, backend="numpy", f_aux=None):
         _forward_checks(f, args, g, scale, np.random.default_rng(program.seed))
         if backend == "numba":
             _numba_check(f, args, value, g, scale)
+        if checkpoint is not None:
+            _checkpoint_check(f, args, value, g, checkpoint)
         if f_aux is not None:
             _aux_check(f_aux, args, value, g, scale)
         if hessian:
