@@ -8,10 +8,12 @@ function does when it runs.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import functools
 import inspect
 import linecache
+import re
 import textwrap
 import types
 from collections.abc import Callable
@@ -93,20 +95,123 @@ def _bare(func):
     return bare
 
 
-def source_of(func):
-    """The dedented source of func and the file line its first line sits on."""
+def source_of(func, exact=False):
+    """The dedented source of func and the file line its first line sits on.
+
+    Unless `exact`, a def's lines are cut where the first line of code indented no deeper than
+    the def begins (`_def_lines`), without the tokenizer `inspect` runs (a millisecond a function);
+    a cut that is wrong leaves a prefix Python cannot parse, which `parse` then reads again exactly."""
     name = getattr(func, "__qualname__", repr(func))
     code = getattr(func, "__code__", None)
     filename = code.co_filename if code else "<unknown>"
     lineno = code.co_firstlineno if code else None
     try:
-        lines, start = inspect.getsourcelines(code or func)  # the code: inspect would follow __wrapped__
+        lines, start = _def_lines(code) if code is not None and not exact and code.co_name != "<lambda>" else (None, 0)
+        if lines is None:
+            lines, start = inspect.getsourcelines(code or func)  # the code: inspect would follow __wrapped__
     except (OSError, TypeError) as exc:
         raise S2SADError(
             f"cannot read the source of {name} (a function built with exec or typed at the REPL has none)",
             filename, lineno, "source", "define it in a file, or give it a rule with s2sad.custom_vjp",
         ) from exc
     return textwrap.dedent("".join(lines)), start, filename
+
+
+def _def_lines(code):
+    """(lines, first line) of the def (decorators included) that made code, as `inspect.getsourcelines`
+    finds them but for trailing comments, or (None, 0) where a line is indented with anything but spaces.
+
+    The def ends before the first line of code (not blank, not a comment) indented no deeper than the
+    def's first line. Such a line inside the def can only continue a bracket, a string or a backslash
+    line, and the lines before it then do not parse: the caller's cue to ask `inspect`."""
+    lines, first = inspect.findsource(code)
+    indent = _indent(lines[first])
+    last, started = first, _DEF.match(lines[first].lstrip()) is not None  # past the decorators
+    for at in range(first + 1, len(lines)):
+        line = lines[at]
+        stripped = line.lstrip()
+        if not stripped or stripped[0] == "#":
+            continue
+        depth = _indent(line)
+        if depth is None or indent is None:
+            return None, 0
+        if depth <= indent:
+            if started or not (stripped[0] == "@" or _DEF.match(stripped)):
+                break
+            started = _DEF.match(stripped) is not None
+        last = at
+    return lines[first:last + 1], first + 1
+
+
+_DEF = re.compile(r"(async\s+)?def\s")
+
+
+def _indent(line):
+    """The width of line's indentation, None where it holds anything but spaces (a tab's width depends)."""
+    stripped = line.lstrip()
+    width = len(line) - len(stripped)
+    return width if line[:width].strip(" ") == "" else None
+
+
+def _gast_module(text):
+    """gast.parse(text), its generic conversion done without gast's keyword-argument constructors (what a
+    first transformation spends most of its parsing on); the node kinds gast converts its own way go through
+    gast's own methods. Where gast lacks the converter this relies on, gast.parse itself."""
+    converter = _fast_converter()
+    tree = ast.parse(text)
+    return converter().visit(tree) if converter is not None else gast.ast_to_gast(tree)
+
+
+@functools.cache
+def _fast_converter():
+    base = getattr(getattr(gast, "ast3", None), "Ast3ToGAst", None)
+    if base is None or not hasattr(base, "_visit"):
+        return None
+    plans = {}
+
+    class FastAstToGast(base):
+        def visit(self, node):  # NodeVisitor.visit's lookup, remembered per class
+            cls = node.__class__
+            method = self.methods.get(cls)
+            if method is None:
+                method = self.methods[cls] = getattr(type(self), "visit_" + cls.__name__, None) or _generic
+            return method(self, node)
+
+        def generic_visit(self, node):
+            return _generic(self, node)
+
+    def _generic(self, node):
+        """gast's generic_visit: the gast class of the same name, the fields the node has converted, its
+        locations copied."""
+        cls = node.__class__
+        plan = plans.get(cls)
+        if plan is None:
+            plan = plans[cls] = (getattr(gast, cls.__name__, None), cls._fields, cls._attributes)
+        target, fields, attributes = plan
+        if target is None:
+            return None
+        new = target.__new__(target)
+        out, visit = new.__dict__, self.visit
+        for name in fields:
+            value = getattr(node, name, _ABSENT)
+            if value is _ABSENT:
+                continue
+            if isinstance(value, ast.AST):
+                value = visit(value)
+            elif value.__class__ is list:
+                value = [visit(v) if isinstance(v, ast.AST) else self._visit(v) for v in value]
+            out[name] = value
+        for attribute in attributes:
+            value = getattr(node, attribute, _ABSENT)
+            if value is not _ABSENT:
+                out[attribute] = value
+        return new
+
+    FastAstToGast.methods = {}
+    return FastAstToGast
+
+
+_ABSENT = object()
 
 
 def _shift_lines(module, by):
@@ -127,10 +232,14 @@ def parse(func: Callable[..., Any]) -> Parsed:
         raise S2SADError(f"{func!r} is not a Python function", construct="call")
     text, start, filename = source_of(func)
     try:
-        module = gast.parse(text)
-    except SyntaxError:  # a lambda inside an expression that goes on over several lines
-        raise S2SADError(f"cannot read the source of {func.__qualname__} on its own", filename, start, "lambda",
-                         "define it with def") from None
+        module = _gast_module(text)
+    except SyntaxError:
+        text, start, filename = source_of(func, exact=True)
+        try:
+            module = _gast_module(text)
+        except SyntaxError:  # a lambda inside an expression that goes on over several lines
+            raise S2SADError(f"cannot read the source of {func.__qualname__} on its own", filename, start, "lambda",
+                             "define it with def") from None
     node = module.body[0]
     if isinstance(node, gast.AsyncFunctionDef):
         raise S2SADError("async def cannot be differentiated", filename, start, "async def")
