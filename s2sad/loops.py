@@ -73,10 +73,14 @@ def _reversible_call(parsed, node):
 def _refuse_stray_calls(parsed, fn):
     """checkpointed(...) or reversible(...) anywhere but as the iterable of a `for` would be taped
     silently: refused."""
-    allowed = {id(s.iter) for s in every_node(fn) if isinstance(s, gast.For)}
-    for node in every_node(fn):
-        for test, what in ((_checkpointed_call, "checkpointed"), (_reversible_call, "reversible")):
-            if test(parsed, node) and id(node) not in allowed:
+    nodes = list(every_node(fn))
+    allowed = {id(s.iter) for s in nodes if isinstance(s, gast.For)}
+    for node in nodes:
+        if not isinstance(node, gast.Call):
+            continue
+        obj = environment_object(parsed, node.func, ())  # what _checkpointed_call and _reversible_call ask
+        for marker, what in ((revolve.checkpointed, "checkpointed"), (revolve.reversible, "reversible")):
+            if obj is marker and id(node) not in allowed:
                 shape = "range(n), snapshots=K" if what == "checkpointed" else "range(n)"
                 raise S2SADError(f"s2sad.{what}(...) used other than as the iterable of a for statement",
                                  parsed.filename, getattr(node, "lineno", fn.lineno), what,

@@ -72,13 +72,16 @@ def loop_locals(fn, params):
     """For each loop without a break (whose last trip ends early): the names its body assigns once, at
     its top level, read after that assignment only and nowhere outside the body. Each iteration has its
     own value of them."""
-    stores, loads = name_counts(fn)
+    counts = []  # name_counts(fn), worked out at the first such loop (most functions have none)
     found = {}
 
     def walk(stmts):
         for stmt in stmts:
             if isinstance(stmt, (gast.For, gast.While)) \
                     and not any(isinstance(n, gast.Break) for n in every(b.module(stmt.body))):
+                if not counts:
+                    counts.append(name_counts(fn))
+                stores, loads = counts[0]
                 inner = name_counts(b.module(stmt.body))[1]
                 live = live_in(stmt.body)
                 found[stmt] = [(s.targets[0].id, s) for s in stmt.body
@@ -98,6 +101,8 @@ def targets_read_outside(fn):
     """Names of for-loop variables that something reads outside every for loop over that name."""
     targets = {s.target.id for s in operations(fn) if isinstance(s, gast.For) and isinstance(s.target, gast.Name)}
     found = set()
+    if not targets:
+        return found  # no for loop over a name: nothing to find
 
     def visit(node, covered):
         if isinstance(node, gast.For) and isinstance(node.target, gast.Name):

@@ -76,9 +76,6 @@ def stacks(fn, resolver):
 
 
 def _stacks(fn, resolver):
-    uses = {}
-    for node in names(fn):  # every Name node, as a walk of every node finds them
-        uses[node.id] = uses.get(node.id, 0) + 1
     made, seen = set(), {}
     for stmt in _statements(fn.body):
         ident = _new(stmt) or (_append(stmt, resolver) or (None,))[0] or (_pop(stmt, resolver) or (None, None))[1]
@@ -86,6 +83,11 @@ def _stacks(fn, resolver):
             seen[ident] = seen.get(ident, 0) + 1
         if _new(stmt):
             made.add(_new(stmt))
+    if not made:
+        return set()  # no list made empty: no stack, whatever the names' uses
+    uses = {}
+    for node in names(fn):  # every Name node, as a walk of every node finds them
+        uses[node.id] = uses.get(node.id, 0) + 1
     params = {a.id for a in fn.args.args}
     return {n for n in made if n not in params and seen.get(n) == uses.get(n)}
 

@@ -27,6 +27,8 @@ def check_writes(parsed, normalized, resolver):
     """Refuse writes into values the function did not make, or that another name read later holds;
     add run-time checks for kept views."""
     fn = normalized.node
+    if not any(_written(stmt, resolver) for stmt in _statements(fn.body)):
+        return  # nothing written into (the analysis would find no write): nothing to refuse, no view to guard
     params = {a.id for a in fn.args.args + fn.args.kwonlyargs}
     analysis = holders.analyze(fn, resolver, lambda stmt: _written(stmt, resolver))
     written = {w.name for w in analysis.writes}
