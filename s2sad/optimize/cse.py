@@ -90,8 +90,9 @@ def _replace_inside(node, held, changed):
         items = value if isinstance(value, list) else [value]
         for i, item in enumerate(items):
             child = item.value if isinstance(item, gast.keyword) else item
-            if not isinstance(child, gast.expr):
-                continue
+            if not isinstance(child, gast.expr) or child.__class__ is gast.Constant \
+                    or (child.__class__ is gast.Name and child.annotation is None):
+                continue  # nothing below a constant or a plain name to replace
             hit = held.get(_key(child)) if isinstance(child, _OPERATIONS) else None
             if hit is not None:
                 replacement = gast.Name(id=hit[0], ctx=gast.Load(), annotation=None, type_comment=None)
