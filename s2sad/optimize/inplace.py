@@ -55,6 +55,9 @@ _OPAQUE = (gast.Try, gast.With, gast.AsyncWith, gast.AsyncFor, gast.FunctionDef,
 def accumulate_in_place(fn, helpers, facts, shapes):
     """Rewrite fn's accumulations of owned adjoints as updates in place (in place); True on a change."""
     helpers = helpers if helpers is not None else {}
+    if not any(obj is runtime.scatter_add for obj in helpers.values()) \
+            and not any(kind is not None and kind[0] == "f" and kind[1] for kind in shapes.kinds.values()):
+        return False  # no float array in the table and no scatter_add: nothing `_State` may rewrite
     state = _State(fn, helpers, facts, shapes)
     if not state.scatter and not any(isinstance(n, gast.BinOp) for n in walk(fn)):
         return False
