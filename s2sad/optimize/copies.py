@@ -53,8 +53,25 @@ def substitute_forward(fn, pick):
     if not _offers(fn.body, pick):
         return False  # nothing offered, so nothing replaced and nothing newly offered: the walk would change nothing
     changed = [False]
-    fn.body = _block(fn.body, {}, pick, changed)
+    fn.body = _block(fn.body, {}, _Offers(pick), changed)
     return changed[0]
+
+
+class _Offers:
+    """pick, and for each name the names whose offered atom it is (`by_atom`): what a rebinding of it
+    invalidates, looked up rather than found by scanning every offer (long functions offer hundreds).
+    The table only grows (branches share it); `_kill` checks each entry against the offers in force."""
+
+    def __init__(self, pick):
+        self.pick, self.by_atom = pick, {}
+
+    def offer(self, stmt, env):
+        offered = self.pick(stmt)
+        if offered is not None:
+            ident, atom = offered
+            env[ident] = atom
+            if atom.__class__ is gast.Name:
+                self.by_atom.setdefault(atom.id, []).append(ident)
 
 
 def _is_copy(stmt):
@@ -72,42 +89,56 @@ def _offers(stmts, pick):
     return False
 
 
-def _kill(env, stmt):
-    """Forget the copies a rebinding inside stmt invalidates."""
+def _kill(env, stmt, offers):
+    """Forget the copies a rebinding inside stmt invalidates: those of a name it binds, and those whose
+    atom is such a name."""
     if not env:
         return
     target = simple_target(stmt)
-    names = {target} if target is not None else writes(stmt)
-    name_type = gast.Name
-    for ident in [i for i, atom in env.items() if i in names or (atom.__class__ is name_type and atom.id in names)]:
-        del env[ident]
+    name_type, by_atom = gast.Name, offers.by_atom
+    for name in (target,) if target is not None else writes(stmt):
+        env.pop(name, None)
+        for ident in by_atom.get(name, ()):
+            atom = env.get(ident)
+            if atom is not None and atom.__class__ is name_type and atom.id == name:
+                del env[ident]
 
 
 def _replace(node, env, changed):
     """node with every read of a name in env replaced (nested scopes untouched)."""
-    if not env or isinstance(node, (gast.Constant, gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp,
-                                    gast.GeneratorExp)):
+    if not env or isinstance(node, _OPAQUE):
         return node
     if isinstance(node, gast.Name):
-        if isinstance(node.ctx, gast.Load) and node.id in env:
-            changed[0] = True
-            return _copied(env[node.id])
-        return node
+        return _read(node, env, changed)
     cls = node.__class__
     fields = _NAME_FIELDS.get(cls)
     if fields is None:
         fields = _NAME_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NO_NAMES)
+    name_type, ast_type = gast.Name, gast.AST
     for field in fields:  # not the fields no name sits under (ctx, op): the walk visits every statement
         value = getattr(node, field, None)
         if type(value) is list:
             for i, item in enumerate(value):
-                if isinstance(item, gast.AST):
+                if item.__class__ is name_type:  # the usual operand, read here rather than by a call
+                    value[i] = _read(item, env, changed)
+                elif isinstance(item, ast_type):
                     value[i] = _replace(item, env, changed)
-        elif isinstance(value, gast.AST):
-            new = _replace(value, env, changed)
+        elif isinstance(value, ast_type):
+            new = _read(value, env, changed) if value.__class__ is name_type else _replace(value, env, changed)
             if new is not value:
                 setattr(node, field, new)
     return node
+
+
+_OPAQUE = (gast.Constant, gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)
+
+
+def _read(name, env, changed):
+    """A Name node, or a copy of the atom env holds for the name it reads."""
+    if isinstance(name.ctx, gast.Load) and name.id in env:
+        changed[0] = True
+        return _copied(env[name.id])
+    return name
 
 
 def _copied(node):
@@ -127,28 +158,28 @@ def _copied(node):
 _ATOMIC = (str, int, float, complex, bytes, type(None))
 
 
-def _block(stmts, env, pick, changed):
+def _block(stmts, env, offers, changed):
     out = []
     for stmt in stmts:
-        out.append(_statement(stmt, env, pick, changed))
+        out.append(_statement(stmt, env, offers, changed))
     return out
 
 
-def _statement(stmt, env, pick, changed):
+def _statement(stmt, env, offers, changed):
     if isinstance(stmt, gast.If):
         stmt.test = _replace(stmt.test, env, changed)
-        stmt.body = _block(stmt.body, dict(env), pick, changed)
-        stmt.orelse = _block(stmt.orelse, dict(env), pick, changed)
-        _kill(env, stmt)
+        stmt.body = _block(stmt.body, dict(env), offers, changed)
+        stmt.orelse = _block(stmt.orelse, dict(env), offers, changed)
+        _kill(env, stmt, offers)
         return stmt
     if isinstance(stmt, (gast.For, gast.While)):
         if isinstance(stmt, gast.For):
             stmt.iter = _replace(stmt.iter, env, changed)
-        _kill(env, stmt)  # the body runs again after any rebinding inside it
+        _kill(env, stmt, offers)  # the body runs again after any rebinding inside it
         if isinstance(stmt, gast.While):
             stmt.test = _replace(stmt.test, env, changed)
-        stmt.body = _block(stmt.body, dict(env), pick, changed)
-        stmt.orelse = _block(stmt.orelse, dict(env), pick, changed)
+        stmt.body = _block(stmt.body, dict(env), offers, changed)
+        stmt.orelse = _block(stmt.orelse, dict(env), offers, changed)
         return stmt
     if isinstance(stmt, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)):
         env.clear()
@@ -158,8 +189,6 @@ def _statement(stmt, env, pick, changed):
         stmt.targets = [t if isinstance(t, gast.Name) else _replace(t, env, changed) for t in stmt.targets]
     else:
         stmt = _replace(stmt, env, changed)
-    _kill(env, stmt)
-    offered = pick(stmt)
-    if offered is not None:
-        env[offered[0]] = offered[1]
+    _kill(env, stmt, offers)
+    offers.offer(stmt, env)
     return stmt
