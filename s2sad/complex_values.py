@@ -29,7 +29,7 @@ import numpy as np
 
 from . import runtime_core, runtime_fft, runtime_writes
 from .errors import LIMITATIONS, S2SADError
-from .names import every
+from .names import every, statements
 from .registry import COMPLEX_VARIANTS
 
 SOURCES = (np.fft.fft, np.fft.ifft, np.fft.rfft, runtime_fft.fft_adjoint, runtime_fft.ifft_adjoint,
@@ -52,11 +52,11 @@ def complex_parameters(resolver):
 
 def check(normalized, resolver):
     """Check normalized (its sites resolved by resolver) for complex mode; True when it is in complex mode."""
-    stmts = [n for n in every(normalized.node) if isinstance(n, gast.stmt) and n is not normalized.node]
-    sources = [s for s in stmts if isinstance(s, gast.Assign) and _source(s.value, resolver)]
     seeds = complex_parameters(resolver)
-    if not sources and not seeds:
-        return False
+    if not seeds and not any(isinstance(s, gast.Assign) and _source(s.value, resolver)
+                             for s in statements(normalized.node)):
+        return False  # no complex source among the assignments (found without entering expressions)
+    stmts = [n for n in every(normalized.node) if isinstance(n, gast.stmt) and n is not normalized.node]
     maybe = _may_be_complex(stmts, resolver, set(seeds or ()))
     for stmt in stmts:
         _check(stmt, maybe, resolver, normalized, seeds is not None)

@@ -159,7 +159,14 @@ _SELECTING = frozenset(getattr(np, name) for name in
 def selects(node, resolver):
     """Whether the function's body calls a selecting primitive (three-argument np.where, np.select,
     np.nan_to_num, the nan-reductions, ...). Only then do all elementwise products of a tangent or
-    cotangent by a partial go through `runtime.times_partial`; other functions keep plain `*`."""
+    cotangent by a partial go through `runtime.times_partial`; other functions keep plain `*`.
+
+    Asked by the driver and again by the transform, of one function with one resolver: found once."""
+    what = ("selects", getattr(resolver, "complex_mode", False))
+    return resolver.memoized(what, node, lambda: _selects(node, resolver))
+
+
+def _selects(node, resolver):
     for call in every(node):
         if not isinstance(call, gast.Call):
             continue

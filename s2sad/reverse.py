@@ -34,6 +34,7 @@ from . import reverse_code as rc
 from .analyze import activity
 from .errors import Location
 from .names import every as every_node  # gast.walk's nodes, in its order, at half its cost
+from .names import statements
 from .naming import Namer
 from .overwrites import candidates, first_definitions, loop_locals, recomputable, targets_read_outside
 from .partials import Helpers, index_expr, selects
@@ -403,9 +404,13 @@ class Reverse(Calls, AdjointSweep, Walk):
 def _refuse_unappend(normalized, parsed, resolver):
     """Reverse mode over generated code that undoes list appends (a gradient's list pops) would have to
     put each popped item back: not done, so refused (forward mode over it, as in s2sad.hessian, works)."""
-    for stmt in every_node(normalized.node):
-        if isinstance(stmt, (gast.Assign, gast.Expr)) and isinstance(stmt.value, gast.Call) \
-                and resolver.site(stmt.value).prim is runtime.unappend:
+    def unappends(stmt):
+        return isinstance(stmt, (gast.Assign, gast.Expr)) and isinstance(stmt.value, gast.Call) \
+            and resolver.site(stmt.value).prim is runtime.unappend
+    if not any(unappends(stmt) for stmt in statements(normalized.node)):  # the statements alone: quick
+        return
+    for stmt in every_node(normalized.node):  # the first in gast.walk's order is the one named
+        if unappends(stmt):
             line = normalized.origins.get(stmt, normalized.node.lineno)
             raise Location(parsed.filename, line, parsed.line_text(line)).error(
                 "reverse mode over the adjoint of a list append (a Jacobian of a gradient of a function that builds a "
