@@ -159,26 +159,19 @@ _SELECTING = frozenset(getattr(np, name) for name in
 def selects(node, resolver):
     """Whether the function's body calls a selecting primitive (three-argument np.where, np.select,
     np.nan_to_num, the nan-reductions, ...). Only then do all elementwise products of a tangent or
-    cotangent by a partial go through `runtime.times_partial`; other functions keep plain `*`.
-
-    Asked by the driver and again by the transform, of one function with one resolver: found once."""
-    what = ("selects", getattr(resolver, "complex_mode", False))
-    return resolver.memoized(what, node, lambda: _selects(node, resolver))
+    cotangent by a partial go through `runtime.times_partial`; other functions keep plain `*`. Found once."""
+    return resolver.memoized(("selects", getattr(resolver, "complex_mode", False)), node, lambda: any(
+        _selecting(call, resolver) for call in every(node) if isinstance(call, gast.Call)))
 
 
-def _selects(node, resolver):
-    for call in every(node):
-        if not isinstance(call, gast.Call):
-            continue
-        prim = resolver.site(call).prim
-        if prim is np.where and len(call.args) + len(call.keywords) >= 3:
-            return True
-        try:
-            if prim in _SELECTING:
-                return True
-        except TypeError:  # an unhashable object
-            continue
-    return False
+def _selecting(call, resolver):
+    prim = resolver.site(call).prim
+    if prim is np.where and len(call.args) + len(call.keywords) >= 3:
+        return True
+    try:
+        return prim in _SELECTING
+    except TypeError:  # an unhashable object
+        return False
 
 
 _SINGULAR_CALLS = frozenset("log log2 log10 log1p power float_power reciprocal sqrt cbrt arctanh arcsin arccos tan "
