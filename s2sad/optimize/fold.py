@@ -22,6 +22,7 @@ import operator
 
 import gast
 
+from ..names import _NAME_FIELDS, _NO_NAMES
 from .effects import derived_test, dotted, operations, reads, simple_target
 from .zeros import is_zero
 
@@ -122,15 +123,22 @@ def expression(node, simplify, changed):
     """node folded bottom-up; identities removed too when `simplify`."""
     if isinstance(node, (gast.Name, gast.Constant)):
         return node
-    for field in node._fields:
+    cls = node.__class__
+    fields = _NAME_FIELDS.get(cls)
+    if fields is None:
+        fields = _NAME_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NO_NAMES)
+    leaves = _LEAVES
+    for field in fields:  # not ctx, op, ops, id, ...: no expression sits there
         value = getattr(node, field, None)
         if type(value) is list:
             for i, item in enumerate(value):
+                if item.__class__ in leaves:
+                    continue  # a name or a constant folds to itself
                 if isinstance(item, gast.expr):
                     value[i] = expression(item, simplify, changed)
                 elif isinstance(item, gast.keyword):
                     item.value = expression(item.value, simplify, changed)
-        elif isinstance(value, gast.expr):
+        elif value.__class__ not in leaves and isinstance(value, gast.expr):
             new = expression(value, simplify, changed)
             if new is not value:
                 setattr(node, field, new)
@@ -141,6 +149,9 @@ def expression(node, simplify, changed):
         return node
     changed[0] = True
     return new
+
+
+_LEAVES = frozenset((gast.Name, gast.Constant))
 
 
 def _constant(node):
