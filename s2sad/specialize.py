@@ -108,7 +108,12 @@ def _own_nodes(nodes):
         if isinstance(node, (gast.FunctionDef, gast.Lambda)):
             continue
         yield node
-        todo.extend(gast.iter_child_nodes(node))
+        for field in node._fields:  # gast.iter_child_nodes(node), in its order, without its generators
+            value = getattr(node, field, None)
+            if isinstance(value, gast.AST):
+                todo.append(value)
+            elif isinstance(value, list):
+                todo.extend([item for item in value if isinstance(item, gast.AST)])
 
 
 class _Caller:
@@ -173,6 +178,8 @@ def _nested_functions(fn):
         if name in found:
             twice.add(name)
         found[name] = value
+    if not found:
+        return found
     stores = {n.id for stmt in own_statements(fn.body) if not isinstance(stmt, gast.FunctionDef)
               for n in every(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     lambdas = {k for k, v in found.items() if isinstance(v, gast.Lambda)}
