@@ -14,12 +14,48 @@ from .names import names_in_order
 LOAD, STORE = gast.Load(), gast.Store()
 
 
-def name(ident, store=False):
+def _name(ident, store=False):
     return gast.Name(id=ident, ctx=gast.Store() if store else gast.Load(), annotation=None, type_comment=None)
 
 
-def const(value):
+def _const(value):
     return gast.Constant(value=value, kind=None)
+
+
+def _direct_name(ident, store=False):
+    """`_name`, its node's fields set directly: what gast's constructor does with keywords, without its call
+    (a transform makes a thousand names)."""
+    node, ctx = _NAME.__new__(_NAME), _STORE.__new__(_STORE) if store else _LOAD.__new__(_LOAD)
+    fields = node.__dict__
+    fields["id"], fields["ctx"], fields["annotation"], fields["type_comment"] = ident, ctx, None, None
+    return node
+
+
+def _direct_const(value):
+    node = _CONSTANT.__new__(_CONSTANT)
+    fields = node.__dict__
+    fields["value"], fields["kind"] = value, None
+    return node
+
+
+def _direct_matches():
+    """Whether the direct constructors make what gast's own do (gast's version decides)."""
+    for store in (False, True):
+        made, direct = _name("x", store), _direct_name("x", store)
+        if not _same_fields(made.ctx, direct.ctx) or not _same_fields(made, direct, but="ctx"):
+            return False
+    return _same_fields(_const(1.0), _direct_const(1.0))
+
+
+def _same_fields(a, b, but=None):
+    return type(a) is type(b) and [(k, v) for k, v in a.__dict__.items() if k != but] == \
+        [(k, v) for k, v in b.__dict__.items() if k != but]
+
+
+_NAME, _LOAD, _STORE, _CONSTANT = gast.Name, gast.Load, gast.Store, gast.Constant
+_DIRECT = _direct_matches()
+name = _direct_name if _DIRECT else _name
+const = _direct_const if _DIRECT else _const
 
 
 def dotted(path):

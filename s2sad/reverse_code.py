@@ -253,7 +253,7 @@ def has_zero_factor(term):
     def zero(n):
         return isinstance(n, gast.Constant) and type(n.value) in (int, float) and n.value == 0
 
-    for n in every_node(term):
+    for n in operations(term):  # every BinOp and Call is among them (names and constants are not)
         if isinstance(n, gast.BinOp) and isinstance(n.op, gast.Mult) and (zero(n.left) or zero(n.right)):
             return True
         if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id.startswith("times_partial") \
