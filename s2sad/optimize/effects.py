@@ -108,6 +108,8 @@ class Facts:
     def __init__(self, fn, helpers=None, derived=None):
         self.keep = pinned(fn)
         self.derived = None if derived is None else frozenset(derived)
+        if self.derived is not None:  # `is_derived(ident, self.derived)`, asked of every statement by every pass
+            self.is_derived = self.derived.__contains__
         self.shadowed, self.extra = frozenset(), frozenset()
         if helpers is not None:
             pure_objects = {getattr(runtime, n) for n in _pure_runtime()} | _BATCHED
