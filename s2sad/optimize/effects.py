@@ -145,8 +145,8 @@ def is_pure(node, shadowed=frozenset(), extra=frozenset()):
         for field in node._fields:
             value = getattr(node, field, None)
             for child in value if value.__class__ is list else (value,):
-                if isinstance(child, gast.AST) and not isinstance(child, _OPERATORS) \
-                        and not is_pure(child, shadowed, extra):
+                if child.__class__ not in _ATOMS and isinstance(child, gast.AST) \
+                        and not isinstance(child, _OPERATORS) and not is_pure(child, shadowed, extra):
                     return False
         return True
     return False
@@ -155,6 +155,7 @@ def is_pure(node, shadowed=frozenset(), extra=frozenset()):
 _OPERATIONS = (gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare, gast.IfExp, gast.Attribute, gast.Subscript,
                gast.Tuple, gast.List, gast.Dict, gast.Set, gast.Starred)
 _OPERATORS = (gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
+_ATOMS = frozenset((gast.Name, gast.Constant))  # pure, as is_pure says first: no call for them
 
 
 def pinned(fn):
