@@ -46,10 +46,11 @@ def checkpoint(g: Callable[..., Any]) -> Callable[..., Any]:
 def checkpoint_calls(parsed):
     """`s2sad.checkpoint(g)(x)` written at the call: the checkpointed g becomes a name of the function's
     environment, so the call resolves as a call of a checkpointed function (a stage before lifting)."""
-    bound = bound_names(parsed.node)
+    bound = None  # bound_names(parsed.node), worked out at the first call of a call (before any rewrite)
     for node in every(parsed.node):
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Call)):
             continue
+        bound = bound_names(parsed.node) if bound is None else bound
         inner = node.func
         if environment_object(parsed, inner.func, bound) is not checkpoint or len(inner.args) != 1 or inner.keywords:
             continue

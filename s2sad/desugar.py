@@ -35,7 +35,7 @@ import numpy as np
 
 from . import build as b
 from .errors import LIMITATIONS, S2SADError
-from .names import every
+from .names import every, statements
 from .naming import Namer, identifiers
 from .syntax import refuse
 
@@ -45,7 +45,7 @@ _QUIET_ERRSTATE = {"ignore", "warn", "print", "log"}
 def desugar(parsed):
     """Rewrite parsed.node in place (imports bound, value-neutral `with` inlined, loop `else` as a flag)."""
     fn = parsed.node
-    if not any(isinstance(n, (gast.Import, gast.ImportFrom, gast.With, gast.For, gast.While)) for n in every(fn)):
+    if not any(isinstance(n, (gast.Import, gast.ImportFrom, gast.With, gast.For, gast.While)) for n in statements(fn)):
         return parsed
     namer = Namer(identifiers(fn) | set(parsed.closure))
     _bind_imports(parsed, fn)
