@@ -23,7 +23,7 @@ Example::
 import gast
 
 from . import build as b
-from .names import every, operations
+from .names import every, statements
 
 
 class _Loop:
@@ -130,7 +130,7 @@ class _Exits:
 def structure_exits(fn, namer):
     """Rewrite fn (a gast FunctionDef, in place) so that it has one return, at its end."""
     body = fn.body
-    returns = [n for n in operations(fn) if isinstance(n, gast.Return)]  # how many, and the one
+    returns = [n for n in statements(fn) if isinstance(n, gast.Return)]  # how many, and the one
     early = len(returns) > 1 or (len(returns) == 1 and returns[0] is not body[-1])
     loops_exit = any(_has_exit([s], {"break", "continue"}) or _nested_loop_exit(s) for s in body)
     if not early and not loops_exit:
@@ -148,4 +148,4 @@ def structure_exits(fn, namer):
 
 def _nested_loop_exit(stmt):
     return any(isinstance(n, (gast.For, gast.While)) and _has_exit(n.body, {"break", "continue"})
-               for n in operations(stmt))
+               for n in statements(stmt))  # loops are statements: the expressions need no walk
