@@ -42,7 +42,7 @@ _SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef, 
 
 def propagate_aliases(fn, keep=frozenset()):
     """Rename away every alias `u = t` of fn that the module docstring allows; u in keep is left."""
-    if any(isinstance(node, _SCOPES) for stmt in fn.body for node in operations(stmt)):
+    if any(isinstance(node, _SCOPES) for node in operations(b.module(fn.body))):  # the body's, in one walk
         return
     params = {a.id for a in fn.args.args + fn.args.kwonlyargs}
     if fn.args.vararg is not None or fn.args.kwarg is not None:
