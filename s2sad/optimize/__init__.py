@@ -63,6 +63,7 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shap
     facts = Facts(fn, helpers, derived)  # no pass adds a nested scope or a call, so these hold throughout
     if seed is not None and bind_seed(fn, seed):
         passes = _with_constants(tuple(passes))
+    facts.walked = []  # a walk of fn the passes share while none of them changes fn (Facts.skeleton)
     settled, runs = set(), 0
     while len(settled) < len(passes) and runs < _MAX_RUNS:
         for run in passes:
@@ -71,8 +72,11 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shap
             runs += 1
             if run(fn, facts):
                 settled = set()
+                facts.walked.clear()
             settled.add(run)
-    if eliminate_common(fn, facts):  # once, when the rest has settled; it can leave a value unread
+    changed = eliminate_common(fn, facts)  # once, when the rest has settled; it can leave a value unread
+    facts.walked = None
+    if changed:
         eliminate(fn, facts)
     merge_sums(fn, facts)
     write_out_scalar_products(fn, helpers, facts)

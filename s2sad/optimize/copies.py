@@ -19,18 +19,19 @@ import copy
 import gast
 
 from ..names import _NAME_FIELDS, _NO_NAMES
-from .effects import Facts, names, simple_target, writes
+from .effects import Facts, simple_target, writes
 
 
 def propagate_copies(fn, facts=None):
     """Replace reads of single-assignment copies by their source (in place); True on a change."""
     if not _offers(fn.body, _is_copy):
         return False  # no `t1 = t0` left: nothing to count or walk (the fixed point's later rounds)
-    keep = (facts or Facts(fn)).keep
+    facts = facts or Facts(fn)
+    keep = facts.keep
     args = fn.args
     params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg] if a is not None}
     counts = {}
-    for node in names(fn):
+    for node in facts.skeleton(fn)[1]:  # names(fn)
         if isinstance(node.ctx, gast.Store):
             counts[node.id] = counts.get(node.id, 0) + 1
     once = {n for n, c in counts.items() if c == 1} - params - keep

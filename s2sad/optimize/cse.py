@@ -24,7 +24,7 @@ Example::
 
 import gast
 
-from .effects import Facts, names, reads, simple_target
+from .effects import Facts, reads, simple_target
 
 _OPERATIONS = (gast.BinOp, gast.UnaryOp, gast.Call)
 
@@ -34,7 +34,7 @@ def eliminate_common(fn, facts=None):
     facts = facts or Facts(fn)
     args = fn.args
     params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs if a is not None}
-    local = (params | {n.id for n in names(fn) if isinstance(n.ctx, gast.Store)}) - facts.keep
+    local = (params | {n.id for n in facts.skeleton(fn)[1] if isinstance(n.ctx, gast.Store)}) - facts.keep
     changed = [False]
     fn.body = _block(fn.body, facts, local, changed)
     return changed[0]

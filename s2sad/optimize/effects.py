@@ -111,6 +111,7 @@ class Facts:
         if self.derived is not None:  # `is_derived(ident, self.derived)`, asked of every statement by every pass
             self.is_derived = self.derived.__contains__
         self.shadowed, self.extra = frozenset(), frozenset()
+        self.walked = None  # see `skeleton`
         if helpers is not None:
             pure_objects = {getattr(runtime, n) for n in _pure_runtime()} | _BATCHED
             self.shadowed = frozenset(n for n in _pure_runtime() if helpers.get(n) is not getattr(runtime, n))
@@ -118,6 +119,17 @@ class Facts:
 
     def is_pure(self, node):
         return is_pure(node, self.shadowed, self.extra)
+
+    def skeleton(self, fn):
+        """`_skeleton(fn)` (fn's operations, its names). While `optimize` runs its passes it keeps the last
+        walk (`walked`) until a pass says it changed fn: each pass must say so (its fixed point relies on
+        it too). Elsewhere (`walked` None) every call walks."""
+        walked = self.walked
+        if walked is None:
+            return _skeleton(fn)
+        if not walked or walked[0] is not fn:
+            walked[:] = [fn, _skeleton(fn)]
+        return walked[1]
 
     def is_derived(self, ident):
         return is_derived(ident, self.derived)

@@ -47,15 +47,15 @@ _UPDATES_FIRST = frozenset(("scatter_add", "clear_item"))
 def fold(fn, facts=None):
     """Fold and simplify every statement of fn (in place); True on a change."""
     changed = [False]
-    fn.body = _block(fn.body, changed, derived_test(facts), _updated_in_place(fn)) or [gast.Pass()]
+    fn.body = _block(fn.body, changed, derived_test(facts), _updated_in_place(fn, facts)) or [gast.Pass()]
     return changed[0]
 
 
-def _updated_in_place(fn):
+def _updated_in_place(fn, facts=None):
     """Names whose array is changed in place (`w_dot[1:] = v`, `a_bar = scatter_add(a_bar, ...)`): `z = w * 1.0`
     must stay a copy of such a w, not become the alias `z = w`."""
     found = set()
-    for node in operations(fn):
+    for node in operations(fn) if facts is None else facts.skeleton(fn)[0]:
         if isinstance(node, gast.Assign):
             for target in node.targets:
                 if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
