@@ -78,9 +78,13 @@ def _statement(stmt, live, loop, facts, apply):
     keep = facts.keep
     if isinstance(stmt, gast.Assign) and all(isinstance(t, (gast.Name, gast.Tuple, gast.List)) for t in stmt.targets):
         bound = set().union(*(writes(t) for t in stmt.targets))
-        if not (bound & (live | keep)) and facts.is_pure(stmt.value):
+        if not (bound & (live | keep if keep else live)) and facts.is_pure(stmt.value):
             return [], live
-        return [stmt], (live - bound) | facts.reads(stmt.value) | keep
+        before = live - bound  # a new set, grown in place: no copy of the live names per operand
+        before |= facts.reads(stmt.value)
+        if keep:
+            before |= keep
+        return [stmt], before
     if isinstance(stmt, gast.Expr) and (markers.is_marker(stmt) or not facts.is_pure(stmt.value)):
         return [stmt], live | facts.reads(stmt)
     if isinstance(stmt, (gast.Expr, gast.Pass)):
