@@ -187,7 +187,9 @@ def _statement(stmt, env, offers, changed):
         return stmt
     if isinstance(stmt, gast.Assign):
         stmt.value = _replace(stmt.value, env, changed)
-        stmt.targets = [t if isinstance(t, gast.Name) else _replace(t, env, changed) for t in stmt.targets]
+        targets = stmt.targets
+        if len(targets) != 1 or targets[0].__class__ is not gast.Name:  # a name bound reads nothing
+            stmt.targets = [t if isinstance(t, gast.Name) else _replace(t, env, changed) for t in targets]
     else:
         stmt = _replace(stmt, env, changed)
     _kill(env, stmt, offers)
