@@ -60,10 +60,11 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shap
     accumulations are merged and comment markers left over nothing dropped.
     """
     fn = unshared(fn_node)
-    facts = Facts(fn, helpers, derived)  # no pass adds a nested scope or a call, so these hold throughout
-    if seed is not None and bind_seed(fn, seed):
+    if seed is not None and bind_seed(fn, seed):  # (it adds no nested scope: the facts are the same before)
         passes = _with_constants(tuple(passes))
-    facts.walked = []  # a walk of fn the passes share while none of them changes fn (Facts.skeleton)
+    # no pass adds a nested scope or a call, so these hold throughout; `walked`: a walk of fn the passes
+    # share while none of them changes fn (Facts.skeleton)
+    facts = Facts(fn, helpers, derived, walked=[])
     settled, runs = set(), 0
     while len(settled) < len(passes) and runs < _MAX_RUNS:
         for run in passes:

@@ -105,13 +105,13 @@ class Facts:
     names are trusted as the transforms spell them.
     """
 
-    def __init__(self, fn, helpers=None, derived=None):
-        self.keep = pinned(fn)
+    def __init__(self, fn, helpers=None, derived=None, walked=None):
+        self.walked = walked  # see `skeleton`
+        self.keep = pinned(fn, self.skeleton(fn)[0])
         self.derived = None if derived is None else frozenset(derived)
         if self.derived is not None:  # `is_derived(ident, self.derived)`, asked of every statement by every pass
             self.is_derived = self.derived.__contains__
         self.shadowed, self.extra = frozenset(), frozenset()
-        self.walked = None  # see `skeleton`
         if helpers is not None:
             pure_objects = {getattr(runtime, n) for n in _pure_runtime()} | _BATCHED
             self.shadowed = frozenset(n for n in _pure_runtime() if helpers.get(n) is not getattr(runtime, n))
@@ -170,10 +170,11 @@ _OPERATORS = (gast.operator, gast.unaryop, gast.cmpop, gast.boolop)
 _ATOMS = frozenset((gast.Name, gast.Constant))  # pure, as is_pure says first: no call for them
 
 
-def pinned(fn):
-    """Names the passes must leave alone: those a nested scope or a global statement sees."""
+def pinned(fn, nodes=None):
+    """Names the passes must leave alone: those a nested scope or a global statement sees. `nodes`:
+    `_skeleton(fn)[0]`, where the caller has it."""
     seen = set()
-    for node in _skeleton(fn)[0]:
+    for node in _skeleton(fn)[0] if nodes is None else nodes:
         if isinstance(node, _SCOPES) and node is not fn:
             seen |= {n.id for n in walk(node) if isinstance(n, gast.Name)}
         elif isinstance(node, (gast.Global, gast.Nonlocal)):
