@@ -1,4 +1,4 @@
-"""Stage 6: gast to Python source (through the standard library's `ast.unparse`) and to a live function.
+"""Stage 6: gast to Python source (the text the standard library's `ast.unparse` prints) and to a live function.
 
 The generated function's globals are the user's module globals themselves, so it sees
 a global rebound after differentiation exactly as the user's function does; the
