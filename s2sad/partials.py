@@ -331,8 +331,8 @@ def _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers, sc
         if "ans" in mentioned:
             covered |= set(rule.params)
     shaped = [q for q in rule.params if isinstance(bound.get(q), gast.AST) and not isinstance(bound[q], gast.Constant)]
-    if not set(shaped) <= covered:  # some operand that sets the result's shape appears in no term
-        terms[0] = helpers.call("broadcast_like", terms[0], copy.deepcopy(ans))
+    if not scalar and not set(shaped) <= covered:  # some operand that sets the result's shape is in no term
+        terms[0] = helpers.call("broadcast_like", terms[0], copy.deepcopy(ans))  # (of rank 0, each has its shape)
     return terms
 
 
