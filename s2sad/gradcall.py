@@ -91,6 +91,11 @@ def make(get, func, slow, current, explain, scalar_out, shape, given, missing, f
     def wrapper({params}*rest, **kwargs):
         nonlocal last
         entry = last
+        if {same} and entry[{at} + 5] and not (rest or kwargs) and entry[{at} + 3] is func.__code__:
+            grads = entry[{at}]({args})  # the common case: as last time, gradients alone, of floats
+            if {quick_floats}:  # (the generated function returns a tuple of gradients for a tuple of wrt)
+                return {quick}
+            return shape(None, grads, ({args}))
         if not ({same}) or rest or kwargs:
             if rest or kwargs or {last} is missing:
                 return slow(given(({args}), rest), kwargs)
@@ -152,7 +157,9 @@ def _fast_factory(count, wrt, with_value):
     same = " and ".join(f"type({n}) is entry[{i}]" for i, n in enumerate(names)) or "entry[0] is not None"
     text = _FAST_CALL.format(params=params, last=last, args=args, key="".join(f"type({n}), " for n in names),
                              floats=floats, result=f"(out, {grads})" if with_value else grads, at=len(names),
-                             same=same, unset="None, " * (len(names) + 5))
+                             same=same, unset="None, " * (len(names) + 6),
+                             quick="grads" if wrt == "one" else "(grads,)" if wrt == "wrapped" else "grads",
+                             quick_floats=floats.replace("type(grads) is tuple and ", ""))
     space = {}
     exec(compile(text, f"<s2sad fast call: {count} arguments>", "exec"), space)
     _FACTORIES[count, wrt, with_value] = space["make"]
@@ -207,7 +214,8 @@ def _slow_path(func, names, with_value, shape, fast, explain, elsewhere):
         else:
             fn, valueless = hit[2], hit[4]
         if values is args and hit is not None and hit[0] == cache.epoch and hit[2] is fn:
-            fast[types] = (fn, valueless, hit[5], hit[1], hit[3])  # hit[5]: every wrt argument a Python float
+            # hit[5]: every wrt argument a Python float; last, whether the wrapper's first branch may run it
+            fast[types] = (fn, valueless, hit[5], hit[1], hit[3], bool(valueless and hit[5] and not hit[3]))
             fast.forget()  # the entry the wrapper last ran may be the stale one this replaces
         if valueless:  # the output is proven a scalar: only the gradients (see _specializer)
             return shape(None, fn(*values), values)

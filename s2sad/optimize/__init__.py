@@ -12,7 +12,9 @@
   (then `propagate_constants` joins the passes);
 * `inplace`: last, in a derivative specialized to its arguments' kinds, an adjoint that only its
   own name holds is accumulated in place (`x_bar += t`, `x_bar[i] += g`);
-* `frees`: then, in the same derivatives, `del name` after the last read of an array-valued name,
+* `inline`: then, in the same derivatives, a number bound once and read once is computed where it
+  is read (`a = x * y + math.sin(z)`);
+* `frees`: then, `del name` after the last read of an array-valued name,
   so that NumPy reuses its memory.
 
 A zero-initialization that is immediately overwritten goes through `dce`, one that is
@@ -37,6 +39,7 @@ from .dce import eliminate
 from .effects import Facts
 from .fold import fold
 from .frees import free_dead_arrays
+from .inline import inline_numbers
 from .inplace import accumulate_in_place
 from .markers import drop_orphans
 from .scalars import write_out_scalar_products
@@ -86,6 +89,7 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shap
     write_out_scalar_products(fn, helpers, facts)
     if shapes is not None:
         accumulate_in_place(fn, helpers, facts, shapes)
+        inline_numbers(fn, facts, shapes)
         free_dead_arrays(fn, shapes)
     drop_orphans(fn)
     return fn

@@ -88,8 +88,14 @@ def _top_level_names(fn, shapes):
 
 
 def _is_array(name, shapes):
+    kind = name_kind(name, shapes)
+    return kind is not None and len(kind[1]) > 0
+
+
+def name_kind(name, shapes):
+    """A name's kind in the shapes table; an adjoint's (`x_bar`, `x_bar_2`) is its variable's."""
     kind = shapes.kind(name)
     if kind is None:
         match = _ADJOINT.match(name)
         kind = shapes.kind(match.group(1)) if match else None
-    return kind is not None and len(kind[1]) > 0
+    return kind
