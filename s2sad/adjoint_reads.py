@@ -29,9 +29,9 @@ from typing import NamedTuple
 import gast
 import numpy as np
 
+from . import bounds, runtime, stacks
 from . import build as b
 from . import reverse_code as rc
-from . import runtime, stacks
 from .analyze import activity
 from .errors import Location, S2SADError
 from .naming import Namer
@@ -240,6 +240,7 @@ class AdjointReads(Spreads, Walk):
         self.namer = Namer(normalized.names)
         self.helpers = Helpers(self.namer, normalized.helpers, resolver.lookup_name)
         self.helpers.exact = getattr(callees, "exact", False) or selects(fn, resolver)
+        self.helpers.bounds = bounds.infer(fn, resolver, shapes)
         self.defined, self.maybe_zero, self.spread, self.group = set(), set(), {}, ()
         self.reads, self.recomputed, self.row_reads = set(), set(), {}
         self.calls, self.trips, self.branches = {}, {}, {}

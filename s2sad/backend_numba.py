@@ -168,6 +168,7 @@ class _Kernel:
         linecache.cache[self.filename] = (len(source), None, source.splitlines(True), self.filename)
         tree = ast.parse(source, self.filename)
         fn = tree.body[0]
+        _drop_frees(fn)
         self.bound = _bound_values(function)
         helpers = self._module_twins(fn)
         helpers.update(self._helpers(fn))
@@ -293,6 +294,15 @@ def _user_lines(function):
     """{line of the shown source: the user's line} from the emitted function's relocator (emit.py)."""
     lines = getattr(_cells(function).get("__s2sad_relocate__"), "user_lines", {})
     return {k - 1: v for k, v in lines.items()}  # the relocator counts the factory's header line
+
+
+def _drop_frees(fn):
+    """fn without its `del name` statements (optimize/frees.py): numba frees arrays itself, and refuses `del`."""
+    for node in ast.walk(fn):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and any(isinstance(s, ast.Delete) for s in block):
+                setattr(node, field, [s for s in block if not isinstance(s, ast.Delete)] or [ast.Pass()])
 
 
 def _zero_arrays(fn, arrays):

@@ -29,7 +29,16 @@ epoch = 0
 
 
 class Table(dict):
-    """A wrapper's own table of what it last ran (a dict that can be weakly referenced)."""
+    """A wrapper's own table of what it last ran (a dict that can be weakly referenced).
+
+    `forget`, set by the wrapper, drops the one entry it keeps at hand besides the table."""
+
+    def forget(self) -> None:
+        pass
+
+    def clear(self) -> None:
+        super().clear()
+        self.forget()
 
 
 def table():

@@ -13,8 +13,8 @@ import copy
 
 import gast
 
+from . import bounds, runtime, stacks
 from . import build as b
-from . import runtime, stacks
 from .analyze import activity
 from .calls import parameters, tangent_names
 from .errors import Location
@@ -36,6 +36,7 @@ class Forward(Walk):
         self.namer = namer
         self.helpers = Helpers(namer, normalized.helpers, resolver.lookup_name)
         self.helpers.exact = getattr(callees, "exact", False) or selects(normalized.node, resolver)
+        self.helpers.bounds = bounds.infer(normalized.node, resolver, shapes)
         self.activity = activity(normalized.node, resolver, wrt)
         self.dots = {}
         self.renamed = {}  # a fresh name holding a variable's new value -> the variable

@@ -47,8 +47,10 @@ def _make_wrapper(f, wrt, with_value):
     """The wrapper function itself: one frame between the caller and the generated code.
 
     A call whose argument types were seen before (and whose types decide the kinds: no arrays,
-    no objects) takes the fast path, made per arity by `_fast_factory`: one dictionary lookup
-    keyed by the tuple of types, then the generated function. Anything else (keywords, defaults
+    no objects) takes the fast path, made per arity by `_fast_factory`: the entry last run is kept
+    at hand, so a call with the same types as the last one costs a comparison per argument (no
+    tuple, no hashing); other types, one dictionary lookup keyed by the tuple of types; then the
+    generated function. Anything else (keywords, defaults
     left out, arrays, a first call, a redefined helper) takes `_slow_path`, which checks the
     arguments, picks or compiles the variant, and enters it in the fast table when it may."""
     func = entry(f)
@@ -63,7 +65,7 @@ def _make_wrapper(f, wrt, with_value):
     elsewhere = functools.partial(on_backend, func, names, single, with_value, False)
     slow = _slow_path(func, names, with_value, shape, fast, explain, elsewhere)
     make = _fast_factory(count, "one" if single else "wrapped" if len(where) == 1 else len(where), with_value)
-    wrapper = make(fast.get, func, slow, driver.current, explain, _scalar_out, shape, _given, _MISSING)
+    wrapper = make(fast.get, func, slow, driver.current, explain, _scalar_out, shape, _given, _MISSING, fast)
     own_wrapper(functools.wraps(func)(wrapper))
     wrapper.__s2sad_generated__ = _generated(func, "reverse", names, with_value)
     if not with_value:
@@ -77,17 +79,34 @@ def _positional(code):
 
 
 _FAST_CALL = """
-def make(get, func, slow, current, explain, scalar_out, shape, given, missing):
+def make(get, func, slow, current, explain, scalar_out, shape, given, missing, fast):
+    unset = last = ({unset})  # the entry last run: its arguments' types, then the fast table's entry
+
+    def forget():
+        nonlocal last
+        last = unset
+
+    fast.forget = forget
+
     def wrapper({params}*rest, **kwargs):
-        if rest or kwargs or {last} is missing:
-            return slow(given(({args}), rest), kwargs)
-        hit = get(({key}))
-        if hit is None:
+        nonlocal last
+        entry = last
+        if {same} and entry[{at} + 5] and not (rest or kwargs) and entry[{at} + 3] is func.__code__:
+            grads = entry[{at}]({args})  # the common case: as last time, gradients alone, of floats
+            if {quick_floats}:  # (the generated function returns a tuple of gradients for a tuple of wrt)
+                return {quick}
+            return shape(None, grads, ({args}))
+        if not ({same}) or rest or kwargs:
+            if rest or kwargs or {last} is missing:
+                return slow(given(({args}), rest), kwargs)
+            hit = get(({key}))
+            if hit is None:
+                return slow(({args}), kwargs)
+            entry = last = ({key}) + hit
+        fn = entry[{at}]
+        if entry[{at} + 3] is not func.__code__ or entry[{at} + 4] and not current(entry[{at} + 4]):
             return slow(({args}), kwargs)
-        fn, valueless, floats, code, dependencies = hit
-        if code is not func.__code__ or dependencies and not current(dependencies):
-            return slow(({args}), kwargs)
-        if valueless:
+        if entry[{at} + 1]:  # valueless
             out, grads = None, fn({args})
         else:
             try:
@@ -97,7 +116,7 @@ def make(get, func, slow, current, explain, scalar_out, shape, given, missing):
                 raise
             if type(out) is not float:
                 scalar_out(func, out)
-        if floats and {floats}:
+        if entry[{at} + 2] and {floats}:  # every wrt argument a Python float
             return {result}
         return shape(out, grads, ({args}))
     return wrapper
@@ -135,8 +154,12 @@ def _fast_factory(count, wrt, with_value):
     else:
         floats = "type(grads) is tuple and " + " and ".join(f"type(grads[{i}]) is float" for i in range(wrt))
         grads = "grads"
+    same = " and ".join(f"type({n}) is entry[{i}]" for i, n in enumerate(names)) or "entry[0] is not None"
     text = _FAST_CALL.format(params=params, last=last, args=args, key="".join(f"type({n}), " for n in names),
-                             floats=floats, result=f"(out, {grads})" if with_value else grads)
+                             floats=floats, result=f"(out, {grads})" if with_value else grads, at=len(names),
+                             same=same, unset="None, " * (len(names) + 6),
+                             quick="grads" if wrt == "one" else "(grads,)" if wrt == "wrapped" else "grads",
+                             quick_floats=floats.replace("type(grads) is tuple and ", ""))
     space = {}
     exec(compile(text, f"<s2sad fast call: {count} arguments>", "exec"), space)
     _FACTORIES[count, wrt, with_value] = space["make"]
@@ -191,7 +214,9 @@ def _slow_path(func, names, with_value, shape, fast, explain, elsewhere):
         else:
             fn, valueless = hit[2], hit[4]
         if values is args and hit is not None and hit[0] == cache.epoch and hit[2] is fn:
-            fast[types] = (fn, valueless, hit[5], hit[1], hit[3])  # hit[5]: every wrt argument a Python float
+            # hit[5]: every wrt argument a Python float; last, whether the wrapper's first branch may run it
+            fast[types] = (fn, valueless, hit[5], hit[1], hit[3], bool(valueless and hit[5] and not hit[3]))
+            fast.forget()  # the entry the wrapper last ran may be the stale one this replaces
         if valueless:  # the output is proven a scalar: only the gradients (see _specializer)
             return shape(None, fn(*values), values)
         try:

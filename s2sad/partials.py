@@ -11,8 +11,8 @@ import inspect
 import gast
 import numpy as np
 
+from . import bounds, runtime, templates
 from . import build as b
-from . import runtime, templates
 from .names import every, names
 from .shapes import matmul_shape as shapes_matmul
 
@@ -27,6 +27,7 @@ class Helpers:
         self.by_name = dict(initial or {})
         self.resolve = resolve
         self.exact = False  # every partial product exact-zero (see `selects`), not only the singular ones
+        self.bounds = None  # bounds.Bounds of a specialized derivative: partials proven finite multiply plainly
 
     def __call__(self, obj, preferred):
         for ident, known in self.by_name.items():
@@ -188,7 +189,7 @@ def _partial(rule, expr, fn, env, raw, helpers):
     whole = _whole_power(inlined, helpers)
     if whole is not None:
         return whole, False
-    return inlined, _singular(rule, expr)
+    return inlined, _singular(rule, expr) and not bounds.proves_finite(helpers.bounds, rule, inlined)
 
 
 def _whole_power(node, helpers):
@@ -331,8 +332,8 @@ def _elementwise_tangents(rule, bound, raw, active, ans, tangent_of, helpers, sc
         if "ans" in mentioned:
             covered |= set(rule.params)
     shaped = [q for q in rule.params if isinstance(bound.get(q), gast.AST) and not isinstance(bound[q], gast.Constant)]
-    if not set(shaped) <= covered:  # some operand that sets the result's shape appears in no term
-        terms[0] = helpers.call("broadcast_like", terms[0], copy.deepcopy(ans))
+    if not scalar and not set(shaped) <= covered:  # some operand that sets the result's shape is in no term
+        terms[0] = helpers.call("broadcast_like", terms[0], copy.deepcopy(ans))  # (of rank 0, each has its shape)
     return terms
 
 

@@ -28,7 +28,7 @@ import copy
 import gast
 import numpy as np
 
-from . import adjoint_reads, holders, records, runtime, runtime_fft, stacks
+from . import adjoint_reads, bounds, holders, records, runtime, runtime_fft, stacks
 from . import build as b
 from . import reverse_code as rc
 from .analyze import activity
@@ -76,6 +76,7 @@ class Reverse(Calls, AdjointSweep, Walk):
         self.namer = namer
         self.helpers = Helpers(namer, normalized.helpers, resolver.lookup_name)
         self.helpers.exact = getattr(callees, "exact", False) or selects(normalized.node, resolver)
+        self.helpers.bounds = bounds.infer(normalized.node, resolver, shapes)
         self.activity = activity(normalized.node, resolver, wrt)
         self.active_names = self.activity.active  # a property that intersects two sets: read it once
         self.saved = saved

@@ -34,7 +34,7 @@ LAYERS = (
     ("front", ("parse", "callables", "syntax", "desugar", "templates", "exits", "aliases", "writes", "holders",
                "checkpointing", "inner", "arity", "specialize", "lift", "inversion", "loops",
                "resolve", "anf_expressions", "normalize")),
-    ("analysis", ("analyze", "overwrites", "records", "stacks", "shapes", "complex_values")),
+    ("analysis", ("analyze", "overwrites", "records", "stacks", "shapes", "bounds", "complex_values")),
     ("transform", ("walk", "partials", "adjoint_reads", "calls", "forward", "reverse_code", "reverse_calls",
                    "reverse_adjoint", "reverse",
                    "taylor")),

@@ -6,11 +6,16 @@
 * `cse`: a pure expression computed again reads the name that already holds it;
 * `dce`: dead-code elimination, dead restores included;
 * `sums`: `x_bar = a; x_bar = x_bar + b` becomes `x_bar = a + b`;
+* `spread`: a constant factor of a reduction's cotangent applied before it meets an array;
 * `scalars`: last, an exact product of rank-0 values (`times_partial_scalar`) is written out;
 * `seed`: first, in the derivative grad runs, its seed 1.0 is bound and carried into the reads
   (then `propagate_constants` joins the passes);
 * `inplace`: last, in a derivative specialized to its arguments' kinds, an adjoint that only its
-  own name holds is accumulated in place (`x_bar += t`, `x_bar[i] += g`).
+  own name holds is accumulated in place (`x_bar += t`, `x_bar[i] += g`);
+* `inline`: then, in the same derivatives, a number bound once and read once is computed where it
+  is read (`a = x * y + math.sin(z)`);
+* `frees`: then, `del name` after the last read of an array-valued name,
+  so that NumPy reuses its memory.
 
 A zero-initialization that is immediately overwritten goes through `dce`, one that is
 added to through `zeros` and `fold`. What counts as pure is in `effects`; comment
@@ -33,10 +38,13 @@ from .cse import eliminate_common
 from .dce import eliminate
 from .effects import Facts
 from .fold import fold
+from .frees import free_dead_arrays
+from .inline import inline_numbers
 from .inplace import accumulate_in_place
 from .markers import drop_orphans
 from .scalars import write_out_scalar_products
 from .seed import bind_seed, propagate_constants
+from .spread import scale_before_spreading
 from .sums import merge_sums
 from .zeros import propagate_zeros
 
@@ -75,14 +83,19 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shap
                 settled = set()
                 facts.walked.clear()
             settled.add(run)
-    changed = eliminate_common(fn, facts)  # once, when the rest has settled; it can leave a value unread
-    facts.walked = None
+    changed = eliminate_common(fn, facts, shapes)  # once, when the rest has settled; it can leave a value unread
+    facts.walked = None  # the passes from here on walk afresh
     if changed:
+        if shapes is not None:
+            propagate_copies(fn, facts)  # `t8 = t4` (see cse): read through
         eliminate(fn, facts)
     merge_sums(fn, facts)
+    scale_before_spreading(fn, facts)
     write_out_scalar_products(fn, helpers, facts)
     if shapes is not None:
         accumulate_in_place(fn, helpers, facts, shapes)
+        inline_numbers(fn, facts, shapes)
+        free_dead_arrays(fn, shapes)
     drop_orphans(fn)
     return fn
 

@@ -14,7 +14,11 @@ Kept safe by construction:
   array, a tape operation) forgets everything, as does entering or leaving a loop or branch;
 * a replacement happens only inside a larger pure expression, never as a statement's
   whole value or as an argument of a call with effects, so no array ever gets a second
-  name that an in-place update could then change under the other.
+  name that an in-place update could then change under the other. The one exception, in a
+  derivative specialized to its arguments' kinds (`shapes`): arithmetic whose result the
+  shapes table proves of rank 0, a number, which nothing can change in place
+  (`t8 = dt / 6.0` after `t4 = dt / 6.0` becomes `t8 = t4`);
+* pushing a value onto the tape changes no name and no value, so it forgets nothing.
 
 Example::
 
@@ -29,18 +33,26 @@ from .effects import Facts, reads, simple_target
 _OPERATIONS = (gast.BinOp, gast.UnaryOp, gast.Call)
 
 
-def eliminate_common(fn, facts=None):
+def eliminate_common(fn, facts=None, shapes=None):
     """Read repeated pure expressions from the names that hold them (in place); True on a change."""
     facts = facts or Facts(fn)
     args = fn.args
     params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs if a is not None}
     local = (params | {n.id for n in facts.skeleton(fn)[1] if isinstance(n.ctx, gast.Store)}) - facts.keep
     changed = [False]
-    fn.body = _block(fn.body, facts, local, changed)
+    numbers = _numbers(shapes, local)
+    fn.body = _block(fn.body, facts, local, changed, numbers)
     return changed[0]
 
 
-def _block(stmts, facts, local, changed):
+def _numbers(shapes, local):
+    """The locals the shapes table proves of rank 0 (None: no table)."""
+    if shapes is None:
+        return frozenset()
+    return frozenset(n for n in local if (shapes.kind(n) or (None, None))[1] == ())
+
+
+def _block(stmts, facts, local, changed, numbers=frozenset()):
     held = {}  # expression key -> (name holding it, names the expression reads)
     mentions = {}  # name -> keys of held whose holder or reads name it (looked up, not scanned: long blocks)
     for stmt in stmts:
@@ -48,12 +60,14 @@ def _block(stmts, facts, local, changed):
             for field in ("body", "orelse"):
                 block = getattr(stmt, field)
                 if block:
-                    setattr(stmt, field, _block(block, facts, local, changed))
+                    setattr(stmt, field, _block(block, facts, local, changed, numbers))
             held.clear()
             mentions.clear()
             continue
         if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
             continue  # a comment marker
+        if _is_push(stmt, facts):
+            continue
         target = simple_target(stmt)
         if target is None or not facts.is_pure(stmt.value):
             held.clear()  # effects, writes into arrays, tape operations: forget everything
@@ -62,6 +76,10 @@ def _block(stmts, facts, local, changed):
         operation = isinstance(stmt.value, _OPERATIONS)
         if held and operation:
             _replace_inside(stmt.value, held, changed)
+            hit = held.get(_key(stmt.value)) if target in numbers and _arithmetic(stmt.value) else None
+            if hit is not None and hit[0] in numbers:
+                stmt.value = gast.Name(id=hit[0], ctx=gast.Load(), annotation=None, type_comment=None)
+                changed[0], operation = True, False
         if held:
             _forget(held, mentions, target)
         if operation and target in local:
@@ -73,6 +91,17 @@ def _block(stmts, facts, local, changed):
                     for name in (target, *used):
                         mentions.setdefault(name, []).append(key)
     return stmts
+
+
+def _is_push(stmt, facts):
+    """`push(_tape, v)`: the tape grows, no name or value changes."""
+    call = stmt.value if isinstance(stmt, gast.Expr) else None
+    return isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and call.func.id in facts.pushes \
+        and all(isinstance(a, (gast.Name, gast.Constant)) for a in call.args) and not call.keywords
+
+
+def _arithmetic(node):
+    return isinstance(node, (gast.BinOp, gast.UnaryOp))
 
 
 def _forget(held, mentions, target):

@@ -111,8 +111,9 @@ class Facts:
         self.derived = None if derived is None else frozenset(derived)
         if self.derived is not None:  # `is_derived(ident, self.derived)`, asked of every statement by every pass
             self.is_derived = self.derived.__contains__
-        self.shadowed, self.extra = frozenset(), frozenset()
+        self.shadowed, self.extra, self.pushes = frozenset(), frozenset(), frozenset()
         if helpers is not None:
+            self.pushes = frozenset(n for n, obj in helpers.items() if obj is runtime.push)
             pure_objects = {getattr(runtime, n) for n in _pure_runtime()} | _BATCHED
             self.shadowed = frozenset(n for n in _pure_runtime() if helpers.get(n) is not getattr(runtime, n))
             self.extra = frozenset(n for n, obj in helpers.items() if _is_one_of(obj, pure_objects))

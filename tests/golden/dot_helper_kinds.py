@@ -10,8 +10,9 @@ def rnn_dot_vjp(W, U, b, xs, h, rnn_dot_bar=1.0):
         h, rnn_step_record = rnn_step_by_W_U_b_h_fwd(W=W, U=U, b=b, x=xs_t, h=h)
         push(_tape, rnn_step_record)
     # d/dx of: return np.sum(h * h)   (golden_cases.py:114)
-    h_times_h_bar = np.asarray(1.0)
-    h_bar = h_times_h_bar * 2.0 * h
+    h_times_h_bar = np.asarray(2.0)
+    h_bar = h_times_h_bar * h
+    del h_times_h_bar
     # d/dx of: for t in range(xs.shape[0]):   (golden_cases.py:112)
     U_bar = 0.0
     W_bar = 0.0
@@ -31,7 +32,9 @@ def rnn_step_by_W_U_b_h_fwd(W, U, b, x, h):
     dot_W_h = np.dot(W, h)
     dot_U_x = np.dot(U, x)
     dot_W_h_plus_dot_U_x = dot_W_h + dot_U_x
+    del dot_U_x, dot_W_h
     t1 = dot_W_h_plus_dot_U_x + b
+    del dot_W_h_plus_dot_U_x
     rnn_step = np.tanh(t1)
     return (rnn_step, (W, h, rnn_step, x))
 
