@@ -33,14 +33,17 @@ import re
 import gast
 
 from .. import build as b
+from ..names import names, walk
 
 _ADJOINT = re.compile(r"^(.+)_bar(_\d+)?$")
 
 
 def free_dead_arrays(fn, shapes):
     """Insert `del name` after the last read of each array-valued name of fn's body (in place)."""
+    if not any(kind is not None and len(kind[1]) > 0 for kind in shapes.kinds.values()):
+        return False  # no array in the table: no name to let go (found without a walk)
     if any(isinstance(n, (gast.FunctionDef, gast.Lambda, gast.Global, gast.Nonlocal)) and n is not fn
-           for n in gast.walk(fn)):
+           for n in walk(fn)):
         return False
     body = fn.body
     candidates = _top_level_names(fn, shapes)
@@ -81,8 +84,7 @@ def _top_level_names(fn, shapes):
                 first_bound.setdefault(targets[0].id, k)
         for name in b.names_in(stmt, gast.Load):
             first_read.setdefault(name, k)
-    elsewhere = {n.id for n in gast.walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del))
-                 and id(n) not in top}
+    elsewhere = {n.id for n in names(fn) if isinstance(n.ctx, (gast.Store, gast.Del)) and id(n) not in top}
     return {n for n, k in first_bound.items()
             if n not in params and n not in elsewhere and k <= first_read.get(n, k) and _is_array(n, shapes)}
 

@@ -24,7 +24,7 @@ Example::
 
 import gast
 
-from .effects import names, simple_target, walk
+from .effects import _skeleton, names, simple_target, walk
 from .frees import name_kind
 
 _SIMPLE = (gast.Assign, gast.AugAssign, gast.Expr)  # not Return: `return (x_bar, y_bar)` reads best
@@ -34,11 +34,12 @@ _ALLOWED = (gast.BinOp, gast.UnaryOp, gast.Name, gast.Constant, gast.Call, gast.
 
 def inline_numbers(fn, facts, shapes):
     """Inline fn's single-use number temporaries into their one read (in place); True on a change."""
-    if any(isinstance(n, (gast.Try, gast.FunctionDef, gast.Lambda, gast.NamedExpr)) and n is not fn for n in walk(fn)):
+    nodes, mentioned = _skeleton(fn)  # (operations(fn), names(fn)) from one walk
+    if any(isinstance(n, (gast.Try, gast.FunctionDef, gast.Lambda, gast.NamedExpr)) and n is not fn for n in nodes):
         return False
     params = {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs if isinstance(a, gast.Name)}
     loads, stores = {}, {}
-    for n in names(fn):
+    for n in mentioned:
         table = loads if isinstance(n.ctx, gast.Load) else stores
         table[n.id] = table.get(n.id, 0) + 1
     once = {ident for ident, count in loads.items() if count == 1 and stores.get(ident) == 1
@@ -93,10 +94,11 @@ def _inline_forward(stmts, k, target):
     value = stmts[k].value
     read = {n.id for n in names(value)}
     for stmt in stmts[k + 1:]:
-        use = next((n for n in names(stmt) if n.id == target and isinstance(n.ctx, gast.Load)), None)
+        mentioned = names(stmt)
+        use = next((n for n in mentioned if n.id == target and isinstance(n.ctx, gast.Load)), None)
         if use is not None:
             return isinstance(stmt, _SIMPLE) and _replace(stmt, use, value)
-        if any(n.id in read and not isinstance(n.ctx, gast.Load) for n in names(stmt)):
+        if any(n.id in read and not isinstance(n.ctx, gast.Load) for n in mentioned):
             return False
     return False
 

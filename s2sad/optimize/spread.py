@@ -21,6 +21,7 @@ Example::
 
 import gast
 
+from ..names import statements
 from .effects import derived_test, dotted, simple_target, walk
 from .fold import _constant, _num
 
@@ -29,7 +30,7 @@ def scale_before_spreading(fn, facts=None):
     """Move constant factors into `np.asarray(s)` cotangents read once (in place); True on a change."""
     is_derived = derived_test(facts)
     spreads = {}
-    for stmt in walk(fn):
+    for stmt in statements(fn):  # assignments are statements: the expressions need no walk
         target = simple_target(stmt) if isinstance(stmt, gast.Assign) else None
         if target is not None and is_derived(target) and _asarray_of_one(stmt.value):
             spreads[target] = None if target in spreads else stmt
