@@ -161,11 +161,14 @@ def _activity(fn_node, resolver, wrt):
 
 
 def _close(reached, edges):
-    """Grow `reached` along (to, from) edges until nothing changes."""
-    changed = True
-    while changed:
-        changed = False
-        for to, frm in edges:
-            if frm in reached and to not in reached:
+    """Grow `reached` along (to, from) edges until nothing changes: each name reached is followed once
+    (not a sweep over every edge per step, as many sweeps as the longest chain)."""
+    onward = {}
+    for to, frm in edges:
+        onward.setdefault(frm, []).append(to)
+    todo = list(reached)
+    while todo:
+        for to in onward.get(todo.pop(), ()):
+            if to not in reached:
                 reached.add(to)
-                changed = True
+                todo.append(to)

@@ -232,7 +232,7 @@ def _table(fn, resolver, shapes):
             other_stores.add(node.id)
     for ident in other_stores:
         assigned.pop(ident, None)
-    rank0 = None if not _writes_in_place(fn, resolver) else \
+    rank0 = None if not _writes_in_place(fn, resolver, nodes) else \
         {n for n in assigned if (shapes.kind(n) or (None, None))[1] == ()}
     # what each call calls, resolved now: the table is kept in the resolver's memo, so it must not hold the resolver
     prims = {id(n): resolver.site(n).prim for n in nodes if isinstance(n, gast.Call)}
@@ -243,11 +243,12 @@ def _real_kind(kind):
     return kind is not None and kind[0] in ("f", "i", "b")
 
 
-def _writes_in_place(fn, resolver):
+def _writes_in_place(fn, resolver, nodes=None):
     """Whether fn may change an array's values after it was computed: an item or attribute stored, `+=`,
     an `out=` argument, an in-place method, or a call of a function without a pure rule (a function of
-    yours may write its argument). Then only values of rank 0 (immutable scalars) keep bounds."""
-    for node in every(fn):
+    yours may write its argument). Then only values of rank 0 (immutable scalars) keep bounds. `nodes`:
+    `list(every(fn))`, where the caller has it."""
+    for node in every(fn) if nodes is None else nodes:
         if isinstance(node, gast.AugAssign):
             return True
         if isinstance(node, (gast.Subscript, gast.Attribute, gast.Starred)) and isinstance(node.ctx, gast.Store):
