@@ -148,7 +148,9 @@ def _copied(node):
     new = cls.__new__(cls)
     fields = new.__dict__
     for key, value in node.__dict__.items():
-        if isinstance(value, gast.AST):
+        if value.__class__ in _PLAIN:
+            pass  # an identifier, a number, a line, None: as it is
+        elif isinstance(value, gast.AST):
             value = _copied(value)
         elif not isinstance(value, _ATOMIC):
             value = copy.deepcopy(value)
@@ -157,6 +159,7 @@ def _copied(node):
 
 
 _ATOMIC = (str, int, float, complex, bytes, type(None))
+_PLAIN = frozenset(_ATOMIC + (bool,))  # the atomic values by their exact class: no isinstance for them
 
 
 def _block(stmts, env, offers, changed):

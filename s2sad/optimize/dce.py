@@ -76,8 +76,10 @@ def _block(stmts, live, loop, facts, apply):
 
 def _statement(stmt, live, loop, facts, apply):
     keep = facts.keep
-    if isinstance(stmt, gast.Assign) and all(isinstance(t, (gast.Name, gast.Tuple, gast.List)) for t in stmt.targets):
-        bound = set().union(*(writes(t) for t in stmt.targets))
+    targets = stmt.targets if isinstance(stmt, gast.Assign) else None
+    if targets is not None and ((len(targets) == 1 and targets[0].__class__ is gast.Name)
+                                or all(isinstance(t, (gast.Name, gast.Tuple, gast.List)) for t in targets)):
+        bound = writes(targets[0]) if len(targets) == 1 else set().union(*(writes(t) for t in targets))
         if not (bound & (live | keep if keep else live)) and facts.is_pure(stmt.value):
             return [], live
         before = live - bound  # a new set, grown in place: no copy of the live names per operand
