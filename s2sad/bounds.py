@@ -219,7 +219,7 @@ def _table(fn, resolver, shapes):
     params = [a.id for a in fn.args.args if isinstance(a, gast.Name)]
     assigned = {p: [_PARAMETER] for p in params if _real_kind(shapes.kind(p))}
     other_stores = set(p for p in params if p not in assigned)
-    nodes = list(every(fn))
+    nodes = resolver.nodes(fn)  # list(every(fn)), the walk the other analyses of fn share
     plain = set()  # the targets of plain assignments, by identity
     for node in nodes:
         if isinstance(node, gast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], gast.Name):

@@ -27,7 +27,7 @@ from .forward import forward
 from .inner import inner_derivatives
 from .lift import lift
 from .loops import checkpoint_loops
-from .names import every, names
+from .names import names
 from .naming import Namer
 from .normalize import Normalized, normalize
 from .optimize import optimize
@@ -250,7 +250,7 @@ def _selects(normalized, resolver, callees, seen):
     exact zeros of a callee's selection reach the caller's products as cotangents."""
     if selects(normalized.node, resolver):
         return True
-    for call in every(normalized.node):
+    for call in resolver.nodes(normalized.node):
         site = resolver.site(call) if isinstance(call, gast.Call) else None
         func = callees.target(site) if site is not None and site.kind == "function" else None
         if func is None or func.__code__ in seen:

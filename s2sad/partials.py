@@ -162,7 +162,7 @@ def selects(node, resolver):
     np.nan_to_num, the nan-reductions, ...). Only then do all elementwise products of a tangent or
     cotangent by a partial go through `runtime.times_partial`; other functions keep plain `*`. Found once."""
     return resolver.memoized(("selects", getattr(resolver, "complex_mode", False)), node, lambda: any(
-        _selecting(call, resolver) for call in every(node) if isinstance(call, gast.Call)))
+        _selecting(call, resolver) for call in resolver.nodes(node) if isinstance(call, gast.Call)))
 
 
 def _selecting(call, resolver):

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import build as b
 from . import runtime
+from .names import every
 from .registry import lookup
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
@@ -53,6 +54,11 @@ class Resolver:
         self._sites = {}                 # id(node) -> (node, Site): each expression is resolved once
         self.resolved = set()            # paths of calls whose head is a module-level (or closure) name, not a module
         self.memo = {}                   # analyses of this function shared by its builders (analyze, stacks)
+
+    def nodes(self, fn):
+        """Every node of fn (a function this resolver resolves) in gast.walk's order, walked once for the
+        analyses that ask of all of them (selects, bounds, the driver's callees)."""
+        return self.memoized("nodes", fn, lambda: list(every(fn)))
 
     def memoized(self, what, node, compute):
         """compute(), once per analysis `what` of node (a function this resolver resolves)."""
