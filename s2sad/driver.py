@@ -153,10 +153,11 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
 
 
 def _optimized(node, helpers, derived, in_place, seed):
-    """The derivative (or the split pair) through the optimizer; only a single derivative has grad's seed."""
+    """The derivative (or the split pair) through the optimizer; only a single derivative has grad's seed.
+    The transform's tree is given up (`owned`): what nothing else holds is optimized in place."""
     if isinstance(node, tuple):
-        return tuple(optimize(n, helpers, derived=derived, shapes=in_place) for n in node)
-    return optimize(node, helpers, derived=derived, shapes=in_place, seed=seed)
+        return tuple(optimize(n, helpers, derived=derived, shapes=in_place, owned=True) for n in node)
+    return optimize(node, helpers, derived=derived, shapes=in_place, seed=seed, owned=True)
 
 
 def _released(node, helpers):

@@ -30,6 +30,9 @@ The output depends only on the input tree, so it is byte-for-byte reproducible.
 `s2sad.source(f, optimize=False)` shows the code before these passes.
 """
 
+import sys
+from sys import getrefcount
+
 import gast
 
 from ..names import _SCALARS
@@ -52,8 +55,9 @@ PASSES = (propagate_zeros, propagate_copies, fold, eliminate)
 _MAX_RUNS = 40
 
 
-def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shapes=None):
-    """An optimized copy of the gast FunctionDef fn_node (the input is left untouched).
+def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shapes=None, owned=False):
+    """An optimized copy of the gast FunctionDef fn_node (the input is left untouched, unless `owned`:
+    a caller that gives the tree up has it optimized in place where nothing else holds it, see `claimed`).
 
     `helpers` (name -> object, as the transforms return them) lets purity be judged by
     object rather than by name (see `effects.Facts`); `derived`, the names the transform made
@@ -67,7 +71,7 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shap
     read from their names (and what that leaves unread removed), neighbouring
     accumulations are merged and comment markers left over nothing dropped.
     """
-    fn = unshared(fn_node)
+    fn = claimed(fn_node) if owned and _CLAIMS else unshared(fn_node)
     if seed is not None and bind_seed(fn, seed):  # (it adds no nested scope: the facts are the same before)
         passes = _with_constants(tuple(passes))
     # no pass adds a nested scope or a call, so these hold throughout; `walked`: a walk of fn the passes
@@ -140,7 +144,97 @@ def unshared(node):
     return fresh
 
 
+def claimed(fn_node):
+    """fn_node itself, every subtree that nothing but its parent holds kept in place and every other one
+    (held by a cache, an analysis's table, another tree, or twice in this one) replaced by an `unshared`
+    copy: the tree `unshared` makes, without copying what no one else can see change (a derivative's
+    own statements). What holds a node is read off its reference count, so only where `_claims_right`
+    finds that this interpreter counts as `_claim` expects."""
+    _claim(fn_node, _EXCLUSIVE)
+    return fn_node
+
+
+def _claim(node, exclusive):
+    plan = _PLANS.get(node.__class__) or _plan(node.__class__)
+    have = node.__dict__
+    _settle(node, have, plan)
+    for f in plan[0]:
+        value = have.get(f)
+        if value is None:
+            continue
+        if value.__class__ is list:
+            if getrefcount(value) > exclusive:
+                have[f] = unshared(value)
+            else:
+                _claim_items(value, exclusive)
+        elif isinstance(value, gast.AST) and _PLANS.get(value.__class__) is not _MARKER:
+            if getrefcount(value) > exclusive:  # held by the parent, by this frame and by the call only
+                have[f] = unshared(value)
+            else:
+                _claim(value, exclusive)
+
+
+def _claim_items(items, exclusive):
+    for i in range(len(items)):  # not enumerate: its reused tuple would hold the item too
+        item = items[i]
+        if isinstance(item, gast.AST) and _PLANS.get(item.__class__) is not _MARKER:
+            if getrefcount(item) > exclusive:
+                items[i] = unshared(item)
+            else:
+                _claim(item, exclusive)
+        elif item.__class__ is list:
+            if getrefcount(item) > exclusive:
+                items[i] = unshared(item)
+            else:
+                _claim_items(item, exclusive)
+
+
+def _settle(node, have, plan):
+    """node's own entries made what `unshared` gives its copy: every field (None where unset), the location
+    attributes it has or its class's defaults, nothing else (a mark a stage left on it)."""
+    everything, settled, bare, defaults = _SHAPES.get(node.__class__) or _shapes(node.__class__, plan)
+    keys = have.keys()
+    if keys == settled or keys == everything:
+        return
+    if keys == bare:
+        have.update(defaults)
+        return
+    entries = {f: have[f] if f in have else getattr(node, f, None) for f in plan[0] + plan[2]}
+    for attr, has_default, default in plan[1]:
+        if attr in have:
+            entries[attr] = have[attr]
+        elif has_default:
+            entries[attr] = default
+    have.clear()
+    have.update(entries)
+
+
+def _shapes(cls, plan):
+    """The entries a settled node of cls may have: all; its fields and defaulted attributes; its fields."""
+    fields = frozenset(plan[0] + plan[2])
+    defaults = {attr: default for attr, has_default, default in plan[1] if has_default}
+    shape = _SHAPES[cls] = (fields | {attr for attr, _, _ in plan[1]}, fields | set(defaults), fields, defaults)
+    return shape
+
+
+def _claims_right():
+    """Whether `_claim` keeps a node only its parent holds and copies one held twice, on this interpreter:
+    a self-check of the reference counts it reads (a field and a list item of each kind)."""
+    if sys.implementation.name != "cpython":
+        return False
+    shared = gast.Name(id="s", ctx=gast.Load(), annotation=None, type_comment=None)
+    tree = gast.BinOp(left=shared, op=gast.Add(), right=gast.Call(func=shared, args=[
+        gast.Constant(value=1.0, kind=None), shared], keywords=[]))
+    ids = (id(shared), id(tree.right), id(tree.right.args[0]))
+    del shared  # only the tree holds the nodes now
+    _claim(tree, _EXCLUSIVE)
+    held = [tree.left, tree.right.func, tree.right.args[1]]
+    return (id(tree.right), id(tree.right.args[0])) == ids[1:] and len({id(n) for n in held}) == 3 \
+        and sum(id(n) == ids[0] for n in held) == 1 and all(n.id == "s" for n in held)
+
+
 _PLANS = {}
+_SHAPES = {}
 
 
 def _plan(cls):
@@ -154,3 +248,5 @@ def _plan(cls):
 
 
 _MARKER = ((), (), ())
+_EXCLUSIVE = 3  # a node held by one container: the container, the frame's local and getrefcount's argument
+_CLAIMS = _claims_right()
