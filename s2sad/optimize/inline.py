@@ -62,10 +62,10 @@ def _block(stmts, once, facts, changed):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
                 _block(inner, once, facts, changed)
-    k = 0
+    k, mentioned = 0, {}  # statement -> names(statement), until an inlining changes it
     while k < len(stmts):
         target = simple_target(stmts[k])
-        if target in once and _movable(stmts[k].value, facts) and _inline_forward(stmts, k, target):
+        if target in once and _movable(stmts[k].value, facts) and _inline_forward(stmts, k, target, mentioned):
             del stmts[k]
             changed[0] = True
             continue
@@ -89,16 +89,22 @@ def _is_callee(attribute, value):
     return any(isinstance(n, gast.Call) and n.func is attribute for n in walk(value))
 
 
-def _inline_forward(stmts, k, target):
-    """Put stmts[k]'s value in place of target's one read in a later simple statement of stmts."""
+def _inline_forward(stmts, k, target, mentioned):
+    """Put stmts[k]'s value in place of target's one read in a later simple statement of stmts.
+    `mentioned`: the names of statements asked before (kept across calls; a changed one dropped)."""
     value = stmts[k].value
     read = {n.id for n in names(value)}
     for stmt in stmts[k + 1:]:
-        mentioned = names(stmt)
-        use = next((n for n in mentioned if n.id == target and isinstance(n.ctx, gast.Load)), None)
+        found = mentioned.get(stmt)
+        if found is None:
+            found = mentioned[stmt] = names(stmt)
+        use = next((n for n in found if n.id == target and isinstance(n.ctx, gast.Load)), None)
         if use is not None:
-            return isinstance(stmt, _SIMPLE) and _replace(stmt, use, value)
-        if any(n.id in read and not isinstance(n.ctx, gast.Load) for n in mentioned):
+            done = isinstance(stmt, _SIMPLE) and _replace(stmt, use, value)
+            if done:
+                del mentioned[stmt]  # it reads value's names now
+            return done
+        if any(n.id in read and not isinstance(n.ctx, gast.Load) for n in found):
             return False
     return False
 
