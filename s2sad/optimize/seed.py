@@ -61,9 +61,48 @@ def _folded_number(node):
     would make of it next round, carried now, so that a chain of such statements settles in one pass
     rather than one optimizer round per link. node itself is left as it is (fold rewrites it)."""
     value = _num(node)
-    if value is not None or not _arithmetic(node):
+    if value is not None or not _arithmetic(node) or _keeps_a_name(node):
         return value
     return _num(expression(_copied(node), True, [False]))
+
+
+def _keeps_a_name(node):
+    """Whether folding node (operators over names and numbers) certainly leaves a name in it, so no number:
+    fold drops a name only in a product with a factor that folds to zero (`t * 0.0`), and only a factor
+    without names can (a name goes in no other way). True where node has a name and each product's
+    factors have names or are a number other than zero; then the copy and the fold are spared."""
+    stack, named = [node], False
+    while stack:
+        current = stack.pop()
+        if isinstance(current, gast.BinOp):
+            if isinstance(current.op, gast.Mult) and not (_nonzero(current.left) and _nonzero(current.right)):
+                return False
+            stack += (current.left, current.right)
+        elif isinstance(current, gast.UnaryOp):
+            stack.append(current.operand)
+        elif isinstance(current, gast.Name):
+            named = True
+    return named
+
+
+def _nonzero(factor):
+    """Whether factor certainly folds to no zero: a number other than zero, or anything holding a name
+    (a name goes only with a zero factor below it, which `_keeps_a_name` looks for there too)."""
+    value = _num(factor)
+    return value != 0 if value is not None else _has_name(factor)
+
+
+def _has_name(node):
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, gast.Name):
+            return True
+        if isinstance(current, gast.BinOp):
+            stack += (current.left, current.right)
+        elif isinstance(current, gast.UnaryOp):
+            stack.append(current.operand)
+    return False
 
 
 def _arithmetic(node):
