@@ -194,10 +194,10 @@ def _settle(node, have, plan):
     attributes it has or its class's defaults, nothing else (a mark a stage left on it)."""
     everything, settled, bare, defaults = _SHAPES.get(node.__class__) or _shapes(node.__class__, plan)
     keys = have.keys()
-    if keys == settled or keys == everything:
-        return
-    if keys == bare:
+    if keys == bare:  # most of a derivative's nodes: made without a location
         have.update(defaults)
+        return
+    if keys == settled or keys == everything:
         return
     entries = {f: have[f] if f in have else getattr(node, f, None) for f in plan[0] + plan[2]}
     for attr, has_default, default in plan[1]:

@@ -176,11 +176,20 @@ def pinned(fn, nodes=None):
     `_skeleton(fn)[0]`, where the caller has it."""
     seen = set()
     for node in _skeleton(fn)[0] if nodes is None else nodes:
+        if node.__class__ in _UNSCOPED:
+            continue
         if isinstance(node, _SCOPES) and node is not fn:
             seen |= {n.id for n in walk(node) if isinstance(n, gast.Name)}
         elif isinstance(node, (gast.Global, gast.Nonlocal)):
             seen |= set(node.names)
     return seen
+
+
+# the commonest node classes, neither a scope nor a global statement: `pinned` passes them at once
+_UNSCOPED = frozenset((gast.Assign, gast.AugAssign, gast.Expr, gast.Return, gast.If, gast.For, gast.While, gast.BinOp,
+                       gast.UnaryOp, gast.Call, gast.Attribute, gast.Subscript, gast.Tuple, gast.List, gast.Compare,
+                       gast.BoolOp, gast.IfExp, gast.keyword, gast.Load, gast.Store, gast.Add, gast.Sub, gast.Mult,
+                       gast.Div, gast.USub))
 
 
 def is_derived(ident, derived=None):
