@@ -39,7 +39,7 @@ from .dce import eliminate
 from .effects import Facts
 from .fold import fold
 from .frees import free_dead_arrays
-from .inline import inline_numbers
+from .inline import inline_numbers, merge_accumulations
 from .inplace import accumulate_in_place
 from .markers import drop_orphans
 from .scalars import write_out_scalar_products
@@ -89,6 +89,7 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shap
     write_out_scalar_products(fn, helpers, facts)
     if shapes is not None:
         accumulate_in_place(fn, helpers, facts, shapes)
+        merge_accumulations(fn, facts, shapes)
         inline_numbers(fn, facts, shapes)
         free_dead_arrays(fn, shapes)
     drop_orphans(fn)
