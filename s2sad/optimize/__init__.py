@@ -39,7 +39,7 @@ from .dce import eliminate
 from .effects import Facts
 from .fold import fold
 from .frees import free_dead_arrays
-from .inline import inline_numbers, merge_accumulations
+from .inline import speed_up_numbers
 from .inplace import accumulate_in_place
 from .markers import drop_orphans
 from .scalars import write_out_scalar_products
@@ -81,16 +81,13 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shap
                 settled = set()
             settled.add(run)
     if eliminate_common(fn, facts, shapes):  # once, when the rest has settled; it can leave a value unread
-        if shapes is not None:
-            propagate_copies(fn, facts)  # `t8 = t4` (see cse): read through
         eliminate(fn, facts)
     merge_sums(fn, facts)
     scale_before_spreading(fn, facts)
     write_out_scalar_products(fn, helpers, facts)
     if shapes is not None:
         accumulate_in_place(fn, helpers, facts, shapes)
-        merge_accumulations(fn, facts, shapes)
-        inline_numbers(fn, facts, shapes)
+        speed_up_numbers(fn, facts, shapes)
         free_dead_arrays(fn, shapes)
     drop_orphans(fn)
     return fn
