@@ -143,7 +143,8 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     # `derived`: the names the transform made for adjoints and tangents, which the optimizer may treat as such
     if optimized and jet_order(mode) is None:
         in_place = None if complex_mode or mode == "forward" else table  # see optimize/inplace.py
-        node = _optimized(node, helpers, derived, in_place, _grad_seed(node, mode, kinds, with_value))
+        numbers = None if complex_mode else table  # optimize/inline.py, frees.py: forward mode's too
+        node = _optimized(node, helpers, derived, (in_place, numbers), _grad_seed(node, mode, kinds, with_value))
     complex_values.guard_arguments(node, helpers, resolver)
     if mode in ("split", "reverse") and getattr(func, "__s2sad_release__", False):  # checkpointed loops: loops.py
         node = _released(node, helpers)
@@ -152,11 +153,11 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     return node, helpers, parsed, callees.dependencies + _resolved(resolver, callees.dependencies)
 
 
-def _optimized(node, helpers, derived, in_place, seed):
+def _optimized(node, helpers, derived, tables, seed):
     """The derivative (or the split pair) through the optimizer; only a single derivative has grad's seed."""
     if isinstance(node, tuple):
-        return tuple(optimize(n, helpers, derived=derived, shapes=in_place) for n in node)
-    return optimize(node, helpers, derived=derived, shapes=in_place, seed=seed)
+        return tuple(optimize(n, helpers, derived=derived, shapes=tables[0], numbers=tables[1]) for n in node)
+    return optimize(node, helpers, derived=derived, shapes=tables[0], numbers=tables[1], seed=seed)
 
 
 def _released(node, helpers):

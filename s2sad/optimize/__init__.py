@@ -52,7 +52,7 @@ PASSES = (propagate_zeros, propagate_copies, fold, eliminate)
 _MAX_RUNS = 40
 
 
-def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shapes=None):
+def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shapes=None, numbers=None):
     """An optimized copy of the gast FunctionDef fn_node (the input is left untouched).
 
     `helpers` (name -> object, as the transforms return them) lets purity be judged by
@@ -80,15 +80,17 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shap
             if run(fn, facts):
                 settled = set()
             settled.add(run)
-    if eliminate_common(fn, facts, shapes):  # once, when the rest has settled; it can leave a value unread
+    numbers = shapes if numbers is None else numbers
+    if eliminate_common(fn, facts, numbers):  # once, when the rest has settled; it can leave a value unread
         eliminate(fn, facts)
     merge_sums(fn, facts)
     scale_before_spreading(fn, facts)
     write_out_scalar_products(fn, helpers, facts)
     if shapes is not None:
         accumulate_in_place(fn, helpers, facts, shapes)
-        speed_up_numbers(fn, facts, shapes)
-        free_dead_arrays(fn, shapes)
+    if numbers is not None:
+        speed_up_numbers(fn, facts, numbers)
+        free_dead_arrays(fn, numbers)
     drop_orphans(fn)
     return fn
 

@@ -35,7 +35,7 @@ import gast
 from .. import build as b
 from ..names import every, names
 
-_ADJOINT = re.compile(r"^(.+)_bar(_\d+)?$")
+_ADJOINT = re.compile(r"^(.+)_(bar|dot)(_\d+)?$")
 
 
 def free_dead_arrays(fn, shapes):
@@ -102,7 +102,8 @@ def _is_array(name, shapes):
 
 
 def name_kind(name, shapes):
-    """A name's kind in the shapes table; an adjoint's (`x_bar`, `x_bar_2`) is its variable's."""
+    """A name's kind in the shapes table; an adjoint's or tangent's (`x_bar`, `x_bar_2`, `x_dot`) is its
+    variable's."""
     kind = shapes.kind(name)
     if kind is None:
         match = _ADJOINT.match(name)

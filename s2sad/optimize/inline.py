@@ -81,7 +81,7 @@ def _block(stmts, once, facts, shapes, changed):
             if node.id in pending and isinstance(node.ctx, gast.Load):
                 k, value = pending.pop(node.id)
                 waiting.drop(node.id)
-                if isinstance(stmt, _SIMPLE) and _replace(stmt, node, value):
+                if _inlinable(stmt, node) and _replace(stmt, node, value):
                     dead.add(k)
         for ident in {n.id for n in nodes if not isinstance(n.ctx, gast.Load)}:
             for t in waiting.readers_of(ident):
@@ -93,6 +93,14 @@ def _block(stmts, once, facts, shapes, changed):
     if dead:
         stmts[:] = [stmt for i, stmt in enumerate(stmts) if i not in dead]
         changed[0] = True
+
+
+def _inlinable(stmt, use):
+    """Whether a read may take the value's expression: in a simple statement, or in an `if`'s test
+    (evaluated once, where the statement is), not in its branches."""
+    if isinstance(stmt, _SIMPLE):
+        return True
+    return isinstance(stmt, gast.If) and any(n is use for n in names(stmt.test))
 
 
 class _Waiting:
