@@ -215,3 +215,24 @@ def test_nothing_moves_past_a_write_in_place(f, args):
     got = s2sad.grad(f, (0, 1))(*args)
     for k in (0, 1):
         np.testing.assert_allclose(got[k], numeric_grad(f, args, k), rtol=1e-6)
+
+
+def shrink_until(x, tol):
+    v = x
+    s = 0.0
+    while v > tol:
+        if v > 1.0:
+            v = 0.9 * v - 0.01
+        else:
+            v = v * (0.97 - 0.01 * v)
+        s = s + v * v
+    return s
+
+
+def test_forward_mode_of_one_float_is_compact_too():
+    got = s2sad.grad(shrink_until)(3.0, 0.01)
+    assert got == pytest.approx(numeric_grad(shrink_until, (3.0, 0.01), 0, eps=1e-7), rel=1e-5)
+    text = s2sad.source(shrink_until, args=(3.0, 0.01))
+    assert text.startswith("# forward mode")
+    assert "        if v > 1.0:\n" in text  # the test computed where it is read
+    assert "            v = 0.9 * v - 0.01\n" in text
