@@ -143,7 +143,8 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     # `derived`: the names the transform made for adjoints and tangents, which the optimizer may treat as such
     if optimized and jet_order(mode) is None:
         in_place = None if complex_mode or mode == "forward" else table  # see optimize/inplace.py
-        node = _optimized(node, helpers, derived, in_place, _grad_seed(node, mode, kinds, with_value))
+        numbers = None if complex_mode else table  # optimize/inline.py, frees.py: forward mode's too
+        node = _optimized(node, helpers, derived, (in_place, numbers), _grad_seed(node, mode, kinds, with_value))
     complex_values.guard_arguments(node, helpers, resolver)
     if mode in ("split", "reverse") and getattr(func, "__s2sad_release__", False):  # checkpointed loops: loops.py
         node = _released(node, helpers)
@@ -152,12 +153,13 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
     return node, helpers, parsed, callees.dependencies + _resolved(resolver, callees.dependencies)
 
 
-def _optimized(node, helpers, derived, in_place, seed):
+def _optimized(node, helpers, derived, tables, seed):
     """The derivative (or the split pair) through the optimizer; only a single derivative has grad's seed.
     The transform's tree is given up (`owned`): what nothing else holds is optimized in place."""
     if isinstance(node, tuple):
-        return tuple(optimize(n, helpers, derived=derived, shapes=in_place, owned=True) for n in node)
-    return optimize(node, helpers, derived=derived, shapes=in_place, seed=seed, owned=True)
+        return tuple(optimize(n, helpers, derived=derived, shapes=tables[0], numbers=tables[1], owned=True)
+                     for n in node)
+    return optimize(node, helpers, derived=derived, shapes=tables[0], numbers=tables[1], seed=seed, owned=True)
 
 
 def _released(node, helpers):

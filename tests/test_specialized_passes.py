@@ -188,3 +188,51 @@ def test_inlining_moves_nothing_past_what_changes_it(f, args):
         assert got[k] == pytest.approx(numeric_grad(f, args, k), rel=1e-7)
     text = specialized(f, (0, 1), args)
     assert "t = x * 2.0\n" in text or f is rebound_after
+
+
+def sum_then_write(x, w):
+    a = x * w
+    s = np.sum(a)  # a number read from an array ...
+    a[0] = 0.0     # ... that is then written in place: s is not computed after this
+    u = s * w
+    return u + np.sum(a * a)
+
+
+def restores_between_sums(R, x):
+    traj = np.zeros((4, R.shape[0]))
+    traj[0] = R
+    v = np.zeros_like(R)
+    for t in range(3):
+        v = v + 0.05 * (-x * traj[t])
+        traj[t + 1] = traj[t] + 0.1 * v
+        v = v + 0.05 * (-x * traj[t + 1])  # x's adjoint sums terms read from rows restored in place
+    return np.sum(traj[-1] ** 2) + np.sum(v)
+
+
+@pytest.mark.parametrize("f, args", [(sum_then_write, (np.array([0.5, -1.0, 2.0]), 0.7)),
+                                     (restores_between_sums, (np.array([0.3, -0.8]), 1.3))])
+def test_nothing_moves_past_a_write_in_place(f, args):
+    got = s2sad.grad(f, (0, 1))(*args)
+    for k in (0, 1):
+        np.testing.assert_allclose(got[k], numeric_grad(f, args, k), rtol=1e-6)
+
+
+def shrink_until(x, tol):
+    v = x
+    s = 0.0
+    while v > tol:
+        if v > 1.0:
+            v = 0.9 * v - 0.01
+        else:
+            v = v * (0.97 - 0.01 * v)
+        s = s + v * v
+    return s
+
+
+def test_forward_mode_of_one_float_is_compact_too():
+    got = s2sad.grad(shrink_until)(3.0, 0.01)
+    assert got == pytest.approx(numeric_grad(shrink_until, (3.0, 0.01), 0, eps=1e-7), rel=1e-5)
+    text = s2sad.source(shrink_until, args=(3.0, 0.01))
+    assert text.startswith("# forward mode")
+    assert "        if v > 1.0:\n" in text  # the test computed where it is read
+    assert "            v = 0.9 * v - 0.01\n" in text

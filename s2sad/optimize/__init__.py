@@ -42,7 +42,7 @@ from .dce import eliminate
 from .effects import Facts
 from .fold import fold
 from .frees import free_dead_arrays
-from .inline import inline_numbers
+from .inline import speed_up_numbers
 from .inplace import accumulate_in_place
 from .markers import drop_orphans
 from .scalars import write_out_scalar_products
@@ -55,7 +55,8 @@ PASSES = (propagate_zeros, propagate_copies, fold, eliminate)
 _MAX_RUNS = 40
 
 
-def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shapes=None, owned=False):
+def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shapes=None, numbers=None,
+             owned=False):
     """An optimized copy of the gast FunctionDef fn_node (the input is left untouched, unless `owned`:
     a caller that gives the tree up has it optimized in place where nothing else holds it, see `claimed`).
 
@@ -87,19 +88,19 @@ def optimize(fn_node, helpers=None, passes=PASSES, derived=None, seed=None, shap
                 settled = set()
                 facts.walked.clear()
             settled.add(run)
-    changed = eliminate_common(fn, facts, shapes)  # once, when the rest has settled; it can leave a value unread
+    numbers = shapes if numbers is None else numbers
+    changed = eliminate_common(fn, facts, numbers)  # once, when the rest has settled; it can leave a value unread
     facts.walked = None  # the passes from here on walk afresh
     if changed:
-        if shapes is not None:
-            propagate_copies(fn, facts)  # `t8 = t4` (see cse): read through
         eliminate(fn, facts)
     merge_sums(fn, facts)
     scale_before_spreading(fn, facts)
     write_out_scalar_products(fn, helpers, facts)
     if shapes is not None:
         accumulate_in_place(fn, helpers, facts, shapes)
-        inline_numbers(fn, facts, shapes)
-        free_dead_arrays(fn, shapes)
+    if numbers is not None:
+        speed_up_numbers(fn, facts, numbers)
+        free_dead_arrays(fn, numbers)
     drop_orphans(fn)
     return fn
 

@@ -33,17 +33,17 @@ import re
 import gast
 
 from .. import build as b
-from ..names import names, walk
+from ..names import every, names
 
-_ADJOINT = re.compile(r"^(.+)_bar(_\d+)?$")
+_ADJOINT = re.compile(r"^(.+)_(bar|dot)(_\d+)?$")
 
 
 def free_dead_arrays(fn, shapes):
     """Insert `del name` after the last read of each array-valued name of fn's body (in place)."""
-    if not any(kind is not None and len(kind[1]) > 0 for kind in shapes.kinds.values()):
-        return False  # no array in the table: no name to let go (found without a walk)
+    if not any(_is_array(t.id, shapes) for stmt in fn.body for t in _plain_targets(stmt)):
+        return False  # a function of numbers: nothing to let go (and no walk of it)
     if any(isinstance(n, (gast.FunctionDef, gast.Lambda, gast.Global, gast.Nonlocal)) and n is not fn
-           for n in walk(fn)):
+           for n in every(fn)):
         return False
     body = fn.body
     candidates = _top_level_names(fn, shapes)
@@ -77,16 +77,23 @@ def _top_level_names(fn, shapes):
     params = {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs if isinstance(a, gast.Name)}
     top, first_bound, first_read = set(), {}, {}
     for k, stmt in enumerate(fn.body):
-        if isinstance(stmt, (gast.Assign, gast.AugAssign)):
-            targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
-            if len(targets) == 1 and isinstance(targets[0], gast.Name):
-                top.add(id(targets[0]))
-                first_bound.setdefault(targets[0].id, k)
+        for target in _plain_targets(stmt):
+            top.add(id(target))
+            first_bound.setdefault(target.id, k)
         for name in b.names_in(stmt, gast.Load):
             first_read.setdefault(name, k)
     elsewhere = {n.id for n in names(fn) if isinstance(n.ctx, (gast.Store, gast.Del)) and id(n) not in top}
     return {n for n, k in first_bound.items()
             if n not in params and n not in elsewhere and k <= first_read.get(n, k) and _is_array(n, shapes)}
+
+
+def _plain_targets(stmt):
+    """The one Name a plain `name = ...` or `name += ...` binds, as a list (else empty)."""
+    if isinstance(stmt, (gast.Assign, gast.AugAssign)):
+        targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
+        if len(targets) == 1 and isinstance(targets[0], gast.Name):
+            return targets
+    return []
 
 
 def _is_array(name, shapes):
@@ -95,7 +102,8 @@ def _is_array(name, shapes):
 
 
 def name_kind(name, shapes):
-    """A name's kind in the shapes table; an adjoint's (`x_bar`, `x_bar_2`) is its variable's."""
+    """A name's kind in the shapes table; an adjoint's or tangent's (`x_bar`, `x_bar_2`, `x_dot`) is its
+    variable's."""
     kind = shapes.kind(name)
     if kind is None:
         match = _ADJOINT.match(name)

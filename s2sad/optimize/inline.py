@@ -24,7 +24,7 @@ Example::
 
 import gast
 
-from .effects import _skeleton, names, simple_target, walk
+from .effects import names, operations, simple_target, walk
 from .frees import name_kind
 
 _SIMPLE = (gast.Assign, gast.AugAssign, gast.Expr)  # not Return: `return (x_bar, y_bar)` reads best
@@ -32,14 +32,24 @@ _ALLOWED = (gast.BinOp, gast.UnaryOp, gast.Name, gast.Constant, gast.Call, gast.
             gast.unaryop, gast.expr_context, gast.IfExp, gast.Compare, gast.cmpop, gast.BoolOp, gast.boolop)
 
 
+def speed_up_numbers(fn, facts, shapes):
+    """`merge_accumulations`, then `inline_numbers` (in place); True on a change. Not in a function that
+    catches exceptions (an error would be raised a statement later) or holds another scope."""
+    if any(isinstance(n, _SCOPES) and n is not fn for n in operations(fn)):
+        return False
+    merged = merge_accumulations(fn, facts, shapes)
+    return inline_numbers(fn, facts, shapes) or merged
+
+
+_SCOPES = (gast.Try, gast.FunctionDef, gast.Lambda, gast.NamedExpr, gast.ListComp, gast.GeneratorExp, gast.SetComp,
+           gast.DictComp)
+
+
 def inline_numbers(fn, facts, shapes):
     """Inline fn's single-use number temporaries into their one read (in place); True on a change."""
-    nodes, mentioned = _skeleton(fn)  # (operations(fn), names(fn)) from one walk
-    if any(isinstance(n, (gast.Try, gast.FunctionDef, gast.Lambda, gast.NamedExpr)) and n is not fn for n in nodes):
-        return False
     params = {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs if isinstance(a, gast.Name)}
     loads, stores = {}, {}
-    for n in mentioned:
+    for n in names(fn):
         table = loads if isinstance(n.ctx, gast.Load) else stores
         table[n.id] = table.get(n.id, 0) + 1
     once = {ident for ident, count in loads.items() if count == 1 and stores.get(ident) == 1
@@ -47,7 +57,7 @@ def inline_numbers(fn, facts, shapes):
     once = {ident for ident in once if _is_number(ident, shapes)}
     changed = [False]
     if once:
-        _block(fn.body, once, facts, changed)
+        _block(fn.body, once, facts, shapes, changed)
     return changed[0]
 
 
@@ -56,57 +66,80 @@ def _is_number(ident, shapes):
     return kind is not None and kind[1] == ()
 
 
-def _block(stmts, once, facts, changed):
+def _block(stmts, once, facts, shapes, changed):
+    """One pass over stmts: each candidate waits (`pending`) for its read until a statement rebinds what
+    it reads; inner blocks first, on their own."""
     for stmt in stmts:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                _block(inner, once, facts, changed)
-    k, mentioned = 0, {}  # statement -> names(statement), until an inlining changes it
-    while k < len(stmts):
-        target = simple_target(stmts[k])
-        if target in once and _movable(stmts[k].value, facts) and _inline_forward(stmts, k, target, mentioned):
-            del stmts[k]
-            changed[0] = True
-            continue
-        k += 1
+                _block(inner, once, facts, shapes, changed)
+    pending, waiting, dead = {}, _Waiting(), set()
+    for j, stmt in enumerate(stmts):
+        nodes = list(names(stmt))
+        for node in nodes:
+            if node.id in pending and isinstance(node.ctx, gast.Load):
+                k, value = pending.pop(node.id)
+                waiting.drop(node.id)
+                if _inlinable(stmt, node) and _replace(stmt, node, value):
+                    dead.add(k)
+        for ident in {n.id for n in nodes if not isinstance(n.ctx, gast.Load)}:
+            for t in waiting.readers_of(ident):
+                pending.pop(t, None)
+        target = simple_target(stmt)
+        if target in once and _movable(stmt.value, facts, shapes):
+            pending[target] = (j, stmt.value)
+            waiting.add(target, stmt.value)
+    if dead:
+        stmts[:] = [stmt for i, stmt in enumerate(stmts) if i not in dead]
+        changed[0] = True
 
 
-def _movable(value, facts):
-    """Arithmetic of local names and constants and pure calls: nothing a later statement could change."""
-    if not facts.is_pure(value):
-        return False
-    for node in walk(value):
+def _inlinable(stmt, use):
+    """Whether a read may take the value's expression: in a simple statement, or in an `if`'s test
+    (evaluated once, where the statement is), not in its branches."""
+    if isinstance(stmt, _SIMPLE):
+        return True
+    return isinstance(stmt, gast.If) and any(n is use for n in names(stmt.test))
+
+
+class _Waiting:
+    """Which waiting values read which names: a statement that rebinds a name ends their wait."""
+
+    def __init__(self):
+        self.readers, self.reads = {}, {}
+
+    def add(self, target, value):
+        self.reads[target] = {n.id for n in names(value)} - {target}
+        for ident in self.reads[target]:
+            self.readers.setdefault(ident, set()).add(target)
+
+    def drop(self, target):
+        for ident in self.reads.pop(target, ()):
+            self.readers.get(ident, set()).discard(target)
+
+    def readers_of(self, ident):
+        found = list(self.readers.pop(ident, ()))
+        for target in found:
+            self.drop(target)
+        return found
+
+
+def _movable(value, facts, shapes):
+    """Arithmetic of numbers (names the shapes table proves of rank 0) and constants, and pure calls:
+    nothing a later statement could change, not even in place (an array read could be written)."""
+    if value.__class__ is gast.Name:
+        return _is_number(value.id, shapes)
+    nodes = list(walk(value))
+    callees = {id(n) for c in nodes if c.__class__ is gast.Call for n in walk(c.func)}
+    for node in nodes:
         if not isinstance(node, _ALLOWED):
             return False
-        if isinstance(node, gast.Attribute) and not (isinstance(node.ctx, gast.Load) and _is_callee(node, value)):
+        if id(node) in callees:
+            continue  # `math.sin`, `times_partial_scalar`: what is called
+        if node.__class__ is gast.Attribute or (node.__class__ is gast.Name and not _is_number(node.id, shapes)):
             return False
-    return True
-
-
-def _is_callee(attribute, value):
-    """Whether attribute is the function of a call in value (`math.sin`), not a value read (`self.w`)."""
-    return any(isinstance(n, gast.Call) and n.func is attribute for n in walk(value))
-
-
-def _inline_forward(stmts, k, target, mentioned):
-    """Put stmts[k]'s value in place of target's one read in a later simple statement of stmts.
-    `mentioned`: the names of statements asked before (kept across calls; a changed one dropped)."""
-    value = stmts[k].value
-    read = {n.id for n in names(value)}
-    for stmt in stmts[k + 1:]:
-        found = mentioned.get(stmt)
-        if found is None:
-            found = mentioned[stmt] = names(stmt)
-        use = next((n for n in found if n.id == target and isinstance(n.ctx, gast.Load)), None)
-        if use is not None:
-            done = isinstance(stmt, _SIMPLE) and _replace(stmt, use, value)
-            if done:
-                del mentioned[stmt]  # it reads value's names now
-            return done
-        if any(n.id in read and not isinstance(n.ctx, gast.Load) for n in found):
-            return False
-    return False
+    return not callees or facts.is_pure(value)
 
 
 def _replace(stmt, use, value):
@@ -122,3 +155,73 @@ def _replace(stmt, use, value):
                         child[i] = value
                         return True
     return False
+
+
+def merge_accumulations(fn, facts, shapes):
+    """`v = e1`, then statements that neither read v nor rebind what e1 reads, then `v = v + e2`:
+    `v = e1 + e2` at the second place (the same sum, computed in the same order), for numbers.
+
+    The adjoint sweep accumulates a number's contributions one statement each (`y4_bar = g * x4`,
+    three statements later `y4_bar = y4_bar - t11_bar`); merged, the sum is one statement, and a
+    name then bound once may be inlined too (`inline_numbers`). Specialized derivatives only."""
+    changed = [False]
+    _merge_block(fn.body, facts, shapes, changed)
+    return changed[0]
+
+
+_MOST_TERMS = 6  # terms merged into one sum: beyond, a line no one reads
+
+
+def _merge_block(stmts, facts, shapes, changed):
+    """One pass over stmts (inner blocks first): a sum started waits for its next accumulation until a
+    statement mentions its name otherwise or rebinds what it reads."""
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                _merge_block(inner, facts, shapes, changed)
+    pending, waiting, dead, terms = {}, _Waiting(), set(), {}
+    for j, stmt in enumerate(stmts):
+        nodes = list(names(stmt))
+        for ident in {n.id for n in nodes} & pending.keys():
+            k, first = pending.pop(ident)
+            waiting.drop(ident)
+            if _accumulate(stmt, ident, first.value):
+                dead.add(k)
+                terms[id(stmt)] = terms.get(id(first), 1) + 1
+        for ident in {n.id for n in nodes if not isinstance(n.ctx, gast.Load)}:
+            for t in waiting.readers_of(ident):
+                pending.pop(t, None)
+        target = simple_target(stmt)
+        if target is not None and terms.get(id(stmt), 1) < _MOST_TERMS and _is_number(target, shapes) \
+                and facts.is_derived(target) and _starts_a_sum(stmt.value, target) \
+                and _movable(stmt.value, facts, shapes):
+            pending[target] = (j, stmt)
+            waiting.add(target, stmt.value)
+    if dead:
+        stmts[:] = [stmt for i, stmt in enumerate(stmts) if i not in dead]
+        changed[0] = True
+
+
+def _starts_a_sum(value, target):
+    """value does not read target, or only as the left operand of a sum (`x_bar + g * y`): merged with a
+    later `target + e2`, it is `(x_bar + g * y) + e2`, the same sums in the same order."""
+    while isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub)):
+        if target in {n.id for n in names(value.right)}:
+            return False
+        value = value.left  # down the sum's left spine: `(x_bar + a) + b`
+    return isinstance(value, gast.Name) or target not in {n.id for n in names(value)}
+
+
+def _accumulate(stmt, target, value):
+    """stmt is `target = target + e2` (or `-`), e2 not reading target: now `target = value + e2`."""
+    if simple_target(stmt) != target or not isinstance(stmt, gast.Assign):
+        return False
+    total = stmt.value
+    if not (isinstance(total, gast.BinOp) and isinstance(total.op, (gast.Add, gast.Sub))
+            and isinstance(total.left, gast.Name) and total.left.id == target
+            and target not in {n.id for n in names(total.right)}):
+        return False
+    total.left = value
+    return True
+

@@ -21,8 +21,7 @@ Example::
 
 import gast
 
-from ..names import statements
-from .effects import derived_test, dotted, simple_target, walk
+from .effects import derived_test, dotted, names, operations, simple_target
 from .fold import _constant, _num
 
 
@@ -30,18 +29,18 @@ def scale_before_spreading(fn, facts=None):
     """Move constant factors into `np.asarray(s)` cotangents read once (in place); True on a change."""
     is_derived = derived_test(facts)
     spreads = {}
-    for stmt in statements(fn):  # assignments are statements: the expressions need no walk
-        target = simple_target(stmt) if isinstance(stmt, gast.Assign) else None
+    for stmt in operations(fn):  # statements and operations: no names or constants to step over
+        target = simple_target(stmt) if stmt.__class__ is gast.Assign else None
         if target is not None and is_derived(target) and _asarray_of_one(stmt.value):
             spreads[target] = None if target in spreads else stmt
     if not spreads:
         return False
     reads = {}
-    for node in walk(fn):
-        if isinstance(node, gast.Name) and node.id in spreads and isinstance(node.ctx, gast.Load):
+    for node in names(fn):
+        if node.id in spreads and isinstance(node.ctx, gast.Load):
             reads[node.id] = reads.get(node.id, 0) + 1
     changed = False
-    for node in walk(fn):
+    for node in operations(fn):
         if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Mult):
             changed |= _fold_factor(node, spreads, reads)
     return changed

@@ -14,10 +14,8 @@ def newton_sqrt_jvp(p, tol=1e-12, p_dot=1.0):
         p_over_x = p / x
         partial = -p_over_x / x
         p_over_x_dot = 1.0 / x + (x_dot * partial if x_dot and partial else times_partial_scalar(x_dot, partial))
-        x_plus_p_over_x = x + p_over_x
-        x_plus_p_over_x_dot = x_dot + p_over_x_dot
-        x = 0.5 * x_plus_p_over_x
-        x_dot = x_plus_p_over_x_dot * 0.5
+        x = 0.5 * (x + p_over_x)
+        x_dot = (x_dot + p_over_x_dot) * 0.5
         # d/dx of: while abs(x * x - p) > tol:   (golden_cases.py:30)
         x_times_x = x * x
         x_times_x_minus_p = x_times_x - p
