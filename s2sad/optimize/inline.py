@@ -37,16 +37,29 @@ def speed_up_numbers(fn, facts, shapes):
     catches exceptions (an error would be raised a statement later) or holds another scope."""
     if any(isinstance(n, _SCOPES) and n is not fn for n in operations(fn)):
         return False
-    merged = merge_accumulations(fn, facts, shapes)
-    return inline_numbers(fn, facts, shapes) or merged
+    mentioned = {}  # a simple statement -> names(statement), while no pass has changed it
+    merged = merge_accumulations(fn, facts, shapes, mentioned)
+    return inline_numbers(fn, facts, shapes, mentioned) or merged
+
+
+def _names_of(stmt, mentioned):
+    """names(stmt), remembered for a statement without a block of its own (a compound one changes
+    with its blocks, which both passes rewrite first)."""
+    found = mentioned.get(stmt)
+    if found is None:
+        found = names(stmt)
+        if not hasattr(stmt, "body"):
+            mentioned[stmt] = found
+    return found
 
 
 _SCOPES = (gast.Try, gast.FunctionDef, gast.Lambda, gast.NamedExpr, gast.ListComp, gast.GeneratorExp, gast.SetComp,
            gast.DictComp)
 
 
-def inline_numbers(fn, facts, shapes):
-    """Inline fn's single-use number temporaries into their one read (in place); True on a change."""
+def inline_numbers(fn, facts, shapes, mentioned=None):
+    """Inline fn's single-use number temporaries into their one read (in place); True on a change.
+    `mentioned`: the names of statements found before (see `_names_of`)."""
     params = {a.id for a in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs if isinstance(a, gast.Name)}
     loads, stores = {}, {}
     for n in names(fn):
@@ -57,7 +70,7 @@ def inline_numbers(fn, facts, shapes):
     once = {ident for ident in once if _is_number(ident, shapes)}
     changed = [False]
     if once:
-        _block(fn.body, once, facts, shapes, changed)
+        _block(fn.body, once, facts, shapes, changed, {} if mentioned is None else mentioned)
     return changed[0]
 
 
@@ -66,23 +79,24 @@ def _is_number(ident, shapes):
     return kind is not None and kind[1] == ()
 
 
-def _block(stmts, once, facts, shapes, changed):
+def _block(stmts, once, facts, shapes, changed, mentioned):
     """One pass over stmts: each candidate waits (`pending`) for its read until a statement rebinds what
     it reads; inner blocks first, on their own."""
     for stmt in stmts:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                _block(inner, once, facts, shapes, changed)
+                _block(inner, once, facts, shapes, changed, mentioned)
     pending, waiting, dead = {}, _Waiting(), set()
     for j, stmt in enumerate(stmts):
-        nodes = list(names(stmt))
+        nodes = _names_of(stmt, mentioned)
         for node in nodes:
             if node.id in pending and isinstance(node.ctx, gast.Load):
                 k, value = pending.pop(node.id)
                 waiting.drop(node.id)
                 if _inlinable(stmt, node) and _replace(stmt, node, value):
                     dead.add(k)
+                    mentioned.pop(stmt, None)  # it reads value's names now
         for ident in {n.id for n in nodes if not isinstance(n.ctx, gast.Load)}:
             for t in waiting.readers_of(ident):
                 pending.pop(t, None)
@@ -157,7 +171,7 @@ def _replace(stmt, use, value):
     return False
 
 
-def merge_accumulations(fn, facts, shapes):
+def merge_accumulations(fn, facts, shapes, mentioned=None):
     """`v = e1`, then statements that neither read v nor rebind what e1 reads, then `v = v + e2`:
     `v = e1 + e2` at the second place (the same sum, computed in the same order), for numbers.
 
@@ -165,29 +179,30 @@ def merge_accumulations(fn, facts, shapes):
     three statements later `y4_bar = y4_bar - t11_bar`); merged, the sum is one statement, and a
     name then bound once may be inlined too (`inline_numbers`). Specialized derivatives only."""
     changed = [False]
-    _merge_block(fn.body, facts, shapes, changed)
+    _merge_block(fn.body, facts, shapes, changed, {} if mentioned is None else mentioned)
     return changed[0]
 
 
 _MOST_TERMS = 6  # terms merged into one sum: beyond, a line no one reads
 
 
-def _merge_block(stmts, facts, shapes, changed):
+def _merge_block(stmts, facts, shapes, changed, mentioned):
     """One pass over stmts (inner blocks first): a sum started waits for its next accumulation until a
     statement mentions its name otherwise or rebinds what it reads."""
     for stmt in stmts:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                _merge_block(inner, facts, shapes, changed)
+                _merge_block(inner, facts, shapes, changed, mentioned)
     pending, waiting, dead, terms = {}, _Waiting(), set(), {}
     for j, stmt in enumerate(stmts):
-        nodes = list(names(stmt))
+        nodes = _names_of(stmt, mentioned)
         for ident in {n.id for n in nodes} & pending.keys():
             k, first = pending.pop(ident)
             waiting.drop(ident)
             if _accumulate(stmt, ident, first.value):
                 dead.add(k)
+                mentioned.pop(stmt, None)  # it reads the first value's names now
                 terms[id(stmt)] = terms.get(id(first), 1) + 1
         for ident in {n.id for n in nodes if not isinstance(n.ctx, gast.Load)}:
             for t in waiting.readers_of(ident):
