@@ -24,7 +24,7 @@ Example::
 
 import gast
 
-from .effects import names, operations, simple_target, walk
+from .effects import _skeleton, names, operations, simple_target, walk
 from .frees import name_kind
 
 _SIMPLE = (gast.Assign, gast.AugAssign, gast.Expr)  # not Return: `return (x_bar, y_bar)` reads best
@@ -144,15 +144,15 @@ def _movable(value, facts, shapes):
     nothing a later statement could change, not even in place (an array read could be written)."""
     if value.__class__ is gast.Name:
         return _is_number(value.id, shapes)
-    nodes = list(walk(value))
+    nodes, mentioned = _skeleton(value)  # walk(value) but constants and the markers (allowed), in two lists
     callees = {id(n) for c in nodes if c.__class__ is gast.Call for n in walk(c.func)}
     for node in nodes:
         if not isinstance(node, _ALLOWED):
             return False
-        if id(node) in callees:
-            continue  # `math.sin`, `times_partial_scalar`: what is called
-        if node.__class__ is gast.Attribute or (node.__class__ is gast.Name and not _is_number(node.id, shapes)):
-            return False
+        if node.__class__ is gast.Attribute and id(node) not in callees:
+            return False  # an attribute read; `math.sin` called is what is called
+    if any(id(node) not in callees and not _is_number(node.id, shapes) for node in mentioned):
+        return False
     return not callees or facts.is_pure(value)
 
 
