@@ -103,7 +103,7 @@ def _block(stmts, once, facts, shapes, changed, mentioned):
         target = simple_target(stmt)
         if target in once and _movable(stmt.value, facts, shapes):
             pending[target] = (j, stmt.value)
-            waiting.add(target, stmt.value)
+            waiting.add(target, stmt.value, mentioned.get(stmt))
     if dead:
         stmts[:] = [stmt for i, stmt in enumerate(stmts) if i not in dead]
         changed[0] = True
@@ -123,8 +123,9 @@ class _Waiting:
     def __init__(self):
         self.readers, self.reads = {}, {}
 
-    def add(self, target, value):
-        self.reads[target] = {n.id for n in names(value)} - {target}
+    def add(self, target, value, known=None):
+        """`known`: the names of `target = value` as it stands (its value's and the target), where found."""
+        self.reads[target] = {n.id for n in (names(value) if known is None else known)} - {target}
         for ident in self.reads[target]:
             self.readers.setdefault(ident, set()).add(target)
 
@@ -208,11 +209,11 @@ def _merge_block(stmts, facts, shapes, changed, mentioned):
             for t in waiting.readers_of(ident):
                 pending.pop(t, None)
         target = simple_target(stmt)
-        if target is not None and terms.get(id(stmt), 1) < _MOST_TERMS and _is_number(target, shapes) \
-                and facts.is_derived(target) and _starts_a_sum(stmt.value, target) \
+        if target is not None and terms.get(id(stmt), 1) < _MOST_TERMS and facts.is_derived(target) \
+                and _is_number(target, shapes) and _starts_a_sum(stmt.value, target) \
                 and _movable(stmt.value, facts, shapes):
             pending[target] = (j, stmt)
-            waiting.add(target, stmt.value)
+            waiting.add(target, stmt.value, mentioned.get(stmt))
     if dead:
         stmts[:] = [stmt for i, stmt in enumerate(stmts) if i not in dead]
         changed[0] = True
