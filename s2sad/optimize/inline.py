@@ -97,7 +97,7 @@ def _block(stmts, once, facts, shapes, changed, mentioned):
                 if _inlinable(stmt, node) and _replace(stmt, node, value):
                     dead.add(k)
                     mentioned.pop(stmt, None)  # it reads value's names now
-        for ident in {n.id for n in nodes if not isinstance(n.ctx, gast.Load)}:
+        for ident in {n.id for n in nodes if not isinstance(n.ctx, gast.Load)} if waiting.readers else ():
             for t in waiting.readers_of(ident):
                 pending.pop(t, None)
         target = simple_target(stmt)
@@ -198,14 +198,14 @@ def _merge_block(stmts, facts, shapes, changed, mentioned):
     pending, waiting, dead, terms = {}, _Waiting(), set(), {}
     for j, stmt in enumerate(stmts):
         nodes = _names_of(stmt, mentioned)
-        for ident in {n.id for n in nodes} & pending.keys():
+        for ident in ({n.id for n in nodes} & pending.keys()) if pending else ():
             k, first = pending.pop(ident)
             waiting.drop(ident)
             if _accumulate(stmt, ident, first.value):
                 dead.add(k)
                 mentioned.pop(stmt, None)  # it reads the first value's names now
                 terms[id(stmt)] = terms.get(id(first), 1) + 1
-        for ident in {n.id for n in nodes if not isinstance(n.ctx, gast.Load)}:
+        for ident in {n.id for n in nodes if not isinstance(n.ctx, gast.Load)} if waiting.readers else ():
             for t in waiting.readers_of(ident):
                 pending.pop(t, None)
         target = simple_target(stmt)
