@@ -140,7 +140,6 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
                                              with_value, callees, split=mode == "split", shapes=table)
     finally:
         in_progress.pop()
-    # `derived`: the names the transform made for adjoints and tangents, which the optimizer may treat as such
     if optimized and jet_order(mode) is None:
         in_place = None if complex_mode or mode == "forward" else table  # see optimize/inplace.py
         numbers = None if complex_mode else table  # optimize/inline.py, frees.py: forward mode's too
@@ -155,7 +154,8 @@ def transform(func, mode, wrt, with_value=False, optimized=True, receiver=None, 
 
 def _optimized(node, helpers, derived, tables, seed):
     """The derivative (or the split pair) through the optimizer; only a single derivative has grad's seed.
-    The transform's tree is given up (`owned`): what nothing else holds is optimized in place."""
+    `derived`: the names the transform made for adjoints and tangents, which the optimizer may treat as
+    such. The transform's tree is given up (`owned`): what nothing else holds is optimized in place."""
     if isinstance(node, tuple):
         return tuple(optimize(n, helpers, derived=derived, shapes=tables[0], numbers=tables[1], owned=True)
                      for n in node)
