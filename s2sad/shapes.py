@@ -33,6 +33,7 @@ from . import build as b
 from . import registry
 from .analyze import assignments, returned
 from .names import every
+from .names import names as name_nodes
 
 ONE_NOT = -1
 FLOAT = ("f", ())
@@ -238,17 +239,17 @@ def _untracked(fn):
     for stmt in _statements(fn.body):
         if isinstance(stmt, gast.Assign):
             targets = stmt.targets[1:] if isinstance(stmt.targets[0], gast.Name) else stmt.targets
-            nodes = [n for t in targets for n in every(t)] + list(every(stmt.value))
+            nodes = [n for t in targets for n in name_nodes(t)] + name_nodes(stmt.value)
         elif isinstance(stmt, gast.For):
-            target = [] if isinstance(stmt.target, gast.Name) else list(every(stmt.target))
-            nodes = list(every(stmt.iter)) + target
+            target = [] if isinstance(stmt.target, gast.Name) else name_nodes(stmt.target)
+            nodes = name_nodes(stmt.iter) + target
         elif isinstance(stmt, (gast.If, gast.While)):
-            nodes = every(stmt.test)
+            nodes = name_nodes(stmt.test)
         elif isinstance(stmt, (gast.Expr, gast.Return, gast.Pass, gast.Break, gast.Continue)):
             continue
         else:
-            nodes = every(stmt)
-        names.update(n.id for n in nodes if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+            nodes = name_nodes(stmt)
+        names.update(n.id for n in nodes if isinstance(n.ctx, gast.Store))  # the names alone: no walk of every node
     return names
 
 
