@@ -7,24 +7,10 @@ import math
 
 import numpy as np
 import pytest
+from test_inplace_seed import numeric_grad  # central differences, entry by entry
 
 import s2sad
 from s2sad.errors import S2SADError
-
-
-def numeric_grad(f, args, wrt, eps=1e-6):
-    x = args[wrt]
-    if isinstance(x, float):
-        up, down = list(args), list(args)
-        up[wrt], down[wrt] = x + eps, x - eps
-        return (f(*up) - f(*down)) / (2 * eps)
-    grad = np.zeros_like(x, dtype=float)
-    for index in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[index] += eps
-        down[index] -= eps
-        grad[index] = (f(*args[:wrt], up, *args[wrt + 1:]) - f(*args[:wrt], down, *args[wrt + 1:])) / (2 * eps)
-    return grad
 
 
 def specialized(f, wrt, args):

@@ -37,6 +37,7 @@ _BATCHED = frozenset(obj for name, obj in vars(batched_runtime).items()
                      and getattr(obj, "__module__", None) == batched_runtime.__name__)
 _EFFECTS = frozenset("print input open exec eval setattr delattr next iter append unappend push pop".split())
 _DERIVED = re.compile(r"_(bar|dot)(_\d+)?$")
+_VARIABLE_OF = re.compile(r"^(.+)_(bar|dot)(_\d+)?$")
 _SCOPES = (gast.Lambda, gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef,
            gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp)
 
@@ -190,6 +191,12 @@ _UNSCOPED = frozenset((gast.Assign, gast.AugAssign, gast.Expr, gast.Return, gast
                        gast.UnaryOp, gast.Call, gast.Attribute, gast.Subscript, gast.Tuple, gast.List, gast.Compare,
                        gast.BoolOp, gast.IfExp, gast.keyword, gast.Load, gast.Store, gast.Add, gast.Sub, gast.Mult,
                        gast.Div, gast.USub))
+
+
+def variable_of(ident, suffixes=("bar", "dot")):
+    """The variable an adjoint or tangent is named after (`x` of `x_bar`, `x_bar_2`, `x_dot`), else None."""
+    match = _VARIABLE_OF.match(ident)
+    return match.group(1) if match is not None and match.group(2) in suffixes else None
 
 
 def is_derived(ident, derived=None):

@@ -28,14 +28,12 @@ Example::
                                           b_times_y = b * y
 """
 
-import re
 
 import gast
 
 from .. import build as b
 from ..names import every, names
-
-_ADJOINT = re.compile(r"^(.+)_(bar|dot)(_\d+)?$")
+from .effects import variable_of
 
 
 def free_dead_arrays(fn, shapes):
@@ -106,6 +104,6 @@ def name_kind(name, shapes):
     variable's."""
     kind = shapes.kind(name)
     if kind is None:
-        match = _ADJOINT.match(name)
-        kind = shapes.kind(match.group(1)) if match else None
+        variable = variable_of(name)
+        kind = shapes.kind(variable) if variable is not None else None
     return kind

@@ -80,30 +80,45 @@ def _is_number(ident, shapes):
 
 
 def _block(stmts, once, facts, shapes, changed, mentioned):
-    """One pass over stmts: each candidate waits (`pending`) for its read until a statement rebinds what
-    it reads; inner blocks first, on their own."""
+    """One scan of stmts (`_scan`): a candidate waits for its one read, which takes its expression."""
+    def candidate(stmt):
+        target = simple_target(stmt)
+        return (target, stmt.value) if target in once and _movable(stmt.value, facts, shapes) else None
+
+    def meet(stmt, node, value):
+        return isinstance(node.ctx, gast.Load) and _inlinable(stmt, node) and _replace(stmt, node, value)
+
+    _scan(stmts, mentioned, changed, lambda inner: _block(inner, once, facts, shapes, changed, mentioned),
+          candidate, meet, loads_only=True)
+
+
+def _scan(stmts, mentioned, changed, recurse, candidate, meet, loads_only=False):
+    """One pass over stmts, inner blocks first (`recurse`). `candidate(stmt)` -> (target, value) or None: a
+    statement whose target waits (`pending`) until a statement mentions it (only a read, `loads_only`), where
+    `meet(stmt, name node, value)` says whether value was taken in, the waiting statement then dropped; or
+    until a statement rebinds a name its value reads, which ends the wait."""
     for stmt in stmts:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                _block(inner, once, facts, shapes, changed, mentioned)
+                recurse(inner)
     pending, waiting, dead = {}, _Waiting(), set()
     for j, stmt in enumerate(stmts):
         nodes = _names_of(stmt, mentioned)
-        for node in nodes:
-            if node.id in pending and isinstance(node.ctx, gast.Load):
+        for node in nodes if pending else ():
+            if node.id in pending and (not loads_only or isinstance(node.ctx, gast.Load)):
                 k, value = pending.pop(node.id)
                 waiting.drop(node.id)
-                if _inlinable(stmt, node) and _replace(stmt, node, value):
+                if meet(stmt, node, value):
                     dead.add(k)
                     mentioned.pop(stmt, None)  # it reads value's names now
         for ident in {n.id for n in nodes if not isinstance(n.ctx, gast.Load)} if waiting.readers else ():
             for t in waiting.readers_of(ident):
                 pending.pop(t, None)
-        target = simple_target(stmt)
-        if target in once and _movable(stmt.value, facts, shapes):
-            pending[target] = (j, stmt.value)
-            waiting.add(target, stmt.value, mentioned.get(stmt))
+        found = candidate(stmt)
+        if found is not None:
+            pending[found[0]] = (j, found[1])
+            waiting.add(found[0], found[1], mentioned.get(stmt))
     if dead:
         stmts[:] = [stmt for i, stmt in enumerate(stmts) if i not in dead]
         changed[0] = True
@@ -188,35 +203,26 @@ _MOST_TERMS = 6  # terms merged into one sum: beyond, a line no one reads
 
 
 def _merge_block(stmts, facts, shapes, changed, mentioned):
-    """One pass over stmts (inner blocks first): a sum started waits for its next accumulation until a
-    statement mentions its name otherwise or rebinds what it reads."""
-    for stmt in stmts:
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                _merge_block(inner, facts, shapes, changed, mentioned)
-    pending, waiting, dead, terms = {}, _Waiting(), set(), {}
-    for j, stmt in enumerate(stmts):
-        nodes = _names_of(stmt, mentioned)
-        for ident in ({n.id for n in nodes} & pending.keys()) if pending else ():
-            k, first = pending.pop(ident)
-            waiting.drop(ident)
-            if _accumulate(stmt, ident, first.value):
-                dead.add(k)
-                mentioned.pop(stmt, None)  # it reads the first value's names now
-                terms[id(stmt)] = terms.get(id(first), 1) + 1
-        for ident in {n.id for n in nodes if not isinstance(n.ctx, gast.Load)} if waiting.readers else ():
-            for t in waiting.readers_of(ident):
-                pending.pop(t, None)
+    """One scan of stmts (`_scan`): a sum started waits for its next accumulation, unless a statement
+    mentions its name otherwise first."""
+    terms = {}  # id of a merged statement's value -> how many terms its sum has
+
+    def candidate(stmt):
         target = simple_target(stmt)
-        if target is not None and terms.get(id(stmt), 1) < _MOST_TERMS and facts.is_derived(target) \
+        if target is not None and terms.get(id(stmt.value), 1) < _MOST_TERMS and facts.is_derived(target) \
                 and _is_number(target, shapes) and _starts_a_sum(stmt.value, target) \
                 and _movable(stmt.value, facts, shapes):
-            pending[target] = (j, stmt)
-            waiting.add(target, stmt.value, mentioned.get(stmt))
-    if dead:
-        stmts[:] = [stmt for i, stmt in enumerate(stmts) if i not in dead]
-        changed[0] = True
+            return target, stmt.value
+        return None
+
+    def meet(stmt, node, value):
+        if not _accumulate(stmt, node.id, value):
+            return False
+        terms[id(stmt.value)] = terms.get(id(value), 1) + 1
+        return True
+
+    _scan(stmts, mentioned, changed, lambda inner: _merge_block(inner, facts, shapes, changed, mentioned),
+          candidate, meet)
 
 
 def _starts_a_sum(value, target):

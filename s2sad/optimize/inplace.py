@@ -36,16 +36,14 @@ Example::
         x_bar = scatter_add(x_bar, g, x, i)        x_bar[i] += g
 """
 
-import re
 
 import gast
 
 from .. import runtime
 from ..names import _NAME_FIELDS, _NO_NAMES
-from .effects import names, simple_target, walk
+from .effects import names, simple_target, variable_of, walk
 from .zeros import is_zero
 
-_ADJOINT = re.compile(r"^(.+)_bar(_\d+)?$")
 _ARITHMETIC = (gast.BinOp, gast.UnaryOp, gast.Compare)  # not BoolOp: `a or b` is one of them
 _SAFE_ATTRIBUTES = frozenset(("shape", "ndim", "size", "dtype"))
 _OPAQUE = (gast.Try, gast.With, gast.AsyncWith, gast.AsyncFor, gast.FunctionDef, gast.AsyncFunctionDef,
@@ -105,8 +103,8 @@ class _State:
 
     def array_adjoint(self, ident):
         """Whether ident is an adjoint the transform made for a float array of the table."""
-        match = _ADJOINT.match(ident)
-        return match is not None and self.facts.is_derived(ident) and self.float_array(match.group(1))
+        variable = variable_of(ident, ("bar",))
+        return variable is not None and self.facts.is_derived(ident) and self.float_array(variable)
 
     def int_index(self, node, rank):
         parts = node.elts if isinstance(node, gast.Tuple) else [node]
